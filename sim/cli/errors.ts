@@ -1,0 +1,7 @@
+/** Bad input from the user: reported as one clear line and exit code 2, never a stack trace. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
