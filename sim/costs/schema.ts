@@ -1,0 +1,85 @@
+// JSON Schema of a cost profile (rmsim.costs/1). Every latency the model charges is one entry
+// with its value, unit and provenance, so a number in a result can be traced to where it came from.
+
+export const COST_KINDS = ['measured', 'derived', 'assumption', 'published'] as const;
+export type CostKind = (typeof COST_KINDS)[number];
+
+/** One cost: value in the unit named (ns, ns/page, ns/gfn, ...), where it came from, and why. */
+export interface CostEntry {
+  value: number;
+  unit: string;
+  kind: CostKind;
+  source: string;
+  note: string;
+}
+
+export interface CostHost {
+  cpu: string;
+  kernel: string;
+  hypervisor?: string;
+  cpus?: number;
+  memory?: string;
+  measured_by?: string;
+  source: string;
+  note?: string;
+}
+
+export interface CostProfileFile {
+  schema: 'rmsim.costs/1';
+  name: string;
+  description?: string;
+  host: CostHost;
+  lockCosts: Record<'sleep_ns' | 'wakeup_ns' | 'cacheline_ns' | 'spin_poll_ns', CostEntry>;
+  costs: Record<string, CostEntry>;
+  /** The measured figures the profile was fitted to (section 7), used by the calibration test. */
+  calibration?: Record<string, unknown>;
+}
+
+const entry = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['value', 'unit', 'kind', 'source', 'note'],
+  properties: {
+    value: { type: 'number', minimum: 0 },
+    unit: { type: 'string', pattern: '^ns(/[a-z]+)?$' },
+    kind: { enum: [...COST_KINDS] },
+    source: { type: 'string', minLength: 1 },
+    note: { type: 'string' },
+  },
+} as const;
+
+export const costProfileSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'rmsim.costs/1',
+  type: 'object',
+  additionalProperties: false,
+  required: ['schema', 'name', 'host', 'lockCosts', 'costs'],
+  properties: {
+    schema: { const: 'rmsim.costs/1' },
+    name: { type: 'string', minLength: 1 },
+    description: { type: 'string' },
+    host: {
+      type: 'object',
+      required: ['cpu', 'kernel', 'source'],
+      additionalProperties: false,
+      properties: {
+        cpu: { type: 'string' },
+        kernel: { type: 'string' },
+        hypervisor: { type: 'string' },
+        cpus: { type: 'integer', minimum: 1 },
+        memory: { type: 'string' },
+        measured_by: { type: 'string' },
+        source: { type: 'string' },
+        note: { type: 'string' },
+      },
+    },
+    lockCosts: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['sleep_ns', 'wakeup_ns', 'cacheline_ns', 'spin_poll_ns'],
+      properties: { sleep_ns: entry, wakeup_ns: entry, cacheline_ns: entry, spin_poll_ns: entry },
+    },
+    costs: { type: 'object', additionalProperties: entry },
+    calibration: { type: 'object' },
+  },
+} as const;
