@@ -1,3 +1,8 @@
+// Changes since the contract commit (fast-path helper): page-cache and page-table orders are
+// 0, 9 and 18 only (x86 shmem in 6.1 is PMD-only; 18 is for 1 GiB variants); zapRange takes an
+// optional freeTables flag; HostMemory gains pageblockMigratetype; allocation orders are
+// 0..MAX_ORDER (10); shmem_get_folio and the batched entry points are in FastPaths below.
+//
 // The fast-path structures as the model sees them. Three implementations stand behind
 // these interfaces: the WASM one (used by the model), a typed-array TypeScript one (the
 // benchmark's comparison) and a plain Map reference (what property tests hold the others to).
@@ -25,6 +30,8 @@ export interface HostMemory {
   freePagesCount(): number;
   /** Free blocks per order 0..MAX_ORDER (10). */
   freeBlocksPerOrder(): number[];
+  /** Migratetype of the pageblock (order 9) containing pfn (get_pageblock_migratetype). */
+  pageblockMigratetype(pfn: number): MigrateType;
   /** Unusable free space index for the given order (mm/vmstat.c unusable_free_index), 0..1. */
   unusableIndex(order: Order): number;
   // folio table, indexed by head pfn
@@ -75,13 +82,110 @@ export interface ZapResult {
 
 /** KVM's secondary page table for one VM (EPT/NPT under tdp; the shadow PTEs under shadow). */
 export interface PageTable {
-  /** Install a leaf: level 1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB; gfn and pfn aligned to the level. */
+  /**
+   * Install a leaf: level 1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB; gfn and pfn aligned to the level.
+   * Whatever covered the gfn before is dropped whole: a huge leaf above it, or the table (and
+   * all its leaves) below a new huge leaf (kvm_tdp_mmu_map replacing a non-leaf/huge SPTE).
+   */
   map(gfn: number, pfn: number, level: number): void;
   /** pfn the leaf covering gfn maps gfn to, or -1. */
   walk(gfn: number): number;
   /** Level of the leaf covering gfn, or 0. */
   walkLevel(gfn: number): number;
-  zapRange(gfnStart: number, gfnEnd: number): ZapResult;
+  /**
+   * Zap every leaf that intersects [gfnStart, gfnEnd) (a huge leaf partly inside goes whole, as
+   * KVM does). freeTables=false is kvm_unmap_gfn_range -> tdp_mmu_zap_leafs (tables stay);
+   * freeTables=true also frees the tables lying wholly inside the range (tdp_mmu_zap_root shape).
+   */
+  zapRange(gfnStart: number, gfnEnd: number, freeTables?: boolean): ZapResult;
   mappingsPerLevel(): [number, number, number];
   reset(): void;
+}
+
+export const THP_NEVER = 0;
+export const THP_ALWAYS = 1;
+export const THP_WITHIN_SIZE = 2;
+export const THP_ADVISE = 3;
+/** shmem_enabled values that matter for a VMA-less restricted file (advise never gives THP). */
+export type ThpPolicy = 'never' | 'always' | 'within_size' | 'advise';
+
+export interface ShmemArgs {
+  policy: ThpPolicy;
+  /** i_size in pages (within_size compares the rounded-up index with it). */
+  iSizePages: number;
+  /** Default MIGRATE_UNMOVABLE: restrictedmem clears __GFP_MOVABLE from the mapping's gfp. */
+  migratetype?: MigrateType;
+}
+
+/** Why a huge folio was not used on a miss. */
+export const FALLBACK_NONE = 0;
+/** shmem_alloc_hugefolio's xa_find found an entry in the 512-index block. */
+export const FALLBACK_OCCUPIED = 1;
+/** The order-9 allocation failed (THP_FILE_FALLBACK). */
+export const FALLBACK_NOMEM = 2;
+
+export interface GetFolioResult {
+  /** Head pfn of the folio now at index, or -1 (ENOMEM: not even an order-0 page). */
+  pfn: number;
+  order: Order;
+  /** true when found in the page cache (no allocation). */
+  hit: boolean;
+  fallback: number;
+}
+
+/** Totals of a batched run of shmem_get_folio calls (also the fault batch's shmem part). */
+export interface ShmemBatchStats {
+  hits: number;
+  alloc4k: number;
+  allocHuge: number;
+  fallbackOccupied: number;
+  fallbackNoMem: number;
+  /** Indices for which no page could be had; the batch stops at the first. */
+  enomem: number;
+}
+
+export interface FaultBatchStats extends ShmemBatchStats {
+  /** gfns found already mapped (no fault taken). */
+  alreadyMapped: number;
+  faults: number;
+  mapped: [number, number, number];
+}
+
+export interface PunchStats {
+  foliosFreed: number;
+  pagesFreed: number;
+  /** Whole folios removed from the cache whose refcount stayed above zero (freed later). */
+  foliosStillReferenced: number;
+  splits: number;
+  /** Partial huge folios that could not be split (extra references): zeroed only. */
+  splitFailures: number;
+}
+
+/** One host's fast paths: allocator + folio table, and the page caches / page tables on it. */
+export interface FastPaths {
+  readonly impl: 'wasm' | 'ts' | 'ref';
+  readonly host: HostMemory;
+  newPageCache(): PageCache;
+  newPageTable(): PageTable;
+  /** shmem_get_folio(SGP_WRITE) without the caller's extra reference (see shmem-get-folio.ts). */
+  shmemGetFolio(cache: PageCache, index: number, args: ShmemArgs): GetFolioResult;
+  /** shmem_fallocate's loop: shmem_get_folio for [start, end), advancing by folio size. */
+  shmemGetFolioRange(cache: PageCache, start: number, end: number, args: ShmemArgs): ShmemBatchStats;
+  /**
+   * A vCPU's run of first-touch faults on gfns [gfnStart, gfnStart+count) backed by file indices
+   * from indexStart: skip mapped gfns, shmem_get_folio, map at min(folio level, maxLevel) when gfn
+   * and index agree modulo the huge size (kvm_mmu_hugepage_adjust), else 4 KiB.
+   */
+  faultRange(pt: PageTable, cache: PageCache, gfnStart: number, indexStart: number, count: number,
+    args: ShmemArgs & { maxLevel: number }): FaultBatchStats;
+  /**
+   * shmem_undo_range for [start, end): whole folios leave the cache and drop its reference (freed
+   * at zero); partial huge folios are split when only the cache holds them, then their pages in
+   * range are removed; else left whole (zeroed only).
+   */
+  punchRange(cache: PageCache, start: number, end: number): PunchStats;
+  /** Reset every structure of this instance (host, caches, tables) to its initial state. */
+  resetAll(): void;
+  /** Bytes of memory the structures use now (WASM: linear memory in use; others: estimate). */
+  bytesInUse(): number;
 }

@@ -1,0 +1,29 @@
+// FastPaths over any HostMemory/PageCache/PageTable trio, with the batched entry points done
+// op by op in TypeScript (shmem-ops.ts). Serves the Map reference and the typed-array version.
+import type { FastPaths, HostMemory, PageCache, PageTable } from './api.js';
+import { faultRange, punchRange, shmemGetFolio, shmemGetFolioRange } from './shmem-ops.js';
+
+export interface StructureFactories {
+  impl: 'ts' | 'ref';
+  host: HostMemory;
+  newPageCache(): PageCache;
+  newPageTable(): PageTable;
+  bytesInUse(caches: readonly PageCache[], tables: readonly PageTable[]): number;
+}
+
+export function genericFastPaths(f: StructureFactories): FastPaths {
+  const caches: PageCache[] = [];
+  const tables: PageTable[] = [];
+  return {
+    impl: f.impl,
+    host: f.host,
+    newPageCache: () => { const c = f.newPageCache(); caches.push(c); return c; },
+    newPageTable: () => { const t = f.newPageTable(); tables.push(t); return t; },
+    shmemGetFolio: (cache, index, args) => shmemGetFolio(f.host, cache, index, args),
+    shmemGetFolioRange: (cache, start, end, args) => shmemGetFolioRange(f.host, cache, start, end, args),
+    faultRange: (pt, cache, gfnStart, indexStart, count, args) => faultRange(f.host, pt, cache, gfnStart, indexStart, count, args),
+    punchRange: (cache, start, end) => punchRange(f.host, cache, start, end),
+    resetAll: () => { f.host.reset(); for (const c of caches) c.reset(); for (const t of tables) t.reset(); },
+    bytesInUse: () => f.bytesInUse(caches, tables),
+  };
+}
