@@ -1,0 +1,41 @@
+// The table printed at the end of `rmsim run`: the headline metrics of a metrics body in
+// aligned columns, latencies in readable units. Counters follow the distributions.
+import { formatDuration } from '../workload/units.js';
+
+interface Hist { type: 'histogram'; count: number; mean: number; p50: number; p99: number; max: number }
+interface Ctr { type: 'counter'; value: number }
+interface Gau { type: 'gauge'; mean: number; max: number; last: number }
+
+/** Render rows as aligned text columns (first column left, the rest right-aligned). */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+const isTime = (name: string) => /_ns(\{|$)/.test(name);
+
+/** Headline table: distributions with samples, then counters (at most `limit` rows each). */
+export function summaryTable(metrics: Record<string, unknown>, limit = 30): string {
+  const keys = Object.keys(metrics).sort();
+  const dist: string[][] = [];
+  const ctrs: string[][] = [];
+  const gauges: string[][] = [];
+  for (const k of keys) {
+    const m = metrics[k] as Hist | Ctr | Gau;
+    if (m.type === 'histogram' && m.count > 0) {
+      const f = isTime(k) ? formatDuration : (v: number) => String(Math.round(v * 100) / 100);
+      dist.push([k, String(m.count), f(m.mean), f(m.p50), f(m.p99), f(m.max)]);
+    } else if (m.type === 'counter' && m.value !== 0) {
+      ctrs.push([k, String(m.value)]);
+    } else if (m.type === 'gauge' && m.max !== 0) {
+      gauges.push([k, String(Math.round(m.mean * 100) / 100), String(m.max), String(m.last)]);
+    }
+  }
+  const parts: string[] = [];
+  const more = (n: number) => (n > limit ? `\n  ... ${n - limit} more in metrics.json` : '');
+  if (dist.length) parts.push(table(['distribution', 'count', 'mean', 'p50', 'p99', 'max'], dist.slice(0, limit)) + more(dist.length));
+  if (ctrs.length) parts.push(table(['counter', 'value'], ctrs.slice(0, limit)) + more(ctrs.length));
+  if (gauges.length) parts.push(table(['gauge', 'mean', 'max', 'last'], gauges.slice(0, limit)) + more(gauges.length));
+  return parts.length ? parts.join('\n\n') : '(no metrics recorded)';
+}
