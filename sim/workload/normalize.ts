@@ -15,9 +15,9 @@ export const DEFAULTS = {
   seed: 1,
   variant: 'v10',
   warmup: 0,
-  host: { memory: 4 * 1024 ** 3, cpus: 2, thp: 'never' as ThpPolicy, fragmentation: 0 },
+  host: { memory: 4 * 1024 ** 3, cpus: 2, fragmentation: 0 },
   vms: {
-    count: 1, memory: 256 * 1024 ** 2, vcpus: 1, mmu: 'tdp' as MmuMode, private_fraction: 1,
+    count: 1, memory: 256 * 1024 ** 2, vcpus: 1, private_fraction: 1,
     shared_file: false, memslots: { count: 1, alignment: 2 * 1024 ** 2, misalign: 0 },
   },
 };
@@ -58,14 +58,14 @@ export function normalizeWorkload(raw: unknown, source: string, defaultName: str
   const host: HostSpec = {
     memoryBytes: c.unit(['host', 'memory'], h.memory, parseSize, DEFAULTS.host.memory),
     cpus: h.cpus === 'unlimited' ? Infinity : ((h.cpus as number | undefined) ?? DEFAULTS.host.cpus),
-    thp: (h.thp as ThpPolicy | undefined) ?? DEFAULTS.host.thp,
+    thp: h.thp as ThpPolicy | undefined,
     fragmentation: (h.fragmentation as number | undefined) ?? DEFAULTS.host.fragmentation,
   };
   const vms: VmSpec = {
     count: (v.count as number | undefined) ?? DEFAULTS.vms.count,
     memoryBytes: c.unit(['vms', 'memory'], v.memory, parseSize, DEFAULTS.vms.memory),
     vcpus: (v.vcpus as number | undefined) ?? DEFAULTS.vms.vcpus,
-    mmu: (v.mmu as MmuMode | undefined) ?? DEFAULTS.vms.mmu,
+    mmu: v.mmu as MmuMode | undefined,
     privateFraction: (v.private_fraction as number | undefined) ?? DEFAULTS.vms.private_fraction,
     sharedFile: (v.shared_file as boolean | undefined) ?? DEFAULTS.vms.shared_file,
     memslots: {

@@ -18,7 +18,8 @@ export interface HostSpec {
   memoryBytes: number;
   /** Host CPUs, or Infinity for no CPU model. */
   cpus: number;
-  thp: ThpPolicy;
+  /** shmem_enabled as the workload states it; undefined = the variant's choice. */
+  thp?: ThpPolicy;
   /** Fraction of 2 MiB pageblocks that start holding one pinned unmovable page. */
   fragmentation: number;
 }
@@ -35,7 +36,8 @@ export interface VmSpec {
   count: number;
   memoryBytes: number;
   vcpus: number;
-  mmu: MmuMode;
+  /** MMU mode as the workload states it; undefined = the variant's choice. */
+  mmu?: MmuMode;
   privateFraction: number;
   /** Every VM binds the same restricted file (intra-host migration). */
   sharedFile: boolean;
