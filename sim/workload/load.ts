@@ -96,7 +96,13 @@ function loadFromSource(src: SourceDocument, opts: LoadOptions, baseDir: string)
     throw err;
   }
   const overridden: Array<{ path: PathSegment[]; text: string }> = [];
+  // --set variant.<dimension>=<value> chooses one design dimension directly (highest precedence).
+  const variantSet: Record<string, string> = {};
   for (const a of assignments) {
+    if (a.path.length === 2 && a.path[0] === 'variant' && typeof a.path[1] === 'string') {
+      variantSet[a.path[1]] = String(a.value);
+      continue;
+    }
     try {
       overridden.push({ path: applyAssignment(value, a), text: a.text });
     } catch (err) {
@@ -120,6 +126,20 @@ function loadFromSource(src: SourceDocument, opts: LoadOptions, baseDir: string)
   const defaultName = src.source.startsWith('builtin:') ? src.source.slice(8) : basename(src.source).replace(/\.(ya?ml|json)$/, '');
   const { workload, problems: semantic } = normalizeWorkload(value, src.source, defaultName);
   if (semantic.length) throw new WorkloadError(inDocumentOrder(semantic.map(place)));
+
+  // host.thp and vms.mmu are design dimensions too: from the file they rank below the variant,
+  // from --set above it (workload < variant < --set).
+  const wasSet = (path: PathSegment[]) => overridden.some((o) => isPrefix(o.path, path));
+  const dims: Array<[string, PathSegment[], string | undefined]> = [
+    ['thp', ['host', 'thp'], workload.host.thp],
+    ['mmu', ['vms', 'mmu'], workload.vms.mmu],
+  ];
+  for (const [dim, path, val] of dims) {
+    if (val === undefined) continue;
+    if (wasSet(path)) workload.variantChoices.set[dim] = val;
+    else workload.variantChoices.workload[dim] = val;
+  }
+  Object.assign(workload.variantChoices.set, variantSet);
 
   for (const a of workload.actors) {
     if (a.kind === 'replay' && !isAbsolute(a.trace)) a.trace = resolve(baseDir, a.trace);

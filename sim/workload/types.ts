@@ -142,8 +142,10 @@ export interface Workload {
   source: string;
   seed: number;
   variant: string;
-  /** Variants this workload may run under, or undefined for all. */
-  allowedVariants?: string[];
+  /** Design choices the workload needs (dimension -> allowed values); others are refused. */
+  requires: Record<string, string[]>;
+  /** Choices for resolveVariant: from the file (lowest precedence) and from --set (highest). */
+  variantChoices: { workload: Record<string, string>; set: Record<string, string> };
   profile?: string;
   /** Simulated time limit, or undefined to run until every actor finishes. */
   durationNs?: number;
