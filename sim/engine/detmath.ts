@@ -1,0 +1,131 @@
+// Deterministic natural log and exp, built only from IEEE-exact operations (+ - * /, bit
+// extraction of exponent and mantissa), so the TypeScript engine and the AssemblyScript fast
+// paths (wasm/shared/detmath.ts, the same algorithm line for line) agree bit for bit.
+// Both are ports of fdlibm's e_log.c / e_exp.c (error < 1 ulp). V8's Math.log/Math.exp and
+// AssemblyScript's library may differ by an ulp, which would change a rounded nanosecond.
+// Neither JS nor wasm contracts a*b+c into an FMA, so evaluation order fixes the result.
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer); // little-endian: u32[0] = low word, u32[1] = high word
+
+const LN2_HI = 6.93147180369123816490e-01;
+const LN2_LO = 1.90821492927058770002e-10;
+const TWO54 = 1.80143985094819840000e+16;
+const LG1 = 6.666666666666735130e-01;
+const LG2 = 3.999999999940941908e-01;
+const LG3 = 2.857142874366239149e-01;
+const LG4 = 2.222219843214978396e-01;
+const LG5 = 1.818357216161805012e-01;
+const LG6 = 1.531383769920937332e-01;
+const LG7 = 1.479819860511658591e-01;
+
+/** Natural logarithm (fdlibm __ieee754_log). log(0) = -Infinity, log(x<0) = NaN. */
+export function detLog(x: number): number {
+  f64[0] = x;
+  let hx = u32[1] | 0;
+  const lx = u32[0];
+  let k = 0;
+  if (hx < 0x00100000) {
+    if (((hx & 0x7fffffff) | lx) === 0) return -Infinity;
+    if (hx < 0) return NaN;
+    k -= 54;
+    x *= TWO54;
+    f64[0] = x;
+    hx = u32[1] | 0;
+  }
+  if (hx >= 0x7ff00000) return x + x;
+  k += (hx >> 20) - 1023;
+  hx &= 0x000fffff;
+  const i0 = (hx + 0x95f64) & 0x100000;
+  f64[0] = x;
+  u32[1] = hx | (i0 ^ 0x3ff00000);
+  x = f64[0];
+  k += i0 >> 20;
+  const f = x - 1.0;
+  if ((0x000fffff & (2 + hx)) < 3) {
+    if (f === 0) {
+      if (k === 0) return 0;
+      const dk0 = k;
+      return dk0 * LN2_HI + dk0 * LN2_LO;
+    }
+    const R0 = f * f * (0.5 - 0.33333333333333333 * f);
+    if (k === 0) return f - R0;
+    const dk1 = k;
+    return dk1 * LN2_HI - ((R0 - dk1 * LN2_LO) - f);
+  }
+  const s = f / (2.0 + f);
+  const dk = k;
+  const z = s * s;
+  let i = hx - 0x6147a;
+  const w = z * z;
+  const j = 0x6b851 - hx;
+  const t1 = w * (LG2 + w * (LG4 + w * LG6));
+  const t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
+  i |= j;
+  const R = t2 + t1;
+  if (i > 0) {
+    const hfsq = 0.5 * f * f;
+    if (k === 0) return f - (hfsq - s * (hfsq + R));
+    return dk * LN2_HI - ((hfsq - (s * (hfsq + R) + dk * LN2_LO)) - f);
+  }
+  if (k === 0) return f - s * (f - R);
+  return dk * LN2_HI - ((s * (f - R) - dk * LN2_LO) - f);
+}
+
+const HUGE = 1.0e+300;
+const TWOM1000 = 9.33263618503218878990e-302;
+const O_THRESHOLD = 7.09782712893383973096e+02;
+const U_THRESHOLD = -7.45133219101941108420e+02;
+const INVLN2 = 1.44269504088896338700e+00;
+const P1 = 1.66666666666666019037e-01;
+const P2 = -2.77777777770155933842e-03;
+const P3 = 6.61375632143793436117e-05;
+const P4 = -1.65339022054652515390e-06;
+const P5 = 4.13813679705723846039e-08;
+
+/** e^x (fdlibm __ieee754_exp). */
+export function detExp(x: number): number {
+  f64[0] = x;
+  let hx = u32[1] | 0;
+  const xsb = (hx >>> 31) & 1;
+  hx &= 0x7fffffff;
+  let hi = 0;
+  let lo = 0;
+  let k = 0;
+  if (hx >= 0x40862e42) {
+    if (hx >= 0x7ff00000) {
+      if (((hx & 0xfffff) | u32[0]) !== 0) return x + x;
+      return xsb === 0 ? x : 0.0;
+    }
+    if (x > O_THRESHOLD) return HUGE * HUGE;
+    if (x < U_THRESHOLD) return TWOM1000 * TWOM1000;
+  }
+  if (hx > 0x3fd62e42) {
+    if (hx < 0x3ff0a2b2) {
+      hi = xsb === 0 ? x - LN2_HI : x + LN2_HI;
+      lo = xsb === 0 ? LN2_LO : -LN2_LO;
+      k = 1 - xsb - xsb;
+    } else {
+      k = (INVLN2 * x + (xsb === 0 ? 0.5 : -0.5)) | 0;
+      const t = k;
+      hi = x - t * LN2_HI;
+      lo = t * LN2_LO;
+    }
+    x = hi - lo;
+  } else if (hx < 0x3e300000) {
+    return 1.0 + x;
+  }
+  const t = x * x;
+  const c = x - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+  if (k === 0) return 1.0 - ((x * c) / (c - 2.0) - x);
+  let y = 1.0 - ((lo - (x * c) / (2.0 - c)) - hi);
+  if (k >= -1021) {
+    f64[0] = y;
+    u32[1] = (u32[1] + (k << 20)) >>> 0;
+    return f64[0];
+  }
+  f64[0] = y;
+  u32[1] = (u32[1] + ((k + 1000) << 20)) >>> 0;
+  y = f64[0];
+  return y * TWOM1000;
+}

@@ -1,0 +1,108 @@
+// The pending-event set: a binary min-heap on parallel typed arrays, ordered by
+// (time, key) where key = priority * 2^40 + insertion sequence (one float64, exact below 2^53),
+// so the scheduling key (time, priority, insertion sequence) costs two comparisons.
+// Cancellation is lazy: an entry is live only while its owner's `waitKey` equals its key.
+
+/** Anything the heap can hold: its owner records the key of its one live entry. */
+export interface Schedulable {
+  /** 0 = process, 1 = timer (selects the dispatch branch). */
+  readonly kind: number;
+  /** Key of the live heap entry, or -1 when none (cancels stale entries lazily). */
+  waitKey: number;
+}
+
+export const SEQ_BITS = 40;
+export const PRIORITY_UNIT = 2 ** SEQ_BITS;
+
+export class PendingSet<T extends Schedulable> {
+  time: Float64Array;
+  key: Float64Array;
+  obj: (T | undefined)[];
+  size = 0;
+
+  constructor(capacity = 1024) {
+    this.time = new Float64Array(capacity);
+    this.key = new Float64Array(capacity);
+    this.obj = new Array(capacity);
+  }
+
+  push(t: number, k: number, o: T): void {
+    if (this.size === this.time.length) this.grow();
+    const time = this.time;
+    const key = this.key;
+    const obj = this.obj;
+    let i = this.size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pt = time[parent];
+      if (pt < t || (pt === t && key[parent] < k)) break;
+      time[i] = pt;
+      key[i] = key[parent];
+      obj[i] = obj[parent];
+      i = parent;
+    }
+    time[i] = t;
+    key[i] = k;
+    obj[i] = o;
+  }
+
+  /** Replace the top entry by (t, k, o) and restore order: a fused pop-and-push. */
+  replaceTop(t: number, k: number, o: T): void {
+    this.siftDown(0, t, k, o);
+  }
+
+  /** Remove the top entry. */
+  popTop(): void {
+    const n = --this.size;
+    if (n === 0) {
+      this.obj[0] = undefined;
+      return;
+    }
+    const t = this.time[n];
+    const k = this.key[n];
+    const o = this.obj[n] as T;
+    this.obj[n] = undefined;
+    this.siftDown(0, t, k, o);
+  }
+
+  private siftDown(i: number, t: number, k: number, o: T): void {
+    const time = this.time;
+    const key = this.key;
+    const obj = this.obj;
+    const n = this.size;
+    const half = n >> 1;
+    while (i < half) {
+      let c = 2 * i + 1;
+      let ct = time[c];
+      let ck = key[c];
+      const r = c + 1;
+      if (r < n) {
+        const rt = time[r];
+        if (rt < ct || (rt === ct && key[r] < ck)) {
+          c = r;
+          ct = rt;
+          ck = key[r];
+        }
+      }
+      if (t < ct || (t === ct && k < ck)) break;
+      time[i] = ct;
+      key[i] = ck;
+      obj[i] = obj[c];
+      i = c;
+    }
+    time[i] = t;
+    key[i] = k;
+    obj[i] = o;
+  }
+
+  private grow(): void {
+    const n = this.time.length * 2;
+    const t = new Float64Array(n);
+    t.set(this.time);
+    const k = new Float64Array(n);
+    k.set(this.key);
+    this.time = t;
+    this.key = k;
+    this.obj.length = n;
+  }
+}

@@ -1,0 +1,24 @@
+// The engine's public API (docs/engine-api.md).
+export { Simulation, PRIORITY_NORMAL, PRIORITY_URGENT } from './simulation.js';
+export type { SimulationOptions, RunSummary, SpawnOptions } from './simulation.js';
+export { Process } from './process.js';
+export type { ProcessBody, Yieldable } from './process.js';
+export { SimEvent } from './event.js';
+export { Interrupt, ProcessFailure, StallError } from './errors.js';
+export type { BlockedProcess } from './errors.js';
+export { Mutex } from './locks/mutex.js';
+export { RwSemaphore } from './locks/rwsem.js';
+export { Spinlock } from './locks/spinlock.js';
+export { RwLock } from './locks/rwlock.js';
+export { Srcu } from './locks/srcu.js';
+export type { LockOptions } from './locks/lock-stats.js';
+export { DEFAULT_LOCK_COSTS, resolveLockCosts } from './costs.js';
+export type { LockCosts } from './costs.js';
+export { RngStream, streamState, seedWords } from './rng.js';
+export { makeDistribution, roundNs, drawExponential, drawNormal } from './distributions.js';
+export type { Distribution, DistributionSpec } from './distributions.js';
+export { detLog, detExp } from './detmath.js';
+export { Histogram, bucketIndex, bucketLow, bucketWidth, BUCKET_COUNT } from './histogram.js';
+export { Recorder, Counter, Gauge, metricKey } from './recorder.js';
+export type { Labels, MetricsBody, MetricSnapshot, HistogramSnapshot, CounterSnapshot, GaugeSnapshot, Clock } from './recorder.js';
+export type { Tracer } from './tracer.js';

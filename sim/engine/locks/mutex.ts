@@ -1,0 +1,181 @@
+// Mutex: follows kernel/locking/mutex.c (__mutex_lock_common, mutex_optimistic_spin, __mutex_unlock_slowpath).
+//
+// - Uncontended fast path: a free lock with no pending HANDOFF is taken at once, even if
+//   waiters sleep (the kernel's trylock steals from a woken waiter that has not run yet).
+// - Optimistic spinning (OSQ, FIFO): a contended locker spins, keeping its CPU, only while the
+//   owner is on a CPU; when the owner leaves its CPU, every spinner joins the wait list and
+//   sleeps. On unlock the first spinner takes the lock after spin_poll_ns + cacheline_ns.
+// - Wait list: FIFO. A sleeper pays sleep_ns of schedule-out on its CPU, then leaves it.
+// - Unlock with sleepers wakes the first waiter (if not already woken); it runs wakeup_ns later
+//   and retries. If the lock was taken meanwhile (stolen by a spinner or a new arrival) it sets
+//   HANDOFF and sleeps again as first waiter; the next unlock hands the lock straight to it,
+//   and while HANDOFF is pending nobody else may take it or spin.
+// Left out: the first waiter's own spinning after setting HANDOFF (it sleeps instead), the
+// need_resched()/vcpu_is_preempted() spin exits, ww_mutex, lockdep.
+import type { Process, LockImpl } from '../process.js';
+import { PH_ASLEEP, PH_GRANTED, PH_SLEEPING_OUT, PH_SPIN, PH_WOKEN } from '../process.js';
+import type { Simulation } from '../simulation.js';
+import { Fifo } from '../fifo.js';
+import type { Gauge } from '../recorder.js';
+import { ModeStats, queueGauge } from './lock-stats.js';
+import type { LockOptions } from './lock-stats.js';
+
+export class Mutex implements LockImpl {
+  /** Current owner (also while the lock is in transit to a woken or spinning waiter). */
+  owner: Process<any> | null = null;
+  private readonly waiters = new Fifo<Process<any>>();
+  private readonly spinners = new Fifo<Process<any>>();
+  /** The first waiter failed after being woken: the next unlock hands the lock to it. */
+  private handoff = false;
+  private woken: Process<any> | null = null;
+  private holdStart = 0;
+  private queued = 0;
+  private readonly st: ModeStats;
+  private readonly qlen: Gauge;
+
+  constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
+    this.st = new ModeStats(sim, name, opts.labels);
+    this.qlen = queueGauge(sim, name, opts.labels);
+  }
+
+  /** `yield m.lock(p)`: returns once p owns the mutex (mutex_lock). */
+  lock(p: Process<any>): Process<any> {
+    p.op = 3; // OP_LOCK
+    p.opLock = this;
+    p.opMode = 0;
+    return p;
+  }
+
+  /** mutex_unlock: only the owner may unlock. */
+  unlock(p: Process<any>): void {
+    if (this.owner !== p) throw new Error(`${p.name}: mutex_unlock(${this.name}) by non-owner (owner: ${this.owner?.name ?? 'none'})`);
+    const now = this.sim.now;
+    this.st.hold.record(now - this.holdStart);
+    const o = p.owned;
+    const i = o.lastIndexOf(this);
+    o.splice(i, 1);
+    if (this.sim.tracer) this.sim.tracer.span(this.name, `held by ${p.name}`, this.holdStart, now);
+    this.release();
+  }
+
+  /** True when free and no hand-off is pending (mutex_is_locked negated, roughly). */
+  get isLocked(): boolean {
+    return this.owner !== null;
+  }
+
+  acquire(p: Process<any>): boolean {
+    const owner = this.owner;
+    if (owner === null && !this.handoff) {
+      this.owner = p;
+      this.take(p, 0);
+      return true;
+    }
+    if (owner === p) throw new Error(`${p.name}: mutex ${this.name} already held by itself (deadlock)`);
+    this.st.contended.value++;
+    this.sim.beginWait(p, this);
+    if (!this.handoff && owner !== null && owner.onCpu) {
+      this.spinners.push(p);
+      p.lockPhase = PH_SPIN;
+    } else {
+      this.waiters.push(p);
+      this.sim.sleepOut(p);
+    }
+    this.qlen.set(++this.queued);
+    return false;
+  }
+
+  retry(p: Process<any>): boolean {
+    this.woken = null;
+    if (this.owner === null && !this.handoff) {
+      this.waiters.remove(p);
+      this.qlen.set(--this.queued);
+      this.owner = p;
+      this.take(p, this.sim.now - p.waitStart);
+      return true;
+    }
+    // Stolen while we were waking: we are the first waiter; the next unlock hands off to us.
+    this.handoff = true;
+    this.sim.sleepOut(p);
+    return false;
+  }
+
+  acquired(p: Process<any>): void {
+    this.take(p, this.sim.now - p.waitStart);
+  }
+
+  private take(p: Process<any>, waitNs: number): void {
+    const now = this.sim.now;
+    this.st.acquisitions.value++;
+    this.st.wait.record(waitNs);
+    this.holdStart = now;
+    p.owned.push(this);
+    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(this.name, `wait ${p.name}`, now - waitNs, now);
+  }
+
+  /** Pass the lock on after the owner let go (or a reserved waiter was interrupted). */
+  private release(): void {
+    if (this.handoff) {
+      this.handoff = false;
+      const w = this.waiters.shift()!;
+      this.qlen.set(--this.queued);
+      this.owner = w;
+      this.sim.grant(w, 0);
+      if (!w.onCpu) this.ownerOffCpu(w);
+      return;
+    }
+    const s = this.spinners.shift();
+    if (s !== undefined) {
+      this.qlen.set(--this.queued);
+      this.owner = s;
+      this.sim.grant(s, this.sim.lockCosts.spin_poll_ns + this.sim.lockCosts.cacheline_ns);
+    } else {
+      this.owner = null;
+    }
+    if (this.waiters.length > 0 && this.woken === null) {
+      this.woken = this.waiters.peek()!;
+      this.sim.wakeToRetry(this.woken);
+    }
+  }
+
+  cancelWait(p: Process<any>): void {
+    switch (p.lockPhase) {
+      case PH_SPIN:
+        this.spinners.remove(p);
+        this.qlen.set(--this.queued);
+        return;
+      case PH_SLEEPING_OUT:
+      case PH_ASLEEP:
+      case PH_WOKEN: {
+        const wasFirst = this.waiters.peek() === p;
+        this.waiters.remove(p);
+        this.qlen.set(--this.queued);
+        if (p.lockPhase === PH_WOKEN) this.woken = null;
+        if (wasFirst) this.handoff = false;
+        if (this.owner === null && this.waiters.length > 0 && this.woken === null) {
+          this.woken = this.waiters.peek()!;
+          this.sim.wakeToRetry(this.woken);
+        }
+        return;
+      }
+      case PH_GRANTED:
+        // Reserved for p, which never ran with it: pass it on.
+        this.owner = null;
+        this.release();
+        return;
+    }
+  }
+
+  ownerOffCpu(p: Process<any>): void {
+    if (this.owner !== p) return;
+    for (let s = this.spinners.shift(); s !== undefined; s = this.spinners.shift()) {
+      this.waiters.push(s);
+      this.sim.sleepOut(s);
+    }
+  }
+
+  describeWait(p: Process<any>): string {
+    const how = p.lockPhase === PH_SPIN ? 'spinning' : 'sleeping';
+    return `mutex ${this.name} (${how}; owner ${this.owner?.name ?? 'none'})`;
+  }
+}
+

@@ -1,0 +1,160 @@
+// RwLock: follows kernel/locking/qrwlock.c (queued_read_lock_slowpath, queued_write_lock_slowpath),
+// as x86 KVM's mmu_lock.
+//
+// - A reader enters at once if no writer holds the lock and nobody is queued; a writer if the
+//   lock is free and nobody is queued. Otherwise the locker joins one FIFO queue and spins on
+//   its CPU: a queued writer stops new readers.
+// - On release the queue head proceeds: a writer once the lock is free; a reader as soon as no
+//   writer holds it, and the readers right behind it with it (each reader at the head releases
+//   the wait queue to the next). Hand-off costs cacheline_ns.
+// - Holders (readers and writers) keep their CPU until they unlock.
+// Left out: interrupt-context readers stealing past the queue, rwlock_needbreak/cond_resched.
+import type { Process, LockImpl } from '../process.js';
+import { PH_GRANTED } from '../process.js';
+import { PH_SPIN } from '../process.js';
+import type { Simulation } from '../simulation.js';
+import { Fifo } from '../fifo.js';
+import type { Gauge } from '../recorder.js';
+import { ModeStats, modeLabels, queueGauge } from './lock-stats.js';
+import type { LockOptions } from './lock-stats.js';
+
+const READ = 0;
+const WRITE = 1;
+
+export class RwLock implements LockImpl {
+  writer: Process<any> | null = null;
+  readers = 0;
+  private readonly queue = new Fifo<Process<any>>();
+  private writeStart = 0;
+  private readonly readHolders: Process<any>[] = [];
+  private readonly readStarts: number[] = [];
+  private readonly rd: ModeStats;
+  private readonly wr: ModeStats;
+  private readonly qlen: Gauge;
+
+  constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
+    this.rd = new ModeStats(sim, name, modeLabels(opts.labels, 'read'));
+    this.wr = new ModeStats(sim, name, modeLabels(opts.labels, 'write'));
+    this.qlen = queueGauge(sim, name, opts.labels);
+  }
+
+  /** `yield l.readLock(p)` (read_lock). */
+  readLock(p: Process<any>): Process<any> {
+    p.op = 3;
+    p.opLock = this;
+    p.opMode = READ;
+    return p;
+  }
+
+  /** `yield l.writeLock(p)` (write_lock). */
+  writeLock(p: Process<any>): Process<any> {
+    p.op = 3;
+    p.opLock = this;
+    p.opMode = WRITE;
+    return p;
+  }
+
+  readUnlock(p: Process<any>): void {
+    const i = this.readHolders.lastIndexOf(p);
+    if (i < 0) throw new Error(`${p.name}: read_unlock(${this.name}) without holding it for read`);
+    const now = this.sim.now;
+    const start = this.readStarts[i];
+    this.rd.hold.record(now - start);
+    this.readHolders.splice(i, 1);
+    this.readStarts.splice(i, 1);
+    if (this.sim.tracer) this.sim.tracer.span(this.name, `read by ${p.name}`, start, now);
+    p.atomic--;
+    this.readers--;
+    this.advance();
+  }
+
+  writeUnlock(p: Process<any>): void {
+    if (this.writer !== p) throw new Error(`${p.name}: write_unlock(${this.name}) by non-owner (writer: ${this.writer?.name ?? 'none'})`);
+    const now = this.sim.now;
+    this.wr.hold.record(now - this.writeStart);
+    if (this.sim.tracer) this.sim.tracer.span(this.name, `written by ${p.name}`, this.writeStart, now);
+    p.atomic--;
+    this.writer = null;
+    this.advance();
+  }
+
+  acquire(p: Process<any>, mode: number): boolean {
+    p.lockMode = mode;
+    if (this.queue.length === 0 && this.writer === null && (mode === READ || this.readers === 0)) {
+      if (mode === READ) this.readers++;
+      else this.writer = p;
+      this.take(p, mode, 0);
+      return true;
+    }
+    if (this.writer === p) throw new Error(`${p.name}: rwlock ${this.name} already write-held by itself (deadlock)`);
+    (mode === READ ? this.rd : this.wr).contended.value++;
+    this.sim.beginWait(p, this);
+    p.lockPhase = PH_SPIN;
+    this.queue.push(p);
+    this.qlen.set(this.queue.length);
+    return false;
+  }
+
+  retry(): boolean {
+    throw new Error('rwlock waiters are never woken to retry');
+  }
+
+  acquired(p: Process<any>): void {
+    this.take(p, p.lockMode, this.sim.now - p.waitStart);
+  }
+
+  private take(p: Process<any>, mode: number, waitNs: number): void {
+    const st = mode === READ ? this.rd : this.wr;
+    st.acquisitions.value++;
+    st.wait.record(waitNs);
+    if (mode === READ) {
+      this.readHolders.push(p);
+      this.readStarts.push(this.sim.now);
+    } else {
+      this.writeStart = this.sim.now;
+    }
+    p.atomic++;
+  }
+
+  /** Let the queue head (and readers right behind a reader head) in, if the lock allows. */
+  private advance(): void {
+    const delay = this.sim.lockCosts.cacheline_ns;
+    let moved = false;
+    while (this.queue.length > 0 && this.writer === null) {
+      const h = this.queue.peek()!;
+      if (h.lockMode === WRITE) {
+        if (this.readers !== 0) break;
+        this.queue.shift();
+        this.writer = h;
+        this.sim.grant(h, delay);
+        moved = true;
+        break;
+      }
+      this.queue.shift();
+      this.readers++;
+      this.sim.grant(h, delay);
+      moved = true;
+    }
+    if (moved) this.qlen.set(this.queue.length);
+  }
+
+  cancelWait(p: Process<any>): void {
+    if (p.lockPhase === PH_GRANTED) {
+      if (p.lockMode === READ) this.readers--;
+      else this.writer = null;
+      this.advance();
+      return;
+    }
+    this.queue.remove(p);
+    this.qlen.set(this.queue.length);
+    this.advance();
+  }
+
+  ownerOffCpu(): void {
+    // rwlock holders never leave their CPU.
+  }
+
+  describeWait(p: Process<any>): string {
+    return `rwlock ${this.name} for ${p.lockMode === READ ? 'read' : 'write'} (spinning; writer ${this.writer?.name ?? 'none'}, readers ${this.readers})`;
+  }
+}

@@ -1,0 +1,135 @@
+// Srcu: follows kernel/rcu/srcutree.c (srcu_read_lock, srcu_read_unlock, synchronize_srcu).
+//
+// - Readers never block: readLock returns the index of the current grace-period epoch and
+//   counts the reader in it; readUnlock(p, idx) uncounts it.
+// - synchronize(p) closes the current epoch (new readers count in the next one) and sleeps until
+//   every reader that began before it has left, and no earlier than start + srcu_gp_ns (the
+//   grace-period machinery's fixed cost). Several synchronizers may wait at once.
+// Left out: expedited grace periods, call_srcu callbacks, per-CPU counter flips (modelled as
+// exact per-epoch reader counts), srcu_barrier.
+import type { Process, LockImpl } from '../process.js';
+import { PH_ASLEEP } from '../process.js';
+import type { Simulation } from '../simulation.js';
+import type { Gauge } from '../recorder.js';
+import { ModeStats, modeLabels, queueGauge } from './lock-stats.js';
+import type { LockOptions } from './lock-stats.js';
+
+interface SyncWaiter {
+  p: Process<any>;
+  /** Readers with epoch <= target must leave first. */
+  target: number;
+  start: number;
+}
+
+export class Srcu implements LockImpl {
+  private epoch = 0;
+  /** epoch -> active readers (insertion order is ascending epoch: the first key is the oldest). */
+  private readonly active = new Map<number, number>();
+  private readonly syncs: SyncWaiter[] = [];
+  private readonly readHolders: Process<any>[] = [];
+  private readonly readStarts: number[] = [];
+  private readonly rd: ModeStats;
+  private readonly sy: ModeStats;
+  private readonly qlen: Gauge;
+
+  constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
+    this.rd = new ModeStats(sim, name, modeLabels(opts.labels, 'read'));
+    this.sy = new ModeStats(sim, name, modeLabels(opts.labels, 'sync'));
+    this.qlen = queueGauge(sim, name, opts.labels);
+  }
+
+  /** srcu_read_lock: never blocks; returns the index to pass to readUnlock. */
+  readLock(p: Process<any>): number {
+    const e = this.epoch;
+    this.active.set(e, (this.active.get(e) ?? 0) + 1);
+    this.rd.acquisitions.value++;
+    this.rd.wait.record(0);
+    this.readHolders.push(p);
+    this.readStarts.push(this.sim.now);
+    return e;
+  }
+
+  /** srcu_read_unlock. */
+  readUnlock(p: Process<any>, idx: number): void {
+    const n = this.active.get(idx);
+    const i = this.readHolders.lastIndexOf(p);
+    if (n === undefined || i < 0) throw new Error(`${p.name}: srcu_read_unlock(${this.name}, ${idx}) without a matching srcu_read_lock`);
+    this.rd.hold.record(this.sim.now - this.readStarts[i]);
+    this.readHolders.splice(i, 1);
+    this.readStarts.splice(i, 1);
+    if (n === 1) {
+      this.active.delete(idx);
+      this.complete();
+    } else {
+      this.active.set(idx, n - 1);
+    }
+  }
+
+  /** `yield s.synchronize(p)` (synchronize_srcu): waits for every reader that began before it. */
+  synchronize(p: Process<any>): Process<any> {
+    p.op = 3;
+    p.opLock = this;
+    p.opMode = 2;
+    return p;
+  }
+
+  acquire(p: Process<any>): boolean {
+    const target = this.epoch++;
+    this.sy.contended.value++;
+    this.sim.beginWait(p, this);
+    this.syncs.push({ p, target, start: this.sim.now });
+    this.qlen.set(this.syncs.length);
+    p.lockPhase = PH_ASLEEP;
+    p.waitKey = -1;
+    if (p.atomic === 0) this.sim.offCpu(p);
+    this.complete();
+    return false;
+  }
+
+  /** Release every synchronizer whose readers have all left. */
+  private complete(): void {
+    if (this.syncs.length === 0) return;
+    let oldest = Infinity;
+    for (const k of this.active.keys()) {
+      oldest = k;
+      break;
+    }
+    const now = this.sim.now;
+    const gp = this.sim.lockCosts.srcu_gp_ns;
+    for (let i = 0; i < this.syncs.length;) {
+      const w = this.syncs[i];
+      if (w.target < oldest) {
+        this.syncs.splice(i, 1);
+        w.p.lockPhase = 5; // PH_GRANTED
+        this.sim.schedule(w.p, Math.max(now, w.start + gp), 1, 3 /* PK_LOCK_ACQUIRED */);
+      } else {
+        i++;
+      }
+    }
+    this.qlen.set(this.syncs.length);
+  }
+
+  retry(): boolean {
+    throw new Error('synchronize_srcu waiters are never woken to retry');
+  }
+
+  acquired(p: Process<any>): void {
+    this.sy.acquisitions.value++;
+    this.sy.wait.record(this.sim.now - p.waitStart);
+  }
+
+  cancelWait(p: Process<any>): void {
+    const i = this.syncs.findIndex((w) => w.p === p);
+    if (i >= 0) this.syncs.splice(i, 1);
+    this.qlen.set(this.syncs.length);
+  }
+
+  ownerOffCpu(): void {
+    // Nobody spins on SRCU.
+  }
+
+  describeWait(): string {
+    const readers = [...new Set(this.readHolders.map((p) => p.name))].join(', ');
+    return `srcu ${this.name} grace period (readers still inside: ${readers || 'none'})`;
+  }
+}

@@ -1,0 +1,121 @@
+// A process: a generator function that yields what it waits for (SimPy's Process).
+// `yield p.compute(ns)`, `yield p.sleep(ns)`, `yield ev`, `yield lock.lock(p)`; its return
+// value resolves `p.done`. The yielded commands reuse the process object as their token, so
+// waiting allocates nothing. A process's scheduling fields are engine-internal (`_` prefix is
+// omitted for speed; do not touch them from model code).
+import type { SimEvent } from './event.js';
+import type { Simulation } from './simulation.js';
+import { Interrupt } from './errors.js';
+
+export const KIND_PROCESS = 0;
+
+// What a process is doing (for interrupts and stall reports).
+export const ST_RUNNABLE = 0; // a resume is scheduled or it waits in the run queue
+export const ST_RUNNING = 1; // executing its generator
+export const ST_SLEEPING = 2; // p.sleep (off CPU)
+export const ST_COMPUTING = 3; // p.compute (on CPU)
+export const ST_WAIT_EVENT = 4; // yield ev (off CPU)
+export const ST_WAIT_LOCK = 5; // in a lock's queue (spinning or sleeping)
+export const ST_DONE = 6;
+
+// The command a process yielded (its token is the process itself).
+export const OP_NONE = 0;
+export const OP_SLEEP = 1;
+export const OP_COMPUTE = 2;
+export const OP_LOCK = 3;
+
+// What the process's one live heap entry means.
+export const PK_RESUME = 0; // resume the generator (needs a CPU)
+export const PK_SLEPT_OUT = 1; // a contended lock waiter finished its schedule-out: leaves the CPU
+export const PK_LOCK_RETRY = 2; // a woken first waiter retries the lock (needs a CPU)
+export const PK_LOCK_ACQUIRED = 3; // the lock was handed to it: record, then resume (needs a CPU)
+
+// Where a lock waiter is.
+export const PH_NONE = 0;
+export const PH_SPIN = 1; // spinning on CPU
+export const PH_SLEEPING_OUT = 2; // queued, still on CPU paying the schedule-out
+export const PH_ASLEEP = 3; // queued, off CPU
+export const PH_WOKEN = 4; // woken to retry (in transit)
+export const PH_GRANTED = 5; // lock reserved for it (in transit)
+
+/** What a generator may yield. */
+export type Yieldable = Process | SimEvent<any>;
+export type ProcessBody<T = unknown> = (p: Process<T>) => Generator<Yieldable, T, any>;
+
+/** The engine's view of a lock (implemented by the classes in locks/). */
+export interface LockImpl {
+  readonly name: string;
+  /** At the yield: true if acquired at once, else the process is queued. */
+  acquire(p: Process, mode: number): boolean;
+  /** A woken first waiter retries; true if it got the lock. */
+  retry(p: Process): boolean;
+  /** A hand-off completed: record the acquisition. */
+  acquired(p: Process): void;
+  /** Remove a waiting process (interrupt); releases a lock reserved for it. */
+  cancelWait(p: Process): void;
+  /** The process owning this lock left its CPU (spinners must stop spinning). */
+  ownerOffCpu(p: Process): void;
+  describeWait(p: Process): string;
+}
+
+function checkNs(what: string, ns: number): number {
+  if ((ns >>> 0) === ns || Number.isSafeInteger(ns) && ns >= 0) return ns;
+  throw new RangeError(`${what}(${ns}): time must be a non-negative integer number of ns`);
+}
+
+export class Process<T = unknown> {
+  readonly kind = KIND_PROCESS;
+  waitKey = -1;
+  pending = PK_RESUME;
+  state = ST_RUNNABLE;
+  op = OP_NONE;
+  opNs = 0;
+  opLock: LockImpl | null = null;
+  opMode = 0;
+  resumeValue: unknown = undefined;
+  resumeError: unknown = undefined;
+  hasError = false;
+  /** On a CPU (or, without a CPU model, running rather than waiting). */
+  onCpu = false;
+  /** Spinlocks/rwlocks held: while > 0 the process never gives up its CPU. */
+  atomic = 0;
+  /** Sleeping locks it owns whose spinners depend on it staying on CPU. */
+  owned: LockImpl[] = [];
+  waitLock: LockImpl | null = null;
+  lockPhase = PH_NONE;
+  lockMode = 0;
+  waitStart = 0;
+  sleepOutEnd = 0;
+  rqSince = 0;
+  waitEvent: SimEvent<any> | null = null;
+  gen: Generator<Yieldable, T, any> | null = null;
+  /** Resolved with the generator's return value. */
+  readonly done: SimEvent<T>;
+
+  constructor(readonly sim: Simulation, readonly name: string, readonly daemon: boolean) {
+    this.done = sim.event<T>(`${name}.done`);
+  }
+
+  /** Off CPU for ns (gives the CPU up; back on the run queue when it ends). */
+  sleep(ns: number): Process<T> {
+    this.op = OP_SLEEP;
+    this.opNs = checkNs('sleep', ns);
+    return this;
+  }
+
+  /** Busy on its CPU for ns (keeps the CPU; without a CPU model the same as sleep). */
+  compute(ns: number): Process<T> {
+    this.op = OP_COMPUTE;
+    this.opNs = checkNs('compute', ns);
+    return this;
+  }
+
+  /** Throw Interrupt(cause) into this process at the yield it waits on (see Simulation._interrupt). */
+  interrupt(cause?: unknown): void {
+    this.sim._interrupt(this, new Interrupt(cause));
+  }
+
+  get isAlive(): boolean {
+    return this.state !== ST_DONE;
+  }
+}

@@ -1,0 +1,516 @@
+// The simulation: integer-ns clock, pending-event set, one dispatch loop, CPUs.
+//
+// Scheduling key: (time, priority, insertion sequence); smaller priority first (urgent 0, normal 1).
+//
+// CPUs (DESIGN.md engine rules): N CPUs, one global FIFO run queue, non-preemptive. A process
+// needs a CPU to run its generator; it keeps the CPU while computing, spinning on a lock or
+// holding a spinlock/rwlock, and gives it up when it sleeps, waits on an event or sleeps on a
+// sleeping lock. A woken process that finds no free CPU waits in the run queue; the wait is
+// recorded as `cpu.runqueue_delay_ns`. With `cpus: Infinity` (the default) there is no CPU
+// model: nothing queues and compute is the same as sleep (the fast path).
+import { PendingSet, PRIORITY_UNIT } from './heap.js';
+import type { Schedulable } from './heap.js';
+import { Fifo } from './fifo.js';
+import { SimEvent } from './event.js';
+import {
+  KIND_PROCESS, OP_COMPUTE, OP_LOCK, OP_SLEEP, OP_NONE, PH_ASLEEP, PH_GRANTED, PH_SLEEPING_OUT, PH_SPIN, PH_WOKEN, PH_NONE,
+  PK_LOCK_ACQUIRED, PK_LOCK_RETRY, PK_RESUME, PK_SLEPT_OUT, Process, ST_COMPUTING, ST_DONE, ST_RUNNABLE, ST_RUNNING,
+  ST_SLEEPING, ST_WAIT_EVENT, ST_WAIT_LOCK,
+} from './process.js';
+import type { ProcessBody } from './process.js';
+import { Interrupt, ProcessFailure, StallError } from './errors.js';
+import type { BlockedProcess } from './errors.js';
+import { Recorder } from './recorder.js';
+import type { Histogram } from './histogram.js';
+import { RngStream, streamState } from './rng.js';
+import { resolveLockCosts } from './costs.js';
+import type { LockCosts } from './costs.js';
+import type { Tracer } from './tracer.js';
+
+export const PRIORITY_URGENT = 0;
+export const PRIORITY_NORMAL = 1;
+
+export interface SimulationOptions {
+  /** uint32 number or bigint; with replication selects every RNG stream. */
+  seed?: number | bigint;
+  replication?: number;
+  /** Host CPUs; Infinity (default) = no CPU model. */
+  cpus?: number;
+  lockCosts?: Partial<LockCosts>;
+  /** Statistics reset at this simulated time (ns). */
+  warmupNs?: number;
+  tracer?: Tracer;
+}
+
+export interface RunSummary {
+  /** Simulated time at the end, ns. */
+  now: number;
+  /** Logical events dispatched (run.json only: batching may change it). */
+  eventsProcessed: number;
+  stoppedBy: 'quiescent' | 'until';
+}
+
+export interface SpawnOptions {
+  /** A daemon may stay blocked at the end of a run without being reported as a stall. */
+  daemon?: boolean;
+}
+
+/** An engine-internal scheduled callback (warm-up reset, SRCU grace-period ends, user timers). */
+class Timer implements Schedulable {
+  readonly kind = 1;
+  waitKey = -1;
+  constructor(readonly fn: () => void) {}
+}
+
+type Entry = Process<any> | Timer;
+
+export class Simulation {
+  /** Current simulated time, ns. */
+  now = 0;
+  /** Logical events dispatched so far. */
+  eventsProcessed = 0;
+  readonly stats: Recorder;
+  readonly lockCosts: LockCosts;
+  readonly tracer: Tracer | null;
+  readonly cpus: number;
+  readonly seed: number | bigint;
+  readonly replication: number;
+
+  private readonly heap = new PendingSet<Entry>(1024);
+  private seq = 0;
+  /** The top heap entry is being dispatched and not yet removed (fused pop-and-push). */
+  private topLive = false;
+  private running = false;
+  private readonly finiteCpus: boolean;
+  private freeCpus: number;
+  private readonly runQueue = new Fifo<Process<any>>();
+  private rqDelay: Histogram | null = null;
+  private readonly live = new Set<Process<any>>();
+  private readonly streams = new Map<string, RngStream>();
+
+  constructor(opts: SimulationOptions = {}) {
+    this.seed = opts.seed ?? 0;
+    this.replication = opts.replication ?? 0;
+    if (!Number.isSafeInteger(this.replication) || this.replication < 0) throw new RangeError(`replication must be a non-negative integer, got ${opts.replication}`);
+    const cpus = opts.cpus ?? Infinity;
+    if (cpus !== Infinity && (!Number.isSafeInteger(cpus) || cpus < 1)) throw new RangeError(`cpus must be a positive integer or Infinity, got ${cpus}`);
+    this.cpus = cpus;
+    this.finiteCpus = cpus !== Infinity;
+    this.freeCpus = this.finiteCpus ? cpus : 0;
+    this.lockCosts = resolveLockCosts(opts.lockCosts);
+    this.tracer = opts.tracer ?? null;
+    this.stats = new Recorder(this);
+    if (this.finiteCpus) this.rqDelay = this.stats.histogram('cpu.runqueue_delay_ns');
+    const warm = opts.warmupNs ?? 0;
+    if (!Number.isSafeInteger(warm) || warm < 0) throw new RangeError(`warmupNs must be a non-negative integer, got ${warm}`);
+    if (warm > 0) this.at(warm, () => this.stats.reset(), PRIORITY_URGENT);
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** Start a process; its first step runs at the current time (after what is already scheduled now). */
+  spawn<T>(name: string, body: ProcessBody<T>, opts: SpawnOptions = {}): Process<T> {
+    const p = new Process<T>(this, name, opts.daemon === true);
+    p.gen = body(p);
+    if (!p.daemon) this.live.add(p);
+    p.state = ST_RUNNABLE;
+    this.schedule(p, this.now, PRIORITY_NORMAL, PK_RESUME);
+    return p;
+  }
+
+  /** A plain event, triggered by ev.succeed(v) or ev.fail(err). */
+  event<T = unknown>(name?: string): SimEvent<T> {
+    return new SimEvent<T>(this, name);
+  }
+
+  /** Succeeds with every value (in order) when all have succeeded; fails with the first failure. */
+  allOf<T = unknown>(evs: SimEvent<T>[], name = 'allOf'): SimEvent<T[]> {
+    const all = new SimEvent<T[]>(this, name);
+    const values: T[] = new Array(evs.length);
+    let left = evs.length;
+    if (left === 0) return all.succeed([]);
+    evs.forEach((e, i) => e.onTrigger((ev) => {
+      if (all.triggered) return;
+      if (!ev.ok) {
+        all.fail(ev.error);
+        return;
+      }
+      values[i] = ev.value as T;
+      if (--left === 0) all.succeed(values);
+    }));
+    return all;
+  }
+
+  /** Succeeds with {index, value} of the first event to trigger (lowest index if several already have). */
+  anyOf<T = unknown>(evs: SimEvent<T>[], name = 'anyOf'): SimEvent<{ index: number; value: T }> {
+    const any = new SimEvent<{ index: number; value: T }>(this, name);
+    if (evs.length === 0) throw new RangeError('anyOf needs at least one event');
+    evs.forEach((e, i) => e.onTrigger((ev) => {
+      if (any.triggered) return;
+      if (!ev.ok) any.fail(ev.error);
+      else any.succeed({ index: i, value: ev.value as T });
+    }));
+    return any;
+  }
+
+  /** Run `fn` at absolute time t (>= now); returns a cancel function. */
+  at(t: number, fn: () => void, priority = PRIORITY_NORMAL): () => void {
+    if (!Number.isSafeInteger(t) || t < this.now) throw new RangeError(`at(${t}): time must be an integer >= now (${this.now})`);
+    const tm = new Timer(fn);
+    this.schedule(tm, t, priority, 0);
+    return () => { tm.waitKey = -1; };
+  }
+
+  /** The random stream for an actor path, seeded by hash(seed, path, replication); one object per path. */
+  rng(path: string): RngStream {
+    let s = this.streams.get(path);
+    if (!s) {
+      s = new RngStream(streamState(this.seed, path, this.replication));
+      this.streams.set(path, s);
+    }
+    return s;
+  }
+
+  /** Time of the next pending event, or Infinity (what a WASM burst may run up to). */
+  peekNextTime(): number {
+    this.settleTop();
+    const h = this.heap;
+    while (h.size > 0 && h.obj[0]!.waitKey !== h.key[0]) h.popTop();
+    return h.size > 0 ? h.time[0] : Infinity;
+  }
+
+  /**
+   * Dispatch events in key order until none is pending or the next is later than `until`
+   * (then the clock is set to `until`). Throws ProcessFailure if a process throws, and
+   * StallError if it runs dry while non-daemon processes are still blocked.
+   */
+  run(opts: { until?: number } = {}): RunSummary {
+    if (this.running) throw new Error('Simulation.run is not re-entrant');
+    const until = opts.until ?? Infinity;
+    if (until !== Infinity && (!Number.isSafeInteger(until) || until < this.now)) throw new RangeError(`until must be an integer >= now (${this.now}), got ${until}`);
+    this.running = true;
+    try {
+      const h = this.heap;
+      while (h.size > 0) {
+        const t = h.time[0];
+        if (t > until) break;
+        const o = h.obj[0]!;
+        if (o.waitKey !== h.key[0]) {
+          h.popTop();
+          continue;
+        }
+        this.now = t;
+        o.waitKey = -1;
+        this.eventsProcessed++;
+        this.topLive = true;
+        if (o.kind === KIND_PROCESS) this.fire(o as Process<any>);
+        else (o as Timer).fn();
+        if (this.topLive) {
+          this.topLive = false;
+          h.popTop();
+        }
+      }
+      if (h.size > 0) {
+        this.now = until;
+        return { now: this.now, eventsProcessed: this.eventsProcessed, stoppedBy: 'until' };
+      }
+      if (until !== Infinity) this.now = until;
+      if (this.live.size > 0) throw new StallError(this.now, this.blocked());
+      return { now: this.now, eventsProcessed: this.eventsProcessed, stoppedBy: 'quiescent' };
+    } finally {
+      this.topLive = false;
+      this.running = false;
+    }
+  }
+
+  /** Every live non-daemon process that is waiting, with what it waits on. */
+  blocked(): BlockedProcess[] {
+    const out: BlockedProcess[] = [];
+    for (const p of this.live) out.push({ name: p.name, waitsOn: this.describeWait(p) });
+    return out;
+  }
+
+  // ---------------------------------------------------------------- engine internals (locks use these)
+
+  /** @internal Put o's one live entry at (t, priority); supersedes any earlier entry of o. */
+  schedule(o: Entry, t: number, priority: number, pending: number): void {
+    const k = priority * PRIORITY_UNIT + this.seq++;
+    o.waitKey = k;
+    if (o.kind === KIND_PROCESS) (o as Process<any>).pending = pending;
+    if (this.topLive) {
+      this.topLive = false;
+      this.heap.replaceTop(t, k, o);
+    } else {
+      this.heap.push(t, k, o);
+    }
+  }
+
+  private settleTop(): void {
+    if (this.topLive) {
+      this.topLive = false;
+      this.heap.popTop();
+    }
+  }
+
+  /** Dispatch a process's live entry. */
+  private fire(p: Process<any>): void {
+    const pk = p.pending;
+    if (pk === PK_SLEPT_OUT) {
+      p.lockPhase = PH_ASLEEP;
+      this.offCpu(p);
+      return;
+    }
+    if (!p.onCpu) {
+      if (this.finiteCpus) {
+        if (this.freeCpus === 0) {
+          p.rqSince = this.now;
+          this.runQueue.push(p);
+          return;
+        }
+        this.freeCpus--;
+        this.rqDelay!.record(0);
+      }
+      p.onCpu = true;
+    }
+    if (pk === PK_RESUME) {
+      this.step(p);
+    } else if (pk === PK_LOCK_ACQUIRED) {
+      p.lockPhase = PH_NONE;
+      p.state = ST_RUNNING;
+      p.waitLock!.acquired(p);
+      p.waitLock = null;
+      this.step(p);
+    } else {
+      // PK_LOCK_RETRY
+      if (p.waitLock!.retry(p)) {
+        p.lockPhase = PH_NONE;
+        p.waitLock = null;
+        this.step(p);
+      }
+    }
+  }
+
+  /** Run p's generator until it waits on something. p is on a CPU. */
+  private step(p: Process<any>): void {
+    const gen = p.gen!;
+    p.state = ST_RUNNING;
+    for (;;) {
+      let r: IteratorResult<unknown, unknown>;
+      try {
+        if (p.hasError) {
+          const e = p.resumeError;
+          p.hasError = false;
+          p.resumeError = undefined;
+          r = gen.throw(e);
+        } else {
+          const v = p.resumeValue;
+          p.resumeValue = undefined;
+          r = gen.next(v);
+        }
+      } catch (err) {
+        p.state = ST_DONE;
+        this.live.delete(p);
+        throw new ProcessFailure(p.name, this.now, err);
+      }
+      if (r.done === true) {
+        this.finish(p, r.value);
+        return;
+      }
+      const y = r.value;
+      if (y === p) {
+        const op = p.op;
+        p.op = OP_NONE;
+        if (op === OP_SLEEP) {
+          p.state = ST_SLEEPING;
+          this.schedule(p, this.now + p.opNs, PRIORITY_NORMAL, PK_RESUME);
+          if (p.atomic === 0) this.offCpu(p);
+          return;
+        }
+        if (op === OP_COMPUTE) {
+          p.state = ST_COMPUTING;
+          this.schedule(p, this.now + p.opNs, PRIORITY_NORMAL, PK_RESUME);
+          return;
+        }
+        if (op === OP_LOCK) {
+          const l = p.opLock!;
+          p.opLock = null;
+          if (l.acquire(p, p.opMode)) continue;
+          return;
+        }
+        p.hasError = true;
+        p.resumeError = new TypeError(`${p.name} yielded itself without a command (yield p.sleep(ns), p.compute(ns), an event or a lock request)`);
+        continue;
+      }
+      if (y instanceof SimEvent) {
+        if (y.triggered) {
+          if (y.ok) p.resumeValue = y.value;
+          else {
+            p.hasError = true;
+            p.resumeError = y.error;
+          }
+          continue;
+        }
+        p.state = ST_WAIT_EVENT;
+        p.waitEvent = y;
+        y.waiters.push(p);
+        if (p.atomic === 0) this.offCpu(p);
+        return;
+      }
+      p.hasError = true;
+      p.resumeError = new TypeError(`${p.name} yielded ${y instanceof Process ? `process ${y.name} (yield its .done to wait for it)` : typeof y}: not an event or command`);
+    }
+  }
+
+  private finish(p: Process<any>, value: unknown): void {
+    p.state = ST_DONE;
+    this.live.delete(p);
+    if (p.atomic > 0) throw new ProcessFailure(p.name, this.now, new Error('exited holding a spinlock or rwlock'));
+    if (p.owned.length > 0) throw new ProcessFailure(p.name, this.now, new Error(`exited holding ${p.owned.map((l) => l.name).join(', ')}`));
+    p.atomic = 0;
+    this.offCpu(p);
+    p.gen = null;
+    p.done.succeed(value);
+  }
+
+  /** @internal p gives its CPU up (next in the run queue gets it); spinners on its locks stop. */
+  offCpu(p: Process<any>): void {
+    if (!p.onCpu) return;
+    p.onCpu = false;
+    const owned = p.owned;
+    for (let i = 0; i < owned.length; i++) owned[i].ownerOffCpu(p);
+    if (this.finiteCpus) {
+      const q = this.runQueue.shift();
+      if (q === undefined) {
+        this.freeCpus++;
+      } else {
+        q.onCpu = true;
+        this.rqDelay!.record(this.now - q.rqSince);
+        this.schedule(q, this.now, PRIORITY_NORMAL, q.pending);
+      }
+    }
+  }
+
+  /** @internal Wake processes waiting on a triggered event (in the order they started waiting). */
+  _trigger(ev: SimEvent<any>): void {
+    const ws = ev.waiters;
+    if (ws.length > 0) {
+      ev.waiters = [];
+      for (let i = 0; i < ws.length; i++) {
+        const p = ws[i];
+        if (p.waitEvent !== ev) continue;
+        p.waitEvent = null;
+        if (ev.ok) p.resumeValue = ev.value;
+        else {
+          p.hasError = true;
+          p.resumeError = ev.error;
+        }
+        p.state = ST_RUNNABLE;
+        this.schedule(p, this.now, PRIORITY_NORMAL, PK_RESUME);
+      }
+    }
+    const cbs = ev.callbacks;
+    if (cbs !== null) {
+      ev.callbacks = null;
+      for (const fn of cbs) fn(ev);
+    }
+  }
+
+  /** @internal Throw `err` into p at its current wait (urgent: before other events at this time). */
+  _interrupt(p: Process<any>, err: Interrupt): void {
+    switch (p.state) {
+      case ST_DONE:
+        throw new Error(`cannot interrupt ${p.name}: it has finished`);
+      case ST_RUNNING:
+        throw new Error(`${p.name} cannot interrupt itself`);
+      case ST_SLEEPING:
+      case ST_COMPUTING:
+        break;
+      case ST_WAIT_EVENT: {
+        const ev = p.waitEvent!;
+        const i = ev.waiters.indexOf(p);
+        if (i >= 0) ev.waiters.splice(i, 1);
+        p.waitEvent = null;
+        break;
+      }
+      case ST_WAIT_LOCK: {
+        const l = p.waitLock!;
+        l.cancelWait(p);
+        p.waitLock = null;
+        p.lockPhase = PH_NONE;
+        break;
+      }
+      case ST_RUNNABLE:
+        // A resume is already due (its value is replaced by the interrupt) or p waits in the run queue.
+        break;
+    }
+    p.state = ST_RUNNABLE;
+    p.hasError = true;
+    p.resumeError = err;
+    p.resumeValue = undefined;
+    if (this.inRunQueue(p)) {
+      p.pending = PK_RESUME;
+      return;
+    }
+    this.schedule(p, this.now, PRIORITY_URGENT, PK_RESUME);
+  }
+
+  private inRunQueue(p: Process<any>): boolean {
+    for (let i = 0; i < this.runQueue.length; i++) if (this.runQueue.at(i) === p) return true;
+    return false;
+  }
+
+  /** @internal A contended sleeping-lock waiter goes to sleep: schedule-out costs sleep_ns on its CPU. */
+  sleepOut(p: Process<any>): void {
+    const c = this.lockCosts.sleep_ns;
+    if (c > 0 && p.onCpu) {
+      p.lockPhase = PH_SLEEPING_OUT;
+      p.sleepOutEnd = this.now + c;
+      this.schedule(p, p.sleepOutEnd, PRIORITY_NORMAL, PK_SLEPT_OUT);
+    } else {
+      p.lockPhase = PH_ASLEEP;
+      p.waitKey = -1;
+      if (p.atomic === 0) this.offCpu(p);
+    }
+  }
+
+  /**
+   * @internal The lock is now reserved for waiter p: it resumes holding it. A spinner takes it
+   * after `spinDelayNs` (cache-line transfer); a waiter still paying its schedule-out resumes when
+   * that ends (it never left the CPU); a sleeping waiter after wakeup_ns, then via the run queue.
+   */
+  grant(p: Process<any>, spinDelayNs: number): void {
+    const ph = p.lockPhase;
+    p.lockPhase = PH_GRANTED;
+    if (ph === PH_SPIN) this.schedule(p, this.now + spinDelayNs, PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
+    else if (ph === PH_SLEEPING_OUT) this.schedule(p, p.sleepOutEnd, PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
+    else this.schedule(p, this.now + this.lockCosts.wakeup_ns, PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
+  }
+
+  /** @internal Wake the first waiter of a sleeping lock to retry (the lock may be stolen meanwhile). */
+  wakeToRetry(p: Process<any>): void {
+    const ph = p.lockPhase;
+    p.lockPhase = PH_WOKEN;
+    if (ph === PH_SLEEPING_OUT) this.schedule(p, p.sleepOutEnd, PRIORITY_NORMAL, PK_LOCK_RETRY);
+    else this.schedule(p, this.now + this.lockCosts.wakeup_ns, PRIORITY_NORMAL, PK_LOCK_RETRY);
+  }
+
+  /** @internal Mark p as waiting on lock l from now. */
+  beginWait(p: Process<any>, l: import('./process.js').LockImpl): void {
+    p.state = ST_WAIT_LOCK;
+    p.waitLock = l;
+    p.waitStart = this.now;
+  }
+
+  private describeWait(p: Process<any>): string {
+    switch (p.state) {
+      case ST_WAIT_EVENT: return `event ${p.waitEvent!.name}`;
+      case ST_WAIT_LOCK: return p.waitLock!.describeWait(p);
+      case ST_SLEEPING: return 'sleep';
+      case ST_COMPUTING: return 'compute';
+      case ST_RUNNABLE: return 'a CPU (run queue)';
+      default: return 'nothing (running)';
+    }
+  }
+}
+
+export { PH_SPIN, PH_SLEEPING_OUT, PH_ASLEEP, PH_WOKEN, PH_GRANTED };
