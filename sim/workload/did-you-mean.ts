@@ -38,5 +38,9 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
     }
   }
   const limit = Math.max(1, Math.floor(word.length / 3));
-  return bestD <= limit ? best : undefined;
+  if (bestD <= limit) return best;
+  // A truncated word ("align" for "alignment") is a typo too.
+  const w = norm(word);
+  if (w.length >= 3) return [...candidates].sort().find((c) => norm(c).startsWith(w));
+  return undefined;
 }

@@ -1,6 +1,7 @@
 // From a schema-valid workload value to the typed Workload: defaults filled in, units parsed
 // to integer bytes and nanoseconds, and the checks a schema cannot express (a range inside the
 // VM's memory, a VM index that exists, an unbounded actor in a run without a duration).
+import { DIMENSIONS } from '../variants/choices.js';
 import { parseDuration, parseRateInterval, parseSize, UnitError, formatSize } from './units.js';
 import type { RawProblem } from './validate.js';
 import type { PathSegment } from './source.js';
@@ -91,6 +92,14 @@ export function normalizeWorkload(raw: unknown, source: string, defaultName: str
   if (durationNs !== undefined && durationNs <= 0) c.add(['duration'], 'a duration above zero', String(w.duration));
   if (durationNs !== undefined && warmupNs >= durationNs && durationNs > 0) {
     c.add(['warmup'], `a warm-up shorter than duration (${String(w.duration)})`, String(w.warmup));
+  }
+
+  const requires = obj(w.requires);
+  for (const [dim, values] of Object.entries(requires)) {
+    const allowed = (DIMENSIONS as Record<string, readonly string[]>)[dim] ?? [];
+    (Array.isArray(values) ? values : []).forEach((val, j) => {
+      if (!allowed.includes(String(val))) c.add(['requires', dim, j], `one of ${allowed.join(', ')}`, JSON.stringify(val));
+    });
   }
 
   const actorsRaw = Array.isArray(w.actors) ? w.actors : [];

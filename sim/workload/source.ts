@@ -19,6 +19,7 @@ export interface SourceDocument {
 
 /** Parse text as YAML/JSON; syntax errors become Problems with positions. */
 export function parseSource(source: string, text: string): SourceDocument {
+  if (/\.json$/i.test(source)) checkStrictJson(source, text);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -51,6 +52,22 @@ export function readSource(path: string, displayName = path): SourceDocument {
     ]);
   }
   return parseSource(displayName, text);
+}
+
+/** YAML accepts JSON with trailing commas; a .json file must be JSON, so check it as such. */
+function checkStrictJson(source: string, text: string): void {
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message;
+    const at = /position (\d+)/.exec(msg);
+    const offset = at ? Number(at[1]) : 0;
+    const before = text.slice(0, offset).split('\n');
+    throw new WorkloadError([{
+      source, line: before.length, col: before[before.length - 1].length + 1, path: '',
+      expected: 'valid JSON', found: msg.replace(/ in JSON at position \d+.*$/, '').replace(/^Unexpected token/, 'unexpected token'),
+    }]);
+  }
 }
 
 function describeErrno(code: string): string {

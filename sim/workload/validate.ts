@@ -127,7 +127,22 @@ function toProblem(e: ErrorObject, base: PathSegment[], value: unknown): RawProb
   const path = [...base, ...segments(e.instancePath, value)];
   const v = valueAt(value, path.slice(base.length));
   const parent = e.parentSchema as AnySchemaObject | undefined;
+  // An error inside propertyNames is about a key: report it at that key.
+  const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+  if (propertyName !== undefined) {
+    const allowed = e.keyword === 'enum' ? (e.params as { allowedValues: unknown[] }).allowedValues.map(String) : [];
+    const guess = didYouMean(propertyName, allowed);
+    return {
+      path: [...path, propertyName],
+      atKey: true,
+      expected: allowed.length ? `a known field (${allowed.join(', ')})` : describe(e),
+      found: `unknown field ${JSON.stringify(propertyName)}`,
+      hint: guess ? `did you mean "${guess}"?` : undefined,
+    };
+  }
   switch (e.keyword) {
+    case 'propertyNames':
+      return undefined; // its inner error names the key
     case 'additionalProperties': {
       const field = (e.params as { additionalProperty: string }).additionalProperty;
       const allowed = Object.keys((parent?.properties as object | undefined) ?? {});

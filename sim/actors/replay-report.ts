@@ -1,0 +1,89 @@
+// The replay's comparison: each recorded call beside its simulated duration, and the error
+// per size class (operation, backend, length) on medians. strace -T times include ptrace's
+// own stops (a 0.6 us punch shows as ~45 us here, toolchain.md), so the recorded side is
+// inflated; `rmsim validate --trace` is the calibrated comparison without strace.
+import { formatDuration, formatSize } from '../workload/units.js';
+import { table } from '../output/summary.js';
+
+export interface ReplayCallResult {
+  line: number;
+  file: number;
+  backend: 'guest_memfd' | 'shmem';
+  op: 'allocate' | 'punch';
+  offset: number;
+  len: number;
+  recorded_ns: number;
+  simulated_ns: number;
+  /** "0" or the errno the trace recorded. */
+  result: string;
+  /** "0" or the errno the model returned. */
+  simulated_result?: string;
+}
+
+export interface SizeClassResult {
+  backend: string;
+  op: string;
+  size: string;
+  count: number;
+  recorded_median_ns: number;
+  simulated_median_ns: number;
+  error: number;
+}
+
+export interface ReplayReport {
+  trace: string;
+  backend: string;
+  calls: ReplayCallResult[];
+  by_size_class: SizeClassResult[];
+}
+
+export const STRACE_NOTE =
+  'note: strace -T includes ptrace overhead in every recorded time (a 0.6 us punch records as ~45 us on this ' +
+  'machine kind), so recorded times are inflated and the error overstates the model\'s; use ' +
+  '`rmsim validate --trace` (calibration issue) for the comparison without strace.';
+
+/** Median with the lower middle for even counts (an observed value, deterministic). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[(s.length - 1) >> 1];
+}
+
+export function summarizeBySizeClass(calls: ReplayCallResult[]): SizeClassResult[] {
+  const groups = new Map<string, ReplayCallResult[]>();
+  for (const c of calls) {
+    if (c.result !== '0') continue; // failed calls say nothing about a size's cost
+    const k = `${c.backend}|${c.op}|${String(c.len).padStart(16, '0')}`;
+    const g = groups.get(k) ?? [];
+    g.push(c);
+    groups.set(k, g);
+  }
+  return [...groups.keys()].sort().map((k) => {
+    const g = groups.get(k)!;
+    const rec = median(g.map((c) => c.recorded_ns));
+    const sim = median(g.map((c) => c.simulated_ns));
+    return {
+      backend: g[0].backend, op: g[0].op, size: formatSize(g[0].len), count: g.length,
+      recorded_median_ns: rec, simulated_median_ns: sim,
+      error: rec > 0 ? Math.round(((sim - rec) / rec) * 10000) / 10000 : 0,
+    };
+  });
+}
+
+export function formatReplayReport(r: ReplayReport): string {
+  const calls = table(
+    ['line', 'file', 'op', 'offset', 'len', 'recorded', 'simulated', 'result'],
+    r.calls.map((c) => [
+      String(c.line), `${c.backend}#${c.file}`, c.op, formatSize(c.offset), formatSize(c.len),
+      formatDuration(c.recorded_ns), formatDuration(c.simulated_ns),
+      c.result === (c.simulated_result ?? c.result) ? (c.result === '0' ? 'ok' : c.result) : `${c.result} (model: ${c.simulated_result})`,
+    ]),
+  );
+  const classes = table(
+    ['backend', 'op', 'size', 'calls', 'recorded p50', 'simulated p50', 'error'],
+    r.by_size_class.map((s) => [
+      s.backend, s.op, s.size, String(s.count), formatDuration(s.recorded_median_ns), formatDuration(s.simulated_median_ns),
+      `${s.error >= 0 ? '+' : ''}${(s.error * 100).toFixed(1)}%`,
+    ]),
+  );
+  return `replay of ${r.trace} (${r.backend}): predicted against recorded per call\n\n${calls}\n\nerror per size class (medians)\n\n${classes}\n\n${STRACE_NOTE}`;
+}
