@@ -1,3 +1,118 @@
-// Entry point of the WebAssembly fast paths (see DESIGN.md principle 6).
-// Each structure lives in its own file and is re-exported here.
-export const RMSIM_WASM_ABI: i32 = 1;
+// Entry point of the WebAssembly fast paths (DESIGN.md principle 6). One instance (one linear
+// memory) holds a host's allocator and folio table and any number of page caches and page
+// tables (handles). Keys and pfns cross as i32 (read back with >>> 0); ranges and sizes that
+// can reach 2^32 cross as f64. Batched calls leave their results in OUT (out_ptr()).
+import { layoutInit, layoutReset, OUT, bump, chunksInUse, CHUNK_BYTES } from './mem';
+import { handlesReset, handleNew, handleRelease, header, H_COUNT1, KIND_PAGE_TABLE, KIND_PAGE_CACHE } from './handles';
+import * as buddy from './buddy';
+import * as ept from './ept';
+import * as pc from './pagecache';
+import * as shmem from './shmem';
+
+export const RMSIM_WASM_ABI: i32 = 2;
+
+let hostPages: u32 = 0;
+
+/** Lay out memory and create the host (pages: multiple of 1024, at most 2^28). */
+export function init(pages: u32): void {
+  layoutInit();
+  hostPages = pages;
+  buddy.hostInit(pages);
+}
+
+/** Every structure back to its initial state; all handles are gone. */
+export function reset_all(): void {
+  layoutReset();
+  handlesReset();
+  buddy.hostInit(hostPages);
+}
+
+export function out_ptr(): usize { return OUT; }
+export function memory_in_use(): f64 { return <f64>bump; }
+export function chunks_in_use(): u32 { return chunksInUse; }
+export function chunk_bytes(): u32 { return CHUNK_BYTES; }
+
+// ---- host: buddy allocator and folio table ----
+export function host_reset(): void { buddy.hostReset(); }
+export function host_alloc(order: u32, mt: u32): i32 { return buddy.allocPages(order, mt); }
+export function host_free(pfn: u32, order: u32): i32 { return buddy.freePagesAt(pfn, order); }
+export function host_free_pages(): f64 { return buddy.freePagesCount(); }
+export function host_free_blocks(mt: u32, order: u32): u32 { return buddy.freeBlocks(mt, order); }
+export function host_pageblock_mt(pfn: u32): u32 { return buddy.pageblockMt(pfn); }
+export function folio_order(pfn: u32): i32 { return buddy.folioOrder(pfn); }
+export function folio_refcount(pfn: u32): i32 { return buddy.folioRefcount(pfn); }
+export function folio_get(pfn: u32): i32 { return buddy.folioGet(pfn); }
+export function folio_put(pfn: u32): i32 { return buddy.folioPut(pfn); }
+export function folio_flags(pfn: u32): i32 { return buddy.folioFlags(pfn); }
+export function folio_set_flags(pfn: u32, f: u32): i32 { return buddy.folioSetFlags(pfn, f); }
+export function folio_clear_flags(pfn: u32, f: u32): i32 { return buddy.folioClearFlags(pfn, f); }
+export function folio_split(pfn: u32): i32 { return buddy.folioSplit(pfn); }
+
+// ---- page tables ----
+export function pt_new(): i32 { return handleNew(KIND_PAGE_TABLE); }
+export function pt_release(h: u32): void { ept.radixClear(h); handleRelease(h); }
+export function pt_reset(h: u32): void { ept.radixClear(h); }
+export function pt_map(h: u32, gfn: u32, pfn: u32, level: u32): void { ept.eptMap(h, gfn, pfn, level); }
+export function pt_walk(h: u32, gfn: u32): i32 { return ept.eptWalk(h, gfn); }
+export function pt_walk_level(h: u32, gfn: u32): u32 { return ept.eptWalkLevel(h, gfn); }
+/** Zap; leaves per level and tables freed in OUT[0..3]. */
+export function pt_zap(h: u32, start: f64, end: f64, freeTables: bool): void {
+  ept.eptZap(h, <u64>start, <u64>end, freeTables);
+  store<u32>(OUT, ept.zapLeaves1); store<u32>(OUT + 4, ept.zapLeaves2);
+  store<u32>(OUT + 8, ept.zapLeaves3); store<u32>(OUT + 12, ept.zapTables);
+}
+export function pt_count(h: u32, level: u32): u32 { return load<u32>(header(h) + H_COUNT1 + (<usize>(level - 1) << 2)); }
+export function pt_table_count(h: u32): u32 { return ept.eptTableCount(h); }
+/** Batched walks: n gfns at OUT (u32) replaced by their pfns (i32, -1 when unmapped). */
+export function pt_walk_batch(h: u32, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) {
+    const p = OUT + (<usize>i << 2);
+    store<i32>(p, ept.eptWalk(h, load<u32>(p)));
+  }
+}
+
+// ---- page caches ----
+export function pc_new(): i32 { return handleNew(KIND_PAGE_CACHE); }
+export function pc_release(h: u32): void { ept.radixClear(h); handleRelease(h); }
+export function pc_reset(h: u32): void { ept.radixClear(h); }
+export function pc_lookup(h: u32, index: u32): i32 { return pc.pcLookup(h, index); }
+export function pc_lookup_order(h: u32, index: u32): i32 {
+  return pc.pcLookup(h, index) < 0 ? -1 : <i32>(9 * (pc.lookupLevel - 1));
+}
+export function pc_insert(h: u32, index: u32, pfn: u32, order: u32): bool { return pc.pcInsert(h, index, pfn, order); }
+export function pc_any_in_block(h: u32, index: u32): bool { return pc.pcAnyInBlock(h, index); }
+export function pc_erase(h: u32, start: f64, end: f64, from: f64): u32 { return pc.pcErase(h, <u64>start, <u64>end, <u64>from); }
+export function pc_collect(h: u32, start: f64, end: f64): u32 { return pc.pcCollect(h, <u64>start, <u64>end); }
+export function pc_resume_at(): f64 { return pc.resumeAt; }
+export function pc_split(h: u32, index: u32): void { pc.pcSplit(h, index); }
+export function pc_nr_pages(h: u32): f64 { return pc.pcNrPages(h); }
+/** Batched lookups: n indices at OUT (u32) replaced by head pfns (i32, -1 when absent). */
+export function pc_lookup_batch(h: u32, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) {
+    const p = OUT + (<usize>i << 2);
+    store<i32>(p, pc.pcLookup(h, load<u32>(p)));
+  }
+}
+/** shmem_undo_range's page-cache half; PunchStats in OUT as f64 x5. */
+export function pc_punch(h: u32, start: f64, end: f64): void {
+  pc.pcPunch(h, <u64>start, <u64>end);
+  store<f64>(OUT, <f64>pc.pFoliosFreed); store<f64>(OUT + 8, pc.pPagesFreed);
+  store<f64>(OUT + 16, <f64>pc.pStillReferenced); store<f64>(OUT + 24, <f64>pc.pSplits);
+  store<f64>(OUT + 32, <f64>pc.pSplitFailures);
+}
+
+// ---- shmem_get_folio and batches ----
+/** Head pfn or -1; then get_folio_info() = (order + 1) | hit << 8 | fallback << 9. */
+export function shmem_get_folio(h: u32, index: u32, policy: u32, iSize: f64, mt: u32): i32 {
+  return shmem.getFolio(h, index, policy, <u64>iSize, mt);
+}
+export function get_folio_info(): u32 {
+  return <u32>(shmem.gfOrder + 1) | (shmem.gfHit ? 0x100 : 0) | (shmem.gfFallback << 9);
+}
+export function shmem_get_folio_range(h: u32, start: f64, end: f64, policy: u32, iSize: f64, mt: u32): void {
+  shmem.getFolioRange(h, <u64>start, <u64>end, policy, <u64>iSize, mt);
+}
+export function fault_range(pt: u32, h: u32, gfnStart: f64, indexStart: f64, count: f64,
+  policy: u32, iSize: f64, mt: u32, maxLevel: u32): void {
+  shmem.faultRange(pt, h, <u64>gfnStart, <u64>indexStart, <u64>count, policy, <u64>iSize, mt, maxLevel);
+}

@@ -28,8 +28,8 @@ export interface HostMemory {
   /** __free_pages: frees a block allocated at that order (buddies merge). */
   freePages(pfn: number, order: Order): void;
   freePagesCount(): number;
-  /** Free blocks per order 0..MAX_ORDER (10). */
-  freeBlocksPerOrder(): number[];
+  /** Free blocks per order 0..MAX_ORDER (10), of one free-list migratetype or of both. */
+  freeBlocksPerOrder(migratetype?: MigrateType): number[];
   /** Migratetype of the pageblock (order 9) containing pfn (get_pageblock_migratetype). */
   pageblockMigratetype(pfn: number): MigrateType;
   /** Unusable free space index for the given order (mm/vmstat.c unusable_free_index), 0..1. */

@@ -6,6 +6,7 @@
 // for the benchmark and the property tests.
 import type { FastPaths } from './api.js';
 import { createRefFastPaths } from './reference/index.js';
+import { createWasmFastPaths } from './wasm/index.js';
 
 export * from './api.js';
 export { shmemGetFolio, shmemIsHuge } from './shmem-ops.js';
@@ -21,5 +22,6 @@ export interface FastPathOptions {
 export async function createFastPaths(opts: FastPathOptions): Promise<FastPaths> {
   const impl = opts.impl ?? 'wasm';
   if (impl === 'ref') return createRefFastPaths(opts.hostPages);
+  if (impl === 'wasm') return createWasmFastPaths(opts.hostPages);
   throw new Error(`fast-path implementation '${impl}' is not built yet`);
 }

@@ -187,9 +187,9 @@ export class RefHostMemory implements HostMemory {
     return n;
   }
 
-  freeBlocksPerOrder(): number[] {
+  freeBlocksPerOrder(migratetype?: MigrateType): number[] {
     const out = new Array<number>(MAX_ORDER + 1).fill(0);
-    for (const b of this.buddy.values()) out[b.order]!++;
+    for (const b of this.buddy.values()) if (migratetype === undefined || b.mt === migratetype) out[b.order]!++;
     return out;
   }
 

@@ -1,0 +1,106 @@
+// The WASM fast paths as a FastPaths: one instance (one memory) per host, holding the host's
+// allocator and folio table and all its page caches and page tables; batched entry points
+// run whole bursts inside WASM.
+import {
+  MIGRATE_UNMOVABLE, THP_ALWAYS, THP_NEVER, THP_WITHIN_SIZE,
+  type FastPaths, type FaultBatchStats, type PageCache, type PageTable, type ShmemArgs,
+  type ShmemBatchStats, type ThpPolicy,
+} from '../api.js';
+import { checkHostPages } from '../buddy-rules.js';
+import { MAX_KEY } from '../radix-rules.js';
+import { UsageError } from '../../cli/errors.js';
+import { instantiate, type RmsimExports } from './module.js';
+import { WasmHostMemory, WasmPageCache, WasmPageTable } from './structures.js';
+import { OutViews } from './views.js';
+
+export { WasmHostMemory, WasmPageCache, WasmPageTable };
+
+export function policyCode(p: ThpPolicy): number {
+  switch (p) {
+    case 'never': case 'advise': return THP_NEVER;
+    case 'always': return THP_ALWAYS;
+    case 'within_size': return THP_WITHIN_SIZE;
+    default: throw new UsageError(`unknown THP policy '${String(p)}' (never, always, within_size, advise)`);
+  }
+}
+
+function checkRange(start: number, end: number, what: string): void {
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > MAX_KEY) {
+    throw new UsageError(`${what} range [${start}, ${end}) must lie within [0, 2^32)`);
+  }
+}
+
+export interface WasmFastPaths extends FastPaths {
+  /** The raw instance, for benchmarks. */
+  readonly exports: RmsimExports;
+}
+
+export function createWasmFastPaths(hostPages: number): WasmFastPaths {
+  checkHostPages(hostPages);
+  const owner = {};
+  const x = instantiate(hostPages, owner);
+  const out = new OutViews(x);
+  const host = new WasmHostMemory(x, hostPages);
+  const caches: WasmPageCache[] = [];
+  const tables: WasmPageTable[] = [];
+  const handleOf = (c: PageCache | PageTable, kind: typeof WasmPageCache | typeof WasmPageTable): number => {
+    if (!(c instanceof kind)) throw new UsageError('fast paths: structure from another implementation');
+    return c.handle;
+  };
+  const shmemStats = (): ShmemBatchStats => {
+    const u = out.u32;
+    return { hits: u[0]!, alloc4k: u[1]!, allocHuge: u[2]!, fallbackOccupied: u[3]!, fallbackNoMem: u[4]!, enomem: u[5]! };
+  };
+  const fp: WasmFastPaths = {
+    impl: 'wasm',
+    exports: x,
+    host,
+    newPageCache() {
+      const h = x.pc_new();
+      if (h < 0) throw new Error('fast paths: out of page-cache/page-table handles (16384)');
+      const c = new WasmPageCache(x, out, h);
+      caches.push(c);
+      return c;
+    },
+    newPageTable() {
+      const h = x.pt_new();
+      if (h < 0) throw new Error('fast paths: out of page-cache/page-table handles (16384)');
+      const t = new WasmPageTable(x, out, h);
+      tables.push(t);
+      return t;
+    },
+    shmemGetFolio(cache, index, args) {
+      const pfn = x.shmem_get_folio(handleOf(cache, WasmPageCache), index, policyCode(args.policy), args.iSizePages, args.migratetype ?? MIGRATE_UNMOVABLE);
+      const info = x.get_folio_info();
+      return { pfn, order: (info & 0xff) - 1, hit: (info & 0x100) !== 0, fallback: info >>> 9 };
+    },
+    shmemGetFolioRange(cache, start, end, args: ShmemArgs) {
+      checkRange(start, end, 'shmem_get_folio');
+      x.shmem_get_folio_range(handleOf(cache, WasmPageCache), start, end, policyCode(args.policy), args.iSizePages, args.migratetype ?? MIGRATE_UNMOVABLE);
+      return shmemStats();
+    },
+    faultRange(pt, cache, gfnStart, indexStart, count, args) {
+      checkRange(gfnStart, gfnStart + count, 'fault gfn');
+      checkRange(indexStart, indexStart + count, 'fault index');
+      x.fault_range(handleOf(pt, WasmPageTable), handleOf(cache, WasmPageCache), gfnStart, indexStart, count,
+        policyCode(args.policy), args.iSizePages, args.migratetype ?? MIGRATE_UNMOVABLE, args.maxLevel);
+      const u = out.u32;
+      const s: FaultBatchStats = { ...shmemStats(), alreadyMapped: u[6]!, faults: u[7]!, mapped: [u[8]!, u[9]!, u[10]!] };
+      return s;
+    },
+    punchRange(cache, start, end) {
+      checkRange(start, end, 'punch');
+      x.pc_punch(handleOf(cache, WasmPageCache), start, end);
+      const f = out.f64;
+      return { foliosFreed: f[0]!, pagesFreed: f[1]!, foliosStillReferenced: f[2]!, splits: f[3]!, splitFailures: f[4]! };
+    },
+    resetAll() {
+      // Handles are renumbered from 0 after reset_all: re-create them in the same order.
+      x.reset_all();
+      for (const c of caches) { const h = x.pc_new(); (c as { handle: number }).handle = h; }
+      for (const t of tables) { const h = x.pt_new(); (t as { handle: number }).handle = h; }
+    },
+    bytesInUse: () => x.memory_in_use(),
+  };
+  return fp;
+}

@@ -1,0 +1,113 @@
+// The api.ts interfaces over one WASM instance: thin wrappers that check arguments exactly as
+// the reference does, convert u32 results and page OUT-buffer results.
+import type { EraseResult, HostMemory, MigrateType, Order, PageCache, PageTable, ZapResult } from '../api.js';
+import { MAX_ORDER, unusableFreeIndex } from '../buddy-rules.js';
+import { checkCacheOrder, checkLevel } from '../radix-rules.js';
+import type { RmsimExports } from './module.js';
+import type { OutViews } from './views.js';
+
+function need(ok: boolean, msg: string): void {
+  if (!ok) throw new Error(msg);
+}
+
+export class WasmHostMemory implements HostMemory {
+  constructor(private readonly x: RmsimExports, readonly totalPages: number) {}
+  allocPages(order: Order, mt: MigrateType): number {
+    return order >= 0 && order <= MAX_ORDER ? this.x.host_alloc(order, mt) : -1;
+  }
+  freePages(pfn: number, order: Order): void {
+    need(this.x.host_free(pfn, order) === 0, `freePages: pfn ${pfn} is not an allocated block of order ${order}`);
+  }
+  freePagesCount(): number { return this.x.host_free_pages(); }
+  freeBlocksPerOrder(migratetype?: MigrateType): number[] {
+    const out: number[] = [];
+    for (let o = 0; o <= MAX_ORDER; o++) {
+      out.push(migratetype === undefined ? this.x.host_free_blocks(0, o) + this.x.host_free_blocks(1, o) : this.x.host_free_blocks(migratetype, o));
+    }
+    return out;
+  }
+  unusableIndex(order: Order): number { return unusableFreeIndex(this.freeBlocksPerOrder(), order); }
+  pageblockMigratetype(pfn: number): MigrateType { return this.x.host_pageblock_mt(pfn) as MigrateType; }
+  folioOrder(pfn: number): Order { return this.x.folio_order(pfn); }
+  folioRefcount(pfn: number): number { return this.x.folio_refcount(pfn); }
+  folioGet(pfn: number): number {
+    const r = this.x.folio_get(pfn);
+    need(r >= 0, `folio: pfn ${pfn} is not the head of an allocated folio (or refcount at 65535)`);
+    return r;
+  }
+  folioPut(pfn: number): number {
+    const r = this.x.folio_put(pfn);
+    need(r >= 0, `folioPut: pfn ${pfn} is no folio head or its refcount is 0`);
+    return r;
+  }
+  folioFlags(pfn: number): number { return this.x.folio_flags(pfn); }
+  folioSetFlags(pfn: number, flags: number): void { need(this.x.folio_set_flags(pfn, flags) === 0, `folio: pfn ${pfn} is not the head of an allocated folio`); }
+  folioClearFlags(pfn: number, flags: number): void { need(this.x.folio_clear_flags(pfn, flags) === 0, `folio: pfn ${pfn} is not the head of an allocated folio`); }
+  folioSplit(pfn: number): void { need(this.x.folio_split(pfn) === 0, `folio: pfn ${pfn} is not the head of an allocated folio`); }
+  reset(): void { this.x.host_reset(); }
+}
+
+export class WasmPageCache implements PageCache {
+  constructor(private readonly x: RmsimExports, private readonly out: OutViews, readonly handle: number) {}
+  lookup(index: number): number { return this.x.pc_lookup(this.handle, index); }
+  lookupOrder(index: number): Order { return this.x.pc_lookup_order(this.handle, index); }
+  insert(index: number, pfn: number, order: Order): boolean {
+    checkCacheOrder(index, order);
+    return this.x.pc_insert(this.handle, index, pfn, order) !== 0;
+  }
+  anyInBlock(index: number): boolean { return this.x.pc_any_in_block(this.handle, index) !== 0; }
+  eraseRange(start: number, end: number): EraseResult {
+    const res: EraseResult = { whole: [], partial: [] };
+    let from = 0;
+    for (;;) {
+      const n = this.x.pc_erase(this.handle, start, end, from);
+      const u = this.out.u32;
+      for (let i = 0; i < n; i++) {
+        const o = u[3 * i + 2]!;
+        const rec = { index: u[3 * i]!, pfn: u[3 * i + 1]!, order: o & 0xff };
+        (o & 0x100 ? res.partial : res.whole).push(rec);
+      }
+      const resume = this.x.pc_resume_at();
+      if (resume < 0) return res;
+      from = resume;
+    }
+  }
+  forEachInRange(start: number, end: number, fn: (index: number, pfn: number, order: Order) => void): void {
+    let s = start;
+    for (;;) {
+      const n = this.x.pc_collect(this.handle, s, end);
+      // Copy out first: fn may call back into this instance and overwrite OUT.
+      const recs = this.out.u32.slice(0, 3 * n);
+      const resume = this.x.pc_resume_at();
+      for (let i = 0; i < n; i++) fn(recs[3 * i]!, recs[3 * i + 1]!, recs[3 * i + 2]!);
+      if (resume < 0) return;
+      s = resume;
+    }
+  }
+  splitEntry(index: number): void { this.x.pc_split(this.handle, index); }
+  get nrPages(): number { return this.x.pc_nr_pages(this.handle); }
+  reset(): void { this.x.pc_reset(this.handle); }
+  /** Free the handle and its tables; the object must not be used afterwards. */
+  release(): void { this.x.pc_release(this.handle); }
+}
+
+export class WasmPageTable implements PageTable {
+  constructor(private readonly x: RmsimExports, private readonly out: OutViews, readonly handle: number) {}
+  map(gfn: number, pfn: number, level: number): void {
+    checkLevel(gfn, pfn, level);
+    this.x.pt_map(this.handle, gfn, pfn, level);
+  }
+  walk(gfn: number): number { return this.x.pt_walk(this.handle, gfn); }
+  walkLevel(gfn: number): number { return this.x.pt_walk_level(this.handle, gfn); }
+  zapRange(gfnStart: number, gfnEnd: number, freeTables = false): ZapResult {
+    this.x.pt_zap(this.handle, gfnStart, gfnEnd, freeTables ? 1 : 0);
+    const u = this.out.u32;
+    return { leaves: [u[0]!, u[1]!, u[2]!], tablesFreed: u[3]! };
+  }
+  mappingsPerLevel(): [number, number, number] {
+    return [this.x.pt_count(this.handle, 1), this.x.pt_count(this.handle, 2), this.x.pt_count(this.handle, 3)];
+  }
+  tableCount(): number { return this.x.pt_table_count(this.handle); }
+  reset(): void { this.x.pt_reset(this.handle); }
+  release(): void { this.x.pt_release(this.handle); }
+}

@@ -1,0 +1,172 @@
+// One VM's secondary page table (TDP MMU EPT/NPT shape): 4 levels of 512-entry u32 tables in
+// 2 KiB chunks, leaves at level 1 (4 KiB), 2 (2 MiB) and 3 (1 GiB); gfns are 32-bit, so the
+// root uses 32 of its entries. Entry: 0 empty, (pfn << 2) | 1 leaf, (chunk << 2) | 2 table.
+// Same algorithm as sim/fastpath/reference/page-table.ts: kvm_tdp_mmu_map install/replace,
+// tdp_mmu_zap_leafs (and, with freeTables, freeing tables wholly inside the range). Leaves out
+// SPTE permission/A-D bits, RCU-deferred freeing, yields and TLB flushes.
+import { allocChunk, freeChunk, chunkAddr, chunkCount, chunkCountAdd, HEADER_BYTES } from './mem';
+import { header, H_ROOT, H_COUNT1 } from './handles';
+
+export const E_LEAF: u32 = 1;
+export const E_TABLE: u32 = 2;
+
+@inline export function shiftOf(level: u32): u32 { return 9 * (level - 1); }
+@inline export function slot(table: u32, key: u64, level: u32): usize {
+  return chunkAddr(table) + (<usize>((key >> <u64>shiftOf(level)) & 511) << 2);
+}
+@inline export function tableOf(e: u32): u32 { return e >> 2; }
+
+@inline function countAdd(h: u32, level: u32, d: i32): void {
+  const p = header(h) + H_COUNT1 + (<usize>(level - 1) << 2);
+  store<u32>(p, <u32>(<i32>load<u32>(p) + d));
+}
+
+/** Zap statistics of the last call: leaves per level, tables freed. */
+export let zapLeaves1: u32 = 0;
+export let zapLeaves2: u32 = 0;
+export let zapLeaves3: u32 = 0;
+export let zapTables: u32 = 0;
+
+function zapCount(level: u32): void {
+  if (level == 1) zapLeaves1++;
+  else if (level == 2) zapLeaves2++;
+  else zapLeaves3++;
+}
+
+/** Free table `t` of `level` and everything below it, counting into the zap statistics. */
+function freeSubtree(h: u32, t: u32, level: u32): void {
+  const base = chunkAddr(t);
+  for (let i: usize = 0; i < 512; i++) {
+    const e = load<u32>(base + (i << 2));
+    if (e == 0) continue;
+    if (e & E_LEAF) { zapCount(level); countAdd(h, level, -1); }
+    else freeSubtree(h, tableOf(e), level - 1);
+    store<u32>(base + (i << 2), 0);
+  }
+  freeChunk(t);
+  zapTables++;
+}
+
+/** Table below entry p at `level`, made if absent (a huge leaf there is dropped first). */
+function descend(h: u32, p: usize, level: u32): u32 {
+  let e = load<u32>(p);
+  if (e & E_LEAF) { countAdd(h, level, -1); e = 0; }
+  if (e == 0) {
+    const t = allocChunk();
+    store<u32>(p, (t << 2) | E_TABLE);
+    return t;
+  }
+  return tableOf(e);
+}
+
+export function eptMap(h: u32, gfn: u32, pfn: u32, level: u32): void {
+  const key = <u64>gfn;
+  let t = load<u32>(header(h) + H_ROOT);
+  let lv: u32 = 4;
+  while (lv > level) {
+    t = descend(h, slot(t, key, lv), lv);
+    lv--;
+  }
+  const p = slot(t, key, level);
+  const e = load<u32>(p);
+  if (e & E_LEAF) countAdd(h, level, -1);
+  else if (e != 0) freeSubtree(h, tableOf(e), level - 1);
+  store<u32>(p, (pfn << 2) | E_LEAF);
+  countAdd(h, level, 1);
+}
+
+/** The pfn gfn maps to, or -1; eptWalkLevelResult holds the leaf's level (0 if none). */
+export let walkLevelResult: u32 = 0;
+
+export function eptWalk(h: u32, gfn: u32): i32 {
+  let e = load<u32>(chunkAddr(load<u32>(header(h) + H_ROOT)) + (<usize>(gfn >> 27) << 2));
+  if (e == 0) return -1;
+  e = load<u32>(chunkAddr(e >> 2) + (<usize>((gfn >> 18) & 511) << 2));
+  if (e & E_LEAF) return <i32>((e >> 2) + (gfn & 0x3ffff));
+  if (e == 0) return -1;
+  e = load<u32>(chunkAddr(e >> 2) + (<usize>((gfn >> 9) & 511) << 2));
+  if (e & E_LEAF) return <i32>((e >> 2) + (gfn & 511));
+  if (e == 0) return -1;
+  e = load<u32>(chunkAddr(e >> 2) + (<usize>(gfn & 511) << 2));
+  if (e & E_LEAF) return <i32>(e >> 2);
+  return -1;
+}
+
+export function eptWalkLevel(h: u32, gfn: u32): u32 {
+  const key = <u64>gfn;
+  let t = load<u32>(header(h) + H_ROOT);
+  for (let lv: u32 = 4; lv >= 1; lv--) {
+    const e = load<u32>(slot(t, key, lv));
+    if (e == 0) return 0;
+    if (e & E_LEAF) return lv;
+    t = tableOf(e);
+  }
+  return 0;
+}
+
+function zapLevel(h: u32, t: u32, level: u32, base: u64, start: u64, end: u64, freeTables: bool): void {
+  const span = <u64>1 << <u64>shiftOf(level);
+  const lo = start > base ? start : base;
+  const tableEnd = base + (span << 9);
+  const hi = end < tableEnd ? end : tableEnd;
+  if (lo >= hi) return;
+  const first = <u32>((lo - base) >> <u64>shiftOf(level));
+  const last = <u32>((hi - 1 - base) >> <u64>shiftOf(level));
+  const addr = chunkAddr(t);
+  for (let i = first; i <= last; i++) {
+    const p = addr + (<usize>i << 2);
+    const e = load<u32>(p);
+    if (e == 0) continue;
+    if (e & E_LEAF) {
+      zapCount(level);
+      countAdd(h, level, -1);
+      store<u32>(p, 0);
+      continue;
+    }
+    const eb = base + (<u64>i) * span;
+    if (freeTables && eb >= start && eb + span <= end) {
+      freeSubtree(h, tableOf(e), level - 1);
+      store<u32>(p, 0);
+    } else {
+      zapLevel(h, tableOf(e), level - 1, eb, start, end, freeTables);
+    }
+  }
+}
+
+/** Zap [start, end) (end may be 2^32); statistics in zapLeaves1..3 and zapTables. */
+export function eptZap(h: u32, start: u64, end: u64, freeTables: bool): void {
+  zapLeaves1 = 0; zapLeaves2 = 0; zapLeaves3 = 0; zapTables = 0;
+  if (end <= start) return;
+  zapLevel(h, load<u32>(header(h) + H_ROOT), 4, 0, start, end, freeTables);
+}
+
+function countTables(t: u32, level: u32): u32 {
+  let n: u32 = 0;
+  if (level == 1) return 0;
+  const addr = chunkAddr(t);
+  for (let i: usize = 0; i < 512; i++) {
+    const e = load<u32>(addr + (i << 2));
+    if (e != 0 && !(e & E_LEAF)) n += 1 + countTables(tableOf(e), level - 1);
+  }
+  return n;
+}
+
+/** Tables below the root (for tests and memory figures). */
+export function eptTableCount(h: u32): u32 {
+  return countTables(load<u32>(header(h) + H_ROOT), 4);
+}
+
+/** Free every table below the root (leaving the root) and zero the counts. */
+export function radixClear(h: u32): void {
+  const root = load<u32>(header(h) + H_ROOT);
+  const addr = chunkAddr(root);
+  for (let i: usize = 0; i < 512; i++) {
+    const e = load<u32>(addr + (i << 2));
+    if (e != 0) {
+      if (!(e & E_LEAF)) freeSubtree(h, tableOf(e), 3);
+      store<u32>(addr + (i << 2), 0);
+    }
+  }
+  chunkCountAdd(root, -(<i32>chunkCount(root)));
+  memory.fill(header(h) + H_COUNT1, 0, <usize>HEADER_BYTES - H_COUNT1);
+}

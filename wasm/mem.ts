@@ -1,0 +1,105 @@
+// Linear-memory layout and the two allocators every structure uses: a bump region that grows
+// memory on demand, and a free list of 2 KiB chunks (one 512-entry table of u32).
+//
+//   [__heap_base .. HEADERS)        AssemblyScript static data
+//   HEADERS  16384 x 32 B           one header per page table / page cache (handle)
+//   OUT      64 KiB                 results of batched calls, read by the TypeScript wrapper
+//   COUNTS   2^21 x u16             live entries per chunk (page-cache tables; freed at 0)
+//   BUMP ..                         host arrays, then chunks; memory grows as this does
+// Untouched memory is never committed by the OS, so COUNTS costs only what is used.
+
+export const CHUNK_SHIFT: u32 = 11;
+export const CHUNK_BYTES: u32 = 1 << CHUNK_SHIFT;
+export const MAX_HANDLES: u32 = 16384;
+export const HEADER_BYTES: u32 = 32;
+export const OUT_BYTES: u32 = 65536;
+
+export let HEADERS: usize = 0;
+export let OUT: usize = 0;
+export let COUNTS: usize = 0;
+export let BUMP_START: usize = 0;
+
+/** Next free byte of the bump region. */
+export let bump: usize = 0;
+/** Head of the free-chunk list (chunk id; 0 = empty). A free chunk is zero but for word 0. */
+let freeChunks: u32 = 0;
+export let chunksInUse: u32 = 0;
+
+function alignUp(v: usize, a: usize): usize {
+  return (v + a - 1) & ~(a - 1);
+}
+
+/** Make sure [0, end) is backed by memory. Traps when 4 GiB would be exceeded. */
+export function ensureMemory(end: usize): void {
+  const have = <usize>memory.size() << 16;
+  if (end <= have) return;
+  const need = <i32>((end - have + 0xffff) >> 16);
+  // Grow by at least 1/8 of the current size so a fill does not grow page by page.
+  let want = max(need, memory.size() >> 3);
+  if (<u64>memory.size() + <u64>want > 65536) want = need;
+  if (memory.grow(want) < 0) unreachable();
+}
+
+/** Lay out the fixed regions; forget every allocation. */
+export function layoutInit(): void {
+  HEADERS = alignUp(__heap_base, 65536);
+  OUT = HEADERS + <usize>(MAX_HANDLES * HEADER_BYTES);
+  COUNTS = OUT + <usize>OUT_BYTES;
+  BUMP_START = COUNTS + (<usize>2 << 21);
+  ensureMemory(BUMP_START);
+  bump = BUMP_START;
+  freeChunks = 0;
+  chunksInUse = 0;
+}
+
+/** Zero everything allocated since layoutInit (headers, counts and the bump region). */
+export function layoutReset(): void {
+  memory.fill(HEADERS, 0, bump - HEADERS);
+  bump = BUMP_START;
+  freeChunks = 0;
+  chunksInUse = 0;
+}
+
+/** Bump-allocate zeroed bytes, aligned. */
+export function bumpAlloc(bytes: usize, align: usize): usize {
+  const p = alignUp(bump, align);
+  ensureMemory(p + bytes);
+  bump = p + bytes;
+  return p;
+}
+
+@inline export function chunkAddr(id: u32): usize {
+  return <usize>id << CHUNK_SHIFT;
+}
+
+/** A zeroed 2 KiB chunk with a zero live count. */
+export function allocChunk(): u32 {
+  chunksInUse++;
+  if (freeChunks != 0) {
+    const id = freeChunks;
+    const a = chunkAddr(id);
+    freeChunks = load<u32>(a);
+    store<u32>(a, 0);
+    return id;
+  }
+  return <u32>(bumpAlloc(CHUNK_BYTES, CHUNK_BYTES) >> CHUNK_SHIFT);
+}
+
+/** Return a chunk whose entries are all zero already. */
+export function freeChunk(id: u32): void {
+  chunksInUse--;
+  store<u16>(COUNTS + (<usize>id << 1), 0);
+  store<u32>(chunkAddr(id), freeChunks);
+  freeChunks = id;
+}
+
+@inline export function chunkCount(id: u32): u32 {
+  return <u32>load<u16>(COUNTS + (<usize>id << 1));
+}
+
+@inline export function chunkCountAdd(id: u32, d: i32): u32 {
+  const p = COUNTS + (<usize>id << 1);
+  const v = <u32>(<i32>load<u16>(p) + d);
+  store<u16>(p, <u16>v);
+  return v;
+}
