@@ -72,7 +72,7 @@ function wasmModule(): WebAssembly.Module {
     } catch {
       throw new Error(`fast paths: ${url.pathname} is missing; run \`npm run build:wasm\``);
     }
-    compiled = new WebAssembly.Module(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    compiled = new WebAssembly.Module(new Uint8Array(bytes));
   }
   return compiled;
 }
