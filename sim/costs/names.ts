@@ -54,7 +54,6 @@ export const COST_NAMES = [
   'kvm.memslot_update_ns',
   'kvm.mmu_notifier_event_ns',
   'kvm.vm_shutdown_ns',
-  'srcu.grace_period_ns',
   'mf.memory_failure_ns',
 ] as const;
 

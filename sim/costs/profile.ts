@@ -16,6 +16,7 @@ export interface LockCostValues {
   wakeup_ns: number;
   cacheline_ns: number;
   spin_poll_ns: number;
+  srcu_gp_ns: number;
 }
 
 export const DEFAULT_PROFILE_NAME = 'spr-pvm-6.18';
@@ -47,6 +48,7 @@ export class CostProfile {
       wakeup_ns: file.lockCosts.wakeup_ns.value,
       cacheline_ns: file.lockCosts.cacheline_ns.value,
       spin_poll_ns: file.lockCosts.spin_poll_ns.value,
+      srcu_gp_ns: file.lockCosts.srcu_gp_ns.value,
     };
     this.values = new Map(Object.entries(file.costs).map(([k, e]) => [k, e.value]));
   }

@@ -1,0 +1,39 @@
+// What KVM and the safety checker need from a private-memory backing file (a restrictedmem
+// file's shmem inode, or a guest_memfd inode): its page cache and its memory-error hook.
+import type { Process } from '../engine/index.js';
+import type { PageCache } from '../fastpath/index.js';
+
+export type Gen<T = void> = Generator<unknown, T, unknown>;
+
+export interface PrivateBacking {
+  readonly id: string;
+  /** mapping->i_pages. */
+  readonly pages: PageCache;
+  /** The mapping's memory-error handler (me_pagecache_clean's hook): what happens to the VM(s). */
+  errorFolio(p: Process, pfn: number, index: number): Gen<string>;
+}
+
+/** A folio KVM got from the backing, holding one reference that KVM drops after mapping. */
+export interface GotPage {
+  /** Head pfn of the folio (the reference is on it). */
+  folio: number;
+  /** pfn of the page at the requested index. */
+  pfn: number;
+  order: number;
+}
+
+export const FALLOC_FL_KEEP_SIZE = 0x01;
+export const FALLOC_FL_PUNCH_HOLE = 0x02;
+/** 6.1 FALLOC_FL_SUPPORTED_MASK (keep size, punch, collapse, zero, insert, unshare). */
+export const FALLOC_FL_SUPPORTED_MASK = 0x01 | 0x02 | 0x08 | 0x10 | 0x20 | 0x40;
+export const PAGE_SIZE = 4096;
+export const HPAGE_PMD_NR = 512;
+
+/** vfs_fallocate's checks before the file's ->fallocate (6.1 fs/open.c); leaves out FMODE_WRITE and s_maxbytes. */
+export function vfsFallocateCheck(mode: number, offset: number, len: number): 'EINVAL' | 'EOPNOTSUPP' | undefined {
+  if (offset < 0 || len <= 0) return 'EINVAL';
+  if (mode & ~FALLOC_FL_SUPPORTED_MASK) return 'EOPNOTSUPP';
+  if ((mode & (FALLOC_FL_PUNCH_HOLE | 0x10)) === (FALLOC_FL_PUNCH_HOLE | 0x10)) return 'EOPNOTSUPP';
+  if (mode & FALLOC_FL_PUNCH_HOLE && !(mode & FALLOC_FL_KEEP_SIZE)) return 'EOPNOTSUPP';
+  return undefined;
+}

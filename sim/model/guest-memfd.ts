@@ -1,0 +1,307 @@
+// virt/kvm/guest_memfd.c as on the 6.18 host (the design that replaced restrictedmem): a
+// per-VM file over its own inode, memslots bound through a bindings range list,
+// filemap_invalidate_lock exclusive across a punch's begin, truncate and end (shared for
+// allocate and memory errors), one mmu_lock hold and at most one flush per VM per punch, 4 KiB
+// folios only, zeroing in kvm_gmem_get_pfn, the fault pre-check before the pfn lookup.
+import { RwSemaphore, type Process } from '../engine/index.js';
+import { FOLIO_HWPOISON, FOLIO_UPTODATE, MIGRATE_UNMOVABLE, type PageCache } from '../fastpath/index.js';
+import type { Host } from './host.js';
+import { charge } from './charge.js';
+import { KernelError } from './errors.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, PAGE_SIZE, type Gen, type GotPage, type PrivateBacking } from './backing.js';
+import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
+import {
+  kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_mmu_lock,
+  kvm_mmu_unlock, kvm_unmap_gfn_range, type Memslot, type PrivateBinding, type PrivateFile, type Vm,
+} from './kvm.js';
+
+const GMEM_TRUNCATE: TruncateCosts = {
+  firstBatch: 'gmem.punch_first_batch_ns',
+  perPage: 'gmem.truncate_page_ns',
+  firstBatchExtra: 'gmem.truncate_page_first_batch_extra_ns',
+};
+
+/** struct gmem_inode: the folios live here (its lifetime, not a file's, bounds the memory). */
+export class GmemInode implements PrivateBacking {
+  readonly id: string;
+  readonly pages: PageCache;
+  /** mapping->invalidate_lock (filemap_invalidate_lock[_shared]). */
+  readonly invalidateLock: RwSemaphore;
+  readonly files: GmemFile[] = [];
+
+  constructor(readonly host: Host, readonly size: number) {
+    this.id = host.nextId('gmem');
+    this.pages = host.fp.newPageCache();
+    this.invalidateLock = new RwSemaphore(host.sim, 'invalidate_lock');
+  }
+
+  /** .error_remove_folio = kvm_gmem_error_folio. */
+  errorFolio(p: Process, pfn: number, index: number): Gen<string> {
+    return kvm_gmem_error_folio(p, this, pfn, index);
+  }
+}
+
+/** struct gmem_file: one VM's file on the inode, with its bindings. */
+export class GmemFile implements PrivateFile {
+  readonly bindings: Memslot[] = [];
+  released = false;
+  constructor(readonly inode: GmemInode, readonly vm: Vm) {}
+
+  makeBinding(vm: Vm, slot: Memslot): PrivateBinding {
+    return new GmemBinding(this, vm, slot);
+  }
+}
+
+class GmemBinding implements PrivateBinding {
+  readonly precheck = true;
+  constructor(readonly file: GmemFile, readonly vm: Vm, readonly slot: Memslot) {}
+  get backing(): GmemInode {
+    return this.file.inode;
+  }
+  bind(p: Process): Gen {
+    return kvm_gmem_bind(p, this.vm, this.slot, this.file);
+  }
+  unbind(p: Process): Gen {
+    return kvm_gmem_unbind(p, this.slot, this.file);
+  }
+  getPfn(p: Process, index: number): Gen<GotPage> {
+    return kvm_gmem_get_pfn(p, this.file, this.slot, index);
+  }
+}
+
+/** KVM_CREATE_GUEST_MEMFD(size, flags): size page aligned and > 0 (EINVAL), fixed at create. Cost gmem.create_ns. */
+export function* kvm_gmem_create(p: Process, vm: Vm, size: number, flags = 0): Gen<GmemFile> {
+  if (size <= 0 || size % PAGE_SIZE !== 0 || flags & ~0x3) throw new KernelError('EINVAL', 'kvm_gmem_create');
+  yield* charge(p, vm.host.costs.ns('gmem.create_ns'));
+  const inode = new GmemInode(vm.host, size);
+  const file = new GmemFile(inode, vm);
+  inode.files.push(file);
+  vm.host.event(p, 'kvm_gmem_create', { vm: vm.name, file: inode.id, size });
+  return file;
+}
+
+/**
+ * kvm_gmem_bind: the file must belong to this VM (a second VM cannot bind it: EINVAL), the
+ * range inside i_size and not already bound (EINVAL); stored in bindings under
+ * filemap_invalidate_lock. Cost gmem.bind_ns.
+ */
+export function* kvm_gmem_bind(p: Process, vm: Vm, slot: Memslot, file: GmemFile): Gen {
+  if (file.vm !== vm || file.released) throw new KernelError('EINVAL', 'kvm_gmem_bind');
+  const start = slot.offsetPages;
+  const end = start + slot.npages;
+  if (end * PAGE_SIZE > file.inode.size) throw new KernelError('EINVAL', 'kvm_gmem_bind');
+  yield file.inode.invalidateLock.downWrite(p);
+  try {
+    for (const b of file.bindings) {
+      if (start < b.offsetPages + b.npages && b.offsetPages < end) throw new KernelError('EINVAL', 'kvm_gmem_bind');
+    }
+    yield* charge(p, vm.host.costs.ns('gmem.bind_ns'));
+    file.bindings.push(slot);
+  } finally {
+    file.inode.invalidateLock.upWrite(p);
+  }
+}
+
+/** kvm_gmem_unbind: drop the slot from bindings under filemap_invalidate_lock. Cost gmem.bind_ns. */
+export function* kvm_gmem_unbind(p: Process, slot: Memslot, file: GmemFile): Gen {
+  yield file.inode.invalidateLock.downWrite(p);
+  try {
+    yield* charge(p, file.vm.host.costs.ns('gmem.bind_ns'));
+    const i = file.bindings.indexOf(slot);
+    if (i >= 0) file.bindings.splice(i, 1);
+  } finally {
+    file.inode.invalidateLock.upWrite(p);
+  }
+}
+
+/**
+ * kvm_gmem_fallocate: KEEP_SIZE required (EOPNOTSUPP), page aligned (EINVAL), within i_size
+ * (EINVAL); PUNCH_HOLE -> kvm_gmem_punch_hole, else kvm_gmem_allocate.
+ */
+export function* kvm_gmem_fallocate(p: Process, file: GmemFile, mode: number, offset: number, len: number): Gen {
+  if (!(mode & FALLOC_FL_KEEP_SIZE) || mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) throw new KernelError('EOPNOTSUPP', 'kvm_gmem_fallocate');
+  if (offset % PAGE_SIZE || len % PAGE_SIZE || len <= 0 || offset < 0) throw new KernelError('EINVAL', 'kvm_gmem_fallocate');
+  if (offset + len > file.inode.size) throw new KernelError('EINVAL', 'kvm_gmem_fallocate');
+  if (mode & FALLOC_FL_PUNCH_HOLE) return yield* kvm_gmem_punch_hole(p, file, offset, len);
+  yield* kvm_gmem_allocate(p, file, offset, len);
+}
+
+/**
+ * kvm_gmem_allocate: filemap_invalidate_lock_shared; kvm_gmem_get_folio per index (order 0,
+ * no zeroing on 6.18), in 2 MiB chunks through the fast path. Cost gmem.fallocate_fixed_ns +
+ * per page host.alloc_page_ns + gmem.add_folio_4k_ns.
+ */
+export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, len: number): Gen {
+  const inode = file.inode;
+  const host = inode.host;
+  const c = host.costs;
+  yield inode.invalidateLock.downRead(p);
+  try {
+    yield* charge(p, c.ns('gmem.fallocate_fixed_ns'));
+    const start = offset / PAGE_SIZE;
+    const end = (offset + len) / PAGE_SIZE;
+    for (let chunk = start; chunk < end; ) {
+      const chunkEnd = Math.min(end, chunk - (chunk % HPAGE_PMD_NR) + HPAGE_PMD_NR);
+      const s = host.fp.shmemGetFolioRange(inode.pages, chunk, chunkEnd, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
+      for (let i = 0; i < s.alloc4k; i++) host.metrics.folioAllocated(0);
+      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns')));
+      if (s.enomem) throw new KernelError('ENOMEM', 'kvm_gmem_allocate');
+      chunk = chunkEnd;
+    }
+  } finally {
+    inode.invalidateLock.upRead(p);
+  }
+}
+
+/** Bindings of `file` overlapping file pages [start, end), with their gfn ranges. */
+function overlapping(file: GmemFile, start: number, end: number): Array<{ slot: Memslot; g0: number; g1: number }> {
+  const out: Array<{ slot: Memslot; g0: number; g1: number }> = [];
+  for (const slot of file.bindings) {
+    const lo = Math.max(start, slot.offsetPages);
+    const hi = Math.min(end, slot.offsetPages + slot.npages);
+    if (lo < hi) out.push({ slot, g0: slot.baseGfn + lo - slot.offsetPages, g1: slot.baseGfn + hi - slot.offsetPages });
+  }
+  return out;
+}
+
+/**
+ * kvm_gmem_invalidate_begin: per gmem_file, KVM_MMU_LOCK once at the first overlapping
+ * binding, one kvm_mmu_invalidate_begin, per binding range_add + unmap, one flush if anything
+ * was zapped, unlock. Cost kvm.invalidate_begin_ns + zaps + flush.
+ */
+export function* kvm_gmem_invalidate_begin(p: Process, inode: GmemInode, start: number, end: number): Gen {
+  for (const file of inode.files) {
+    const ov = overlapping(file, start, end);
+    if (!ov.length) continue;
+    const vm = file.vm;
+    yield* kvm_mmu_lock(p, vm, 'write');
+    yield* charge(p, vm.host.costs.ns('kvm.invalidate_begin_ns'));
+    kvm_mmu_invalidate_begin(vm);
+    let flush = false;
+    for (const o of ov) {
+      kvm_mmu_invalidate_range_add(vm, o.g0, o.g1);
+      if (yield* kvm_unmap_gfn_range(p, vm, o.g0, o.g1)) flush = true;
+    }
+    if (flush) yield* kvm_flush_remote_tlbs(p, vm);
+    vm.host.event(p, 'gmem_invalidate_begin', { vm: vm.name, start, end, in_progress: vm.mmu_invalidate_in_progress });
+    kvm_mmu_unlock(p, vm, 'write');
+  }
+}
+
+/** kvm_gmem_invalidate_end: per gmem_file with an overlapping binding, KVM_MMU_LOCK + kvm_mmu_invalidate_end. */
+export function* kvm_gmem_invalidate_end(p: Process, inode: GmemInode, start: number, end: number): Gen {
+  for (const file of inode.files) {
+    if (!overlapping(file, start, end).length) continue;
+    const vm = file.vm;
+    yield* kvm_mmu_lock(p, vm, 'write');
+    yield* charge(p, vm.host.costs.ns('kvm.invalidate_end_ns'));
+    kvm_mmu_invalidate_end(vm);
+    kvm_mmu_unlock(p, vm, 'write');
+  }
+}
+
+/**
+ * kvm_gmem_punch_hole: filemap_invalidate_lock (exclusive) across begin, truncate_inode_pages_range
+ * and end, so whole punches on one file serialise. Records punch.* metrics. Cost
+ * gmem.punch_fixed_ns + invalidation + truncation.
+ */
+export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number, len: number): Gen {
+  const inode = file.inode;
+  const host = inode.host;
+  const t0 = host.sim.now;
+  const start = offset / PAGE_SIZE;
+  const end = (offset + len) / PAGE_SIZE;
+  yield inode.invalidateLock.downWrite(p);
+  try {
+    yield* charge(p, host.costs.ns('gmem.punch_fixed_ns'));
+    let t = host.sim.now;
+    yield* kvm_gmem_invalidate_begin(p, inode, start, end);
+    let inv = host.sim.now - t;
+    t = host.sim.now;
+    yield* truncate_inode_pages_range(p, host, inode, start, end, GMEM_TRUNCATE);
+    host.metrics.punchTruncate(host.sim.now - t);
+    t = host.sim.now;
+    yield* kvm_gmem_invalidate_end(p, inode, start, end);
+    inv += host.sim.now - t;
+    host.metrics.punchInvalidate(inv);
+  } finally {
+    inode.invalidateLock.upWrite(p);
+  }
+  host.metrics.punchLatency(len, host.sim.now - t0);
+  host.event(p, 'gmem_punch', { file: inode.id, start, end });
+}
+
+/**
+ * kvm_gmem_get_pfn: the slot must be bound (xa_load(bindings) == slot, else EFAULT), no file
+ * lock; kvm_gmem_get_folio (lookup or allocate order 0); hwpoison -> EHWPOISON; zero when
+ * !uptodate (clear_highpage) and mark uptodate. Returns with a reference. Cost gmem.get_pfn_ns
+ * (+ allocation, + zeroing).
+ */
+export function* kvm_gmem_get_pfn(p: Process, file: GmemFile, slot: Memslot, index: number): Gen<GotPage> {
+  const inode = file.inode;
+  const host = inode.host;
+  const c = host.costs;
+  if (!file.bindings.includes(slot)) throw new KernelError('EFAULT', 'kvm_gmem_get_pfn');
+  let ns = c.ns('gmem.get_pfn_ns');
+  const r = host.fp.shmemGetFolio(inode.pages, index, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
+  if (r.pfn < 0) throw new KernelError('ENOMEM', 'kvm_gmem_get_pfn');
+  if (!r.hit) {
+    host.metrics.folioAllocated(0);
+    ns += c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns');
+  }
+  const flags = host.mem.folioFlags(r.pfn);
+  if (flags & FOLIO_HWPOISON) {
+    yield* charge(p, ns);
+    throw new KernelError('EHWPOISON', 'kvm_gmem_get_pfn');
+  }
+  if (!(flags & FOLIO_UPTODATE)) {
+    ns += c.ns('mm.clear_page_4k_ns');
+    host.mem.folioSetFlags(r.pfn, FOLIO_UPTODATE);
+  }
+  host.mem.folioGet(r.pfn);
+  yield* charge(p, ns);
+  return { folio: r.pfn, pfn: r.pfn, order: 0 };
+}
+
+/**
+ * kvm_gmem_error_folio: O(1) from the mapping; filemap_invalidate_lock_shared, invalidate
+ * begin/end around the folio (zap only), MF_DELAYED: the next kvm_gmem_get_pfn gets EHWPOISON.
+ */
+export function* kvm_gmem_error_folio(p: Process, inode: GmemInode, pfn: number, index: number): Gen<string> {
+  const host = inode.host;
+  const t0 = host.sim.now;
+  yield* charge(p, host.costs.ns('restrictedmem.error_direct_lookup_ns'));
+  host.metrics.errorLookup(host.sim.now - t0);
+  yield inode.invalidateLock.downRead(p);
+  try {
+    yield* kvm_gmem_invalidate_begin(p, inode, index, index + 1);
+    host.mem.folioSetFlags(pfn, FOLIO_HWPOISON);
+    yield* kvm_gmem_invalidate_end(p, inode, index, index + 1);
+  } finally {
+    inode.invalidateLock.upRead(p);
+  }
+  return 'MF_DELAYED';
+}
+
+/**
+ * kvm_gmem_release (close of the VM's file): zap everything bound under
+ * filemap_invalidate_lock, unbind; the folios live until the inode goes (here: when its last
+ * file is released, truncate all). Cost gmem.release_ns + zaps (+ truncation).
+ */
+export function* kvm_gmem_release(p: Process, file: GmemFile): Gen {
+  const inode = file.inode;
+  const host = inode.host;
+  yield* charge(p, host.costs.ns('gmem.release_ns'));
+  yield inode.invalidateLock.downWrite(p);
+  try {
+    yield* kvm_gmem_invalidate_begin(p, inode, 0, inode.size / PAGE_SIZE);
+    yield* kvm_gmem_invalidate_end(p, inode, 0, inode.size / PAGE_SIZE);
+    file.bindings.length = 0;
+    file.released = true;
+    const i = inode.files.indexOf(file);
+    if (i >= 0) inode.files.splice(i, 1);
+    if (inode.files.length === 0) yield* truncate_inode_pages_range(p, host, inode, 0, inode.size / PAGE_SIZE, GMEM_TRUNCATE);
+  } finally {
+    inode.invalidateLock.upWrite(p);
+  }
+}

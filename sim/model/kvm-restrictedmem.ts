@@ -1,0 +1,104 @@
+// KVM's side of v10 (patch 9/9 and 8/9): each private memslot embeds a restrictedmem_notifier
+// registered on its file; invalidate_begin/end take mmu_lock for write per overlapping slot;
+// the fault path gets pages through restrictedmem_get_page; a memory error shuts the VM down.
+import type { Process } from '../engine/index.js';
+import { charge } from './charge.js';
+import type { Gen, GotPage } from './backing.js';
+import { kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_lock, kvm_mmu_unlock, kvm_unmap_gfn_range, type Memslot, type PrivateBinding } from './kvm.js';
+import {
+  setRestrictedBindingFactory, type RestrictedFile, restrictedmem_fget, restrictedmem_fput, restrictedmem_get_page, restrictedmem_register_notifier,
+  restrictedmem_unregister_notifier, type RestrictedmemNotifier,
+} from './restrictedmem.js';
+
+/** Intersect file pages [start, end) with the slot's window; the gfn range, or undefined. */
+function slotGfnRange(slot: Memslot, start: number, end: number): [number, number] | undefined {
+  const lo = Math.max(start, slot.offsetPages);
+  const hi = Math.min(end, slot.offsetPages + slot.npages);
+  if (lo >= hi) return undefined;
+  return [slot.baseGfn + (lo - slot.offsetPages), slot.baseGfn + (hi - slot.offsetPages)];
+}
+
+/**
+ * kvm_restrictedmem_invalidate_begin: O(1) intersect (return if none), srcu_read_lock,
+ * KVM_MMU_LOCK (write), kvm_mmu_invalidate_begin + range, kvm_unmap_gfn_range, flush if zapped
+ * (under mmu_lock), unlock. Cost kvm.invalidate_begin_ns + zap + flush.
+ */
+export function* kvm_restrictedmem_invalidate_begin(p: Process, slot: Memslot, start: number, end: number): Gen {
+  const r = slotGfnRange(slot, start, end);
+  if (!r) return;
+  const vm = slot.vm;
+  const idx = vm.srcu.readLock(p);
+  yield* kvm_mmu_lock(p, vm, 'write');
+  yield* charge(p, vm.host.costs.ns('kvm.invalidate_begin_ns'));
+  kvm_mmu_invalidate_begin(vm, r[0], r[1]);
+  vm.host.event(p, 'invalidate_begin', { vm: vm.name, gfn: r[0], end: r[1], in_progress: vm.mmu_invalidate_in_progress });
+  if (yield* kvm_unmap_gfn_range(p, vm, r[0], r[1])) yield* kvm_flush_remote_tlbs(p, vm);
+  kvm_mmu_unlock(p, vm, 'write');
+  vm.srcu.readUnlock(p, idx);
+}
+
+/** kvm_restrictedmem_invalidate_end: intersect, KVM_MMU_LOCK, kvm_mmu_invalidate_end, unlock. Cost kvm.invalidate_end_ns. */
+export function* kvm_restrictedmem_invalidate_end(p: Process, slot: Memslot, start: number, end: number): Gen {
+  const r = slotGfnRange(slot, start, end);
+  if (!r) return;
+  const vm = slot.vm;
+  const idx = vm.srcu.readLock(p);
+  yield* kvm_mmu_lock(p, vm, 'write');
+  yield* charge(p, vm.host.costs.ns('kvm.invalidate_end_ns'));
+  kvm_mmu_invalidate_end(vm);
+  vm.host.event(p, 'invalidate_end', { vm: vm.name, gfn: r[0], end: r[1], in_progress: vm.mmu_invalidate_in_progress });
+  kvm_mmu_unlock(p, vm, 'write');
+  vm.srcu.readUnlock(p, idx);
+}
+
+/**
+ * kvm_restrictedmem_error -> kvm_arch_memory_mce: KVM_REQ_MEMORY_MCE to every vCPU, each exits
+ * with KVM_EXIT_SHUTDOWN: the whole VM goes, the range is ignored. Cost kvm.vm_shutdown_ns.
+ */
+export function* kvm_restrictedmem_error(p: Process, slot: Memslot, start: number, end: number): Gen {
+  if (!slotGfnRange(slot, start, end)) return;
+  const vm = slot.vm;
+  yield* charge(p, vm.host.costs.ns('kvm.vm_shutdown_ns'));
+  vm.dead = true;
+  vm.host.metrics.count('vm.shutdowns');
+  vm.host.event(p, 'vm_shutdown', { vm: vm.name });
+}
+
+/** The v10 memslot binding: the embedded notifier, registered on bind, unregistered on free. */
+export class RestrictedmemBinding implements PrivateBinding {
+  readonly precheck = false;
+  readonly notifier: RestrictedmemNotifier;
+
+  constructor(readonly file: RestrictedFile, readonly slot: Memslot) {
+    this.notifier = {
+      name: `${slot.vm.name}/slot${slot.id}`,
+      invalidate_start: (p, s, e) => kvm_restrictedmem_invalidate_begin(p, slot, s, e),
+      invalidate_end: (p, s, e) => kvm_restrictedmem_invalidate_end(p, slot, s, e),
+      error: (p, s, e) => kvm_restrictedmem_error(p, slot, s, e),
+    };
+  }
+
+  get backing() {
+    return this.file.memfd;
+  }
+
+  /** fget + kvm_restrictedmem_register (restrictedmem_register_notifier). */
+  *bind(p: Process): Gen {
+    restrictedmem_fget(this.file);
+    yield* restrictedmem_register_notifier(p, this.file, this.notifier);
+  }
+
+  /** kvm_restrictedmem_unregister (no invalidation in v10) + fput. */
+  *unbind(p: Process): Gen {
+    yield* restrictedmem_unregister_notifier(p, this.file, this.notifier);
+    yield* restrictedmem_fput(p, this.file);
+  }
+
+  /** kvm_restricted_mem_get_pfn -> restrictedmem_get_page. */
+  getPfn(p: Process, index: number): Gen<GotPage> {
+    return restrictedmem_get_page(p, this.file, index);
+  }
+}
+
+// A RestrictedFile binds its memslots through this (restrictedmem.ts does not import KVM code).
+setRestrictedBindingFactory((file, slot) => new RestrictedmemBinding(file, slot));

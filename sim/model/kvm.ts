@@ -1,0 +1,257 @@
+// virt/kvm/kvm_main.c as the model needs it: struct kvm (mmu_lock, srcu, invalidation state,
+// memslots, the secondary page table), vCPUs, memslot create/delete, and the generic MMU
+// invalidation protocol (begin / range_add / zap / flush-if-zapped / end).
+import { Mutex, RwLock, Srcu, type Process } from '../engine/index.js';
+import type { PageTable } from '../fastpath/index.js';
+import type { Host } from './host.js';
+import { charge } from './charge.js';
+import { KernelError } from './errors.js';
+import { MemAttributes } from './mem-attributes.js';
+import { PAGE_SIZE, type Gen, type GotPage, type PrivateBacking } from './backing.js';
+
+export interface VmOptions {
+  name?: string;
+  vcpus?: number;
+  /** Initial attribute of every gfn (a CoCo guest after boot: private). Default true. */
+  privateByDefault?: boolean;
+}
+
+/** How a memslot reaches its private backing (v10 restrictedmem notifier, or a guest_memfd binding). */
+export interface PrivateBinding {
+  readonly backing: PrivateBacking;
+  /** 6.9+ guest_memfd: mmu_invalidate_retry_gfn_unsafe before the pfn lookup. */
+  readonly precheck: boolean;
+  /** Attach to the file (register notifier / kvm_gmem_bind). */
+  bind(p: Process): Gen;
+  /** Detach (unregister / kvm_gmem_unbind). */
+  unbind(p: Process): Gen;
+  /** The page at file index `index`, with a reference (restrictedmem_get_page / kvm_gmem_get_pfn). */
+  getPfn(p: Process, index: number): Gen<GotPage>;
+}
+
+/** Something a memslot can be backed by: a RestrictedFile or a GmemFile. */
+export interface PrivateFile {
+  /** Build the binding of one memslot to this file. */
+  makeBinding(vm: Vm, slot: Memslot): PrivateBinding;
+}
+
+/** struct kvm_memory_slot with its private part. */
+export interface Memslot {
+  readonly id: number;
+  readonly vm: Vm;
+  readonly baseGfn: number;
+  readonly npages: number;
+  /** restricted_offset / gmem.pgoff in pages. */
+  readonly offsetPages: number;
+  binding?: PrivateBinding;
+  /** Same object as binding.backing (what the safety checker compares). */
+  backing?: PrivateBacking;
+}
+
+export class Vcpu {
+  /** In guest mode (a TLB flush must kick and wait for it). */
+  inGuest = false;
+  constructor(readonly vm: Vm, readonly id: number) {}
+  get name(): string {
+    return `${this.vm.name}/vcpu${this.id}`;
+  }
+}
+
+/** struct kvm. */
+export class Vm {
+  readonly name: string;
+  readonly mmuLock: RwLock;
+  readonly srcu: Srcu;
+  /** kvm->lock (attribute stores in v10). */
+  readonly lock: Mutex;
+  /** kvm->slots_lock (memslot updates). */
+  readonly slotsLock: Mutex;
+  mmu_invalidate_seq = 0;
+  mmu_invalidate_in_progress = 0;
+  mmu_invalidate_range_start = -1;
+  mmu_invalidate_range_end = -1;
+  readonly pt: PageTable;
+  readonly memslots: Memslot[] = [];
+  readonly vcpus: Vcpu[] = [];
+  readonly memAttr: MemAttributes;
+  /** Shared-side pages (the VMM's hva backing), gfn -> pfn. */
+  readonly shared = new Map<number, number>();
+  /** gfns to check at the next mmu_lock release (safety.ts). */
+  readonly safetyDirty = new Set<number>();
+  /** KVM_EXIT_SHUTDOWN after a memory error (v10's kvm_arch_memory_mce). */
+  dead = false;
+
+  constructor(readonly host: Host, opts: VmOptions & { name: string }) {
+    this.name = opts.name;
+    const labels = {};
+    this.mmuLock = new RwLock(host.sim, 'mmu_lock', { labels });
+    this.srcu = new Srcu(host.sim, 'kvm_srcu', { labels });
+    this.lock = new Mutex(host.sim, 'kvm_lock', { labels });
+    this.slotsLock = new Mutex(host.sim, 'slots_lock', { labels });
+    this.pt = host.fp.newPageTable();
+    this.memAttr = new MemAttributes(opts.privateByDefault ?? true);
+    for (let i = 0; i < (opts.vcpus ?? 1); i++) this.vcpus.push(new Vcpu(this, i));
+  }
+
+  /** kvm_vcpu_gfn_to_memslot (linear; VMs have a handful of slots). */
+  slotFor(gfn: number): Memslot | undefined {
+    for (const s of this.memslots) if (gfn >= s.baseGfn && gfn < s.baseGfn + s.npages) return s;
+    return undefined;
+  }
+
+  mappedLeaves(): number {
+    const [a, b, c] = this.pt.mappingsPerLevel();
+    return a + b + c;
+  }
+
+  runningVcpus(): number {
+    let n = 0;
+    for (const v of this.vcpus) if (v.inGuest) n++;
+    return n;
+  }
+
+  /** The pfn gfn must map now: the page-cache page at its index (private) or the shared page; -1 for none. */
+  expectedPfn(gfn: number): number {
+    const slot = this.slotFor(gfn);
+    if (!slot) return -1;
+    if (!this.memAttr.isPrivate(gfn) || !slot.backing) return this.shared.get(gfn) ?? -1;
+    const index = slot.offsetPages + (gfn - slot.baseGfn);
+    const head = slot.backing.pages.lookup(index);
+    if (head < 0) return -1;
+    return head + (index % 2 ** slot.backing.pages.lookupOrder(index));
+  }
+}
+
+/** KVM_MMU_LOCK / read_lock(mmu_lock). */
+export function* kvm_mmu_lock(p: Process, vm: Vm, mode: 'read' | 'write'): Gen {
+  yield mode === 'write' ? vm.mmuLock.writeLock(p) : vm.mmuLock.readLock(p);
+}
+
+/** KVM_MMU_UNLOCK: the safety invariant is checked at every release. */
+export function kvm_mmu_unlock(p: Process, vm: Vm, mode: 'read' | 'write'): void {
+  vm.host.safety.onMmuUnlock(vm);
+  if (mode === 'write') vm.mmuLock.writeUnlock(p);
+  else vm.mmuLock.readUnlock(p);
+}
+
+/**
+ * kvm_mmu_invalidate_begin(kvm, start, end) as in v10's 6.1 base: in_progress++, the range reset
+ * by the begin that takes in_progress from 0 to 1, else widened to the union. Caller holds mmu_lock write.
+ */
+export function kvm_mmu_invalidate_begin(vm: Vm, start?: number, end?: number): void {
+  vm.mmu_invalidate_in_progress++;
+  if (vm.mmu_invalidate_in_progress === 1) {
+    vm.mmu_invalidate_range_start = -1;
+    vm.mmu_invalidate_range_end = -1;
+  }
+  if (start !== undefined && end !== undefined) kvm_mmu_invalidate_range_add(vm, start, end);
+  vm.host.safety.checkInProgress(vm);
+}
+
+/** kvm_mmu_invalidate_range_add: the union of every in-progress range (Xu Yilun's fix shape). */
+export function kvm_mmu_invalidate_range_add(vm: Vm, start: number, end: number): void {
+  if (vm.mmu_invalidate_range_start < 0) {
+    vm.mmu_invalidate_range_start = start;
+    vm.mmu_invalidate_range_end = end;
+  } else {
+    vm.mmu_invalidate_range_start = Math.min(vm.mmu_invalidate_range_start, start);
+    vm.mmu_invalidate_range_end = Math.max(vm.mmu_invalidate_range_end, end);
+  }
+}
+
+/** kvm_mmu_invalidate_end: seq++ then in_progress-- (6.1 has no KVM_BUG_ON on underflow). Caller holds mmu_lock write. */
+export function kvm_mmu_invalidate_end(vm: Vm): void {
+  vm.mmu_invalidate_seq++;
+  vm.mmu_invalidate_in_progress--;
+  vm.host.safety.checkInProgress(vm);
+}
+
+/**
+ * kvm_unmap_gfn_range over [start, end): zap the leaves (tdp_mmu_zap_leafs / shadow rmap walk),
+ * cost per the MMU strategy. Returns true when something was zapped (flush needed). Caller
+ * holds mmu_lock write. Leaves out the TDP iterator's yields (and their extra flushes).
+ */
+export function* kvm_unmap_gfn_range(p: Process, vm: Vm, start: number, end: number): Gen<boolean> {
+  const host = vm.host;
+  const z = vm.pt.zapRange(start, end, false);
+  const leaves = z.leaves[0] + z.leaves[1] + z.leaves[2];
+  host.metrics.zapped(leaves);
+  yield* charge(p, host.s.mmu.zapNs(host.costs, end - start, leaves));
+  return leaves > 0;
+}
+
+/**
+ * kvm_flush_remote_tlbs: KVM_REQ_TLB_FLUSH to every vCPU, kicking and waiting for those in
+ * guest mode. Cost kvm.flush_request_ns + per running vCPU the MMU strategy's kick.
+ */
+export function* kvm_flush_remote_tlbs(p: Process, vm: Vm): Gen {
+  const host = vm.host;
+  host.metrics.tlbFlush();
+  yield* charge(p, host.costs.ns('kvm.flush_request_ns') + vm.runningVcpus() * host.s.mmu.kickNs(host.costs));
+}
+
+export interface SetMemoryRegion {
+  slot: number;
+  baseGfn: number;
+  npages: number;
+  /** Private backing: a RestrictedFile (v10) or a GmemFile (guest_memfd). */
+  file?: PrivateFile;
+  /** restricted_offset / guest_memfd_offset in bytes (page aligned). */
+  offset?: number;
+}
+
+/**
+ * kvm_set_memory_region, KVM_MR_CREATE of a (private) memslot under slots_lock: offset page
+ * aligned (EINVAL), no overlap (EEXIST), bind the private file (v10: fget +
+ * kvm_restrictedmem_register; guest_memfd: kvm_gmem_bind), install, synchronize_srcu(kvm->srcu).
+ * Cost kvm.memslot_update_ns + the grace period. Leaves out dirty logging and lpage_info arrays.
+ */
+export function* kvm_set_memory_region(p: Process, vm: Vm, r: SetMemoryRegion): Gen<Memslot> {
+  const offset = r.offset ?? 0;
+  if (offset % PAGE_SIZE !== 0 || r.npages <= 0) throw new KernelError('EINVAL', 'kvm_set_memory_region');
+  yield vm.slotsLock.lock(p);
+  try {
+    for (const s of vm.memslots) {
+      if (s.id === r.slot || (r.baseGfn < s.baseGfn + s.npages && s.baseGfn < r.baseGfn + r.npages)) throw new KernelError('EEXIST', 'kvm_set_memory_region');
+    }
+    yield* charge(p, vm.host.costs.ns('kvm.memslot_update_ns'));
+    const slot: Memslot = { id: r.slot, vm, baseGfn: r.baseGfn, npages: r.npages, offsetPages: offset / PAGE_SIZE };
+    if (r.file) {
+      const b = r.file.makeBinding(vm, slot);
+      yield* b.bind(p);
+      slot.binding = b;
+      slot.backing = b.backing;
+    }
+    vm.memslots.push(slot);
+    vm.memslots.sort((a, b) => a.baseGfn - b.baseGfn);
+    yield vm.srcu.synchronize(p);
+    vm.host.event(p, 'memslot_create', { vm: vm.name, slot: r.slot, gfn: r.baseGfn, npages: r.npages });
+    return slot;
+  } finally {
+    vm.slotsLock.unlock(p);
+  }
+}
+
+/**
+ * kvm_set_memory_region, KVM_MR_DELETE: unpublish, synchronize_srcu, zap the slot
+ * (kvm_arch_flush_shadow_memslot under mmu_lock write, flush if zapped), then kvm_free_memslot
+ * unbinds the private file (v10: kvm_restrictedmem_unregister + fput; guest_memfd: kvm_gmem_unbind).
+ */
+export function* kvm_delete_memory_region(p: Process, vm: Vm, slot: Memslot): Gen {
+  yield vm.slotsLock.lock(p);
+  try {
+    const i = vm.memslots.indexOf(slot);
+    if (i < 0) throw new KernelError('EINVAL', 'kvm_delete_memory_region');
+    yield* charge(p, vm.host.costs.ns('kvm.memslot_update_ns'));
+    vm.memslots.splice(i, 1);
+    yield vm.srcu.synchronize(p);
+    yield* kvm_mmu_lock(p, vm, 'write');
+    const zapped = yield* kvm_unmap_gfn_range(p, vm, slot.baseGfn, slot.baseGfn + slot.npages);
+    if (zapped) yield* kvm_flush_remote_tlbs(p, vm);
+    kvm_mmu_unlock(p, vm, 'write');
+    if (slot.binding) yield* slot.binding.unbind(p);
+    vm.host.event(p, 'memslot_delete', { vm: vm.name, slot: slot.id });
+  } finally {
+    vm.slotsLock.unlock(p);
+  }
+}

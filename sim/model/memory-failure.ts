@@ -1,0 +1,53 @@
+// mm/memory-failure.c for a page of a private backing: memory_failure splits a THP first
+// (try_to_split_thp_page), then me_pagecache_clean calls the mapping's hook: v10's
+// restrictedmem_error_page (file lookup per the errorLookup strategy, then the VM is shut down)
+// or guest_memfd's kvm_gmem_error_folio (zap, poison, EHWPOISON on the next access).
+import type { Process } from '../engine/index.js';
+import { FOLIO_HWPOISON } from '../fastpath/index.js';
+import type { Host } from './host.js';
+import { charge } from './charge.js';
+import type { Gen, PrivateBacking } from './backing.js';
+
+export interface MemoryFailureResult {
+  /** MF_RECOVERED, MF_DELAYED, CRASH (v10 as posted), or NOT_CACHED (no folio at that index). */
+  result: string;
+  split: boolean;
+}
+
+/**
+ * memory_failure(pfn) for the page at `index` of `backing` (the model finds the pfn from the
+ * cache; the kernel goes pfn -> page -> mapping): mark HWPoison, try_to_split_thp_page (fails on
+ * extra references), me_pagecache_clean -> the mapping's error hook. Cost mf.memory_failure_ns
+ * (+ split, + hook). Leaves out the rmap unmapping of user mappings (none) and soft-offline.
+ */
+export function* memory_failure(p: Process, host: Host, backing: PrivateBacking, index: number): Gen<MemoryFailureResult> {
+  yield* charge(p, host.costs.ns('mf.memory_failure_ns'));
+  const head = backing.pages.lookup(index);
+  if (head < 0) return { result: 'NOT_CACHED', split: false };
+  const order = backing.pages.lookupOrder(index);
+  const pfn = head + (index % 2 ** order);
+  let split = false;
+  if (order > 0) split = yield* try_to_split_thp_page(p, host, backing, index, head);
+  host.mem.folioSetFlags(split || order === 0 ? pfn : head, FOLIO_HWPOISON);
+  host.event(p, 'memory_failure', { file: backing.id, index, pfn });
+  const result = yield* me_pagecache_clean(p, backing, pfn, index);
+  return { result, split };
+}
+
+/** try_to_split_thp_page: split_huge_page when only the page cache holds the folio. Cost shmem.split_folio_ns. */
+export function* try_to_split_thp_page(p: Process, host: Host, backing: PrivateBacking, index: number, head: number): Gen<boolean> {
+  if (host.mem.folioRefcount(head) !== 1) {
+    host.metrics.thpSplit(false);
+    return false;
+  }
+  yield* charge(p, host.costs.ns('shmem.split_folio_ns'));
+  host.mem.folioSplit(head);
+  backing.pages.splitEntry(index);
+  host.metrics.thpSplit(true);
+  return true;
+}
+
+/** me_pagecache_clean: the page stays in the cache (extra ref), the mapping's error hook runs. */
+export function* me_pagecache_clean(p: Process, backing: PrivateBacking, pfn: number, index: number): Gen<string> {
+  return yield* backing.errorFolio(p, pfn, index);
+}

@@ -1,0 +1,152 @@
+// arch/x86/kvm/mmu/mmu.c's private fault path (v10 8/9 on 6.1; guest_memfd's 6.9+ pre-check):
+// kvm_mmu_page_fault -> kvm_faultin_pfn -> (restrictedmem_get_page | kvm_gmem_get_pfn) ->
+// kvm_mmu_hugepage_adjust -> map under mmu_lock, retrying while an invalidation covers the gfn
+// or completed since the sequence snapshot. A retried fault re-enters the guest and refaults.
+import type { Process } from '../engine/index.js';
+import { MIGRATE_MOVABLE } from '../fastpath/index.js';
+import { charge } from './charge.js';
+import { KernelError } from './errors.js';
+import { folioPutNs } from './folio.js';
+import { HPAGE_PMD_NR, type Gen, type GotPage } from './backing.js';
+import { kvm_mmu_lock, kvm_mmu_unlock, type Memslot, type Vcpu, type Vm } from './kvm.js';
+
+export type FaultResult = 'mapped' | 'memory_fault_exit' | 'no_slot' | 'hwpoison' | 'shutdown' | 'livelock' | 'enomem';
+
+export interface FaultOutcome {
+  result: FaultResult;
+  /** Times the fault was retried (re-entered the guest and refaulted). */
+  retries: number;
+  /** Level mapped: 1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB; 0 when nothing was mapped. */
+  level: number;
+  latencyNs: number;
+}
+
+export interface FaultFlags {
+  /** The guest's access is private (KVM_X86_SW_PROTECTED / TDX shared bit clear). */
+  private: boolean;
+}
+
+/**
+ * mmu_invalidate_retry_gfn_unsafe (6.9+, without mmu_lock): in_progress covering gfn, or the
+ * sequence moved. Used by guest_memfd's pre-check before the pfn lookup.
+ */
+export function mmu_invalidate_retry_gfn_unsafe(vm: Vm, mmuSeq: number, gfn: number): boolean {
+  if (vm.mmu_invalidate_in_progress && gfn >= vm.mmu_invalidate_range_start && gfn < vm.mmu_invalidate_range_end) return true;
+  return vm.mmu_invalidate_seq !== mmuSeq;
+}
+
+/**
+ * kvm_mmu_max_mapping_level for a private gfn: min over the folio order, the MMU's cap (shadow:
+ * the guest's 4 KiB pages), and disallow_lpage: the 2 MiB block wholly inside the slot, base_gfn
+ * congruent to the file offset modulo 512, uniform attributes (KVM_LPAGE_MIXED_FLAG). Leaves out
+ * dirty logging, the NX-huge-page mitigation and 1 GiB (shmem THP is PMD-only).
+ */
+export function kvm_mmu_max_mapping_level(vm: Vm, slot: Memslot, gfn: number, order: number): number {
+  let level = Math.min(vm.host.s.mmu.maxLevel, order >= 9 ? 2 : 1);
+  if (level >= 2) {
+    const head = gfn - (gfn % HPAGE_PMD_NR);
+    const inSlot = head >= slot.baseGfn && head + HPAGE_PMD_NR <= slot.baseGfn + slot.npages;
+    const congruent = (((slot.baseGfn - slot.offsetPages) % HPAGE_PMD_NR) + HPAGE_PMD_NR) % HPAGE_PMD_NR === 0;
+    if (!inSlot || !congruent || !vm.memAttr.isUniform(head, head + HPAGE_PMD_NR)) level = 1;
+  }
+  return level;
+}
+
+/**
+ * The shared side of a fault (the VMM's hva backing): a movable 4 KiB page, allocated on first
+ * touch. Leaves out the host page-table walk, GUP and the mmu_notifier on that mapping.
+ */
+function* faultin_shared(p: Process, vm: Vm, gfn: number): Gen<GotPage> {
+  const host = vm.host;
+  let pfn = vm.shared.get(gfn);
+  if (pfn === undefined) {
+    pfn = host.mem.allocPages(0, MIGRATE_MOVABLE);
+    if (pfn < 0) throw new KernelError('ENOMEM', 'hva_to_pfn');
+    host.metrics.folioAllocated(0);
+    vm.shared.set(gfn, pfn);
+    yield* charge(p, host.costs.ns('host.alloc_page_ns'));
+  }
+  host.mem.folioGet(pfn);
+  return { folio: pfn, pfn, order: 0 };
+}
+
+/**
+ * kvm_mmu_page_fault for a not-present gfn: each attempt costs an exit (the MMU strategy's),
+ * takes kvm->srcu, snapshots mmu_invalidate_seq, checks the attribute (mismatch ->
+ * KVM_EXIT_MEMORY_FAULT), optionally pre-checks (guest_memfd 6.9+), gets the page with a
+ * reference, takes mmu_lock (read under tdp, write under shadow), retries if stale
+ * (is_page_fault_stale via the faultRetry strategy), maps at the allowed level, unlocks, drops
+ * the page reference. Records fault.latency_ns, fault.retries, fault.by_level.
+ */
+export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: FaultFlags): Gen<FaultOutcome> {
+  const vm = vcpu.vm;
+  const host = vm.host;
+  const c = host.costs;
+  const mode = host.s.mmu.faultLockMode;
+  const t0 = host.sim.now;
+  let retries = 0;
+  const done = (result: FaultResult, level = 0): FaultOutcome => {
+    const latencyNs = host.sim.now - t0;
+    if (result === 'mapped') host.metrics.fault(latencyNs, retries, level);
+    else if (retries) host.metrics.count('fault.retries', undefined, retries);
+    return { result, retries, level, latencyNs };
+  };
+  for (;;) {
+    if (vm.dead) return done('shutdown');
+    yield* charge(p, host.s.mmu.faultExitNs(c));
+    const idx = vm.srcu.readLock(p);
+    let got: GotPage | undefined;
+    try {
+      const slot = vm.slotFor(gfn);
+      if (!slot) return done('no_slot');
+      const mmuSeq = vm.mmu_invalidate_seq;
+      yield* charge(p, c.ns('kvm.mem_attr_lookup_ns'));
+      const isPrivate = vm.memAttr.isPrivate(gfn);
+      if (flags.private !== isPrivate) return done('memory_fault_exit');
+      const binding = isPrivate ? slot.binding : undefined;
+      if (isPrivate && !binding) return done('memory_fault_exit');
+      if (binding?.precheck && mmu_invalidate_retry_gfn_unsafe(vm, mmuSeq, gfn)) {
+        retries++;
+        if (retries > host.maxFaultRetries) return livelock(p, vm, gfn, done);
+        continue;
+      }
+      try {
+        got = binding ? yield* binding.getPfn(p, slot.offsetPages + (gfn - slot.baseGfn)) : yield* faultin_shared(p, vm, gfn);
+      } catch (e) {
+        if (e instanceof KernelError && e.errno === 'EHWPOISON') return done('hwpoison');
+        if (e instanceof KernelError && e.errno === 'ENOMEM') return done('enomem');
+        throw e;
+      }
+      const level = binding ? kvm_mmu_max_mapping_level(vm, slot, gfn, got.order) : 1;
+      yield* kvm_mmu_lock(p, vm, mode);
+      if (host.s.faultRetry.isStale(vm, mmuSeq, gfn)) {
+        kvm_mmu_unlock(p, vm, mode);
+        yield* charge(p, folioPutNs(host, got.folio));
+        got = undefined;
+        retries++;
+        host.event(p, 'fault_retry', { vm: vm.name, gfn, seq: vm.mmu_invalidate_seq, in_progress: vm.mmu_invalidate_in_progress });
+        if (retries > host.maxFaultRetries) return livelock(p, vm, gfn, done);
+        continue;
+      }
+      const span = 2 ** (9 * (level - 1));
+      const gfnHead = gfn - (gfn % span);
+      const pfnHead = got.pfn - (gfn % span);
+      yield* charge(p, c.ns('kvm.map_leaf_ns'));
+      vm.pt.map(gfnHead, pfnHead, level);
+      host.safety.noteMapped(vm, gfn);
+      if (span > 1) host.safety.noteMapped(vm, gfnHead);
+      host.event(p, 'fault_map', { vm: vm.name, gfn, pfn: got.pfn, level });
+      kvm_mmu_unlock(p, vm, mode);
+      yield* charge(p, folioPutNs(host, got.folio));
+      got = undefined;
+      return done('mapped', level);
+    } finally {
+      vm.srcu.readUnlock(p, idx);
+    }
+  }
+}
+
+function livelock(p: Process, vm: Vm, gfn: number, done: (r: FaultResult) => FaultOutcome): FaultOutcome {
+  vm.host.safety.report('fault_livelock', `${p.name}: fault on ${vm.name} gfn ${gfn} retried ${vm.host.maxFaultRetries} times (mmu_invalidate_in_progress = ${vm.mmu_invalidate_in_progress}, range ${vm.mmu_invalidate_range_start}..${vm.mmu_invalidate_range_end})`, { vm, gfn });
+  return done('livelock');
+}

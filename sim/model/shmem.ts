@@ -1,0 +1,223 @@
+// mm/shmem.c (6.1 rules; the 6.18 host differs, kernel-model.md section 8): the inode behind a
+// restrictedmem file. inode_lock (i_rwsem, taken exclusive) serialises fallocate and punch per
+// file; shmem_get_folio allocates 4 KiB or, per shmem_enabled, 2 MiB folios on the fast paths.
+import { RwSemaphore, type Process } from '../engine/index.js';
+import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, FOLIO_UPTODATE, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, type PageCache } from '../fastpath/index.js';
+import type { Host } from './host.js';
+import { charge } from './charge.js';
+import { KernelError, type Errno } from './errors.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, PAGE_SIZE, type Gen, type GotPage, type PrivateBacking } from './backing.js';
+import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
+
+export type Sgp = 'SGP_WRITE' | 'SGP_FALLOC' | 'SGP_NOALLOC';
+
+const SHMEM_TRUNCATE: TruncateCosts = {
+  firstBatch: 'shmem.punch_first_batch_ns',
+  perPage: 'shmem.truncate_page_ns',
+  firstBatchExtra: 'shmem.truncate_page_first_batch_extra_ns',
+};
+
+/** A range being punched, from the moment shmem_undo_range emptied it until the punch returns. */
+export interface HoleWindow {
+  start: number;
+  end: number;
+  open: boolean;
+}
+
+/** struct shmem_inode_info + its address_space, as far as the model needs them. */
+export class ShmemInode implements PrivateBacking {
+  readonly id: string;
+  readonly pages: PageCache;
+  /** inode->i_rwsem; inode_lock() is its write side. */
+  readonly inodeLock: RwSemaphore;
+  i_size = 0;
+  /** mapping_set_unevictable (restrictedmem). */
+  unevictable = false;
+  /** __GFP_MOVABLE in the mapping's gfp mask (restrictedmem clears it). */
+  movable = true;
+  /** inode->i_private while a punch runs (only shmem_fault honours it; SGP_WRITE ignores it). */
+  fallocMarker: { start: number; end: number } | null = null;
+  /** Holes being punched now: allocations inside count as punch.refilled_bytes. */
+  readonly holeWindows: HoleWindow[] = [];
+  /** The memory-error hook of the mapping (restrictedmem_error_page for restrictedmem's inode). */
+  errorHook?: (p: Process, pfn: number, index: number) => Gen<string>;
+  /** Test hook: the next shmem_fallocate fails with this errno after taking inode_lock. */
+  injectError?: Errno;
+
+  constructor(readonly host: Host, name: string) {
+    this.id = host.nextId(name);
+    this.pages = host.fp.newPageCache();
+    this.inodeLock = new RwSemaphore(host.sim, 'inode_lock');
+  }
+
+  *errorFolio(p: Process, pfn: number, index: number): Gen<string> {
+    if (!this.errorHook) return 'MF_RECOVERED';
+    return yield* this.errorHook(p, pfn, index);
+  }
+}
+
+/** shmem_file_setup(name, size, VM_NORESERVE): a new shmem inode (no accounting with VM_NORESERVE). Cost: charged by the caller. */
+export function shmem_file_setup(host: Host, name: string, size: number): ShmemInode {
+  const inode = new ShmemInode(host, name);
+  inode.i_size = size;
+  return inode;
+}
+
+/**
+ * shmem_get_folio (6.1 shmem_get_folio_gfp): page-cache hit, or for SGP_WRITE/SGP_FALLOC a new
+ * folio (huge per shmem_enabled when the 2 MiB block is empty, THP fallback counted by reason)
+ * from the fast path. SGP_WRITE returns with a reference the caller drops (folio_put); no
+ * zeroing (new and fallocated folios are left !Uptodate). Leaves out swap, memcg, the folio lock
+ * wait behind a truncation, and i_size checks (SGP_WRITE may exceed i_size).
+ */
+export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, sgp: Sgp): Gen<GotPage | null> {
+  const host = inode.host;
+  const c = host.costs;
+  const found = inode.pages.lookup(index);
+  if (found >= 0 || sgp === 'SGP_NOALLOC') {
+    yield* charge(p, c.ns('shmem.get_folio_hit_ns'));
+    if (found < 0) return null;
+    const order = inode.pages.lookupOrder(index);
+    if (sgp === 'SGP_WRITE') host.mem.folioGet(found);
+    return { folio: found, pfn: found + (index % 2 ** order), order };
+  }
+  const r = host.fp.shmemGetFolio(inode.pages, index, {
+    policy: host.s.thp.policy,
+    iSizePages: Math.floor(inode.i_size / PAGE_SIZE),
+    migratetype: inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE,
+  });
+  if (r.fallback === FALLBACK_OCCUPIED) host.metrics.thpFallback('occupied');
+  if (r.fallback === FALLBACK_NOMEM) host.metrics.thpFallback('alloc_failed');
+  if (r.pfn < 0) throw new KernelError('ENOMEM', 'shmem_get_folio');
+  host.metrics.folioAllocated(r.order);
+  noteRefill(inode, index, r.order);
+  if (sgp === 'SGP_WRITE') host.mem.folioGet(r.pfn);
+  yield* charge(p, c.ns('shmem.get_folio_hit_ns') + allocNs(host, r.order));
+  return { folio: r.pfn, pfn: r.pfn + (index % 2 ** r.order), order: r.order };
+}
+
+function allocNs(host: Host, order: number): number {
+  const c = host.costs;
+  return order === 0 ? c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns') : c.ns('shmem.alloc_huge_folio_ns');
+}
+
+/** An allocation inside a hole being punched refills it (SGP_WRITE ignores the falloc marker). */
+function noteRefill(inode: ShmemInode, index: number, order: number): void {
+  const lo = index - (index % 2 ** order);
+  const hi = lo + 2 ** order;
+  for (const w of inode.holeWindows) {
+    if (!w.open) continue;
+    const overlap = Math.min(hi, w.end) - Math.max(lo, w.start);
+    if (overlap > 0) {
+      inode.host.metrics.refilled(overlap * PAGE_SIZE);
+      return;
+    }
+  }
+}
+
+/**
+ * shmem_fallocate (6.1): mode checks, inode_lock for the whole call; PUNCH_HOLE: falloc marker,
+ * unmap_mapping_range (no user mappings here), shmem_truncate_range; allocate: shmem_get_folio
+ * (SGP_FALLOC) per folio (done in 2 MiB chunks through the fast path's batched entry point),
+ * rolled back with shmem_undo_range on failure, i_size extended unless KEEP_SIZE. `window`, when
+ * given, is the caller's hole window (restrictedmem keeps it open until invalidate_end).
+ * Leaves out signals, seals, the falloc waitqueue, and the partial-page zeroing of unaligned ends.
+ */
+export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, offset: number, len: number, window?: HoleWindow): Gen<void> {
+  const host = inode.host;
+  const c = host.costs;
+  if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) throw new KernelError('EOPNOTSUPP', 'shmem_fallocate');
+  yield inode.inodeLock.downWrite(p);
+  try {
+    if (inode.injectError) {
+      const e = inode.injectError;
+      inode.injectError = undefined;
+      throw new KernelError(e, 'shmem_fallocate');
+    }
+    if (mode & FALLOC_FL_PUNCH_HOLE) {
+      const start = Math.ceil(offset / PAGE_SIZE);
+      const end = Math.floor((offset + len) / PAGE_SIZE);
+      yield* charge(p, c.ns('shmem.punch_fixed_ns'));
+      inode.fallocMarker = { start, end };
+      const w = window ?? { start, end, open: false };
+      if (!window) inode.holeWindows.push(w);
+      w.open = true;
+      yield* shmem_undo_range(p, inode, start, end);
+      inode.fallocMarker = null;
+      if (!window) closeWindow(inode, w);
+      host.event(p, 'shmem_punch', { file: inode.id, start, end });
+      return;
+    }
+    const start = Math.floor(offset / PAGE_SIZE);
+    const end = Math.ceil((offset + len) / PAGE_SIZE);
+    yield* charge(p, c.ns('shmem.fallocate_fixed_ns'));
+    for (let chunk = start; chunk < end; ) {
+      const chunkEnd = Math.min(end, chunk - (chunk % HPAGE_PMD_NR) + HPAGE_PMD_NR);
+      const s = host.fp.shmemGetFolioRange(inode.pages, chunk, chunkEnd, {
+        policy: host.s.thp.policy,
+        iSizePages: Math.floor(inode.i_size / PAGE_SIZE), // shmem_is_huge reads the old i_size
+        migratetype: inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE,
+      });
+      for (let i = 0; i < s.alloc4k; i++) host.metrics.folioAllocated(0);
+      for (let i = 0; i < s.allocHuge; i++) host.metrics.folioAllocated(9);
+      for (let i = 0; i < s.fallbackOccupied; i++) host.metrics.thpFallback('occupied');
+      for (let i = 0; i < s.fallbackNoMem; i++) host.metrics.thpFallback('alloc_failed');
+      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns')) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns'));
+      if (s.enomem) {
+        // shmem_undo_range(unfalloc): give back what this call allocated (6.1 frees only the
+        // !Uptodate folios it added; the model frees the whole range it walked).
+        yield* shmem_undo_range(p, inode, start, chunkEnd);
+        throw new KernelError('ENOSPC', 'shmem_fallocate');
+      }
+      chunk = chunkEnd;
+    }
+    if (!(mode & FALLOC_FL_KEEP_SIZE) && offset + len > inode.i_size) inode.i_size = offset + len;
+    host.event(p, 'shmem_fallocate', { file: inode.id, start, end });
+  } finally {
+    inode.inodeLock.upWrite(p);
+  }
+}
+
+export function closeWindow(inode: ShmemInode, w: HoleWindow): void {
+  w.open = false;
+  const i = inode.holeWindows.indexOf(w);
+  if (i >= 0) inode.holeWindows.splice(i, 1);
+}
+
+/**
+ * shmem_undo_range (6.1) over whole pages [start, end): truncate through mm/truncate.c's rules,
+ * then shmem_recalc_inode. Leaves out swap entries and the unfalloc distinction.
+ */
+export function* shmem_undo_range(p: Process, inode: ShmemInode, start: number, end: number): Gen<void> {
+  yield* truncate_inode_pages_range(p, inode.host, inode, start, end, SHMEM_TRUNCATE);
+}
+
+/** shmem_truncate_range(lstart, lend inclusive) -> shmem_undo_range on whole pages. */
+export function* shmem_truncate_range(p: Process, inode: ShmemInode, lstart: number, lend: number): Gen<void> {
+  yield* shmem_undo_range(p, inode, Math.ceil(lstart / PAGE_SIZE), Math.floor((lend + 1) / PAGE_SIZE));
+}
+
+/** shmem_setattr size change: shrinking truncates the tail. Leaves out the seals and timestamps. */
+export function* shmem_setattr(p: Process, inode: ShmemInode, size: number): Gen<void> {
+  yield* charge(p, inode.host.costs.ns('shmem.setattr_ns'));
+  if (size < inode.i_size) {
+    yield inode.inodeLock.downWrite(p);
+    try {
+      yield* shmem_truncate_range(p, inode, size, inode.i_size - 1);
+    } finally {
+      inode.inodeLock.upWrite(p);
+    }
+  }
+  inode.i_size = size;
+}
+
+/** shmem_evict_inode: the last reference truncates the whole file (shmem_truncate_range(0, -1)). */
+export function* shmem_evict_inode(p: Process, inode: ShmemInode): Gen<void> {
+  yield* shmem_undo_range(p, inode, 0, 2 ** 32);
+  inode.i_size = 0;
+}
+
+/** folio_mark_uptodate (restrictedmem_get_page's SetPageUptodate). */
+export function markUptodate(host: Host, folio: number): void {
+  host.mem.folioSetFlags(folio, FOLIO_UPTODATE);
+}

@@ -1,0 +1,87 @@
+// mm/truncate.c as the model needs it: removing a range of a mapping's folios (shared by shmem's
+// shmem_undo_range and guest_memfd's truncate_inode_pages_range), with the partial-huge-folio
+// rule of 6.1 (zero the punched part, then try a uniform split, which fails on extra references).
+import type { Process } from '../engine/index.js';
+import type { PageCache } from '../fastpath/index.js';
+import type { CostName } from '../costs/index.js';
+import type { Host } from './host.js';
+import { charge } from './charge.js';
+import { folioPutNs } from './folio.js';
+import { PAGE_SIZE, type Gen } from './backing.js';
+
+/** Folio batch of 6.1's find_lock_entries loop (PAGEVEC_SIZE): the first batch is charged apart. */
+export const FOLIO_BATCH = 15;
+
+export interface TruncateCosts {
+  /** Extra fixed cost once any folio is found. */
+  firstBatch: CostName;
+  /** Per order-0 folio removed (the free part is charged by folio_put). */
+  perPage: CostName;
+  /** Extra per folio in the first batch. */
+  firstBatchExtra: CostName;
+}
+
+export interface TruncateResult {
+  pagesRemoved: number;
+  foliosRemoved: number;
+  splits: number;
+  splitFailures: number;
+  zeroedKeptPages: number;
+}
+
+/**
+ * truncate_inode_pages_range / shmem_undo_range over [start, end) pages: every folio wholly in
+ * range leaves the page cache and drops the cache's reference (freed at the last put: an
+ * in-flight fault's reference defers the free to that fault); a huge folio partly in range goes
+ * through truncate_inode_partial_folio. The cost is charged after the cache changed, so a fault
+ * running meanwhile sees the hole (and may refill it). Leaves out the exceptional (swap/shadow)
+ * entries, the folio locks and the cond_resched points.
+ */
+export function* truncate_inode_pages_range(p: Process, host: Host, backing: { pages: PageCache }, start: number, end: number, costs: TruncateCosts): Gen<TruncateResult> {
+  const pages = backing.pages;
+  const res: TruncateResult = { pagesRemoved: 0, foliosRemoved: 0, splits: 0, splitFailures: 0, zeroedKeptPages: 0 };
+  if (end <= start) return res;
+  const c = host.costs;
+  const erased = pages.eraseRange(start, end);
+  let ns = 0;
+  let folios = 0;
+  const removeWhole = (index: number, pfn: number, order: number): void => {
+    host.safety.noteRemoved(backing, index, 2 ** order);
+    ns += order === 0 ? c.ns(costs.perPage) : c.ns('shmem.truncate_huge_folio_ns');
+    if (folios < FOLIO_BATCH) ns += c.ns(costs.firstBatchExtra);
+    folios++;
+    res.foliosRemoved++;
+    res.pagesRemoved += 2 ** order;
+    ns += folioPutNs(host, pfn);
+  };
+  for (const w of erased.whole) removeWhole(w.index, w.pfn, w.order);
+  for (const part of erased.partial) {
+    const lo = Math.max(start, part.index);
+    const hi = Math.min(end, part.index + 2 ** part.order);
+    // truncate_inode_partial_folio: zero the punched part first, always.
+    ns += (hi - lo) * c.ns('mm.clear_page_4k_ns');
+    if (!host.s.partialPunch.trySplit) {
+      res.zeroedKeptPages += hi - lo;
+      host.metrics.unfreedZeroed((hi - lo) * PAGE_SIZE);
+      continue;
+    }
+    // split_folio: the cache's reference only (an in-flight fault's extra reference makes it fail).
+    if (host.mem.folioRefcount(part.pfn) !== 1) {
+      res.splitFailures++;
+      host.metrics.thpSplit(false);
+      res.zeroedKeptPages += hi - lo;
+      host.metrics.unfreedZeroed((hi - lo) * PAGE_SIZE);
+      continue;
+    }
+    ns += c.ns('shmem.split_folio_ns');
+    host.mem.folioSplit(part.pfn);
+    pages.splitEntry(part.index);
+    res.splits++;
+    host.metrics.thpSplit(true);
+    const inner = pages.eraseRange(lo, hi);
+    for (const w of inner.whole) removeWhole(w.index, w.pfn, w.order);
+  }
+  if (folios > 0) ns += c.ns(costs.firstBatch);
+  yield* charge(p, ns);
+  return res;
+}
