@@ -226,5 +226,5 @@ export class RefHostMemory implements HostMemory {
 /** can_steal_fallback (6.1): whole pageblocks for big blocks, and always for unmovable requests. */
 function canStealFallback(order: number, startMt: MigrateType): boolean {
   if (order >= PAGEBLOCK_ORDER) return true;
-  return order >= PAGEBLOCK_ORDER / 2 || startMt === MIGRATE_UNMOVABLE;
+  return order >= PAGEBLOCK_ORDER >> 1 || startMt === MIGRATE_UNMOVABLE; // 9 / 2 = 4 in C
 }
