@@ -1,0 +1,40 @@
+// A report of one run: report.html (self-contained) plus one SVG and PNG per chart under
+// charts/. Everything is built in memory first, then written file by file atomically.
+import { join } from 'node:path';
+import { writeFilesAtomic } from '../sim/output/atomic-write.js';
+import { chartsFor } from './charts.js';
+import { renderHtml } from './html.js';
+import type { MetricsDoc } from './metrics-types.js';
+import { fontsAvailable, renderSvg, svgToPng } from './render.js';
+
+export interface ReportOptions {
+  svg?: boolean;
+  /** PNG needs fonts (Debian fonts-dejavu-core); skipped with a note when they are absent. */
+  png?: boolean;
+  title?: string;
+}
+
+export interface ReportResult {
+  files: string[];
+  charts: number;
+  notes: string[];
+}
+
+export async function writeReport(doc: MetricsDoc, outDir: string, opts: ReportOptions = {}): Promise<ReportResult> {
+  const charts = chartsFor(doc);
+  const files: Array<{ path: string; data: string | Uint8Array }> = [];
+  const notes: string[] = [];
+  files.push({ path: join(outDir, 'report.html'), data: renderHtml(doc, charts, opts.title) });
+  const wantPng = opts.png ?? true;
+  const pngOk = wantPng && fontsAvailable();
+  if (wantPng && !pngOk) notes.push('PNG skipped: DejaVu fonts not found (apt-get install fonts-dejavu-core)');
+  if (opts.svg ?? true) {
+    for (const c of charts) {
+      const svg = await renderSvg(c.spec);
+      files.push({ path: join(outDir, 'charts', `${c.id}.svg`), data: svg });
+      if (pngOk) files.push({ path: join(outDir, 'charts', `${c.id}.png`), data: await svgToPng(svg) });
+    }
+  }
+  writeFilesAtomic(files);
+  return { files: files.map((f) => f.path), charts: charts.length, notes };
+}
