@@ -106,11 +106,12 @@ export class Histogram {
 
   /**
    * The q-quantile (0 < q <= 1) from the buckets: the bucket holding the ceil(q*count)-th value,
-   * reported as its midpoint (rounded down), clamped to [min, max]. 0 when empty.
+   * reported as its midpoint (rounded down), clamped to [min, max]; the top rank is max. 0 when empty.
    */
   quantile(q: number): number {
     if (this.count === 0) return 0;
     const rank = Math.max(1, Math.ceil(q * this.count));
+    if (rank >= this.count) return this.max;
     let acc = 0;
     const c = this.counts;
     for (let i = 0; i < c.length; i++) {
