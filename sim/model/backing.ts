@@ -1,9 +1,11 @@
 // What KVM and the safety checker need from a private-memory backing file (a restrictedmem
 // file's shmem inode, or a guest_memfd inode): its page cache and its memory-error hook.
-import type { Process } from '../engine/index.js';
+import type { Process, Yieldable } from '../engine/index.js';
 import type { PageCache } from '../fastpath/index.js';
 
-export type Gen<T = void> = Generator<unknown, T, unknown>;
+/** A model function: a generator over engine yieldables, `yield*` it from a process. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Gen<T = void> = Generator<Yieldable, T, any>;
 
 export interface PrivateBacking {
   readonly id: string;

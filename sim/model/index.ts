@@ -51,3 +51,4 @@ export { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, PAGE_SIZE, HPAGE_PMD_NR } fr
 export type { PrivateBacking, GotPage } from './backing.js';
 export { privateFileCreate, privateFileFallocate, privateFilePunch, privateFileClose } from './private-file.js';
 export type { AnyPrivateFile } from './private-file.js';
+export type { Gen } from './backing.js';

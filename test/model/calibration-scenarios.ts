@@ -1,0 +1,103 @@
+// The section-7 probes rebuilt on the model: single fallocate and punch operations on a fresh
+// file (shmem = the v10 restricted file's memfd, guest_memfd), populated and hole, unbound and
+// bound to a memslot, and two threads punching disjoint ranges of one file. Each returns
+// simulated nanoseconds per operation, to compare with the profile's calibration block.
+import type { Process } from '../../sim/engine/index.js';
+import {
+  FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, kvm_gmem_create, kvm_gmem_fallocate, kvm_set_memory_region, memfd_restricted,
+  restrictedmem_fallocate, restrictedmem_setattr, type Gen, type GmemFile, type RestrictedFile,
+} from '../../sim/model/index.js';
+import { makeHost, runOne, MiB } from './helpers.js';
+
+const PUNCH = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
+export type Backend = 'shmem' | 'gmem';
+
+interface Probe {
+  create(p: Process, size: number): Gen<RestrictedFile | GmemFile>;
+  fallocate(p: Process, f: RestrictedFile | GmemFile, off: number, len: number): Gen;
+  punch(p: Process, f: RestrictedFile | GmemFile, off: number, len: number): Gen;
+}
+
+async function setup(backend: Backend, bound: boolean) {
+  const { sim, host } = await makeHost({ variant: backend === 'shmem' ? 'v10' : 'guest_memfd', memoryBytes: 512 * MiB });
+  const vm = host.createVm({ name: 'vm0', vcpus: 1 });
+  const probe: Probe =
+    backend === 'shmem'
+      ? {
+          *create(p, size) {
+            const f = yield* memfd_restricted(p, host, 0);
+            yield* restrictedmem_setattr(p, f, size);
+            return f;
+          },
+          fallocate: (p, f, off, len) => restrictedmem_fallocate(p, f as RestrictedFile, 0, off, len),
+          punch: (p, f, off, len) => restrictedmem_fallocate(p, f as RestrictedFile, PUNCH, off, len),
+        }
+      : {
+          create: (p, size) => kvm_gmem_create(p, vm, size, 0),
+          fallocate: (p, f, off, len) => kvm_gmem_fallocate(p, f as GmemFile, FALLOC_FL_KEEP_SIZE, off, len),
+          punch: (p, f, off, len) => kvm_gmem_fallocate(p, f as GmemFile, PUNCH, off, len),
+        };
+  const fileSize = 128 * MiB;
+  const { value: file } = runOne(sim, function* (p) {
+    const f = yield* probe.create(p, fileSize);
+    if (bound) yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0x100000, npages: fileSize / 4096, file: f, offset: 0 });
+    return f;
+  });
+  return { sim, host, vm, probe, file };
+}
+
+/** One fallocate of `len` on a fresh file. */
+export async function fallocateNs(backend: Backend, len: number): Promise<number> {
+  const { sim, probe, file } = await setup(backend, false);
+  return runOne(sim, (p) => probe.fallocate(p, file, 0, len)).ns;
+}
+
+/** One punch of `len`, populated first (untimed) unless `hole`. */
+export async function punchNs(backend: Backend, len: number, opts: { hole?: boolean; bound?: boolean } = {}): Promise<number> {
+  const { sim, probe, file } = await setup(backend, !!opts.bound);
+  if (!opts.hole) runOne(sim, (p) => probe.fallocate(p, file, 0, len));
+  return runOne(sim, (p) => probe.punch(p, file, 0, len)).ns;
+}
+
+export interface TwoPunchers {
+  /** Mean latency of one punch with two threads punching. */
+  perPunchNs: number;
+  /** Punches per second, both threads together. */
+  opsPerSec: number;
+  /** Same loop with one thread. */
+  singleNs: number;
+  singleOpsPerSec: number;
+}
+
+/**
+ * Two threads each punch `count` consecutive pre-populated `len` ranges of their own half of one
+ * file, back to back, with `loopNs` of user-space work between punches (the probe loop: the
+ * throughput the section-7 table gives minus the latency it gives, for one thread).
+ */
+export async function twoPunchers(backend: Backend, len: number, count: number, loopNs: number): Promise<TwoPunchers> {
+  const run = async (threads: number) => {
+    const { sim, probe, file } = await setup(backend, false);
+    const half = count * len;
+    runOne(sim, (p) => probe.fallocate(p, file, 0, threads * half));
+    const lat: number[] = [];
+    const t0 = sim.now;
+    let tEnd = t0;
+    for (let t = 0; t < threads; t++) {
+      sim.spawn(`puncher${t}`, function* (p) {
+        for (let i = 0; i < count; i++) {
+          const s = sim.now;
+          yield* probe.punch(p, file, t * half + i * len, len);
+          lat.push(sim.now - s);
+          yield p.compute(loopNs);
+        }
+        tEnd = Math.max(tEnd, sim.now);
+      });
+    }
+    sim.run();
+    const mean = lat.reduce((a, b) => a + b, 0) / lat.length;
+    return { mean, opsPerSec: (threads * count * 1e9) / (tEnd - t0) };
+  };
+  const one = await run(1);
+  const two = await run(2);
+  return { perPunchNs: two.mean, opsPerSec: two.opsPerSec, singleNs: one.mean, singleOpsPerSec: one.opsPerSec };
+}
