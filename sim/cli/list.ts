@@ -21,7 +21,7 @@ export function register(program: Command): void {
       const out: string[] = [];
       if (what !== 'variants') out.push(...lines('workload', listBuiltinWorkloads()));
       if (what !== 'workloads') {
-        out.push(...lines('variant', listVariants().map((v) => ({ ...v, note: v.hypothetical ? '(hypothetical)' : undefined }))));
+        out.push(...lines('variant', listVariants().map((v) => ({ ...v, note: v.hypothetical && !/hypothetical/.test(v.description) ? '(hypothetical)' : undefined }))));
       }
       process.stdout.write(out.join('\n') + '\n');
     });

@@ -1,0 +1,105 @@
+// What every actor sees: the simulation, the host, the VMs the scenario built (with their
+// private files and memslot layout), the moment the scenario became ready, and helpers to
+// draw sizes, offsets and inter-arrival gaps from the actor's own RNG stream.
+import type { Process, RngStream, Simulation, SimEvent } from '../engine/index.js';
+import { drawExponential } from '../engine/index.js';
+import type { Workload, SizeDistribution, Arrival } from '../workload/types.js';
+import type { VmmFile } from './kernel-ops.js';
+import type { ReplayState } from './replay.js';
+import type { Host, Memslot, Vm } from '../model/index.js';
+
+export const PAGE = 4096;
+
+/** One VM as the scenario built it: guest RAM [0, ramBytes) maps to the file at +fileBase. */
+export interface VmRuntime {
+  index: number;
+  vm: Vm;
+  file: VmmFile;
+  ramBytes: number;
+  /** File byte offset of guest RAM offset 0 (the memslot misalignment). */
+  fileBase: number;
+  /** Main memslots: each covers RAM [ramOffset, ramOffset + npages * 4 KiB). */
+  slots: Array<{ slot: Memslot; ramOffset: number }>;
+  /** RAM bytes at the top left for hot-plug (memslot_churn), not covered by main slots. */
+  hotplugBytes: number;
+  /** gfn of RAM offset 0 of each 4 KiB page: slot base + page within slot. */
+  gfnOf(ramOffset: number): number;
+}
+
+export interface ActorContext {
+  sim: Simulation;
+  host: Host;
+  workload: Workload;
+  vms: VmRuntime[];
+  /** Succeeds when the scenario's VMs, files and memslots exist. */
+  ready: SimEvent<unknown>;
+  /** An actor process finished its work at the current time. */
+  finished(p: Process): void;
+  /** Replay actors' traces (parsed before the run, so a bad trace is bad input) and results. */
+  replays?: Map<string, ReplayState>;
+}
+
+export function rngFor(ctx: ActorContext, actor: string, thread: string | number): RngStream {
+  return ctx.sim.rng(`actor/${actor}/${thread}`);
+}
+
+/** Uniform integer in [0, n). */
+export function uniformInt(s: RngStream, n: number): number {
+  return Math.min(n - 1, Math.floor(s.uniform01() * n));
+}
+
+/** One size from the distribution (bytes, whole pages). */
+export function drawSize(s: RngStream, d: SizeDistribution): number {
+  switch (d.kind) {
+    case 'fixed':
+      return d.bytes;
+    case 'choice': {
+      const total = d.weights.reduce((a, b) => a + b, 0);
+      let u = s.uniform01() * total;
+      for (let i = 0; i < d.values.length; i++) {
+        u -= d.weights[i];
+        if (u <= 0) return d.values[i];
+      }
+      return d.values[d.values.length - 1];
+    }
+    case 'uniform': {
+      const steps = Math.floor((d.max - d.min) / d.step) + 1;
+      return d.min + uniformInt(s, steps) * d.step;
+    }
+  }
+}
+
+/**
+ * An aligned offset such that [offset, offset + len) lies in [lo, hi): uniform over the aligned
+ * positions; when none fits, the range start.
+ */
+export function drawOffset(s: RngStream, lo: number, hi: number, len: number, align: number): number {
+  const first = Math.ceil(lo / align) * align;
+  const last = hi - len;
+  if (last < first) return lo;
+  const slots = Math.floor((last - first) / align) + 1;
+  return first + uniformInt(s, slots) * align;
+}
+
+/** Gap before the next arrival: exponential (poisson) or constant (fixed); 0 when no rate. */
+export function drawGap(s: RngStream, intervalNs: number | undefined, arrival: Arrival): number {
+  if (intervalNs === undefined) return 0;
+  return arrival === 'fixed' ? intervalNs : drawExponential(s, intervalNs);
+}
+
+/** The VMs an actor applies to. */
+export function vmsOf(ctx: ActorContext, vm: number | 'all'): VmRuntime[] {
+  return vm === 'all' ? ctx.vms : ctx.vms.filter((v) => v.index === vm);
+}
+
+/** Byte range [lo, hi) of guest RAM an actor works in. */
+export function rangeOf(rt: VmRuntime, range: { offset: number; size?: number }): [number, number] {
+  const lo = range.offset;
+  const hi = range.size === undefined ? rt.ramBytes : Math.min(rt.ramBytes, lo + range.size);
+  return [lo, hi];
+}
+
+/** Whether an actor with this op budget still has work. */
+export function moreOps(done: number, ops: number | undefined): boolean {
+  return ops === undefined || done < ops;
+}

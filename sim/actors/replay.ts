@@ -1,0 +1,88 @@
+// The replay actor: a VMM's recorded fallocate calls (strace -f -T), in trace order, on files
+// the trace created: each guest_memfd of the trace becomes a guest_memfd of the scenario's first
+// VM (KVM_CREATE_GUEST_MEMFD, unbound, as in the trace), each shmem memfd a restricted file
+// (v10 wraps exactly such a shmem file). Every call's simulated duration is kept beside the
+// recorded one for the report (replay-report.ts); the model's errno is kept beside the trace's.
+import type { Process } from '../engine/index.js';
+import type { ReplayActor } from '../workload/types.js';
+import type { InterpretedTrace, TraceFile } from '../replay/interpret.js';
+import type { ActorContext } from './context.js';
+import { errnoOf, fallocateRaw, type VmmFile } from './kernel-ops.js';
+import type { ReplayCallResult } from './replay-report.js';
+import { kvm_gmem_create, memfd_restricted, restrictedmem_setattr, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../model/index.js';
+
+const MODE_BITS: Record<string, number> = {
+  FALLOC_FL_KEEP_SIZE,
+  FALLOC_FL_PUNCH_HOLE,
+  FALLOC_FL_NO_HIDE_STALE: 0x04,
+  FALLOC_FL_COLLAPSE_RANGE: 0x08,
+  FALLOC_FL_ZERO_RANGE: 0x10,
+  FALLOC_FL_INSERT_RANGE: 0x20,
+  FALLOC_FL_UNSHARE_RANGE: 0x40,
+};
+
+/** strace's rendering of a fallocate mode ("FALLOC_FL_KEEP_SIZE|FALLOC_FL_PUNCH_HOLE", "0", "0x3") to bits. */
+export function parseFallocMode(mode: string): number {
+  let bits = 0;
+  for (const part of mode.split('|').map((s) => s.trim())) {
+    if (/^(0x[0-9a-f]+|\d+)$/i.test(part)) bits |= Number(part);
+    else if (part in MODE_BITS) bits |= MODE_BITS[part];
+    else throw new RangeError(`unknown fallocate mode flag ${part}`);
+  }
+  return bits;
+}
+
+/** Per replay actor name: the parsed trace (read before the run) and where results go. */
+export interface ReplayState {
+  trace: InterpretedTrace;
+  results: ReplayCallResult[];
+}
+
+export function spawnReplayActor(ctx: ActorContext, a: ReplayActor): void {
+  const state = ctx.replays?.get(a.name);
+  if (!state) throw new Error(`replay ${a.name}: trace not loaded before the run`);
+  ctx.sim.spawn(`vmm/${a.name}`, (p) => runReplay(p, ctx, a, state));
+}
+
+function* openTraceFile(p: Process, ctx: ActorContext, f: TraceFile) {
+  const vm = ctx.vms[0].vm;
+  if (f.backend === 'guest_memfd') {
+    const gmem = yield* kvm_gmem_create(p, vm, f.sizeBytes);
+    const file: VmmFile = { backend: 'guest_memfd', sizeBytes: f.sizeBytes, file: gmem, backing: gmem.inode, gmem };
+    return file;
+  }
+  const restricted = yield* memfd_restricted(p, ctx.host);
+  yield* restrictedmem_setattr(p, restricted, f.sizeBytes);
+  const file: VmmFile = { backend: 'restrictedmem', sizeBytes: f.sizeBytes, file: restricted, backing: restricted.memfd, restricted };
+  return file;
+}
+
+function* runReplay(p: Process, ctx: ActorContext, a: ReplayActor, st: ReplayState) {
+  yield ctx.ready;
+  if (a.startNs) yield p.sleep(a.startNs);
+  const wanted = (b: string) => a.backend === 'both' || a.backend === b;
+  const files = new Map<number, VmmFile>();
+  for (const f of st.trace.files) {
+    if (wanted(f.backend)) files.set(f.id, yield* openTraceFile(p, ctx, f));
+  }
+  for (const op of st.trace.ops) {
+    const file = files.get(op.file.id);
+    if (!file) continue;
+    const t0 = ctx.sim.now;
+    let simulated = '0';
+    try {
+      yield* fallocateRaw(p, file, parseFallocMode(op.mode), op.offset, op.len);
+    } catch (err) {
+      const errno = errnoOf(err);
+      if (!errno) throw err;
+      simulated = errno;
+    }
+    const dt = ctx.sim.now - t0;
+    ctx.sim.stats.histogram('replay.call_ns', { backend: op.file.backend, op: op.op }).record(dt);
+    st.results.push({
+      line: op.line, file: op.file.id, backend: op.file.backend, op: op.op, offset: op.offset, len: op.len,
+      recorded_ns: op.recordedNs, simulated_ns: dt, result: op.result === 0 ? '0' : op.result, simulated_result: simulated,
+    });
+  }
+  ctx.finished(p);
+}

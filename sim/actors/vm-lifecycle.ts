@@ -1,0 +1,68 @@
+// VMs arriving and leaving a host over time (W8): each tenant VM is built like the scenario's
+// (KVM_CREATE_VM, private file, memslots), populates a fraction of its RAM with fallocate in
+// 2 MiB steps (the allocations whose huge-page success the host's fragmentation decides), lives
+// for `lifetime`, then deletes its memslots and closes its file. At most max_live tenants at
+// once; arrivals beyond that are refused (counted). Gauges: vm.live, and the host's unusable
+// free space index for order 9 (mm/vmstat.c), sampled at every arrival and departure.
+import type { Process } from '../engine/index.js';
+import type { VmLifecycleActor } from '../workload/types.js';
+import { PAGE, drawGap, moreOps, rngFor, type ActorContext } from './context.js';
+import { allocateRange, errnoOf } from './kernel-ops.js';
+import { buildVm, destroyVm } from './scenario.js';
+
+const CHUNK = 2 * 1024 * 1024;
+
+export function spawnVmLifecycleActor(ctx: ActorContext, a: VmLifecycleActor): void {
+  ctx.sim.spawn(`tenants/${a.name}`, (p) => runArrivals(p, ctx, a), { daemon: a.ops === undefined });
+}
+
+function sampleHost(ctx: ActorContext, live: number): void {
+  ctx.sim.stats.gauge('vm.live').set(live);
+  ctx.sim.stats.gauge('host.unusable_free_index', { order: 9 }).set(ctx.host.mem.unusableIndex(9));
+}
+
+function* runArrivals(p: Process, ctx: ActorContext, a: VmLifecycleActor) {
+  yield ctx.ready;
+  if (a.startNs) yield p.sleep(a.startNs);
+  const s = rngFor(ctx, a.name, 'arrivals');
+  let live = 0;
+  let next = ctx.vms.length; // tenant VM indices follow the scenario's
+  let done = 0;
+  sampleHost(ctx, live);
+  while (moreOps(done, a.ops)) {
+    const gap = drawGap(s, a.intervalNs, a.arrival);
+    if (gap > 0) yield p.sleep(gap);
+    done++;
+    if (live >= a.maxLive) {
+      ctx.sim.stats.counter('vm.refused').add(1);
+      continue;
+    }
+    live++;
+    const index = next++;
+    ctx.sim.spawn(`tenants/vm${index}`, function* (q) {
+      const t0 = ctx.sim.now;
+      const rt = yield* buildVm(q, ctx.host, ctx.workload, index);
+      ctx.sim.stats.histogram('vm.create_ns').record(ctx.sim.now - t0);
+      sampleHost(ctx, live);
+      const bytes = Math.floor((rt.ramBytes * a.touchFraction) / PAGE) * PAGE;
+      for (let off = 0; off < bytes; off += CHUNK) {
+        try {
+          yield* allocateRange(q, rt.file, rt.fileBase + off, Math.min(CHUNK, bytes - off));
+        } catch (err) {
+          const errno = errnoOf(err);
+          if (!errno) throw err;
+          ctx.sim.stats.counter('fallocate.errors', { errno }).add(1);
+          break;
+        }
+      }
+      yield q.sleep(a.lifetimeNs);
+      const t1 = ctx.sim.now;
+      yield* destroyVm(q, rt);
+      ctx.sim.stats.histogram('vm.destroy_ns').record(ctx.sim.now - t1);
+      live--;
+      sampleHost(ctx, live);
+      ctx.finished(q);
+    });
+  }
+  ctx.finished(p);
+}

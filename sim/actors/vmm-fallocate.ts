@@ -1,0 +1,42 @@
+// VMM threads allocating ranges of the private file: fallocate(0) on the shmem behind v10's
+// restricted file, fallocate(KEEP_SIZE) on guest_memfd (QEMU preallocation, populate before
+// boot). whole_file allocates the whole file once. Records fallocate.latency_ns{size}.
+import type { Process } from '../engine/index.js';
+import type { FallocateActor } from '../workload/types.js';
+import { drawGap, drawOffset, drawSize, moreOps, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { allocateRange, errnoOf } from './kernel-ops.js';
+import { sizeLabel } from '../model/index.js';
+
+export function spawnFallocateActor(ctx: ActorContext, a: FallocateActor): void {
+  for (const rt of vmsOf(ctx, a.vm)) {
+    const threads = a.wholeFile ? 1 : a.threads;
+    for (let t = 0; t < threads; t++) {
+      ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${t}`, (p) => runFallocate(p, ctx, a, rt, t), { daemon: a.ops === undefined && !a.wholeFile });
+    }
+  }
+}
+
+function* runFallocate(p: Process, ctx: ActorContext, a: FallocateActor, rt: VmRuntime, t: number) {
+  yield ctx.ready;
+  if (a.startNs) yield p.sleep(a.startNs);
+  const s = rngFor(ctx, a.name, `${rt.vm.name}/${t}`);
+  const [lo, hi] = rangeOf(rt, a.range);
+  let done = 0;
+  while (a.wholeFile ? done === 0 : moreOps(done, a.ops)) {
+    const gap = drawGap(s, a.intervalNs, a.arrival);
+    if (gap > 0) yield p.sleep(gap);
+    const len = a.wholeFile ? hi - lo : drawSize(s, a.size);
+    const off = a.wholeFile ? lo : drawOffset(s, lo, hi, len, a.alignmentBytes);
+    const t0 = ctx.sim.now;
+    try {
+      yield* allocateRange(p, rt.file, rt.fileBase + off, len);
+      ctx.sim.stats.histogram('fallocate.latency_ns', { size: sizeLabel(len) }).record(ctx.sim.now - t0);
+    } catch (err) {
+      const errno = errnoOf(err);
+      if (!errno) throw err;
+      ctx.sim.stats.counter('fallocate.errors', { errno }).add(1);
+    }
+    done++;
+  }
+  ctx.finished(p);
+}

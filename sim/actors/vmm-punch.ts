@@ -1,0 +1,59 @@
+// VMM threads punching holes in the private file: fallocate(PUNCH_HOLE|KEEP_SIZE), which runs
+// restrictedmem_punch_hole (v10: notifiers around the shmem truncation) or kvm_gmem_punch_hole.
+// batch: punches issued back to back per arrival (free page reporting's 32-entry batches);
+// refill: fallocate the hole again right after (guest_memfd_test); populate: allocate the
+// range once first so punches free real pages. The model records punch.latency_ns{size}.
+import type { Process } from '../engine/index.js';
+import type { PunchActor } from '../workload/types.js';
+import { drawGap, drawOffset, drawSize, moreOps, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { allocateRange, errnoOf, punchRange } from './kernel-ops.js';
+
+export function spawnPunchActor(ctx: ActorContext, a: PunchActor): void {
+  for (const rt of vmsOf(ctx, a.vm)) {
+    for (let t = 0; t < a.threads; t++) {
+      ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${t}`, (p) => runPunch(p, ctx, a, rt, t), { daemon: a.ops === undefined });
+    }
+  }
+}
+
+function* runPunch(p: Process, ctx: ActorContext, a: PunchActor, rt: VmRuntime, t: number) {
+  yield ctx.ready;
+  const s = rngFor(ctx, a.name, `${rt.vm.name}/${t}`);
+  const [lo, hi] = rangeOf(rt, a.range);
+  // Each thread populates its share of the range (threads split it evenly).
+  if (a.populate) {
+    const share = Math.floor((hi - lo) / a.threads / 4096) * 4096;
+    const from = lo + share * t;
+    const to = t === a.threads - 1 ? hi : from + share;
+    if (to > from) yield* allocateRange(p, rt.file, rt.fileBase + from, to - from);
+  }
+  if (a.startNs) yield p.sleep(a.startNs);
+  const errors = (err: unknown) => {
+    const errno = errnoOf(err);
+    if (!errno) throw err;
+    ctx.sim.stats.counter('punch.errors', { errno }).add(1);
+  };
+  let done = 0;
+  while (moreOps(done, a.ops)) {
+    const gap = drawGap(s, a.intervalNs, a.arrival);
+    if (gap > 0) yield p.sleep(gap);
+    for (let b = 0; b < a.batch; b++) {
+      const len = drawSize(s, a.size);
+      const off = drawOffset(s, lo, hi, len, a.alignmentBytes);
+      try {
+        yield* punchRange(p, rt.file, rt.fileBase + off, len);
+      } catch (err) {
+        errors(err);
+      }
+      if (a.refill) {
+        try {
+          yield* allocateRange(p, rt.file, rt.fileBase + off, len);
+        } catch (err) {
+          errors(err);
+        }
+      }
+    }
+    done++;
+  }
+  ctx.finished(p);
+}

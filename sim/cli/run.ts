@@ -1,0 +1,159 @@
+// `rmsim run`: load a workload (default vm-boot), run it, print the headline metrics and write
+// metrics.json + run.json (and optionally CSV and a Perfetto trace) to --out. Nothing is
+// written unless the run completes: every output is built in memory, then renamed into place.
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { UsageError } from './errors.js';
+import { loadWorkload, DEFAULT_WORKLOAD, type LoadOptions } from '../workload/load.js';
+import { replayWorkload } from '../workload/replay-workload.js';
+import { startRun, type RunOutcome } from '../workload/runner.js';
+import type { Workload } from '../workload/types.js';
+import { ChromeTraceWriter } from '../output/chrome-trace.js';
+import { writeFileAtomic } from '../output/atomic-write.js';
+import { serializeMetricsDocument } from '../output/metrics-document.js';
+import { buildRunInfo, serializeRunInfo } from '../output/run-info.js';
+import { metricsToCsv } from '../output/csv.js';
+import { summaryTable } from '../output/summary.js';
+import { formatReplayReport } from '../actors/replay-report.js';
+import { formatDuration } from '../workload/units.js';
+import { packageRoot } from '../workload/paths.js';
+import { createProgress } from '../output/progress.js';
+
+interface RunFlags {
+  variant?: string;
+  set: string[];
+  seed?: string;
+  profile?: string;
+  out: string;
+  json?: boolean;
+  csv?: boolean;
+  traceOut?: string;
+  checkSafety?: boolean;
+  quiet?: boolean;
+  trace?: string;
+  backend?: 'guest_memfd' | 'shmem';
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function parseSeed(s: string | undefined): number | undefined {
+  if (s === undefined) return undefined;
+  if (!/^[0-9]+$/.test(s) || Number(s) > 4294967295) throw new UsageError(`--seed: expected a whole number 0..4294967295, found ${JSON.stringify(s)}`);
+  return Number(s);
+}
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description(`run a workload (built-in name or file; default ${DEFAULT_WORKLOAD}) and write metrics.json + run.json`)
+    .argument('[workload]', 'built-in workload name (rmsim list) or a .yaml/.json file')
+    .option('--variant <spec>', 'design variant, composed with + (e.g. v10+thp-always); see rmsim list')
+    .option('--set <path=value>', 'override a workload field (repeatable): vms.count=4, host.thp=always, actors[0].rate=5k/s, variant.notifier=rwsem', collect, [])
+    .option('--seed <n>', 'random seed (uint32); overrides the workload file')
+    .option('--profile <file>', 'cost profile JSON (default: the shipped profile)')
+    .option('--out <dir>', 'output folder for metrics.json and run.json', 'out')
+    .option('--json', 'print metrics.json to stdout (the summary table is not printed)')
+    .option('--csv', 'also write every distribution, bucket, series and counter as CSV in <out>/csv/')
+    .option('--trace-out <file>', 'write the run as Chrome/Perfetto trace-event JSON')
+    .option('--check-safety', 'check the kernel safety properties during the run; a violation exits 1')
+    .option('--quiet', 'no progress bar and no summary table')
+    .option('--trace <file.strace>', 'replay a VMM strace (strace -f -T -e trace=memfd_create,ftruncate,fallocate,ioctl)')
+    .addOption(new Option('--backend <kind>', 'with --trace: replay the guest_memfd or the shmem files of the trace').choices(['guest_memfd', 'shmem']))
+    .addHelpText('after', `
+Exit codes: 0 ok, 1 safety violation (with --check-safety), 2 bad input.
+Examples:
+  rmsim run                                  # vm-boot, default variant, outputs in ./out
+  rmsim run balloon --variant guest_memfd --out out/balloon-gmem
+  rmsim run memslot-churn --check-safety --set duration=50ms
+  rmsim run --trace test/fixtures/gmem_punch.strace --backend guest_memfd`)
+    .action(async (workloadArg: string | undefined, flags: RunFlags) => {
+      const code = await runCommand(workloadArg, flags);
+      if (code !== 0) process.exitCode = code;
+    });
+}
+
+async function runCommand(workloadArg: string | undefined, flags: RunFlags): Promise<number> {
+  const startedAt = new Date();
+  const t0 = process.hrtime.bigint();
+  const loadOpts: LoadOptions = { sets: flags.set, variant: flags.variant, seed: parseSeed(flags.seed) };
+  if (flags.backend && !flags.trace) throw new UsageError('--backend: only with --trace <file.strace>');
+  let workload: Workload;
+  if (flags.trace) {
+    workload = replayWorkload(resolve(flags.trace), flags.backend ?? 'guest_memfd', workloadArg, loadOpts);
+  } else {
+    workload = loadWorkload(workloadArg, loadOpts);
+  }
+
+  const tracer = flags.traceOut ? new ChromeTraceWriter() : undefined;
+  const run = await startRun({ workload, checkSafety: flags.checkSafety ?? false, tracer, profile: flags.profile });
+
+  // Progress only on a TTY and without --quiet/--json; the run advances in the same simulated-
+  // time steps either way, so what is displayed never changes a result.
+  const showProgress = !flags.quiet && !flags.json && process.stderr.isTTY === true;
+  const progress = showProgress ? createProgress(run.horizonNs) : undefined;
+  const wallStart = process.hrtime.bigint();
+  while (run.step()) {
+    if (progress) {
+      const wallS = Number(process.hrtime.bigint() - wallStart) / 1e9;
+      progress.update(run.simNowNs, run.events, wallS);
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+  progress?.stop();
+  const outcome: RunOutcome = run.finish();
+  const wallNs = Number(process.hrtime.bigint() - t0);
+
+  // Build every output in memory, then write them (each one atomically).
+  const metricsText = serializeMetricsDocument(outcome.metrics);
+  const runInfo = buildRunInfo({
+    command: ['rmsim', ...process.argv.slice(2)],
+    startedAt,
+    wallNs,
+    events: outcome.events,
+    workers: 1,
+    workload: { name: workload.name, source: workload.source, sha256: outcome.workloadSha256 },
+    profile: { name: outcome.profileName, sha256: outcome.profileSha256 },
+    variant: outcome.variantName,
+    seed: workload.seed,
+    metricsDigest: outcome.metrics.digest,
+    outcome: outcome.violations.length ? 'safety_violation' : 'ok',
+    rmsimVersion: version(),
+  });
+  const files: Array<{ path: string; data: string }> = [
+    { path: join(flags.out, 'metrics.json'), data: metricsText },
+    { path: join(flags.out, 'run.json'), data: serializeRunInfo(runInfo) },
+  ];
+  if (flags.csv) {
+    for (const [name, data] of Object.entries(metricsToCsv(outcome.metrics.metrics))) files.push({ path: join(flags.out, 'csv', name), data });
+  }
+  if (tracer && flags.traceOut) {
+    files.push({ path: flags.traceOut, data: tracer.serialize({ workload: workload.name, variant: outcome.variantName, seed: workload.seed }) });
+  }
+  for (const f of files) writeFileAtomic(f.path, f.data);
+
+  if (flags.json) {
+    process.stdout.write(metricsText);
+  } else if (!flags.quiet) {
+    const o = process.stdout;
+    o.write(`${workload.name} | variant ${outcome.variantName}${outcome.hypothetical ? ' (hypothetical)' : ''} | seed ${workload.seed} | simulated ${formatDuration(outcome.metrics.sim_end_ns)} | ${outcome.events} events in ${(wallNs / 1e9).toFixed(2)} s\n\n`);
+    o.write(summaryTable(outcome.metrics.metrics) + '\n');
+    if (outcome.replay) o.write('\n' + formatReplayReport(outcome.replay) + '\n');
+    o.write(`\nwrote ${files.map((f) => f.path).join(', ')}\n`);
+  }
+  if (outcome.violations.length) {
+    process.stderr.write(`rmsim: safety violation${outcome.violations.length > 1 ? 's' : ''}:\n${outcome.violations.map((v) => `  ${v}`).join('\n')}\n`);
+    return 1;
+  }
+  return 0;
+}
+

@@ -1,0 +1,199 @@
+// Running one workload: resolve the variant (workload < variant < --set) and the cost profile,
+// build the engine, the host and the scenario, advance simulated time in fixed steps (so a
+// progress display can never change a result), and assemble metrics.json. This is the library
+// entry point experiments (compare, sweep, check) loop over; it never writes files.
+import { readFileSync } from 'node:fs';
+import { Simulation, StallError, ProcessFailure, type Tracer } from '../engine/index.js';
+import { resolveProfile, type CostProfile } from '../costs/index.js';
+import { resolveVariant, type ResolvedVariant } from '../variants/index.js';
+import { UsageError } from '../cli/errors.js';
+import { buildScenario, type Scenario } from '../actors/scenario.js';
+import { summarizeBySizeClass, type ReplayReport } from '../actors/replay-report.js';
+import { buildMetricsDocument, type MetricsDocument } from '../output/metrics-document.js';
+import { canonicalJson, sha256Hex } from '../output/canonical-json.js';
+import type { Workload } from './types.js';
+import { createHostWithFastPaths } from '../model/index.js';
+import type { Host } from '../model/index.js';
+
+export interface RunRequest {
+  workload: Workload;
+  /** Replication index (selects every RNG stream together with the seed). Default 0. */
+  replication?: number;
+  /** Check the kernel's safety properties (violations reported, exit 1 in the CLI). */
+  checkSafety?: boolean;
+  /** Receives spans/instants/counters for a Perfetto trace. */
+  tracer?: Tracer;
+  /** Cost profile name or JSON path; overrides the workload's `profile`. */
+  profile?: string;
+  /** Fast-path implementation (default: WASM when built, else the reference). */
+  impl?: 'wasm' | 'ts' | 'ref';
+}
+
+export interface RunOutcome {
+  metrics: MetricsDocument;
+  /** Logical events the engine dispatched (run.json only). */
+  events: number;
+  variantName: string;
+  hypothetical: boolean;
+  profileName: string;
+  profileSha256: string;
+  workloadSha256: string;
+  /** One line per safety or liveness violation (empty when none or not checked). */
+  violations: string[];
+  replay?: ReplayReport;
+}
+
+export interface RunHandle {
+  readonly simNowNs: number;
+  /** The workload's duration, or undefined when it runs until its actors finish. */
+  readonly horizonNs: number | undefined;
+  readonly events: number;
+  /** Advance one step of simulated time; false when the run is over. */
+  step(): boolean;
+  /** Liveness checks and the metrics document (call after step() returned false). */
+  finish(): RunOutcome;
+}
+
+/** Steps per run with a duration; runs without one advance 1 ms of simulated time per step. */
+const STEPS = 200;
+const OPEN_STEP_NS = 1_000_000;
+
+/** Resolve the variant a workload runs under and refuse one its `requires` excludes. */
+export function variantFor(w: Workload): ResolvedVariant {
+  const v = resolveVariant(w.variant, { workload: w.variantChoices.workload, set: w.variantChoices.set });
+  for (const [dim, allowed] of Object.entries(w.requires)) {
+    const chosen = (v.choices as Record<string, string>)[dim];
+    if (!allowed.includes(chosen)) {
+      throw new UsageError(`workload ${w.name} requires ${dim} ${allowed.join(' or ')}; variant '${v.name}' chooses ${dim} ${chosen}`);
+    }
+  }
+  return v;
+}
+
+/** A hash naming the workload as run: its normalised content, traces by content, no paths. */
+export function workloadHash(w: Workload): string {
+  const { source: _s, ...rest } = w;
+  void _s;
+  const actors = rest.actors.map((a) => (a.kind === 'replay' ? { ...a, trace: sha256Hex(readFileSync(a.trace)) } : a));
+  return sha256Hex(canonicalJson({ ...rest, actors, durationNs: rest.durationNs ?? null, host: { ...rest.host, cpus: Number.isFinite(rest.host.cpus) ? rest.host.cpus : 'unlimited' } }));
+}
+
+function formatViolations(host: Host): string[] {
+  return host.violations.map((v) => `${v.kind} at t=${v.t} ns${v.vm ? ` on ${v.vm}` : ''}${v.gfn !== undefined ? ` gfn ${v.gfn}` : ''}: ${v.detail}`);
+}
+
+export async function startRun(req: RunRequest): Promise<RunHandle> {
+  const w = req.workload;
+  const variant = variantFor(w);
+  const profile: CostProfile = resolveProfile(req.profile ?? w.profile);
+  const sim = new Simulation({
+    seed: w.seed,
+    replication: req.replication ?? 0,
+    cpus: w.host.cpus,
+    lockCosts: profile.lockCosts,
+    warmupNs: w.warmupNs,
+    tracer: req.tracer,
+  });
+  const host = await createHostWithFastPaths(sim, {
+    memoryBytes: w.host.memoryBytes,
+    profile,
+    variant,
+    initialFragmentation: w.host.fragmentation,
+    checkSafety: req.checkSafety ?? false,
+    impl: req.impl,
+  });
+  const scenario: Scenario = buildScenario(host, w);
+  const horizon = w.durationNs;
+  const stepNs = horizon !== undefined ? Math.max(1, Math.ceil(horizon / STEPS)) : OPEN_STEP_NS;
+  let over = false;
+  const stalls: string[] = [];
+
+  const advance = (until: number) => {
+    try {
+      sim.run({ until });
+    } catch (err) {
+      if (err instanceof StallError) {
+        // Liveness: processes blocked forever are a finding, named with what they wait on.
+        stalls.push(...err.blocked.map((b) => `stall at t=${err.timeNs} ns: ${b.name} waits on ${b.waitsOn}`));
+        over = true;
+        return;
+      }
+      if (err instanceof ProcessFailure && err.error instanceof UsageError) throw err.error;
+      throw err;
+    }
+  };
+
+  const handle: RunHandle = {
+    get simNowNs() {
+      return sim.now;
+    },
+    horizonNs: horizon,
+    get events() {
+      return sim.eventsProcessed;
+    },
+    step() {
+      if (over) return false;
+      if (horizon !== undefined) {
+        const next = Math.min(horizon, sim.now + stepNs);
+        advance(next);
+        if (next >= horizon) over = true;
+      } else {
+        advance(sim.now + stepNs);
+        if (sim.peekNextTime() === Infinity) over = true;
+      }
+      return !over;
+    },
+    finish() {
+      while (handle.step()) { /* run to the end if the caller stopped early */ }
+      host.finish();
+      const violations = [...(req.checkSafety ? formatViolations(host) : []), ...stalls];
+      const simEndNs = horizon ?? scenario.lastFinishNs();
+      let replay: ReplayReport | undefined;
+      const states = [...(scenario.ctx.replays?.entries() ?? [])];
+      if (states.length) {
+        const calls = states.flatMap(([, st]) => st.results);
+        const actor = w.actors.find((a) => a.kind === 'replay');
+        replay = {
+          trace: actor && actor.kind === 'replay' ? actor.trace.split('/').pop()! : 'trace',
+          backend: actor && actor.kind === 'replay' ? actor.backend : 'both',
+          calls,
+          by_size_class: summarizeBySizeClass(calls),
+        };
+      }
+      const metrics = buildMetricsDocument({
+        workload: w.name,
+        variant: variant.name,
+        profile: profile.name,
+        seed: w.seed,
+        replication: req.replication ?? 0,
+        simEndNs,
+        warmupNs: w.warmupNs,
+        metrics: sim.stats.snapshot() as unknown as Record<string, unknown>,
+        replay,
+        safety: req.checkSafety ? {
+          checked: true,
+          violations: host.violations.map((v) => ({ kind: v.kind, t_ns: v.t, vm: v.vm ?? null, gfn: v.gfn ?? null, detail: v.detail })),
+        } : undefined,
+      });
+      return {
+        metrics,
+        events: sim.eventsProcessed,
+        variantName: variant.name,
+        hypothetical: variant.hypothetical,
+        profileName: profile.name,
+        profileSha256: sha256Hex(canonicalJson(profile.file)),
+        workloadSha256: workloadHash(w),
+        violations,
+        replay,
+      };
+    },
+  };
+  return handle;
+}
+
+/** Run a workload to its end (the library form of `rmsim run` without outputs). */
+export async function runWorkload(req: RunRequest): Promise<RunOutcome> {
+  const h = await startRun(req);
+  while (h.step()) { /* advance */ }
+  return h.finish();
+}
