@@ -1,7 +1,11 @@
 // The list of subcommands. Each module exports a `register(program)` function.
 import type { Command } from 'commander';
 import { register as registerReport } from './report.js';
+import { register as registerRun } from './run.js';
+import { register as registerList } from './list.js';
 
 export function registerCommands(program: Command): void {
+  registerRun(program);
+  registerList(program);
   registerReport(program);
 }
