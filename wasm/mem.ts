@@ -54,7 +54,12 @@ export function layoutInit(): void {
 
 /** Zero everything allocated since layoutInit (headers, counts and the bump region). */
 export function layoutReset(): void {
-  memory.fill(HEADERS, 0, bump - HEADERS);
+  memory.fill(HEADERS, 0, <usize>(MAX_HANDLES * HEADER_BYTES));
+  // Only chunks can have live counts, and chunks live in [BUMP_START, bump).
+  const firstId = BUMP_START >> CHUNK_SHIFT;
+  const endId = (bump + CHUNK_BYTES - 1) >> CHUNK_SHIFT;
+  memory.fill(COUNTS + (firstId << 1), 0, (endId - firstId) << 1);
+  memory.fill(BUMP_START, 0, bump - BUMP_START);
   bump = BUMP_START;
   freeChunks = 0;
   chunksInUse = 0;

@@ -27,7 +27,8 @@ const tableCommands = [
   gfn.map((g) => command(`walk(${g})`, (w: World) => {
     same(`walk(${g})`, () => [w.refPt.walk(g), w.refPt.walkLevel(g)], () => [w.sutPt.walk(g), w.sutPt.walkLevel(g)]);
   })),
-  fc.tuple(gfn, fc.constantFrom(1, 511, 512, 513, 2 ** 18, 2 ** 27, 2 ** 30), fc.boolean()).map(([g, n, free]) => {
+  fc.tuple(gfn, fc.constantFrom(1, 511, 512, 513, 2 ** 18, 2 ** 27, 2 ** 30), fc.boolean(), fc.constantFrom(0, 9, 18)).map(([g0, n, free, al]) => {
+    const g = alignDown(g0, al); // table-aligned ranges decide which tables are freed
     const end = Math.min(g + n, 2 ** 32);
     return command(`zap(${g},${end},${free})`, (w: World) => {
       same(`zap(${g},${end},${free})`, () => w.refPt.zapRange(g, end, free), () => w.sutPt.zapRange(g, end, free));
