@@ -3,9 +3,11 @@ import type { Command } from 'commander';
 import { register as registerReport } from './report.js';
 import { register as registerRun } from './run.js';
 import { register as registerList } from './list.js';
+import { register as registerBench } from './bench.js';
 
 export function registerCommands(program: Command): void {
   registerRun(program);
   registerList(program);
   registerReport(program);
+  registerBench(program);
 }

@@ -1,0 +1,55 @@
+// `rmsim bench <engine|fastpath>`: runs a benchmark, prints its figures (or one JSON object with
+// --json) and writes them to bench/results/ (temp file, then rename) unless --no-write.
+import type { Command } from 'commander';
+import { UsageError } from './errors.js';
+import { defaultEngineResultPath, runEngineBench, writeResult } from '../../bench/engine/run.js';
+
+function positiveInt(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('bench')
+    .description('run a benchmark: engine (event engine vs bare heap and SimPy) or fastpath')
+    .argument('<which>', 'engine | fastpath')
+    .option('--json', 'print one JSON object instead of a summary')
+    .option('--trials <n>', 'interleaved trials (median reported)', '5')
+    .option('--events <n>', 'events of workload (a) and the ceiling', '2000000')
+    .option('--acquisitions <n>', 'mutex acquisitions of workload (b)', '1000000')
+    .option('--no-simpy', 'skip the SimPy reference')
+    .option('--no-write', 'do not write bench/results/')
+    .option('--out <file>', 'result file (default bench/results/engine.json)')
+    .action((which: string, o: { json?: boolean; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string }) => {
+      if (which !== 'engine') throw new UsageError(`unknown benchmark '${which}' (expected: engine${which === 'fastpath' ? '; fastpath is not available yet' : ''})`);
+      const result = runEngineBench({
+        trials: positiveInt('trials', o.trials, 5),
+        events: positiveInt('events', o.events, 2_000_000),
+        acquisitions: positiveInt('acquisitions', o.acquisitions, 1_000_000),
+        noSimpy: !o.simpy,
+        log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`),
+      });
+      if (o.write) writeResult(o.out ?? defaultEngineResultPath(), result);
+      if (o.json) {
+        process.stdout.write(JSON.stringify(result) + '\n');
+        return;
+      }
+      const f = (x: number) => (x / 1e6).toFixed(3);
+      const lines = [
+        `engine benchmark (${result.trials} trials, medians, process CPU time; ${result.machine.cpu_model}, ${result.machine.cores} cores, Node ${result.machine.node_version})`,
+        `  (a) timeouts  ${f(result.timeouts_events_per_s)} M events/s  (${result.timeouts_ns_per_event.toFixed(1)} ns/event)`,
+        `      ceiling   ${f(result.ceiling_events_per_s)} M events/s  -> (a)/ceiling ${result.ratio_to_ceiling.toFixed(3)} (target >= 0.7: ${result.meets.timeouts_vs_ceiling ? 'met' : 'NOT met'})`,
+        `  (b) mutex     ${f(result.mutex_acquisitions_per_s)} M acquisitions/s (target >= 2.5: ${result.meets.mutex_acquisitions_per_s ? 'met' : 'NOT met'})`,
+      ];
+      if (result.ratio_to_simpy && result.simpy && 'timeouts_events_per_s' in result.simpy) {
+        lines.push(`  SimPy ${result.simpy.simpy_version}: (a) ${f(result.simpy.timeouts_events_per_s)} M events/s -> ${result.ratio_to_simpy.timeouts.toFixed(2)}x (target >= 5: ${result.meets.timeouts_vs_simpy ? 'met' : 'NOT met'}); (b) ${f(result.simpy.mutex_acquisitions_per_s)} M acq/s -> ${result.ratio_to_simpy.mutex.toFixed(2)}x`);
+      } else if (result.simpy && 'note' in result.simpy) {
+        lines.push(`  SimPy: ${result.simpy.note}`);
+      }
+      if (o.write) lines.push(`  written to ${o.out ?? defaultEngineResultPath()}`);
+      process.stdout.write(lines.join('\n') + '\n');
+    });
+}
