@@ -13,11 +13,13 @@ export interface VariantDef {
   sets: PartialChoices;
   /** Never existed in a kernel: results are marked hypothetical. */
   hypothetical?: boolean;
+  /** A base design (v10, guest_memfd): later modifiers may override its choices. */
+  base?: boolean;
 }
 
 export const VARIANTS: readonly VariantDef[] = [
-  { name: 'v10', description: 'memfd_restricted v10 as posted on 6.1 (mutex per invalidate phase, memory-error walk with the list fix)', source: '[S2][S5][S6]', sets: { backend: 'restrictedmem', notifier: 'v10', errorLookup: 'sb-walk' } },
-  { name: 'v10-as-posted', description: 'v10 with the memory-error walk exactly as posted (NULL private_data dereference on any shmem page error)', source: '[S2] section 8', sets: { backend: 'restrictedmem', errorLookup: 'sb-walk-as-posted' } },
+  { name: 'v10', description: 'memfd_restricted v10 as posted on 6.1 (mutex per invalidate phase, memory-error walk with the list fix)', source: '[S2][S5][S6]', sets: { backend: 'restrictedmem', notifier: 'v10', errorLookup: 'sb-walk' }, base: true },
+  { name: 'v10-as-posted', description: 'v10 with the memory-error walk exactly as posted (NULL private_data dereference on any shmem page error)', source: '[S2] section 8', sets: { backend: 'restrictedmem', errorLookup: 'sb-walk-as-posted' }, base: true },
   { name: 'notifier-held-across', description: 'notifier mutex held from invalidate_start to invalidate_end, as requested in review', source: '[S9]', sets: { notifier: 'held-across' } },
   { name: 'notifier-rwsem', description: 'notifier rw_semaphore: read side held across the punch, write side for register/unregister', source: '[S9] N3', sets: { notifier: 'rwsem' } },
   { name: 'notifier-srcu', description: 'SRCU-protected notifier list; unregister pays synchronize_srcu (hypothetical)', source: 'section 2 N5', sets: { notifier: 'srcu' }, hypothetical: true },
@@ -30,7 +32,7 @@ export const VARIANTS: readonly VariantDef[] = [
   { name: 'punch-zero', description: 'partial punch zeroes and keeps the huge folio (hypothetical policy)', source: '[S19][S22] P2', sets: { partialPunch: 'zero' }, hypothetical: true },
   { name: 'tdp', description: 'hardware EPT/NPT with the TDP MMU: faults read-lock mmu_lock, zap skips empty subtrees', source: '[S15]', sets: { mmu: 'tdp' } },
   { name: 'shadow', description: 'shadow paging (this host): faults write-lock mmu_lock, rmap zap O(gfns), 4 KiB leaves', source: 'section 7/8', sets: { mmu: 'shadow' } },
-  { name: 'guest_memfd', description: 'KVM guest_memfd as on the 6.18 host: per-VM file, invalidate_lock across the punch, one mmu_lock hold per VM, 4 KiB folios', source: '[S14] N6', sets: { backend: 'guest_memfd', errorLookup: 'direct' } },
+  { name: 'guest_memfd', description: 'KVM guest_memfd as on the 6.18 host: per-VM file, invalidate_lock across the punch, one mmu_lock hold per VM, 4 KiB folios', source: '[S14] N6', sets: { backend: 'guest_memfd', errorLookup: 'direct' }, base: true },
   { name: 'unsafe-no-retry', description: 'fault path skips the invalidation retry (exists to prove the safety checker)', source: 'DESIGN.md principle 5', sets: { faultRetry: 'no-retry' }, hypothetical: true },
 ];
 
@@ -63,7 +65,7 @@ export interface ResolveOptions {
 export function resolveVariant(spec = 'v10', opts: ResolveOptions = {}): ResolvedVariant {
   const choices: ChoiceValues = { ...DEFAULT_CHOICES };
   applyDims(choices, opts.workload, 'workload');
-  const setBy: Partial<Record<Dimension, string>> = {};
+  const setBy: Partial<Record<Dimension, VariantDef>> = {};
   const reasons: string[] = [];
   const names = spec.split('+').map((s) => s.trim());
   for (const n of names) {
@@ -71,11 +73,13 @@ export function resolveVariant(spec = 'v10', opts: ResolveOptions = {}): Resolve
     if (!def) throw new UsageError(`unknown variant '${n}' in '${spec}'${didYouMean(n)}; see rmsim list`);
     for (const [d, v] of Object.entries(def.sets) as Array<[Dimension, string]>) {
       const prev = setBy[d];
-      if (prev !== undefined && prev !== n && (choices as Record<string, string>)[d] !== v) {
-        throw new UsageError(`variant '${spec}': '${prev}' and '${n}' both choose ${d} (${(choices as Record<string, string>)[d]} vs ${v})`);
+      // A modifier may refine a base design; two modifiers (or two bases) may not disagree.
+      const overrides = prev !== undefined && prev.base && !def.base;
+      if (prev !== undefined && prev !== def && !overrides && (choices as Record<string, string>)[d] !== v) {
+        throw new UsageError(`variant '${spec}': '${prev.name}' and '${n}' both choose ${d} (${(choices as Record<string, string>)[d]} vs ${v})`);
       }
       (choices as Record<string, string>)[d] = v;
-      setBy[d] = n;
+      setBy[d] = def;
     }
     if (def.hypothetical) reasons.push(`${n}: ${def.description}`);
   }
