@@ -2,35 +2,39 @@
 // (time, key) where key = priority * 2^40 + insertion sequence (one float64, exact below 2^53),
 // so the scheduling key (time, priority, insertion sequence) costs two comparisons.
 // Cancellation is lazy: an entry is live only while its owner's `waitKey` equals its key.
+// Entries carry an int32 owner id (an index into the Simulation's entity table), not an object
+// reference, so sifting moves only typed-array data (no GC write barriers).
 
-/** Anything the heap can hold: its owner records the key of its one live entry. */
+/** Anything the Simulation schedules: its owner records the key of its one live entry. */
 export interface Schedulable {
   /** 0 = process, 1 = timer (selects the dispatch branch). */
   readonly kind: number;
   /** Key of the live heap entry, or -1 when none (cancels stale entries lazily). */
   waitKey: number;
+  /** Index in the Simulation's entity table, -1 until first scheduled. */
+  eid: number;
 }
 
 export const SEQ_BITS = 40;
 export const PRIORITY_UNIT = 2 ** SEQ_BITS;
 
-export class PendingSet<T extends Schedulable> {
+export class PendingSet {
   time: Float64Array;
   key: Float64Array;
-  obj: (T | undefined)[];
+  id: Int32Array;
   size = 0;
 
   constructor(capacity = 1024) {
     this.time = new Float64Array(capacity);
     this.key = new Float64Array(capacity);
-    this.obj = new Array(capacity);
+    this.id = new Int32Array(capacity);
   }
 
-  push(t: number, k: number, o: T): void {
+  push(t: number, k: number, o: number): void {
     if (this.size === this.time.length) this.grow();
     const time = this.time;
     const key = this.key;
-    const obj = this.obj;
+    const obj = this.id;
     let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
@@ -47,28 +51,24 @@ export class PendingSet<T extends Schedulable> {
   }
 
   /** Replace the top entry by (t, k, o) and restore order: a fused pop-and-push. */
-  replaceTop(t: number, k: number, o: T): void {
+  replaceTop(t: number, k: number, o: number): void {
     this.siftDown(0, t, k, o);
   }
 
   /** Remove the top entry. */
   popTop(): void {
     const n = --this.size;
-    if (n === 0) {
-      this.obj[0] = undefined;
-      return;
-    }
+    if (n === 0) return;
     const t = this.time[n];
     const k = this.key[n];
-    const o = this.obj[n] as T;
-    this.obj[n] = undefined;
+    const o = this.id[n];
     this.siftDown(0, t, k, o);
   }
 
-  private siftDown(i: number, t: number, k: number, o: T): void {
+  private siftDown(i: number, t: number, k: number, o: number): void {
     const time = this.time;
     const key = this.key;
-    const obj = this.obj;
+    const obj = this.id;
     const n = this.size;
     const half = n >> 1;
     while (i < half) {
@@ -101,8 +101,10 @@ export class PendingSet<T extends Schedulable> {
     t.set(this.time);
     const k = new Float64Array(n);
     k.set(this.key);
+    const d = new Int32Array(n);
+    d.set(this.id);
     this.time = t;
     this.key = k;
-    this.obj.length = n;
+    this.id = d;
   }
 }

@@ -66,6 +66,8 @@ function checkNs(what: string, ns: number): number {
 export class Process<T = unknown> {
   readonly kind = KIND_PROCESS;
   waitKey = -1;
+  /** Slot in the Simulation's entity table (-1 before its first scheduling). */
+  eid = -1;
   pending = PK_RESUME;
   state = ST_RUNNABLE;
   op = OP_NONE;

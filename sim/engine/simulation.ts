@@ -59,10 +59,12 @@ export interface SpawnOptions {
 class Timer implements Schedulable {
   readonly kind = 1;
   waitKey = -1;
+  eid = -1;
   constructor(readonly fn: () => void) {}
 }
 
 type Entry = Process<any> | Timer;
+
 
 export class Simulation {
   /** Current simulated time, ns. */
@@ -76,7 +78,10 @@ export class Simulation {
   readonly seed: number | bigint;
   readonly replication: number;
 
-  private readonly heap = new PendingSet<Entry>(1024);
+  private readonly heap = new PendingSet(1024);
+  /** Entity table: heap entries name their owner by index here (processes and timers). */
+  private ents: Entry[] = [];
+  private freeIds: number[] = [];
   private seq = 0;
   /** The top heap entry is being dispatched and not yet removed (fused pop-and-push). */
   private topLive = false;
@@ -158,7 +163,12 @@ export class Simulation {
     if (!Number.isSafeInteger(t) || t < this.now) throw new RangeError(`at(${t}): time must be an integer >= now (${this.now})`);
     const tm = new Timer(fn);
     this.schedule(tm, t, priority, 0);
-    return () => { tm.waitKey = -1; };
+    return () => {
+      if (tm.waitKey !== -1) {
+        tm.waitKey = -1;
+        this.release(tm.eid);
+      }
+    };
   }
 
   /** The random stream for an actor path, seeded by hash(seed, path, replication); one object per path. */
@@ -175,7 +185,7 @@ export class Simulation {
   peekNextTime(): number {
     this.settleTop();
     const h = this.heap;
-    while (h.size > 0 && h.obj[0]!.waitKey !== h.key[0]) h.popTop();
+    while (h.size > 0 && this.ents[h.id[0]].waitKey !== h.key[0]) h.popTop();
     return h.size > 0 ? h.time[0] : Infinity;
   }
 
@@ -194,7 +204,7 @@ export class Simulation {
       while (h.size > 0) {
         const t = h.time[0];
         if (t > until) break;
-        const o = h.obj[0]!;
+        const o = this.ents[h.id[0]];
         if (o.waitKey !== h.key[0]) {
           h.popTop();
           continue;
@@ -203,8 +213,18 @@ export class Simulation {
         o.waitKey = -1;
         this.eventsProcessed++;
         this.topLive = true;
-        if (o.kind === KIND_PROCESS) this.fire(o as Process<any>);
-        else (o as Timer).fn();
+        if (o.kind === KIND_PROCESS) {
+          const p = o as Process<any>;
+          if (p.pending === PK_RESUME && (p.onCpu || !this.finiteCpus)) {
+            p.onCpu = true;
+            this.step(p);
+          } else {
+            this.fire(p);
+          }
+        } else {
+          this.release(o.eid);
+          (o as Timer).fn();
+        }
         if (this.topLive) {
           this.topLive = false;
           h.popTop();
@@ -237,12 +257,38 @@ export class Simulation {
     const k = priority * PRIORITY_UNIT + this.seq++;
     o.waitKey = k;
     if (o.kind === KIND_PROCESS) (o as Process<any>).pending = pending;
+    if (o.eid < 0) o.eid = this.register(o);
     if (this.topLive) {
       this.topLive = false;
-      this.heap.replaceTop(t, k, o);
+      this.heap.replaceTop(t, k, o.eid);
     } else {
-      this.heap.push(t, k, o);
+      this.heap.push(t, k, o.eid);
     }
+  }
+
+  /** schedule(p, t, PRIORITY_NORMAL, PK_RESUME), specialised for the hot path. */
+  private resumeAt(p: Process<any>, t: number): void {
+    const k = PRIORITY_UNIT + this.seq++;
+    p.waitKey = k;
+    p.pending = PK_RESUME;
+    if (this.topLive) {
+      this.topLive = false;
+      this.heap.replaceTop(t, k, p.eid);
+    } else {
+      this.heap.push(t, k, p.eid);
+    }
+  }
+
+  /** Give o a slot in the entity table (reused slots are safe: keys are unique, so stale entries stay dead). */
+  private register(o: Entry): number {
+    const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.ents.length;
+    if (id === this.ents.length) this.ents.push(o);
+    else this.ents[id] = o;
+    return id;
+  }
+
+  private release(id: number): void {
+    this.freeIds.push(id);
   }
 
   private settleTop(): void {
@@ -322,13 +368,16 @@ export class Simulation {
         p.op = OP_NONE;
         if (op === OP_SLEEP) {
           p.state = ST_SLEEPING;
-          this.schedule(p, this.now + p.opNs, PRIORITY_NORMAL, PK_RESUME);
-          if (p.atomic === 0) this.offCpu(p);
+          this.resumeAt(p, this.now + p.opNs);
+          if (p.atomic === 0) {
+            if (this.finiteCpus || p.owned.length !== 0) this.offCpu(p);
+            else p.onCpu = false;
+          }
           return;
         }
         if (op === OP_COMPUTE) {
           p.state = ST_COMPUTING;
-          this.schedule(p, this.now + p.opNs, PRIORITY_NORMAL, PK_RESUME);
+          this.resumeAt(p, this.now + p.opNs);
           return;
         }
         if (op === OP_LOCK) {
@@ -369,6 +418,10 @@ export class Simulation {
     p.atomic = 0;
     this.offCpu(p);
     p.gen = null;
+    if (p.waitKey === -1 && p.eid >= 0) {
+      this.release(p.eid);
+      p.eid = -1;
+    }
     p.done.succeed(value);
   }
 

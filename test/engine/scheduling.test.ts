@@ -8,17 +8,17 @@ import fc from 'fast-check';
 
 test('heap pops in (time, priority, sequence) order for random pushes and fused replaces', () => {
   fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 2 })), { minLength: 1, maxLength: 300 }), (items) => {
-    const h = new PendingSet<{ kind: number; waitKey: number; id: number }>(4);
+    const h = new PendingSet(4);
     const ref: Array<[number, number, number]> = [];
     items.forEach(([t, pr], i) => {
       const k = pr * 2 ** 40 + i;
-      h.push(t, k, { kind: 1, waitKey: k, id: i });
+      h.push(t, k, i);
       ref.push([t, k, i]);
     });
     ref.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     const got: number[] = [];
     while (h.size > 0) {
-      got.push(h.obj[0]!.id);
+      got.push(h.id[0]);
       h.popTop();
     }
     assert.deepEqual(got, ref.map((r) => r[2]));

@@ -1,0 +1,179 @@
+// The engine benchmark (issue 2): (a) timeouts, (b) mutex, and the bare-heap ceiling, timed by
+// tinybench as interleaved trials (ceiling, a, b, ceiling, a, b, ...), medians reported. The
+// timer is this process's CPU time (process.cpuUsage): the machines are shared and noisy, and
+// CPU time does not count the time another process held the core. Wall-clock medians are
+// reported beside. SimPy (Debian python3-simpy3, /usr/bin/python3) runs the same workloads in
+// the same invocation when it is installed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Bench } from 'tinybench';
+import { ceilingWorkload, mutexWorkload, timeoutsWorkload } from './workloads.js';
+import type { WorkloadResult } from './workloads.js';
+import { machineInfo } from './machine.js';
+import type { MachineInfo } from './machine.js';
+
+export interface EngineBenchOptions {
+  events?: number;
+  procs?: number;
+  acquisitions?: number;
+  trials?: number;
+  /** Skip the SimPy reference even if installed. */
+  noSimpy?: boolean;
+  /** Trials of the SimPy reference (slow: ~10 s each at full size). */
+  simpyTrials?: number;
+  log?: (line: string) => void;
+}
+
+export interface EngineBenchResult {
+  schema: 'rmsim.bench.engine/1';
+  date: string;
+  machine: MachineInfo;
+  timer: 'process-cpu-time';
+  trials: number;
+  workload: { events: number; processes: number; acquisitions: number; mutex_processes: number; mutex_cpus: number; timeout_mean_ns: number; hold_mean_ns: number; think_mean_ns: number };
+  timeouts_events_per_s: number;
+  ceiling_events_per_s: number;
+  mutex_acquisitions_per_s: number;
+  timeouts_ns_per_event: number;
+  ceiling_ns_per_event: number;
+  mutex_ns_per_acquisition: number;
+  ratio_to_ceiling: number;
+  /** Per-trial ratio (a)/ceiling of adjacent runs, and its median. */
+  ratio_to_ceiling_per_trial: number[];
+  ratio_to_ceiling_median_of_trials: number;
+  wall: { timeouts_events_per_s: number; ceiling_events_per_s: number; mutex_acquisitions_per_s: number };
+  samples_ms: { ceiling: number[]; timeouts: number[]; mutex: number[] };
+  peak_heap_bytes: { timeouts: number; ceiling: number; mutex: number };
+  simpy: null | { note: string } | {
+    simpy_version: string; python_version: string; trials: number; events: number; acquisitions: number;
+    timeouts_events_per_s: number; mutex_acquisitions_per_s: number;
+    timeouts_events_per_s_wall: number; mutex_acquisitions_per_s_wall: number;
+  };
+  ratio_to_simpy: { timeouts: number; mutex: number } | null;
+  targets: { timeouts_vs_ceiling: number; timeouts_vs_simpy: number; mutex_acquisitions_per_s: number };
+  meets: { timeouts_vs_ceiling: boolean; timeouts_vs_simpy: boolean | null; mutex_acquisitions_per_s: boolean };
+}
+
+const cpuNowMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const SIMPY_PY = '/usr/bin/python3';
+
+function runSimpy(events: number, procs: number, acquisitions: number, trials: number): EngineBenchResult['simpy'] {
+  const script = fileURLToPath(new URL('../../../bench/engine/simpy_ref.py', import.meta.url));
+  if (!existsSync(SIMPY_PY)) return { note: `${SIMPY_PY} not found: SimPy reference skipped` };
+  const probe = spawnSync(SIMPY_PY, ['-c', 'import simpy'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { note: 'SimPy not installed for /usr/bin/python3 (apt-get install python3-simpy3): reference skipped' };
+  const r = spawnSync(SIMPY_PY, [script, String(events), String(procs), String(acquisitions), String(trials)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) return { note: `SimPy reference failed: ${(r.stderr || '').trim().split('\n').pop()}` };
+  return JSON.parse(r.stdout);
+}
+
+export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult {
+  const events = opts.events ?? 2_000_000;
+  const procs = opts.procs ?? 1000;
+  const acquisitions = opts.acquisitions ?? 1_000_000;
+  const trials = Math.max(1, opts.trials ?? 5);
+  const log = opts.log ?? (() => {});
+  const heap = { timeouts: 0, ceiling: 0, mutex: 0 };
+  let endA = -1;
+  let endC = -1;
+  const keep = (k: keyof typeof heap, r: WorkloadResult) => {
+    heap[k] = Math.max(heap[k], r.heapUsed);
+    return r;
+  };
+  const samples = { ceiling: [] as number[], timeouts: [] as number[], mutex: [] as number[] };
+  const wallSamples = { ceiling: [] as number[], timeouts: [] as number[], mutex: [] as number[] };
+
+  // One warm-up pass (JIT), then `trials` interleaved passes, each a fresh tinybench run of the three tasks.
+  for (let t = -1; t < trials; t++) {
+    const bench = new Bench({ iterations: 1, time: 0, warmup: false, now: cpuNowMs, throws: true });
+    const w0: Record<string, number> = {};
+    const w1: Record<string, number> = {};
+    bench.add('ceiling', () => { w0.ceiling = performance.now(); endC = keep('ceiling', ceilingWorkload(procs, events)).endNs; w1.ceiling = performance.now(); });
+    bench.add('timeouts', () => { w0.timeouts = performance.now(); endA = keep('timeouts', timeoutsWorkload(procs, events)).endNs; w1.timeouts = performance.now(); });
+    bench.add('mutex', () => { w0.mutex = performance.now(); keep('mutex', mutexWorkload(16, acquisitions)); w1.mutex = performance.now(); });
+    bench.runSync();
+    if (t < 0) continue;
+    for (const task of bench.tasks) {
+      const res = task.result as { latency?: { samples?: number[]; mean: number } } | undefined;
+      const ms = res?.latency?.samples?.[0] ?? res?.latency?.mean;
+      if (ms === undefined) throw new Error(`tinybench gave no sample for ${task.name}`);
+      const k = task.name as keyof typeof samples;
+      samples[k].push(ms);
+      wallSamples[k].push(w1[k] - w0[k]);
+    }
+    log(`trial ${t + 1}/${trials}: ceiling ${(events / samples.ceiling[t] / 1e3).toFixed(2)} M ev/s, timeouts ${(events / samples.timeouts[t] / 1e3).toFixed(2)} M ev/s, mutex ${(acquisitions / samples.mutex[t] / 1e3).toFixed(2)} M acq/s`);
+  }
+  if (endA !== endC) throw new Error(`ceiling and timeouts workloads disagree: end ${endC} vs ${endA} (not the same draws)`);
+
+  const rate = (n: number, ms: number) => n / (ms / 1000);
+  const a = rate(events, median(samples.timeouts));
+  const c = rate(events, median(samples.ceiling));
+  const b = rate(acquisitions, median(samples.mutex));
+  const perTrial = samples.timeouts.map((ms, i) => samples.ceiling[i] / ms);
+
+  let simpy: EngineBenchResult['simpy'] = null;
+  if (!opts.noSimpy) {
+    log('SimPy reference ...');
+    simpy = runSimpy(events, procs, Math.min(acquisitions, 200_000), opts.simpyTrials ?? 3);
+  }
+  const sp = simpy && 'timeouts_events_per_s' in simpy ? simpy : null;
+  const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
+  const result: EngineBenchResult = {
+    schema: 'rmsim.bench.engine/1',
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    timer: 'process-cpu-time',
+    trials,
+    workload: { events, processes: procs, acquisitions, mutex_processes: 16, mutex_cpus: 16, timeout_mean_ns: 1000, hold_mean_ns: 1000, think_mean_ns: 16000 },
+    timeouts_events_per_s: Math.round(a),
+    ceiling_events_per_s: Math.round(c),
+    mutex_acquisitions_per_s: Math.round(b),
+    timeouts_ns_per_event: r6(1e9 / a),
+    ceiling_ns_per_event: r6(1e9 / c),
+    mutex_ns_per_acquisition: r6(1e9 / b),
+    ratio_to_ceiling: r6(a / c),
+    ratio_to_ceiling_per_trial: perTrial.map(r6),
+    ratio_to_ceiling_median_of_trials: r6(median(perTrial)),
+    wall: {
+      timeouts_events_per_s: Math.round(rate(events, median(wallSamples.timeouts))),
+      ceiling_events_per_s: Math.round(rate(events, median(wallSamples.ceiling))),
+      mutex_acquisitions_per_s: Math.round(rate(acquisitions, median(wallSamples.mutex))),
+    },
+    samples_ms: { ceiling: samples.ceiling.map(r6), timeouts: samples.timeouts.map(r6), mutex: samples.mutex.map(r6) },
+    peak_heap_bytes: heap,
+    simpy,
+    ratio_to_simpy: sp ? { timeouts: r6(a / sp.timeouts_events_per_s), mutex: r6(b / sp.mutex_acquisitions_per_s) } : null,
+    targets: { timeouts_vs_ceiling: 0.7, timeouts_vs_simpy: 5, mutex_acquisitions_per_s: 2_500_000 },
+    meets: {
+      timeouts_vs_ceiling: a / c >= 0.7,
+      timeouts_vs_simpy: sp ? a / sp.timeouts_events_per_s >= 5 : null,
+      mutex_acquisitions_per_s: b >= 2_500_000,
+    },
+  };
+  return result;
+}
+
+/** Write a result as JSON to `path` (temp file, then rename). */
+export function writeResult(path: string, result: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(result, null, 2) + '\n');
+  renameSync(tmp, path);
+}
+
+/** Where committed engine results live: <repo>/bench/results/engine.json. */
+export function defaultEngineResultPath(): string {
+  return fileURLToPath(new URL('../../../bench/results/engine.json', import.meta.url));
+}

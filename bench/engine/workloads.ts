@@ -1,0 +1,145 @@
+// The engine benchmark's workloads, each a plain function returning what it did, so the CLI
+// times them and the tests can run them small.
+//  (a) timeouts: P processes each looping on an exponential timeout, E events in total;
+//  (b) mutex: 16 processes on 16 CPUs taking one Mutex (hold exp mean 1 us on CPU, think exp
+//      mean 16 us off CPU), N acquisitions, statistics on;
+//  ceiling: a bare typed-array heap with the same (time, key) comparison that pops and pushes
+//      the same exponential draws (same streams, same order) with no processes at all.
+import { Simulation, Mutex, makeDistribution, RngStream, streamState, detLog } from '../../sim/engine/index.js';
+
+export interface WorkloadResult {
+  /** Logical events (a, ceiling) or lock acquisitions (b). */
+  ops: number;
+  /** Simulated end time, ns (the ceiling must reach the same as (a)). */
+  endNs: number;
+  /** heapUsed at the end of the run, while its structures are still alive. */
+  heapUsed: number;
+}
+
+export const TIMEOUT_MEAN_NS = 1000;
+
+/** (a) `procs` processes each sleeping `events / procs` exponential timeouts. */
+export function timeoutsWorkload(procs: number, events: number, seed = 1): WorkloadResult {
+  const sim = new Simulation({ seed });
+  const per = Math.floor(events / procs);
+  const d = makeDistribution({ kind: 'exponential', mean: TIMEOUT_MEAN_NS });
+  for (let i = 0; i < procs; i++) {
+    const rng = sim.rng(`p${i}`);
+    sim.spawn(`p${i}`, function* (p) {
+      for (let k = 0; k < per; k++) yield p.sleep(d.sample(rng));
+    });
+  }
+  const r = sim.run();
+  return { ops: per * procs, endNs: r.now, heapUsed: process.memoryUsage().heapUsed };
+}
+
+/** (b) 16 processes on 16 CPUs repeatedly taking one Mutex. */
+export function mutexWorkload(procs: number, acquisitions: number, seed = 1): WorkloadResult {
+  const sim = new Simulation({ seed, cpus: procs });
+  const m = new Mutex(sim, 'bench_lock');
+  const hold = makeDistribution({ kind: 'exponential', mean: 1000 });
+  const think = makeDistribution({ kind: 'exponential', mean: 16000 });
+  const per = Math.floor(acquisitions / procs);
+  for (let i = 0; i < procs; i++) {
+    const rng = sim.rng(`t${i}`);
+    sim.spawn(`t${i}`, function* (p) {
+      for (let k = 0; k < per; k++) {
+        yield m.lock(p);
+        yield p.compute(hold.sample(rng));
+        m.unlock(p);
+        yield p.sleep(think.sample(rng));
+      }
+    });
+  }
+  const r = sim.run();
+  const heapUsed = process.memoryUsage().heapUsed;
+  const acq = sim.stats.counter('bench_lock.acquisitions').value;
+  if (acq !== per * procs) throw new Error(`mutex workload: ${acq} acquisitions, expected ${per * procs}`);
+  return { ops: acq, endNs: r.now, heapUsed };
+}
+
+const PRIORITY_UNIT = 2 ** 40;
+
+/**
+ * The ceiling: the same timeouts as (a) with the process loop replaced by an index. Pop the top
+ * (time, key, actor), then push (now + draw, key', actor) with a separate pop and push, exactly
+ * what an engine without the fused replace-top would do; same streams, so same end time.
+ */
+export function ceilingWorkload(procs: number, events: number, seed = 1): WorkloadResult {
+  const per = Math.floor(events / procs);
+  let cap = 1024;
+  while (cap < procs) cap *= 2;
+  const time = new Float64Array(cap);
+  const key = new Float64Array(cap);
+  const who = new Int32Array(cap);
+  const left = new Int32Array(procs).fill(per);
+  const rngs: RngStream[] = [];
+  for (let i = 0; i < procs; i++) rngs.push(new RngStream(streamState(seed, `p${i}`, 0)));
+  let size = 0;
+  let seq = 0;
+  const push = (t: number, k: number, w: number): void => {
+    let i = size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pt = time[parent];
+      if (pt < t || (pt === t && key[parent] < k)) break;
+      time[i] = pt;
+      key[i] = key[parent];
+      who[i] = who[parent];
+      i = parent;
+    }
+    time[i] = t;
+    key[i] = k;
+    who[i] = w;
+  };
+  const pop = (): void => {
+    const n = --size;
+    if (n === 0) return;
+    const t = time[n];
+    const k = key[n];
+    const w = who[n];
+    let i = 0;
+    const half = n >> 1;
+    while (i < half) {
+      let c = 2 * i + 1;
+      let ct = time[c];
+      let ck = key[c];
+      const r = c + 1;
+      if (r < n) {
+        const rt = time[r];
+        if (rt < ct || (rt === ct && key[r] < ck)) {
+          c = r;
+          ct = rt;
+          ck = key[r];
+        }
+      }
+      if (t < ct || (t === ct && k < ck)) break;
+      time[i] = ct;
+      key[i] = ck;
+      who[i] = who[c];
+      i = c;
+    }
+    time[i] = t;
+    key[i] = k;
+    who[i] = w;
+  };
+  // Spawn: each actor's first step at t=0 draws its first timeout (as the processes do).
+  for (let i = 0; i < procs; i++) push(0, PRIORITY_UNIT + seq++, i);
+  let now = 0;
+  let ops = 0;
+  const spawned = new Uint8Array(procs);
+  while (size > 0) {
+    now = time[0];
+    const w = who[0];
+    pop();
+    if (spawned[w] === 0) spawned[w] = 1;
+    else ops++;
+    if (left[w] > 0) {
+      left[w]--;
+      const s = rngs[w];
+      const draw = Math.floor(-TIMEOUT_MEAN_NS * detLog(s.uniform01()) + 0.5);
+      push(now + draw, PRIORITY_UNIT + seq++, w);
+    }
+  }
+  return { ops, endNs: now, heapUsed: process.memoryUsage().heapUsed };
+}
