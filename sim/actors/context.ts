@@ -2,7 +2,7 @@
 // private files and memslot layout), the moment the scenario became ready, and helpers to
 // draw sizes, offsets and inter-arrival gaps from the actor's own RNG stream.
 import type { Process, RngStream, Simulation, SimEvent } from '../engine/index.js';
-import { drawExponential } from '../engine/index.js';
+import { drawExponential, roundNs } from '../engine/index.js';
 import type { Workload, SizeDistribution, Arrival } from '../workload/types.js';
 import type { VmmFile } from './kernel-ops.js';
 import type { ReplayState } from './replay.js';
@@ -35,6 +35,11 @@ export interface ActorContext {
   ready: SimEvent<unknown>;
   /** An actor process finished its work at the current time. */
   finished(p: Process): void;
+  /**
+   * Set when the run's duration is reached: actors start no new operation, so the ones in
+   * flight finish and the end-of-run checks see a quiescent kernel, not one cut mid-punch.
+   */
+  stopping: boolean;
   /** Replay actors' traces (parsed before the run, so a bad trace is bad input) and results. */
   replays?: Map<string, ReplayState>;
 }
@@ -84,7 +89,7 @@ export function drawOffset(s: RngStream, lo: number, hi: number, len: number, al
 /** Gap before the next arrival: exponential (poisson) or constant (fixed); 0 when no rate. */
 export function drawGap(s: RngStream, intervalNs: number | undefined, arrival: Arrival): number {
   if (intervalNs === undefined) return 0;
-  return arrival === 'fixed' ? intervalNs : drawExponential(s, intervalNs);
+  return arrival === 'fixed' ? intervalNs : roundNs(drawExponential(s, intervalNs));
 }
 
 /** The VMs an actor applies to. */
@@ -99,7 +104,7 @@ export function rangeOf(rt: VmRuntime, range: { offset: number; size?: number })
   return [lo, hi];
 }
 
-/** Whether an actor with this op budget still has work. */
-export function moreOps(done: number, ops: number | undefined): boolean {
-  return ops === undefined || done < ops;
+/** Whether an actor with this op budget still has work (none once the run is draining). */
+export function moreOps(ctx: ActorContext, done: number, ops: number | undefined): boolean {
+  return !ctx.stopping && (ops === undefined || done < ops);
 }

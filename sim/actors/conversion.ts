@@ -25,9 +25,10 @@ function* runConversion(p: Process, ctx: ActorContext, a: ConversionActor, rt: V
   const [lo, hi] = rangeOf(rt, a.range);
   const stats = ctx.sim.stats;
   let done = 0;
-  while (moreOps(done, a.ops)) {
+  while (moreOps(ctx, done, a.ops)) {
     const gap = drawGap(s, a.intervalNs, a.arrival);
     if (gap > 0) yield p.sleep(gap);
+    if (ctx.stopping) break;
     done++;
     if (rt.vm.dead) break;
     const len = drawSize(s, a.size);
@@ -55,6 +56,7 @@ function* runConversion(p: Process, ctx: ActorContext, a: ConversionActor, rt: V
         const out = yield* fault(p, rt.vm, t, g, toPrivate);
         if (out.result !== 'mapped') stats.counter('vcpu.fault_outcomes', { result: out.result }).add(1);
         if (out.result === 'shutdown') break;
+        yield p.sleep(0); // the guest re-entry after each fault is a scheduling point
       }
     }
   }

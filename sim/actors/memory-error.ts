@@ -32,13 +32,15 @@ function* runErrors(p: Process, ctx: ActorContext, a: MemoryErrorActor) {
   let done = 0;
   for (;;) {
     if (a.atNs.length) {
-      if (done >= a.atNs.length) break;
+      if (done >= a.atNs.length || ctx.stopping) break;
       const at = origin + a.atNs[done];
       if (at > ctx.sim.now) yield p.sleep(at - ctx.sim.now);
+      if (ctx.stopping) break;
     } else {
-      if (!moreOps(done, a.ops)) break;
+      if (!moreOps(ctx, done, a.ops)) break;
       const gap = drawGap(s, a.intervalNs, a.arrival);
       if (gap > 0) yield p.sleep(gap);
+      if (ctx.stopping) break;
     }
     done++;
     const rt = targets[uniformInt(s, targets.length)];

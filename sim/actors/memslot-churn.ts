@@ -28,9 +28,10 @@ function* runChurn(p: Process, ctx: ActorContext, a: MemslotChurnActor, rt: VmRu
   const ramOffset = base + k * a.slotBytes;
   const npages = a.slotBytes / PAGE;
   let done = 0;
-  while (moreOps(done, a.ops)) {
+  while (moreOps(ctx, done, a.ops)) {
     const gap = drawGap(s, a.intervalNs, a.arrival);
     if (gap > 0) yield p.sleep(gap);
+    if (ctx.stopping) break;
     done++;
     if (rt.vm.dead) break;
     const t0 = ctx.sim.now;

@@ -124,7 +124,7 @@ export function buildScenario(host: Host, w: Workload): Scenario {
   const ready = sim.event<unknown>('scenario_ready');
   let last = 0;
   const ctx: ActorContext = {
-    sim, host, workload: w, vms: [], ready, replays: loadReplays(w),
+    sim, host, workload: w, vms: [], ready, replays: loadReplays(w), stopping: false,
     finished: () => {
       last = Math.max(last, sim.now);
     },

@@ -35,7 +35,7 @@ function* runVcpu(p: Process, ctx: ActorContext, a: VcpuActor, rt: VmRuntime, v:
   const stats = ctx.sim.stats;
   let done = 0;
   for (;;) {
-    if (!moreOps(done, a.ops)) break;
+    if (!moreOps(ctx, done, a.ops)) break;
     let page: number;
     if (a.pattern === 'sequential') {
       if (sliceLo + done >= sliceHi) break;
@@ -68,6 +68,9 @@ function* runVcpu(p: Process, ctx: ActorContext, a: VcpuActor, rt: VmRuntime, v:
       vcpu.inGuest = true;
       yield p.compute(gap);
     }
+    // A guest exit is a scheduling point (KVM checks need_resched on the way out): without it
+    // a vCPU would keep its host CPU forever in a non-preemptive engine and starve the VMM.
+    yield p.sleep(0);
   }
   vcpu.inGuest = false;
   ctx.finished(p);

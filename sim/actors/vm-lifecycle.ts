@@ -29,9 +29,10 @@ function* runArrivals(p: Process, ctx: ActorContext, a: VmLifecycleActor) {
   let next = ctx.vms.length; // tenant VM indices follow the scenario's
   let done = 0;
   sampleHost(ctx, live);
-  while (moreOps(done, a.ops)) {
+  while (moreOps(ctx, done, a.ops)) {
     const gap = drawGap(s, a.intervalNs, a.arrival);
     if (gap > 0) yield p.sleep(gap);
+    if (ctx.stopping) break;
     done++;
     if (live >= a.maxLive) {
       ctx.sim.stats.counter('vm.refused').add(1);

@@ -22,9 +22,10 @@ function* runFallocate(p: Process, ctx: ActorContext, a: FallocateActor, rt: VmR
   const s = rngFor(ctx, a.name, `${rt.vm.name}/${t}`);
   const [lo, hi] = rangeOf(rt, a.range);
   let done = 0;
-  while (a.wholeFile ? done === 0 : moreOps(done, a.ops)) {
+  while (a.wholeFile ? done === 0 && !ctx.stopping : moreOps(ctx, done, a.ops)) {
     const gap = drawGap(s, a.intervalNs, a.arrival);
     if (gap > 0) yield p.sleep(gap);
+    if (ctx.stopping) break;
     const len = a.wholeFile ? hi - lo : drawSize(s, a.size);
     const off = a.wholeFile ? lo : drawOffset(s, lo, hi, len, a.alignmentBytes);
     const t0 = ctx.sim.now;

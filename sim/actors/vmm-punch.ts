@@ -34,9 +34,10 @@ function* runPunch(p: Process, ctx: ActorContext, a: PunchActor, rt: VmRuntime, 
     ctx.sim.stats.counter('punch.errors', { errno }).add(1);
   };
   let done = 0;
-  while (moreOps(done, a.ops)) {
+  while (moreOps(ctx, done, a.ops)) {
     const gap = drawGap(s, a.intervalNs, a.arrival);
     if (gap > 0) yield p.sleep(gap);
+    if (ctx.stopping) break;
     for (let b = 0; b < a.batch; b++) {
       const len = drawSize(s, a.size);
       const off = drawOffset(s, lo, hi, len, a.alignmentBytes);

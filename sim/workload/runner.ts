@@ -57,6 +57,8 @@ export interface RunHandle {
 /** Steps per run with a duration; runs without one advance 1 ms of simulated time per step. */
 const STEPS = 200;
 const OPEN_STEP_NS = 1_000_000;
+/** At least this long is allowed for operations in flight at the end of the duration to finish. */
+const DRAIN_MIN_NS = 100_000_000;
 
 /** Resolve the variant a workload runs under and refuse one its `requires` excludes. */
 export function variantFor(w: Workload): ResolvedVariant {
@@ -134,9 +136,19 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
     step() {
       if (over) return false;
       if (horizon !== undefined) {
-        const next = Math.min(horizon, sim.now + stepNs);
-        advance(next);
-        if (next >= horizon) over = true;
+        if (sim.now >= horizon) {
+          // Drain: no new operations; those in flight complete so the end-of-run checks see
+          // a quiescent kernel. Bounded, so a livelock still ends (and is reported).
+          scenario.ctx.stopping = true;
+          advance(horizon + Math.max(horizon, DRAIN_MIN_NS));
+          if (sim.peekNextTime() !== Infinity) {
+            stalls.push(`still busy ${Math.max(horizon, DRAIN_MIN_NS)} ns after the duration ended: operations never completed`);
+            stalls.push(...sim.blocked().map((b) => `  ${b.name} waits on ${b.waitsOn}`));
+          }
+          over = true;
+          return false;
+        }
+        advance(Math.min(horizon, sim.now + stepNs));
       } else {
         advance(sim.now + stepNs);
         if (sim.peekNextTime() === Infinity) over = true;
@@ -147,7 +159,7 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
       while (handle.step()) { /* run to the end if the caller stopped early */ }
       host.finish();
       const violations = [...(req.checkSafety ? formatViolations(host) : []), ...stalls];
-      const simEndNs = horizon ?? scenario.lastFinishNs();
+      const simEndNs = horizon !== undefined ? Math.max(horizon, scenario.lastFinishNs()) : scenario.lastFinishNs();
       let replay: ReplayReport | undefined;
       const states = [...(scenario.ctx.replays?.entries() ?? [])];
       if (states.length) {
