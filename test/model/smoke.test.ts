@@ -18,5 +18,4 @@ test('smoke: fallocate, bind, fault, punch', async () => {
   assert.equal(r.value.result, 'mapped');
   assert.equal(vm.pt.walk(3), -1);
   assert.deepEqual(host.finish(), []);
-  console.log(r.ns, sim.stats.snapshot()['punch.latency_ns{size=2MiB}']);
 });
