@@ -64,23 +64,27 @@ function checkNs(what: string, ns: number): number {
 }
 
 export class Process<T = unknown> {
+  // Hot fields first (the dispatch loop touches these on every event; they share cache lines).
   readonly kind = KIND_PROCESS;
   waitKey = -1;
-  /** Slot in the Simulation's entity table (-1 before its first scheduling). */
-  eid = -1;
   pending = PK_RESUME;
-  state = ST_RUNNABLE;
-  op = OP_NONE;
-  opNs = 0;
-  opLock: LockImpl | null = null;
-  opMode = 0;
-  resumeValue: unknown = undefined;
-  resumeError: unknown = undefined;
-  hasError = false;
   /** On a CPU (or, without a CPU model, running rather than waiting). */
   onCpu = false;
+  gen: Generator<Yieldable, T, any> | null = null;
+  op = OP_NONE;
+  opNs = 0;
+  state = ST_RUNNABLE;
+  hasError = false;
   /** Spinlocks/rwlocks held: while > 0 the process never gives up its CPU. */
   atomic = 0;
+  /** Number of entries in `owned` (checked on the hot path instead of the array). */
+  nOwned = 0;
+  resumeValue: unknown = undefined;
+  /** Slot in the Simulation's entity table (-1 before its first scheduling). */
+  eid = -1;
+  opLock: LockImpl | null = null;
+  opMode = 0;
+  resumeError: unknown = undefined;
   /** Sleeping locks it owns whose spinners depend on it staying on CPU. */
   owned: LockImpl[] = [];
   waitLock: LockImpl | null = null;
@@ -90,7 +94,6 @@ export class Process<T = unknown> {
   sleepOutEnd = 0;
   rqSince = 0;
   waitEvent: SimEvent<any> | null = null;
-  gen: Generator<Yieldable, T, any> | null = null;
   /** Resolved with the generator's return value. */
   readonly done: SimEvent<T>;
 

@@ -370,7 +370,7 @@ export class Simulation {
           p.state = ST_SLEEPING;
           this.resumeAt(p, this.now + p.opNs);
           if (p.atomic === 0) {
-            if (this.finiteCpus || p.owned.length !== 0) this.offCpu(p);
+            if (this.finiteCpus || p.nOwned !== 0) this.offCpu(p);
             else p.onCpu = false;
           }
           return;
@@ -414,7 +414,7 @@ export class Simulation {
     p.state = ST_DONE;
     this.live.delete(p);
     if (p.atomic > 0) throw new ProcessFailure(p.name, this.now, new Error('exited holding a spinlock or rwlock'));
-    if (p.owned.length > 0) throw new ProcessFailure(p.name, this.now, new Error(`exited holding ${p.owned.map((l) => l.name).join(', ')}`));
+    if (p.nOwned > 0) throw new ProcessFailure(p.name, this.now, new Error(`exited holding ${p.owned.map((l) => l.name).join(', ')}`));
     p.atomic = 0;
     this.offCpu(p);
     p.gen = null;
@@ -429,8 +429,10 @@ export class Simulation {
   offCpu(p: Process<any>): void {
     if (!p.onCpu) return;
     p.onCpu = false;
-    const owned = p.owned;
-    for (let i = 0; i < owned.length; i++) owned[i].ownerOffCpu(p);
+    if (p.nOwned !== 0) {
+      const owned = p.owned;
+      for (let i = 0; i < owned.length; i++) owned[i].ownerOffCpu(p);
+    }
     if (this.finiteCpus) {
       const q = this.runQueue.shift();
       if (q === undefined) {

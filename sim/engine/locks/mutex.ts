@@ -52,8 +52,9 @@ export class Mutex implements LockImpl {
     const now = this.sim.now;
     this.st.hold.record(now - this.holdStart);
     const o = p.owned;
-    const i = o.lastIndexOf(this);
-    o.splice(i, 1);
+    if (o[o.length - 1] === this) o.pop();
+    else o.splice(o.lastIndexOf(this), 1);
+    p.nOwned--;
     if (this.sim.tracer) this.sim.tracer.span(this.name, `held by ${p.name}`, this.holdStart, now);
     this.release();
   }
@@ -109,6 +110,7 @@ export class Mutex implements LockImpl {
     this.st.wait.record(waitNs);
     this.holdStart = now;
     p.owned.push(this);
+    p.nOwned++;
     if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(this.name, `wait ${p.name}`, now - waitNs, now);
   }
 
