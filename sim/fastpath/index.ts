@@ -7,6 +7,7 @@
 import type { FastPaths } from './api.js';
 import { createRefFastPaths } from './reference/index.js';
 import { createWasmFastPaths } from './wasm/index.js';
+import { createTsFastPaths } from './typed/index.js';
 
 export * from './api.js';
 export { shmemGetFolio, shmemIsHuge } from './shmem-ops.js';
@@ -23,5 +24,6 @@ export async function createFastPaths(opts: FastPathOptions): Promise<FastPaths>
   const impl = opts.impl ?? 'wasm';
   if (impl === 'ref') return createRefFastPaths(opts.hostPages);
   if (impl === 'wasm') return createWasmFastPaths(opts.hostPages);
+  if (impl === 'ts') return createTsFastPaths(opts.hostPages);
   throw new Error(`fast-path implementation '${impl}' is not built yet`);
 }

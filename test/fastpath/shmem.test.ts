@@ -18,10 +18,10 @@ const shmemCommands = [
   fc.tuple(index, args).map(([i, a]) => command(`getFolio(${i},${JSON.stringify(a)})`, (w: World) => {
     same('getFolio', () => w.ref.shmemGetFolio(w.refCache, i, a), () => w.sut.shmemGetFolio(w.sutCache, i, a));
   })),
-  fc.tuple(index, fc.integer({ min: 1, max: 3000 }), args).map(([i, n, a]) => command(`getFolioRange(${i},+${n})`, (w: World) => {
+  fc.tuple(index, fc.integer({ min: 1, max: 1500 }), args).map(([i, n, a]) => command(`getFolioRange(${i},+${n})`, (w: World) => {
     same('getFolioRange', () => w.ref.shmemGetFolioRange(w.refCache, i, i + n, a), () => w.sut.shmemGetFolioRange(w.sutCache, i, i + n, a));
   })),
-  fc.tuple(fc.integer({ min: 0, max: 4 * FILE_PAGES }), index, fc.integer({ min: 1, max: 2000 }), args, fc.constantFrom(1, 2, 3))
+  fc.tuple(fc.integer({ min: 0, max: 4 * FILE_PAGES }), index, fc.integer({ min: 1, max: 1200 }), args, fc.constantFrom(1, 2, 3))
     .map(([g, i, n, a, maxLevel]) => command(`fault(${g},${i},+${n},max${maxLevel})`, (w: World) => {
       const fa = { ...a, maxLevel };
       same('faultRange', () => w.ref.faultRange(w.refPt, w.refCache, g, i, n, fa), () => w.sut.faultRange(w.sutPt, w.sutCache, g, i, n, fa));

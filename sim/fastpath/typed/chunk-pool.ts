@@ -1,0 +1,51 @@
+// Typed-array twin of wasm/mem.ts: 512-entry u32 tables ("chunks") in one growable
+// Uint32Array, a free list through word 0 of free chunks, and a live-entry count per chunk.
+export const CHUNK = 512;
+
+export class ChunkPool {
+  mem = new Uint32Array(CHUNK * 64);
+  counts = new Uint16Array(64);
+  /** Chunks handed out so far (ids 1..next-1; id 0 is never used so 0 can mean "none"). */
+  private next = 1;
+  private freeHead = 0;
+  inUse = 0;
+
+  alloc(): number {
+    this.inUse++;
+    if (this.freeHead !== 0) {
+      const id = this.freeHead;
+      this.freeHead = this.mem[id * CHUNK]!;
+      this.mem[id * CHUNK] = 0;
+      return id;
+    }
+    if ((this.next + 1) * CHUNK > this.mem.length) this.grow();
+    return this.next++;
+  }
+
+  /** Return a chunk whose entries are all zero already. */
+  free(id: number): void {
+    this.inUse--;
+    this.counts[id] = 0;
+    this.mem[id * CHUNK] = this.freeHead;
+    this.freeHead = id;
+  }
+
+  private grow(): void {
+    const mem = new Uint32Array(this.mem.length * 2);
+    mem.set(this.mem);
+    this.mem = mem;
+    const counts = new Uint16Array(this.counts.length * 2);
+    counts.set(this.counts);
+    this.counts = counts;
+  }
+
+  reset(): void {
+    this.mem.fill(0, 0, this.next * CHUNK);
+    this.counts.fill(0);
+    this.next = 1;
+    this.freeHead = 0;
+    this.inUse = 0;
+  }
+
+  bytes(): number { return this.next * CHUNK * 4 + this.next * 2; }
+}
