@@ -104,6 +104,11 @@ export function rangeOf(rt: VmRuntime, range: { offset: number; size?: number })
   return [lo, hi];
 }
 
+/** A span on the acting process's track (Perfetto): the VMM or vCPU operation just done. */
+export function traceOp(ctx: ActorContext, p: Process, name: string, t0: number, args?: Record<string, unknown>): void {
+  ctx.sim.tracer?.span(p.name, name, t0, ctx.sim.now, args);
+}
+
 /** Whether an actor with this op budget still has work (none once the run is draining). */
 export function moreOps(ctx: ActorContext, done: number, ops: number | undefined): boolean {
   return !ctx.stopping && (ops === undefined || done < ops);

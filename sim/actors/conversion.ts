@@ -6,7 +6,7 @@
 // Records conversion.latency_ns{size,to} (attributes + discard, without the touch).
 import type { Process } from '../engine/index.js';
 import type { ConversionActor } from '../workload/types.js';
-import { PAGE, drawGap, drawOffset, drawSize, moreOps, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { PAGE, traceOp, drawGap, drawOffset, drawSize, moreOps, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { discardShared, errnoOf, fault, punchRange, setMemoryAttributes } from './kernel-ops.js';
 import { sizeLabel } from '../model/index.js';
 
@@ -50,10 +50,13 @@ function* runConversion(p: Process, ctx: ActorContext, a: ConversionActor, rt: V
       continue;
     }
     stats.histogram('conversion.latency_ns', { size: sizeLabel(len), to: toPrivate ? 'private' : 'shared' }).record(ctx.sim.now - t0);
+    traceOp(ctx, p, toPrivate ? 'convert to private' : 'convert to shared', t0, { gfn: gfn0, pages: gfn1 - gfn0 });
     if (a.touch) {
       for (let g = gfn0; g < gfn1; g++) {
         if (rt.vm.pt.walk(g) >= 0) continue;
+        const tf = ctx.sim.now;
         const out = yield* fault(p, rt.vm, t, g, toPrivate);
+        traceOp(ctx, p, 'kvm_mmu_page_fault', tf, { gfn: g, result: out.result, retries: out.retries });
         if (out.result !== 'mapped') stats.counter('vcpu.fault_outcomes', { result: out.result }).add(1);
         if (out.result === 'shutdown') break;
         yield p.sleep(0); // the guest re-entry after each fault is a scheduling point

@@ -5,7 +5,7 @@
 // superblock walk) and memory_failure.result{result}.
 import type { Process } from '../engine/index.js';
 import type { MemoryErrorActor } from '../workload/types.js';
-import { PAGE, drawGap, moreOps, rngFor, uniformInt, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { PAGE, traceOp, drawGap, moreOps, rngFor, uniformInt, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { injectMemoryError } from './kernel-ops.js';
 
 export function spawnMemoryErrorActor(ctx: ActorContext, a: MemoryErrorActor): void {
@@ -54,6 +54,7 @@ function* runErrors(p: Process, ctx: ActorContext, a: MemoryErrorActor) {
     const t0 = ctx.sim.now;
     const r = yield* injectMemoryError(p, ctx.host, rt.file, index);
     stats.histogram('memory_failure.latency_ns').record(ctx.sim.now - t0);
+    traceOp(ctx, p, 'memory_failure', t0, { vm: rt.vm.name, index, result: r.result });
     stats.counter('memory_failure.result', { result: r.result }).add(1);
   }
   ctx.finished(p);

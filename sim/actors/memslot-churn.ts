@@ -6,7 +6,7 @@
 // Records memslot.create_ns and memslot.delete_ns.
 import type { Process } from '../engine/index.js';
 import type { MemslotChurnActor } from '../workload/types.js';
-import { PAGE, drawGap, moreOps, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { PAGE, traceOp, drawGap, moreOps, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { addMemslot, deleteMemslot, errnoOf } from './kernel-ops.js';
 
 /** Slot ids for hot-plug slots start here (main slots are 0..count-1). */
@@ -45,10 +45,12 @@ function* runChurn(p: Process, ctx: ActorContext, a: MemslotChurnActor, rt: VmRu
       continue;
     }
     stats.histogram('memslot.create_ns').record(ctx.sim.now - t0);
+    traceOp(ctx, p, 'KVM_SET_USER_MEMORY_REGION create', t0, { slot: HOTPLUG_SLOT_BASE + k });
     if (a.holdNs) yield p.sleep(a.holdNs);
     const t1 = ctx.sim.now;
     yield* deleteMemslot(p, rt.vm, slot);
     stats.histogram('memslot.delete_ns').record(ctx.sim.now - t1);
+    traceOp(ctx, p, 'KVM_SET_USER_MEMORY_REGION delete', t1, { slot: HOTPLUG_SLOT_BASE + k });
   }
   ctx.finished(p);
 }

@@ -6,7 +6,7 @@
 import type { Process } from '../engine/index.js';
 import type { ReplayActor } from '../workload/types.js';
 import type { InterpretedTrace, TraceFile } from '../replay/interpret.js';
-import type { ActorContext } from './context.js';
+import { traceOp, type ActorContext } from './context.js';
 import { errnoOf, fallocateRaw, type VmmFile } from './kernel-ops.js';
 import type { ReplayCallResult } from './replay-report.js';
 import { kvm_gmem_create, memfd_restricted, restrictedmem_setattr, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../model/index.js';
@@ -78,6 +78,7 @@ function* runReplay(p: Process, ctx: ActorContext, a: ReplayActor, st: ReplaySta
       simulated = errno;
     }
     const dt = ctx.sim.now - t0;
+    traceOp(ctx, p, `fallocate(${op.mode})`, t0, { line: op.line, offset: op.offset, len: op.len, result: simulated });
     ctx.sim.stats.histogram('replay.call_ns', { backend: op.file.backend, op: op.op }).record(dt);
     st.results.push({
       line: op.line, file: op.file.id, backend: op.file.backend, op: op.op, offset: op.offset, len: op.len,

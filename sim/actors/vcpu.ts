@@ -8,7 +8,7 @@
 import type { Process } from '../engine/index.js';
 import { makeDistribution } from '../engine/index.js';
 import type { VcpuActor } from '../workload/types.js';
-import { PAGE, drawGap, moreOps, rangeOf, rngFor, uniformInt, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { PAGE, drawGap, moreOps, traceOp, rangeOf, rngFor, uniformInt, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { fault, setMemoryAttributes } from './kernel-ops.js';
 
 export function spawnVcpuActor(ctx: ActorContext, a: VcpuActor): void {
@@ -51,6 +51,7 @@ function* runVcpu(p: Process, ctx: ActorContext, a: VcpuActor, rt: VmRuntime, v:
     if (rt.vm.dead) break;
     if (rt.vm.pt.walk(gfn) < 0) {
       vcpu.inGuest = false;
+      const t0 = ctx.sim.now;
       let out = yield* fault(p, rt.vm, v, gfn, a.private);
       if (out.result === 'memory_fault_exit') {
         // The VMM converts the page the guest asked for, then the vCPU re-enters and refaults.
@@ -59,6 +60,7 @@ function* runVcpu(p: Process, ctx: ActorContext, a: VcpuActor, rt: VmRuntime, v:
         out = yield* fault(p, rt.vm, v, gfn, a.private);
       }
       if (out.result !== 'mapped') stats.counter('vcpu.fault_outcomes', { result: out.result }).add(1);
+      traceOp(ctx, p, 'kvm_mmu_page_fault', t0, { gfn, result: out.result, retries: out.retries, level: out.level });
       if (out.result === 'shutdown') break;
     } else {
       stats.counter('vcpu.mapped_accesses').add(1);

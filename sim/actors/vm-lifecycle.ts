@@ -6,7 +6,7 @@
 // free space index for order 9 (mm/vmstat.c), sampled at every arrival and departure.
 import type { Process } from '../engine/index.js';
 import type { VmLifecycleActor } from '../workload/types.js';
-import { PAGE, drawGap, moreOps, rngFor, type ActorContext } from './context.js';
+import { PAGE, traceOp, drawGap, moreOps, rngFor, type ActorContext } from './context.js';
 import { allocateRange, errnoOf } from './kernel-ops.js';
 import { buildVm, destroyVm } from './scenario.js';
 
@@ -44,6 +44,7 @@ function* runArrivals(p: Process, ctx: ActorContext, a: VmLifecycleActor) {
       const t0 = ctx.sim.now;
       const rt = yield* buildVm(q, ctx.host, ctx.workload, index);
       ctx.sim.stats.histogram('vm.create_ns').record(ctx.sim.now - t0);
+      traceOp(ctx, q, 'create VM', t0);
       sampleHost(ctx, live);
       const bytes = Math.floor((rt.ramBytes * a.touchFraction) / PAGE) * PAGE;
       for (let off = 0; off < bytes; off += CHUNK) {
@@ -60,6 +61,7 @@ function* runArrivals(p: Process, ctx: ActorContext, a: VmLifecycleActor) {
       const t1 = ctx.sim.now;
       yield* destroyVm(q, rt);
       ctx.sim.stats.histogram('vm.destroy_ns').record(ctx.sim.now - t1);
+      traceOp(ctx, q, 'destroy VM', t1);
       live--;
       sampleHost(ctx, live);
       ctx.finished(q);

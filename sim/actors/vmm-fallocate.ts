@@ -3,7 +3,7 @@
 // boot). whole_file allocates the whole file once. Records fallocate.latency_ns{size}.
 import type { Process } from '../engine/index.js';
 import type { FallocateActor } from '../workload/types.js';
-import { drawGap, drawOffset, drawSize, moreOps, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { traceOp, drawGap, drawOffset, drawSize, moreOps, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { allocateRange, errnoOf } from './kernel-ops.js';
 import { sizeLabel } from '../model/index.js';
 
@@ -37,6 +37,7 @@ function* runFallocate(p: Process, ctx: ActorContext, a: FallocateActor, rt: VmR
       if (!errno) throw err;
       ctx.sim.stats.counter('fallocate.errors', { errno }).add(1);
     }
+    traceOp(ctx, p, 'fallocate', t0, { offset: off, len });
     done++;
   }
   ctx.finished(p);

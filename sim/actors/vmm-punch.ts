@@ -5,7 +5,7 @@
 // range once first so punches free real pages. The model records punch.latency_ns{size}.
 import type { Process } from '../engine/index.js';
 import type { PunchActor } from '../workload/types.js';
-import { drawGap, drawOffset, drawSize, moreOps, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { traceOp, drawGap, drawOffset, drawSize, moreOps, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { allocateRange, errnoOf, punchRange } from './kernel-ops.js';
 
 export function spawnPunchActor(ctx: ActorContext, a: PunchActor): void {
@@ -41,17 +41,21 @@ function* runPunch(p: Process, ctx: ActorContext, a: PunchActor, rt: VmRuntime, 
     for (let b = 0; b < a.batch; b++) {
       const len = drawSize(s, a.size);
       const off = drawOffset(s, lo, hi, len, a.alignmentBytes);
+      const t0 = ctx.sim.now;
       try {
         yield* punchRange(p, rt.file, rt.fileBase + off, len);
       } catch (err) {
         errors(err);
       }
+      traceOp(ctx, p, 'fallocate(PUNCH_HOLE)', t0, { offset: off, len });
       if (a.refill) {
+        const t1 = ctx.sim.now;
         try {
           yield* allocateRange(p, rt.file, rt.fileBase + off, len);
         } catch (err) {
           errors(err);
         }
+        traceOp(ctx, p, 'fallocate', t1, { offset: off, len });
       }
     }
     done++;
