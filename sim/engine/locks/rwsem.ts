@@ -127,6 +127,7 @@ export class RwSemaphore implements LockImpl {
     const st = mode === READ ? this.rd : this.wr;
     st.acquisitions.value++;
     st.wait.record(waitNs);
+    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(this.name, `wait ${p.name} (${mode === READ ? 'read' : 'write'})`, this.sim.now - waitNs, this.sim.now);
     if (mode === READ) {
       this.readHolders.push(p);
       this.readStarts.push(this.sim.now);

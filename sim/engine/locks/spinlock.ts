@@ -73,6 +73,7 @@ export class Spinlock implements LockImpl {
     this.st.wait.record(waitNs);
     this.holdStart = this.sim.now;
     p.atomic++;
+    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(this.name, `wait ${p.name}`, this.sim.now - waitNs, this.sim.now);
   }
 
   private release(): void {
