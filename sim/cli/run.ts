@@ -152,6 +152,10 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
   }
   if (outcome.violations.length) {
     process.stderr.write(`rmsim: safety violation${outcome.violations.length > 1 ? 's' : ''}:\n${outcome.violations.map((v) => `  ${v}`).join('\n')}\n`);
+    if (outcome.firstViolationTrail) {
+      const trail = outcome.firstViolationTrail.trimEnd().split('\n').slice(-16).join('\n');
+      process.stderr.write(`last events before the first violation (all in metrics.json's safety section):\n${trail}\n`);
+    }
     return 1;
   }
   return 0;

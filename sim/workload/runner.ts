@@ -12,7 +12,7 @@ import { summarizeBySizeClass, type ReplayReport } from '../actors/replay-report
 import { buildMetricsDocument, type MetricsDocument } from '../output/metrics-document.js';
 import { canonicalJson, sha256Hex } from '../output/canonical-json.js';
 import type { Workload } from './types.js';
-import { createHostWithFastPaths } from '../model/index.js';
+import { createHostWithFastPaths, formatTrail } from '../model/index.js';
 import type { Host } from '../model/index.js';
 
 export interface RunRequest {
@@ -41,6 +41,8 @@ export interface RunOutcome {
   /** One line per safety or liveness violation (empty when none or not checked). */
   violations: string[];
   replay?: ReplayReport;
+  /** The event trail that led to the first safety violation (DESIGN.md principle 5), or ''. */
+  firstViolationTrail: string;
 }
 
 export interface RunHandle {
@@ -197,6 +199,7 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
         workloadSha256: workloadHash(w),
         violations,
         replay,
+        firstViolationTrail: req.checkSafety && host.violations.length ? formatTrail(host.violations[0].trail) : '',
       };
     },
   };
