@@ -38,27 +38,30 @@ for (const [row, fn] of ROWS) {
 
 // Two threads punching disjoint ranges of one file. The model serialises whole punches on the
 // per-file lock (inode_lock / filemap_invalidate_lock) and pays sleep + wake-up on contention;
-// it reproduces the direction (each punch slower with a second thread) but not the section-7
-// magnitudes, and these stay TODO with the figures printed:
-//  - 4 KiB: the engine's rw_semaphore has no optimistic spinning of writers, so the releasing
-//    thread re-takes the lock before the woken one runs and the other thread starves until the
-//    4 ms hand-off; the kernel's spinning writers alternate instead (measured: 0.51 -> 2.62 us).
-//  - 2 MiB: the measured per-punch latency (89.1 us) is below the lock-busy time per punch
-//    implied by the measured aggregate (1 / 10.3 k/s = 97 us), which no model holding the whole
-//    punch under one lock can produce: part of the real punch must run outside the lock or the
-//    threads did not overlap throughout. Left for calibration on a host where this is traced.
+// it reproduces the direction (punches slower with a second thread) but not the section-7
+// magnitudes (medians), and these stay TODO with the figures printed:
+//  - 4 KiB: measured 0.51 -> 2.62 us with aggregate 0.75 M/s means the threads alternate and
+//    each hold grows to ~1.33 us (cache lines of the punch's working set bouncing between the
+//    two CPUs). The engine's rw_semaphore has no optimistic spinning of writers, so in the model
+//    the releasing thread re-takes the lock before the woken one runs (it may steal) and the
+//    other starves until the 4 ms hand-off: the median punch does not wait at all.
+//  - 2 MiB: strict alternation (what spinning writers give) makes a punch wait for the other's
+//    whole punch minus the 13 us loop: ~2 x 72.5 - 13 = 132 us, while the measured median is
+//    89.1 us; stealing without spinning gives ~72.5 us. The measured figure lies between, and
+//    nothing in the modeled kernel (the whole punch runs under inode_lock) selects it. Left for
+//    calibration on a host where the lock's wait and hold times are traced.
 for (const backend of ['shmem', 'gmem'] as const) {
   for (const [size, count] of [['4KiB', 200], ['2MiB', 12]] as const) {
     const target = (cal[`${backend}.two_punchers`] as unknown as Record<string, Record<string, number>>)[size]!;
     const loopNs = Math.round(1e9 / target.single_ops_per_s! - target.single_ns!);
     test(`calibration: two threads punching one ${backend} file, ${size}: each punch slower than alone`, async () => {
       const r = await twoPunchers(backend, SIZES[size]!, count, loopNs);
-      assert.ok(r.perPunchNs > r.singleNs * 1.2, `two punchers ${r.perPunchNs.toFixed(0)} ns/punch vs one ${r.singleNs.toFixed(0)} ns`);
+      assert.ok(r.meanNs > r.singleNs * 1.2, `two punchers ${r.meanNs.toFixed(0)} ns/punch (mean) vs one ${r.singleNs.toFixed(0)} ns`);
     });
     test(`calibration: two threads punching one ${backend} file, ${size}: per-punch latency within 10% of section 7`, { todo: 'see the comment above: engine rwsem without writer spinning (4 KiB); measured figures inconsistent with whole-punch serialisation (2 MiB)' }, async () => {
       const r = await twoPunchers(backend, SIZES[size]!, count, loopNs);
       const err = (r.perPunchNs - target.per_punch_ns!) / target.per_punch_ns!;
-      assert.ok(Math.abs(err) <= TOL, `${backend} ${size}: two punchers ${r.perPunchNs.toFixed(0)} ns/punch vs ${target.per_punch_ns} (${(err * 100).toFixed(1)}%); aggregate ${r.opsPerSec.toFixed(0)}/s vs ${target.ops_per_s}/s`);
+      assert.ok(Math.abs(err) <= TOL, `${backend} ${size}: two punchers median ${r.perPunchNs.toFixed(0)} ns/punch (mean ${r.meanNs.toFixed(0)}) vs ${target.per_punch_ns} (${(err * 100).toFixed(1)}%); aggregate ${r.opsPerSec.toFixed(0)}/s vs ${target.ops_per_s}/s`);
     });
   }
 }
