@@ -111,6 +111,7 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
   }
   progress?.stop();
   const outcome: RunOutcome = run.finish();
+  const simWallNs = Number(process.hrtime.bigint() - wallStart);
   const wallNs = Number(process.hrtime.bigint() - t0);
 
   // Build every output in memory, then write them (each one atomically).
@@ -119,6 +120,7 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
     command: ['rmsim', ...process.argv.slice(2)],
     startedAt,
     wallNs,
+    simWallNs,
     events: outcome.events,
     workers: 1,
     workload: { name: workload.name, source: workload.source, sha256: outcome.workloadSha256 },
@@ -128,6 +130,7 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
     metricsDigest: outcome.metrics.digest,
     outcome: outcome.violations.length ? 'safety_violation' : 'ok',
     rmsimVersion: version(),
+    fastpathImpl: outcome.fastpathImpl,
   });
   const files: Array<{ path: string; data: string }> = [
     { path: join(flags.out, 'metrics.json'), data: metricsText },

@@ -10,7 +10,10 @@ export const RUN_SCHEMA_ID = 'rmsim.run/1';
 export interface RunInfoInputs {
   command: string[];
   startedAt: Date;
+  /** Whole command, loading included. */
   wallNs: number;
+  /** The simulation loop alone (what events/s is measured over). */
+  simWallNs: number;
   events: number;
   workers: number;
   workload: { name: string; source: string; sha256: string };
@@ -20,6 +23,8 @@ export interface RunInfoInputs {
   metricsDigest: string;
   outcome: 'ok' | 'safety_violation';
   rmsimVersion: string;
+  /** Which fast-path implementation ran (results are identical across them; speed is not). */
+  fastpathImpl: string;
 }
 
 export function buildRunInfo(r: RunInfoInputs): Record<string, unknown> {
@@ -32,8 +37,10 @@ export function buildRunInfo(r: RunInfoInputs): Record<string, unknown> {
     started_at: r.startedAt.toISOString(),
     wall_time_s: Number(wallS.toFixed(6)),
     events: r.events,
-    events_per_s: wallS > 0 ? Math.round(r.events / wallS) : 0,
+    sim_wall_time_s: Number((r.simWallNs / 1e9).toFixed(6)),
+    events_per_s: r.simWallNs > 0 ? Math.round(r.events / (r.simWallNs / 1e9)) : 0,
     workers: r.workers,
+    fastpath_impl: r.fastpathImpl,
     host: {
       hostname: hostname(),
       platform: platform(),

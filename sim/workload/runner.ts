@@ -41,6 +41,8 @@ export interface RunOutcome {
   /** One line per safety or liveness violation (empty when none or not checked). */
   violations: string[];
   replay?: ReplayReport;
+  /** Fast-path implementation the host ran on (run.json). */
+  fastpathImpl: string;
   /** The event trail that led to the first safety violation (DESIGN.md principle 5), or ''. */
   firstViolationTrail: string;
 }
@@ -199,6 +201,7 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
         workloadSha256: workloadHash(w),
         violations,
         replay,
+        fastpathImpl: host.fp.impl,
         firstViolationTrail: req.checkSafety && host.violations.length ? formatTrail(host.violations[0].trail) : '',
       };
     },

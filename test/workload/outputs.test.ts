@@ -46,9 +46,9 @@ test('metrics.json and run.json validate against the shipped schemas, and the sc
   (bad.metrics as Record<string, unknown>)['x'] = { type: 'histogram', count: 1 };
   assert.ok(validateMetricsDocument(bad).length > 0);
   const run = buildRunInfo({
-    command: ['rmsim', 'run'], startedAt: new Date(0), wallNs: 1e9, events: 10, workers: 1,
+    command: ['rmsim', 'run'], startedAt: new Date(0), wallNs: 1e9, simWallNs: 5e8, events: 10, workers: 1,
     workload: { name: 'w', source: 'builtin:w', sha256: 'a'.repeat(64) }, profile: { name: 'p', sha256: 'b'.repeat(64) },
-    variant: 'v10', seed: 1, metricsDigest: doc.digest, outcome: 'ok', rmsimVersion: '0.1.0',
+    variant: 'v10', seed: 1, metricsDigest: doc.digest, outcome: 'ok', rmsimVersion: '0.1.0', fastpathImpl: 'wasm',
   });
   assert.deepEqual(validateRunInfo(run), []);
   assert.ok(validateRunInfo({ ...run, events: -1 }).length > 0);
