@@ -141,8 +141,12 @@ function loadFromSource(src: SourceDocument, opts: LoadOptions, baseDir: string)
   }
   Object.assign(workload.variantChoices.set, variantSet);
 
+  // Paths inside a workload file are relative to the file (--set values to the current folder).
   for (const a of workload.actors) {
     if (a.kind === 'replay' && !isAbsolute(a.trace)) a.trace = resolve(baseDir, a.trace);
+  }
+  if (workload.profile?.endsWith('.json') && !isAbsolute(workload.profile)) {
+    workload.profile = resolve(wasSet(['profile']) ? process.cwd() : baseDir, workload.profile);
   }
   return workload;
 }

@@ -72,6 +72,8 @@ test('bad flags are bad input too: --set path, --seed, --variant, --backend with
     [['run', 'intra-host-migration', '--variant', 'guest_memfd'], /requires backend restrictedmem; variant 'guest_memfd' chooses backend guest_memfd/],
     [['run', '--backend', 'shmem'], /--backend: only with --trace/],
     [['run', 'no-such-workload'], /expected a workload file or a built-in workload/],
+    [['run', '--profile', '/nonexistent/profile.json'], /cost profile \/nonexistent\/profile\.json: cannot read the file/],
+    [['run', '--profile', fixture], /cost profile .*gmem_punch\.strace/],
   ];
   for (const [args, re] of cases) {
     const r = await rmsim([...args, '--out', out]);
