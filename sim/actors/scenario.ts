@@ -10,7 +10,7 @@ import type { Process } from '../engine/index.js';
 import type { Workload, ActorSpec } from '../workload/types.js';
 import { UsageError } from '../cli/errors.js';
 import { PAGE, type ActorContext, type VmRuntime } from './context.js';
-import { addMemslot, closePrivateFile, createPrivateFile, deleteMemslot, setMemoryAttributes, type VmmFile } from './kernel-ops.js';
+import { addMemslot, closePrivateFile, createPrivateFile, deleteMemslot, errnoOf, setMemoryAttributes, type VmmFile } from './kernel-ops.js';
 import { spawnVcpuActor } from './vcpu.js';
 import { spawnFallocateActor } from './vmm-fallocate.js';
 import { spawnPunchActor } from './vmm-punch.js';
@@ -132,7 +132,17 @@ export function buildScenario(host: Host, w: Workload): Scenario {
   sim.spawn('vmm/setup', function* (p) {
     let shared: VmmFile | undefined;
     for (let i = 0; i < w.vms.count; i++) {
-      const rt = yield* buildVm(p, host, w, i, shared);
+      let rt: VmRuntime;
+      try {
+        rt = yield* buildVm(p, host, w, i, shared);
+      } catch (err) {
+        // The kernel refusing the workload's own layout is bad input, said in one line.
+        const errno = errnoOf(err);
+        if (!errno) throw err;
+        throw new UsageError(`${w.source}: setting up vm${i} failed with ${errno} under variant ${host.variant.name}` +
+          (w.vms.sharedFile && i > 0 ? ' (vms.shared_file: this backend lets only one VM bind a file)' : '') +
+          ` (${(err as Error).message})`);
+      }
       if (w.vms.sharedFile) shared = rt.file;
       ctx.vms.push(rt);
     }
