@@ -20,7 +20,7 @@ export function replayWorkload(tracePath: string, backend: 'guest_memfd' | 'shme
   }
   const largest = Math.max(...files.map((f) => f.sizeBytes));
   const memory = Math.max(TWO_MIB, Math.ceil(largest / TWO_MIB) * TWO_MIB);
-  const actor = { kind: 'replay', name: 'replay', trace: tracePath, backend };
+  const actor = { kind: 'replay', name: 'trace-replay', trace: tracePath, backend };
   if (workloadArg !== undefined) {
     const w = loadWorkload(workloadArg, opts);
     const replay = { ...actor, kind: 'replay' as const, vm: 0 as const, startNs: 0, arrival: 'fixed' as const };
