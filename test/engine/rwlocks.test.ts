@@ -154,3 +154,67 @@ test('rwlock holders keep their CPU; waiters spin on theirs', () => {
   sim.run();
   assert.equal(ranAt, 100);
 });
+
+test('rwsem: a writer spins on a running write owner and takes over after poll + cacheline', () => {
+  const sim = new Simulation({ cpus: 4, lockCosts: { spin_poll_ns: 30, cacheline_ns: 20, sleep_ns: 1000, wakeup_ns: 5000 } });
+  const s = new RwSemaphore(sim, 'filemap_invalidate_lock');
+  let got = -1;
+  let how = '';
+  sim.spawn('owner', function* (p) {
+    yield s.downWrite(p);
+    yield p.compute(100);
+    how = sim.blocked().find((b) => b.name === 'w2')!.waitsOn;
+    s.upWrite(p);
+  });
+  sim.spawn('w2', function* (p) {
+    yield p.compute(10);
+    yield s.downWrite(p);
+    got = sim.now;
+    s.upWrite(p);
+  });
+  sim.run();
+  assert.match(how, /spinning/);
+  assert.equal(got, 150);
+});
+
+test('rwsem: readers never spin, and a queued reader is not starved by spinning writers past RWSEM_WAIT_TIMEOUT', () => {
+  const sim = new Simulation({ cpus: 4, lockCosts: { wakeup_ns: 1000, rwsem_wait_timeout_ns: 4_000_000 } });
+  const s = new RwSemaphore(sim, 'inode_lock');
+  let readerGot = -1;
+  let how = '';
+  for (const n of ['w1', 'w2']) sim.spawn(n, function* (p) {
+    while (readerGot < 0) {
+      yield s.downWrite(p);
+      yield p.compute(500);
+      s.upWrite(p);
+    }
+  });
+  sim.spawn('reader', function* (p) {
+    yield p.sleep(10);
+    yield s.downRead(p);
+    readerGot = sim.now;
+    s.upRead(p);
+  });
+  sim.at(20, () => { how = sim.blocked().find((b) => b.name === 'reader')!.waitsOn; });
+  sim.run();
+  assert.match(how, /sleeping/);
+  assert.ok(readerGot >= 4_000_000 && readerGot <= 4_000_000 + 1500, `reader got it at ${readerGot}`);
+});
+
+test('rwsem: two punchers with writer spinning lose aggregate throughput when hand-offs cost', () => {
+  function punchers(threads: number, punches: number): number {
+    const sim = new Simulation({ cpus: 2, lockCosts: { spin_poll_ns: 300, cacheline_ns: 300 } });
+    const s = new RwSemaphore(sim, 'inode_lock');
+    for (let t = 0; t < threads; t++) sim.spawn(`punch${t}`, function* (p) {
+      for (let i = 0; i < punches; i++) {
+        yield s.downWrite(p);
+        yield p.compute(520);
+        s.upWrite(p);
+      }
+    });
+    return sim.run().now;
+  }
+  assert.equal(punchers(1, 2000), 2000 * 520);
+  const two = punchers(2, 1000);
+  assert.ok(two > 2000 * 520 && two / 1000 > 2000, `two threads: ${two / 1000} ns per punch per thread`);
+});

@@ -1,21 +1,28 @@
 // RwSemaphore: follows kernel/locking/rwsem.c (rwsem_down_read_slowpath, rwsem_down_write_slowpath,
-// rwsem_mark_wake, rwsem_try_write_lock), as the VFS inode_lock / filemap_invalidate_lock.
+// rwsem_optimistic_spin, rwsem_mark_wake, rwsem_try_write_lock), as the VFS inode_lock and
+// filemap_invalidate_lock.
 //
 // - Readers share, writers are exclusive. A reader enters at once only if no writer holds the
-//   lock, no HANDOFF is pending and nobody waits: a waiting writer blocks new readers.
+//   lock, no HANDOFF is pending and nobody waits or spins: a waiting writer blocks new readers.
 // - A writer enters at once if the lock is free and no HANDOFF is pending (it may steal from a
 //   woken waiter that has not run yet).
-// - Contended lockers join one FIFO wait list and sleep (sleep_ns of schedule-out, then off CPU).
-// - Wake-up (rwsem_mark_wake) when the lock becomes free / reader-only:
-//   * first waiter a writer: it is woken (wakeup_ns) and retries; if the lock was stolen it
-//     sleeps again, and once it has waited RWSEM_WAIT_TIMEOUT (rwsem_wait_timeout_ns, 4 ms)
-//     it sets HANDOFF: the next release grants the lock straight to it, nobody may steal.
-//   * first waiter a reader: the waker grants the lock to every reader in the list (up to 256,
+// - Optimistic spinning (writers only, as since 5.11): a contended writer spins on its CPU, FIFO,
+//   while a writer owns the lock and is on a CPU; when that owner leaves its CPU the spinners
+//   join the wait list. On release the first spinner takes the lock after spin_poll_ns +
+//   cacheline_ns.
+// - Everyone else joins one FIFO wait list and sleeps (sleep_ns of schedule-out, then off CPU).
+// - On release (rwsem_wake / rwsem_mark_wake):
+//   * if the first waiter has waited RWSEM_WAIT_TIMEOUT (rwsem_wait_timeout_ns, 4 ms) HANDOFF is
+//     set: from then on nobody may steal or spin, and the lock goes to the first waiter(s);
+//   * else a spinner gets it, and a writer at the head of the wait list is woken to retry;
+//   * else a writer at the head is woken (wakeup_ns) and retries; if robbed meanwhile it sleeps
+//     again (and sets HANDOFF once it has waited RWSEM_WAIT_TIMEOUT);
+//   * a reader at the head: the waker grants the lock to every queued reader (up to 256,
 //     skipping writers, as rwsem_mark_wake does), each resuming wakeup_ns later.
-// Left out: optimistic spinning of writers on a running owner (CONFIG_RWSEM_SPIN_ON_OWNER),
-// reader lock stealing while reader-owned, the non-spinnable owner bits.
+// Left out: reader spinning (removed in 5.11), reader stealing while reader-owned, the
+// writer's bounded spin on a reader-owned lock, the non-spinnable owner bits.
 import type { Process, LockImpl } from '../process.js';
-import { PH_GRANTED, PH_WOKEN } from '../process.js';
+import { PH_GRANTED, PH_SPIN, PH_WOKEN } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
@@ -28,9 +35,12 @@ const WRITE = 1;
 const MAX_READERS_WAKEUP = 256;
 
 export class RwSemaphore implements LockImpl {
+  /** Write owner (also while the lock is in transit to it). */
   writer: Process<any> | null = null;
+  /** Read holders, including readers granted but not yet running. */
   readers = 0;
   private readonly waiters = new Fifo<Process<any>>();
+  private readonly spinners = new Fifo<Process<any>>();
   private handoff = false;
   private woken: Process<any> | null = null;
   private writeStart = 0;
@@ -72,7 +82,7 @@ export class RwSemaphore implements LockImpl {
     this.readStarts.splice(i, 1);
     if (this.sim.tracer) this.sim.tracer.span(this.name, `read by ${p.name}`, start, now);
     this.readers--;
-    if (this.readers === 0) this.wake();
+    if (this.readers === 0) this.release();
   }
 
   upWrite(p: Process<any>): void {
@@ -80,14 +90,19 @@ export class RwSemaphore implements LockImpl {
     const now = this.sim.now;
     this.wr.hold.record(now - this.writeStart);
     if (this.sim.tracer) this.sim.tracer.span(this.name, `written by ${p.name}`, this.writeStart, now);
+    const o = p.owned;
+    if (o[o.length - 1] === this) o.pop();
+    else o.splice(o.lastIndexOf(this), 1);
+    p.nOwned--;
     this.writer = null;
-    this.wake();
+    this.release();
   }
 
   acquire(p: Process<any>, mode: number): boolean {
     p.lockMode = mode;
-    if (this.writer === p) throw new Error(`${p.name}: rwsem ${this.name} already write-held by itself (deadlock)`);
-    if (this.writer === null && !this.handoff) {
+    const w = this.writer;
+    if (w === p) throw new Error(`${p.name}: rwsem ${this.name} already write-held by itself (deadlock)`);
+    if (w === null && !this.handoff) {
       if (mode === READ ? this.waiters.length === 0 : this.readers === 0) {
         if (mode === READ) this.readers++;
         else this.writer = p;
@@ -97,9 +112,14 @@ export class RwSemaphore implements LockImpl {
     }
     (mode === READ ? this.rd : this.wr).contended.value++;
     this.sim.beginWait(p, this);
-    this.waiters.push(p);
-    this.qlen.set(this.waiters.length);
-    this.sim.sleepOut(p);
+    if (mode === WRITE && !this.handoff && w !== null && w.onCpu) {
+      this.spinners.push(p);
+      p.lockPhase = PH_SPIN;
+    } else {
+      this.waiters.push(p);
+      this.sim.sleepOut(p);
+    }
+    this.qlen.set(this.waiters.length + this.spinners.length);
     return false;
   }
 
@@ -108,7 +128,7 @@ export class RwSemaphore implements LockImpl {
     this.woken = null;
     if (this.writer === null && this.readers === 0) {
       this.waiters.remove(p);
-      this.qlen.set(this.waiters.length);
+      this.qlen.set(this.waiters.length + this.spinners.length);
       this.handoff = false;
       this.writer = p;
       this.take(p, WRITE, this.sim.now - p.waitStart);
@@ -133,11 +153,34 @@ export class RwSemaphore implements LockImpl {
       this.readStarts.push(this.sim.now);
     } else {
       this.writeStart = this.sim.now;
+      p.owned.push(this);
+      p.nOwned++;
     }
   }
 
-  /** rwsem_wake / rwsem_mark_wake, called when the lock may have become available. */
-  private wake(): void {
+  /** The lock may have become available: hand it on (rwsem_wake). */
+  private release(): void {
+    if (this.writer !== null) return;
+    const h = this.waiters.peek();
+    if (h !== undefined && !this.handoff && this.sim.now - h.waitStart >= this.sim.lockCosts.rwsem_wait_timeout_ns) this.handoff = true;
+    if (!this.handoff && this.readers === 0) {
+      const s = this.spinners.shift();
+      if (s !== undefined) {
+        this.writer = s;
+        this.qlen.set(this.waiters.length + this.spinners.length);
+        this.sim.grant(s, this.sim.lockCosts.spin_poll_ns + this.sim.lockCosts.cacheline_ns);
+        if (h !== undefined && h.lockMode === WRITE && this.woken === null) {
+          this.woken = h;
+          this.sim.wakeToRetry(h);
+        }
+        return;
+      }
+    }
+    this.wakeWaiters();
+  }
+
+  /** rwsem_mark_wake on the wait list. */
+  private wakeWaiters(): void {
     if (this.waiters.length === 0 || this.writer !== null) return;
     const h = this.waiters.peek()!;
     if (h.lockMode === WRITE) {
@@ -145,10 +188,11 @@ export class RwSemaphore implements LockImpl {
       if (this.handoff) {
         this.handoff = false;
         this.waiters.shift();
-        this.qlen.set(this.waiters.length);
+        this.qlen.set(this.waiters.length + this.spinners.length);
         this.writer = h;
         if (h.lockPhase === PH_WOKEN) this.woken = null;
         this.sim.grant(h, 0);
+        if (!h.onCpu) this.ownerOffCpu(h);
         return;
       }
       if (this.woken === null) {
@@ -171,33 +215,47 @@ export class RwSemaphore implements LockImpl {
         i++;
       }
     }
-    this.qlen.set(this.waiters.length);
+    this.qlen.set(this.waiters.length + this.spinners.length);
   }
 
   cancelWait(p: Process<any>): void {
     if (p.lockPhase === PH_GRANTED) {
       if (p.lockMode === READ) {
         this.readers--;
-        if (this.readers === 0) this.wake();
+        if (this.readers === 0) this.release();
       } else {
         this.writer = null;
-        this.wake();
+        this.release();
       }
+      return;
+    }
+    if (p.lockPhase === PH_SPIN) {
+      this.spinners.remove(p);
+      this.qlen.set(this.waiters.length + this.spinners.length);
       return;
     }
     const wasFirst = this.waiters.peek() === p;
     this.waiters.remove(p);
-    this.qlen.set(this.waiters.length);
+    this.qlen.set(this.waiters.length + this.spinners.length);
     if (this.woken === p) this.woken = null;
     if (wasFirst) this.handoff = false;
-    this.wake();
+    this.release();
   }
 
-  ownerOffCpu(): void {
-    // No optimistic spinning modelled for rwsem: nothing depends on the owner's CPU.
+  /** The write owner left its CPU: spinners stop spinning and sleep. */
+  ownerOffCpu(p: Process<any>): void {
+    if (this.writer !== p) return;
+    let moved = false;
+    for (let s = this.spinners.shift(); s !== undefined; s = this.spinners.shift()) {
+      this.waiters.push(s);
+      this.sim.sleepOut(s);
+      moved = true;
+    }
+    if (moved) this.qlen.set(this.waiters.length);
   }
 
   describeWait(p: Process<any>): string {
-    return `rwsem ${this.name} for ${p.lockMode === READ ? 'read' : 'write'} (sleeping; writer ${this.writer?.name ?? 'none'}, readers ${this.readers})`;
+    const how = p.lockPhase === PH_SPIN ? 'spinning' : 'sleeping';
+    return `rwsem ${this.name} for ${p.lockMode === READ ? 'read' : 'write'} (${how}; writer ${this.writer?.name ?? 'none'}, readers ${this.readers})`;
   }
 }
