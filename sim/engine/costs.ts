@@ -11,7 +11,7 @@ export interface LockCosts {
   wakeup_ns: number;
   /** Lock-word cache-line transfer on a contended hand-off to a spinning waiter. */
   cacheline_ns: number;
-  /** Granularity of a mutex's optimistic spinning: a spinner sees the release one poll later. */
+  /** Granularity of optimistic spinning (mutex, rwsem writers): a spinner sees the release one poll later. */
   spin_poll_ns: number;
   /** Fixed cost of an SRCU grace period (synchronize_srcu returns no earlier than start + this). */
   srcu_gp_ns: number;
