@@ -2,7 +2,7 @@
 // memory) holds a host's allocator and folio table and any number of page caches and page
 // tables (handles). Keys and pfns cross as i32 (read back with >>> 0); ranges and sizes that
 // can reach 2^32 cross as f64. Batched calls leave their results in OUT (out_ptr()).
-import { layoutInit, layoutReset, OUT, bump, chunksInUse, CHUNK_BYTES } from './mem';
+import { layoutInit, layoutReset, OUT, BUMP_START, bump, chunksInUse, CHUNK_BYTES } from './mem';
 import { handlesReset, handleNew, handleRelease, header, H_COUNT1, KIND_PAGE_TABLE, KIND_PAGE_CACHE } from './handles';
 import * as buddy from './buddy';
 import * as ept from './ept';
@@ -28,6 +28,7 @@ export function reset_all(): void {
 }
 
 export function out_ptr(): usize { return OUT; }
+export function bump_start(): f64 { return <f64>BUMP_START; }
 export function memory_in_use(): f64 { return <f64>bump; }
 export function chunks_in_use(): u32 { return chunksInUse; }
 export function chunk_bytes(): u32 { return CHUNK_BYTES; }
@@ -116,3 +117,7 @@ export function fault_range(pt: u32, h: u32, gfnStart: f64, indexStart: f64, cou
   policy: u32, iSize: f64, mt: u32, maxLevel: u32): void {
   shmem.faultRange(pt, h, <u64>gfnStart, <u64>indexStart, <u64>count, policy, <u64>iSize, mt, maxLevel);
 }
+
+// ---- benchmark drivers (wasm/bench.ts) ----
+export { scratchAlloc as bench_scratch, mapArray as bench_map_array, walkArray as bench_walk_array,
+  insertArray as bench_insert_array, lookupArray as bench_lookup_array, buddyChurn as bench_buddy_churn } from './bench';

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { UsageError } from './errors.js';
 import { defaultEngineResultPath, runEngineBench, writeResult } from '../../bench/engine/run.js';
+import { fastpathCommand } from '../../bench/fastpath/cli.js';
 
 function positiveInt(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
@@ -23,7 +24,12 @@ export function register(program: Command): void {
     .option('--no-simpy', 'skip the SimPy reference')
     .option('--no-write', 'do not write bench/results/')
     .option('--out <file>', 'result file (default bench/results/engine.json)')
-    .action((which: string, o: { json?: boolean; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string }) => {
+    .option('--scale <x>', 'fastpath: fraction (0..1] of the full op counts', '1')
+    .option('--reps <n>', 'fastpath: timed passes per implementation (best reported)', '3')
+    .option('--no-ref', 'fastpath: skip the Map reference')
+    .option('--no-c', 'fastpath: skip the C reference')
+    .action((which: string, o: { json?: boolean; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; scale?: string; reps?: string; ref: boolean; c: boolean }) => {
+      if (which === 'fastpath') return fastpathCommand(o);
       if (which !== 'engine') throw new UsageError(`unknown benchmark '${which}' (expected: engine${which === 'fastpath' ? '; fastpath is not available yet' : ''})`);
       const result = runEngineBench({
         trials: positiveInt('trials', o.trials, 5),

@@ -70,6 +70,11 @@ export class RefPageCache implements PageCache {
     const out: Array<{ head: number; e: Entry }> = [];
     const first = this.covering(start);
     if (first && first.head < start) out.push(first);
+    if (end - start <= 4096) {
+      // Small ranges probe each index (cheap); large ones scan every entry (same answer).
+      for (let i = start; i < end; i++) { const e = this.entries.get(i); if (e) out.push({ head: i, e }); }
+      return out;
+    }
     for (const [head, e] of this.entries) if (head >= start && head < end) out.push({ head, e });
     return out.sort((a, b) => a.head - b.head);
   }

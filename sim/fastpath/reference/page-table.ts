@@ -82,7 +82,18 @@ export class RefPageTable implements PageTable {
   zapRange(gfnStart: number, gfnEnd: number, freeTables = false): ZapResult {
     const res: ZapResult = { leaves: [0, 0, 0], tablesFreed: 0 };
     if (gfnEnd <= gfnStart) return res;
-    for (const key of [...this.leaves.keys()]) {
+    // Small ranges probe each candidate head; large ones scan every leaf (same answer).
+    const keys: number[] = [];
+    if (gfnEnd - gfnStart <= 4096) {
+      for (let lv = 3; lv >= 1; lv--) {
+        for (let head = gfnStart - (gfnStart % SPAN[lv]!); head < gfnEnd; head += SPAN[lv]!) {
+          if (this.leaves.has(head * 4 + lv)) keys.push(head * 4 + lv);
+        }
+      }
+    } else {
+      keys.push(...this.leaves.keys());
+    }
+    for (const key of keys) {
       const lv = key % 4;
       const head = (key - lv) / 4;
       if (head < gfnEnd && head + SPAN[lv]! > gfnStart) { this.dropLeaf(head, lv); res.leaves[lv - 1]!++; }

@@ -9,6 +9,7 @@ export interface RmsimExports {
   init(pages: number): void;
   reset_all(): void;
   out_ptr(): number;
+  bump_start(): number;
   memory_in_use(): number;
   chunks_in_use(): number;
   host_reset(): void;
@@ -54,6 +55,13 @@ export interface RmsimExports {
   shmem_get_folio_range(h: number, start: number, end: number, policy: number, iSize: number, mt: number): void;
   fault_range(pt: number, h: number, gfnStart: number, indexStart: number, count: number,
     policy: number, iSize: number, mt: number, maxLevel: number): void;
+  // benchmark drivers (wasm/bench.ts)
+  bench_scratch(bytes: number): number;
+  bench_map_array(h: number, gfns: number, n: number): void;
+  bench_walk_array(h: number, gfns: number, n: number): number;
+  bench_insert_array(h: number, idx: number, pfns: number, orders: number, n: number): number;
+  bench_lookup_array(h: number, idx: number, n: number): number;
+  bench_buddy_churn(n: number, seed: number): number;
 }
 
 /** Most instances alive at once (each reserves ~10 GiB of address space). */

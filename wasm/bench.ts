@@ -1,0 +1,70 @@
+// Array-driven loops for the benchmark (bench/fastpath): the same work as the C reference's
+// loops, inside WASM, over arrays the benchmark copies into scratch memory. Not used by the model.
+import { bumpAlloc } from './mem';
+import { eptMap, eptWalk } from './ept';
+import { pcInsert, pcLookup } from './pagecache';
+import { allocPages, freePagesAt } from './buddy';
+
+/** Scratch bytes for the benchmark's arrays (never freed before reset_all). */
+export function scratchAlloc(bytes: u32): usize { return bumpAlloc(<usize>bytes, 8); }
+
+/** map(gfns[i], i, 4 KiB) for i < n. */
+export function mapArray(h: u32, gfns: usize, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) eptMap(h, load<u32>(gfns + (<usize>i << 2)), i, 1);
+}
+
+/** Sum of walk(gfns[i]) (as the C reference sums them). */
+export function walkArray(h: u32, gfns: usize, n: u32): f64 {
+  let s: i64 = 0;
+  for (let i: u32 = 0; i < n; i++) s += <i64>eptWalk(h, load<u32>(gfns + (<usize>i << 2)));
+  return <f64>s;
+}
+
+/** insert(idx[i], pfn[i], ord[i]); number that succeeded. */
+export function insertArray(h: u32, idx: usize, pfns: usize, orders: usize, n: u32): u32 {
+  let ok: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    if (pcInsert(h, load<u32>(idx + o), load<u32>(pfns + o), load<u32>(orders + o))) ok++;
+  }
+  return ok;
+}
+
+/** Sum of lookup(idx[i]). */
+export function lookupArray(h: u32, idx: usize, n: u32): f64 {
+  let s: i64 = 0;
+  for (let i: u32 = 0; i < n; i++) s += <i64>pcLookup(h, load<u32>(idx + (<usize>i << 2)));
+  return <f64>s;
+}
+
+const BUDDY_ORDERS: StaticArray<u32> = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 9, 9];
+
+/** The C reference's buddy churn (xorshift32 from seed): n mixed alloc/free; sum of pfns. */
+export function buddyChurn(n: u32, seed: u32): f64 {
+  const livePfn = bumpAlloc(<usize>n << 2, 8);
+  const liveOrd = bumpAlloc(<usize>n << 2, 8);
+  let live: u32 = 0;
+  let x = seed;
+  let sum: u64 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+    if ((x & 1) && live > 0) {
+      const k = (x >> 1) % live;
+      const kp = <usize>k << 2;
+      freePagesAt(load<u32>(livePfn + kp), load<u32>(liveOrd + kp));
+      live--;
+      store<u32>(livePfn + kp, load<u32>(livePfn + (<usize>live << 2)));
+      store<u32>(liveOrd + kp, load<u32>(liveOrd + (<usize>live << 2)));
+    } else {
+      const o = unchecked(BUDDY_ORDERS[(x >> 8) & 15]);
+      const p = allocPages(o, (x >> 16) & 1);
+      if (p >= 0) {
+        store<u32>(livePfn + (<usize>live << 2), <u32>p);
+        store<u32>(liveOrd + (<usize>live << 2), o);
+        live++;
+        sum += <u64>p;
+      }
+    }
+  }
+  return <f64>sum;
+}
