@@ -3,7 +3,12 @@
 // VM (KVM_CREATE_GUEST_MEMFD, unbound, as in the trace), each shmem memfd a restricted file
 // (v10 wraps exactly such a shmem file). Every call's simulated duration is kept beside the
 // recorded one for the report (replay-report.ts); the model's errno is kept beside the trace's.
-import type { Process } from '../engine/index.js';
+// concurrency serial replays every call in trace order on one thread; per_thread gives each
+// traced pid its own process, so threads that punched one file at once contend here too, while
+// keeping the order the trace proves: a call starts only after every call that had completed
+// (an earlier result line) before it began (its first line).
+import type { ReplayOp } from '../replay/interpret.js';
+import type { Process, SimEvent } from '../engine/index.js';
 import type { ReplayActor } from '../workload/types.js';
 import type { InterpretedTrace, TraceFile } from '../replay/interpret.js';
 import { traceOp, type ActorContext } from './context.js';
@@ -65,9 +70,39 @@ function* runReplay(p: Process, ctx: ActorContext, a: ReplayActor, st: ReplaySta
   for (const f of st.trace.files) {
     if (wanted(f.backend)) files.set(f.id, yield* openTraceFile(p, ctx, f));
   }
-  for (const op of st.trace.ops) {
+  if (a.concurrency === 'serial') {
+    yield* replayCalls(p, ctx, st, files, st.trace.ops);
+  } else {
+    const ops = st.trace.ops.filter((o) => files.has(o.file.id));
+    const done = new Map(ops.map((o) => [o, ctx.sim.event<unknown>(`replay line ${o.line}`)]));
+    const byCompletion = [...ops].sort((x, y) => x.line - y.line);
+    const before = (op: ReplayOp) => {
+      const evs = [];
+      for (const o of byCompletion) {
+        if (o.line >= op.startLine) break;
+        const ev = done.get(o)!;
+        if (!ev.triggered) evs.push(ev);
+      }
+      return evs;
+    };
+    const pids = [...new Set(ops.map((o) => o.pid))];
+    const procs = pids.map((pid) => ctx.sim.spawn(`vmm/${a.name}-${pid}`, (q) =>
+      replayCalls(q, ctx, st, files, ops.filter((o) => o.pid === pid), before, done)));
+    yield ctx.sim.allOf(procs.map((q) => q.done));
+    st.results.sort((x, y) => x.line - y.line);
+  }
+  ctx.finished(p);
+}
+
+function* replayCalls(
+  p: Process, ctx: ActorContext, st: ReplayState, files: Map<number, VmmFile>, ops: ReplayOp[],
+  before?: (op: ReplayOp) => SimEvent<unknown>[], done?: Map<ReplayOp, SimEvent<unknown>>,
+) {
+  for (const op of ops) {
     const file = files.get(op.file.id);
     if (!file) continue;
+    const wait = before?.(op) ?? [];
+    if (wait.length) yield ctx.sim.allOf(wait);
     const t0 = ctx.sim.now;
     let simulated = '0';
     try {
@@ -84,6 +119,6 @@ function* runReplay(p: Process, ctx: ActorContext, a: ReplayActor, st: ReplaySta
       line: op.line, file: op.file.id, backend: op.file.backend, op: op.op, offset: op.offset, len: op.len,
       recorded_ns: op.recordedNs, simulated_ns: dt, result: op.result === 0 ? '0' : op.result, simulated_result: simulated,
     });
+    done?.get(op)?.succeed(undefined);
   }
-  ctx.finished(p);
 }

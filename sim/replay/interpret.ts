@@ -21,7 +21,9 @@ export interface TraceFile {
 }
 
 export interface ReplayOp {
+  /** Line where the call completed (its result), and where it began (differs when unfinished). */
   line: number;
+  startLine: number;
   pid: number;
   file: TraceFile;
   op: 'allocate' | 'punch';
@@ -105,7 +107,7 @@ export function interpretTrace(calls: StraceCall[], source = 'trace'): Interpret
         const mode = c.args[1];
         const punch = /FALLOC_FL_PUNCH_HOLE/.test(mode);
         ops.push({
-          line: c.line, pid: c.pid, file: f, op: punch ? 'punch' : 'allocate', mode, offset, len,
+          line: c.line, startLine: c.startLine, pid: c.pid, file: f, op: punch ? 'punch' : 'allocate', mode, offset, len,
           recordedNs: c.durationNs, result: failed ? (c.errno ?? 'EFAULT') : 0,
         });
         break;

@@ -291,6 +291,7 @@ function normalizeActor(c: Collector, a: Obj, i: number, vms: VmSpec, durationNs
         ...base, kind,
         trace: a.trace as string,
         backend: (a.backend as 'guest_memfd' | 'shmem' | 'both' | undefined) ?? 'both',
+        concurrency: (a.concurrency as 'serial' | 'per_thread' | undefined) ?? 'serial',
       };
     default:
       return undefined;

@@ -23,7 +23,7 @@ export function replayWorkload(tracePath: string, backend: 'guest_memfd' | 'shme
   const actor = { kind: 'replay', name: 'trace-replay', trace: tracePath, backend };
   if (workloadArg !== undefined) {
     const w = loadWorkload(workloadArg, opts);
-    const replay = { ...actor, kind: 'replay' as const, vm: 0 as const, startNs: 0, arrival: 'fixed' as const };
+    const replay = { ...actor, kind: 'replay' as const, vm: 0 as const, startNs: 0, arrival: 'fixed' as const, concurrency: 'serial' as const };
     w.actors.push(replay);
     return w;
   }

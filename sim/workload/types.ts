@@ -123,6 +123,8 @@ export interface ReplayActor extends ActorBase {
   /** Resolved path of the strace file. */
   trace: string;
   backend: 'guest_memfd' | 'shmem' | 'both';
+  /** serial: all calls in trace order; per_thread: one process per traced pid, running together. */
+  concurrency: 'serial' | 'per_thread';
 }
 
 export type ActorSpec =
