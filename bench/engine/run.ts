@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
-import { ceilingWorkload, mutexWorkload, timeoutsWorkload } from './workloads.js';
+import { ceilingWorkload, mutexWorkload, predraw, timeoutsWorkload } from './workloads.js';
 import type { WorkloadResult } from './workloads.js';
 import { machineInfo } from './machine.js';
 import type { MachineInfo } from './machine.js';
@@ -40,12 +40,15 @@ export interface EngineBenchResult {
   ceiling_ns_per_event: number;
   mutex_ns_per_acquisition: number;
   ratio_to_ceiling: number;
+  /** Informational: the same heap with the draws read from memory (heap operations only). */
+  ceiling_predrawn_events_per_s: number;
+  ratio_to_ceiling_predrawn: number;
   /** Per-trial ratio (a)/ceiling of adjacent runs, and its median. */
   ratio_to_ceiling_per_trial: number[];
   ratio_to_ceiling_median_of_trials: number;
   wall: { timeouts_events_per_s: number; ceiling_events_per_s: number; mutex_acquisitions_per_s: number };
-  samples_ms: { ceiling: number[]; timeouts: number[]; mutex: number[] };
-  peak_heap_bytes: { timeouts: number; ceiling: number; mutex: number };
+  samples_ms: { ceiling: number[]; timeouts: number[]; mutex: number[]; ceiling_predrawn: number[] };
+  peak_heap_bytes: { timeouts: number; ceiling: number; mutex: number; ceiling_predrawn: number };
   simpy: null | { note: string } | {
     simpy_version: string; python_version: string; trials: number; events: number; acquisitions: number;
     timeouts_events_per_s: number; mutex_acquisitions_per_s: number;
@@ -85,15 +88,17 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
   const acquisitions = opts.acquisitions ?? 1_000_000;
   const trials = Math.max(1, opts.trials ?? 5);
   const log = opts.log ?? (() => {});
-  const heap = { timeouts: 0, ceiling: 0, mutex: 0 };
+  const heap = { timeouts: 0, ceiling: 0, mutex: 0, ceiling_predrawn: 0 };
+  const drawn = predraw(procs, events);
+  let endP = -1;
   let endA = -1;
   let endC = -1;
   const keep = (k: keyof typeof heap, r: WorkloadResult) => {
     heap[k] = Math.max(heap[k], r.heapUsed);
     return r;
   };
-  const samples = { ceiling: [] as number[], timeouts: [] as number[], mutex: [] as number[] };
-  const wallSamples = { ceiling: [] as number[], timeouts: [] as number[], mutex: [] as number[] };
+  const samples = { ceiling: [] as number[], timeouts: [] as number[], mutex: [] as number[], ceiling_predrawn: [] as number[] };
+  const wallSamples = { ceiling: [] as number[], timeouts: [] as number[], mutex: [] as number[], ceiling_predrawn: [] as number[] };
 
   // One warm-up pass (JIT), then `trials` interleaved passes, each a fresh tinybench run of the three tasks.
   for (let t = -1; t < trials; t++) {
@@ -102,6 +107,7 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
     const w1: Record<string, number> = {};
     bench.add('ceiling', () => { w0.ceiling = performance.now(); endC = keep('ceiling', ceilingWorkload(procs, events)).endNs; w1.ceiling = performance.now(); });
     bench.add('timeouts', () => { w0.timeouts = performance.now(); endA = keep('timeouts', timeoutsWorkload(procs, events)).endNs; w1.timeouts = performance.now(); });
+    bench.add('ceiling_predrawn', () => { w0.ceiling_predrawn = performance.now(); endP = keep('ceiling_predrawn', ceilingWorkload(procs, events, 1, drawn)).endNs; w1.ceiling_predrawn = performance.now(); });
     bench.add('mutex', () => { w0.mutex = performance.now(); keep('mutex', mutexWorkload(16, acquisitions)); w1.mutex = performance.now(); });
     bench.runSync();
     if (t < 0) continue;
@@ -115,12 +121,14 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
     }
     log(`trial ${t + 1}/${trials}: ceiling ${(events / samples.ceiling[t] / 1e3).toFixed(2)} M ev/s, timeouts ${(events / samples.timeouts[t] / 1e3).toFixed(2)} M ev/s, mutex ${(acquisitions / samples.mutex[t] / 1e3).toFixed(2)} M acq/s`);
   }
+  if (endP !== endC) throw new Error(`predrawn ceiling disagrees: end ${endP} vs ${endC}`);
   if (endA !== endC) throw new Error(`ceiling and timeouts workloads disagree: end ${endC} vs ${endA} (not the same draws)`);
 
   const rate = (n: number, ms: number) => n / (ms / 1000);
   const a = rate(events, median(samples.timeouts));
   const c = rate(events, median(samples.ceiling));
   const b = rate(acquisitions, median(samples.mutex));
+  const cp = rate(events, median(samples.ceiling_predrawn));
   const perTrial = samples.timeouts.map((ms, i) => samples.ceiling[i] / ms);
 
   let simpy: EngineBenchResult['simpy'] = null;
@@ -144,6 +152,8 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
     ceiling_ns_per_event: r6(1e9 / c),
     mutex_ns_per_acquisition: r6(1e9 / b),
     ratio_to_ceiling: r6(a / c),
+    ceiling_predrawn_events_per_s: Math.round(cp),
+    ratio_to_ceiling_predrawn: r6(a / cp),
     ratio_to_ceiling_per_trial: perTrial.map(r6),
     ratio_to_ceiling_median_of_trials: r6(median(perTrial)),
     wall: {
@@ -151,7 +161,7 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
       ceiling_events_per_s: Math.round(rate(events, median(wallSamples.ceiling))),
       mutex_acquisitions_per_s: Math.round(rate(acquisitions, median(wallSamples.mutex))),
     },
-    samples_ms: { ceiling: samples.ceiling.map(r6), timeouts: samples.timeouts.map(r6), mutex: samples.mutex.map(r6) },
+    samples_ms: { ceiling: samples.ceiling.map(r6), timeouts: samples.timeouts.map(r6), mutex: samples.mutex.map(r6), ceiling_predrawn: samples.ceiling_predrawn.map(r6) },
     peak_heap_bytes: heap,
     simpy,
     ratio_to_simpy: sp ? { timeouts: r6(a / sp.timeouts_events_per_s), mutex: r6(b / sp.mutex_acquisitions_per_s) } : null,

@@ -60,12 +60,25 @@ export function mutexWorkload(procs: number, acquisitions: number, seed = 1): Wo
 
 const PRIORITY_UNIT = 2 ** 40;
 
+/** The exponential draws of workload (a), actor by actor: draws[w * per + k] is actor w's k-th timeout. */
+export function predraw(procs: number, events: number, seed = 1): Float64Array {
+  const per = Math.floor(events / procs);
+  const out = new Float64Array(per * procs);
+  for (let w = 0; w < procs; w++) {
+    const s = new RngStream(streamState(seed, `p${w}`, 0));
+    for (let k = 0; k < per; k++) out[w * per + k] = Math.floor(-TIMEOUT_MEAN_NS * detLog(s.uniform01()) + 0.5);
+  }
+  return out;
+}
+
 /**
  * The ceiling: the same timeouts as (a) with the process loop replaced by an index. Pop the top
  * (time, key, actor), then push (now + draw, key', actor) with a separate pop and push, exactly
  * what an engine without the fused replace-top would do; same streams, so same end time.
+ * With `drawn` (from predraw) the draws are read from memory instead of computed: the
+ * heap-only ceiling.
  */
-export function ceilingWorkload(procs: number, events: number, seed = 1): WorkloadResult {
+export function ceilingWorkload(procs: number, events: number, seed = 1, drawn?: Float64Array): WorkloadResult {
   const per = Math.floor(events / procs);
   let cap = 1024;
   while (cap < procs) cap *= 2;
@@ -74,7 +87,7 @@ export function ceilingWorkload(procs: number, events: number, seed = 1): Worklo
   const who = new Int32Array(cap);
   const left = new Int32Array(procs).fill(per);
   const rngs: RngStream[] = [];
-  for (let i = 0; i < procs; i++) rngs.push(new RngStream(streamState(seed, `p${i}`, 0)));
+  if (!drawn) for (let i = 0; i < procs; i++) rngs.push(new RngStream(streamState(seed, `p${i}`, 0)));
   let size = 0;
   let seq = 0;
   const push = (t: number, k: number, w: number): void => {
@@ -135,9 +148,8 @@ export function ceilingWorkload(procs: number, events: number, seed = 1): Worklo
     if (spawned[w] === 0) spawned[w] = 1;
     else ops++;
     if (left[w] > 0) {
+      const draw = drawn ? drawn[w * per + (per - left[w])] : Math.floor(-TIMEOUT_MEAN_NS * detLog(rngs[w].uniform01()) + 0.5);
       left[w]--;
-      const s = rngs[w];
-      const draw = Math.floor(-TIMEOUT_MEAN_NS * detLog(s.uniform01()) + 0.5);
       push(now + draw, PRIORITY_UNIT + seq++, w);
     }
   }
