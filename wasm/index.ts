@@ -121,3 +121,11 @@ export function fault_range(pt: u32, h: u32, gfnStart: f64, indexStart: f64, cou
 // ---- benchmark drivers (wasm/bench.ts) ----
 export { scratchAlloc as bench_scratch, mapArray as bench_map_array, walkArray as bench_walk_array,
   insertArray as bench_insert_array, lookupArray as bench_lookup_array, buddyChurn as bench_buddy_churn } from './bench';
+
+// ---- bursts (wasm/burst.ts) ----
+import { faultBurst } from './burst';
+/** A timed fault burst; results in OUT (see wasm/burst.ts and sim/fastpath/burst-ops.ts). */
+export function fault_burst(pt: u32, h: u32, gfnStart: f64, indexStart: f64, count: f64, policy: u32, iSize: f64,
+  mt: u32, maxLevel: u32, now: f64, horizon: f64, rng: usize, thinkMean: f64, costs: usize, hist: usize): void {
+  faultBurst(pt, h, <u64>gfnStart, <u64>indexStart, <u64>count, policy, <u64>iSize, mt, maxLevel, now, horizon, rng, thinkMean, costs, hist);
+}

@@ -102,6 +102,10 @@ export interface PageTable {
   reset(): void;
 }
 
+import type { RngStream } from '../engine/index.js';
+import type { BurstArgs, BurstResult } from './burst-ops.js';
+export type { BurstArgs, BurstResult, FaultCosts } from './burst-ops.js';
+
 export const THP_NEVER = 0;
 export const THP_ALWAYS = 1;
 export const THP_WITHIN_SIZE = 2;
@@ -184,6 +188,13 @@ export interface FastPaths {
    * range are removed; else left whole (zeroed only).
    */
   punchRange(cache: PageCache, start: number, end: number): PunchStats;
+  /**
+   * A vCPU's run of first-touch faults as one burst with simulated time (wasm/burst.ts): per-path
+   * costs, latencies recorded into `hist` (engine bucket index -> count), think times drawn
+   * from `rng` (advanced in place); stops before a fault starting at or after args.horizonNs.
+   */
+  faultBurst(pt: PageTable, cache: PageCache, gfnStart: number, indexStart: number, count: number,
+    args: BurstArgs, rng: RngStream, hist: Map<number, number>): BurstResult;
   /** Reset every structure of this instance (host, caches, tables) to its initial state. */
   resetAll(): void;
   /** Bytes of memory the structures use now (WASM: linear memory in use; others: estimate). */

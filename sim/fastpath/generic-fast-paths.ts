@@ -2,6 +2,7 @@
 // op by op in TypeScript (shmem-ops.ts). Serves the Map reference and the typed-array version.
 import type { FastPaths, HostMemory, PageCache, PageTable } from './api.js';
 import { faultRange, punchRange, shmemGetFolio, shmemGetFolioRange } from './shmem-ops.js';
+import { faultBurstOps } from './burst-ops.js';
 
 export interface StructureFactories {
   impl: 'ts' | 'ref';
@@ -23,6 +24,7 @@ export function genericFastPaths(f: StructureFactories): FastPaths {
     shmemGetFolioRange: (cache, start, end, args) => shmemGetFolioRange(f.host, cache, start, end, args),
     faultRange: (pt, cache, gfnStart, indexStart, count, args) => faultRange(f.host, pt, cache, gfnStart, indexStart, count, args),
     punchRange: (cache, start, end) => punchRange(f.host, cache, start, end),
+    faultBurst: (pt, cache, gfnStart, indexStart, count, args, rng, hist) => faultBurstOps(f.host, pt, cache, gfnStart, indexStart, count, args, rng, hist),
     resetAll: () => { f.host.reset(); for (const c of caches) c.reset(); for (const t of tables) t.reset(); },
     bytesInUse: () => f.bytesInUse(caches, tables),
   };

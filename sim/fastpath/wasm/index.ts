@@ -12,6 +12,13 @@ import { UsageError } from '../../cli/errors.js';
 import { instantiate, type RmsimExports } from './module.js';
 import { WasmHostMemory, WasmPageCache, WasmPageTable } from './structures.js';
 import { OutViews } from './views.js';
+import { BUCKET_COUNT, type RngStream } from '../../engine/index.js';
+
+/** The engine's RngStream keeps its state private; a WASM burst advances it and writes it back. */
+function restoreStream(rng: RngStream, st: Uint32Array): void {
+  const f = rng as unknown as { s0: number; s1: number; s2: number; s3: number };
+  f.s0 = st[0]! | 0; f.s1 = st[1]! | 0; f.s2 = st[2]! | 0; f.s3 = st[3]! | 0;
+}
 
 export { WasmHostMemory, WasmPageCache, WasmPageTable };
 
@@ -42,6 +49,8 @@ export function createWasmFastPaths(hostPages: number): WasmFastPaths {
   const out = new OutViews(x);
   const host = new WasmHostMemory(x, hostPages);
   const caches: WasmPageCache[] = [];
+  /** Scratch for bursts: rng state, costs, histogram counts (allocated on first use). */
+  let burstArea = -1;
   const tables: WasmPageTable[] = [];
   const handleOf = (c: PageCache | PageTable, kind: typeof WasmPageCache | typeof WasmPageTable): number => {
     if (!(c instanceof kind)) throw new UsageError('fast paths: structure from another implementation');
@@ -94,7 +103,30 @@ export function createWasmFastPaths(hostPages: number): WasmFastPaths {
       const f = out.f64;
       return { foliosFreed: f[0]!, pagesFreed: f[1]!, foliosStillReferenced: f[2]!, splits: f[3]!, splitFailures: f[4]! };
     },
+    faultBurst(pt, cache, gfnStart, indexStart, count, args, rng, hist) {
+      checkRange(gfnStart, gfnStart + count, 'fault gfn');
+      checkRange(indexStart, indexStart + count, 'fault index');
+      if (burstArea < 0) burstArea = x.bench_scratch(16 + 32 + 8 * BUCKET_COUNT);
+      const mem = x.memory.buffer;
+      new Uint32Array(mem, burstArea, 4).set(rng.state());
+      new Float64Array(mem, burstArea + 16, 4).set([args.costs.hitNs, args.costs.alloc4kNs, args.costs.allocHugeNs, args.costs.mapNs]);
+      new Float64Array(mem, burstArea + 48, BUCKET_COUNT).fill(0);
+      x.fault_burst(handleOf(pt, WasmPageTable), handleOf(cache, WasmPageCache), gfnStart, indexStart, count,
+        policyCode(args.policy), args.iSizePages, args.migratetype ?? MIGRATE_UNMOVABLE, args.maxLevel,
+        args.nowNs, args.horizonNs, burstArea, args.thinkMeanNs, burstArea + 16, burstArea + 48);
+      const after = x.memory.buffer;
+      restoreStream(rng, new Uint32Array(after, burstArea, 4));
+      const h = new Float64Array(after, burstArea + 48, BUCKET_COUNT);
+      for (let b = 0; b < BUCKET_COUNT; b++) if (h[b]! > 0) hist.set(b, (hist.get(b) ?? 0) + h[b]!);
+      const u = out.u32;
+      const f = out.f64;
+      return {
+        faults: u[0]!, alreadyMapped: u[1]!, hits: u[2]!, alloc4k: u[3]!, allocHuge: u[4]!, enomem: u[5]!,
+        mapped: [u[6]!, u[7]!, u[8]!], stoppedAtHorizon: u[9]! !== 0, nextStartNs: f[5]!, resumeGfn: f[6]!,
+      };
+    },
     resetAll() {
+      burstArea = -1;
       // Handles are renumbered from 0 after reset_all: re-create them in the same order.
       x.reset_all();
       for (const c of caches) { const h = x.pc_new(); (c as { handle: number }).handle = h; }

@@ -55,6 +55,8 @@ export interface RmsimExports {
   shmem_get_folio_range(h: number, start: number, end: number, policy: number, iSize: number, mt: number): void;
   fault_range(pt: number, h: number, gfnStart: number, indexStart: number, count: number,
     policy: number, iSize: number, mt: number, maxLevel: number): void;
+  fault_burst(pt: number, h: number, gfnStart: number, indexStart: number, count: number, policy: number, iSize: number,
+    mt: number, maxLevel: number, now: number, horizon: number, rng: number, thinkMean: number, costs: number, hist: number): void;
   // benchmark drivers (wasm/bench.ts)
   bench_scratch(bytes: number): number;
   bench_map_array(h: number, gfns: number, n: number): void;
