@@ -33,6 +33,7 @@ export class GmemInode implements PrivateBacking {
     this.id = host.nextId('gmem');
     this.pages = host.fp.newPageCache();
     this.invalidateLock = new RwSemaphore(host.sim, 'invalidate_lock');
+    host.backings.push(this);
   }
 
   /** .error_remove_folio = kvm_gmem_error_folio. */
@@ -300,7 +301,11 @@ export function* kvm_gmem_release(p: Process, file: GmemFile): Gen {
     file.released = true;
     const i = inode.files.indexOf(file);
     if (i >= 0) inode.files.splice(i, 1);
-    if (inode.files.length === 0) yield* truncate_inode_pages_range(p, host, inode, 0, inode.size / PAGE_SIZE, GMEM_TRUNCATE);
+    if (inode.files.length === 0) {
+      yield* truncate_inode_pages_range(p, host, inode, 0, inode.size / PAGE_SIZE, GMEM_TRUNCATE);
+      const b = host.backings.indexOf(inode);
+      if (b >= 0) host.backings.splice(b, 1);
+    }
   } finally {
     inode.invalidateLock.upWrite(p);
   }

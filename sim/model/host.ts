@@ -11,6 +11,7 @@ import { EventTrail, type TrailEvent } from './trail.js';
 import { SafetyChecker, type Violation } from './safety.js';
 import { Vm, type VmOptions } from './kvm.js';
 import type { RestrictedFile } from './restrictedmem.js';
+import type { PrivateBacking } from './backing.js';
 
 export interface HostOptions {
   /** Host memory; must match the fast paths' host pages when those are passed in. */
@@ -48,6 +49,8 @@ export class Host {
   /** The restrictedmem pseudo-fs superblock's s_inodes (with the list's fix: every file is added). */
   readonly restrictedInodes: RestrictedFile[] = [];
   readonly vms: Vm[] = [];
+  /** Every private backing (restricted files' shmem inodes, guest_memfd inodes), for pfn lookups. */
+  readonly backings: PrivateBacking[] = [];
   /** Pages held by other tenants to fragment memory (initialFragmentation). */
   readonly fragmentPins: number[] = [];
   private ids = 0;

@@ -34,6 +34,23 @@ export function* memory_failure(p: Process, host: Host, backing: PrivateBacking,
   return { result, split };
 }
 
+/**
+ * memory_failure(pfn) as the kernel is called: pfn -> page -> mapping. The model finds the
+ * (backing, index) holding pfn by scanning the private backings' page caches (errors are rare;
+ * O(pages cached)), then proceeds as memory_failure. NOT_CACHED when no private file holds it.
+ */
+export function* memory_failure_pfn(p: Process, host: Host, pfn: number): Gen<MemoryFailureResult> {
+  for (const b of host.backings) {
+    let hit = -1;
+    b.pages.forEachInRange(0, 2 ** 32, (index, head, order) => {
+      if (hit < 0 && pfn >= head && pfn < head + 2 ** order) hit = index + (pfn - head);
+    });
+    if (hit >= 0) return yield* memory_failure(p, host, b, hit);
+  }
+  yield* charge(p, host.costs.ns('mf.memory_failure_ns'));
+  return { result: 'NOT_CACHED', split: false };
+}
+
 /** try_to_split_thp_page: split_huge_page when only the page cache holds the folio. Cost shmem.split_folio_ns. */
 export function* try_to_split_thp_page(p: Process, host: Host, backing: PrivateBacking, index: number, head: number): Gen<boolean> {
   if (host.mem.folioRefcount(head) !== 1) {

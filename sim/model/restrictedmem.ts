@@ -259,6 +259,8 @@ export function* restrictedmem_release(p: Process, file: RestrictedFile): Gen {
   const list = file.host.restrictedInodes;
   const i = list.indexOf(file);
   if (i >= 0) list.splice(i, 1);
+  const b = file.host.backings.indexOf(file.memfd);
+  if (b >= 0) file.host.backings.splice(b, 1);
   file.host.event(p, 'restrictedmem_release', { file: file.id });
 }
 

@@ -48,6 +48,7 @@ export class ShmemInode implements PrivateBacking {
     this.id = host.nextId(name);
     this.pages = host.fp.newPageCache();
     this.inodeLock = new RwSemaphore(host.sim, 'inode_lock');
+    host.backings.push(this);
   }
 
   *errorFolio(p: Process, pfn: number, index: number): Gen<string> {

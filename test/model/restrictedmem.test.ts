@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MIGRATE_UNMOVABLE, FOLIO_UPTODATE } from '../../sim/fastpath/index.js';
 import {
-  FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, kvm_mmu_page_fault, kvm_set_memory_region, memfd_restricted, memory_failure,
+  FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, kvm_mmu_page_fault, kvm_set_memory_region, memfd_restricted, memory_failure_pfn,
   restrictedmem_error_page, restrictedmem_fallocate, restrictedmem_fget, restrictedmem_fput, restrictedmem_get_page, restrictedmem_getattr,
   restrictedmem_invalidate_end, restrictedmem_invalidate_start, restrictedmem_notifier_error, restrictedmem_punch_hole,
   restrictedmem_register_notifier, restrictedmem_setattr, restrictedmem_unregister_notifier, type RestrictedFile, type RestrictedmemNotifier,
@@ -158,7 +158,7 @@ test('restrictedmem_error_page / restrictedmem_notifier_error: v10 walks s_inode
 test('restrictedmem_error_page: v10 as posted dereferences NULL (reported as a crash finding)', async () => {
   const { sim, host, file } = await withFile('v10-as-posted');
   runOne(sim, (p) => restrictedmem_fallocate(p, file, 0, 0, 1 * MiB));
-  const r = runOne(sim, (p) => memory_failure(p, host, file.memfd, 3));
+  const r = runOne(sim, (p) => memory_failure_pfn(p, host, file.memfd.pages.lookup(3)));
   assert.equal(r.value.result, 'CRASH');
   assert.deepEqual(host.violations.map((v) => v.kind), ['null_deref']);
 });
