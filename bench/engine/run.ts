@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { Bench } from 'tinybench';
 import { ceilingWorkload, mutexWorkload, predraw, timeoutsWorkload } from './workloads.js';
 import type { WorkloadResult } from './workloads.js';
@@ -59,6 +61,13 @@ export interface EngineBenchResult {
   meets: { timeouts_vs_ceiling: boolean; timeouts_vs_simpy: boolean | null; mutex_acquisitions_per_s: boolean };
 }
 
+/** A full GC before each timed task, so no task pays for the previous one's garbage. */
+function fullGc(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as (() => void) | undefined;
+  return typeof gc === 'function' ? () => gc() : () => {};
+}
+
 const cpuNowMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -100,15 +109,17 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
   const samples = { ceiling: [] as number[], timeouts: [] as number[], mutex: [] as number[], ceiling_predrawn: [] as number[] };
   const wallSamples = { ceiling: [] as number[], timeouts: [] as number[], mutex: [] as number[], ceiling_predrawn: [] as number[] };
 
+  const gc = fullGc();
+  const hooks = { beforeEach: gc };
   // One warm-up pass (JIT), then `trials` interleaved passes, each a fresh tinybench run of the three tasks.
   for (let t = -1; t < trials; t++) {
     const bench = new Bench({ iterations: 1, time: 0, warmup: false, now: cpuNowMs, throws: true });
     const w0: Record<string, number> = {};
     const w1: Record<string, number> = {};
-    bench.add('ceiling', () => { w0.ceiling = performance.now(); endC = keep('ceiling', ceilingWorkload(procs, events)).endNs; w1.ceiling = performance.now(); });
-    bench.add('timeouts', () => { w0.timeouts = performance.now(); endA = keep('timeouts', timeoutsWorkload(procs, events)).endNs; w1.timeouts = performance.now(); });
-    bench.add('ceiling_predrawn', () => { w0.ceiling_predrawn = performance.now(); endP = keep('ceiling_predrawn', ceilingWorkload(procs, events, 1, drawn)).endNs; w1.ceiling_predrawn = performance.now(); });
-    bench.add('mutex', () => { w0.mutex = performance.now(); keep('mutex', mutexWorkload(16, acquisitions)); w1.mutex = performance.now(); });
+    bench.add('ceiling', () => { w0.ceiling = performance.now(); endC = keep('ceiling', ceilingWorkload(procs, events)).endNs; w1.ceiling = performance.now(); }, hooks);
+    bench.add('timeouts', () => { w0.timeouts = performance.now(); endA = keep('timeouts', timeoutsWorkload(procs, events)).endNs; w1.timeouts = performance.now(); }, hooks);
+    bench.add('ceiling_predrawn', () => { w0.ceiling_predrawn = performance.now(); endP = keep('ceiling_predrawn', ceilingWorkload(procs, events, 1, drawn)).endNs; w1.ceiling_predrawn = performance.now(); }, hooks);
+    bench.add('mutex', () => { w0.mutex = performance.now(); keep('mutex', mutexWorkload(16, acquisitions)); w1.mutex = performance.now(); }, hooks);
     bench.runSync();
     if (t < 0) continue;
     for (const task of bench.tasks) {

@@ -22,7 +22,7 @@
 // Left out: reader spinning (removed in 5.11), reader stealing while reader-owned, the
 // writer's bounded spin on a reader-owned lock, the non-spinnable owner bits.
 import type { Process, LockImpl } from '../process.js';
-import { PH_GRANTED, PH_SPIN, PH_WOKEN } from '../process.js';
+import { OP_LOCK, PH_GRANTED, PH_SPIN, PH_WOKEN } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
@@ -58,7 +58,7 @@ export class RwSemaphore implements LockImpl {
 
   /** `yield s.downRead(p)` (down_read). */
   downRead(p: Process<any>): Process<any> {
-    p.op = 3;
+    p.op = OP_LOCK;
     p.opLock = this;
     p.opMode = READ;
     return p;
@@ -66,7 +66,7 @@ export class RwSemaphore implements LockImpl {
 
   /** `yield s.downWrite(p)` (down_write). */
   downWrite(p: Process<any>): Process<any> {
-    p.op = 3;
+    p.op = OP_LOCK;
     p.opLock = this;
     p.opMode = WRITE;
     return p;

@@ -8,7 +8,8 @@
 // Left out: expedited grace periods, call_srcu callbacks, per-CPU counter flips (modelled as
 // exact per-epoch reader counts), srcu_barrier.
 import type { Process, LockImpl } from '../process.js';
-import { PH_ASLEEP } from '../process.js';
+import { OP_LOCK, PH_ASLEEP, PH_GRANTED, PK_LOCK_ACQUIRED } from '../process.js';
+import { PRIORITY_NORMAL } from '../simulation.js';
 import type { Simulation } from '../simulation.js';
 import type { Gauge } from '../recorder.js';
 import { ModeStats, modeLabels, queueGauge } from './lock-stats.js';
@@ -67,9 +68,9 @@ export class Srcu implements LockImpl {
 
   /** `yield s.synchronize(p)` (synchronize_srcu): waits for every reader that began before it. */
   synchronize(p: Process<any>): Process<any> {
-    p.op = 3;
+    p.op = OP_LOCK;
     p.opLock = this;
-    p.opMode = 2;
+    p.opMode = 2; // sync
     return p;
   }
 
@@ -100,8 +101,8 @@ export class Srcu implements LockImpl {
       const w = this.syncs[i];
       if (w.target < oldest) {
         this.syncs.splice(i, 1);
-        w.p.lockPhase = 5; // PH_GRANTED
-        this.sim.schedule(w.p, Math.max(now, w.start + gp), 1, 3 /* PK_LOCK_ACQUIRED */);
+        w.p.lockPhase = PH_GRANTED;
+        this.sim.schedule(w.p, Math.max(now, w.start + gp), PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
       } else {
         i++;
       }
