@@ -10,7 +10,7 @@ import { ModelMetrics } from './metrics.js';
 import { EventTrail, type TrailEvent } from './trail.js';
 import { SafetyChecker, type Violation } from './safety.js';
 import { Vm, type VmOptions } from './kvm.js';
-import type { RestrictedFile } from './restrictedmem.js';
+import { restrictedmem_init, type RestrictedFile, type RestrictedmemSuperblock } from './restrictedmem.js';
 import type { PrivateBacking } from './backing.js';
 
 export interface HostOptions {
@@ -46,8 +46,10 @@ export class Host {
   readonly trail: EventTrail;
   readonly safety: SafetyChecker;
   readonly maxFaultRetries: number;
-  /** The restrictedmem pseudo-fs superblock's s_inodes (with the list's fix: every file is added). */
-  readonly restrictedInodes: RestrictedFile[] = [];
+  /** The restrictedmem pseudo-fs superblock, mounted at "boot" (restrictedmem_init). */
+  readonly restrictedmemSb: RestrictedmemSuperblock;
+  /** Its s_inodes (with the list's fix: every restricted file is added). */
+  readonly restrictedInodes: RestrictedFile[];
   readonly vms: Vm[] = [];
   /** Every private backing (restricted files' shmem inodes, guest_memfd inodes), for pfn lookups. */
   readonly backings: PrivateBacking[] = [];
@@ -68,6 +70,8 @@ export class Host {
     this.trail = new EventTrail(opts.trailSize ?? 256);
     this.safety = new SafetyChecker(this, opts.checkSafety ?? true);
     this.maxFaultRetries = opts.maxFaultRetries ?? 10000;
+    this.restrictedmemSb = restrictedmem_init(this);
+    this.restrictedInodes = this.restrictedmemSb.s_inodes;
     if (opts.initialFragmentation) this.fragment(opts.initialFragmentation);
   }
 

@@ -26,9 +26,9 @@ export {
   RestrictedFile, memfd_restricted, restrictedmem_file_create, restrictedmem_setattr, restrictedmem_getattr, restrictedmem_fallocate,
   restrictedmem_punch_hole, restrictedmem_invalidate_start, restrictedmem_invalidate_end, restrictedmem_register_notifier,
   restrictedmem_unregister_notifier, restrictedmem_get_page, restrictedmem_fget, restrictedmem_fput, restrictedmem_release,
-  restrictedmem_error_page, restrictedmem_notifier_error,
+  restrictedmem_error_page, restrictedmem_notifier_error, restrictedmem_init, restrictedmem_init_fs_context, RESTRICTEDMEM_MAGIC,
 } from './restrictedmem.js';
-export type { RestrictedmemNotifier } from './restrictedmem.js';
+export type { RestrictedmemNotifier, RestrictedmemSuperblock } from './restrictedmem.js';
 export { RestrictedmemBinding, kvm_restrictedmem_invalidate_begin, kvm_restrictedmem_invalidate_end, kvm_restrictedmem_error } from './kvm-restrictedmem.js';
 export { ShmemInode, shmem_file_setup, shmem_get_folio, shmem_fallocate, shmem_undo_range, shmem_truncate_range, shmem_setattr, shmem_evict_inode } from './shmem.js';
 export { truncate_inode_pages_range, FOLIO_BATCH } from './truncate.js';

@@ -11,6 +11,30 @@ import { KernelError } from './errors.js';
 import { FALLOC_FL_PUNCH_HOLE, PAGE_SIZE, vfsFallocateCheck, type Gen, type GotPage } from './backing.js';
 import { closeWindow, markUptodate, shmem_evict_inode, shmem_fallocate, shmem_file_setup, shmem_get_folio, shmem_setattr, type HoleWindow, type ShmemInode } from './shmem.js';
 
+/** include/uapi/linux/magic.h in the series: "RESM". */
+export const RESTRICTEDMEM_MAGIC = 0x5245534d;
+
+/** The restrictedmem pseudo-fs superblock (restrictedmem_mnt->mnt_sb). */
+export interface RestrictedmemSuperblock {
+  readonly magic: number;
+  /** SB_I_NOEXEC. */
+  readonly noexec: boolean;
+  /** sb->s_inodes (with the list's fix every restricted inode is added). */
+  readonly s_inodes: RestrictedFile[];
+  readonly s_inode_list_lock: Spinlock;
+}
+
+/** restrictedmem_init_fs_context: init_pseudo with RESTRICTEDMEM_MAGIC, SB_I_NOEXEC. Boot time: no cost. */
+export function restrictedmem_init_fs_context(): { magic: number; noexec: boolean } {
+  return { magic: RESTRICTEDMEM_MAGIC, noexec: true };
+}
+
+/** restrictedmem_init (fs_initcall): kern_mount of the pseudo-fs. Boot time: no cost. */
+export function restrictedmem_init(host: Host): RestrictedmemSuperblock {
+  const fc = restrictedmem_init_fs_context();
+  return { ...fc, s_inodes: [], s_inode_list_lock: new Spinlock(host.sim, 's_inode_list_lock') };
+}
+
 /** struct restrictedmem_notifier: the ops KVM's memslot registers (kvm_restrictedmem_*). */
 export interface RestrictedmemNotifier {
   readonly name: string;
@@ -288,14 +312,8 @@ export function* restrictedmem_error_page(p: Process, host: Host, pfn: number, m
   return 'MF_RECOVERED';
 }
 
-const sbLocks = new WeakMap<Host, Spinlock>();
 function sbInodeListLock(host: Host): Spinlock {
-  let l = sbLocks.get(host);
-  if (!l) {
-    l = new Spinlock(host.sim, 's_inode_list_lock');
-    sbLocks.set(host, l);
-  }
-  return l;
+  return host.restrictedmemSb.s_inode_list_lock;
 }
 
 /** restrictedmem_notifier_error: under data->lock, every notifier's error op (KVM: shut the VM down). */

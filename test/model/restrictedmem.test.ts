@@ -7,6 +7,7 @@ import {
   restrictedmem_error_page, restrictedmem_fallocate, restrictedmem_fget, restrictedmem_fput, restrictedmem_get_page, restrictedmem_getattr,
   restrictedmem_invalidate_end, restrictedmem_invalidate_start, restrictedmem_notifier_error, restrictedmem_punch_hole,
   restrictedmem_register_notifier, restrictedmem_setattr, restrictedmem_unregister_notifier, type RestrictedFile, type RestrictedmemNotifier,
+  restrictedmem_init, restrictedmem_init_fs_context, restrictedmem_file_create, RESTRICTEDMEM_MAGIC,
 } from '../../sim/model/index.js';
 import { expectErrno, makeHost, MiB, runOne } from './helpers.js';
 
@@ -30,6 +31,24 @@ async function withFile(variant = 'v10', size = 8 * MiB) {
   });
   return { sim, host, file: file as RestrictedFile };
 }
+
+test('restrictedmem_init / restrictedmem_init_fs_context: the pseudo-fs is mounted with RESTRICTEDMEM_MAGIC, noexec, empty s_inodes', async () => {
+  const { host } = await makeHost();
+  assert.deepEqual(restrictedmem_init_fs_context(), { magic: RESTRICTEDMEM_MAGIC, noexec: true });
+  const sb = restrictedmem_init(host);
+  assert.equal(sb.magic, 0x5245534d);
+  assert.deepEqual(sb.s_inodes, []);
+  assert.equal(host.restrictedmemSb.s_inodes, host.restrictedInodes);
+});
+
+test('restrictedmem_file_create: the wrapper file over a shmem memfd, unevictable and without __GFP_MOVABLE, on s_inodes', async () => {
+  const { host } = await makeHost();
+  const f = restrictedmem_file_create(host);
+  assert.equal(f.memfd.unevictable, true);
+  assert.equal(f.memfd.movable, false);
+  assert.equal(f.notifiers.length, 0);
+  assert.ok(host.restrictedInodes.includes(f));
+});
 
 test('memfd_restricted: flags != 0 is EINVAL; flags 0 gives an unevictable, unmovable shmem file on s_inodes, at its profile cost', async () => {
   const { sim, host } = await makeHost();
