@@ -1,8 +1,8 @@
 // Array-driven loops for the benchmark (bench/fastpath): the same work as the C reference's
 // loops, inside WASM, over arrays the benchmark copies into scratch memory. Not used by the model.
 import { bumpAlloc } from './mem';
-import { eptMap, eptWalk } from './ept';
-import { pcInsert, pcLookup } from './pagecache';
+import { eptMap, eptWalk, eptZap } from './ept';
+import { pcInsert, pcLookup, pcErase } from './pagecache';
 import { allocPages, freePagesAt } from './buddy';
 
 /** Scratch bytes for the benchmark's arrays (never freed before reset_all). */
@@ -67,4 +67,20 @@ export function buddyChurn(n: u32, seed: u32): f64 {
     }
   }
   return <f64>sum;
+}
+
+/** zap [starts[i], starts[i] + len) for i < n, leaves only. */
+export function zapArray(h: u32, starts: usize, n: u32, len: u32): void {
+  for (let i: u32 = 0; i < n; i++) {
+    const s = <u64>load<u32>(starts + (<usize>i << 2));
+    eptZap(h, s, s + <u64>len, false);
+  }
+}
+
+/** erase [starts[i], starts[i] + len) for i < n (records into OUT as pc_erase does). */
+export function eraseArray(h: u32, starts: usize, n: u32, len: u32): void {
+  for (let i: u32 = 0; i < n; i++) {
+    const s = <u64>load<u32>(starts + (<usize>i << 2));
+    pcErase(h, s, s + <u64>len, 0);
+  }
 }

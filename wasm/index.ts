@@ -120,7 +120,8 @@ export function fault_range(pt: u32, h: u32, gfnStart: f64, indexStart: f64, cou
 
 // ---- benchmark drivers (wasm/bench.ts) ----
 export { scratchAlloc as bench_scratch, mapArray as bench_map_array, walkArray as bench_walk_array,
-  insertArray as bench_insert_array, lookupArray as bench_lookup_array, buddyChurn as bench_buddy_churn } from './bench';
+  insertArray as bench_insert_array, lookupArray as bench_lookup_array, buddyChurn as bench_buddy_churn,
+  zapArray as bench_zap_array, eraseArray as bench_erase_array } from './bench';
 
 // ---- bursts (wasm/burst.ts) ----
 import { faultBurst } from './burst';

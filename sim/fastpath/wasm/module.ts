@@ -64,6 +64,8 @@ export interface RmsimExports {
   bench_insert_array(h: number, idx: number, pfns: number, orders: number, n: number): number;
   bench_lookup_array(h: number, idx: number, n: number): number;
   bench_buddy_churn(n: number, seed: number): number;
+  bench_zap_array(h: number, starts: number, n: number, len: number): void;
+  bench_erase_array(h: number, starts: number, n: number, len: number): void;
 }
 
 /** Most instances alive at once (each reserves ~10 GiB of address space). */
