@@ -1,7 +1,9 @@
 // Changes since the contract commit (fast-path helper): page-cache and page-table orders are
 // 0, 9 and 18 only (x86 shmem in 6.1 is PMD-only; 18 is for 1 GiB variants); zapRange takes an
 // optional freeTables flag; HostMemory gains pageblockMigratetype; allocation orders are
-// 0..MAX_ORDER (10); shmem_get_folio and the batched entry points are in FastPaths below.
+// 0..MAX_ORDER (10); freeBlocksPerOrder takes an optional migratetype; map replaces what
+// covered the gfn; shmem_get_folio, the batched entry points and the timed fault burst are in
+// FastPaths below (create one with createFastPaths from ./index.ts).
 //
 // The fast-path structures as the model sees them. Three implementations stand behind
 // these interfaces: the WASM one (used by the model), a typed-array TypeScript one (the
