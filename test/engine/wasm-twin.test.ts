@@ -2,12 +2,30 @@
 // bit for bit: a million of each, compared one by one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RngStream, streamState, detLog, detExp, bucketIndex, makeDistribution } from '../../sim/engine/index.js';
 
 const N = 1_000_000;
-const wasmPath = fileURLToPath(new URL('../../../build/shared-selftest.wasm', import.meta.url));
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Compile wasm/shared/selftest.ts now (the sources as they are, not a possibly stale build/). */
+let compiled: Promise<Uint8Array> | null = null;
+function compileTwin(): Promise<Uint8Array> {
+  compiled ??= (async () => {
+    const asc = await import('assemblyscript/asc');
+    const dir = mkdtempSync(join(tmpdir(), 'rmsim-twin-'));
+    const out = join(dir, 'selftest.wasm');
+    const res = await asc.main([join(repo, 'wasm/shared/selftest.ts'), '-o', out, '--runtime', 'stub', '-O3'], {});
+    if (res.error) throw new Error(`asc failed: ${res.error.message}\n${res.stderr.toString()}`);
+    const bytes = readFileSync(out);
+    rmSync(dir, { recursive: true, force: true });
+    return bytes;
+  })();
+  return compiled;
+}
 
 interface Twin {
   seed(a: number, b: number, c: number, d: number): void;
@@ -22,8 +40,9 @@ interface Twin {
 }
 
 async function loadTwin(): Promise<Twin> {
-  const bytes = readFileSync(wasmPath);
-  const { instance } = await WebAssembly.instantiate(bytes, { env: { abort: () => { throw new Error('abort'); } } });
+  const bytes = await compileTwin();
+  const mod = await WebAssembly.compile(bytes);
+  const instance = await WebAssembly.instantiate(mod, { env: { abort: () => { throw new Error('abort'); } } });
   return instance.exports as unknown as Twin;
 }
 
