@@ -41,7 +41,7 @@ interface Twin {
 
 async function loadTwin(): Promise<Twin> {
   const bytes = await compileTwin();
-  const mod = await WebAssembly.compile(bytes);
+  const mod = await WebAssembly.compile(bytes as unknown as ArrayBuffer);
   const instance = await WebAssembly.instantiate(mod, { env: { abort: () => { throw new Error('abort'); } } });
   return instance.exports as unknown as Twin;
 }
