@@ -158,6 +158,20 @@ export class Simulation {
     return any;
   }
 
+  /**
+   * An event that succeeds with `value` ns from now (SimPy's env.timeout): for waits with a
+   * deadline, `yield sim.anyOf([ev, sim.timeout(1000)])`. A process that only waits should use
+   * `yield p.sleep(ns)`, which allocates nothing.
+   */
+  timeout<T = undefined>(ns: number, value?: T, name = 'timeout'): SimEvent<T> {
+    if (!Number.isSafeInteger(ns) || ns < 0) throw new RangeError(`timeout(${ns}): time must be a non-negative integer number of ns`);
+    const ev = new SimEvent<T>(this, name);
+    this.at(this.now + ns, () => {
+      if (!ev.triggered) ev.succeed(value);
+    });
+    return ev;
+  }
+
   /** Run `fn` at absolute time t (>= now); returns a cancel function. */
   at(t: number, fn: () => void, priority = PRIORITY_NORMAL): () => void {
     if (!Number.isSafeInteger(t) || t < this.now) throw new RangeError(`at(${t}): time must be an integer >= now (${this.now})`);

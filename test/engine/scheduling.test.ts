@@ -229,3 +229,19 @@ test('bad times are rejected: negative or fractional sleeps fail the process', (
   });
   assert.throws(() => sim.run(), /non-negative integer/);
 });
+
+test('timeout events give waits a deadline', () => {
+  const sim = new Simulation();
+  const never = sim.event('reply');
+  const soon = sim.event<string>('fast-reply');
+  const got: Array<[number, number]> = [];
+  sim.spawn('w', function* () {
+    const a = yield sim.anyOf([never, sim.timeout(100, 'late')]);
+    got.push([a.index, sim.now]);
+    const b = yield sim.anyOf([soon, sim.timeout(100)]);
+    got.push([b.index, sim.now]);
+  });
+  sim.at(150, () => soon.succeed('ok'));
+  sim.run();
+  assert.deepEqual(got, [[1, 100], [0, 150]]);
+});
