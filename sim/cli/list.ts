@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { listVariants } from '../variants/index.js';
 import { listBuiltinWorkloads } from '../workload/load.js';
 import { UsageError } from './errors.js';
+import { exitQuietlyOnClosedStdout } from '../output/quiet-epipe.js';
 
 function lines(kind: string, rows: Array<{ name: string; description: string; note?: string }>): string[] {
   const w = Math.max(0, ...rows.map((r) => r.name.length));
@@ -18,6 +19,7 @@ export function register(program: Command): void {
       if (what !== undefined && what !== 'workloads' && what !== 'variants') {
         throw new UsageError(`list: expected "workloads" or "variants", found ${JSON.stringify(what)}`);
       }
+      exitQuietlyOnClosedStdout();
       const out: string[] = [];
       if (what !== 'variants') out.push(...lines('workload', listBuiltinWorkloads()));
       if (what !== 'workloads') {

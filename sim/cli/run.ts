@@ -20,6 +20,7 @@ import { formatReplayReport } from '../actors/replay-report.js';
 import { formatDuration } from '../workload/units.js';
 import { packageRoot } from '../workload/paths.js';
 import { createProgress } from '../output/progress.js';
+import { exitQuietlyOnClosedStdout } from '../output/quiet-epipe.js';
 
 interface RunFlags {
   variant?: string;
@@ -83,6 +84,7 @@ Examples:
 }
 
 async function runCommand(workloadArg: string | undefined, flags: RunFlags): Promise<number> {
+  exitQuietlyOnClosedStdout();
   const startedAt = new Date();
   const t0 = process.hrtime.bigint();
   const loadOpts: LoadOptions = { sets: flags.set, variant: flags.variant, seed: parseSeed(flags.seed) };
