@@ -15,7 +15,7 @@ export class SimEvent<T = unknown> {
   /** @internal processes waiting on this event */
   waiters: import('./process.js').Process[] = [];
   /** @internal composite-event hooks */
-  callbacks: Array<(ev: SimEvent<T>) => void> | null = null;
+  callbacks: Array<(ev: SimEvent<any>) => void> | null = null;
 
   constructor(private readonly sim: Simulation, readonly name = 'event') {}
 
@@ -39,7 +39,7 @@ export class SimEvent<T = unknown> {
   }
 
   /** @internal run `fn` when triggered (at once if already triggered). */
-  onTrigger(fn: (ev: SimEvent<T>) => void): void {
+  onTrigger(fn: (ev: SimEvent<any>) => void): void {
     if (this.triggered) {
       fn(this);
       return;
