@@ -27,6 +27,14 @@ export function reset_all(): void {
   buddy.hostInit(hostPages);
 }
 
+/** Reuse a pooled instance for a new host: everything zeroed, as after init. */
+export function reinit(pages: u32): void {
+  layoutReset();
+  handlesReset();
+  hostPages = pages;
+  buddy.hostInit(pages);
+}
+
 export function out_ptr(): usize { return OUT; }
 export function bump_start(): f64 { return <f64>BUMP_START; }
 export function memory_in_use(): f64 { return <f64>bump; }

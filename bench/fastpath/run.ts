@@ -100,7 +100,7 @@ class WasmBox {
   readonly x: RmsimExports;
   readonly out: OutViews;
   constructor(readonly hostPages: number) {
-    this.x = instantiate(hostPages, this);
+    this.x = instantiate(hostPages);
     this.out = new OutViews(this.x);
   }
   reset(): void { this.x.reset_all(); }

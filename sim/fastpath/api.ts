@@ -2,7 +2,8 @@
 // 0, 9 and 18 only (x86 shmem in 6.1 is PMD-only; 18 is for 1 GiB variants); zapRange takes an
 // optional freeTables flag; HostMemory gains pageblockMigratetype; allocation orders are
 // 0..MAX_ORDER (10); freeBlocksPerOrder takes an optional migratetype; map replaces what
-// covered the gfn; shmem_get_folio, the batched entry points and the timed fault burst are in
+// covered the gfn; dispose() returns a WASM instance to a pool; shmem_get_folio, the batched
+// entry points and the timed fault burst are in
 // FastPaths below (create one with createFastPaths from ./index.ts).
 //
 // The fast-path structures as the model sees them. Three implementations stand behind
@@ -201,4 +202,9 @@ export interface FastPaths {
   resetAll(): void;
   /** Bytes of memory the structures use now (WASM: linear memory in use; others: estimate). */
   bytesInUse(): number;
+  /**
+   * Done with this instance: the WASM memory goes back to a pool that the next createFastPaths
+   * reuses (instances are capped; runs in a loop should dispose). No method may be called after.
+   */
+  dispose(): void;
 }

@@ -27,5 +27,6 @@ export function genericFastPaths(f: StructureFactories): FastPaths {
     faultBurst: (pt, cache, gfnStart, indexStart, count, args, rng, hist) => faultBurstOps(f.host, pt, cache, gfnStart, indexStart, count, args, rng, hist),
     resetAll: () => { f.host.reset(); for (const c of caches) c.reset(); for (const t of tables) t.reset(); },
     bytesInUse: () => f.bytesInUse(caches, tables),
+    dispose: () => {},
   };
 }

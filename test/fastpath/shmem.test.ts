@@ -81,3 +81,18 @@ test('faultRange maps 2 MiB only when gfn and index agree modulo 512', async () 
   const s2 = w.sut.faultRange(w.sutPt, w.sutCache, 8192 + 1, 2048, 512, a);
   assert.deepEqual([s2.faults, s2.mapped, s2.allocHuge, s2.hits], [512, [512, 0, 0], 1, 511]);
 });
+
+test('dispose returns a WASM instance that the next host reuses, zeroed', async () => {
+  const { createFastPaths } = await import('../../sim/fastpath/index.js');
+  const a = await createFastPaths({ hostPages: 2048, impl: 'wasm' });
+  const c = a.newPageCache();
+  a.shmemGetFolioRange(c, 0, 1000, { policy: 'never', iSizePages: 0 });
+  assert.equal(a.host.freePagesCount(), 2048 - 1000);
+  const x = (a as unknown as { exports: object }).exports;
+  a.dispose();
+  const b = await createFastPaths({ hostPages: 4096, impl: 'wasm' });
+  assert.equal((b as unknown as { exports: object }).exports, x);
+  assert.equal(b.host.freePagesCount(), 4096);
+  assert.equal(b.newPageCache().lookup(5), -1);
+  assert.deepEqual(b.host.freeBlocksPerOrder(), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4]);
+});

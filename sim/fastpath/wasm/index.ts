@@ -9,7 +9,7 @@ import {
 import { checkHostPages } from '../buddy-rules.js';
 import { MAX_KEY } from '../radix-rules.js';
 import { UsageError } from '../../cli/errors.js';
-import { instantiate, type RmsimExports } from './module.js';
+import { instantiate, release, type RmsimExports } from './module.js';
 import { WasmHostMemory, WasmPageCache, WasmPageTable } from './structures.js';
 import { OutViews } from './views.js';
 import { BUCKET_COUNT, type RngStream } from '../../engine/index.js';
@@ -44,8 +44,7 @@ export interface WasmFastPaths extends FastPaths {
 
 export function createWasmFastPaths(hostPages: number): WasmFastPaths {
   checkHostPages(hostPages);
-  const owner = {};
-  const x = instantiate(hostPages, owner);
+  const x = instantiate(hostPages);
   const out = new OutViews(x);
   const host = new WasmHostMemory(x, hostPages);
   const caches: WasmPageCache[] = [];
@@ -133,6 +132,7 @@ export function createWasmFastPaths(hostPages: number): WasmFastPaths {
       for (const t of tables) { const h = x.pt_new(); (t as { handle: number }).handle = h; }
     },
     bytesInUse: () => x.memory_in_use(),
+    dispose: () => release(x),
   };
   return fp;
 }

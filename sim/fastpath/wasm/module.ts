@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 export interface RmsimExports {
   memory: WebAssembly.Memory;
   init(pages: number): void;
+  reinit(pages: number): void;
   reset_all(): void;
   out_ptr(): number;
   bump_start(): number;
@@ -74,6 +75,8 @@ export const MAX_INSTANCES = 32;
 let compiled: WebAssembly.Module | undefined;
 let live = 0;
 const finalizer = new FinalizationRegistry<void>(() => { live--; });
+/** Instances given back with release(), reused before a new one is made. */
+const idle: RmsimExports[] = [];
 
 function wasmModule(): WebAssembly.Module {
   if (!compiled) {
@@ -90,14 +93,25 @@ function wasmModule(): WebAssembly.Module {
 }
 
 /** A fresh instance with its host initialised to `hostPages` pages. */
-export function instantiate(hostPages: number, owner: object): RmsimExports {
+export function instantiate(hostPages: number): RmsimExports {
+  const reused = idle.pop();
+  if (reused) {
+    reused.reinit(hostPages);
+    return reused;
+  }
   if (live >= MAX_INSTANCES) {
     throw new Error(`fast paths: ${live} WASM instances alive (cap ${MAX_INSTANCES}); reuse one with resetAll()`);
   }
   const inst = new WebAssembly.Instance(wasmModule(), {});
-  live++;
-  finalizer.register(owner, undefined);
   const x = inst.exports as unknown as RmsimExports;
+  // Counted alive until the exports object (and with it the memory) is collected.
+  live++;
+  finalizer.register(x, undefined);
   x.init(hostPages);
   return x;
+}
+
+/** Give an instance back for reuse (FastPaths.dispose); its owner must not touch it again. */
+export function release(x: RmsimExports): void {
+  if (!idle.includes(x)) idle.push(x);
 }
