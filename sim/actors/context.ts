@@ -26,6 +26,9 @@ export interface VmRuntime {
   gfnOf(ramOffset: number): number;
 }
 
+// Actor processes are never daemons: every one ends (its ops are done, or the run's duration
+// ended and it starts nothing new), so one still waiting at the end is a real stall and the
+// engine names it with what it waits on.
 export interface ActorContext {
   sim: Simulation;
   host: Host;

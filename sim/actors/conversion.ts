@@ -13,7 +13,7 @@ import { sizeLabel } from '../model/index.js';
 export function spawnConversionActor(ctx: ActorContext, a: ConversionActor): void {
   for (const rt of vmsOf(ctx, a.vm)) {
     for (let t = 0; t < a.threads; t++) {
-      ctx.sim.spawn(`${rt.vm.name}/${a.name}${t}`, (p) => runConversion(p, ctx, a, rt, t), { daemon: a.ops === undefined });
+      ctx.sim.spawn(`${rt.vm.name}/${a.name}${t}`, (p) => runConversion(p, ctx, a, rt, t));
     }
   }
 }

@@ -9,7 +9,7 @@ import { PAGE, traceOp, drawGap, moreOps, rngFor, uniformInt, vmsOf, type ActorC
 import { injectMemoryError } from './kernel-ops.js';
 
 export function spawnMemoryErrorActor(ctx: ActorContext, a: MemoryErrorActor): void {
-  ctx.sim.spawn(`host/${a.name}`, (p) => runErrors(p, ctx, a), { daemon: a.ops === undefined && a.atNs.length === 0 });
+  ctx.sim.spawn(`host/${a.name}`, (p) => runErrors(p, ctx, a));
 }
 
 /** A file index holding a page, searching forward (wrapping) from `start`, or -1. */

@@ -15,7 +15,7 @@ export const HOTPLUG_SLOT_BASE = 1000;
 export function spawnMemslotChurnActor(ctx: ActorContext, a: MemslotChurnActor, hotplugBase: (rt: VmRuntime) => number): void {
   for (const rt of vmsOf(ctx, a.vm)) {
     for (let k = 0; k < a.slots; k++) {
-      ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${k}`, (p) => runChurn(p, ctx, a, rt, k, hotplugBase(rt)), { daemon: a.ops === undefined });
+      ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${k}`, (p) => runChurn(p, ctx, a, rt, k, hotplugBase(rt)));
     }
   }
 }

@@ -15,7 +15,7 @@ export function spawnVcpuActor(ctx: ActorContext, a: VcpuActor): void {
   for (const rt of vmsOf(ctx, a.vm)) {
     const n = a.vcpus === 'all' ? rt.vm.vcpus.length : Math.min(a.vcpus, rt.vm.vcpus.length);
     for (let v = 0; v < n; v++) {
-      ctx.sim.spawn(`${rt.vm.name}/vcpu${v}`, (p) => runVcpu(p, ctx, a, rt, v, n), { daemon: a.ops === undefined && a.pattern !== 'sequential' });
+      ctx.sim.spawn(`${rt.vm.name}/vcpu${v}`, (p) => runVcpu(p, ctx, a, rt, v, n));
     }
   }
 }

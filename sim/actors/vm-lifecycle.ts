@@ -13,7 +13,7 @@ import { buildVm, destroyVm } from './scenario.js';
 const CHUNK = 2 * 1024 * 1024;
 
 export function spawnVmLifecycleActor(ctx: ActorContext, a: VmLifecycleActor): void {
-  ctx.sim.spawn(`tenants/${a.name}`, (p) => runArrivals(p, ctx, a), { daemon: a.ops === undefined });
+  ctx.sim.spawn(`tenants/${a.name}`, (p) => runArrivals(p, ctx, a));
 }
 
 function sampleHost(ctx: ActorContext, live: number): void {

@@ -11,7 +11,7 @@ export function spawnFallocateActor(ctx: ActorContext, a: FallocateActor): void 
   for (const rt of vmsOf(ctx, a.vm)) {
     const threads = a.wholeFile ? 1 : a.threads;
     for (let t = 0; t < threads; t++) {
-      ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${t}`, (p) => runFallocate(p, ctx, a, rt, t), { daemon: a.ops === undefined && !a.wholeFile });
+      ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${t}`, (p) => runFallocate(p, ctx, a, rt, t));
     }
   }
 }

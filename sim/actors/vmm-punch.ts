@@ -11,7 +11,7 @@ import { allocateRange, errnoOf, punchRange } from './kernel-ops.js';
 export function spawnPunchActor(ctx: ActorContext, a: PunchActor): void {
   for (const rt of vmsOf(ctx, a.vm)) {
     for (let t = 0; t < a.threads; t++) {
-      ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${t}`, (p) => runPunch(p, ctx, a, rt, t), { daemon: a.ops === undefined });
+      ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${t}`, (p) => runPunch(p, ctx, a, rt, t));
     }
   }
 }

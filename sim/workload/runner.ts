@@ -146,8 +146,11 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
           scenario.ctx.stopping = true;
           advance(horizon + Math.max(horizon, DRAIN_MIN_NS));
           if (sim.peekNextTime() !== Infinity) {
-            stalls.push(`still busy ${Math.max(horizon, DRAIN_MIN_NS)} ns after the duration ended: operations never completed`);
-            stalls.push(...sim.blocked().map((b) => `  ${b.name} waits on ${b.waitsOn}`));
+            // Who keeps it busy: the processes behind the model's latest events (a livelock
+            // retries on a CPU, so it is not "blocked"), then any that wait.
+            const active = [...new Set(host.trail.recent(32).map((e) => e.proc))].join(', ');
+            stalls.push(`still busy ${Math.max(horizon, DRAIN_MIN_NS)} ns after the duration ended: operations never completed (last active: ${active || 'unknown'})`);
+            stalls.push(...sim.blocked().map((b) => `${b.name} waits on ${b.waitsOn}`));
           }
           over = true;
           return false;
