@@ -61,7 +61,7 @@ export function register(program: Command): void {
     .option('--variant <spec>', 'design variant, composed with + (e.g. v10+thp-always); see rmsim list')
     .option('--set <path=value>', 'override a workload field (repeatable): vms.count=4, host.thp=always, actors[0].rate=5k/s, variant.notifier=rwsem', collect, [])
     .option('--seed <n>', 'random seed (uint32); overrides the workload file')
-    .option('--profile <file>', 'cost profile JSON (default: the shipped profile)')
+    .option('--profile <name|file>', 'cost profile: a shipped name or a JSON file (default: the shipped profile)')
     .option('--out <dir>', 'output folder for metrics.json and run.json', 'out')
     .option('--json', 'print metrics.json to stdout (the summary table is not printed)')
     .option('--csv', 'also write every distribution, bucket, series and counter as CSV in <out>/csv/')
@@ -71,7 +71,7 @@ export function register(program: Command): void {
     .option('--trace <file.strace>', 'replay a VMM strace (strace -f -T -e trace=memfd_create,ftruncate,fallocate,ioctl)')
     .addOption(new Option('--backend <kind>', 'with --trace: replay the guest_memfd or the shmem files of the trace').choices(['guest_memfd', 'shmem']))
     .addHelpText('after', `
-Exit codes: 0 ok, 1 safety violation (with --check-safety), 2 bad input.
+Exit codes: 0 ok; 1 a safety violation (--check-safety) or processes stalled or livelocked at the end; 2 bad input.
 Examples:
   rmsim run                                  # vm-boot, default variant, outputs in ./out
   rmsim run balloon --variant guest_memfd --out out/balloon-gmem

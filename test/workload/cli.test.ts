@@ -164,5 +164,5 @@ test('rmsim list: every built-in workload and variant, one line each; --help eve
     assert.equal(h.code, 0);
     assert.match(h.stdout, /Usage: rmsim (run|list)/);
   }
-  assert.match((await rmsim(['run', '--help'])).stdout, /--trace-out <file>[\s\S]*--check-safety[\s\S]*Exit codes: 0 ok, 1 safety violation/);
+  assert.match((await rmsim(['run', '--help'])).stdout, /--trace-out <file>[\s\S]*--check-safety[\s\S]*Exit codes: 0 ok; 1 a safety violation/);
 });
