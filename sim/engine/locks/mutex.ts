@@ -6,6 +6,9 @@
 //   owner is on a CPU; when the owner leaves its CPU, every spinner joins the wait list and
 //   sleeps. On unlock the first spinner takes the lock after spin_poll_ns + cacheline_ns.
 // - Wait list: FIFO. A sleeper pays sleep_ns of schedule-out on its CPU, then leaves it.
+//   A sleeper woken or handed the lock while still paying its schedule-out resumes when it
+//   ends, with no wake-up cost (it never left its CPU); one already off CPU resumes wakeup_ns
+//   after the wake-up and then needs a CPU (run queue).
 // - Unlock with sleepers wakes the first waiter (if not already woken); it runs wakeup_ns later
 //   and retries. If the lock was taken meanwhile (stolen by a spinner or a new arrival) it sets
 //   HANDOFF and sleeps again as first waiter; the next unlock hands the lock straight to it,

@@ -11,6 +11,9 @@
 //   join the wait list. On release the first spinner takes the lock after spin_poll_ns +
 //   cacheline_ns.
 // - Everyone else joins one FIFO wait list and sleeps (sleep_ns of schedule-out, then off CPU).
+//   A sleeper woken or handed the lock while still paying its schedule-out resumes when it
+//   ends, with no wake-up cost (it never left its CPU); one already off CPU resumes wakeup_ns
+//   after the wake-up and then needs a CPU (run queue).
 // - On release (rwsem_wake / rwsem_mark_wake):
 //   * if the first waiter has waited RWSEM_WAIT_TIMEOUT (rwsem_wait_timeout_ns, 4 ms) HANDOFF is
 //     set: from then on nobody may steal or spin, and the lock goes to the first waiter(s);
