@@ -15,9 +15,18 @@ export function table(header: string[], rows: string[][]): string {
 
 const isTime = (name: string) => /_ns(\{|$)/.test(name);
 
-/** Headline table: distributions with samples, then counters (at most `limit` rows each). */
+/** What a user of each workload looks at first: operations, then faults, then locks, then the rest. */
+const HEADLINE = ['punch.', 'fallocate.', 'conversion.', 'fault.', 'memslot.', 'memory_failure.', 'vm.', 'replay.', 'thp.', 'memory.', 'error.'];
+
+function rank(key: string): number {
+  const i = HEADLINE.findIndex((p) => key.startsWith(p));
+  if (i >= 0) return i;
+  return /_lock\.|lock\.|srcu\./.test(key) ? HEADLINE.length : HEADLINE.length + 1;
+}
+
+/** Headline table: distributions with samples, then counters, then gauges (at most `limit` rows each). */
 export function summaryTable(metrics: Record<string, unknown>, limit = 30): string {
-  const keys = Object.keys(metrics).sort();
+  const keys = Object.keys(metrics).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   const dist: string[][] = [];
   const ctrs: string[][] = [];
   const gauges: string[][] = [];
