@@ -69,7 +69,7 @@ export function register(program: Command): void {
     .option('--check-safety', 'check the kernel safety properties during the run; a violation exits 1')
     .option('--quiet', 'no progress bar and no summary table')
     .option('--trace <file.strace>', 'replay a VMM strace (strace -f -T -e trace=memfd_create,ftruncate,fallocate,ioctl)')
-    .addOption(new Option('--backend <kind>', 'with --trace: replay the guest_memfd or the shmem files of the trace').choices(['guest_memfd', 'shmem']))
+    .addOption(new Option('--backend <kind>', 'with --trace: replay the guest_memfd (default) or the shmem files of the trace').choices(['guest_memfd', 'shmem']))
     .addHelpText('after', `
 Exit codes: 0 ok; 1 a safety violation (--check-safety) or processes stalled or livelocked at the end; 2 bad input.
 Examples:
