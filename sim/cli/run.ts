@@ -1,7 +1,7 @@
 // `rmsim run`: load a workload (default vm-boot), run it, print the headline metrics and write
 // metrics.json + run.json (and optionally CSV and a Perfetto trace) to --out. Nothing is
 // written unless the run completes: every output is built in memory, then renamed into place.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -89,6 +89,8 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
   const t0 = process.hrtime.bigint();
   const loadOpts: LoadOptions = { sets: flags.set, variant: flags.variant, seed: parseSeed(flags.seed) };
   if (flags.backend && !flags.trace) throw new UsageError('--backend: only with --trace <file.strace>');
+  // Refuse an unusable --out before spending the run (a file where a folder must be).
+  if (existsSync(flags.out) && !statSync(flags.out).isDirectory()) throw new UsageError(`--out ${flags.out}: expected a folder, found a file`);
   let workload: Workload;
   if (flags.trace) {
     workload = replayWorkload(resolve(flags.trace), flags.backend ?? 'guest_memfd', workloadArg, loadOpts);
@@ -144,7 +146,15 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
   if (tracer && flags.traceOut) {
     files.push({ path: flags.traceOut, data: tracer.serialize({ workload: workload.name, variant: outcome.variantName, seed: workload.seed }) });
   }
-  for (const f of files) writeFileAtomic(f.path, f.data);
+  for (const f of files) {
+    try {
+      writeFileAtomic(f.path, f.data);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!code) throw err;
+      throw new UsageError(`cannot write ${f.path}: ${code}`);
+    }
+  }
 
   if (flags.json) {
     process.stdout.write(metricsText);

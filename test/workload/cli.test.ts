@@ -81,6 +81,9 @@ test('bad flags are bad input too: --set path, --seed, --variant, --backend with
     assert.match(r.stderr, re, args.join(' '));
     assert.equal(existsSync(out), false, `${args.join(' ')} wrote output`);
   }
+  const notDir = await rmsim(['run', 'selftest-guest-memfd', '--out', fixture]);
+  assert.equal(notDir.code, 2);
+  assert.match(notDir.stderr, /--out .*gmem_punch\.strace: expected a folder, found a file/);
   const dir = tmp();
   const bad = join(dir, 'bad.strace');
   const { writeFileSync } = await import('node:fs');
