@@ -3,6 +3,8 @@
 // a VMM thread, a lock); tracks named "group/thread" are grouped into one process per group
 // (vm0/vcpu1 -> process vm0), the rest into "host". Ids are given in order of first use, so the
 // file is deterministic. Timestamps are microseconds (the format's unit) with ns precision.
+// Slices on one track must nest; where they overlap without nesting (readers holding an rwlock
+// together), the later ones go to extra lanes of that track ("mmu_lock (2)").
 import type { Tracer } from '../engine/tracer.js';
 
 export interface TraceEvent {
@@ -13,68 +15,116 @@ export interface TraceEvent {
   tid: number;
   dur?: number;
   s?: 't';
-  cat?: string;
   args?: Record<string, unknown>;
 }
+
+interface Span { track: string; name: string; start: number; end: number; args?: Record<string, unknown>; seq: number }
+interface Mark { track: string; name: string; t: number; ph: 'i' | 'C'; args?: Record<string, unknown>; seq: number }
 
 const us = (ns: number) => ns / 1000;
 
 export class ChromeTraceWriter implements Tracer {
-  private readonly events: TraceEvent[] = [];
-  private readonly tids = new Map<string, { pid: number; tid: number }>();
-  private readonly pids = new Map<string, number>();
+  private readonly spans: Span[] = [];
+  private readonly marks: Mark[] = [];
+  /** Track names in order of first use (their ids). */
+  private readonly tracks = new Map<string, number>();
+  private seq = 0;
   private dropped = 0;
 
   /** maxEvents bounds memory on long runs; later events are counted, not kept. */
   constructor(private readonly maxEvents = 2_000_000) {}
 
-  private track(track: string): { pid: number; tid: number } {
-    let t = this.tids.get(track);
-    if (t) return t;
-    const slash = track.indexOf('/');
-    const group = slash > 0 ? track.slice(0, slash) : 'host';
-    let pid = this.pids.get(group);
-    if (pid === undefined) {
-      pid = this.pids.size + 1;
-      this.pids.set(group, pid);
-      this.events.push({ name: 'process_name', ph: 'M', ts: 0, pid, tid: 0, args: { name: group } });
-    }
-    t = { pid, tid: this.tids.size + 1 };
-    this.tids.set(track, t);
-    this.events.push({ name: 'thread_name', ph: 'M', ts: 0, pid, tid: t.tid, args: { name: track } });
-    return t;
-  }
-
-  private push(e: TraceEvent): void {
-    if (this.events.length >= this.maxEvents) {
+  private full(track: string): boolean {
+    if (!this.tracks.has(track)) this.tracks.set(track, this.tracks.size);
+    if (this.spans.length + this.marks.length >= this.maxEvents) {
       this.dropped++;
-      return;
+      return true;
     }
-    this.events.push(e);
+    return false;
   }
 
   span(track: string, name: string, startNs: number, endNs: number, args?: Record<string, unknown>): void {
-    const t = this.track(track);
-    this.push({ name, ph: 'X', ts: us(startNs), dur: us(Math.max(0, endNs - startNs)), pid: t.pid, tid: t.tid, ...(args ? { args } : {}) });
+    if (this.full(track)) return;
+    this.spans.push({ track, name, start: startNs, end: Math.max(startNs, endNs), args, seq: this.seq++ });
   }
 
   instant(track: string, name: string, tNs: number, args?: Record<string, unknown>): void {
-    const t = this.track(track);
-    this.push({ name, ph: 'i', s: 't', ts: us(tNs), pid: t.pid, tid: t.tid, ...(args ? { args } : {}) });
+    if (this.full(track)) return;
+    this.marks.push({ track, name, t: tNs, ph: 'i', args, seq: this.seq++ });
   }
 
   counter(track: string, name: string, tNs: number, value: number): void {
-    const t = this.track(track);
-    this.push({ name, ph: 'C', ts: us(tNs), pid: t.pid, tid: t.tid, args: { [name]: value } });
+    if (this.full(track)) return;
+    this.marks.push({ track, name, t: tNs, ph: 'C', args: { [name]: value }, seq: this.seq++ });
   }
 
   get eventCount(): number {
-    return this.events.length;
+    return this.spans.length + this.marks.length;
+  }
+
+  /** Lane of each span within its track, so that every lane's slices nest. */
+  private lanes(): Map<Span, number> {
+    const lane = new Map<Span, number>();
+    const byTrack = new Map<string, Span[]>();
+    for (const s of this.spans) {
+      const l = byTrack.get(s.track) ?? [];
+      l.push(s);
+      byTrack.set(s.track, l);
+    }
+    for (const list of byTrack.values()) {
+      list.sort((a, b) => a.start - b.start || b.end - a.end || a.seq - b.seq);
+      const stacks: number[][] = [];
+      for (const s of list) {
+        let k = 0;
+        for (; k < stacks.length; k++) {
+          const st = stacks[k];
+          while (st.length && st[st.length - 1] <= s.start) st.pop();
+          if (st.length === 0 || s.end <= st[st.length - 1]) break;
+        }
+        if (k === stacks.length) stacks.push([]);
+        stacks[k].push(s.end);
+        lane.set(s, k);
+      }
+    }
+    return lane;
   }
 
   /** The JSON object format: {traceEvents, displayTimeUnit, otherData}. */
   serialize(meta: Record<string, string | number> = {}): string {
-    const lines = this.events.map((e) => JSON.stringify(e));
+    const lane = this.lanes();
+    const pids = new Map<string, number>();
+    const tids = new Map<string, { pid: number; tid: number }>();
+    const out: TraceEvent[] = [];
+    const idOf = (track: string, k: number) => {
+      const key = k === 0 ? track : `${track} (${k + 1})`;
+      let t = tids.get(key);
+      if (t) return t;
+      const slash = track.indexOf('/');
+      const group = slash > 0 ? track.slice(0, slash) : 'host';
+      let pid = pids.get(group);
+      if (pid === undefined) {
+        pid = pids.size + 1;
+        pids.set(group, pid);
+        out.push({ name: 'process_name', ph: 'M', ts: 0, pid, tid: 0, args: { name: group } });
+      }
+      t = { pid, tid: tids.size + 1 };
+      tids.set(key, t);
+      out.push({ name: 'thread_name', ph: 'M', ts: 0, pid, tid: t.tid, args: { name: key } });
+      return t;
+    };
+    // Metadata in order of first use of each track, then events in the order they were recorded.
+    for (const track of this.tracks.keys()) idOf(track, 0);
+    const events: Array<{ seq: number; e: TraceEvent }> = [];
+    for (const s of this.spans) {
+      const t = idOf(s.track, lane.get(s) ?? 0);
+      events.push({ seq: s.seq, e: { name: s.name, ph: 'X', ts: us(s.start), dur: us(s.end - s.start), pid: t.pid, tid: t.tid, ...(s.args ? { args: s.args } : {}) } });
+    }
+    for (const m of this.marks) {
+      const t = idOf(m.track, 0);
+      events.push({ seq: m.seq, e: { name: m.name, ph: m.ph, ...(m.ph === 'i' ? { s: 't' as const } : {}), ts: us(m.t), pid: t.pid, tid: t.tid, ...(m.args ? { args: m.args } : {}) } });
+    }
+    events.sort((a, b) => a.seq - b.seq);
+    const lines = [...out, ...events.map((x) => x.e)].map((e) => JSON.stringify(e));
     const other = { ...meta, dropped_events: this.dropped };
     return `{"displayTimeUnit":"ns","otherData":${JSON.stringify(other)},"traceEvents":[\n${lines.join(',\n')}\n]}\n`;
   }

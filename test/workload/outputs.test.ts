@@ -93,3 +93,25 @@ test('atomic writes leave the final file and no temporary behind', () => {
   assert.equal(readFileSync(join(dir, 'sub', 'a.json'), 'utf8'), '{"x":1}\n');
   assert.deepEqual(readdirSync(join(dir, 'sub')), ['a.json']);
 });
+
+test('trace slices nest on every track: overlapping ones move to an extra lane of their track', () => {
+  const t = new ChromeTraceWriter();
+  t.span('mmu_lock', 'read by vcpu0', 0, 1000);
+  t.span('mmu_lock', 'read by vcpu1', 500, 1500); // overlaps without nesting
+  t.span('mmu_lock', 'inner', 100, 200); // nests in the first
+  t.span('mmu_lock', 'later', 2000, 3000);
+  const out = JSON.parse(t.serialize()) as { traceEvents: Array<{ name: string; ph: string; ts: number; dur?: number; tid: number; args?: { name: string } }> };
+  const names = new Map(out.traceEvents.filter((e) => e.name === 'thread_name').map((e) => [e.tid, e.args!.name]));
+  const tidOf = (n: string) => out.traceEvents.find((e) => e.name === n)!.tid;
+  assert.equal(names.get(tidOf('read by vcpu0')), 'mmu_lock');
+  assert.equal(names.get(tidOf('inner')), 'mmu_lock');
+  assert.equal(names.get(tidOf('later')), 'mmu_lock');
+  assert.equal(names.get(tidOf('read by vcpu1')), 'mmu_lock (2)');
+  // Every pair of slices on one tid is disjoint or nested.
+  const xs = out.traceEvents.filter((e) => e.ph === 'X');
+  for (const a of xs) for (const b of xs) {
+    if (a === b || a.tid !== b.tid) continue;
+    const [a0, a1, b0, b1] = [a.ts, a.ts + a.dur!, b.ts, b.ts + b.dur!];
+    assert.ok(a1 <= b0 || b1 <= a0 || (a0 <= b0 && b1 <= a1) || (b0 <= a0 && a1 <= b1), `${a.name} and ${b.name} cross`);
+  }
+});
