@@ -72,6 +72,11 @@ export class Vm {
   mmu_invalidate_range_end = -1;
   readonly pt: PageTable;
   readonly memslots: Memslot[] = [];
+  /**
+   * Slots being deleted: unpublished, but faults that started before may still map them until
+   * the delete's zap (kvm_invalidate_memslot -> synchronize_srcu -> flush_shadow_memslot).
+   */
+  readonly dyingSlots: Memslot[] = [];
   readonly vcpus: Vcpu[] = [];
   readonly memAttr: MemAttributes;
   /** Shared-side pages (the VMM's hva backing), gfn -> pfn. */
@@ -112,7 +117,7 @@ export class Vm {
 
   /** The pfn gfn must map now: the page-cache page at its index (private) or the shared page; -1 for none. */
   expectedPfn(gfn: number): number {
-    const slot = this.slotFor(gfn);
+    const slot = this.slotFor(gfn) ?? this.dyingSlots.find((s) => gfn >= s.baseGfn && gfn < s.baseGfn + s.npages);
     if (!slot) return -1;
     if (!this.memAttr.isPrivate(gfn) || !slot.backing) return this.shared.get(gfn) ?? -1;
     const index = slot.offsetPages + (gfn - slot.baseGfn);
@@ -244,10 +249,12 @@ export function* kvm_delete_memory_region(p: Process, vm: Vm, slot: Memslot): Ge
     if (i < 0) throw new KernelError('EINVAL', 'kvm_delete_memory_region');
     yield* charge(p, vm.host.costs.ns('kvm.memslot_update_ns'));
     vm.memslots.splice(i, 1);
+    vm.dyingSlots.push(slot);
     yield vm.srcu.synchronize(p);
     yield* kvm_mmu_lock(p, vm, 'write');
     const zapped = yield* kvm_unmap_gfn_range(p, vm, slot.baseGfn, slot.baseGfn + slot.npages);
     if (zapped) yield* kvm_flush_remote_tlbs(p, vm);
+    vm.dyingSlots.splice(vm.dyingSlots.indexOf(slot), 1);
     kvm_mmu_unlock(p, vm, 'write');
     if (slot.binding) yield* slot.binding.unbind(p);
     vm.host.event(p, 'memslot_delete', { vm: vm.name, slot: slot.id });

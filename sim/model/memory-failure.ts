@@ -7,6 +7,7 @@ import { FOLIO_HWPOISON } from '../fastpath/index.js';
 import type { Host } from './host.js';
 import { charge } from './charge.js';
 import type { Gen, PrivateBacking } from './backing.js';
+import { folioPutNs } from './folio.js';
 
 export interface MemoryFailureResult {
   /** MF_RECOVERED, MF_DELAYED, CRASH (v10 as posted), or NOT_CACHED (no folio at that index). */
@@ -26,11 +27,20 @@ export function* memory_failure(p: Process, host: Host, backing: PrivateBacking,
   if (head < 0) return { result: 'NOT_CACHED', split: false };
   const order = backing.pages.lookupOrder(index);
   const pfn = head + (index % 2 ** order);
+  // get_hwpoison_page: our own reference, so a racing truncation cannot free the page under us.
+  host.mem.folioGet(head);
+  let held = head;
   let split = false;
   if (order > 0) split = yield* try_to_split_thp_page(p, host, backing, index, head);
-  host.mem.folioSetFlags(split || order === 0 ? pfn : head, FOLIO_HWPOISON);
+  if (split && pfn !== head) {
+    host.mem.folioGet(pfn);
+    yield* charge(p, folioPutNs(host, head));
+    held = pfn;
+  }
+  host.mem.folioSetFlags(held, FOLIO_HWPOISON);
   host.event(p, 'memory_failure', { file: backing.id, index, pfn });
   const result = yield* me_pagecache_clean(p, backing, pfn, index);
+  yield* charge(p, folioPutNs(host, held));
   return { result, split };
 }
 
@@ -53,14 +63,15 @@ export function* memory_failure_pfn(p: Process, host: Host, pfn: number): Gen<Me
 
 /** try_to_split_thp_page: split_huge_page when only the page cache holds the folio. Cost shmem.split_folio_ns. */
 export function* try_to_split_thp_page(p: Process, host: Host, backing: PrivateBacking, index: number, head: number): Gen<boolean> {
-  if (host.mem.folioRefcount(head) !== 1) {
+  // the page cache's reference and memory_failure's own: anything more (a fault's) fails the split
+  if (host.mem.folioRefcount(head) !== 2 || backing.pages.lookup(index) !== head) {
     host.metrics.thpSplit(false);
     return false;
   }
-  yield* charge(p, host.costs.ns('shmem.split_folio_ns'));
   host.mem.folioSplit(head);
   backing.pages.splitEntry(index);
   host.metrics.thpSplit(true);
+  yield* charge(p, host.costs.ns('shmem.split_folio_ns'));
   return true;
 }
 

@@ -47,7 +47,7 @@ export class SafetyChecker {
     if (!this.enabled) return;
     for (const vm of this.host.vms) {
       if (vm.mappedLeaves() === 0) continue;
-      for (const slot of vm.memslots) {
+      for (const slot of [...vm.memslots, ...vm.dyingSlots]) {
         if (slot.backing !== backing) continue;
         const lo = Math.max(index, slot.offsetPages);
         const hi = Math.min(index + nr, slot.offsetPages + slot.npages);

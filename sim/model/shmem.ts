@@ -76,10 +76,12 @@ export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, s
   const c = host.costs;
   const found = inode.pages.lookup(index);
   if (found >= 0 || sgp === 'SGP_NOALLOC') {
+    // RCU lookup + folio_try_get at the same instant: a truncation running during the charge
+    // below can then only drop the cache's reference, never free the folio under us.
+    const order = found >= 0 ? inode.pages.lookupOrder(index) : -1;
+    if (found >= 0 && sgp === 'SGP_WRITE') host.mem.folioGet(found);
     yield* charge(p, c.ns('shmem.get_folio_hit_ns'));
     if (found < 0) return null;
-    const order = inode.pages.lookupOrder(index);
-    if (sgp === 'SGP_WRITE') host.mem.folioGet(found);
     return { folio: found, pfn: found + (index % 2 ** order), order };
   }
   const r = host.fp.shmemGetFolio(inode.pages, index, {
