@@ -51,7 +51,8 @@ export function median(xs: number[]): number {
 export function summarizeBySizeClass(calls: ReplayCallResult[]): SizeClassResult[] {
   const groups = new Map<string, ReplayCallResult[]>();
   for (const c of calls) {
-    if (c.result !== '0') continue; // failed calls say nothing about a size's cost
+    // A call that failed on either side says nothing about a size's cost.
+    if (c.result !== '0' || (c.simulated_result ?? '0') !== '0') continue;
     const k = `${c.backend}|${c.op}|${String(c.len).padStart(16, '0')}`;
     const g = groups.get(k) ?? [];
     g.push(c);

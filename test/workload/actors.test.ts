@@ -63,7 +63,7 @@ test('replay size classes: medians per (backend, op, length), failed calls left 
     ({ line: 1, file: 0, backend: 'shmem', op: 'punch', offset: 0, len, recorded_ns: rec, simulated_ns: sim, result });
   assert.equal(median([5, 1, 3]), 3);
   assert.equal(median([4, 1, 3, 2]), 2);
-  const s = summarizeBySizeClass([call(4096, 100, 50), call(4096, 300, 70), call(4096, 200, 60), call(2097152, 1000, 1500), call(4096, 1, 1, 'EINVAL')]);
+  const s = summarizeBySizeClass([call(4096, 100, 50), call(4096, 300, 70), call(4096, 200, 60), call(2097152, 1000, 1500), call(4096, 1, 1, 'EINVAL'), { ...call(4096, 5, 0), simulated_result: 'EINVAL' }]);
   assert.deepEqual(s.map((c) => [c.size, c.count, c.recorded_median_ns, c.simulated_median_ns, c.error]), [
     ['4KiB', 3, 200, 60, -0.7],
     ['2MiB', 1, 1000, 1500, 0.5],
