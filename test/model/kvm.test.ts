@@ -151,3 +151,33 @@ test('KVM_SET_MEMORY_ATTRIBUTES: per-gfn cost, zap, sequence bump; a fault with 
   assert.equal(vm.mmu_invalidate_seq, 2, 'host mmu_notifier events bump the sequence too');
   assert.deepEqual(host.finish(), []);
 });
+
+test('a truncation landing while a fault is inside shmem_get_folio only drops the cache reference; the fault retries and maps a fresh page', async () => {
+  const { sim, host } = await makeHost({ cpus: 4 });
+  const vm = host.createVm({ name: 'vm0' });
+  const { value: f } = runOne(sim, function* (p) {
+    const f = yield* privateFileCreate(p, host, vm, 4 * MiB);
+    yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 1024, file: f, offset: 0 });
+    yield* privateFileFallocate(p, host, f, 0, 4096);
+    return f;
+  });
+  const t0 = sim.now;
+  const exit = Math.round(host.s.mmu.faultExitNs(host.costs));
+  const lookupAt = exit + host.costs.ns('kvm.mem_attr_lookup_ns');
+  // the punch's truncation (its fixed costs before the erase: ~265 ns) lands inside the fault's
+  // 60 ns folio lookup charge
+  sim.spawn('punch', function* (p) {
+    yield p.sleep(t0 + lookupAt - 240 - sim.now);
+    yield* privateFilePunch(p, host, f, 0, 4096);
+  });
+  let result = '';
+  sim.spawn('vcpu', function* (p) {
+    yield p.sleep(t0 - sim.now);
+    result = (yield* kvm_mmu_page_fault(p, vm.vcpus[0]!, 0, { private: true })).result;
+  });
+  sim.run();
+  assert.equal(result, 'mapped');
+  assert.equal(vm.pt.walk(0), vm.expectedPfn(0));
+  assert.deepEqual(host.finish(), []);
+  assert.equal(counter(sim.stats.snapshot(), 'memory.freed_bytes'), 4096, 'the old page freed at the fault\'s put');
+});
