@@ -21,6 +21,8 @@ import { formatDuration } from '../workload/units.js';
 import { packageRoot } from '../workload/paths.js';
 import { createProgress } from '../output/progress.js';
 import { exitQuietlyOnClosedStdout } from '../output/quiet-epipe.js';
+import { writeReport } from '../../reports/report.js';
+import type { MetricsDoc } from '../../reports/metrics-types.js';
 
 interface RunFlags {
   variant?: string;
@@ -33,6 +35,7 @@ interface RunFlags {
   traceOut?: string;
   checkSafety?: boolean;
   quiet?: boolean;
+  report?: boolean;
   trace?: string;
   backend?: 'guest_memfd' | 'shmem';
 }
@@ -67,6 +70,7 @@ export function register(program: Command): void {
     .option('--csv', 'also write every distribution, bucket, series and counter as CSV in <out>/csv/')
     .option('--trace-out <file>', 'write the run as Chrome/Perfetto trace-event JSON')
     .option('--check-safety', 'check the kernel safety properties during the run; a violation exits 1')
+    .option('--report', 'also render <out>/report.html with SVG/PNG charts of every metric (see rmsim report)')
     .option('--quiet', 'no progress bar and no summary table')
     .option('--trace <file.strace>', 'replay a VMM strace (strace -f -T -e trace=memfd_create,ftruncate,fallocate,ioctl)')
     .addOption(new Option('--backend <kind>', 'with --trace: replay the guest_memfd (default) or the shmem files of the trace').choices(['guest_memfd', 'shmem']))
@@ -156,6 +160,13 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
     }
   }
 
+  const written = files.map((f) => f.path);
+  if (flags.report) {
+    const r = await writeReport(outcome.metrics as unknown as MetricsDoc, flags.out);
+    written.push(join(flags.out, 'report.html'));
+    for (const n of r.notes) process.stderr.write(`rmsim run: ${n}\n`);
+  }
+
   if (flags.json) {
     process.stdout.write(metricsText);
   } else if (!flags.quiet) {
@@ -163,7 +174,7 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
     o.write(`${workload.name} | variant ${outcome.variantName}${outcome.hypothetical ? ' (hypothetical)' : ''} | seed ${workload.seed} | simulated ${formatDuration(outcome.metrics.sim_end_ns)} | ${outcome.events} events in ${(wallNs / 1e9).toFixed(2)} s\n\n`);
     o.write(summaryTable(outcome.metrics.metrics) + '\n');
     if (outcome.replay) o.write('\n' + formatReplayReport(outcome.replay) + '\n');
-    o.write(`\nwrote ${files.map((f) => f.path).join(', ')}\n`);
+    o.write(`\nwrote ${written.join(', ')}\n`);
   }
   if (outcome.violations.length) {
     process.stderr.write(`rmsim: safety violation${outcome.violations.length > 1 ? 's' : ''}:\n${outcome.violations.map((v) => `  ${v}`).join('\n')}\n`);

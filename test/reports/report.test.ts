@@ -135,3 +135,14 @@ test('the HTML report is self-contained and Chromium draws every chart', async (
     await ctx.close();
   }
 });
+
+test('rmsim run --report writes report.html and the charts beside metrics.json', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'rmsim-run-report-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const cli = new URL('../../sim/cli/main.js', import.meta.url).pathname;
+  execFileSync(process.execPath, [cli, 'run', 'vm-boot', '--set', 'vms.memory=4MiB', '--out', dir, '--report', '--quiet'], { stdio: 'pipe' });
+  const html = readFileSync(join(dir, 'report.html'), 'utf8');
+  assert.match(html, /fault\.latency_ns/);
+  assert.ok(readdirSync(join(dir, 'charts')).includes('fault.latency_ns.cdf.svg'));
+});
