@@ -81,8 +81,12 @@ export class SafetyChecker {
     }
   }
 
-  /** End of run: in_progress back to zero everywhere. */
+  private finished = false;
+
+  /** End of run: in_progress back to zero everywhere (checked once; later calls return the list). */
   finish(): Violation[] {
+    if (this.finished) return this.violations;
+    this.finished = true;
     for (const vm of this.host.vms) {
       if (vm.mmu_invalidate_in_progress !== 0) {
         this.report('invalidate_unbalanced', `${vm.name} ends with mmu_invalidate_in_progress = ${vm.mmu_invalidate_in_progress} (range ${vm.mmu_invalidate_range_start}..${vm.mmu_invalidate_range_end})`, { vm });
