@@ -48,7 +48,7 @@ function freeSubtree(h: u32, t: u32, level: u32): void {
 }
 
 /** Table below entry p at `level`, made if absent (a huge leaf there is dropped first). */
-function descend(h: u32, p: usize, level: u32): u32 {
+@inline function descend(h: u32, p: usize, level: u32): u32 {
   let e = load<u32>(p);
   if (e & E_LEAF) { countAdd(h, level, -1); e = 0; }
   if (e == 0) {
@@ -59,20 +59,25 @@ function descend(h: u32, p: usize, level: u32): u32 {
   return tableOf(e);
 }
 
-export function eptMap(h: u32, gfn: u32, pfn: u32, level: u32): void {
-  const key = <u64>gfn;
-  let t = load<u32>(header(h) + H_ROOT);
-  let lv: u32 = 4;
-  while (lv > level) {
-    t = descend(h, slot(t, key, lv), lv);
-    lv--;
-  }
-  const p = slot(t, key, level);
+/** Install a leaf at entry p of `level`, dropping what was there (a leaf, or a whole table). */
+@inline function install(h: u32, p: usize, pfn: u32, level: u32): void {
   const e = load<u32>(p);
   if (e & E_LEAF) countAdd(h, level, -1);
   else if (e != 0) freeSubtree(h, tableOf(e), level - 1);
   store<u32>(p, (pfn << 2) | E_LEAF);
   countAdd(h, level, 1);
+}
+
+/** kvm_tdp_mmu_map's install, levels unrolled (u32 index math, as the walk). */
+export function eptMap(h: u32, gfn: u32, pfn: u32, level: u32): void {
+  const t3 = descend(h, chunkAddr(load<u32>(header(h) + H_ROOT)) + (<usize>(gfn >> 27) << 2), 4);
+  const p3 = chunkAddr(t3) + (<usize>((gfn >> 18) & 511) << 2);
+  if (level == 3) { install(h, p3, pfn, 3); return; }
+  const t2 = descend(h, p3, 3);
+  const p2 = chunkAddr(t2) + (<usize>((gfn >> 9) & 511) << 2);
+  if (level == 2) { install(h, p2, pfn, 2); return; }
+  const t1 = descend(h, p2, 2);
+  install(h, chunkAddr(t1) + (<usize>(gfn & 511) << 2), pfn, 1);
 }
 
 /** The pfn gfn maps to, or -1; eptWalkLevelResult holds the leaf's level (0 if none). */

@@ -31,9 +31,10 @@ function alignUp(v: usize, a: usize): usize {
 
 /** Make sure [0, end) is backed by memory. Traps when 4 GiB would be exceeded. */
 export function ensureMemory(end: usize): void {
-  const have = <usize>memory.size() << 16;
-  if (end <= have) return;
-  const need = <i32>((end - have + 0xffff) >> 16);
+  // u64: a full 4 GiB memory is 2^32 bytes, which a u32 cannot hold.
+  const have = <u64>memory.size() << 16;
+  if (<u64>end <= have) return;
+  const need = <i32>((<u64>end - have + 0xffff) >> 16);
   // Grow by at least 1/8 of the current size so a fill does not grow page by page.
   let want = max(need, memory.size() >> 3);
   if (<u64>memory.size() + <u64>want > 65536) want = need;
