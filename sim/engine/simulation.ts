@@ -229,8 +229,24 @@ export class Simulation {
         this.topLive = true;
         if (o.kind === KIND_PROCESS) {
           const p = o as Process<any>;
-          if (p.pending === PK_RESUME && (p.onCpu || !this.finiteCpus)) {
-            p.onCpu = true;
+          if (p.pending === PK_RESUME) {
+            // Hot path: resume a process; a waking one takes a free CPU first.
+            if (!p.onCpu) {
+              if (this.finiteCpus) {
+                if (this.freeCpus === 0) {
+                  p.rqSince = t;
+                  this.runQueue.push(p);
+                  if (this.topLive) {
+                    this.topLive = false;
+                    h.popTop();
+                  }
+                  continue;
+                }
+                this.freeCpus--;
+                this.rqDelay!.record(0);
+              }
+              p.onCpu = true;
+            }
             this.step(p);
           } else {
             this.fire(p);
