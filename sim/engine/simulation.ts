@@ -598,4 +598,3 @@ export class Simulation {
   }
 }
 
-export { PH_SPIN, PH_SLEEPING_OUT, PH_ASLEEP, PH_WOKEN, PH_GRANTED };
