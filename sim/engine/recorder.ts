@@ -42,8 +42,10 @@ export const DEFAULT_SERIES_POINTS = 4096;
 /**
  * A time-weighted gauge: mean and max over time, and the series of (t, value) on each change.
  * Several changes at one instant keep the last value. The series is bounded: when it reaches
- * its cap, every other point is dropped and the minimum spacing between stored points doubles
- * (deterministic; mean, max and last stay exact).
+ * its cap, neighbouring points merge pairwise into one that holds the larger value, and the
+ * minimum spacing between stored points doubles. So a thinned series is a max envelope: a
+ * queue that flickers between 0 and 1 still shows 1 (dropping every other point would alias
+ * it to a flat 0). Deterministic; mean, max and last stay exact.
  */
 export class Gauge {
   last = 0;
@@ -83,16 +85,16 @@ export class Gauge {
   private push(t: number, v: number): void {
     const n = this.n;
     if (n > 0) {
-      // Same instant: the newer value wins. Within the current spacing of the point before:
-      // the last point slides forward to the newer change (so stored points stay >= minDt apart).
+      // Same instant: the newer value wins.
       if (this.ts[n - 1] === t) {
-        if (n > 1 && this.vs[n - 2] === v) this.n--; // back to the previous value: no change at all
-        else this.vs[n - 1] = v;
+        if (n > 1 && this.vs[n - 2] === v && this.minDt === 0) this.n--; // back to the previous value: no change at all
+        else this.vs[n - 1] = this.minDt === 0 ? v : Math.max(this.vs[n - 1], v);
         return;
       }
-      if (n > 1 && t - this.ts[n - 2] < this.minDt) {
-        this.ts[n - 1] = t;
-        this.vs[n - 1] = v;
+      // Within the current spacing of the last stored point: fold into it (max envelope), so
+      // stored points stay >= minDt apart.
+      if (this.minDt > 0 && t - this.ts[n - 1] < this.minDt) {
+        if (v > this.vs[n - 1]) this.vs[n - 1] = v;
         return;
       }
     }
@@ -114,12 +116,12 @@ export class Gauge {
     this.n++;
   }
 
-  /** Keep points 0, 2, 4, ... and double the spacing. */
+  /** Merge points pairwise (time of the first, larger value) and double the spacing. */
   private thin(): void {
     let j = 0;
     for (let i = 0; i < this.n; i += 2) {
       this.ts[j] = this.ts[i];
-      this.vs[j] = this.vs[i];
+      this.vs[j] = i + 1 < this.n ? Math.max(this.vs[i], this.vs[i + 1]) : this.vs[i];
       j++;
     }
     this.n = j;

@@ -94,10 +94,27 @@ test('gauge series stay bounded and keep their first and latest points', () => {
   assert.ok(gs.type === 'gauge');
   if (gs.type === 'gauge') {
     assert.ok(gs.series.length <= 4096 && gs.series.length > 1000, `${gs.series.length} points`);
-    assert.deepEqual(gs.series[0], [0, 0]);
+    assert.equal(gs.series[0][0], 0); // the first point keeps its time; its value is the envelope's
     for (let i = 1; i < gs.series.length; i++) assert.ok(gs.series[i][0] > gs.series[i - 1][0]);
     assert.equal(gs.last, 100_000 % 7);
     assert.equal(gs.max, 6);
+  }
+});
+
+test('a thinned gauge series is a max envelope: a flickering queue does not alias to zero', () => {
+  const sim = new Simulation();
+  const g = sim.stats.gauge('queue');
+  // 0 -> 1 -> 0 -> 1 ... every 10 ns: far more changes than the series keeps.
+  for (let t = 1; t <= 200_000; t++) sim.at(t * 10, () => g.set(t % 2));
+  sim.run();
+  const gs = sim.stats.snapshot()['queue'];
+  assert.ok(gs.type === 'gauge');
+  if (gs.type === 'gauge') {
+    assert.ok(gs.series.length <= 4096);
+    const ones = gs.series.filter(([, v]) => v === 1).length;
+    // Every thinned window saw a 1, so (nearly) every stored point holds 1.
+    assert.ok(ones >= gs.series.length - 2, `${ones} of ${gs.series.length} points hold 1`);
+    assert.ok(gs.series[gs.series.length - 1][0] > 1_900_000, 'the series reaches the end of the run');
   }
 });
 
