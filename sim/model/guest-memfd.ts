@@ -212,8 +212,12 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
   const t0 = host.sim.now;
   const start = offset / PAGE_SIZE;
   const end = (offset + len) / PAGE_SIZE;
+  const tLock = host.sim.now;
   yield inode.invalidateLock.downWrite(p);
   try {
+    // Waited for invalidate_lock: the previous holder ran on the other CPU, so the inode,
+    // invalidate_lock, bindings and mapping lines we touch next come from its cache.
+    if (host.sim.now > tLock) yield* charge(p, host.costs.ns('gmem.invalidate_lock_contended_refill_ns'));
     yield* charge(p, host.costs.ns('gmem.punch_fixed_ns'));
     let t = host.sim.now;
     yield* kvm_gmem_invalidate_begin(p, inode, start, end);

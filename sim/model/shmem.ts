@@ -130,8 +130,12 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
   const host = inode.host;
   const c = host.costs;
   if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) throw new KernelError('EOPNOTSUPP', 'shmem_fallocate');
+  const tLock = host.sim.now;
   yield inode.inodeLock.downWrite(p);
   try {
+    // Waited for inode_lock: the holder before us ran on the other CPU, so the inode, i_rwsem,
+    // shmem_inode_info and mapping lines we touch next come from its cache.
+    if (host.sim.now > tLock) yield* charge(p, c.ns('shmem.inode_lock_contended_refill_ns'));
     if (inode.injectError) {
       const e = inode.injectError;
       inode.injectError = undefined;

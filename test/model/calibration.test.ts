@@ -36,20 +36,26 @@ for (const [row, fn] of ROWS) {
   });
 }
 
-// Two threads punching disjoint ranges of one file. The model serialises whole punches on the
-// per-file lock (inode_lock / filemap_invalidate_lock) and pays sleep + wake-up on contention;
-// it reproduces the direction (punches slower with a second thread) but not the section-7
-// magnitudes (medians), and these stay TODO with the figures printed:
-//  - 4 KiB: measured 0.51 -> 2.62 us with aggregate 0.75 M/s means the threads alternate and
-//    each hold grows to ~1.33 us (cache lines of the punch's working set bouncing between the
-//    two CPUs). The engine's rw_semaphore has no optimistic spinning of writers, so in the model
-//    the releasing thread re-takes the lock before the woken one runs (it may steal) and the
-//    other starves until the 4 ms hand-off: the median punch does not wait at all.
-//  - 2 MiB: strict alternation (what spinning writers give) makes a punch wait for the other's
-//    whole punch minus the 13 us loop: ~2 x 72.5 - 13 = 132 us, while the measured median is
-//    89.1 us; stealing without spinning gives ~72.5 us. The measured figure lies between, and
-//    nothing in the modeled kernel (the whole punch runs under inode_lock) selects it. Left for
-//    calibration on a host where the lock's wait and hold times are traced.
+// Two threads punching disjoint ranges of one file (sim/costs/README.md, "Two punchers", has
+// the reasoning). Both threads run on the two CPUs; a contended writer spins on the running owner
+// (rwsem writer optimistic spinning) and takes the lock on its release, so the threads strictly
+// alternate: per punch = 2 x (hold + contended refill + spin hand-off) - loop, aggregate =
+// 1 / (hold + refill + hand-off). The refill (the lines the other CPU dirtied last, fitted to the
+// 4 KiB rows) brings both 4 KiB figures, latency and aggregate, within 10%.
+//
+// The 2 MiB rows stay TODO: they are not consistent with that, or with any one regime of the
+// kernel's rwsem. Their aggregate is BELOW one thread's (shmem 10.3 vs 11.7 k/s, guest_memfd
+// 13.4 vs 14.8 k/s), so the threads' 11-13 us loops do not overlap the other's hold and each hold
+// grows by 13-16%; under spinning the loops always overlap (aggregate >= one thread's) and the
+// median is ~2 x hold - loop (model: shmem 126 us, guest_memfd 99 us, vs 89.1 and 79.7).
+// Turn-taking by stealing (the woken waiter too slow to beat the releaser's loop; hand-off after
+// 4 ms) gives median ~ hold, i.e. shmem ~73 us and guest_memfd at most 74.6 - 11 = 63.6 us (its
+// measured period per punch), below its measured median 79.7 us. No single regime fits both
+// 2 MiB figures of either backend; a mixture would be a free parameter fitted to two numbers, and
+// the probe's per-thread repetition count and thread start skew (which decide how many punches
+// run uncontended) are not recorded. Left for the calibration issue, with the probe's lock wait
+// and hold times traced on the host.
+const TWO_MIB_TODO = 'section-7 2 MiB two-puncher figures fit no single rwsem regime (aggregate below one thread, median below 2 x hold - loop); see the comment above';
 for (const backend of ['shmem', 'gmem'] as const) {
   for (const [size, count] of [['4KiB', 200], ['2MiB', 12]] as const) {
     const target = (cal[`${backend}.two_punchers`] as unknown as Record<string, Record<string, number>>)[size]!;
@@ -58,10 +64,14 @@ for (const backend of ['shmem', 'gmem'] as const) {
       const r = await twoPunchers(backend, SIZES[size]!, count, loopNs);
       assert.ok(r.meanNs > r.singleNs * 1.2, `two punchers ${r.meanNs.toFixed(0)} ns/punch (mean) vs one ${r.singleNs.toFixed(0)} ns`);
     });
-    test(`calibration: two threads punching one ${backend} file, ${size}: per-punch latency within 10% of section 7`, { todo: 'see the comment above: engine rwsem without writer spinning (4 KiB); measured figures inconsistent with whole-punch serialisation (2 MiB)' }, async () => {
+    test(`calibration: two threads punching one ${backend} file, ${size}: per-punch latency and aggregate throughput within 10% of section 7`, size === '2MiB' ? { todo: TWO_MIB_TODO } : {}, async () => {
       const r = await twoPunchers(backend, SIZES[size]!, count, loopNs);
       const err = (r.perPunchNs - target.per_punch_ns!) / target.per_punch_ns!;
-      assert.ok(Math.abs(err) <= TOL, `${backend} ${size}: two punchers median ${r.perPunchNs.toFixed(0)} ns/punch (mean ${r.meanNs.toFixed(0)}) vs ${target.per_punch_ns} (${(err * 100).toFixed(1)}%); aggregate ${r.opsPerSec.toFixed(0)}/s vs ${target.ops_per_s}/s`);
+      const aggErr = (r.opsPerSec - target.ops_per_s!) / target.ops_per_s!;
+      const msg = `${backend} ${size}: two punchers median ${r.perPunchNs.toFixed(0)} ns/punch (mean ${r.meanNs.toFixed(0)}) vs ${target.per_punch_ns} (${(err * 100).toFixed(1)}%); aggregate ${r.opsPerSec.toFixed(0)}/s vs ${target.ops_per_s}/s (${(aggErr * 100).toFixed(1)}%)`;
+      assert.ok(Math.abs(err) <= TOL && Math.abs(aggErr) <= TOL, msg);
+      // The fit must not come from a lock that stopped serialising: aggregate below two threads' worth.
+      assert.ok(r.opsPerSec < r.singleOpsPerSec, msg);
     });
   }
 }
