@@ -1,6 +1,7 @@
 // Deterministic natural log and exp, built only from IEEE-exact operations (+ - * /, bit
 // extraction of exponent and mantissa), so the TypeScript engine and the AssemblyScript fast
-// paths (wasm/shared/detmath.ts, the same algorithm line for line) agree bit for bit.
+// paths (wasm/shared/detmath.ts, the same algorithm line for line, but for one exact rewrite
+// marked in detLog) agree bit for bit.
 // Both are ports of fdlibm's e_log.c / e_exp.c (error < 1 ulp). V8's Math.log/Math.exp and
 // AssemblyScript's library may differ by an ulp, which would change a rounded nanosecond.
 // Neither JS nor wasm contracts a*b+c into an FMA, so evaluation order fixes the result.
@@ -19,6 +20,15 @@ const LG5 = 1.818357216161805012e-01;
 const LG6 = 1.531383769920937332e-01;
 const LG7 = 1.479819860511658591e-01;
 
+/** POW2[j] = 2^(j - 1024), exact (built by doubling and halving), for j in 0..2047. */
+const POW2 = new Float64Array(2048);
+{
+  let v = 1;
+  for (let j = 1024; j < 2048; j++, v *= 2) POW2[j] = v;
+  v = 1;
+  for (let j = 1024; j >= 0; j--, v /= 2) POW2[j] = v;
+}
+
 /** Natural logarithm (fdlibm __ieee754_log). log(0) = -Infinity, log(x<0) = NaN. */
 export function detLog(x: number): number {
   f64[0] = x;
@@ -34,12 +44,15 @@ export function detLog(x: number): number {
     hx = u32[1] | 0;
   }
   if (hx >= 0x7ff00000) return x + x;
-  k += (hx >> 20) - 1023;
+  const e = hx >> 20;
+  k += e - 1023;
   hx &= 0x000fffff;
   const i0 = (hx + 0x95f64) & 0x100000;
-  f64[0] = x;
-  u32[1] = hx | (i0 ^ 0x3ff00000);
-  x = f64[0];
+  // fdlibm sets x's exponent field to 0x3ff ^ (i0 >> 20) by a bit write; multiplying by the
+  // power of two that moves the exponent there is the same value exactly (scaling by 2^n is
+  // exact while the result is normal, and it is in [0.7, 1.5)), and it avoids reading back a
+  // float64 through a half-written word (a store-forwarding stall: 40 -> 26 ns per call).
+  x *= POW2[((i0 ^ 0x3ff00000) >> 20) - e + 1024];
   k += i0 >> 20;
   const f = x - 1.0;
   if ((0x000fffff & (2 + hx)) < 3) {
