@@ -114,6 +114,9 @@ class WasmBox {
   host(): WasmHostMemory { return new WasmHostMemory(this.x, this.hostPages); }
 }
 
+/** Results of benchmark.js bodies land here so the JIT cannot drop the work as dead code. */
+export let benchSink = 0;
+
 function benchjs(fn: () => void, opsPerCall: number): { ns_per_op: number; rme_percent: number; samples: number } {
   const b = new Benchmark(fn, { maxTime: 0.5, minSamples: 10 });
   b.run();
@@ -137,7 +140,7 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
   log(`EPT: map ${z.map}, walk ${z.walk}, zap ${z.zap} x 2 MiB`);
   const e = eptOps(z);
   const mapTs = (pt: PageTable) => { for (let i = 0; i < z.map; i++) pt.map(e.gfns[i]!, i, 1); };
-  const walkTs = (pt: PageTable) => { let s = 0; for (let i = 0; i < z.walk; i++) s += pt.walk(e.walks[i]!); return s; };
+  const walkTs = (pt: PageTable) => { let s = 0; for (let i = 0; i < z.walk; i++) s += pt.walk(e.walks[i]!); benchSink += s; };
   const zapTs = (pt: PageTable) => { for (let i = 0; i < z.zap; i++) pt.zapRange(e.zaps[i]!, e.zaps[i]! + 512); };
   const wasmMapped = () => { small.reset(); const pt = small.pt(); const p = small.copy(e.gfns); small.x.bench_map_array(pt.handle, p, z.map); return pt; };
   const tsMapped = () => { const pt = new TypedPageTable(new ChunkPool()); mapTs(pt); return pt; };
@@ -165,9 +168,9 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
     });
     ops.ept_walk = { n: z.walk, wasm_ns: per(t.wasm, z.walk), wasm_from_ts_ns: per(t.wasm_from_ts, z.walk), ts_ns: per(t.ts, z.walk), ref_ns: per(t.ref, z.walk) };
     bjs.ept_walk = {
-      wasm: benchjs(() => small.x.bench_walk_array(wpt.handle, pw, chunk), chunk),
-      wasm_from_ts: benchjs(() => { for (let i = 0; i < chunk; i++) wpt.walk(e.walks[i]!); }, chunk),
-      ts: benchjs(() => { for (let i = 0; i < chunk; i++) tpt.walk(e.walks[i]!); }, chunk),
+      wasm: benchjs(() => { benchSink += small.x.bench_walk_array(wpt.handle, pw, chunk); }, chunk),
+      wasm_from_ts: benchjs(() => { let s = 0; for (let i = 0; i < chunk; i++) s += wpt.walk(e.walks[i]!); benchSink += s; }, chunk),
+      ts: benchjs(() => { let s = 0; for (let i = 0; i < chunk; i++) s += tpt.walk(e.walks[i]!); benchSink += s; }, chunk),
     };
     const z2 = race(reps, {
       wasm: { setup: () => ({ pt: wasmMapped(), p: small.copy(e.zaps) }), body: (s) => small.x.bench_zap_array(s.pt.handle, s.p, z.zap, 512) },
@@ -182,7 +185,7 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
   log(`page cache: insert ${z.insert}, lookup ${z.lookup}, erase ${z.erase} x 512`);
   const c = cacheOps(z);
   const insTs = (pc: PageCache) => { for (let i = 0; i < z.insert; i++) pc.insert(c.idx[i]!, c.pfns[i]!, c.orders[i]!); };
-  const lookTs = (pc: PageCache) => { let s = 0; for (let i = 0; i < z.lookup; i++) s += pc.lookup(c.lookups[i]!); return s; };
+  const lookTs = (pc: PageCache) => { let s = 0; for (let i = 0; i < z.lookup; i++) s += pc.lookup(c.lookups[i]!); benchSink += s; };
   const eraseTs = (pc: PageCache) => { for (let i = 0; i < z.erase; i++) pc.eraseRange(c.erases[i]!, c.erases[i]! + 512); };
   const insW = () => { small.reset(); const pc = small.pc(); return { pc, a: small.copy(c.idx), b: small.copy(c.pfns), o: small.copy(c.orders) }; };
   const wasmFilled = () => { const s = insW(); small.x.bench_insert_array(s.pc.handle, s.a, s.b, s.o, z.insert); return s.pc; };
@@ -208,9 +211,9 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
     });
     ops.pc_lookup = { n: z.lookup, wasm_ns: per(l.wasm, z.lookup), wasm_from_ts_ns: per(l.wasm_from_ts, z.lookup), ts_ns: per(l.ts, z.lookup), ref_ns: per(l.ref, z.lookup) };
     bjs.pc_lookup = {
-      wasm: benchjs(() => small.x.bench_lookup_array(wpc.handle, pl, chunk), chunk),
-      wasm_from_ts: benchjs(() => { for (let i = 0; i < chunk; i++) wpc.lookup(c.lookups[i]!); }, chunk),
-      ts: benchjs(() => { for (let i = 0; i < chunk; i++) tpc.lookup(c.lookups[i]!); }, chunk),
+      wasm: benchjs(() => { benchSink += small.x.bench_lookup_array(wpc.handle, pl, chunk); }, chunk),
+      wasm_from_ts: benchjs(() => { let s = 0; for (let i = 0; i < chunk; i++) s += wpc.lookup(c.lookups[i]!); benchSink += s; }, chunk),
+      ts: benchjs(() => { let s = 0; for (let i = 0; i < chunk; i++) s += tpc.lookup(c.lookups[i]!); benchSink += s; }, chunk),
     };
     const er = race(reps, {
       wasm: { setup: () => ({ pc: wasmFilled(), p: small.copy(c.erases) }), body: (s) => small.x.bench_erase_array(s.pc.handle, s.p, z.erase, 512) },
