@@ -3,6 +3,7 @@
 // filemap_invalidate_lock exclusive across a punch's begin, truncate and end (shared for
 // allocate and memory errors), one mmu_lock hold and at most one flush per VM per punch, 4 KiB
 // folios only, zeroing in kvm_gmem_get_pfn, the fault pre-check before the pfn lookup.
+import { try_to_free_pages } from './page-cache-load.js';
 import { RwSemaphore, type Process } from '../engine/index.js';
 import { FOLIO_HWPOISON, FOLIO_UPTODATE, MIGRATE_UNMOVABLE, type PageCache } from '../fastpath/index.js';
 import type { Host } from './host.js';
@@ -143,6 +144,7 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
     const end = (offset + len) / PAGE_SIZE;
     for (let chunk = start; chunk < end; ) {
       const chunkEnd = Math.min(end, chunk - (chunk % HPAGE_PMD_NR) + HPAGE_PMD_NR);
+      yield* try_to_free_pages(p, host, chunkEnd - chunk);
       const s = host.fp.shmemGetFolioRange(inode.pages, chunk, chunkEnd, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
       for (let i = 0; i < s.alloc4k; i++) host.metrics.folioAllocated(0);
       yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns')));

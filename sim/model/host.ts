@@ -5,6 +5,7 @@ import type { Simulation, Process } from '../engine/index.js';
 import type { CostProfile } from '../costs/index.js';
 import { defaultProfile } from '../costs/index.js';
 import { resolveVariant, type ResolvedVariant, type Strategies } from '../variants/index.js';
+import type { PageCacheLoad } from './page-cache-load.js';
 import { createFastPaths, MIGRATE_MOVABLE, type FastPaths, type HostMemory } from '../fastpath/index.js';
 import { ModelMetrics } from './metrics.js';
 import { EventTrail, type TrailEvent } from './trail.js';
@@ -55,6 +56,8 @@ export class Host {
   readonly backings: PrivateBacking[] = [];
   /** Pages held by other tenants to fragment memory (initialFragmentation). */
   readonly fragmentPins: number[] = [];
+  /** The host's own movable page cache, when a workload runs one (direct reclaim takes from it). */
+  pageCache: PageCacheLoad | null = null;
   private ids = 0;
 
   constructor(sim: Simulation, opts: HostOptions) {

@@ -52,4 +52,4 @@ export type { PrivateBacking, GotPage } from './backing.js';
 export { privateFileCreate, privateFileFallocate, privateFilePunch, privateFileClose } from './private-file.js';
 export type { AnyPrivateFile } from './private-file.js';
 export type { Gen } from './backing.js';
-export { PageCacheLoad, page_cache_ra_unbounded, balance_pgdat, type PageCacheLoadOptions } from './page-cache-load.js';
+export { PageCacheLoad, page_cache_ra_unbounded, balance_pgdat, try_to_free_pages, type PageCacheLoadOptions } from './page-cache-load.js';

@@ -92,3 +92,17 @@ export function* balance_pgdat(p: Process, pc: PageCacheLoad, targetFreePages: n
   yield* charge(p, freed * host.costs.ns('host.free_page_ns'));
   return freed;
 }
+
+/**
+ * __alloc_pages_slowpath -> __alloc_pages_direct_reclaim -> try_to_free_pages, before an
+ * allocation of `npages`: when the host runs a page cache and free memory would drop below the
+ * low watermark, reclaim it until the allocation fits above it. No page cache: nothing to do.
+ * Leaves out direct compaction (THP defrag=madvise: none for these allocations) and OOM.
+ */
+export function* try_to_free_pages(p: Process, host: Host, npages: number): Gen<number> {
+  const pc = host.pageCache;
+  if (pc === null) return 0;
+  const target = npages + pc.opts.lowWatermarkPages;
+  if (host.mem.freePagesCount() >= target) return 0;
+  return yield* balance_pgdat(p, pc, target);
+}

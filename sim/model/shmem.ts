@@ -7,6 +7,7 @@ import type { Host } from './host.js';
 import { charge } from './charge.js';
 import { KernelError, type Errno } from './errors.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, PAGE_SIZE, type Gen, type GotPage, type PrivateBacking } from './backing.js';
+import { try_to_free_pages } from './page-cache-load.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 
 export type Sgp = 'SGP_WRITE' | 'SGP_FALLOC' | 'SGP_NOALLOC';
@@ -160,6 +161,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
     yield* charge(p, c.ns('shmem.fallocate_fixed_ns'));
     for (let chunk = start; chunk < end; ) {
       const chunkEnd = Math.min(end, chunk - (chunk % HPAGE_PMD_NR) + HPAGE_PMD_NR);
+      yield* try_to_free_pages(p, host, chunkEnd - chunk);
       const s = host.fp.shmemGetFolioRange(inode.pages, chunk, chunkEnd, {
         policy: host.s.thp.policy,
         iSizePages: Math.floor(inode.i_size / PAGE_SIZE), // shmem_is_huge reads the old i_size

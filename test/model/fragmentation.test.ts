@@ -15,7 +15,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Process } from '../../sim/engine/index.js';
 import {
-  PageCacheLoad, balance_pgdat, memfd_restricted, page_cache_ra_unbounded, restrictedmem_fallocate, restrictedmem_fput,
+  PageCacheLoad, memfd_restricted, page_cache_ra_unbounded, restrictedmem_fallocate, restrictedmem_fput,
   restrictedmem_setattr, type Gen, type RestrictedFile,
 } from '../../sim/model/index.js';
 import { makeHost, MiB } from './helpers.js';
@@ -64,6 +64,7 @@ export async function churn(opts: { pageCache: boolean; seed?: number }): Promis
     lowWatermarkPages: (4 * MiB) / 4096,
     highWatermarkPages: (8 * MiB) / 4096,
   });
+  if (opts.pageCache) host.pageCache = pc;
   const draw = sim.rng('host/tenants');
   const huge = () => sim.stats.counter('thp.folio_orders', { order: 9 }).value;
   const failed = () => sim.stats.counter('thp.fallbacks', { reason: 'alloc_failed' }).value;
@@ -89,11 +90,8 @@ export async function churn(opts: { pageCache: boolean; seed?: number }): Promis
           if (committed + size <= HOST * 0.75) {
             const file = yield* memfd_restricted(p, host, 0);
             yield* restrictedmem_setattr(p, file, size);
-            for (let off = 0; off < size; off += CHUNK) {
-              // Direct reclaim makes room for the chunk first (try_to_free_pages).
-              if (opts.pageCache) yield* balance_pgdat(p, pc, CHUNK / 4096 + pc.opts.lowWatermarkPages);
-              yield* restrictedmem_fallocate(p, file, 0, off, CHUNK);
-            }
+            // shmem_fallocate reclaims the page cache directly when a chunk would not fit.
+            for (let off = 0; off < size; off += CHUNK) yield* restrictedmem_fallocate(p, file, 0, off, CHUNK);
             committed += size;
             live.push({ file, leaveAt: now + 2_000_000 + draw.below(18) * 1_000_000 }); // 2-20 ms
           }
