@@ -18,6 +18,7 @@ import { spawnConversionActor } from './conversion.js';
 import { spawnMemslotChurnActor } from './memslot-churn.js';
 import { spawnMemoryErrorActor } from './memory-error.js';
 import { spawnVmLifecycleActor } from './vm-lifecycle.js';
+import { spawnPageCacheActor } from './page-cache.js';
 import { spawnReplayActor, type ReplayState } from './replay.js';
 import { readStrace } from '../replay/strace.js';
 import { interpretTrace } from '../replay/interpret.js';
@@ -177,6 +178,7 @@ function spawnActor(ctx: ActorContext, a: ActorSpec): void {
     case 'memslot_churn': return spawnMemslotChurnActor(ctx, a, (rt) => rt.ramBytes - rt.hotplugBytes);
     case 'memory_error': return spawnMemoryErrorActor(ctx, a);
     case 'vm_lifecycle': return spawnVmLifecycleActor(ctx, a);
+    case 'page_cache': return spawnPageCacheActor(ctx, a);
     case 'replay': return spawnReplayActor(ctx, a);
   }
 }

@@ -286,6 +286,17 @@ function normalizeActor(c: Collector, a: Obj, i: number, vms: VmSpec, durationNs
         maxLive: (a.max_live as number | undefined) ?? 4,
         touchFraction: (a.touch as number | undefined) ?? 0.25,
       };
+    case 'page_cache': {
+      unbounded(false);
+      const low = c.unit(p('low_watermark'), a.low_watermark, parseSize, 4 * 1024 ** 2);
+      return {
+        ...base, kind,
+        readBytes: c.unit(p('read'), a.read, parseSize, 512 * 1024),
+        rereadFraction: (a.reread as number | undefined) ?? 0.3,
+        lowWatermarkBytes: low,
+        highWatermarkBytes: c.unit(p('high_watermark'), a.high_watermark, parseSize, 2 * low),
+      };
+    }
     case 'replay':
       return {
         ...base, kind,

@@ -118,6 +118,16 @@ export interface VmLifecycleActor extends ActorBase {
   touchFraction: number;
 }
 
+export interface PageCacheActor extends ActorBase {
+  kind: 'page_cache';
+  /** Bytes read into the host page cache per operation. */
+  readBytes: number;
+  /** Fraction of folios read again before reclaim reaches them (second chance). */
+  rereadFraction: number;
+  lowWatermarkBytes: number;
+  highWatermarkBytes: number;
+}
+
 export interface ReplayActor extends ActorBase {
   kind: 'replay';
   /** Resolved path of the strace file. */
@@ -135,6 +145,7 @@ export type ActorSpec =
   | MemslotChurnActor
   | MemoryErrorActor
   | VmLifecycleActor
+  | PageCacheActor
   | ReplayActor;
 
 export interface Workload {

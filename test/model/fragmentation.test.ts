@@ -18,6 +18,8 @@ import {
   PageCacheLoad, memfd_restricted, page_cache_ra_unbounded, restrictedmem_fallocate, restrictedmem_fput,
   restrictedmem_setattr, type Gen, type RestrictedFile,
 } from '../../sim/model/index.js';
+import { loadWorkload } from '../../sim/workload/load.js';
+import { runWorkload } from '../../sim/workload/runner.js';
 import { makeHost, MiB } from './helpers.js';
 
 const HOST = 512 * MiB;
@@ -140,4 +142,23 @@ test('without movable memory on the host, tenant churn alone does not fragment (
   const msg = `\n${fmt(es)}`;
   assert.ok(es.every((e) => e.unusable9 < 0.05), `order-9 unusable index stays low${msg}`);
   assert.equal(failShare(es), 0, `no 2 MiB attempt fails${msg}`);
+});
+
+// The built-in workload users read (workloads/multi-vm-host.yaml): tenants of two sizes and the
+// host's page cache, memory starting clean. Its order-9 unusable index rises from ~0 over the run
+// and 2 MiB folios start failing.
+test('workload multi-vm-host: the order-9 unusable index rises over simulated time and 2 MiB folios fail', async () => {
+  const out = await runWorkload({ workload: loadWorkload('multi-vm-host') });
+  const m = out.metrics.metrics as Record<string, { series?: Array<[number, number]>; value?: number }>;
+  const series = m['host.unusable_free_index{order=9}']?.series ?? [];
+  const mean = (from: number, to: number) => {
+    const xs = series.filter(([t]) => t >= from && t < to).map(([, v]) => v);
+    assert.ok(xs.length > 0, `no samples in [${from}, ${to})`);
+    return xs.reduce((a, b) => a + b, 0) / xs.length;
+  };
+  const early = mean(0, 40e6);
+  const late = mean(140e6, 200e6);
+  const failed = m['thp.fallbacks{reason=alloc_failed}']?.value ?? 0;
+  assert.ok(early < 0.05 && late > 0.4, `unusable index (order 9): first 40 ms ${early.toFixed(3)}, last 60 ms ${late.toFixed(3)}`);
+  assert.ok(failed > 0, `thp.fallbacks{reason=alloc_failed} = ${failed}`);
 });
