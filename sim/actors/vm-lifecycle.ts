@@ -16,7 +16,12 @@ export function spawnVmLifecycleActor(ctx: ActorContext, a: VmLifecycleActor): v
   ctx.sim.spawn(`tenants/${a.name}`, (p) => runArrivals(p, ctx, a));
 }
 
-function sampleHost(ctx: ActorContext, live: number): void {
+/** Tenants alive per run, over every vm_lifecycle actor (a workload may have several). */
+const liveByRun = new WeakMap<ActorContext, number>();
+
+function sampleHost(ctx: ActorContext, delta: number): void {
+  const live = (liveByRun.get(ctx) ?? 0) + delta;
+  liveByRun.set(ctx, live);
   ctx.sim.stats.gauge('vm.live').set(live);
   ctx.sim.stats.gauge('host.unusable_free_index', { order: 9 }).set(ctx.host.mem.unusableIndex(9));
 }
@@ -28,7 +33,7 @@ function* runArrivals(p: Process, ctx: ActorContext, a: VmLifecycleActor) {
   let live = 0;
   let next = ctx.vms.length; // tenant VM indices follow the scenario's
   let done = 0;
-  sampleHost(ctx, live);
+  sampleHost(ctx, 0);
   while (moreOps(ctx, done, a.ops)) {
     const gap = drawGap(s, a.intervalNs, a.arrival);
     if (gap > 0) yield p.sleep(gap);
@@ -45,7 +50,7 @@ function* runArrivals(p: Process, ctx: ActorContext, a: VmLifecycleActor) {
       const rt = yield* buildVm(q, ctx.host, ctx.workload, index);
       ctx.sim.stats.histogram('vm.create_ns').record(ctx.sim.now - t0);
       traceOp(ctx, q, 'create VM', t0);
-      sampleHost(ctx, live);
+      sampleHost(ctx, +1);
       const bytes = Math.floor((rt.ramBytes * a.touchFraction) / PAGE) * PAGE;
       for (let off = 0; off < bytes; off += CHUNK) {
         try {
@@ -63,7 +68,7 @@ function* runArrivals(p: Process, ctx: ActorContext, a: VmLifecycleActor) {
       ctx.sim.stats.histogram('vm.destroy_ns').record(ctx.sim.now - t1);
       traceOp(ctx, q, 'destroy VM', t1);
       live--;
-      sampleHost(ctx, live);
+      sampleHost(ctx, -1);
       ctx.finished(q);
     });
   }
