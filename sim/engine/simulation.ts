@@ -86,6 +86,10 @@ export class Simulation {
   /** The top heap entry is being dispatched and not yet removed (fused pop-and-push). */
   private topLive = false;
   private running = false;
+  /** The `until` of the current run() (compute run-ahead must not pass it). */
+  private until = Infinity;
+  /** @internal Compute run-ahead on (tests turn it off to compare against the plain heap path). */
+  runAhead = true;
   private readonly finiteCpus: boolean;
   private freeCpus: number;
   private readonly runQueue = new Fifo<Process<any>>();
@@ -213,6 +217,7 @@ export class Simulation {
     const until = opts.until ?? Infinity;
     if (until !== Infinity && (!Number.isSafeInteger(until) || until < this.now)) throw new RangeError(`until must be an integer >= now (${this.now}), got ${until}`);
     this.running = true;
+    this.until = until;
     try {
       const h = this.heap;
       while (h.size > 0) {
@@ -307,6 +312,24 @@ export class Simulation {
     } else {
       this.heap.push(t, k, p.eid);
     }
+  }
+
+  /**
+   * Would an entry scheduled now at time t for the process being stepped be the next one
+   * dispatched? Its key would be the largest so far (normal priority, newest sequence), so it
+   * comes first only if every other pending entry is strictly later. While the dispatched
+   * entry is still the heap's root (topLive) the others are below it, so their minimum is the
+   * smaller of its two children. Stale entries count as pending (conservative).
+   */
+  private nextIsOwn(t: number): boolean {
+    if (t > this.until || !this.runAhead) return false;
+    const h = this.heap;
+    const n = h.size;
+    if (this.topLive) {
+      const tm = h.time;
+      return (n < 2 || t < tm[1]) && (n < 3 || t < tm[2]);
+    }
+    return n === 0 || t < h.time[0];
   }
 
   /** Give o a slot in the entity table (reused slots are safe: keys are unique, so stale entries stay dead). */
@@ -406,8 +429,16 @@ export class Simulation {
           return;
         }
         if (op === OP_COMPUTE) {
+          const t = this.now + p.opNs;
+          if (this.nextIsOwn(t)) {
+            // The compute's end would be the very next event dispatched: dispatch it here
+            // (same time, same count) and skip the heap round trip. p keeps its CPU either way.
+            this.now = t;
+            this.eventsProcessed++;
+            continue;
+          }
           p.state = ST_COMPUTING;
-          this.resumeAt(p, this.now + p.opNs);
+          this.resumeAt(p, t);
           return;
         }
         if (op === OP_LOCK) {
