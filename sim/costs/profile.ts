@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
-import AjvModule from 'ajv';
+import { createAjv } from '../workload/ajv.js';
 import { UsageError } from '../cli/errors.js';
 import { costProfileSchema, type CostProfileFile, type CostEntry, type CostHost } from './schema.js';
 import { COST_NAMES, type CostName } from './names.js';
@@ -21,15 +21,7 @@ export interface LockCostValues {
 
 export const DEFAULT_PROFILE_NAME = 'spr-pvm-6.18';
 
-const Ajv = AjvModule.default ?? AjvModule;
-const validate = new (Ajv as unknown as new (o: object) => { compile(s: object): ValidateFn })({
-  allErrors: true,
-  strict: false,
-}).compile(costProfileSchema);
-interface ValidateFn {
-  (d: unknown): boolean;
-  errors?: Array<{ instancePath: string; message?: string }> | null;
-}
+const validate = createAjv().compile(costProfileSchema);
 
 /** A validated profile: `ns(name)` is what model code charges (fractional ns are rounded by the caller once per operation). */
 export class CostProfile {
