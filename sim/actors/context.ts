@@ -1,7 +1,7 @@
 // What every actor sees: the simulation, the host, the VMs the scenario built (with their
 // private files and memslot layout), the moment the scenario became ready, and helpers to
 // draw sizes, offsets and inter-arrival gaps from the actor's own RNG stream.
-import type { Process, RngStream, Simulation, SimEvent } from '../engine/index.js';
+import type { Process, RngStream, Simulation, SimEvent, Yieldable } from '../engine/index.js';
 import { drawExponential, roundNs } from '../engine/index.js';
 import type { Workload, SizeDistribution, Arrival } from '../workload/types.js';
 import type { VmmFile } from './kernel-ops.js';
@@ -115,4 +115,19 @@ export function traceOp(ctx: ActorContext, p: Process, name: string, t0: number,
 /** Whether an actor with this op budget still has work (none once the run is draining). */
 export function moreOps(ctx: ActorContext, done: number, ops: number | undefined): boolean {
   return !ctx.stopping && (ops === undefined || done < ops);
+}
+
+/**
+ * Paces an open-loop actor: waits until its next arrival and says whether to run one more
+ * operation (false once `done` reaches the op budget or the run is draining, before or after
+ * the wait). One draw per arrival, in the same order for every actor kind.
+ */
+export function* awaitArrival(
+  p: Process, ctx: ActorContext, s: RngStream,
+  a: { ops?: number; intervalNs?: number; arrival: Arrival }, done: number,
+): Generator<Yieldable, boolean, unknown> {
+  if (!moreOps(ctx, done, a.ops)) return false;
+  const gap = drawGap(s, a.intervalNs, a.arrival);
+  if (gap > 0) yield p.sleep(gap);
+  return !ctx.stopping;
 }

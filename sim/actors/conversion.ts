@@ -6,7 +6,7 @@
 // Records conversion.latency_ns{size,to} (attributes + discard, without the touch).
 import type { Process } from '../engine/index.js';
 import type { ConversionActor } from '../workload/types.js';
-import { PAGE, traceOp, drawGap, drawOffset, drawSize, moreOps, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { awaitArrival, PAGE, traceOp, drawOffset, drawSize, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { discardShared, errnoOf, fault, punchRange, setMemoryAttributes } from './kernel-ops.js';
 import { sizeLabel } from '../model/index.js';
 
@@ -25,10 +25,7 @@ function* runConversion(p: Process, ctx: ActorContext, a: ConversionActor, rt: V
   const [lo, hi] = rangeOf(rt, a.range);
   const stats = ctx.sim.stats;
   let done = 0;
-  while (moreOps(ctx, done, a.ops)) {
-    const gap = drawGap(s, a.intervalNs, a.arrival);
-    if (gap > 0) yield p.sleep(gap);
-    if (ctx.stopping) break;
+  while (yield* awaitArrival(p, ctx, s, a, done)) {
     done++;
     if (rt.vm.dead) break;
     const len = drawSize(s, a.size);

@@ -6,7 +6,7 @@
 // Records memslot.create_ns and memslot.delete_ns.
 import type { Process } from '../engine/index.js';
 import type { MemslotChurnActor } from '../workload/types.js';
-import { PAGE, traceOp, drawGap, moreOps, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { awaitArrival, PAGE, traceOp, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { addMemslot, deleteMemslot, errnoOf } from './kernel-ops.js';
 
 /** Slot ids for hot-plug slots start here (main slots are 0..count-1). */
@@ -28,10 +28,7 @@ function* runChurn(p: Process, ctx: ActorContext, a: MemslotChurnActor, rt: VmRu
   const ramOffset = base + k * a.slotBytes;
   const npages = a.slotBytes / PAGE;
   let done = 0;
-  while (moreOps(ctx, done, a.ops)) {
-    const gap = drawGap(s, a.intervalNs, a.arrival);
-    if (gap > 0) yield p.sleep(gap);
-    if (ctx.stopping) break;
+  while (yield* awaitArrival(p, ctx, s, a, done)) {
     done++;
     if (rt.vm.dead) break;
     const t0 = ctx.sim.now;

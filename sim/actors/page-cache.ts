@@ -6,7 +6,7 @@
 import type { Process } from '../engine/index.js';
 import type { PageCacheActor } from '../workload/types.js';
 import { PageCacheLoad, page_cache_ra_unbounded } from '../model/index.js';
-import { PAGE, drawGap, moreOps, rngFor, type ActorContext } from './context.js';
+import { awaitArrival, PAGE, rngFor, type ActorContext } from './context.js';
 
 export function spawnPageCacheActor(ctx: ActorContext, a: PageCacheActor): void {
   ctx.sim.spawn(`host/${a.name}`, (p) => runReads(p, ctx, a));
@@ -24,10 +24,7 @@ function* runReads(p: Process, ctx: ActorContext, a: PageCacheActor) {
   const s = rngFor(ctx, a.name, 'arrivals');
   const gauge = ctx.sim.stats.gauge('host.page_cache_bytes');
   let done = 0;
-  while (moreOps(ctx, done, a.ops)) {
-    const gap = drawGap(s, a.intervalNs, a.arrival);
-    if (gap > 0) yield p.sleep(gap);
-    if (ctx.stopping) break;
+  while (yield* awaitArrival(p, ctx, s, a, done)) {
     done++;
     yield* page_cache_ra_unbounded(p, pc, Math.floor(a.readBytes / PAGE));
     gauge.set(pc.pages * PAGE);

@@ -6,7 +6,7 @@
 // free space index for order 9 (mm/vmstat.c), sampled at every arrival and departure.
 import type { Process } from '../engine/index.js';
 import type { VmLifecycleActor } from '../workload/types.js';
-import { PAGE, traceOp, drawGap, moreOps, rngFor, type ActorContext } from './context.js';
+import { awaitArrival, PAGE, traceOp, rngFor, type ActorContext } from './context.js';
 import { allocateRange, errnoOf } from './kernel-ops.js';
 import { buildVm, destroyVm } from './scenario.js';
 
@@ -34,10 +34,7 @@ function* runArrivals(p: Process, ctx: ActorContext, a: VmLifecycleActor) {
   let next = ctx.vms.length; // tenant VM indices follow the scenario's
   let done = 0;
   sampleHost(ctx, 0);
-  while (moreOps(ctx, done, a.ops)) {
-    const gap = drawGap(s, a.intervalNs, a.arrival);
-    if (gap > 0) yield p.sleep(gap);
-    if (ctx.stopping) break;
+  while (yield* awaitArrival(p, ctx, s, a, done)) {
     done++;
     if (live >= a.maxLive) {
       ctx.sim.stats.counter('vm.refused').add(1);

@@ -5,7 +5,7 @@
 // range once first so punches free real pages. The model records punch.latency_ns{size}.
 import type { Process } from '../engine/index.js';
 import type { PunchActor } from '../workload/types.js';
-import { traceOp, drawGap, drawOffset, drawSize, moreOps, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { awaitArrival, traceOp, drawOffset, drawSize, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { allocateRange, errnoOf, punchRange } from './kernel-ops.js';
 
 export function spawnPunchActor(ctx: ActorContext, a: PunchActor): void {
@@ -34,10 +34,7 @@ function* runPunch(p: Process, ctx: ActorContext, a: PunchActor, rt: VmRuntime, 
     ctx.sim.stats.counter('punch.errors', { errno }).add(1);
   };
   let done = 0;
-  while (moreOps(ctx, done, a.ops)) {
-    const gap = drawGap(s, a.intervalNs, a.arrival);
-    if (gap > 0) yield p.sleep(gap);
-    if (ctx.stopping) break;
+  while (yield* awaitArrival(p, ctx, s, a, done)) {
     for (let b = 0; b < a.batch; b++) {
       const len = drawSize(s, a.size);
       const off = drawOffset(s, lo, hi, len, a.alignmentBytes);
