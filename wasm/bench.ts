@@ -1,9 +1,10 @@
 // Array-driven loops for the benchmark (bench/fastpath): the same work as the C reference's
 // loops, inside WASM, over arrays the benchmark copies into scratch memory. Not used by the model.
 import { bumpAlloc } from './mem';
-import { eptMap, eptWalk, eptZap } from './ept';
+import { eptMap, eptMapMany, eptWalk, eptZap } from './ept';
 import { pcInsert, pcLookup, pcErase } from './pagecache';
 import { allocPages, freePagesAt } from './buddy';
+import { walkMany } from './walk-many';
 
 /** Scratch bytes for the benchmark's arrays (never freed before reset_all). */
 export function scratchAlloc(bytes: u32): usize { return bumpAlloc(<usize>bytes, 8); }
@@ -83,4 +84,18 @@ export function eraseArray(h: u32, starts: usize, n: u32, len: u32): void {
     const s = <u64>load<u32>(starts + (<usize>i << 2));
     pcErase(h, s, s + <u64>len, 0);
   }
+}
+
+/** Sum of the batched walks (withOffset) or lookups of keys[i], results through out[i]. */
+export function walkManyArray(h: u32, keys: usize, out: usize, n: u32, withOffset: bool): f64 {
+  walkMany(h, keys, out, n, withOffset);
+  let s: i64 = 0;
+  for (let i: u32 = 0; i < n; i++) s += <i64>load<i32>(out + (<usize>i << 2));
+  return <f64>s;
+}
+
+/** mapMany(gfns, pfns, 4 KiB) with pfns[i] = i (as mapArray); pfns is scratch the caller gives. */
+export function mapManyArray(h: u32, gfns: usize, pfns: usize, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) store<u32>(pfns + (<usize>i << 2), i);
+  eptMapMany(h, gfns, pfns, n, 1);
 }

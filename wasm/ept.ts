@@ -6,6 +6,7 @@
 // SPTE permission/A-D bits, RCU-deferred freeing, yields and TLB flushes.
 import { allocChunk, freeChunk, chunkAddr, chunkCount, chunkCountAdd, HEADER_BYTES } from './mem';
 import { header, H_ROOT, H_COUNT1 } from './handles';
+import { touchGroup, WALK_GROUP } from './walk-many';
 
 export const E_LEAF: u32 = 1;
 export const E_TABLE: u32 = 2;
@@ -174,4 +175,16 @@ export function radixClear(h: u32): void {
   }
   chunkCountAdd(root, -(<i32>chunkCount(root)));
   memory.fill(header(h) + H_COUNT1, 0, <usize>HEADER_BYTES - H_COUNT1);
+}
+
+/** eptMap(gfns[i], pfns[i], level) for i < n, in order, each group's slots touched first
+ * (walk-many.ts touchGroup) so the group's misses overlap. Same final state as the loop. */
+export function eptMapMany(h: u32, gfns: usize, pfns: usize, n: u32, level: u32): void {
+  let i: u32 = 0;
+  for (; i + WALK_GROUP <= n; i += WALK_GROUP) {
+    const o = <usize>i << 2;
+    touchGroup(h, gfns + o);
+    for (let j: usize = 0; j < <usize>WALK_GROUP; j++) eptMap(h, load<u32>(gfns + o + (j << 2)), load<u32>(pfns + o + (j << 2)), level);
+  }
+  for (; i < n; i++) eptMap(h, load<u32>(gfns + (<usize>i << 2)), load<u32>(pfns + (<usize>i << 2)), level);
 }

@@ -2,12 +2,13 @@
 // memory) holds a host's allocator and folio table and any number of page caches and page
 // tables (handles). Keys and pfns cross as i32 (read back with >>> 0); ranges and sizes that
 // can reach 2^32 cross as f64. Batched calls leave their results in OUT (out_ptr()).
-import { layoutInit, layoutReset, OUT, BUMP_START, bump, chunksInUse, CHUNK_BYTES } from './mem';
+import { layoutInit, layoutReset, OUT, OUT_BYTES, BUMP_START, bump, chunksInUse, CHUNK_BYTES } from './mem';
 import { handlesReset, handleNew, handleRelease, header, H_COUNT1, KIND_PAGE_TABLE, KIND_PAGE_CACHE } from './handles';
 import * as buddy from './buddy';
 import * as ept from './ept';
 import * as pc from './pagecache';
 import * as shmem from './shmem';
+import { walkMany } from './walk-many';
 
 export const RMSIM_WASM_ABI: i32 = 2;
 
@@ -72,13 +73,12 @@ export function pt_zap(h: u32, start: f64, end: f64, freeTables: bool): void {
 }
 export function pt_count(h: u32, level: u32): u32 { return load<u32>(header(h) + H_COUNT1 + (<usize>(level - 1) << 2)); }
 export function pt_table_count(h: u32): u32 { return ept.eptTableCount(h); }
-/** Batched walks: n gfns at OUT (u32) replaced by their pfns (i32, -1 when unmapped). */
-export function pt_walk_batch(h: u32, n: u32): void {
-  for (let i: u32 = 0; i < n; i++) {
-    const p = OUT + (<usize>i << 2);
-    store<i32>(p, ept.eptWalk(h, load<u32>(p)));
-  }
-}
+/** Batched walks (walk-many.ts, level by level over groups): n <= 16384 gfns at OUT (u32)
+ * replaced by their pfns (i32, -1 when unmapped). */
+export function pt_walk_batch(h: u32, n: u32): void { walkMany(h, OUT, OUT, n, true); }
+/** Batched maps at one level: n <= 8192 gfns at OUT (u32), their pfns at OUT + 32 KiB; mapped
+ * in order (ept.ts eptMapMany: each group of slots touched first so the misses overlap). */
+export function pt_map_batch(h: u32, n: u32, level: u32): void { ept.eptMapMany(h, OUT, OUT + (OUT_BYTES >> 1), n, level); }
 
 // ---- page caches ----
 export function pc_new(): i32 { return handleNew(KIND_PAGE_CACHE); }
@@ -95,12 +95,14 @@ export function pc_collect(h: u32, start: f64, end: f64): u32 { return pc.pcColl
 export function pc_resume_at(): f64 { return pc.resumeAt; }
 export function pc_split(h: u32, index: u32): void { pc.pcSplit(h, index); }
 export function pc_nr_pages(h: u32): f64 { return pc.pcNrPages(h); }
-/** Batched lookups: n indices at OUT (u32) replaced by head pfns (i32, -1 when absent). */
-export function pc_lookup_batch(h: u32, n: u32): void {
-  for (let i: u32 = 0; i < n; i++) {
-    const p = OUT + (<usize>i << 2);
-    store<i32>(p, pc.pcLookup(h, load<u32>(p)));
-  }
+/** Batched lookups (walk-many.ts): n <= 16384 indices at OUT (u32) replaced by head pfns
+ * (i32, -1 when absent). */
+export function pc_lookup_batch(h: u32, n: u32): void { walkMany(h, OUT, OUT, n, false); }
+/** Batched inserts: n <= 4096 indices at OUT, pfns at OUT + 16 KiB, orders at OUT + 32 KiB;
+ * inserted in order, 1/0 (inserted / slot taken) per insert at OUT + 48 KiB (pcInsertMany). */
+export function pc_insert_batch(h: u32, n: u32): void {
+  const q = <usize>(OUT_BYTES >> 2);
+  pc.pcInsertMany(h, OUT, OUT + q, OUT + 2 * q, OUT + 3 * q, n);
 }
 /** shmem_undo_range's page-cache half; PunchStats in OUT as f64 x5. */
 export function pc_punch(h: u32, start: f64, end: f64): void {
@@ -129,7 +131,8 @@ export function fault_range(pt: u32, h: u32, gfnStart: f64, indexStart: f64, cou
 // ---- benchmark drivers (wasm/bench.ts) ----
 export { scratchAlloc as bench_scratch, mapArray as bench_map_array, walkArray as bench_walk_array,
   insertArray as bench_insert_array, lookupArray as bench_lookup_array, buddyChurn as bench_buddy_churn,
-  zapArray as bench_zap_array, eraseArray as bench_erase_array } from './bench';
+  zapArray as bench_zap_array, eraseArray as bench_erase_array, walkManyArray as bench_walk_many_array,
+  mapManyArray as bench_map_many_array } from './bench';
 
 // ---- bursts (wasm/burst.ts) ----
 import { faultBurst } from './burst';

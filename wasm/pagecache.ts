@@ -7,6 +7,7 @@ import { OUT, OUT_BYTES, allocChunk, freeChunk, chunkAddr, chunkCount, chunkCoun
 import { header, H_ROOT, H_COUNT1, H_NRPAGES } from './handles';
 import { E_LEAF, E_TABLE, shiftOf, slot, tableOf } from './ept';
 import { folioPut, folioRefcount, folioSplit, freePagesAt } from './buddy';
+import { touchGroup, WALK_GROUP } from './walk-many';
 
 export const OUT_RECORDS: u32 = OUT_BYTES / 12;
 export const PARTIAL: u32 = 0x100;
@@ -69,6 +70,22 @@ export function pcInsert(h: u32, index: u32, pfn: u32, order: u32): bool {
   levelCount(h, level, 1);
   pagesAdd(h, <i64>1 << <i64>order);
   return true;
+}
+
+/** pcInsert(idx[i], pfns[i], orders[i]) for i < n, in order, ok[i] = 1 if it went in; each
+ * group's slots are touched first (walk-many.ts touchGroup) so the group's misses overlap. */
+export function pcInsertMany(h: u32, idx: usize, pfns: usize, orders: usize, ok: usize, n: u32): void {
+  let i: u32 = 0;
+  while (i < n) {
+    const o = <usize>i << 2;
+    const g = n - i >= WALK_GROUP ? WALK_GROUP : 0;
+    if (g) touchGroup(h, idx + o);
+    const end = g ? i + g : n;
+    for (; i < end; i++) {
+      const q = <usize>i << 2;
+      store<u32>(ok + q, <u32>pcInsert(h, load<u32>(idx + q), load<u32>(pfns + q), load<u32>(orders + q)));
+    }
+  }
 }
 
 /** xa_find over the 512-index block of index: is any entry present? */

@@ -43,6 +43,8 @@ export interface OpResult {
   n: number;
   wasm_ns: number | null;
   wasm_from_ts_ns?: number | null;
+  /** The batched entry point driven from TypeScript (keys in, results out, copies included). */
+  wasm_batch_ns?: number | null;
   ts_ns: number | null;
   ref_ns: number | null;
   ref_n?: number;
@@ -139,6 +141,7 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
   // ---------------- EPT ----------------
   log(`EPT: map ${z.map}, walk ${z.walk}, zap ${z.zap} x 2 MiB`);
   const e = eptOps(z);
+  const mapPfns = Uint32Array.from({ length: z.map }, (_, i) => i);
   const mapTs = (pt: PageTable) => { for (let i = 0; i < z.map; i++) pt.map(e.gfns[i]!, i, 1); };
   const walkTs = (pt: PageTable) => { let s = 0; for (let i = 0; i < z.walk; i++) s += pt.walk(e.walks[i]!); benchSink += s; };
   const zapTs = (pt: PageTable) => { for (let i = 0; i < z.zap; i++) pt.zapRange(e.zaps[i]!, e.zaps[i]! + 512); };
@@ -149,24 +152,29 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
     const t = race(reps, {
       wasm: { setup: () => { small.reset(); return { pt: small.pt(), p: small.copy(e.gfns) }; }, body: (s) => small.x.bench_map_array(s.pt.handle, s.p, z.map) },
       wasm_from_ts: { setup: () => { small.reset(); return small.pt(); }, body: mapTs },
+      wasm_batch: { setup: () => { small.reset(); return small.pt(); }, body: (pt) => pt.mapMany(e.gfns, mapPfns, 1) },
       ts: { setup: () => new TypedPageTable(new ChunkPool()), body: mapTs },
       ref: withRef ? { setup: () => new RefPageTable(), body: mapTs, reps: refReps } : null,
     });
-    ops.ept_map = { n: z.map, wasm_ns: per(t.wasm, z.map), wasm_from_ts_ns: per(t.wasm_from_ts, z.map), ts_ns: per(t.ts, z.map), ref_ns: per(t.ref, z.map) };
+    ops.ept_map = { n: z.map, wasm_ns: per(t.wasm, z.map), wasm_from_ts_ns: per(t.wasm_from_ts, z.map), wasm_batch_ns: per(t.wasm_batch, z.map), ts_ns: per(t.ts, z.map), ref_ns: per(t.ref, z.map),
+      note: 'wasm = one eptMap per gfn in a loop inside WASM (as the C loop); wasm_batch = mapMany from TS (pt_map_batch: each group of 16 slots read first, then mapped in order; checks and copies included)' };
   }
   let wasmWalkSum = 0;
   {
     const wpt = wasmMapped();
     const pw = small.copy(e.walks);
     const tpt = tsMapped();
+    const walkOut = new Int32Array(z.walk);
     const rpt = withRef ? refMapped() : null;
     const t = race(reps, {
       wasm: { setup: () => 0, body: () => { wasmWalkSum = small.x.bench_walk_array(wpt.handle, pw, z.walk); } },
       wasm_from_ts: { setup: () => wpt, body: walkTs },
+      wasm_batch: { setup: () => wpt, body: (pt) => { pt.walkMany(e.walks, walkOut); let s = 0; for (let i = 0; i < z.walk; i++) s += walkOut[i]!; benchSink += s; } },
       ts: { setup: () => tpt, body: walkTs },
       ref: rpt ? { setup: () => rpt, body: walkTs, reps: refReps } : null,
     });
-    ops.ept_walk = { n: z.walk, wasm_ns: per(t.wasm, z.walk), wasm_from_ts_ns: per(t.wasm_from_ts, z.walk), ts_ns: per(t.ts, z.walk), ref_ns: per(t.ref, z.walk) };
+    ops.ept_walk = { n: z.walk, wasm_ns: per(t.wasm, z.walk), wasm_from_ts_ns: per(t.wasm_from_ts, z.walk), wasm_batch_ns: per(t.wasm_batch, z.walk), ts_ns: per(t.ts, z.walk), ref_ns: per(t.ref, z.walk),
+      note: 'wasm = one eptWalk per gfn in a loop inside WASM (as the C loop); wasm_batch = walkMany from TS (pt_walk_batch: groups of 16 walked level by level), summed in TS as wasm_from_ts is' };
     bjs.ept_walk = {
       wasm: benchjs(() => { benchSink += small.x.bench_walk_array(wpt.handle, pw, chunk); }, chunk),
       wasm_from_ts: benchjs(() => { let s = 0; for (let i = 0; i < chunk; i++) s += wpt.walk(e.walks[i]!); benchSink += s; }, chunk),
@@ -184,6 +192,7 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
   // ---------------- page cache ----------------
   log(`page cache: insert ${z.insert}, lookup ${z.lookup}, erase ${z.erase} x 512`);
   const c = cacheOps(z);
+  const insOk = new Uint8Array(z.insert);
   const insTs = (pc: PageCache) => { for (let i = 0; i < z.insert; i++) pc.insert(c.idx[i]!, c.pfns[i]!, c.orders[i]!); };
   const lookTs = (pc: PageCache) => { let s = 0; for (let i = 0; i < z.lookup; i++) s += pc.lookup(c.lookups[i]!); benchSink += s; };
   const eraseTs = (pc: PageCache) => { for (let i = 0; i < z.erase; i++) pc.eraseRange(c.erases[i]!, c.erases[i]! + 512); };
@@ -195,21 +204,26 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
     const t = race(reps, {
       wasm: { setup: insW, body: (s) => small.x.bench_insert_array(s.pc.handle, s.a, s.b, s.o, z.insert) },
       wasm_from_ts: { setup: () => { small.reset(); return small.pc(); }, body: insTs },
+      wasm_batch: { setup: () => { small.reset(); return small.pc(); }, body: (pc) => pc.insertMany(c.idx, c.pfns, c.orders, insOk) },
       ts: { setup: () => new TypedPageCache(new ChunkPool()), body: insTs },
       ref: withRef ? { setup: () => new RefPageCache(), body: insTs, reps: refReps } : null,
     });
-    ops.pc_insert = { n: z.insert, wasm_ns: per(t.wasm, z.insert), wasm_from_ts_ns: per(t.wasm_from_ts, z.insert), ts_ns: per(t.ts, z.insert), ref_ns: per(t.ref, z.insert) };
+    ops.pc_insert = { n: z.insert, wasm_ns: per(t.wasm, z.insert), wasm_from_ts_ns: per(t.wasm_from_ts, z.insert), wasm_batch_ns: per(t.wasm_batch, z.insert), ts_ns: per(t.ts, z.insert), ref_ns: per(t.ref, z.insert),
+      note: 'wasm = one pcInsert per index in a loop inside WASM; wasm_batch = insertMany from TS (pc_insert_batch: each group of 16 slots read first, then inserted in order; checks and copies included)' };
     const wpc = wasmFilled();
     const pl = small.copy(c.lookups);
     const tpc = tsFilled();
+    const lookOut = new Int32Array(z.lookup);
     const rpc = withRef ? refFilled() : null;
     const l = race(reps, {
       wasm: { setup: () => 0, body: () => small.x.bench_lookup_array(wpc.handle, pl, z.lookup) },
       wasm_from_ts: { setup: () => wpc, body: lookTs },
+      wasm_batch: { setup: () => wpc, body: (pc) => { pc.lookupMany(c.lookups, lookOut); let s = 0; for (let i = 0; i < z.lookup; i++) s += lookOut[i]!; benchSink += s; } },
       ts: { setup: () => tpc, body: lookTs },
       ref: rpc ? { setup: () => rpc, body: lookTs, reps: refReps } : null,
     });
-    ops.pc_lookup = { n: z.lookup, wasm_ns: per(l.wasm, z.lookup), wasm_from_ts_ns: per(l.wasm_from_ts, z.lookup), ts_ns: per(l.ts, z.lookup), ref_ns: per(l.ref, z.lookup) };
+    ops.pc_lookup = { n: z.lookup, wasm_ns: per(l.wasm, z.lookup), wasm_from_ts_ns: per(l.wasm_from_ts, z.lookup), wasm_batch_ns: per(l.wasm_batch, z.lookup), ts_ns: per(l.ts, z.lookup), ref_ns: per(l.ref, z.lookup),
+      note: 'wasm = one pcLookup per index in a loop inside WASM; wasm_batch = lookupMany from TS (pc_lookup_batch, groups of 16 level by level), summed in TS' };
     bjs.pc_lookup = {
       wasm: benchjs(() => { benchSink += small.x.bench_lookup_array(wpc.handle, pl, chunk); }, chunk),
       wasm_from_ts: benchjs(() => { let s = 0; for (let i = 0; i < chunk; i++) s += wpc.lookup(c.lookups[i]!); benchSink += s; }, chunk),
@@ -358,7 +372,8 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
   }
   for (const name of ['shmem_get_folio_16g_4k', 'shmem_get_folio_16g_thp', 'fault_first_touch_16g_4k', 'fault_first_touch_16g_thp', 'punch_2m_16g_4k', 'punch_2m_16g_thp', 'ept_walk', 'pc_lookup', 'ept_map', 'pc_insert', 'buddy_alloc_free']) {
     const o = ops[name]!;
-    const v = ratio(o.wasm_from_ts_ns, o.wasm_ns);
+    // where a batched entry point exists (walkMany, lookupMany), that is what is timed
+    const v = ratio(o.wasm_from_ts_ns, o.wasm_batch_ns ?? o.wasm_ns);
     targets[`${name}_batched_speedup`] = { value: v, target: '>= 2', met: v === null ? null : v >= 2 };
   }
   targets.bytes_per_page_4k = { value: bpp.all_structures_4k!, target: '<= 16', met: bpp.all_structures_4k! <= 16 };

@@ -37,6 +37,7 @@ export interface RmsimExports {
   pt_count(h: number, level: number): number;
   pt_table_count(h: number): number;
   pt_walk_batch(h: number, n: number): void;
+  pt_map_batch(h: number, n: number, level: number): void;
   pc_new(): number;
   pc_release(h: number): void;
   pc_reset(h: number): void;
@@ -50,6 +51,7 @@ export interface RmsimExports {
   pc_split(h: number, index: number): void;
   pc_nr_pages(h: number): number;
   pc_lookup_batch(h: number, n: number): void;
+  pc_insert_batch(h: number, n: number): void;
   pc_punch(h: number, start: number, end: number): void;
   shmem_get_folio(h: number, index: number, policy: number, iSize: number, mt: number): number;
   get_folio_info(): number;

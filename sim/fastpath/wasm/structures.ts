@@ -50,6 +50,27 @@ export class WasmHostMemory implements HostMemory {
 export class WasmPageCache implements PageCache {
   constructor(private readonly x: RmsimExports, private readonly out: OutViews, readonly handle: number) {}
   lookup(index: number): number { return this.x.pc_lookup(this.handle, index); }
+  /** insert(indices[i], pfns[i], orders[i]) for every i, in order (same final state), ok[i] = 1
+   * if it went in, 0 if a slot was taken; one pc_insert_batch call per 4096, each group's slots
+   * read first so their cache misses overlap. Arguments are all checked before any insert. */
+  insertMany(indices: Uint32Array, pfns: Uint32Array, orders: Uint32Array, ok: Uint8Array): void {
+    const n = indices.length;
+    if (pfns.length !== n || orders.length !== n || ok.length < n) throw new RangeError(`insertMany: ${n} indices, ${pfns.length} pfns, ${orders.length} orders, room for ${ok.length} results`);
+    for (let i = 0; i < n; i++) checkCacheOrder(indices[i]!, orders[i]! as Order);
+    const q = 4096;
+    for (let i = 0; i < n; i += q) {
+      const m = Math.min(q, n - i);
+      const u = this.out.u32;
+      u.set(indices.subarray(i, i + m));
+      u.set(pfns.subarray(i, i + m), q);
+      u.set(orders.subarray(i, i + m), 2 * q);
+      this.x.pc_insert_batch(this.handle, m);
+      ok.set(this.out.u32.subarray(3 * q, 3 * q + m), i);
+    }
+  }
+  /** lookup() of every indices[i] into out[i] (out.length >= indices.length), one
+   * pc_lookup_batch call per 16384 indices (level by level over groups, as walkMany). */
+  lookupMany(indices: Uint32Array, out: Int32Array): void { batch(this.x.pc_lookup_batch, this.out, this.handle, indices, out); }
   lookupOrder(index: number): Order { return this.x.pc_lookup_order(this.handle, index); }
   insert(index: number, pfn: number, order: Order): boolean {
     checkCacheOrder(index, order);
@@ -98,6 +119,23 @@ export class WasmPageTable implements PageTable {
     this.x.pt_map(this.handle, gfn, pfn, level);
   }
   walk(gfn: number): number { return this.x.pt_walk(this.handle, gfn); }
+  /** map(gfns[i], pfns[i], level) for every i, in order (same final state), one pt_map_batch
+   * call per 8192: each group's leaf slots are read first so their cache misses overlap. */
+  mapMany(gfns: Uint32Array, pfns: Uint32Array, level: number): void {
+    if (pfns.length !== gfns.length) throw new RangeError(`mapMany: ${gfns.length} gfns but ${pfns.length} pfns`);
+    for (let i = 0; i < gfns.length; i++) checkLevel(gfns[i]!, pfns[i]!, level);
+    const half = 8192;
+    for (let i = 0; i < gfns.length; i += half) {
+      const n = Math.min(half, gfns.length - i);
+      const u = this.out.u32;
+      u.set(gfns.subarray(i, i + n));
+      u.set(pfns.subarray(i, i + n), half);
+      this.x.pt_map_batch(this.handle, n, level);
+    }
+  }
+  /** walk() of every gfns[i] into out[i] (out.length >= gfns.length), one pt_walk_batch call
+   * per 16384 gfns: the walks go level by level over groups so their cache misses overlap. */
+  walkMany(gfns: Uint32Array, out: Int32Array): void { batch(this.x.pt_walk_batch, this.out, this.handle, gfns, out); }
   walkLevel(gfn: number): number { return this.x.pt_walk_level(this.handle, gfn); }
   zapRange(gfnStart: number, gfnEnd: number, freeTables = false): ZapResult {
     this.x.pt_zap(this.handle, gfnStart, gfnEnd, freeTables ? 1 : 0);
@@ -110,4 +148,15 @@ export class WasmPageTable implements PageTable {
   tableCount(): number { return this.x.pt_table_count(this.handle); }
   reset(): void { this.x.pt_reset(this.handle); }
   release(): void { this.x.pt_release(this.handle); }
+}
+
+/** Keys into OUT, one batched call, results out of OUT, 16384 (OUT's size in u32) at a time. */
+function batch(call: (h: number, n: number) => void, views: OutViews, h: number, keys: Uint32Array, out: Int32Array): void {
+  if (out.length < keys.length) throw new RangeError(`batch: ${keys.length} keys but room for ${out.length} results`);
+  for (let i = 0; i < keys.length; i += 16384) {
+    const n = Math.min(16384, keys.length - i);
+    views.u32.set(keys.subarray(i, i + n));
+    call(h, n);
+    out.set(views.i32.subarray(0, n), i);
+  }
 }
