@@ -25,10 +25,10 @@ export function formatTable(r: FastpathBenchResult): string {
   const f = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x < 10 ? x.toFixed(2) : x.toFixed(1));
   const lines = [
     `fast-path benchmark, ns/op (scale ${r.scale}, best of ${r.reps}; ${r.machine.cpu_model}, ${r.machine.cores} cores, Node ${r.machine.node_version}, load ${r.load_average.start[0]!.toFixed(1)})`,
-    `${'op'.padEnd(28)}${'wasm'.padStart(11)}${'wasm<-ts'.padStart(11)}${'ts'.padStart(11)}${'ref'.padStart(11)}${'c'.padStart(11)}`,
+    `${'op'.padEnd(28)}${'wasm'.padStart(11)}${'wasm<-ts'.padStart(11)}${'batch<-ts'.padStart(11)}${'ts'.padStart(11)}${'ref'.padStart(11)}${'c'.padStart(11)}`,
   ];
   for (const [name, o] of Object.entries(r.ops)) {
-    lines.push(`${name.padEnd(28)}${f(o.wasm_ns).padStart(11)}${f(o.wasm_from_ts_ns).padStart(11)}${f(o.ts_ns).padStart(11)}${f(o.ref_ns).padStart(11)}${f(o.c_ns).padStart(11)}`);
+    lines.push(`${name.padEnd(28)}${f(o.wasm_ns).padStart(11)}${f(o.wasm_from_ts_ns).padStart(11)}${f(o.wasm_batch_ns).padStart(11)}${f(o.ts_ns).padStart(11)}${f(o.ref_ns).padStart(11)}${f(o.c_ns).padStart(11)}`);
   }
   lines.push(`bytes/page: all structures at 4 KiB ${r.bytes_per_page.all_structures_4k!.toFixed(2)}, with THP ${r.bytes_per_page.all_structures_thp!.toFixed(2)}; 1 TiB host fully at 4 KiB ~ ${(r.memory.host_1tib_fully_populated_4k_estimate_bytes! / 2 ** 30).toFixed(2)} GiB`);
   const missed = Object.entries(r.targets).filter(([, t]) => t.met === false).map(([k, t]) => `${k} (${t.value?.toFixed(2)} vs ${t.target})`);
