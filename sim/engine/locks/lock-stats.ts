@@ -5,6 +5,7 @@
 import type { Counter, Gauge, Labels } from '../recorder.js';
 import type { Histogram } from '../histogram.js';
 import type { Simulation } from '../simulation.js';
+import type { Process } from '../process.js';
 
 export interface LockOptions {
   /** Extra labels keep instances' statistics apart, e.g. { vm: '0' }. */
@@ -30,4 +31,33 @@ export function modeLabels(labels: Labels | undefined, mode: string): Labels {
 
 export function queueGauge(sim: Simulation, name: string, labels: Labels | undefined): Gauge {
   return sim.stats.gauge(`${name}.queue_len`, labels);
+}
+
+/**
+ * Who holds a reader/writer lock (or SRCU) for read, and since when: hold times and stall
+ * reports need both. A process may hold the same lock for read more than once; each release
+ * ends its latest hold.
+ */
+export class ReadHolders {
+  private readonly procs: Process<any>[] = [];
+  private readonly starts: number[] = [];
+
+  add(p: Process<any>, now: number): void {
+    this.procs.push(p);
+    this.starts.push(now);
+  }
+
+  /** Ends p's latest read hold and returns when it began, or -1 when p holds none. */
+  remove(p: Process<any>): number {
+    const i = this.procs.lastIndexOf(p);
+    if (i < 0) return -1;
+    const start = this.starts[i];
+    this.procs.splice(i, 1);
+    this.starts.splice(i, 1);
+    return start;
+  }
+
+  names(): string[] {
+    return [...new Set(this.procs.map((p) => p.name))];
+  }
 }

@@ -15,7 +15,7 @@ import { PH_SPIN } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
-import { ModeStats, modeLabels, queueGauge } from './lock-stats.js';
+import { ModeStats, modeLabels, queueGauge, ReadHolders } from './lock-stats.js';
 import type { LockOptions } from './lock-stats.js';
 
 const READ = 0;
@@ -26,8 +26,7 @@ export class RwLock implements LockImpl {
   readers = 0;
   private readonly queue = new Fifo<Process<any>>();
   private writeStart = 0;
-  private readonly readHolders: Process<any>[] = [];
-  private readonly readStarts: number[] = [];
+  private readonly readHolders = new ReadHolders();
   private readonly rd: ModeStats;
   private readonly wr: ModeStats;
   private readonly qlen: Gauge;
@@ -55,13 +54,10 @@ export class RwLock implements LockImpl {
   }
 
   readUnlock(p: Process<any>): void {
-    const i = this.readHolders.lastIndexOf(p);
-    if (i < 0) throw new Error(`${p.name}: read_unlock(${this.name}) without holding it for read`);
+    const start = this.readHolders.remove(p);
+    if (start < 0) throw new Error(`${p.name}: read_unlock(${this.name}) without holding it for read`);
     const now = this.sim.now;
-    const start = this.readStarts[i];
     this.rd.hold.record(now - start);
-    this.readHolders.splice(i, 1);
-    this.readStarts.splice(i, 1);
     if (this.sim.tracer) this.sim.tracer.span(this.name, `read by ${p.name}`, start, now);
     p.atomic--;
     this.readers--;
@@ -109,8 +105,7 @@ export class RwLock implements LockImpl {
     st.wait.record(waitNs);
     if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(this.name, `wait ${p.name} (${mode === READ ? 'read' : 'write'})`, this.sim.now - waitNs, this.sim.now);
     if (mode === READ) {
-      this.readHolders.push(p);
-      this.readStarts.push(this.sim.now);
+      this.readHolders.add(p, this.sim.now);
     } else {
       this.writeStart = this.sim.now;
     }

@@ -29,7 +29,7 @@ import { OP_LOCK, PH_GRANTED, PH_SPIN, PH_WOKEN } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
-import { ModeStats, modeLabels, queueGauge } from './lock-stats.js';
+import { ModeStats, modeLabels, queueGauge, ReadHolders } from './lock-stats.js';
 import type { LockOptions } from './lock-stats.js';
 
 const READ = 0;
@@ -47,8 +47,7 @@ export class RwSemaphore implements LockImpl {
   private handoff = false;
   private woken: Process<any> | null = null;
   private writeStart = 0;
-  private readonly readHolders: Process<any>[] = [];
-  private readonly readStarts: number[] = [];
+  private readonly readHolders = new ReadHolders();
   private readonly rd: ModeStats;
   private readonly wr: ModeStats;
   private readonly qlen: Gauge;
@@ -76,13 +75,10 @@ export class RwSemaphore implements LockImpl {
   }
 
   upRead(p: Process<any>): void {
-    const i = this.readHolders.lastIndexOf(p);
-    if (i < 0) throw new Error(`${p.name}: up_read(${this.name}) without holding it for read`);
+    const start = this.readHolders.remove(p);
+    if (start < 0) throw new Error(`${p.name}: up_read(${this.name}) without holding it for read`);
     const now = this.sim.now;
-    const start = this.readStarts[i];
     this.rd.hold.record(now - start);
-    this.readHolders.splice(i, 1);
-    this.readStarts.splice(i, 1);
     if (this.sim.tracer) this.sim.tracer.span(this.name, `read by ${p.name}`, start, now);
     this.readers--;
     if (this.readers === 0) this.release();
@@ -152,8 +148,7 @@ export class RwSemaphore implements LockImpl {
     st.wait.record(waitNs);
     if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(this.name, `wait ${p.name} (${mode === READ ? 'read' : 'write'})`, this.sim.now - waitNs, this.sim.now);
     if (mode === READ) {
-      this.readHolders.push(p);
-      this.readStarts.push(this.sim.now);
+      this.readHolders.add(p, this.sim.now);
     } else {
       this.writeStart = this.sim.now;
       p.owned.push(this);

@@ -12,7 +12,7 @@ import { OP_LOCK, PH_ASLEEP, PH_GRANTED, PK_LOCK_ACQUIRED } from '../process.js'
 import { PRIORITY_NORMAL } from '../simulation.js';
 import type { Simulation } from '../simulation.js';
 import type { Gauge } from '../recorder.js';
-import { ModeStats, modeLabels, queueGauge } from './lock-stats.js';
+import { ModeStats, modeLabels, queueGauge, ReadHolders } from './lock-stats.js';
 import type { LockOptions } from './lock-stats.js';
 
 interface SyncWaiter {
@@ -27,8 +27,7 @@ export class Srcu implements LockImpl {
   /** epoch -> active readers (insertion order is ascending epoch: the first key is the oldest). */
   private readonly active = new Map<number, number>();
   private readonly syncs: SyncWaiter[] = [];
-  private readonly readHolders: Process<any>[] = [];
-  private readonly readStarts: number[] = [];
+  private readonly readHolders = new ReadHolders();
   private readonly rd: ModeStats;
   private readonly sy: ModeStats;
   private readonly qlen: Gauge;
@@ -45,19 +44,16 @@ export class Srcu implements LockImpl {
     this.active.set(e, (this.active.get(e) ?? 0) + 1);
     this.rd.acquisitions.value++;
     this.rd.wait.record(0);
-    this.readHolders.push(p);
-    this.readStarts.push(this.sim.now);
+    this.readHolders.add(p, this.sim.now);
     return e;
   }
 
   /** srcu_read_unlock. */
   readUnlock(p: Process<any>, idx: number): void {
     const n = this.active.get(idx);
-    const i = this.readHolders.lastIndexOf(p);
-    if (n === undefined || i < 0) throw new Error(`${p.name}: srcu_read_unlock(${this.name}, ${idx}) without a matching srcu_read_lock`);
-    this.rd.hold.record(this.sim.now - this.readStarts[i]);
-    this.readHolders.splice(i, 1);
-    this.readStarts.splice(i, 1);
+    const start = this.readHolders.remove(p);
+    if (n === undefined || start < 0) throw new Error(`${p.name}: srcu_read_unlock(${this.name}, ${idx}) without a matching srcu_read_lock`);
+    this.rd.hold.record(this.sim.now - start);
     if (n === 1) {
       this.active.delete(idx);
       this.complete();
@@ -130,7 +126,7 @@ export class Srcu implements LockImpl {
   }
 
   describeWait(): string {
-    const readers = [...new Set(this.readHolders.map((p) => p.name))].join(', ');
+    const readers = this.readHolders.names().join(', ');
     return `srcu ${this.name} grace period (readers still inside: ${readers || 'none'})`;
   }
 }
