@@ -115,6 +115,14 @@ export class Process<T = unknown> {
     return this;
   }
 
+  /** Ask for `lock` in `mode` (0, or the lock's read/write constant); the lock's own entry points call this. */
+  acquire(lock: LockImpl, mode: number): Process<T> {
+    this.op = OP_LOCK;
+    this.opLock = lock;
+    this.opMode = mode;
+    return this;
+  }
+
   /** Throw Interrupt(cause) into this process at the yield it waits on (see Simulation._interrupt). */
   interrupt(cause?: unknown): void {
     this.sim._interrupt(this, new Interrupt(cause));

@@ -16,7 +16,7 @@
 // Left out: the first waiter's own spinning after setting HANDOFF (it sleeps instead), the
 // need_resched()/vcpu_is_preempted() spin exits, ww_mutex, lockdep.
 import type { Process, LockImpl } from '../process.js';
-import { OP_LOCK, PH_ASLEEP, PH_GRANTED, PH_SLEEPING_OUT, PH_SPIN, PH_WOKEN } from '../process.js';
+import { PH_ASLEEP, PH_GRANTED, PH_SLEEPING_OUT, PH_SPIN, PH_WOKEN } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
@@ -43,10 +43,7 @@ export class Mutex implements LockImpl {
 
   /** `yield m.lock(p)`: returns once p owns the mutex (mutex_lock). */
   lock(p: Process<any>): Process<any> {
-    p.op = OP_LOCK;
-    p.opLock = this;
-    p.opMode = 0;
-    return p;
+    return p.acquire(this, 0);
   }
 
   /** mutex_unlock: only the owner may unlock. */

@@ -10,7 +10,7 @@
 // - Holders (readers and writers) keep their CPU until they unlock.
 // Left out: interrupt-context readers stealing past the queue, rwlock_needbreak/cond_resched.
 import type { Process, LockImpl } from '../process.js';
-import { OP_LOCK, PH_GRANTED } from '../process.js';
+import { PH_GRANTED } from '../process.js';
 import { PH_SPIN } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
@@ -39,18 +39,12 @@ export class RwLock implements LockImpl {
 
   /** `yield l.readLock(p)` (read_lock). */
   readLock(p: Process<any>): Process<any> {
-    p.op = OP_LOCK;
-    p.opLock = this;
-    p.opMode = READ;
-    return p;
+    return p.acquire(this, READ);
   }
 
   /** `yield l.writeLock(p)` (write_lock). */
   writeLock(p: Process<any>): Process<any> {
-    p.op = OP_LOCK;
-    p.opLock = this;
-    p.opMode = WRITE;
-    return p;
+    return p.acquire(this, WRITE);
   }
 
   readUnlock(p: Process<any>): void {

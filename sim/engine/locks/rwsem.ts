@@ -25,7 +25,7 @@
 // Left out: reader spinning (removed in 5.11), reader stealing while reader-owned, the
 // writer's bounded spin on a reader-owned lock, the non-spinnable owner bits.
 import type { Process, LockImpl } from '../process.js';
-import { OP_LOCK, PH_GRANTED, PH_SPIN, PH_WOKEN } from '../process.js';
+import { PH_GRANTED, PH_SPIN, PH_WOKEN } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
@@ -60,18 +60,12 @@ export class RwSemaphore implements LockImpl {
 
   /** `yield s.downRead(p)` (down_read). */
   downRead(p: Process<any>): Process<any> {
-    p.op = OP_LOCK;
-    p.opLock = this;
-    p.opMode = READ;
-    return p;
+    return p.acquire(this, READ);
   }
 
   /** `yield s.downWrite(p)` (down_write). */
   downWrite(p: Process<any>): Process<any> {
-    p.op = OP_LOCK;
-    p.opLock = this;
-    p.opMode = WRITE;
-    return p;
+    return p.acquire(this, WRITE);
   }
 
   upRead(p: Process<any>): void {

@@ -8,7 +8,7 @@
 // Left out: the pending-bit fast path for the first contender, paravirt spinning and
 // vCPU preemption, NUMA-aware (CNA) queueing.
 import type { Process, LockImpl } from '../process.js';
-import { OP_LOCK, PH_GRANTED, PH_SPIN } from '../process.js';
+import { PH_GRANTED, PH_SPIN } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
@@ -29,10 +29,7 @@ export class Spinlock implements LockImpl {
 
   /** `yield l.lock(p)` (spin_lock). */
   lock(p: Process<any>): Process<any> {
-    p.op = OP_LOCK;
-    p.opLock = this;
-    p.opMode = 0;
-    return p;
+    return p.acquire(this, 0);
   }
 
   /** spin_unlock: only the owner may unlock. */

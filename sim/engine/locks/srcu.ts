@@ -8,7 +8,7 @@
 // Left out: expedited grace periods, call_srcu callbacks, per-CPU counter flips (modelled as
 // exact per-epoch reader counts), srcu_barrier.
 import type { Process, LockImpl } from '../process.js';
-import { OP_LOCK, PH_ASLEEP, PH_GRANTED, PK_LOCK_ACQUIRED } from '../process.js';
+import { PH_ASLEEP, PH_GRANTED, PK_LOCK_ACQUIRED } from '../process.js';
 import { PRIORITY_NORMAL } from '../simulation.js';
 import type { Simulation } from '../simulation.js';
 import type { Gauge } from '../recorder.js';
@@ -64,10 +64,7 @@ export class Srcu implements LockImpl {
 
   /** `yield s.synchronize(p)` (synchronize_srcu): waits for every reader that began before it. */
   synchronize(p: Process<any>): Process<any> {
-    p.op = OP_LOCK;
-    p.opLock = this;
-    p.opMode = 2; // sync
-    return p;
+    return p.acquire(this, 2); // mode 2: sync
   }
 
   acquire(p: Process<any>): boolean {
