@@ -27,7 +27,6 @@ let folios: usize = 0;
 let pbmt: usize = 0;
 /** freeCount[mt * NORDERS + order], u32 each. */
 let freeCount: usize = 0;
-let freePages: u64 = 0;
 let hostEnd: usize = 0;
 
 @inline function rec(pfn: u32): u32 { return load<u32>(folios + (<usize>pfn << 2)); }
@@ -52,7 +51,6 @@ export function hostInit(pages: u32): void {
 /** memmap_init marks every pageblock MOVABLE; memblock_free_all frees MAX_ORDER blocks. */
 function hostFill(): void {
   memory.fill(pbmt, <u8>MIGRATE_MOVABLE, <usize>(totalPages >> PAGEBLOCK_ORDER));
-  freePages = 0;
   for (let pfn: u32 = 0; pfn < totalPages; pfn += 1 << MAX_ORDER) addFree(pfn, MAX_ORDER, MIGRATE_MOVABLE);
 }
 
@@ -62,16 +60,15 @@ export function hostReset(): void {
   hostFill();
 }
 
-function addFree(pfn: u32, order: u32, mt: u32): void {
+@inline function addFree(pfn: u32, order: u32, mt: u32): void {
   setRec(pfn, mkRec(order, F_BUDDY | (mt == MIGRATE_MOVABLE ? F_MOVABLE : 0), 0));
   bitsetSet(bs(mt, order), pfn >> order);
   const c = freeCount + (<usize>bs(mt, order) << 2);
   store<u32>(c, load<u32>(c) + 1);
-  freePages += <u64>1 << order;
 }
 
 /** Take a free block off its list; returns the list's migratetype. */
-function delFree(pfn: u32): u32 {
+@inline function delFree(pfn: u32): u32 {
   const r = rec(pfn);
   const order = r & 0xff;
   const mt = (r >> 8) & F_MOVABLE ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
@@ -79,7 +76,6 @@ function delFree(pfn: u32): u32 {
   bitsetClear(bs(mt, order), pfn >> order);
   const c = freeCount + (<usize>bs(mt, order) << 2);
   store<u32>(c, load<u32>(c) - 1);
-  freePages -= <u64>1 << order;
   return mt;
 }
 
@@ -96,7 +92,7 @@ export function pageblockMt(pfn: u32): u32 {
 }
 
 /** __alloc_pages without the slow path: head pfn, or -1. */
-export function allocPages(order: u32, mt: u32): i32 {
+@inline export function allocPages(order: u32, mt: u32): i32 {
   if (order > MAX_ORDER) return -1;
   for (;;) {
     const pfn = rmqueueSmallest(order, mt);
@@ -109,7 +105,7 @@ export function allocPages(order: u32, mt: u32): i32 {
   return -1;
 }
 
-function rmqueueSmallest(order: u32, mt: u32): i32 {
+@inline function rmqueueSmallest(order: u32, mt: u32): i32 {
   for (let co = order; co <= MAX_ORDER; co++) {
     if (listEmpty(mt, co)) continue;
     const pfn = lowest(mt, co);
@@ -199,7 +195,7 @@ function moveFreepagesBlock(pfn: u32, newMt: u32): u32 {
 }
 
 /** __free_pages of a block allocated at that order: 0, or -1 when it is not one. */
-export function freePagesAt(pfn: u32, order: u32): i32 {
+@inline export function freePagesAt(pfn: u32, order: u32): i32 {
   if (pfn >= totalPages) return -1;
   const r = rec(pfn);
   if (!(((r >> 8) & F_ALLOC)) || (r & 0xff) != order) return -1;
@@ -219,7 +215,13 @@ export function freePagesAt(pfn: u32, order: u32): i32 {
   return 0;
 }
 
-export function freePagesCount(): f64 { return <f64>freePages; }
+/** Free pages, summed from the per-list block counts (not kept as a running total: the hot
+ * add/remove paths stay as short as the C reference's). */
+export function freePagesCount(): f64 {
+  let n: u64 = 0;
+  for (let b: u32 = 0; b < 2 * NORDERS; b++) n += <u64>load<u32>(freeCount + (<usize>b << 2)) << <u64>(b % NORDERS);
+  return <f64>n;
+}
 
 export function freeBlocks(mt: u32, order: u32): u32 {
   return load<u32>(freeCount + (<usize>bs(mt, order) << 2));

@@ -70,7 +70,7 @@ function freeSubtree(h: u32, t: u32, level: u32): void {
 }
 
 /** kvm_tdp_mmu_map's install, levels unrolled (u32 index math, as the walk). */
-export function eptMap(h: u32, gfn: u32, pfn: u32, level: u32): void {
+@inline export function eptMap(h: u32, gfn: u32, pfn: u32, level: u32): void {
   const t3 = descend(h, chunkAddr(load<u32>(header(h) + H_ROOT)) + (<usize>(gfn >> 27) << 2), 4);
   const p3 = chunkAddr(t3) + (<usize>((gfn >> 18) & 511) << 2);
   if (level == 3) { install(h, p3, pfn, 3); return; }
@@ -84,7 +84,7 @@ export function eptMap(h: u32, gfn: u32, pfn: u32, level: u32): void {
 /** The pfn gfn maps to, or -1; eptWalkLevelResult holds the leaf's level (0 if none). */
 export let walkLevelResult: u32 = 0;
 
-export function eptWalk(h: u32, gfn: u32): i32 {
+@inline export function eptWalk(h: u32, gfn: u32): i32 {
   let e = load<u32>(chunkAddr(load<u32>(header(h) + H_ROOT)) + (<usize>(gfn >> 27) << 2));
   if (e == 0) return -1;
   e = load<u32>(chunkAddr(e >> 2) + (<usize>((gfn >> 18) & 511) << 2));

@@ -30,7 +30,7 @@ export function pcNrPages(h: u32): f64 {
 export let lookupLevel: u32 = 0;
 
 /** filemap_get_entry: head pfn of the folio covering index, or -1. */
-export function pcLookup(h: u32, index: u32): i32 {
+@inline export function pcLookup(h: u32, index: u32): i32 {
   let e = load<u32>(chunkAddr(load<u32>(header(h) + H_ROOT)) + (<usize>(index >> 27) << 2));
   if (e == 0) { lookupLevel = 0; return -1; }
   e = load<u32>(chunkAddr(e >> 2) + (<usize>((index >> 18) & 511) << 2));
