@@ -4,10 +4,12 @@ import { register as registerReport } from './report.js';
 import { register as registerRun } from './run.js';
 import { register as registerList } from './list.js';
 import { register as registerBench } from './bench.js';
+import { register as registerProbe } from './probe.js';
 
 export function registerCommands(program: Command): void {
   registerRun(program);
   registerList(program);
   registerReport(program);
   registerBench(program);
+  registerProbe(program);
 }

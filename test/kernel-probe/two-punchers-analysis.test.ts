@@ -1,0 +1,65 @@
+// The probe analysis classifies who held the lock when, from per-punch timestamps alone.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseProbeOutput, summarisePass, summariseRow, type ProbePass } from '../../bench/kernel-probe/two-punchers-analysis.js';
+
+const HOLD = 100_000;
+
+function pass(order: number[], hold = HOLD): ProbePass {
+  // Back-to-back punches in the given thread order, each waiting for the one before.
+  const punches = order.map((thread, i) => ({ thread, startNs: i * hold, endNs: (i + 1) * hold }));
+  return { backend: 'gmem', lenBytes: 2 << 20, countPerThread: order.length / 2, threads: 2, punches };
+}
+
+test('strict turn-taking is all alternation, runs of one', () => {
+  const s = summarisePass(pass(Array.from({ length: 100 }, (_, i) => i % 2)));
+  assert.equal(s.mean_run, 1);
+  assert.equal(s.alternating_share, 0.98); // the first and last punch have one neighbour only
+  assert.equal(s.ops_per_s, 10_000);
+});
+
+test('one thread then the other is one run each, no alternation', () => {
+  const s = summarisePass(pass([...Array(50).fill(0), ...Array(50).fill(1)]));
+  assert.equal(s.mean_run, 50);
+  assert.equal(s.alternating_share, 0);
+});
+
+test('median, share near it and hand-off waits come from the latencies', () => {
+  const p = pass([0, 1, 0, 1]);
+  p.punches[3]!.endNs = p.punches[3]!.startNs + 5_000_000;
+  const s = summarisePass(p);
+  assert.equal(s.median_ns, HOLD);
+  assert.equal(s.waits_over_4ms, 1);
+  assert.equal(s.share_near_median, 0.75);
+  assert.equal(s.max_ns, 5_000_000);
+});
+
+test('a recorded pass on this kernel (guest_memfd, 2 MiB, two threads) parses and shows both regimes', () => {
+  const text = readFileSync(fileURLToPath(new URL('../../../test/fixtures/two-punchers-gmem-2m.txt', import.meta.url)), 'utf8');
+  const p = parseProbeOutput(text);
+  assert.equal(p.backend, 'gmem');
+  assert.equal(p.threads, 2);
+  assert.equal(p.punches.length, 2 * p.countPerThread);
+  const s = summarisePass(p);
+  assert.ok(s.p10_ns <= s.median_ns && s.median_ns <= s.p90_ns);
+  // Both regimes: some punches alternate, some threads run several in a row, and some waits
+  // reach the 4 ms RWSEM_WAIT_TIMEOUT hand-off.
+  assert.ok(s.alternating_share > 0.1 && s.alternating_share < 0.9, `alternating ${s.alternating_share}`);
+  assert.ok(s.mean_run > 1.5, `mean run ${s.mean_run}`);
+  assert.ok(s.waits_over_4ms > 0);
+});
+
+test('passes combine into medians and the spread of the two-thread median', () => {
+  const one = summarisePass(pass([0, 0, 0, 0]));
+  const mk = (h: number) => ({ one, two: summarisePass(pass([0, 1, 0, 1], h)) });
+  const r = summariseRow([mk(100_000), mk(120_000), mk(150_000)]);
+  assert.equal(r.two_median_ns, 120_000);
+  assert.equal(r.two_median_spread, 0.417);
+  assert.equal(r.two_over_one_median, 1.2);
+});
+
+test('output without a header is refused with a clear message', () => {
+  assert.throws(() => parseProbeOutput('0 1 2\n'), /no "# backend=/);
+});
