@@ -17,6 +17,19 @@ export interface LockCosts {
   srcu_gp_ns: number;
   /** RWSEM_WAIT_TIMEOUT: a first waiter older than this sets HANDOFF (kernel: HZ/250 jiffies = 4 ms at HZ=1000). */
   rwsem_wait_timeout_ns: number;
+  /**
+   * One jiffy (1e9 / CONFIG_HZ). When set, RWSEM_WAIT_TIMEOUT is counted in whole jiffies as the
+   * kernel does (time_after(jiffies, waiter->timeout): 4-8 ms at HZ=250), and spinning waiters
+   * meet the scheduler tick (tick_resched_ppm). 0: continuous time, no tick.
+   */
+  tick_ns: number;
+  /**
+   * Chance, in parts per million, that a tick on a spinning waiter's CPU sets need_resched there
+   * (a kernel thread woken by the tick: RCU, kworkers, or any other runnable task), which ends its
+   * optimistic spin (rwsem_spin_on_owner checks need_resched()) and makes it sleep. It depends on
+   * what else runs on the host: 0 on an idle one.
+   */
+  tick_resched_ppm: number;
 }
 
 export const DEFAULT_LOCK_COSTS: Readonly<LockCosts> = Object.freeze({
@@ -26,11 +39,14 @@ export const DEFAULT_LOCK_COSTS: Readonly<LockCosts> = Object.freeze({
   spin_poll_ns: 0,
   srcu_gp_ns: 0,
   rwsem_wait_timeout_ns: 4_000_000,
+  tick_ns: 0,
+  tick_resched_ppm: 0,
 });
 
 /** Fill defaults and check every field is a non-negative safe integer. */
 export function resolveLockCosts(c?: Partial<LockCosts>): LockCosts {
   const out: LockCosts = { ...DEFAULT_LOCK_COSTS, ...(c ?? {}) };
+  if (out.tick_resched_ppm > 1_000_000) throw new RangeError(`lockCosts.tick_resched_ppm must be at most 1000000 (parts per million), got ${out.tick_resched_ppm}`);
   for (const [k, v] of Object.entries(out)) {
     if (!Number.isSafeInteger(v) || (v as number) < 0) throw new RangeError(`lockCosts.${k} must be a non-negative integer (ns), got ${String(v)}`);
   }

@@ -15,17 +15,27 @@
 //   ends, with no wake-up cost (it never left its CPU); one already off CPU resumes wakeup_ns
 //   after the wake-up and then needs a CPU (run queue).
 // - On release (rwsem_wake / rwsem_mark_wake):
-//   * if the first waiter has waited RWSEM_WAIT_TIMEOUT (rwsem_wait_timeout_ns, 4 ms) HANDOFF is
-//     set: from then on nobody may steal or spin, and the lock goes to the first waiter(s);
+//   * if the first waiter is a reader and has waited RWSEM_WAIT_TIMEOUT (rwsem_wait_timeout_ns, 4 ms; with
+//     tick_ns set, counted in jiffies from when it queued: time_after(jiffies, waiter->timeout))
+//     HANDOFF is set: from then on nobody may steal or spin, and the lock goes to the first
+//     waiter(s);
 //   * else a spinner gets it, and a writer at the head of the wait list is woken to retry;
 //   * else a writer at the head is woken (wakeup_ns) and retries; if robbed meanwhile it sleeps
-//     again (and sets HANDOFF once it has waited RWSEM_WAIT_TIMEOUT);
+//     again, unless it has waited RWSEM_WAIT_TIMEOUT: then it sets HANDOFF and spins on the
+//     owner while that runs (rwsem_down_write_slowpath: `if (waiter.handoff_set)
+//     rwsem_spin_on_owner`), taking the lock at its release without a wake-up;
 //   * a reader at the head: the waker grants the lock to every queued reader (up to 256,
 //     skipping writers, as rwsem_mark_wake does), each resuming wakeup_ns later.
+// - The scheduler tick (tick_ns, tick_resched_ppm): at each tick on a spinning waiter's CPU,
+//   need_resched is set with the given chance (a tick-woken kthread or other runnable task);
+//   rwsem_spin_on_owner sees it and the spinner queues and sleeps. This is what turns strict
+//   turn-taking into runs of lock stealing on a busy host (bench/kernel-probe/README.md).
 // Left out: reader spinning (removed in 5.11), reader stealing while reader-owned, the
 // writer's bounded spin on a reader-owned lock, the non-spinnable owner bits.
 import type { Process, LockImpl } from '../process.js';
 import { PH_GRANTED, PH_SPIN, PH_WOKEN } from '../process.js';
+import { detLog } from '../detmath.js';
+import type { RngStream } from '../rng.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
@@ -46,6 +56,13 @@ export class RwSemaphore implements LockImpl {
   private readonly spinners = new Fifo<Process<any>>();
   private handoff = false;
   private woken: Process<any> | null = null;
+  /** The first waiter that set HANDOFF and spins on the running owner (it stays in `waiters`). */
+  private handoffSpinner: Process<any> | null = null;
+  /** When each waiter joined the wait list (waiter->timeout is counted from there). */
+  private readonly queuedAt = new Map<Process<any>, number>();
+  /** Pending tick need_resched of each spinner, as cancel functions. */
+  private readonly tickBreaks = new Map<Process<any>, () => void>();
+  private tickRng: RngStream | null = null;
   private writeStart = 0;
   private readonly readHolders = new ReadHolders();
   private readonly rd: ModeStats;
@@ -108,8 +125,9 @@ export class RwSemaphore implements LockImpl {
     if (mode === WRITE && !this.handoff && w !== null && w.onCpu) {
       this.spinners.push(p);
       p.lockPhase = PH_SPIN;
+      this.armTick(p);
     } else {
-      this.waiters.push(p);
+      this.enqueue(p);
       this.sim.sleepOut(p);
     }
     this.qlen.set(this.waiters.length + this.spinners.length);
@@ -127,7 +145,14 @@ export class RwSemaphore implements LockImpl {
       this.take(p, WRITE, this.sim.now - p.waitStart);
       return true;
     }
-    if (this.sim.now - p.waitStart >= this.sim.lockCosts.rwsem_wait_timeout_ns) this.handoff = true;
+    if (this.timedOut(p)) this.handoff = true;
+    const w = this.writer;
+    if (this.handoff && this.waiters.peek() === p && w !== null && w.onCpu) {
+      p.lockPhase = PH_SPIN;
+      this.handoffSpinner = p;
+      this.armTick(p);
+      return false;
+    }
     this.sim.sleepOut(p);
     return false;
   }
@@ -137,6 +162,7 @@ export class RwSemaphore implements LockImpl {
   }
 
   private take(p: Process<any>, mode: number, waitNs: number): void {
+    this.queuedAt.delete(p);
     const st = mode === READ ? this.rd : this.wr;
     st.acquisitions.value++;
     st.wait.record(waitNs);
@@ -154,11 +180,14 @@ export class RwSemaphore implements LockImpl {
   private release(): void {
     if (this.writer !== null) return;
     const h = this.waiters.peek();
-    if (h !== undefined && !this.handoff && this.sim.now - h.waitStart >= this.sim.lockCosts.rwsem_wait_timeout_ns) this.handoff = true;
+    // rwsem_mark_wake sets HANDOFF for a timed-out reader at the head; a writer at the head sets
+    // it itself when it retries (rwsem_try_write_lock), so until then it can still be robbed.
+    if (h !== undefined && h.lockMode === READ && !this.handoff && this.timedOut(h)) this.handoff = true;
     if (!this.handoff && this.readers === 0) {
       const s = this.spinners.shift();
       if (s !== undefined) {
         this.writer = s;
+        this.disarmTick(s);
         this.qlen.set(this.waiters.length + this.spinners.length);
         this.sim.grant(s, this.sim.lockCosts.spin_poll_ns + this.sim.lockCosts.cacheline_ns);
         if (h !== undefined && h.lockMode === WRITE && this.woken === null) {
@@ -183,7 +212,13 @@ export class RwSemaphore implements LockImpl {
         this.qlen.set(this.waiters.length + this.spinners.length);
         this.writer = h;
         if (h.lockPhase === PH_WOKEN) this.woken = null;
-        this.sim.grant(h, 0);
+        let spinDelay = 0;
+        if (h === this.handoffSpinner) {
+          this.handoffSpinner = null;
+          this.disarmTick(h);
+          spinDelay = this.sim.lockCosts.spin_poll_ns + this.sim.lockCosts.cacheline_ns;
+        }
+        this.sim.grant(h, spinDelay);
         if (!h.onCpu) this.ownerOffCpu(h);
         return;
       }
@@ -211,6 +246,13 @@ export class RwSemaphore implements LockImpl {
   }
 
   cancelWait(p: Process<any>): void {
+    this.disarmTick(p);
+    if (p === this.handoffSpinner) this.handoffSpinner = null;
+    else if (p.lockPhase === PH_SPIN) {
+      this.spinners.remove(p);
+      this.qlen.set(this.waiters.length + this.spinners.length);
+      return;
+    }
     if (p.lockPhase === PH_GRANTED) {
       if (p.lockMode === READ) {
         this.readers--;
@@ -221,11 +263,7 @@ export class RwSemaphore implements LockImpl {
       }
       return;
     }
-    if (p.lockPhase === PH_SPIN) {
-      this.spinners.remove(p);
-      this.qlen.set(this.waiters.length + this.spinners.length);
-      return;
-    }
+    this.queuedAt.delete(p);
     const wasFirst = this.waiters.peek() === p;
     this.waiters.remove(p);
     this.qlen.set(this.waiters.length + this.spinners.length);
@@ -239,15 +277,73 @@ export class RwSemaphore implements LockImpl {
     if (this.writer !== p) return;
     let moved = false;
     for (let s = this.spinners.shift(); s !== undefined; s = this.spinners.shift()) {
-      this.waiters.push(s);
+      this.disarmTick(s);
+      this.enqueue(s);
       this.sim.sleepOut(s);
       moved = true;
     }
     if (moved) this.qlen.set(this.waiters.length);
+    const h = this.handoffSpinner;
+    if (h !== null) {
+      this.handoffSpinner = null;
+      this.disarmTick(h);
+      this.sim.sleepOut(h);
+    }
+  }
+
+  private enqueue(p: Process<any>): void {
+    this.waiters.push(p);
+    this.queuedAt.set(p, this.sim.now);
+  }
+
+  /** Has waiter p waited RWSEM_WAIT_TIMEOUT (rwsem_try_write_lock / rwsem_mark_wake)? */
+  private timedOut(p: Process<any>): boolean {
+    const c = this.sim.lockCosts;
+    if (c.tick_ns === 0) return this.sim.now - p.waitStart >= c.rwsem_wait_timeout_ns;
+    // waiter->timeout = jiffies + RWSEM_WAIT_TIMEOUT at queueing; time_after(jiffies, timeout).
+    const queued = this.queuedAt.get(p) ?? p.waitStart;
+    return Math.floor(this.sim.now / c.tick_ns) > Math.floor(queued / c.tick_ns) + Math.ceil(c.rwsem_wait_timeout_ns / c.tick_ns);
+  }
+
+  /**
+   * Spinner p meets a need_resched at the first tick whose Bernoulli(tick_resched_ppm) draw hits:
+   * a geometric number of ticks after the next one, drawn from the lock's own stream.
+   */
+  private armTick(p: Process<any>): void {
+    const c = this.sim.lockCosts;
+    if (c.tick_ns === 0 || c.tick_resched_ppm === 0) return;
+    const q = c.tick_resched_ppm / 1e6;
+    this.tickRng ??= this.sim.rng(`lock/${this.name}/tick`);
+    const u = this.tickRng.uniform01();
+    const ticks = q >= 1 ? 1 : 1 + Math.floor(detLog(u) / detLog(1 - q));
+    const t = (Math.floor(this.sim.now / c.tick_ns) + ticks) * c.tick_ns;
+    if (!Number.isSafeInteger(t)) return;
+    this.tickBreaks.set(p, this.sim.at(t, () => this.tickResched(p)));
+  }
+
+  private disarmTick(p: Process<any>): void {
+    const cancel = this.tickBreaks.get(p);
+    if (cancel === undefined) return;
+    this.tickBreaks.delete(p);
+    cancel();
+  }
+
+  /** need_resched on a spinner's CPU: it stops spinning, queues (if not queued) and sleeps. */
+  private tickResched(p: Process<any>): void {
+    this.tickBreaks.delete(p);
+    if (p.lockPhase !== PH_SPIN || p.waitLock !== this) return;
+    if (p === this.handoffSpinner) {
+      this.handoffSpinner = null;
+    } else {
+      this.spinners.remove(p);
+      this.enqueue(p);
+      this.qlen.set(this.waiters.length + this.spinners.length);
+    }
+    this.sim.sleepOut(p);
   }
 
   describeWait(p: Process<any>): string {
-    const how = p.lockPhase === PH_SPIN ? 'spinning' : 'sleeping';
+    const how = p === this.handoffSpinner ? 'spinning with HANDOFF set' : p.lockPhase === PH_SPIN ? 'spinning' : 'sleeping';
     return `rwsem ${this.name} for ${p.lockMode === READ ? 'read' : 'write'} (${how}; writer ${this.writer?.name ?? 'none'}, readers ${this.readers})`;
   }
 }
