@@ -3,9 +3,12 @@
 // is a chain of dependent loads and the last one misses cache; walking GROUP independent
 // chains side by side lets their misses overlap (memory-level parallelism) where key-by-key
 // walking leaves the CPU waiting on one chain. Branch-free per lane (select), so a group's
-// loads issue without waiting on branch outcomes. Same answers as eptWalk / pcLookup; the
-// page-table and page-cache entry formats are shared (see ept.ts). Used by pt_walk_batch and
-// pc_lookup_batch; op-by-op callers keep eptWalk / pcLookup.
+// loads issue without waiting on branch outcomes. While every lane of a group still holds a
+// table (a populated radix: all of the benchmark's walks), a level is plain loads with no
+// selects, and the group switches to the per-lane selects at the first level where one does
+// not. Same answers as eptWalk / pcLookup; the page-table and page-cache entry formats are
+// shared (see ept.ts). Used by pt_walk_batch and pc_lookup_batch; op-by-op callers keep
+// eptWalk / pcLookup.
 import { chunkAddr } from './mem';
 import { header, H_ROOT } from './handles';
 
@@ -30,6 +33,29 @@ const DUMMY: usize = memory.data(4, 4);
   }
 }
 
+/** stepLevel for a group whose lanes all hold tables (the common case of a populated radix):
+ * plain loads, no selects; returns the AND of the new entries, whose bit 1 says whether every
+ * lane holds a table again. */
+@inline function stepAllTables(keys: usize, shift: u32): u32 {
+  let all: u32 = 0xffffffff;
+  for (let j: usize = 0; j < <usize>GROUP; j++) {
+    const e = load<u32>(chunkAddr(load<u32>(LANE_E + (j << 2)) >> 2) + (<usize>((load<u32>(keys + (j << 2)) >> shift) & 511) << 2));
+    store<u32>(LANE_E + (j << 2), e);
+    all &= e;
+  }
+  return all;
+}
+
+/** One level: the plain loads while every lane still holds a table (`fast`), else stepLevel.
+ * Returns whether every lane still holds a table; when that stops being so, each lane's
+ * offset mask becomes this level's (every lane descended here), as stepLevel would leave it. */
+@inline function step(keys: usize, shift: u32, mask: u32, fast: bool): bool {
+  if (!fast) { stepLevel(keys, shift, mask); return false; }
+  if (stepAllTables(keys, shift) & 2) return true;
+  for (let j: usize = 0; j < <usize>GROUP; j++) store<u32>(LANE_M + (j << 2), mask);
+  return false;
+}
+
 /**
  * For i < n: out[i] = walk(keys[i]) (withOffset: the pfn gfn maps to, as eptWalk) or the head
  * pfn of the entry covering keys[i] (as pcLookup); -1 when nothing is there. out may be keys.
@@ -39,12 +65,17 @@ export function walkMany(h: u32, keys: usize, out: usize, n: u32, withOffset: bo
   let i: u32 = 0;
   for (; i + GROUP <= n; i += GROUP) {
     const kp = keys + (<usize>i << 2);
+    let all: u32 = 0xffffffff;
     for (let j: usize = 0; j < <usize>GROUP; j++) {
-      store<u32>(LANE_E + (j << 2), load<u32>(root + (<usize>(load<u32>(kp + (j << 2)) >> 27) << 2)));
+      const e = load<u32>(root + (<usize>(load<u32>(kp + (j << 2)) >> 27) << 2));
+      store<u32>(LANE_E + (j << 2), e);
+      all &= e;
     }
-    stepLevel(kp, 18, 0x3ffff);
-    stepLevel(kp, 9, 511);
-    stepLevel(kp, 0, 0);
+    // (no leaf at the root level: a lane that holds no table there is empty, its mask unused)
+    let fast = (all & 2) != 0;
+    fast = step(kp, 18, 0x3ffff, fast);
+    fast = step(kp, 9, 511, fast);
+    step(kp, 0, 0, fast);
     const op = out + (<usize>i << 2);
     for (let j: usize = 0; j < <usize>GROUP; j++) {
       const e = load<u32>(LANE_E + (j << 2));
