@@ -17,6 +17,8 @@ export interface LockCostValues {
   cacheline_ns: number;
   spin_poll_ns: number;
   srcu_gp_ns: number;
+  tick_ns: number;
+  tick_resched_ppm: number;
 }
 
 export const DEFAULT_PROFILE_NAME = 'spr-pvm-6.18';
@@ -41,6 +43,8 @@ export class CostProfile {
       cacheline_ns: file.lockCosts.cacheline_ns.value,
       spin_poll_ns: file.lockCosts.spin_poll_ns.value,
       srcu_gp_ns: file.lockCosts.srcu_gp_ns.value,
+      tick_ns: file.lockCosts.tick_ns.value,
+      tick_resched_ppm: file.lockCosts.tick_resched_ppm.value,
     };
     this.values = new Map(Object.entries(file.costs).map(([k, e]) => [k, e.value]));
   }

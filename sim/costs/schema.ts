@@ -29,7 +29,7 @@ export interface CostProfileFile {
   name: string;
   description?: string;
   host: CostHost;
-  lockCosts: Record<'sleep_ns' | 'wakeup_ns' | 'cacheline_ns' | 'spin_poll_ns' | 'srcu_gp_ns', CostEntry>;
+  lockCosts: Record<'sleep_ns' | 'wakeup_ns' | 'cacheline_ns' | 'spin_poll_ns' | 'srcu_gp_ns' | 'tick_ns' | 'tick_resched_ppm', CostEntry>;
   costs: Record<string, CostEntry>;
   /** The measured figures the profile was fitted to (section 7), used by the calibration test. */
   calibration?: Record<string, unknown>;
@@ -41,7 +41,7 @@ const entry = {
   required: ['value', 'unit', 'kind', 'source', 'note'],
   properties: {
     value: { type: 'number', minimum: 0 },
-    unit: { type: 'string', pattern: '^ns(/[a-z]+)?$' },
+    unit: { type: 'string', pattern: '^(ns(/[a-z]+)?|ppm)$' },
     kind: { enum: [...COST_KINDS] },
     source: { type: 'string', minLength: 1 },
     note: { type: 'string' },
@@ -76,8 +76,8 @@ export const costProfileSchema = {
     lockCosts: {
       type: 'object',
       additionalProperties: false,
-      required: ['sleep_ns', 'wakeup_ns', 'cacheline_ns', 'spin_poll_ns', 'srcu_gp_ns'],
-      properties: { sleep_ns: entry, wakeup_ns: entry, cacheline_ns: entry, spin_poll_ns: entry, srcu_gp_ns: entry },
+      required: ['sleep_ns', 'wakeup_ns', 'cacheline_ns', 'spin_poll_ns', 'srcu_gp_ns', 'tick_ns', 'tick_resched_ppm'],
+      properties: { sleep_ns: entry, wakeup_ns: entry, cacheline_ns: entry, spin_poll_ns: entry, srcu_gp_ns: entry, tick_ns: entry, tick_resched_ppm: entry },
     },
     costs: { type: 'object', additionalProperties: entry },
     calibration: { type: 'object' },
