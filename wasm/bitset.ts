@@ -5,13 +5,17 @@
 import { bumpAlloc } from './mem';
 
 export const MAX_LEVELS: u32 = 6;
-/** Per bitset: base address of each level's words (u32 each), then the level count. */
-let desc: usize = 0;
-const DESC_BYTES: u32 = (MAX_LEVELS + 1) * 4;
+export const MAX_BITSETS: u32 = 32;
+/** MAX_LEVELS bases and the count, padded to 32 bytes so a descriptor is found with a shift. */
+const DESC_BYTES: u32 = 32;
+/** Per bitset: base address of each level's words (u32 each), then the level count. Static
+ * data at an address fixed at compile time, so the hot paths need no global to find it. */
+const desc: usize = memory.data(<i32>(MAX_BITSETS * DESC_BYTES), 8);
 
-/** Room for n bitset descriptors. */
+/** Forget every bitset's descriptor (n <= MAX_BITSETS will be created). */
 export function bitsetsInit(n: u32): void {
-  desc = bumpAlloc(<usize>(n * DESC_BYTES), 8);
+  if (n > MAX_BITSETS) unreachable();
+  memory.fill(desc, 0, <usize>(MAX_BITSETS * DESC_BYTES));
 }
 
 /** Allocate the words of bitset b for nbits bits (zeroed: all clear). */

@@ -25,8 +25,8 @@ const F_MOVABLE: u32 = 0x80;
 export let totalPages: u32 = 0;
 let folios: usize = 0;
 let pbmt: usize = 0;
-/** freeCount[mt * NORDERS + order], u32 each. */
-let freeCount: usize = 0;
+/** freeCount[mt * NORDERS + order], u32 each: static data (a compile-time address). */
+const freeCount: usize = memory.data(<i32>(2 * NORDERS * 4), 8);
 let hostEnd: usize = 0;
 
 @inline function rec(pfn: u32): u32 { return load<u32>(folios + (<usize>pfn << 2)); }
@@ -40,7 +40,6 @@ export function hostInit(pages: u32): void {
   bitsetsInit(2 * NORDERS);
   folios = bumpAlloc(<usize>pages << 2, 8);
   pbmt = bumpAlloc(<usize>(pages >> PAGEBLOCK_ORDER), 8);
-  freeCount = bumpAlloc(<usize>(2 * NORDERS * 4), 8);
   for (let mt: u32 = 0; mt < 2; mt++) {
     for (let o: u32 = 0; o <= MAX_ORDER; o++) bitsetCreate(bs(mt, o), <u64>(pages >> o));
   }
@@ -51,11 +50,12 @@ export function hostInit(pages: u32): void {
 /** memmap_init marks every pageblock MOVABLE; memblock_free_all frees MAX_ORDER blocks. */
 function hostFill(): void {
   memory.fill(pbmt, <u8>MIGRATE_MOVABLE, <usize>(totalPages >> PAGEBLOCK_ORDER));
+  memory.fill(freeCount, 0, <usize>(2 * NORDERS * 4));
   for (let pfn: u32 = 0; pfn < totalPages; pfn += 1 << MAX_ORDER) addFree(pfn, MAX_ORDER, MIGRATE_MOVABLE);
 }
 
 export function hostReset(): void {
-  // Everything from the folio table on (the bitset descriptors come before it and stay).
+  // Everything from the folio table on (the bitset descriptors are static data and stay).
   memoryFill(folios, hostEnd);
   hostFill();
 }
