@@ -8,6 +8,8 @@ import {
   restrictedmem_fallocate, restrictedmem_setattr, type Gen, type GmemFile, type RestrictedFile,
 } from '../../sim/model/index.js';
 import { makeHost, runOne, MiB } from './helpers.js';
+import type { CostProfile } from '../../sim/costs/index.js';
+import type { Punch } from '../../bench/kernel-probe/two-punchers-analysis.js';
 
 const PUNCH = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
 export type Backend = 'shmem' | 'gmem';
@@ -18,8 +20,8 @@ interface Probe {
   punch(p: Process, f: RestrictedFile | GmemFile, off: number, len: number): Gen;
 }
 
-async function setup(backend: Backend, bound: boolean) {
-  const { sim, host } = await makeHost({ variant: backend === 'shmem' ? 'v10' : 'guest_memfd', memoryBytes: 512 * MiB });
+async function setup(backend: Backend, bound: boolean, profile?: CostProfile, fileSize = 128 * MiB) {
+  const { sim, host } = await makeHost({ variant: backend === 'shmem' ? 'v10' : 'guest_memfd', memoryBytes: Math.max(512 * MiB, 2 * fileSize), profile });
   const vm = host.createVm({ name: 'vm0', vcpus: 1 });
   const probe: Probe =
     backend === 'shmem'
@@ -37,7 +39,6 @@ async function setup(backend: Backend, bound: boolean) {
           fallocate: (p, f, off, len) => kvm_gmem_fallocate(p, f as GmemFile, FALLOC_FL_KEEP_SIZE, off, len),
           punch: (p, f, off, len) => kvm_gmem_fallocate(p, f as GmemFile, PUNCH, off, len),
         };
-  const fileSize = 128 * MiB;
   const { value: file } = runOne(sim, function* (p) {
     const f = yield* probe.create(p, fileSize);
     if (bound) yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0x100000, npages: fileSize / 4096, file: f, offset: 0 });
@@ -69,6 +70,8 @@ export interface TwoPunchers {
   /** Same loop with one thread. */
   singleNs: number;
   singleOpsPerSec: number;
+  /** Every punch of the two-thread run, as the kernel probe records them (bench/kernel-probe/). */
+  punches: Punch[];
 }
 
 /**
@@ -76,12 +79,13 @@ export interface TwoPunchers {
  * file, back to back, with `loopNs` of user-space work between punches (the probe loop: the
  * throughput the section-7 table gives minus the latency it gives, for one thread).
  */
-export async function twoPunchers(backend: Backend, len: number, count: number, loopNs: number): Promise<TwoPunchers> {
+export async function twoPunchers(backend: Backend, len: number, count: number, loopNs: number, profile?: CostProfile): Promise<TwoPunchers> {
   const run = async (threads: number) => {
-    const { sim, probe, file } = await setup(backend, false);
     const half = count * len;
+    const { sim, probe, file } = await setup(backend, false, profile, Math.max(128 * MiB, 2 * half));
     runOne(sim, (p) => probe.fallocate(p, file, 0, threads * half));
     const lat: number[] = [];
+    const punches: Punch[] = [];
     const t0 = sim.now;
     let tEnd = t0;
     for (let t = 0; t < threads; t++) {
@@ -90,6 +94,7 @@ export async function twoPunchers(backend: Backend, len: number, count: number, 
           const s = sim.now;
           yield* probe.punch(p, file, t * half + i * len, len);
           lat.push(sim.now - s);
+          punches.push({ thread: t, startNs: s - t0, endNs: sim.now - t0 });
           yield p.compute(loopNs);
         }
         tEnd = Math.max(tEnd, sim.now);
@@ -99,9 +104,9 @@ export async function twoPunchers(backend: Backend, len: number, count: number, 
     const mean = lat.reduce((a, b) => a + b, 0) / lat.length;
     const sorted = [...lat].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)]!;
-    return { mean, median, opsPerSec: (threads * count * 1e9) / (tEnd - t0) };
+    return { mean, median, opsPerSec: (threads * count * 1e9) / (tEnd - t0), punches };
   };
   const one = await run(1);
   const two = await run(2);
-  return { perPunchNs: two.median, meanNs: two.mean, opsPerSec: two.opsPerSec, singleNs: one.median, singleOpsPerSec: one.opsPerSec };
+  return { perPunchNs: two.median, meanNs: two.mean, opsPerSec: two.opsPerSec, singleNs: one.median, singleOpsPerSec: one.opsPerSec, punches: two.punches };
 }
