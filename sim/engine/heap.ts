@@ -1,16 +1,15 @@
 // The pending-event set: a binary min-heap on parallel typed arrays, ordered by
 // (time, key) where key = priority * 2^40 + insertion sequence (one float64, exact below 2^53),
 // so the scheduling key (time, priority, insertion sequence) costs two comparisons.
-// Cancellation is lazy: an entry is live only while its owner's `waitKey` equals its key.
+// Cancellation is lazy: an entry is live only while its key equals its owner's live key
+// (Simulation.liveKey, indexed by owner id).
 // Entries carry an int32 owner id (an index into the Simulation's entity table), not an object
 // reference, so sifting moves only typed-array data (no GC write barriers).
 
-/** Anything the Simulation schedules: its owner records the key of its one live entry. */
+/** Anything the Simulation schedules; the key of its one live entry is kept in the Simulation's table. */
 export interface Schedulable {
   /** 0 = process, 1 = timer (selects the dispatch branch). */
   readonly kind: number;
-  /** Key of the live heap entry, or -1 when none (cancels stale entries lazily). */
-  waitKey: number;
   /** Index in the Simulation's entity table, -1 until first scheduled. */
   eid: number;
 }

@@ -66,7 +66,6 @@ function checkNs(what: string, ns: number): number {
 export class Process<T = unknown> {
   // Hot fields first (the dispatch loop touches these on every event; they share cache lines).
   readonly kind = KIND_PROCESS;
-  waitKey = -1;
   pending = PK_RESUME;
   /** On a CPU (or, without a CPU model, running rather than waiting). */
   onCpu = false;

@@ -58,7 +58,6 @@ export interface SpawnOptions {
 /** An engine-internal scheduled callback (warm-up reset, SRCU grace-period ends, user timers). */
 class Timer implements Schedulable {
   readonly kind = 1;
-  waitKey = -1;
   eid = -1;
   constructor(readonly fn: () => void) {}
 }
@@ -81,6 +80,12 @@ export class Simulation {
   private readonly heap = new PendingSet(1024);
   /** Entity table: heap entries name their owner by index here (processes and timers). */
   private ents: Entry[] = [];
+  /**
+   * Key of each entity's one live heap entry (index = eid), or -1 when it has none. An entry is
+   * live only while its key equals this (lazy cancellation). A typed array rather than a field
+   * on the entity, so skipping a stale entry and retiring a live one touch no object.
+   */
+  private liveKey = new Float64Array(64).fill(-1);
   private freeIds: number[] = [];
   private seq = 0;
   /** The top heap entry is being dispatched and not yet removed (fused pop-and-push). */
@@ -182,9 +187,10 @@ export class Simulation {
     const tm = new Timer(fn);
     this.schedule(tm, t, priority, 0);
     return () => {
-      if (tm.waitKey !== -1) {
-        tm.waitKey = -1;
+      // eid is -1 once the timer fired or was cancelled (its slot may belong to another entity by then).
+      if (tm.eid >= 0) {
         this.release(tm.eid);
+        tm.eid = -1;
       }
     };
   }
@@ -203,7 +209,7 @@ export class Simulation {
   peekNextTime(): number {
     this.settleTop();
     const h = this.heap;
-    while (h.size > 0 && this.ents[h.id[0]].waitKey !== h.key[0]) h.popTop();
+    while (h.size > 0 && this.liveKey[h.id[0]] !== h.key[0]) h.popTop();
     return h.size > 0 ? h.time[0] : Infinity;
   }
 
@@ -223,13 +229,14 @@ export class Simulation {
       while (h.size > 0) {
         const t = h.time[0];
         if (t > until) break;
-        const o = this.ents[h.id[0]];
-        if (o.waitKey !== h.key[0]) {
+        const id = h.id[0];
+        if (this.liveKey[id] !== h.key[0]) {
           h.popTop();
           continue;
         }
         this.now = t;
-        o.waitKey = -1;
+        this.liveKey[id] = -1;
+        const o = this.ents[id];
         this.eventsProcessed++;
         this.topLive = true;
         if (o.kind === KIND_PROCESS) {
@@ -257,7 +264,8 @@ export class Simulation {
             this.fire(p);
           }
         } else {
-          this.release(o.eid);
+          o.eid = -1;
+          this.release(id);
           (o as Timer).fn();
         }
         if (this.topLive) {
@@ -290,9 +298,9 @@ export class Simulation {
   /** @internal Put o's one live entry at (t, priority); supersedes any earlier entry of o. */
   schedule(o: Entry, t: number, priority: number, pending: number): void {
     const k = priority * PRIORITY_UNIT + this.seq++;
-    o.waitKey = k;
     if (o.kind === KIND_PROCESS) (o as Process<any>).pending = pending;
     if (o.eid < 0) o.eid = this.register(o);
+    this.liveKey[o.eid] = k;
     if (this.topLive) {
       this.topLive = false;
       this.heap.replaceTop(t, k, o.eid);
@@ -304,7 +312,7 @@ export class Simulation {
   /** schedule(p, t, PRIORITY_NORMAL, PK_RESUME), specialised for the hot path. */
   private resumeAt(p: Process<any>, t: number): void {
     const k = PRIORITY_UNIT + this.seq++;
-    p.waitKey = k;
+    this.liveKey[p.eid] = k;
     p.pending = PK_RESUME;
     if (this.topLive) {
       this.topLive = false;
@@ -335,13 +343,28 @@ export class Simulation {
   /** Give o a slot in the entity table (reused slots are safe: keys are unique, so stale entries stay dead). */
   private register(o: Entry): number {
     const id = this.freeIds.length > 0 ? this.freeIds.pop()! : this.ents.length;
-    if (id === this.ents.length) this.ents.push(o);
-    else this.ents[id] = o;
+    if (id === this.ents.length) {
+      this.ents.push(o);
+      if (id === this.liveKey.length) {
+        const k = new Float64Array(id * 2).fill(-1);
+        k.set(this.liveKey);
+        this.liveKey = k;
+      }
+    } else {
+      this.ents[id] = o;
+    }
     return id;
   }
 
+  /** Free an entity's slot; any entry still in the heap for it is dead from now on. */
   private release(id: number): void {
+    this.liveKey[id] = -1;
     this.freeIds.push(id);
+  }
+
+  /** @internal o's pending entry (if any) is dead: it waits with nothing scheduled. */
+  cancelPending(o: Process<any>): void {
+    if (o.eid >= 0) this.liveKey[o.eid] = -1;
   }
 
   private settleTop(): void {
@@ -479,7 +502,7 @@ export class Simulation {
     p.atomic = 0;
     this.offCpu(p);
     p.gen = null;
-    if (p.waitKey === -1 && p.eid >= 0) {
+    if (p.eid >= 0 && this.liveKey[p.eid] === -1) {
       this.release(p.eid);
       p.eid = -1;
     }
@@ -584,7 +607,7 @@ export class Simulation {
       this.schedule(p, p.sleepOutEnd, PRIORITY_NORMAL, PK_SLEPT_OUT);
     } else {
       p.lockPhase = PH_ASLEEP;
-      p.waitKey = -1;
+      this.cancelPending(p);
       if (p.atomic === 0) this.offCpu(p);
     }
   }

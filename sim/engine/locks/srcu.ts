@@ -74,7 +74,7 @@ export class Srcu implements LockImpl {
     this.syncs.push({ p, target, start: this.sim.now });
     this.qlen.set(this.syncs.length);
     p.lockPhase = PH_ASLEEP;
-    p.waitKey = -1;
+    this.sim.cancelPending(p);
     if (p.atomic === 0) this.sim.offCpu(p);
     this.complete();
     return false;
