@@ -29,60 +29,93 @@ const POW2 = new Float64Array(2048);
   for (let j = 1024; j >= 0; j--, v /= 2) POW2[j] = v;
 }
 
-/** Natural logarithm (fdlibm __ieee754_log). log(0) = -Infinity, log(x<0) = NaN. */
+/** Result slot of logCore (see detLog). */
+const logOut = new Float64Array(1);
+
+/**
+ * Natural logarithm (fdlibm __ieee754_log). log(0) = -Infinity, log(x<0) = NaN.
+ * The argument and the result travel through typed-array slots, not as call arguments: a
+ * fractional double passed to or returned from a call V8 does not inline is boxed (16 bytes of
+ * garbage each way, two per draw), and whether a call is inlined depends on what else its
+ * caller inlined. This wrapper is small enough to be inlined everywhere.
+ */
 export function detLog(x: number): number {
   f64[0] = x;
-  let hx = u32[1] | 0;
-  const lx = u32[0];
-  let k = 0;
-  if (hx < 0x00100000) {
-    if (((hx & 0x7fffffff) | lx) === 0) return -Infinity;
-    if (hx < 0) return NaN;
-    k -= 54;
-    x *= TWO54;
-    f64[0] = x;
-    hx = u32[1] | 0;
+  logCore(0);
+  return logOut[0];
+}
+
+/**
+ * logOut[0] = log(f64[0] * 2^kBias) for the common case (positive, normal, finite: fdlibm's
+ * main path, unchanged); other arguments go to logSpecial and the |f| < 2^-20 branch to
+ * logNearOne. kBias is fdlibm's k -= 54 for rescaled subnormals. Too large for V8 to inline
+ * (> 460 bytes of bytecode), so it is one plain call from every draw, with no double crossing
+ * it, and it does not use up the inlining budget of the caller (a process's generator).
+ */
+function logCore(kBias: number): void {
+  let x = f64[0];
+  const hx0 = u32[1] | 0;
+  if (hx0 < 0x00100000 || hx0 >= 0x7ff00000) {
+    logSpecial(x, hx0);
+    return;
   }
-  if (hx >= 0x7ff00000) return x + x;
-  const e = hx >> 20;
-  k += e - 1023;
-  hx &= 0x000fffff;
+  const e = hx0 >> 20;
+  const hx = hx0 & 0x000fffff;
   const i0 = (hx + 0x95f64) & 0x100000;
   // fdlibm sets x's exponent field to 0x3ff ^ (i0 >> 20) by a bit write; multiplying by the
   // power of two that moves the exponent there is the same value exactly (scaling by 2^n is
   // exact while the result is normal, and it is in [0.7, 1.5)), and it avoids reading back a
   // float64 through a half-written word (a store-forwarding stall: 40 -> 26 ns per call).
   x *= POW2[((i0 ^ 0x3ff00000) >> 20) - e + 1024];
-  k += i0 >> 20;
+  const k = kBias + (e - 1023) + (i0 >> 20);
   const f = x - 1.0;
   if ((0x000fffff & (2 + hx)) < 3) {
-    if (f === 0) {
-      if (k === 0) return 0;
-      const dk0 = k;
-      return dk0 * LN2_HI + dk0 * LN2_LO;
-    }
-    const R0 = f * f * (0.5 - 0.33333333333333333 * f);
-    if (k === 0) return f - R0;
-    const dk1 = k;
-    return dk1 * LN2_HI - ((R0 - dk1 * LN2_LO) - f);
+    logOut[0] = logNearOne(f, k);
+    return;
   }
   const s = f / (2.0 + f);
   const dk = k;
   const z = s * s;
-  let i = hx - 0x6147a;
+  const i = (hx - 0x6147a) | (0x6b851 - hx);
   const w = z * z;
-  const j = 0x6b851 - hx;
   const t1 = w * (LG2 + w * (LG4 + w * LG6));
   const t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
-  i |= j;
   const R = t2 + t1;
   if (i > 0) {
     const hfsq = 0.5 * f * f;
-    if (k === 0) return f - (hfsq - s * (hfsq + R));
-    return dk * LN2_HI - ((hfsq - (s * (hfsq + R) + dk * LN2_LO)) - f);
+    if (k === 0) logOut[0] = f - (hfsq - s * (hfsq + R));
+    else logOut[0] = dk * LN2_HI - ((hfsq - (s * (hfsq + R) + dk * LN2_LO)) - f);
+    return;
   }
-  if (k === 0) return f - s * (f - R);
-  return dk * LN2_HI - ((s * (f - R) - dk * LN2_LO) - f);
+  if (k === 0) logOut[0] = f - s * (f - R);
+  else logOut[0] = dk * LN2_HI - ((s * (f - R) - dk * LN2_LO) - f);
+}
+
+/** fdlibm's zero, negative, subnormal (rescaled by 2^54), infinite and NaN arguments. */
+function logSpecial(x: number, hx: number): void {
+  if (hx < 0x00100000) {
+    if (((hx & 0x7fffffff) | u32[0]) === 0) logOut[0] = -Infinity;
+    else if (hx < 0) logOut[0] = NaN;
+    else {
+      f64[0] = x * TWO54;
+      logCore(-54);
+    }
+    return;
+  }
+  logOut[0] = x + x;
+}
+
+/** fdlibm's |f| < 2^-20 branch: log(1+f) by a short series. */
+function logNearOne(f: number, k: number): number {
+  if (f === 0) {
+    if (k === 0) return 0;
+    const dk0 = k;
+    return dk0 * LN2_HI + dk0 * LN2_LO;
+  }
+  const R0 = f * f * (0.5 - 0.33333333333333333 * f);
+  if (k === 0) return f - R0;
+  const dk1 = k;
+  return dk1 * LN2_HI - ((R0 - dk1 * LN2_LO) - f);
 }
 
 const HUGE = 1.0e+300;

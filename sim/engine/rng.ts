@@ -82,6 +82,15 @@ export class RngStream {
 
   /** Next uint32 (xoshiro128**: rotl(s1 * 5, 7) * 9). */
   nextU32(): number {
+    return this.nextI32() >>> 0;
+  }
+
+  /**
+   * The same draw as a signed int32 (the same 32 bits). Internal draws use this: an int32 is
+   * always a small integer to V8, while a uint32 >= 2^31 returned from a call that is not
+   * inlined is boxed as a heap number (16 bytes of garbage per draw).
+   */
+  private nextI32(): number {
     const s1 = this.s1;
     let r = Math.imul(s1, 5);
     r = Math.imul((r << 7) | (r >>> 25), 9);
@@ -92,24 +101,32 @@ export class RngStream {
     this.s0 ^= this.s3;
     this.s2 ^= t;
     this.s3 = (this.s3 << 11) | (this.s3 >>> 21);
-    return r >>> 0;
+    return r;
   }
 
   /** Integer in [0, 2^53) from two draws: high 27 bits then 26 bits. */
   next53(): number {
-    const a = this.nextU32() >>> 5;
-    const b = this.nextU32() >>> 6;
+    const a = this.nextI32() >>> 5;
+    const b = this.nextI32() >>> 6;
     return a * 67108864 + b;
   }
 
-  /** Uniform in (0, 1], 53-bit resolution (never 0, so log() is finite). */
+  /**
+   * Uniform in (0, 1], 53-bit resolution (never 0, so log() is finite): (next53() + 1) * 2^-53,
+   * with next53's two draws written out so that no 53-bit integer crosses a call (boxed when
+   * the call is not inlined).
+   */
   uniform01(): number {
-    return (this.next53() + 1) * TWO_M53;
+    const a = this.nextI32() >>> 5;
+    const b = this.nextI32() >>> 6;
+    return (a * 67108864 + b + 1) * TWO_M53;
   }
 
-  /** Uniform in [0, 1), 53-bit resolution. */
+  /** Uniform in [0, 1), 53-bit resolution: next53() * 2^-53, written out as uniform01 is. */
   uniform01Open(): number {
-    return this.next53() * TWO_M53;
+    const a = this.nextI32() >>> 5;
+    const b = this.nextI32() >>> 6;
+    return (a * 67108864 + b) * TWO_M53;
   }
 
   /** Integer uniform in [0, n) for 1 <= n <= 2^53 (multiply-floor on a 53-bit draw). */
