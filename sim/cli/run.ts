@@ -132,7 +132,7 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
     events: outcome.events,
     workers: 1,
     workload: { name: workload.name, source: workload.source, sha256: outcome.workloadSha256 },
-    profile: { name: outcome.profileName, sha256: outcome.profileSha256 },
+    profile: { name: outcome.profileName, sha256: outcome.profileSha256, ...(Object.keys(workload.costOverrides).length > 0 ? { overrides: workload.costOverrides } : {}) },
     variant: outcome.variantName,
     seed: workload.seed,
     metricsDigest: outcome.metrics.digest,

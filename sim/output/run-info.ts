@@ -17,7 +17,7 @@ export interface RunInfoInputs {
   events: number;
   workers: number;
   workload: { name: string; source: string; sha256: string };
-  profile: { name: string; sha256: string };
+  profile: { name: string; sha256: string; overrides?: Record<string, number> };
   variant: string;
   seed: number;
   metricsDigest: string;

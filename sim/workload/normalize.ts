@@ -2,6 +2,9 @@
 // to integer bytes and nanoseconds, and the checks a schema cannot express (a range inside the
 // VM's memory, a VM index that exists, an unbounded actor in a run without a duration).
 import { DIMENSIONS } from '../variants/choices.js';
+import { COST_NAMES } from '../costs/names.js';
+import { DEFAULT_LOCK_COSTS } from '../engine/costs.js';
+import { didYouMean } from './did-you-mean.js';
 import { parseDuration, parseRateInterval, parseSize, UnitError, formatSize } from './units.js';
 import type { RawProblem } from './validate.js';
 import type { PathSegment } from './source.js';
@@ -123,6 +126,7 @@ export function normalizeWorkload(raw: unknown, source: string, defaultName: str
     requires: (w.requires as Record<string, string[]> | undefined) ?? {},
     variantChoices: { workload: {}, set: {} },
     profile: w.profile as string | undefined,
+    costOverrides: normalizeCosts(c, obj(w.costs)),
     durationNs,
     warmupNs,
     host,
@@ -130,6 +134,26 @@ export function normalizeWorkload(raw: unknown, source: string, defaultName: str
     actors,
   };
   return { workload, problems: c.problems };
+}
+
+const KNOWN_COSTS: readonly string[] = [...COST_NAMES, ...Object.keys(DEFAULT_LOCK_COSTS).map((k) => `lock.${k}`)];
+
+/** `costs: {shmem: {truncate_page_ns: 90}}` or `{"shmem.truncate_page_ns": 90}` to dotted names, each checked. */
+function normalizeCosts(c: Collector, raw: Obj): Record<string, number> {
+  const out: Record<string, number> = {};
+  const put = (path: PathSegment[], name: string, v: unknown): void => {
+    if (!KNOWN_COSTS.includes(name)) {
+      const guess = didYouMean(name, KNOWN_COSTS);
+      c.add(path, `a cost name of the profile${guess ? ` (did you mean "${guess}"?)` : ''}`, JSON.stringify(name));
+      return;
+    }
+    out[name] = v as number;
+  };
+  for (const [k, v] of Object.entries(raw)) {
+    if (v !== null && typeof v === 'object') for (const [k2, v2] of Object.entries(v as Obj)) put(['costs', k, k2], `${k}.${k2}`, v2);
+    else put(['costs', k], k, v);
+  }
+  return out;
 }
 
 function checkPages(c: Collector, path: PathSegment[], bytes: number, positive: boolean): void {

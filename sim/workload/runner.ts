@@ -91,7 +91,8 @@ function formatViolations(host: Host): string[] {
 export async function startRun(req: RunRequest): Promise<RunHandle> {
   const w = req.workload;
   const variant = variantFor(w);
-  const profile: CostProfile = resolveProfile(req.profile ?? w.profile);
+  const base: CostProfile = resolveProfile(req.profile ?? w.profile);
+  const profile = Object.keys(w.costOverrides).length > 0 ? base.withOverrides(w.costOverrides) : base;
   const sim = new Simulation({
     seed: w.seed,
     replication: req.replication ?? 0,

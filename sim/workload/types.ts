@@ -160,6 +160,8 @@ export interface Workload {
   /** Choices for resolveVariant: from the file (lowest precedence) and from --set (highest). */
   variantChoices: { workload: Record<string, string>; set: Record<string, string> };
   profile?: string;
+  /** Cost overrides by dotted profile name (`lock.<name>` for lock costs), applied over the profile. */
+  costOverrides: Record<string, number>;
   /** Simulated time limit, or undefined to run until every actor finishes. */
   durationNs?: number;
   warmupNs: number;

@@ -81,3 +81,21 @@ test('the tracer gets one track per vCPU, VMM thread and lock, in trace-event fo
   assert.ok(tracks.some((t) => /mmu_lock/.test(t)), `no lock track in ${tracks.join(', ')}`);
   assert.ok(out.traceEvents.some((e) => e.ph === 'X'), 'no spans');
 });
+
+test('cost overrides (--set costs.<area>.<name>, costs.lock.<name>) reach the model and change what it charges', async () => {
+  const sets = setsFor('memslot-churn');
+  const metrics = async (extra: string[]) => {
+    const w = loadWorkload('memslot-churn', { sets: [...sets, ...extra] });
+    return { w, m: (await runWorkload({ workload: w })).metrics };
+  };
+  const base = await metrics([]);
+  const slower = await metrics(['costs.shmem.truncate_page_ns=5000', 'costs.lock.tick_resched_ppm=200000']);
+  assert.deepEqual(slower.w.costOverrides, { 'shmem.truncate_page_ns': 5000, 'lock.tick_resched_ppm': 200000 });
+  assert.deepEqual(base.w.costOverrides, {});
+  const p99 = (m: typeof base.m) => {
+    const fam = Object.entries(m.metrics).filter(([k]) => k.startsWith('punch.latency_ns'));
+    assert.ok(fam.length > 0, 'memslot-churn punches');
+    return Math.max(...fam.map(([, v]) => (v as { max: number }).max));
+  };
+  assert.ok(p99(slower.m) > p99(base.m), `punches cost more with a dearer truncate: ${p99(slower.m)} vs ${p99(base.m)}`);
+});
