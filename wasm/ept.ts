@@ -69,8 +69,40 @@ function freeSubtree(h: u32, t: u32, level: u32): void {
   countAdd(h, level, 1);
 }
 
-/** kvm_tdp_mmu_map's install, levels unrolled (u32 index math, as the walk). */
+/** kvm_tdp_mmu_map's install when every table on the way is there and no table sits where
+ * the leaf goes (the common case): no allocation, so no call; false = nothing done, the caller
+ * takes eptMapSlow. Keeping calls out of this path keeps the loops it is inlined into free of
+ * register spills (V8 spills a value at its definition when it lives across any call). */
+@inline function eptMapFast(h: u32, gfn: u32, pfn: u32, level: u32): bool {
+  let e = load<u32>(chunkAddr(load<u32>(header(h) + H_ROOT)) + (<usize>(gfn >> 27) << 2));
+  if (!(e & E_TABLE)) return false;
+  let p = chunkAddr(e >> 2) + (<usize>((gfn >> 18) & 511) << 2);
+  if (level < 3) {
+    e = load<u32>(p);
+    if (!(e & E_TABLE)) return false;
+    p = chunkAddr(e >> 2) + (<usize>((gfn >> 9) & 511) << 2);
+    if (level < 2) {
+      e = load<u32>(p);
+      if (!(e & E_TABLE)) return false;
+      p = chunkAddr(e >> 2) + (<usize>(gfn & 511) << 2);
+    }
+  }
+  e = load<u32>(p);
+  if (e & E_TABLE) return false;
+  if (e & E_LEAF) countAdd(h, level, -1);
+  store<u32>(p, (pfn << 2) | E_LEAF);
+  countAdd(h, level, 1);
+  return true;
+}
+
+/** kvm_tdp_mmu_map's install: eptMapFast, else eptMapSlow. */
 @inline export function eptMap(h: u32, gfn: u32, pfn: u32, level: u32): void {
+  if (!eptMapFast(h, gfn, pfn, level)) eptMapSlow(h, gfn, pfn, level);
+}
+
+/** kvm_tdp_mmu_map's install, any case (tables made, huge leaves or tables replaced), levels
+ * unrolled (u32 index math, as the walk). */
+function eptMapSlow(h: u32, gfn: u32, pfn: u32, level: u32): void {
   const t3 = descend(h, chunkAddr(load<u32>(header(h) + H_ROOT)) + (<usize>(gfn >> 27) << 2), 4);
   const p3 = chunkAddr(t3) + (<usize>((gfn >> 18) & 511) << 2);
   if (level == 3) { install(h, p3, pfn, 3); return; }
