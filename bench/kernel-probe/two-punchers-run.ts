@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { machineInfo, type MachineInfo } from '../engine/machine.js';
 import { parseProbeOutput, summarisePass, summariseRow, type RowSummary } from './two-punchers-analysis.js';
 
+/** The probe cannot run here (no cc, no /dev/kvm, a failing syscall): said in one line. */
+export class ProbeError extends Error {}
+
 export interface TwoPunchersOptions {
   backends: string[];
   sizes: number[];
@@ -43,7 +46,7 @@ export function runTwoPunchers(o: TwoPunchersOptions): TwoPunchersResult {
   try {
     cc = execFileSync('cc', ['--version'], { encoding: 'utf8' }).split('\n')[0]!;
   } catch {
-    throw new Error('no C compiler (cc) on this machine: the kernel probe cannot be built');
+    throw new ProbeError('no C compiler (cc) on this machine: the kernel probe cannot be built');
   }
   const loadStart = loadavg();
   const dir = mkdtempSync(join(tmpdir(), 'rmsim-probe-'));
@@ -57,7 +60,7 @@ export function runTwoPunchers(o: TwoPunchersOptions): TwoPunchersResult {
         return niced ? execFileSync('nice', ['-n', '-20', bin, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 }) : execFileSync(bin, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
       } catch (e) {
         const err = e as { stderr?: Buffer | string };
-        throw new Error(`two-punchers ${args.join(' ')} failed: ${String(err.stderr ?? e).trim()}`);
+        throw new ProbeError(`two-punchers ${args.join(' ')} failed: ${String(err.stderr ?? e).trim()}`);
       }
     };
     if (o.rawDir) mkdirSync(o.rawDir, { recursive: true });

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { UsageError } from './errors.js';
 import { parseSize } from '../workload/units.js';
 import { writeResult } from '../../bench/engine/run.js';
-import { defaultProbeResultPath, runTwoPunchers } from '../../bench/kernel-probe/two-punchers-run.js';
+import { defaultProbeResultPath, runTwoPunchers, ProbeError, type TwoPunchersResult } from '../../bench/kernel-probe/two-punchers-run.js';
 
 const BACKENDS = ['gmem', 'shmem'];
 
@@ -43,7 +43,13 @@ export function register(program: Command): void {
       });
       const passes = Number(o.passes);
       if (!Number.isSafeInteger(passes) || passes < 1) throw new UsageError(`--passes must be a positive integer, got '${o.passes}'`);
-      const result = runTwoPunchers({ backends, sizes, passes, rawDir: o.rawDir, log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`) });
+      let result: TwoPunchersResult;
+      try {
+        result = runTwoPunchers({ backends, sizes, passes, rawDir: o.rawDir, log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`) });
+      } catch (e) {
+        if (e instanceof ProbeError) throw new UsageError(e.message);
+        throw e;
+      }
       const out = o.out ?? defaultProbeResultPath();
       if (o.write) writeResult(out, result);
       if (o.json) {

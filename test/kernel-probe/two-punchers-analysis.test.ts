@@ -63,3 +63,18 @@ test('passes combine into medians and the spread of the two-thread median', () =
 test('output without a header is refused with a clear message', () => {
   assert.throws(() => parseProbeOutput('0 1 2\n'), /no "# backend=/);
 });
+
+test('rmsim probe refuses bad arguments with one line and exit 2, before building anything', async () => {
+  const { rmsim } = await import('../workload/cli-harness.js');
+  for (const [args, want] of [
+    [['probe', 'three-punchers'], /unknown probe 'three-punchers'/],
+    [['probe', 'two-punchers', '--sizes', '3KiB'], /not a positive multiple of 4 KiB/],
+    [['probe', 'two-punchers', '--backends', 'ext4'], /unknown backend 'ext4'/],
+    [['probe', 'two-punchers', '--passes', '0'], /--passes must be a positive integer/],
+  ] as const) {
+    const r = await rmsim([...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}`);
+    assert.match(r.stderr, want);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
+});

@@ -1,8 +1,7 @@
-// Run `rmsim run|list` in-process (the same commander wiring and exit-code rules as
+// Run `rmsim <command>` in-process (the same commander wiring and exit-code rules as
 // sim/cli/main.ts) and capture what it prints, so many CLI cases fit in a fast test.
 import { Command, CommanderError } from 'commander';
-import { register as registerRun } from '../../sim/cli/run.js';
-import { register as registerList } from '../../sim/cli/list.js';
+import { registerCommands } from '../../sim/cli/commands.js';
 import { UsageError } from '../../sim/cli/errors.js';
 
 export interface CliResult {
@@ -13,8 +12,7 @@ export interface CliResult {
 
 export async function rmsim(args: string[]): Promise<CliResult> {
   const program = new Command().name('rmsim').exitOverride();
-  registerRun(program);
-  registerList(program);
+  registerCommands(program);
   let stdout = '';
   let stderr = '';
   const ow = process.stdout.write.bind(process.stdout);
