@@ -126,7 +126,7 @@ export function pageblockMt(pfn: u32): u32 {
   return order >= PAGEBLOCK_ORDER / 2 || startMt == MIGRATE_UNMOVABLE;
 }
 
-function rmqueueFallback(order: u32, startMt: u32): bool {
+@inline function rmqueueFallback(order: u32, startMt: u32): bool {
   const other = startMt == MIGRATE_MOVABLE ? MIGRATE_UNMOVABLE : MIGRATE_MOVABLE;
   let found: i32 = -1;
   let canSteal = false;
@@ -151,7 +151,7 @@ function rmqueueFallback(order: u32, startMt: u32): bool {
 
 let movablePages: u32 = 0;
 
-function stealSuitableFallback(pfn: u32, co: u32, startMt: u32, wholeBlock: bool): void {
+@inline function stealSuitableFallback(pfn: u32, co: u32, startMt: u32, wholeBlock: bool): void {
   const oldBlockType = pageblockMt(pfn);
   if (co >= PAGEBLOCK_ORDER) {
     // change_pageblock_range
@@ -173,7 +173,7 @@ function stealSuitableFallback(pfn: u32, co: u32, startMt: u32, wholeBlock: bool
 }
 
 /** move_freepages_block: returns free pages moved; sets movablePages. */
-function moveFreepagesBlock(pfn: u32, newMt: u32): u32 {
+@inline function moveFreepagesBlock(pfn: u32, newMt: u32): u32 {
   const start = (pfn >> PAGEBLOCK_ORDER) << PAGEBLOCK_ORDER;
   const end = start + (1 << PAGEBLOCK_ORDER);
   let free: u32 = 0;
