@@ -21,7 +21,7 @@ const DUMMY: usize = memory.data(4, 4);
 
 /** One level for every lane of the group at keys[0..GROUP): tables are followed, leaves and
  * empty entries stay; a lane that finds its leaf here keeps `mask` (offset bits at this level). */
-@inline function stepLevel(keys: usize, shift: u32, mask: u32): void {
+@inline function stepLevel(keys: usize, shift: u32, mask: u32, withOffset: bool): void {
   for (let j: usize = 0; j < <usize>GROUP; j++) {
     const k = load<u32>(keys + (j << 2));
     const e = load<u32>(LANE_E + (j << 2));
@@ -29,7 +29,7 @@ const DUMMY: usize = memory.data(4, 4);
     const a = select<usize>(chunkAddr(e >> 2) + (<usize>((k >> shift) & 511) << 2), DUMMY, isTable);
     const v = load<u32>(a);
     store<u32>(LANE_E + (j << 2), select<u32>(v, e, isTable));
-    store<u32>(LANE_M + (j << 2), select<u32>(mask, load<u32>(LANE_M + (j << 2)), isTable));
+    if (withOffset) store<u32>(LANE_M + (j << 2), select<u32>(mask, load<u32>(LANE_M + (j << 2)), isTable));
   }
 }
 
@@ -49,10 +49,10 @@ const DUMMY: usize = memory.data(4, 4);
 /** One level: the plain loads while every lane still holds a table (`fast`), else stepLevel.
  * Returns whether every lane still holds a table; when that stops being so, each lane's
  * offset mask becomes this level's (every lane descended here), as stepLevel would leave it. */
-@inline function step(keys: usize, shift: u32, mask: u32, fast: bool): bool {
-  if (!fast) { stepLevel(keys, shift, mask); return false; }
+@inline function step(keys: usize, shift: u32, mask: u32, fast: bool, withOffset: bool): bool {
+  if (!fast) { stepLevel(keys, shift, mask, withOffset); return false; }
   if (stepAllTables(keys, shift) & 2) return true;
-  for (let j: usize = 0; j < <usize>GROUP; j++) store<u32>(LANE_M + (j << 2), mask);
+  if (withOffset) for (let j: usize = 0; j < <usize>GROUP; j++) store<u32>(LANE_M + (j << 2), mask);
   return false;
 }
 
@@ -60,7 +60,7 @@ const DUMMY: usize = memory.data(4, 4);
  * For i < n: out[i] = walk(keys[i]) (withOffset: the pfn gfn maps to, as eptWalk) or the head
  * pfn of the entry covering keys[i] (as pcLookup); -1 when nothing is there. out may be keys.
  */
-export function walkMany(h: u32, keys: usize, out: usize, n: u32, withOffset: bool): void {
+@inline export function walkMany(h: u32, keys: usize, out: usize, n: u32, withOffset: bool): void {
   const root = chunkAddr(load<u32>(header(h) + H_ROOT));
   let i: u32 = 0;
   for (; i + GROUP <= n; i += GROUP) {
@@ -73,9 +73,9 @@ export function walkMany(h: u32, keys: usize, out: usize, n: u32, withOffset: bo
     }
     // (no leaf at the root level: a lane that holds no table there is empty, its mask unused)
     let fast = (all & 2) != 0;
-    fast = step(kp, 18, 0x3ffff, fast);
-    fast = step(kp, 9, 511, fast);
-    step(kp, 0, 0, fast);
+    fast = step(kp, 18, 0x3ffff, fast, withOffset);
+    fast = step(kp, 9, 511, fast, withOffset);
+    step(kp, 0, 0, fast, withOffset);
     const op = out + (<usize>i << 2);
     for (let j: usize = 0; j < <usize>GROUP; j++) {
       const e = load<u32>(LANE_E + (j << 2));
