@@ -93,11 +93,28 @@ export class Process<T = unknown> {
   sleepOutEnd = 0;
   rqSince = 0;
   waitEvent: SimEvent<any> | null = null;
-  /** Resolved with the generator's return value. */
-  readonly done: SimEvent<T>;
+  /** `done`, created on first use (most processes are never waited for: a smaller footprint per process). */
+  private doneEv: SimEvent<T> | null = null;
+  private returned = false;
+  private returnValue: T | undefined = undefined;
 
-  constructor(readonly sim: Simulation, readonly name: string, readonly daemon: boolean) {
-    this.done = sim.event<T>(`${name}.done`);
+  constructor(readonly sim: Simulation, readonly name: string, readonly daemon: boolean) {}
+
+  /** Resolved with the generator's return value (already succeeded if the process has returned). */
+  get done(): SimEvent<T> {
+    let ev = this.doneEv;
+    if (ev === null) {
+      ev = this.doneEv = this.sim.event<T>(`${this.name}.done`);
+      if (this.returned) ev.succeed(this.returnValue);
+    }
+    return ev;
+  }
+
+  /** @internal The generator returned `value`: resolve `done` (now, or when it is first asked for). */
+  _returned(value: T): void {
+    this.returned = true;
+    this.returnValue = value;
+    if (this.doneEv !== null) this.doneEv.succeed(value);
   }
 
   /** Off CPU for ns (gives the CPU up; back on the run queue when it ends). */

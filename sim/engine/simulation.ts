@@ -506,7 +506,7 @@ export class Simulation {
       this.release(p.eid);
       p.eid = -1;
     }
-    p.done.succeed(value);
+    p._returned(value);
   }
 
   /** @internal p gives its CPU up (next in the run queue gets it); spinners on its locks stop. */
