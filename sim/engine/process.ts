@@ -70,6 +70,8 @@ export class Process<T = unknown> {
   /** On a CPU (or, without a CPU model, running rather than waiting). */
   onCpu = false;
   gen: Generator<Yieldable, T, any> | null = null;
+  /** gen is a real generator object (resumed through the intrinsic next/throw, see simulation.ts). */
+  nativeGen = false;
   op = OP_NONE;
   opNs = 0;
   state = ST_RUNNABLE;

@@ -64,6 +64,17 @@ class Timer implements Schedulable {
 
 type Entry = Process<any> | Timer;
 
+/**
+ * %GeneratorPrototype%.next and .throw, called directly on the generators of processes. Read
+ * as `gen.next` the property load is megamorphic: each generator function (and each closure of
+ * one, e.g. a `function*` written inside a spawn loop) has its own prototype object, so
+ * generator objects of different processes have different maps, and V8 falls back to a
+ * stub-cache lookup on every resume.
+ */
+const GeneratorPrototype = Object.getPrototypeOf(function* () {}).prototype as Generator<unknown, unknown, unknown>;
+const genNext = GeneratorPrototype.next;
+const genThrow = GeneratorPrototype.throw;
+
 
 export class Simulation {
   /** Current simulated time, ns. */
@@ -125,7 +136,10 @@ export class Simulation {
   /** Start a process; its first step runs at the current time (after what is already scheduled now). */
   spawn<T>(name: string, body: ProcessBody<T>, opts: SpawnOptions = {}): Process<T> {
     const p = new Process<T>(this, name, opts.daemon === true);
-    p.gen = body(p);
+    const gen = body(p);
+    p.gen = gen;
+    // A body may return any iterator; only a real generator using the intrinsic methods is resumed through them.
+    p.nativeGen = gen.next === genNext && gen.throw === genThrow;
     if (!p.daemon) this.live.add(p);
     p.state = ST_RUNNABLE;
     this.schedule(p, this.now, PRIORITY_NORMAL, PK_RESUME);
@@ -423,11 +437,11 @@ export class Simulation {
           const e = p.resumeError;
           p.hasError = false;
           p.resumeError = undefined;
-          r = gen.throw(e);
+          r = p.nativeGen ? genThrow.call(gen, e) : gen.throw(e);
         } else {
           const v = p.resumeValue;
           p.resumeValue = undefined;
-          r = gen.next(v);
+          r = p.nativeGen ? genNext.call(gen, v) : gen.next(v);
         }
       } catch (err) {
         p.state = ST_DONE;
