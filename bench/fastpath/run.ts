@@ -157,7 +157,7 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
       ref: withRef ? { setup: () => new RefPageTable(), body: mapTs, reps: refReps } : null,
     });
     ops.ept_map = { n: z.map, wasm_ns: per(t.wasm, z.map), wasm_from_ts_ns: per(t.wasm_from_ts, z.map), wasm_batch_ns: per(t.wasm_batch, z.map), ts_ns: per(t.ts, z.map), ref_ns: per(t.ref, z.map),
-      note: 'wasm = one eptMap per gfn in a loop inside WASM (as the C loop); wasm_batch = mapMany from TS (pt_map_batch: each group of 16 slots read first, then mapped in order; checks and copies included)' };
+      note: 'wasm = one eptMap per gfn in a loop inside WASM (as the C loop); wasm_batch = mapMany from TS (pt_map_batch: each group of 32 slots read first, then mapped in order; checks and copies included)' };
   }
   let wasmWalkSum = 0;
   {
@@ -174,7 +174,7 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
       ref: rpt ? { setup: () => rpt, body: walkTs, reps: refReps } : null,
     });
     ops.ept_walk = { n: z.walk, wasm_ns: per(t.wasm, z.walk), wasm_from_ts_ns: per(t.wasm_from_ts, z.walk), wasm_batch_ns: per(t.wasm_batch, z.walk), ts_ns: per(t.ts, z.walk), ref_ns: per(t.ref, z.walk),
-      note: 'wasm = one eptWalk per gfn in a loop inside WASM (as the C loop); wasm_batch = walkMany from TS (pt_walk_batch: groups of 16 walked level by level), summed in TS as wasm_from_ts is' };
+      note: 'wasm = one eptWalk per gfn in a loop inside WASM (as the C loop); wasm_batch = walkMany from TS (pt_walk_batch: groups of 32 walked level by level), summed in TS as wasm_from_ts is' };
     bjs.ept_walk = {
       wasm: benchjs(() => { benchSink += small.x.bench_walk_array(wpt.handle, pw, chunk); }, chunk),
       wasm_from_ts: benchjs(() => { let s = 0; for (let i = 0; i < chunk; i++) s += wpt.walk(e.walks[i]!); benchSink += s; }, chunk),
@@ -209,7 +209,7 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
       ref: withRef ? { setup: () => new RefPageCache(), body: insTs, reps: refReps } : null,
     });
     ops.pc_insert = { n: z.insert, wasm_ns: per(t.wasm, z.insert), wasm_from_ts_ns: per(t.wasm_from_ts, z.insert), wasm_batch_ns: per(t.wasm_batch, z.insert), ts_ns: per(t.ts, z.insert), ref_ns: per(t.ref, z.insert),
-      note: 'wasm = one pcInsert per index in a loop inside WASM; wasm_batch = insertMany from TS (pc_insert_batch: each group of 16 slots read first, then inserted in order; checks and copies included)' };
+      note: 'wasm = one pcInsert per index in a loop inside WASM; wasm_batch = insertMany from TS (pc_insert_batch: each group of 32 slots read first, then inserted in order; checks and copies included)' };
     const wpc = wasmFilled();
     const pl = small.copy(c.lookups);
     const tpc = tsFilled();
@@ -223,7 +223,7 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
       ref: rpc ? { setup: () => rpc, body: lookTs, reps: refReps } : null,
     });
     ops.pc_lookup = { n: z.lookup, wasm_ns: per(l.wasm, z.lookup), wasm_from_ts_ns: per(l.wasm_from_ts, z.lookup), wasm_batch_ns: per(l.wasm_batch, z.lookup), ts_ns: per(l.ts, z.lookup), ref_ns: per(l.ref, z.lookup),
-      note: 'wasm = one pcLookup per index in a loop inside WASM; wasm_batch = lookupMany from TS (pc_lookup_batch, groups of 16 level by level), summed in TS' };
+      note: 'wasm = one pcLookup per index in a loop inside WASM; wasm_batch = lookupMany from TS (pc_lookup_batch, groups of 32 level by level), summed in TS' };
     bjs.pc_lookup = {
       wasm: benchjs(() => { benchSink += small.x.bench_lookup_array(wpc.handle, pl, chunk); }, chunk),
       wasm_from_ts: benchjs(() => { let s = 0; for (let i = 0; i < chunk; i++) s += wpc.lookup(c.lookups[i]!); benchSink += s; }, chunk),

@@ -138,7 +138,8 @@ test('walkMany over more gfns than one batch call holds (40,000: three calls)', 
 
 // A populated radix sends whole groups down the plain all-tables path (walk-many.ts
 // stepAllTables); one odd lane (empty or a huge leaf at some level) must switch its group to the
-// per-lane path at that level with every lane's offset mask right.
+// per-lane path at that level with every lane's offset mask right. 64 keys: whole groups for
+// any group size up to 64, the odd key at each lane.
 const DENSE = 4096; // gfns/indices [0, 4096) all mapped at 4 KiB
 const ODD = [
   2 ** 18 + 12345, // in a 1 GiB leaf (level 3)
@@ -150,7 +151,7 @@ const ODD = [
 ];
 const denseKeys = fc.array(
   fc.oneof({ weight: 12, arbitrary: fc.integer({ min: 0, max: DENSE - 1 }) }, { weight: 1, arbitrary: fc.constantFrom(...ODD) }),
-  { minLength: 16, maxLength: 80 },
+  { minLength: 32, maxLength: 130 },
 );
 
 test('walkMany equals walk per gfn in a populated table, whole groups on the all-tables path and one odd lane switching it', () => {
@@ -159,13 +160,13 @@ test('walkMany equals walk per gfn in a populated table, whole groups on the all
   for (let g = 0; g < DENSE + 512; g += g < DENSE ? 1 : 2) pt.map(g, 3 * g + 1000, 1);
   pt.map(2 ** 18, 2 ** 20, 3);
   pt.map(100 * 512, 7 * 512, 2);
-  const got = new Int32Array(80);
+  const got = new Int32Array(130);
   // each odd key at each lane of an otherwise dense group
   for (const odd of ODD) {
-    for (let lane = 0; lane < 16; lane++) {
-      const keys = Uint32Array.from({ length: 16 }, (_, i) => (i === lane ? odd : i * 211 + 5));
+    for (let lane = 0; lane < 64; lane++) {
+      const keys = Uint32Array.from({ length: 64 }, (_, i) => (i === lane ? odd : i * 61 + 5));
       pt.walkMany(keys, got);
-      assert.deepEqual(Array.from(got.subarray(0, 16)), Array.from(keys, (g) => pt.walk(g)), `odd ${odd} at lane ${lane}`);
+      assert.deepEqual(Array.from(got.subarray(0, 64)), Array.from(keys, (g) => pt.walk(g)), `odd ${odd} at lane ${lane}`);
     }
   }
   fc.assert(
@@ -184,12 +185,12 @@ test('lookupMany equals lookup per index in a populated cache, whole groups on t
   for (let i = 0; i < DENSE + 512; i += i < DENSE ? 1 : 2) pc.insert(i, 3 * i + 1000, 0);
   pc.insert(2 ** 18, 2 ** 20, 18);
   pc.insert(100 * 512, 7 * 512, 9);
-  const got = new Int32Array(80);
+  const got = new Int32Array(130);
   for (const odd of ODD) {
-    for (let lane = 0; lane < 16; lane++) {
-      const keys = Uint32Array.from({ length: 16 }, (_, i) => (i === lane ? odd : i * 211 + 5));
+    for (let lane = 0; lane < 64; lane++) {
+      const keys = Uint32Array.from({ length: 64 }, (_, i) => (i === lane ? odd : i * 61 + 5));
       pc.lookupMany(keys, got);
-      assert.deepEqual(Array.from(got.subarray(0, 16)), Array.from(keys, (x) => pc.lookup(x)), `odd ${odd} at lane ${lane}`);
+      assert.deepEqual(Array.from(got.subarray(0, 64)), Array.from(keys, (x) => pc.lookup(x)), `odd ${odd} at lane ${lane}`);
     }
   }
   fc.assert(
