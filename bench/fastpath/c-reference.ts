@@ -1,23 +1,37 @@
 // Builds and runs the C reference (c/fastpath.c) with the system `cc -O2` when there is one.
+// Built once per benchmark run; each section (EPT, buddy) can then be run on its own, so the
+// benchmark times C in the same minutes as the WASM runs it is compared with.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export interface CResult {
-  ept_map_ns: number;
-  ept_walk_ns: number;
-  ept_zap_ns: number;
-  buddy_ns: number;
-  walk_checksum: number;
-  zapped: number;
-  buddy_checksum: number;
+/** One run's figures (ns per op); a section that was not run has nulls. */
+export interface CRun {
+  ept_map_ns: number | null;
+  ept_walk_ns: number | null;
+  ept_zap_ns: number | null;
+  walk_checksum: number | null;
+  zapped: number | null;
+  buddy_ns: number | null;
+  buddy_checksum: number | null;
+}
+
+export interface CResult extends CRun {
   cc: string;
 }
 
-/** The C figures, or a reason why there are none. */
-export function runCReference(scale: number, reps: number): CResult | { note: string } {
+export type CSection = 'all' | 'ept' | 'buddy';
+
+export interface CReference {
+  cc: string;
+  run(section: CSection): CRun;
+  dispose(): void;
+}
+
+/** Compile the C reference for this scale and repetition count, or say why not. */
+export function buildCReference(scale: number, reps: number): CReference | { note: string } {
   const src = fileURLToPath(new URL('../../../bench/fastpath/c/fastpath.c', import.meta.url));
   let cc: string;
   try {
@@ -26,12 +40,27 @@ export function runCReference(scale: number, reps: number): CResult | { note: st
     return { note: 'no C compiler (cc) on this machine' };
   }
   const dir = mkdtempSync(join(tmpdir(), 'rmsim-fastpath-c-'));
+  const bin = join(dir, 'fastpath');
   try {
-    const bin = join(dir, 'fastpath');
     execFileSync('cc', ['-O2', '-o', bin, src]);
-    const out = execFileSync(bin, [String(scale), String(reps)], { encoding: 'utf8', maxBuffer: 1 << 20 });
-    return { ...(JSON.parse(out) as Omit<CResult, 'cc'>), cc };
-  } finally {
+  } catch (e) {
     rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    cc,
+    run: (section) => JSON.parse(execFileSync(bin, [String(scale), String(reps), section], { encoding: 'utf8', maxBuffer: 1 << 20 })) as CRun,
+    dispose: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** The C figures of one run of every section, or a reason why there are none. */
+export function runCReference(scale: number, reps: number): CResult | { note: string } {
+  const c = buildCReference(scale, reps);
+  if ('note' in c) return c;
+  try {
+    return { ...c.run('all'), cc: c.cc };
+  } finally {
+    c.dispose();
   }
 }
