@@ -9,6 +9,7 @@
 // head of a free block (PageBuddy, order = buddy_order), F_ALLOC the head of an allocated
 // folio, F_MOVABLE a movable allocation or, on a free head, the movable free list.
 import { bumpAlloc, memoryFill } from './util';
+import { BUMP_START } from './mem';
 import { bitsetsInit, bitsetCreate, bitsetSet, bitsetClear, bitsetFirst } from './bitset';
 
 export const MAX_ORDER: u32 = 10;
@@ -23,7 +24,9 @@ const F_ALLOC: u32 = 0x40;
 const F_MOVABLE: u32 = 0x80;
 
 export let totalPages: u32 = 0;
-let folios: usize = 0;
+/** The folio table: always the first bump allocation after the layout (hostInit checks), so
+ * its address is a compile-time constant. */
+const folios: usize = BUMP_START;
 let pbmt: usize = 0;
 /** freeCount[mt * NORDERS + order], u32 each: static data (a compile-time address). */
 const freeCount: usize = memory.data(<i32>(2 * NORDERS * 4), 8);
@@ -38,7 +41,7 @@ let hostEnd: usize = 0;
 export function hostInit(pages: u32): void {
   totalPages = pages;
   bitsetsInit(2 * NORDERS);
-  folios = bumpAlloc(<usize>pages << 2, 8);
+  if (bumpAlloc(<usize>pages << 2, 8) != folios) unreachable();
   pbmt = bumpAlloc(<usize>(pages >> PAGEBLOCK_ORDER), 8);
   for (let mt: u32 = 0; mt < 2; mt++) {
     for (let o: u32 = 0; o <= MAX_ORDER; o++) bitsetCreate(bs(mt, o), <u64>(pages >> o));

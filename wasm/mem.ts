@@ -14,10 +14,13 @@ export const MAX_HANDLES: u32 = 16384;
 export const HEADER_BYTES: u32 = 32;
 export const OUT_BYTES: u32 = 65536;
 
-export let HEADERS: usize = 0;
-export let OUT: usize = 0;
-export let COUNTS: usize = 0;
-export let BUMP_START: usize = 0;
+// Fixed addresses, known at compile time, so the hot paths address headers, counts and the
+// host's folio table (the first thing bump-allocated) as constant offsets, with no global to
+// load first. The static data below HEADERS is a few KiB (layoutInit checks it fits).
+export const HEADERS: usize = 65536;
+export const OUT: usize = HEADERS + <usize>(MAX_HANDLES * HEADER_BYTES);
+export const COUNTS: usize = OUT + <usize>OUT_BYTES;
+export const BUMP_START: usize = COUNTS + (<usize>2 << 21);
 
 /** Next free byte of the bump region. */
 export let bump: usize = 0;
@@ -43,10 +46,7 @@ export function ensureMemory(end: usize): void {
 
 /** Lay out the fixed regions; forget every allocation. */
 export function layoutInit(): void {
-  HEADERS = alignUp(__heap_base, 65536);
-  OUT = HEADERS + <usize>(MAX_HANDLES * HEADER_BYTES);
-  COUNTS = OUT + <usize>OUT_BYTES;
-  BUMP_START = COUNTS + (<usize>2 << 21);
+  if (__heap_base > HEADERS) unreachable();
   ensureMemory(BUMP_START);
   bump = BUMP_START;
   freeChunks = 0;
