@@ -75,6 +75,21 @@ const cpuNs = () => { const u = process.cpuUsage(); return (u.user + u.system) *
 
 interface Variant<S = unknown> { setup: () => S; body: (s: S) => void; reps?: number }
 
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/**
+ * Wait (without spending CPU) until no thread of this process is working: after gc() V8 still
+ * frees dead ArrayBuffers' memory on background threads (tens of MB from the typed-array and
+ * Map variants), and process CPU time would charge that to whatever is timed next. Returns when
+ * a 10 ms sleep costs under 0.5 ms of process CPU, or after 1 s.
+ */
+function settle(): void {
+  for (let i = 0; i < 100; i++) {
+    const c0 = cpuNs();
+    Atomics.wait(sleepCell, 0, 0, 10);
+    if (cpuNs() - c0 < 500_000) return;
+  }
+}
+
 /**
  * Time several variants of one workload interleaved (round r runs every variant once), so a
  * noisy neighbour hurts them alike; round 0 is the warm-up. Best CPU time per variant, in ns.
@@ -87,6 +102,7 @@ function race(reps: number, variants: Record<string, Variant<any> | null>): Reco
       if (!v || r > (v.reps ?? reps)) continue;
       const st = v.setup();
       collectGarbage();
+      settle();
       const t0 = cpuNs();
       v.body(st);
       const dt = cpuNs() - t0;
@@ -407,7 +423,7 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
     load_average: { start: loadStart, end: os.loadavg() },
     scale,
     reps,
-    method: 'process CPU time per op (the machine is shared), best of `reps` full passes on fresh state after one warm-up pass, implementations interleaved round by round; node --no-liftoff set at start; Map reference one pass; C: CLOCK_PROCESS_CPUTIME_ID, same passes, each section run right before and right after the WASM runs it is compared with (c.runs), best of both',
+    method: 'process CPU time per op (the machine is shared), best of `reps` full passes on fresh state after one warm-up pass, implementations interleaved round by round, each pass after a full GC and once the process is idle again (no background sweeping charged to it); node --no-liftoff set at start; Map reference one pass; C: CLOCK_PROCESS_CPUTIME_ID, same passes, each section run right before and right after the WASM runs it is compared with (c.runs), best of both',
     c: cInfo,
     ops,
     benchmarkjs: bjs,
