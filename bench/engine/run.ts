@@ -38,6 +38,8 @@ export interface EngineBenchResult {
   timeouts_events_per_s: number;
   ceiling_events_per_s: number;
   mutex_acquisitions_per_s: number;
+  /** Engine events per acquisition in (b) (compute end, think end, hand-offs to waiters): the event rate (b)'s target implies. */
+  mutex_events_per_acquisition: number;
   timeouts_ns_per_event: number;
   ceiling_ns_per_event: number;
   mutex_ns_per_acquisition: number;
@@ -102,6 +104,7 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
   let endP = -1;
   let endA = -1;
   let endC = -1;
+  let mutexEvents = 0;
   const keep = (k: keyof typeof heap, r: WorkloadResult) => {
     heap[k] = Math.max(heap[k], r.heapUsed);
     return r;
@@ -119,7 +122,7 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
     bench.add('ceiling', () => { w0.ceiling = performance.now(); endC = keep('ceiling', ceilingWorkload(procs, events)).endNs; w1.ceiling = performance.now(); }, hooks);
     bench.add('timeouts', () => { w0.timeouts = performance.now(); endA = keep('timeouts', timeoutsWorkload(procs, events)).endNs; w1.timeouts = performance.now(); }, hooks);
     bench.add('ceiling_predrawn', () => { w0.ceiling_predrawn = performance.now(); endP = keep('ceiling_predrawn', ceilingWorkload(procs, events, 1, drawn)).endNs; w1.ceiling_predrawn = performance.now(); }, hooks);
-    bench.add('mutex', () => { w0.mutex = performance.now(); keep('mutex', mutexWorkload(16, acquisitions)); w1.mutex = performance.now(); }, hooks);
+    bench.add('mutex', () => { w0.mutex = performance.now(); mutexEvents = keep('mutex', mutexWorkload(16, acquisitions)).events ?? 0; w1.mutex = performance.now(); }, hooks);
     bench.runSync();
     if (t < 0) continue;
     for (const task of bench.tasks) {
@@ -159,6 +162,7 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
     timeouts_events_per_s: Math.round(a),
     ceiling_events_per_s: Math.round(c),
     mutex_acquisitions_per_s: Math.round(b),
+    mutex_events_per_acquisition: r6(mutexEvents / acquisitions),
     timeouts_ns_per_event: r6(1e9 / a),
     ceiling_ns_per_event: r6(1e9 / c),
     mutex_ns_per_acquisition: r6(1e9 / b),

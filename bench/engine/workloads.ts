@@ -14,6 +14,8 @@ export interface WorkloadResult {
   endNs: number;
   /** heapUsed at the end of the run, while its structures are still alive. */
   heapUsed: number;
+  /** Engine events the run processed (heap pops), where an engine ran. */
+  events?: number;
 }
 
 export const TIMEOUT_MEAN_NS = 1000;
@@ -55,7 +57,7 @@ export function mutexWorkload(procs: number, acquisitions: number, seed = 1): Wo
   const heapUsed = process.memoryUsage().heapUsed;
   const acq = sim.stats.counter('bench_lock.acquisitions').value;
   if (acq !== per * procs) throw new Error(`mutex workload: ${acq} acquisitions, expected ${per * procs}`);
-  return { ops: acq, endNs: r.now, heapUsed };
+  return { ops: acq, endNs: r.now, heapUsed, events: r.eventsProcessed };
 }
 
 const PRIORITY_UNIT = 2 ** 40;

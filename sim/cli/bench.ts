@@ -49,7 +49,7 @@ export function register(program: Command): void {
         `  (a) timeouts  ${f(result.timeouts_events_per_s)} M events/s  (${result.timeouts_ns_per_event.toFixed(1)} ns/event)`,
         `      ceiling   ${f(result.ceiling_events_per_s)} M events/s  -> (a)/ceiling ${result.ratio_to_ceiling.toFixed(3)} (target >= 0.7: ${result.meets.timeouts_vs_ceiling ? 'met' : 'NOT met'})`,
         `      heap-only ceiling (draws precomputed) ${f(result.ceiling_predrawn_events_per_s)} M events/s -> (a)/it ${result.ratio_to_ceiling_predrawn.toFixed(3)} (informational)`,
-        `  (b) mutex     ${f(result.mutex_acquisitions_per_s)} M acquisitions/s (target >= 2.5: ${result.meets.mutex_acquisitions_per_s ? 'met' : 'NOT met'})`,
+        `  (b) mutex     ${f(result.mutex_acquisitions_per_s)} M acquisitions/s (target >= 2.5: ${result.meets.mutex_acquisitions_per_s ? 'met' : 'NOT met'}); ${result.mutex_events_per_acquisition.toFixed(2)} events/acquisition, so 2.5 M/s needs ${(2.5 * result.mutex_events_per_acquisition).toFixed(1)} M events/s`,
       ];
       if (result.ratio_to_simpy && result.simpy && 'timeouts_events_per_s' in result.simpy) {
         lines.push(`  SimPy ${result.simpy.simpy_version}: (a) ${f(result.simpy.timeouts_events_per_s)} M events/s -> ${result.ratio_to_simpy.timeouts.toFixed(2)}x (target >= 5: ${result.meets.timeouts_vs_simpy ? 'met' : 'NOT met'}); (b) ${f(result.simpy.mutex_acquisitions_per_s)} M acq/s -> ${result.ratio_to_simpy.mutex.toFixed(2)}x`);
