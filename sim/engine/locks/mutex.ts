@@ -13,14 +13,17 @@
 //   and retries. If the lock was taken meanwhile (stolen by a spinner or a new arrival) it sets
 //   HANDOFF and sleeps again as first waiter; the next unlock hands the lock straight to it,
 //   and while HANDOFF is pending nobody else may take it or spin.
+// - The scheduler tick (tick_ns, tick_resched_ppm; see tick-resched.ts) ends a spin when it
+//   sets need_resched on the spinner's CPU: the spinner joins the wait list and sleeps.
 // Left out: the first waiter's own spinning after setting HANDOFF (it sleeps instead), the
-// need_resched()/vcpu_is_preempted() spin exits, ww_mutex, lockdep.
+// vcpu_is_preempted() spin exit, ww_mutex, lockdep.
 import type { Process, LockImpl } from '../process.js';
 import { PH_ASLEEP, PH_GRANTED, PH_SLEEPING_OUT, PH_SPIN, PH_WOKEN } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
 import { ModeStats, queueGauge } from './lock-stats.js';
+import { TickResched } from './tick-resched.js';
 import type { LockOptions } from './lock-stats.js';
 
 export class Mutex implements LockImpl {
@@ -35,10 +38,17 @@ export class Mutex implements LockImpl {
   private queued = 0;
   private readonly st: ModeStats;
   private readonly qlen: Gauge;
+  private readonly tick: TickResched;
 
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
     this.st = new ModeStats(sim, name, opts.labels);
     this.qlen = queueGauge(sim, name, opts.labels);
+    this.tick = new TickResched(sim, name, (p) => {
+      if (p.lockPhase !== PH_SPIN || p.waitLock !== this) return;
+      this.spinners.remove(p);
+      this.waiters.push(p);
+      this.sim.sleepOut(p);
+    });
   }
 
   /** `yield m.lock(p)`: returns once p owns the mutex (mutex_lock). */
@@ -77,6 +87,7 @@ export class Mutex implements LockImpl {
     if (!this.handoff && owner !== null && owner.onCpu) {
       this.spinners.push(p);
       p.lockPhase = PH_SPIN;
+      if (this.tick.on) this.tick.arm(p);
     } else {
       this.waiters.push(p);
       this.sim.sleepOut(p);
@@ -128,6 +139,7 @@ export class Mutex implements LockImpl {
     const s = this.spinners.shift();
     if (s !== undefined) {
       this.qlen.set(--this.queued);
+      if (this.tick.on) this.tick.disarm(s);
       this.owner = s;
       this.sim.grant(s, this.sim.lockCosts.spin_poll_ns + this.sim.lockCosts.cacheline_ns);
     } else {
@@ -142,6 +154,7 @@ export class Mutex implements LockImpl {
   cancelWait(p: Process<any>): void {
     switch (p.lockPhase) {
       case PH_SPIN:
+        this.tick.disarm(p);
         this.spinners.remove(p);
         this.qlen.set(--this.queued);
         return;
@@ -170,6 +183,7 @@ export class Mutex implements LockImpl {
   ownerOffCpu(p: Process<any>): void {
     if (this.owner !== p) return;
     for (let s = this.spinners.shift(); s !== undefined; s = this.spinners.shift()) {
+      this.tick.disarm(s);
       this.waiters.push(s);
       this.sim.sleepOut(s);
     }

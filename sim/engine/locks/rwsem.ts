@@ -34,8 +34,7 @@
 // writer's bounded spin on a reader-owned lock, the non-spinnable owner bits.
 import type { Process, LockImpl } from '../process.js';
 import { PH_GRANTED, PH_SPIN, PH_WOKEN } from '../process.js';
-import { detLog } from '../detmath.js';
-import type { RngStream } from '../rng.js';
+import { TickResched } from './tick-resched.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
@@ -60,9 +59,7 @@ export class RwSemaphore implements LockImpl {
   private handoffSpinner: Process<any> | null = null;
   /** When each waiter joined the wait list (waiter->timeout is counted from there). */
   private readonly queuedAt = new Map<Process<any>, number>();
-  /** Pending tick need_resched of each spinner, as cancel functions. */
-  private readonly tickBreaks = new Map<Process<any>, () => void>();
-  private tickRng: RngStream | null = null;
+  private readonly tick: TickResched;
   private writeStart = 0;
   private readonly readHolders = new ReadHolders();
   private readonly rd: ModeStats;
@@ -73,6 +70,7 @@ export class RwSemaphore implements LockImpl {
     this.rd = new ModeStats(sim, name, modeLabels(opts.labels, 'read'));
     this.wr = new ModeStats(sim, name, modeLabels(opts.labels, 'write'));
     this.qlen = queueGauge(sim, name, opts.labels);
+    this.tick = new TickResched(sim, name, (p) => this.tickResched(p));
   }
 
   /** `yield s.downRead(p)` (down_read). */
@@ -125,7 +123,7 @@ export class RwSemaphore implements LockImpl {
     if (mode === WRITE && !this.handoff && w !== null && w.onCpu) {
       this.spinners.push(p);
       p.lockPhase = PH_SPIN;
-      this.armTick(p);
+      this.tick.arm(p);
     } else {
       this.enqueue(p);
       this.sim.sleepOut(p);
@@ -150,7 +148,7 @@ export class RwSemaphore implements LockImpl {
     if (this.handoff && this.waiters.peek() === p && w !== null && w.onCpu) {
       p.lockPhase = PH_SPIN;
       this.handoffSpinner = p;
-      this.armTick(p);
+      this.tick.arm(p);
       return false;
     }
     this.sim.sleepOut(p);
@@ -187,7 +185,7 @@ export class RwSemaphore implements LockImpl {
       const s = this.spinners.shift();
       if (s !== undefined) {
         this.writer = s;
-        this.disarmTick(s);
+        this.tick.disarm(s);
         this.qlen.set(this.waiters.length + this.spinners.length);
         this.sim.grant(s, this.sim.lockCosts.spin_poll_ns + this.sim.lockCosts.cacheline_ns);
         if (h !== undefined && h.lockMode === WRITE && this.woken === null) {
@@ -215,7 +213,7 @@ export class RwSemaphore implements LockImpl {
         let spinDelay = 0;
         if (h === this.handoffSpinner) {
           this.handoffSpinner = null;
-          this.disarmTick(h);
+          this.tick.disarm(h);
           spinDelay = this.sim.lockCosts.spin_poll_ns + this.sim.lockCosts.cacheline_ns;
         }
         this.sim.grant(h, spinDelay);
@@ -246,7 +244,7 @@ export class RwSemaphore implements LockImpl {
   }
 
   cancelWait(p: Process<any>): void {
-    this.disarmTick(p);
+    this.tick.disarm(p);
     if (p === this.handoffSpinner) this.handoffSpinner = null;
     else if (p.lockPhase === PH_SPIN) {
       this.spinners.remove(p);
@@ -277,7 +275,7 @@ export class RwSemaphore implements LockImpl {
     if (this.writer !== p) return;
     let moved = false;
     for (let s = this.spinners.shift(); s !== undefined; s = this.spinners.shift()) {
-      this.disarmTick(s);
+      this.tick.disarm(s);
       this.enqueue(s);
       this.sim.sleepOut(s);
       moved = true;
@@ -286,7 +284,7 @@ export class RwSemaphore implements LockImpl {
     const h = this.handoffSpinner;
     if (h !== null) {
       this.handoffSpinner = null;
-      this.disarmTick(h);
+      this.tick.disarm(h);
       this.sim.sleepOut(h);
     }
   }
@@ -305,32 +303,8 @@ export class RwSemaphore implements LockImpl {
     return Math.floor(this.sim.now / c.tick_ns) > Math.floor(queued / c.tick_ns) + Math.ceil(c.rwsem_wait_timeout_ns / c.tick_ns);
   }
 
-  /**
-   * Spinner p meets a need_resched at the first tick whose Bernoulli(tick_resched_ppm) draw hits:
-   * a geometric number of ticks after the next one, drawn from the lock's own stream.
-   */
-  private armTick(p: Process<any>): void {
-    const c = this.sim.lockCosts;
-    if (c.tick_ns === 0 || c.tick_resched_ppm === 0) return;
-    const q = c.tick_resched_ppm / 1e6;
-    this.tickRng ??= this.sim.rng(`lock/${this.name}/tick`);
-    const u = this.tickRng.uniform01();
-    const ticks = q >= 1 ? 1 : 1 + Math.floor(detLog(u) / detLog(1 - q));
-    const t = (Math.floor(this.sim.now / c.tick_ns) + ticks) * c.tick_ns;
-    if (!Number.isSafeInteger(t)) return;
-    this.tickBreaks.set(p, this.sim.at(t, () => this.tickResched(p)));
-  }
-
-  private disarmTick(p: Process<any>): void {
-    const cancel = this.tickBreaks.get(p);
-    if (cancel === undefined) return;
-    this.tickBreaks.delete(p);
-    cancel();
-  }
-
   /** need_resched on a spinner's CPU: it stops spinning, queues (if not queued) and sleeps. */
   private tickResched(p: Process<any>): void {
-    this.tickBreaks.delete(p);
     if (p.lockPhase !== PH_SPIN || p.waitLock !== this) return;
     if (p === this.handoffSpinner) {
       this.handoffSpinner = null;

@@ -1,9 +1,9 @@
-// The rwsem against the scheduler tick: RWSEM_WAIT_TIMEOUT counted in jiffies, the HANDOFF
+// Sleeping locks against the scheduler tick: RWSEM_WAIT_TIMEOUT counted in jiffies, the HANDOFF
 // waiter spinning on a running owner, and need_resched ending optimistic spins, which is what
 // turns turn-taking into runs of lock stealing (bench/kernel-probe/README.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Simulation, RwSemaphore } from '../../sim/engine/index.js';
+import { Simulation, RwSemaphore, Mutex } from '../../sim/engine/index.js';
 import type { LockCosts } from '../../sim/engine/index.js';
 
 const MS = 1_000_000;
@@ -117,4 +117,29 @@ test('rwsem: tick need_resched draws are deterministic for a seed', () => {
 
 test('lock costs: tick_resched_ppm above one million is refused', () => {
   assert.throws(() => new Simulation({ lockCosts: { tick_resched_ppm: 1_000_001 } }), /parts per million/);
+});
+
+test('mutex: a tick need_resched ends the optimistic spin too; the spinner sleeps and the owner re-takes the lock', () => {
+  const run = (ppm: number) => {
+    const sim = new Simulation({ cpus: 2, seed: 3, lockCosts: { wakeup_ns: 3000, sleep_ns: 1000, spin_poll_ns: 50, cacheline_ns: 100, tick_ns: 4 * MS, tick_resched_ppm: ppm } });
+    const m = new Mutex(sim, 'notifier_lock');
+    const order: number[] = [];
+    for (let t = 0; t < 2; t++) {
+      sim.spawn(`t${t}`, function* (p) {
+        for (let i = 0; i < 400; i++) {
+          order.push(t);
+          yield m.lock(p);
+          yield p.compute(50_000);
+          m.unlock(p);
+        }
+      });
+    }
+    sim.run();
+    return order;
+  };
+  assert.equal(longestRun(run(0)), 1, 'idle host: the two threads take turns');
+  // Busy host: once a spin ends, the unlocker re-takes the lock before the woken waiter runs,
+  // but the woken waiter that lost sets the mutex's HANDOFF at once (no 4 ms timeout, unlike
+  // the rwsem), so the next unlock is its: runs of two, not of milliseconds.
+  assert.equal(longestRun(run(1_000_000)), 2, 'busy host: the owner re-takes the lock once, then hands off');
 });
