@@ -8,7 +8,7 @@ import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineInfo, type MachineInfo } from '../engine/machine.js';
-import { parseProbeOutput, summarisePass, summariseRow, type RowSummary } from './two-punchers-analysis.js';
+import { parseProbeOutput, summarisePass, summariseRow, type RowSummary, type Punch } from './two-punchers-analysis.js';
 
 /** The probe cannot run here (no cc, no /dev/kvm, a failing syscall): said in one line. */
 export class ProbeError extends Error {}
@@ -34,6 +34,14 @@ export interface TwoPunchersResult {
   rows: RowSummary[];
 }
 
+/** The last pass of each backend and size, punch by punch (for a picture; not written to the JSON). */
+export interface LastPass {
+  backend: string;
+  lenBytes: number;
+  one: Punch[];
+  two: Punch[];
+}
+
 /** Punches per thread and pass: about 60-100 ms of punching per pass at any size. */
 export function defaultCount(len: number): number {
   if (len <= 4096) return 20000;
@@ -41,7 +49,7 @@ export function defaultCount(len: number): number {
   return Math.max(20, Math.round((300 * 2 * 1024 * 1024) / len));
 }
 
-export function runTwoPunchers(o: TwoPunchersOptions): TwoPunchersResult {
+export function runTwoPunchers(o: TwoPunchersOptions): { result: TwoPunchersResult; lastPasses: LastPass[] } {
   let cc: string;
   try {
     cc = execFileSync('cc', ['--version'], { encoding: 'utf8' }).split('\n')[0]!;
@@ -65,6 +73,7 @@ export function runTwoPunchers(o: TwoPunchersOptions): TwoPunchersResult {
     };
     if (o.rawDir) mkdirSync(o.rawDir, { recursive: true });
     const rows: RowSummary[] = [];
+    const lastPasses: LastPass[] = [];
     for (const backend of o.backends) {
       for (const len of o.sizes) {
         const passes = [];
@@ -75,15 +84,18 @@ export function runTwoPunchers(o: TwoPunchersOptions): TwoPunchersResult {
             writeFileSync(join(o.rawDir, `${backend}-${len}-pass${k + 1}-1thread.txt`), oneText);
             writeFileSync(join(o.rawDir, `${backend}-${len}-pass${k + 1}-2threads.txt`), twoText);
           }
-          const one = summarisePass(parseProbeOutput(oneText));
-          const two = summarisePass(parseProbeOutput(twoText));
+          const onePass = parseProbeOutput(oneText);
+          const twoPass = parseProbeOutput(twoText);
+          const one = summarisePass(onePass);
+          const two = summarisePass(twoPass);
+          if (k === o.passes - 1) lastPasses.push({ backend, lenBytes: len, one: onePass.punches, two: twoPass.punches });
           o.log?.(`${backend} ${len} B pass ${k + 1}/${o.passes}: one ${(one.median_ns / 1e3).toFixed(2)} us, two ${(two.median_ns / 1e3).toFixed(2)} us median, alternating ${two.alternating_share}, mean run ${two.mean_run}`);
           passes.push({ one, two });
         }
         rows.push(summariseRow(passes));
       }
     }
-    return {
+    const result: TwoPunchersResult = {
       schema: 'rmsim.kernel-probe.two-punchers/1',
       date: new Date().toISOString(),
       machine: machineInfo(),
@@ -93,6 +105,7 @@ export function runTwoPunchers(o: TwoPunchersOptions): TwoPunchersResult {
       method: 'bench/kernel-probe/two-punchers.c: CLOCK_MONOTONIC around each fallocate(PUNCH_HOLE|KEEP_SIZE) of consecutive pre-populated ranges, one thread per half of the file, started together by a barrier, nothing between punches; per pass one thread then two; figures are medians over passes',
       rows,
     };
+    return { result, lastPasses };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,10 @@ import type { Command } from 'commander';
 import { UsageError } from './errors.js';
 import { parseSize } from '../workload/units.js';
 import { writeResult } from '../../bench/engine/run.js';
-import { defaultProbeResultPath, runTwoPunchers, ProbeError, type TwoPunchersResult } from '../../bench/kernel-probe/two-punchers-run.js';
+import { defaultProbeResultPath, runTwoPunchers, ProbeError, type TwoPunchersResult, type LastPass } from '../../bench/kernel-probe/two-punchers-run.js';
+import { probeTimelineSpec } from '../../reports/probe-specs.js';
+import { renderSvg } from '../../reports/render.js';
+import { writeFileSync, renameSync } from 'node:fs';
 
 const BACKENDS = ['gmem', 'shmem'];
 
@@ -25,9 +28,10 @@ export function register(program: Command): void {
     .option('--passes <n>', 'passes of one thread then two per backend and size', '3')
     .option('--raw-dir <dir>', 'also keep the per-punch lines of every pass here')
     .option('--out <file>', 'result file (default bench/results/kernel-probe-two-punchers.json)')
+    .option('--chart <file>', 'also draw every punch of the last pass (start time vs latency) as SVG')
     .option('--json', 'print one JSON object instead of a table')
     .option('--no-write', 'do not write bench/results/kernel-probe-two-punchers.json')
-    .action((which: string, o: { backends: string; sizes: string; passes: string; rawDir?: string; out?: string; json?: boolean; write: boolean }) => {
+    .action(async (which: string, o: { backends: string; sizes: string; passes: string; rawDir?: string; out?: string; chart?: string; json?: boolean; write: boolean }) => {
       if (which !== 'two-punchers') throw new UsageError(`unknown probe '${which}' (expected: two-punchers)`);
       const backends = list('backends', o.backends);
       for (const b of backends) if (!BACKENDS.includes(b)) throw new UsageError(`--backends: unknown backend '${b}' (expected: ${BACKENDS.join(', ')})`);
@@ -44,14 +48,21 @@ export function register(program: Command): void {
       const passes = Number(o.passes);
       if (!Number.isSafeInteger(passes) || passes < 1) throw new UsageError(`--passes must be a positive integer, got '${o.passes}'`);
       let result: TwoPunchersResult;
+      let lastPasses: LastPass[];
       try {
-        result = runTwoPunchers({ backends, sizes, passes, rawDir: o.rawDir, log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`) });
+        ({ result, lastPasses } = runTwoPunchers({ backends, sizes, passes, rawDir: o.rawDir, log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`) }));
       } catch (e) {
         if (e instanceof ProbeError) throw new UsageError(e.message);
         throw e;
       }
       const out = o.out ?? defaultProbeResultPath();
       if (o.write) writeResult(out, result);
+      if (o.chart) {
+        const svg = await renderSvg(probeTimelineSpec(lastPasses, `two punchers on one file, every punch of the last pass (${result.machine.cpu_model}, ${result.machine.kernel})`));
+        const tmp = `${o.chart}.tmp-${process.pid}`;
+        writeFileSync(tmp, svg);
+        renameSync(tmp, o.chart);
+      }
       if (o.json) {
         process.stdout.write(JSON.stringify(result) + '\n');
         return;
@@ -68,6 +79,7 @@ export function register(program: Command): void {
       }
       lines.push('spread: (max - min) / median of the two-thread median over passes; alternating: share of punches between two of the other thread (lock passed by spinning); mean run: punches in a row by one thread (lock stealing)');
       if (o.write) lines.push(`written to ${out}`);
+      if (o.chart) lines.push(`chart: ${o.chart}`);
       process.stdout.write(lines.join('\n') + '\n');
     });
 }
