@@ -18,13 +18,26 @@ function sizeLabel(bytes: number): string {
   return `${bytes} B`;
 }
 
-/** Rows for the chart: one per punch, start in ms and latency in us. */
+/** Points per panel above which a panel is thinned (an SVG of 60,000 points is tens of MB). */
+export const MAX_POINTS_PER_PANEL = 3000;
+
+/**
+ * Rows for the chart: one per punch, start in ms and latency in us. A panel with more than
+ * MAX_POINTS_PER_PANEL punches keeps every k-th punch plus every punch slower than its 99th
+ * percentile, so the bands keep their shape and no long wait is dropped.
+ */
 export function probePoints(passes: ProbePassData[]): Array<Record<string, string | number>> {
   const rows: Array<Record<string, string | number>> = [];
   for (const p of passes) {
     const row = `${p.backend} ${sizeLabel(p.lenBytes)}`;
     for (const [threads, punches] of [['one thread', p.one], ['two threads', p.two]] as const) {
-      for (const x of punches) rows.push({ row, threads, thread: `thread ${x.thread}`, start_ms: x.startNs / 1e6, latency_us: (x.endNs - x.startNs) / 1e3 });
+      const every = Math.ceil(punches.length / MAX_POINTS_PER_PANEL);
+      const lat = punches.map((x) => x.endNs - x.startNs);
+      const p99 = [...lat].sort((a, b) => a - b)[Math.floor(0.99 * (lat.length - 1))] ?? 0;
+      punches.forEach((x, i) => {
+        if (every > 1 && i % every !== 0 && lat[i]! <= p99) return;
+        rows.push({ row, threads, thread: `thread ${x.thread}`, start_ms: x.startNs / 1e6, latency_us: lat[i]! / 1e3 });
+      });
     }
   }
   return rows;

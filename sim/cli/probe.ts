@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .option('--passes <n>', 'passes of one thread then two per backend and size', '3')
     .option('--raw-dir <dir>', 'also keep the per-punch lines of every pass here')
     .option('--out <file>', 'result file (default bench/results/kernel-probe-two-punchers.json)')
-    .option('--chart <file>', 'also draw every punch of the last pass (start time vs latency) as SVG')
+    .option('--chart <file>', 'also draw the punches of the last pass (start time vs latency) as SVG')
     .option('--json', 'print one JSON object instead of a table')
     .option('--no-write', 'do not write bench/results/kernel-probe-two-punchers.json')
     .action(async (which: string, o: { backends: string; sizes: string; passes: string; rawDir?: string; out?: string; chart?: string; json?: boolean; write: boolean }) => {
@@ -58,7 +58,7 @@ export function register(program: Command): void {
       const out = o.out ?? defaultProbeResultPath();
       if (o.write) writeResult(out, result);
       if (o.chart) {
-        const svg = await renderSvg(probeTimelineSpec(lastPasses, `two punchers on one file, every punch of the last pass (${result.machine.cpu_model}, ${result.machine.kernel})`));
+        const svg = await renderSvg(probeTimelineSpec(lastPasses, `two punchers on one file, the punches of the last pass (crowded panels thinned, every slow punch kept; ${result.machine.cpu_model}, ${result.machine.kernel})`));
         const tmp = `${o.chart}.tmp-${process.pid}`;
         writeFileSync(tmp, svg);
         renameSync(tmp, o.chart);

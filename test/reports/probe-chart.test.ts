@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parseProbeOutput } from '../../bench/kernel-probe/two-punchers-analysis.js';
-import { probePoints, probeTimelineSpec } from '../../reports/probe-specs.js';
+import { probePoints, probeTimelineSpec, MAX_POINTS_PER_PANEL } from '../../reports/probe-specs.js';
 import { renderSvg } from '../../reports/render.js';
 
 const two = parseProbeOutput(readFileSync(fileURLToPath(new URL('../../../test/fixtures/two-punchers-gmem-2m.txt', import.meta.url)), 'utf8'));
@@ -30,4 +30,12 @@ test('probe chart renders to SVG with both panels', async () => {
   assert.match(svg, /^<svg/);
   assert.match(svg, /one thread/);
   assert.match(svg, /two threads/);
+});
+
+test('probe chart: a crowded panel is thinned but keeps every punch above its 99th percentile', () => {
+  const n = 20_000;
+  const punches = Array.from({ length: n }, (_, i) => ({ thread: i % 2, startNs: i * 1000, endNs: i * 1000 + (i % 997 === 0 ? 8_000_000 : 2000) }));
+  const rows = probePoints([{ backend: 'gmem', lenBytes: 4096, one: [], two: punches }]);
+  assert.ok(rows.length <= MAX_POINTS_PER_PANEL + n / 100 + 1, `${rows.length} points`);
+  assert.equal(rows.filter((r) => r.latency_us === 8000).length, punches.filter((p) => p.endNs - p.startNs === 8_000_000).length);
 });
