@@ -7,7 +7,7 @@
 // the run; the caller's actor then sleeps until OUT.nextStart. Twin: sim/fastpath/burst-ops.ts.
 import { OUT } from './mem';
 import { eptMap, eptWalk } from './ept';
-import { getFolio, gfOrder, gfHit } from './shmem';
+import { getFolio, gfOrder, gfHit, mapFolioLeaf } from './shmem';
 import { rngExponential } from './shared/rng';
 import { histogramRecord } from './shared/histogram';
 
@@ -32,14 +32,9 @@ export function faultBurst(pt: u32, pc: u32, gfnStart: u64, indexStart: u64, cou
     if (gfHit) { hits++; lat += load<f64>(costs, 0); }
     else if (gfOrder == 0) { a4k++; lat += load<f64>(costs, 8); }
     else { aHuge++; lat += load<f64>(costs, 16); }
-    const order = <u32>gfOrder;
-    let level: u32 = 1;
-    if (order == 18 && maxLevel >= 3 && ((gfn - index) & 0x3ffff) == 0) level = 3;
-    else if (order >= 9 && maxLevel >= 2 && ((gfn - index) & 511) == 0) level = 2;
-    const span = <u64>1 << <u64>(9 * (level - 1));
-    const headIndex = index & ~((<u64>1 << <u64>order) - 1);
-    eptMap(pt, <u32>(gfn & ~(span - 1)), <u32>(<u64>pfn + (index - headIndex) - (index & (span - 1))), level);
+    const level = mapFolioLeaf(pt, gfn, index, pfn, <u32>gfOrder, maxLevel);
     if (level == 1) m1++; else if (level == 2) m2++; else m3++;
+    const span = <u64>1 << <u64>(9 * (level - 1));
     gfn = (gfn & ~(span - 1)) + span;
     histogramRecord(hist, lat);
     t += lat;

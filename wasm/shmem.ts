@@ -95,6 +95,21 @@ export function getFolioRange(pc: u32, start: u64, end: u64, policy: u32, iSize:
   statsWrite();
 }
 
+/**
+ * Map the faulting gfn at the largest leaf that the folio (order, head pfn at pfn minus its
+ * offset in the folio) and the gfn/index alignment allow, up to maxLevel (the
+ * kvm_mmu_max_mapping_level check); returns the level mapped (1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB).
+ */
+@inline export function mapFolioLeaf(pt: u32, gfn: u64, index: u64, pfn: i32, order: u32, maxLevel: u32): u32 {
+  let level: u32 = 1;
+  if (order == 18 && maxLevel >= 3 && ((gfn - index) & 0x3ffff) == 0) level = 3;
+  else if (order >= 9 && maxLevel >= 2 && ((gfn - index) & 511) == 0) level = 2;
+  const span = <u64>1 << <u64>(9 * (level - 1));
+  const headIndex = index & ~((<u64>1 << <u64>order) - 1);
+  eptMap(pt, <u32>(gfn & ~(span - 1)), <u32>(<u64>pfn + (index - headIndex) - (index & (span - 1))), level);
+  return level;
+}
+
 /** A vCPU's first-touch faults (sim/fastpath/shmem-ops.ts faultRange). */
 export function faultRange(pt: u32, pc: u32, gfnStart: u64, indexStart: u64, count: u64,
   policy: u32, iSize: u64, mt: u32, maxLevel: u32): void {
@@ -107,17 +122,10 @@ export function faultRange(pt: u32, pc: u32, gfnStart: u64, indexStart: u64, cou
     const pfn = getFolio(pc, <u32>index, policy, iSize, mt);
     statsCount(pfn);
     if (pfn < 0) break;
-    const order = <u32>gfOrder;
-    let level: u32 = 1;
-    if (order == 18 && maxLevel >= 3 && ((gfn - index) & 0x3ffff) == 0) level = 3;
-    else if (order >= 9 && maxLevel >= 2 && ((gfn - index) & 511) == 0) level = 2;
-    const span = <u64>1 << <u64>(9 * (level - 1));
-    const headIndex = index & ~((<u64>1 << <u64>order) - 1);
-    const mpfn = <u64>pfn + (index - headIndex) - (index & (span - 1));
-    const gfnHead = gfn & ~(span - 1);
-    eptMap(pt, <u32>gfnHead, <u32>mpfn, level);
+    const level = mapFolioLeaf(pt, gfn, index, pfn, <u32>gfOrder, maxLevel);
     if (level == 1) fM1++; else if (level == 2) fM2++; else fM3++;
-    gfn = gfnHead + span;
+    const span = <u64>1 << <u64>(9 * (level - 1));
+    gfn = (gfn & ~(span - 1)) + span;
   }
   statsWrite();
 }
