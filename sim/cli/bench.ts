@@ -1,16 +1,9 @@
 // `rmsim bench <engine|fastpath>`: runs a benchmark, prints its figures (or one JSON object with
 // --json) and writes them to bench/results/ (temp file, then rename) unless --no-write.
 import type { Command } from 'commander';
-import { UsageError } from './errors.js';
+import { UsageError, positiveInt } from './errors.js';
 import { defaultEngineResultPath, runEngineBench, writeResult } from '../../bench/engine/run.js';
 import { fastpathCommand } from '../../bench/fastpath/cli.js';
-
-function positiveInt(name: string, v: string | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
-  return n;
-}
 
 export function register(program: Command): void {
   program

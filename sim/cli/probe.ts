@@ -2,13 +2,13 @@
 // (bench/kernel-probe/), print the regime figures, and write them to bench/results/ unless
 // --no-write. Needs cc; the guest_memfd backend needs /dev/kvm with KVM_CREATE_GUEST_MEMFD.
 import type { Command } from 'commander';
-import { UsageError } from './errors.js';
+import { UsageError, positiveInt } from './errors.js';
 import { parseSize } from '../workload/units.js';
 import { writeResult } from '../../bench/engine/run.js';
 import { defaultProbeResultPath, runTwoPunchers, ProbeError, type TwoPunchersResult, type LastPass } from '../../bench/kernel-probe/two-punchers-run.js';
 import { probeTimelineSpec } from '../../reports/probe-specs.js';
 import { renderSvg } from '../../reports/render.js';
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeFileAtomic } from '../output/atomic-write.js';
 
 const BACKENDS = ['gmem', 'shmem'];
 
@@ -45,8 +45,7 @@ export function register(program: Command): void {
         if (n <= 0 || n % 4096 !== 0) throw new UsageError(`--sizes: ${s} is not a positive multiple of 4 KiB`);
         return n;
       });
-      const passes = Number(o.passes);
-      if (!Number.isSafeInteger(passes) || passes < 1) throw new UsageError(`--passes must be a positive integer, got '${o.passes}'`);
+      const passes = positiveInt('passes', o.passes, 3);
       let result: TwoPunchersResult;
       let lastPasses: LastPass[];
       try {
@@ -59,9 +58,7 @@ export function register(program: Command): void {
       if (o.write) writeResult(out, result);
       if (o.chart) {
         const svg = await renderSvg(probeTimelineSpec(lastPasses, `two punchers on one file, the punches of the last pass (crowded panels thinned, every slow punch kept; ${result.machine.cpu_model}, ${result.machine.kernel})`));
-        const tmp = `${o.chart}.tmp-${process.pid}`;
-        writeFileSync(tmp, svg);
-        renameSync(tmp, o.chart);
+        writeFileAtomic(o.chart, svg);
       }
       if (o.json) {
         process.stdout.write(JSON.stringify(result) + '\n');
