@@ -2,7 +2,9 @@
 // tinybench as interleaved trials (ceiling, a, b, ceiling, a, b, ...), medians reported. The
 // timer is this process's CPU time (process.cpuUsage): the machines are shared and noisy, and
 // CPU time does not count the time another process held the core. Wall-clock medians are
-// reported beside. SimPy (Debian python3-simpy3, /usr/bin/python3) runs the same workloads in
+// reported beside. (a) and (b) run twice each: with generator processes (sim.spawn) and with the
+// same loops written as state-machine processes (sim.spawnActor); same events, same end time.
+// SimPy (Debian python3-simpy3, /usr/bin/python3) runs the same workloads in
 // the same invocation when it is installed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -11,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Bench } from 'tinybench';
-import { ceilingWorkload, mutexWorkload, predraw, timeoutsWorkload } from './workloads.js';
+import { ceilingWorkload, mutexActorWorkload, mutexWorkload, predraw, timeoutsActorWorkload, timeoutsWorkload } from './workloads.js';
 import type { WorkloadResult } from './workloads.js';
 import { machineInfo } from './machine.js';
 import type { MachineInfo } from './machine.js';
@@ -44,24 +46,35 @@ export interface EngineBenchResult {
   ceiling_ns_per_event: number;
   mutex_ns_per_acquisition: number;
   ratio_to_ceiling: number;
+  /** (a) and (b) with state-machine processes (Simulation.spawnActor): same loops, same events and end time. */
+  timeouts_actor_events_per_s: number;
+  ratio_to_ceiling_actor: number;
+  ratio_to_ceiling_actor_per_trial: number[];
+  mutex_actor_acquisitions_per_s: number;
   /** Informational: the same heap with the draws read from memory (heap operations only). */
   ceiling_predrawn_events_per_s: number;
   ratio_to_ceiling_predrawn: number;
   /** Per-trial ratio (a)/ceiling of adjacent runs, and its median. */
   ratio_to_ceiling_per_trial: number[];
   ratio_to_ceiling_median_of_trials: number;
-  wall: { timeouts_events_per_s: number; ceiling_events_per_s: number; mutex_acquisitions_per_s: number };
-  samples_ms: { ceiling: number[]; timeouts: number[]; mutex: number[]; ceiling_predrawn: number[] };
-  peak_heap_bytes: { timeouts: number; ceiling: number; mutex: number; ceiling_predrawn: number };
+  wall: { timeouts_events_per_s: number; ceiling_events_per_s: number; mutex_acquisitions_per_s: number; timeouts_actor_events_per_s: number; mutex_actor_acquisitions_per_s: number };
+  samples_ms: Record<TaskName, number[]>;
+  peak_heap_bytes: Record<TaskName, number>;
   simpy: null | { note: string } | {
     simpy_version: string; python_version: string; trials: number; events: number; acquisitions: number;
     timeouts_events_per_s: number; mutex_acquisitions_per_s: number;
     timeouts_events_per_s_wall: number; mutex_acquisitions_per_s_wall: number;
   };
-  ratio_to_simpy: { timeouts: number; mutex: number } | null;
+  ratio_to_simpy: { timeouts: number; mutex: number; timeouts_actor: number; mutex_actor: number } | null;
   targets: { timeouts_vs_ceiling: number; timeouts_vs_simpy: number; mutex_acquisitions_per_s: number };
-  meets: { timeouts_vs_ceiling: boolean; timeouts_vs_simpy: boolean | null; mutex_acquisitions_per_s: boolean };
+  meets: {
+    timeouts_vs_ceiling: boolean; timeouts_vs_simpy: boolean | null; mutex_acquisitions_per_s: boolean;
+    timeouts_actor_vs_ceiling: boolean; mutex_actor_acquisitions_per_s: boolean;
+  };
 }
+
+const TASKS = ['ceiling', 'timeouts', 'timeouts_actor', 'ceiling_predrawn', 'mutex', 'mutex_actor'] as const;
+type TaskName = (typeof TASKS)[number];
 
 /** A full GC before each timed task, so no task pays for the previous one's garbage. */
 function fullGc(): () => void {
@@ -81,6 +94,9 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** Untimed passes first: V8 needs more than one to settle the engine's hot functions. */
+const WARMUP_PASSES = 2;
+
 const SIMPY_PY = '/usr/bin/python3';
 
 function runSimpy(events: number, procs: number, acquisitions: number, trials: number): EngineBenchResult['simpy'] {
@@ -99,51 +115,69 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
   const acquisitions = opts.acquisitions ?? 1_000_000;
   const trials = Math.max(1, opts.trials ?? 5);
   const log = opts.log ?? (() => {});
-  const heap = { timeouts: 0, ceiling: 0, mutex: 0, ceiling_predrawn: 0 };
+  const heap = Object.fromEntries(TASKS.map((k) => [k, 0])) as Record<TaskName, number>;
+  const samples = Object.fromEntries(TASKS.map((k) => [k, [] as number[]])) as Record<TaskName, number[]>;
+  const wallSamples = Object.fromEntries(TASKS.map((k) => [k, [] as number[]])) as Record<TaskName, number[]>;
   const drawn = predraw(procs, events);
-  let endP = -1;
-  let endA = -1;
-  let endC = -1;
-  let mutexEvents = 0;
-  const keep = (k: keyof typeof heap, r: WorkloadResult) => {
-    heap[k] = Math.max(heap[k], r.heapUsed);
-    return r;
+  const ends: Partial<Record<TaskName, number>> = {};
+  const mutexEvents: Partial<Record<TaskName, number>> = {};
+  const work: Record<TaskName, () => WorkloadResult> = {
+    ceiling: () => ceilingWorkload(procs, events),
+    timeouts: () => timeoutsWorkload(procs, events),
+    timeouts_actor: () => timeoutsActorWorkload(procs, events),
+    ceiling_predrawn: () => ceilingWorkload(procs, events, 1, drawn),
+    mutex: () => mutexWorkload(16, acquisitions),
+    mutex_actor: () => mutexActorWorkload(16, acquisitions),
   };
-  const samples = { ceiling: [] as number[], timeouts: [] as number[], mutex: [] as number[], ceiling_predrawn: [] as number[] };
-  const wallSamples = { ceiling: [] as number[], timeouts: [] as number[], mutex: [] as number[], ceiling_predrawn: [] as number[] };
 
   const gc = fullGc();
   const hooks = { beforeEach: gc };
-  // One warm-up pass (JIT), then `trials` interleaved passes, each a fresh tinybench run of the three tasks.
-  for (let t = -1; t < trials; t++) {
+  // Warm-up passes (JIT), then `trials` interleaved passes, each a fresh tinybench run of every task.
+  for (let t = -WARMUP_PASSES; t < trials; t++) {
     const bench = new Bench({ iterations: 1, time: 0, warmup: false, now: cpuNowMs, throws: true });
-    const w0: Record<string, number> = {};
-    const w1: Record<string, number> = {};
-    bench.add('ceiling', () => { w0.ceiling = performance.now(); endC = keep('ceiling', ceilingWorkload(procs, events)).endNs; w1.ceiling = performance.now(); }, hooks);
-    bench.add('timeouts', () => { w0.timeouts = performance.now(); endA = keep('timeouts', timeoutsWorkload(procs, events)).endNs; w1.timeouts = performance.now(); }, hooks);
-    bench.add('ceiling_predrawn', () => { w0.ceiling_predrawn = performance.now(); endP = keep('ceiling_predrawn', ceilingWorkload(procs, events, 1, drawn)).endNs; w1.ceiling_predrawn = performance.now(); }, hooks);
-    bench.add('mutex', () => { w0.mutex = performance.now(); mutexEvents = keep('mutex', mutexWorkload(16, acquisitions)).events ?? 0; w1.mutex = performance.now(); }, hooks);
+    const w0: Partial<Record<TaskName, number>> = {};
+    const w1: Partial<Record<TaskName, number>> = {};
+    for (const k of TASKS) {
+      bench.add(k, () => {
+        w0[k] = performance.now();
+        const r = work[k]();
+        w1[k] = performance.now();
+        heap[k] = Math.max(heap[k], r.heapUsed);
+        ends[k] = r.endNs;
+        if (r.events !== undefined) mutexEvents[k] = r.events;
+      }, hooks);
+    }
     bench.runSync();
     if (t < 0) continue;
     for (const task of bench.tasks) {
       const res = task.result as { latency?: { samples?: number[]; mean: number } } | undefined;
       const ms = res?.latency?.samples?.[0] ?? res?.latency?.mean;
       if (ms === undefined) throw new Error(`tinybench gave no sample for ${task.name}`);
-      const k = task.name as keyof typeof samples;
+      const k = task.name as TaskName;
       samples[k].push(ms);
-      wallSamples[k].push(w1[k] - w0[k]);
+      wallSamples[k].push(w1[k]! - w0[k]!);
     }
-    log(`trial ${t + 1}/${trials}: ceiling ${(events / samples.ceiling[t] / 1e3).toFixed(2)} M ev/s, timeouts ${(events / samples.timeouts[t] / 1e3).toFixed(2)} M ev/s, mutex ${(acquisitions / samples.mutex[t] / 1e3).toFixed(2)} M acq/s`);
+    const mev = (k: TaskName) => (events / samples[k][t] / 1e3).toFixed(2);
+    const macq = (k: TaskName) => (acquisitions / samples[k][t] / 1e3).toFixed(2);
+    log(`trial ${t + 1}/${trials}: ceiling ${mev('ceiling')} M ev/s, timeouts ${mev('timeouts')} (actors ${mev('timeouts_actor')}) M ev/s, mutex ${macq('mutex')} (actors ${macq('mutex_actor')}) M acq/s`);
   }
-  if (endP !== endC) throw new Error(`predrawn ceiling disagrees: end ${endP} vs ${endC}`);
-  if (endA !== endC) throw new Error(`ceiling and timeouts workloads disagree: end ${endC} vs ${endA} (not the same draws)`);
+  for (const k of ['ceiling_predrawn', 'timeouts', 'timeouts_actor'] as const) {
+    if (ends[k] !== ends.ceiling) throw new Error(`${k} disagrees with the ceiling: end ${ends[k]} vs ${ends.ceiling} (not the same draws)`);
+  }
+  if (ends.mutex !== ends.mutex_actor || mutexEvents.mutex !== mutexEvents.mutex_actor) {
+    throw new Error(`mutex workloads disagree: generators end ${ends.mutex} after ${mutexEvents.mutex} events, actors ${ends.mutex_actor} after ${mutexEvents.mutex_actor}`);
+  }
 
   const rate = (n: number, ms: number) => n / (ms / 1000);
-  const a = rate(events, median(samples.timeouts));
-  const c = rate(events, median(samples.ceiling));
-  const b = rate(acquisitions, median(samples.mutex));
-  const cp = rate(events, median(samples.ceiling_predrawn));
+  const med = (k: TaskName) => median(samples[k]);
+  const a = rate(events, med('timeouts'));
+  const aa = rate(events, med('timeouts_actor'));
+  const c = rate(events, med('ceiling'));
+  const b = rate(acquisitions, med('mutex'));
+  const ba = rate(acquisitions, med('mutex_actor'));
+  const cp = rate(events, med('ceiling_predrawn'));
   const perTrial = samples.timeouts.map((ms, i) => samples.ceiling[i] / ms);
+  const perTrialActor = samples.timeouts_actor.map((ms, i) => samples.ceiling[i] / ms);
 
   let simpy: EngineBenchResult['simpy'] = null;
   if (!opts.noSimpy) {
@@ -162,11 +196,15 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
     timeouts_events_per_s: Math.round(a),
     ceiling_events_per_s: Math.round(c),
     mutex_acquisitions_per_s: Math.round(b),
-    mutex_events_per_acquisition: r6(mutexEvents / acquisitions),
+    mutex_events_per_acquisition: r6((mutexEvents.mutex ?? 0) / acquisitions),
     timeouts_ns_per_event: r6(1e9 / a),
     ceiling_ns_per_event: r6(1e9 / c),
     mutex_ns_per_acquisition: r6(1e9 / b),
     ratio_to_ceiling: r6(a / c),
+    timeouts_actor_events_per_s: Math.round(aa),
+    ratio_to_ceiling_actor: r6(aa / c),
+    ratio_to_ceiling_actor_per_trial: perTrialActor.map(r6),
+    mutex_actor_acquisitions_per_s: Math.round(ba),
     ceiling_predrawn_events_per_s: Math.round(cp),
     ratio_to_ceiling_predrawn: r6(a / cp),
     ratio_to_ceiling_per_trial: perTrial.map(r6),
@@ -175,16 +213,23 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
       timeouts_events_per_s: Math.round(rate(events, median(wallSamples.timeouts))),
       ceiling_events_per_s: Math.round(rate(events, median(wallSamples.ceiling))),
       mutex_acquisitions_per_s: Math.round(rate(acquisitions, median(wallSamples.mutex))),
+      timeouts_actor_events_per_s: Math.round(rate(events, median(wallSamples.timeouts_actor))),
+      mutex_actor_acquisitions_per_s: Math.round(rate(acquisitions, median(wallSamples.mutex_actor))),
     },
-    samples_ms: { ceiling: samples.ceiling.map(r6), timeouts: samples.timeouts.map(r6), mutex: samples.mutex.map(r6), ceiling_predrawn: samples.ceiling_predrawn.map(r6) },
+    samples_ms: Object.fromEntries(TASKS.map((k) => [k, samples[k].map(r6)])) as Record<TaskName, number[]>,
     peak_heap_bytes: heap,
     simpy,
-    ratio_to_simpy: sp ? { timeouts: r6(a / sp.timeouts_events_per_s), mutex: r6(b / sp.mutex_acquisitions_per_s) } : null,
+    ratio_to_simpy: sp ? {
+      timeouts: r6(a / sp.timeouts_events_per_s), mutex: r6(b / sp.mutex_acquisitions_per_s),
+      timeouts_actor: r6(aa / sp.timeouts_events_per_s), mutex_actor: r6(ba / sp.mutex_acquisitions_per_s),
+    } : null,
     targets: { timeouts_vs_ceiling: 0.7, timeouts_vs_simpy: 5, mutex_acquisitions_per_s: 2_500_000 },
     meets: {
       timeouts_vs_ceiling: a / c >= 0.7,
       timeouts_vs_simpy: sp ? a / sp.timeouts_events_per_s >= 5 : null,
       mutex_acquisitions_per_s: b >= 2_500_000,
+      timeouts_actor_vs_ceiling: aa / c >= 0.7,
+      mutex_actor_acquisitions_per_s: ba >= 2_500_000,
     },
   };
   return result;

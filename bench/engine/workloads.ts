@@ -6,6 +6,7 @@
 //  ceiling: a bare typed-array heap with the same (time, key) comparison that pops and pushes
 //      the same exponential draws (same streams, same order) with no processes at all.
 import { Simulation, Mutex, makeDistribution, RngStream, streamState, detLog } from '../../sim/engine/index.js';
+import type { Actor, Distribution, Process, Yieldable, ActorExit } from '../../sim/engine/index.js';
 
 export interface WorkloadResult {
   /** Logical events (a, ceiling) or lock acquisitions (b). */
@@ -35,6 +36,31 @@ export function timeoutsWorkload(procs: number, events: number, seed = 1): Workl
   return { ops: per * procs, endNs: r.now, heapUsed: process.memoryUsage().heapUsed };
 }
 
+/** Workload (a)'s loop as a state machine: `left` exponential sleeps. */
+class Sleeper implements Actor {
+  constructor(
+    private readonly d: Distribution,
+    private readonly rng: RngStream,
+    private left: number,
+  ) {}
+
+  resume(p: Process): Yieldable | ActorExit {
+    if (this.left === 0) return p.exit();
+    this.left--;
+    return p.sleep(this.d.sample(this.rng));
+  }
+}
+
+/** (a) with the processes written as state machines (Simulation.spawnActor) instead of generators. */
+export function timeoutsActorWorkload(procs: number, events: number, seed = 1): WorkloadResult {
+  const sim = new Simulation({ seed });
+  const per = Math.floor(events / procs);
+  const d = makeDistribution({ kind: 'exponential', mean: TIMEOUT_MEAN_NS });
+  for (let i = 0; i < procs; i++) sim.spawnActor(`p${i}`, new Sleeper(d, sim.rng(`p${i}`), per));
+  const r = sim.run();
+  return { ops: per * procs, endNs: r.now, heapUsed: process.memoryUsage().heapUsed };
+}
+
 /** (b) 16 processes on 16 CPUs repeatedly taking one Mutex. */
 export function mutexWorkload(procs: number, acquisitions: number, seed = 1): WorkloadResult {
   const sim = new Simulation({ seed, cpus: procs });
@@ -53,6 +79,50 @@ export function mutexWorkload(procs: number, acquisitions: number, seed = 1): Wo
       }
     });
   }
+  const r = sim.run();
+  const heapUsed = process.memoryUsage().heapUsed;
+  const acq = sim.stats.counter('bench_lock.acquisitions').value;
+  if (acq !== per * procs) throw new Error(`mutex workload: ${acq} acquisitions, expected ${per * procs}`);
+  return { ops: acq, endNs: r.now, heapUsed, events: r.eventsProcessed };
+}
+
+/** Workload (b)'s loop as a state machine: lock, compute(hold), unlock, sleep(think), `per` times. */
+class MutexLooper implements Actor {
+  private k = 0;
+  private phase = 0;
+  constructor(
+    private readonly m: Mutex,
+    private readonly hold: Distribution,
+    private readonly think: Distribution,
+    private readonly rng: RngStream,
+    private readonly per: number,
+  ) {}
+
+  resume(p: Process): Yieldable | ActorExit {
+    if (this.phase === 0) {
+      if (this.k === this.per) return p.exit();
+      this.phase = 1;
+      return this.m.lock(p);
+    }
+    if (this.phase === 1) {
+      this.phase = 2;
+      return p.compute(this.hold.sample(this.rng));
+    }
+    this.m.unlock(p);
+    this.phase = 0;
+    this.k++;
+    return p.sleep(this.think.sample(this.rng));
+  }
+}
+
+/** (b) with the 16 processes written as state machines (Simulation.spawnActor) instead of generators. */
+export function mutexActorWorkload(procs: number, acquisitions: number, seed = 1): WorkloadResult {
+  const sim = new Simulation({ seed, cpus: procs });
+  const m = new Mutex(sim, 'bench_lock');
+  const hold = makeDistribution({ kind: 'exponential', mean: 1000 });
+  const think = makeDistribution({ kind: 'exponential', mean: 16000 });
+  const per = Math.floor(acquisitions / procs);
+  for (let i = 0; i < procs; i++) sim.spawnActor(`t${i}`, new MutexLooper(m, hold, think, sim.rng(`t${i}`), per));
   const r = sim.run();
   const heapUsed = process.memoryUsage().heapUsed;
   const acq = sim.stats.counter('bench_lock.acquisitions').value;

@@ -42,6 +42,22 @@ export const PH_GRANTED = 5; // lock reserved for it (in transit)
 export type Yieldable = Process | SimEvent<any>;
 export type ProcessBody<T = unknown> = (p: Process<T>) => Generator<Yieldable, T, any>;
 
+/** What Process.exit returns: the end of an actor (its value is in the process). */
+export const ACTOR_EXIT: unique symbol = Symbol('actor exit');
+export type ActorExit = typeof ACTOR_EXIT;
+
+/**
+ * A process written as a state machine (DESIGN.md principle 6's actors, on the TypeScript side).
+ * `resume(p, value)` runs where a generator would be resumed (value = what the last wait
+ * returned) and returns what p waits on next, as a generator would yield it, or `p.exit(v)`.
+ * `fail(p, err)` runs where a generator would have err thrown at its yield (an interrupt, a
+ * failed event); without it the error fails the process.
+ */
+export interface Actor<T = unknown> {
+  resume(p: Process<T>, value: unknown): Yieldable | ActorExit;
+  fail?(p: Process<T>, error: unknown): Yieldable | ActorExit;
+}
+
 /** The engine's view of a lock (implemented by the classes in locks/). */
 export interface LockImpl {
   readonly name: string;
@@ -70,6 +86,8 @@ export class Process<T = unknown> {
   /** On a CPU (or, without a CPU model, running rather than waiting). */
   onCpu = false;
   gen: Generator<Yieldable, T, any> | null = null;
+  /** The state machine of a process started with spawnActor (gen is then null). */
+  actor: Actor<T> | null = null;
   /** gen is a real generator object (resumed through the intrinsic next/throw, see simulation.ts). */
   nativeGen = false;
   op = OP_NONE;
@@ -99,6 +117,8 @@ export class Process<T = unknown> {
   private doneEv: SimEvent<T> | null = null;
   private returned = false;
   private returnValue: T | undefined = undefined;
+  /** @internal An actor's return value (set by exit). */
+  exitValue: T | undefined = undefined;
 
   constructor(readonly sim: Simulation, readonly name: string, readonly daemon: boolean) {}
 
@@ -139,6 +159,12 @@ export class Process<T = unknown> {
     this.opLock = lock;
     this.opMode = mode;
     return this;
+  }
+
+  /** An actor's last step: `return p.exit(value)` ends the process with value (resolves done). */
+  exit(value?: T): ActorExit {
+    this.exitValue = value;
+    return ACTOR_EXIT;
   }
 
   /** Throw Interrupt(cause) into this process at the yield it waits on (see Simulation._interrupt). */

@@ -17,7 +17,8 @@ import {
   PK_LOCK_ACQUIRED, PK_LOCK_RETRY, PK_RESUME, PK_SLEPT_OUT, Process, ST_COMPUTING, ST_DONE, ST_RUNNABLE, ST_RUNNING,
   ST_SLEEPING, ST_WAIT_EVENT, ST_WAIT_LOCK,
 } from './process.js';
-import type { ProcessBody } from './process.js';
+import type { Actor, ProcessBody } from './process.js';
+import { ACTOR_EXIT } from './process.js';
 import { Interrupt, ProcessFailure, StallError } from './errors.js';
 import type { BlockedProcess } from './errors.js';
 import { Recorder } from './recorder.js';
@@ -140,6 +141,21 @@ export class Simulation {
     p.gen = gen;
     // A body may return any iterator; only a real generator using the intrinsic methods is resumed through them.
     p.nativeGen = gen.next === genNext && gen.throw === genThrow;
+    if (!p.daemon) this.live.add(p);
+    p.state = ST_RUNNABLE;
+    this.schedule(p, this.now, PRIORITY_NORMAL, PK_RESUME);
+    return p;
+  }
+
+  /**
+   * Start a process written as a state machine (an Actor) instead of a generator: the engine
+   * calls actor.resume(p, value) where a generator would be resumed, and it returns what the
+   * process waits on next, exactly as a generator yields it, or p.exit(value) to end. Same
+   * semantics, ordering and statistics as spawn; no generator frame or iterator result per wait.
+   */
+  spawnActor<T>(name: string, actor: Actor<T>, opts: SpawnOptions = {}): Process<T> {
+    const p = new Process<T>(this, name, opts.daemon === true);
+    p.actor = actor;
     if (!p.daemon) this.live.add(p);
     p.state = ST_RUNNABLE;
     this.schedule(p, this.now, PRIORITY_NORMAL, PK_RESUME);
@@ -428,31 +444,57 @@ export class Simulation {
 
   /** Run p's generator until it waits on something. p is on a CPU. */
   private step(p: Process<any>): void {
-    const gen = p.gen!;
+    const gen = p.gen;
+    const actor = p.actor;
     p.state = ST_RUNNING;
     for (;;) {
-      let r: IteratorResult<unknown, unknown>;
-      try {
-        if (p.hasError) {
-          const e = p.resumeError;
-          p.hasError = false;
-          p.resumeError = undefined;
-          r = p.nativeGen ? genThrow.call(gen, e) : gen.throw(e);
-        } else {
-          const v = p.resumeValue;
-          p.resumeValue = undefined;
-          r = p.nativeGen ? genNext.call(gen, v) : gen.next(v);
+      let y: unknown;
+      if (gen !== null) {
+        let r: IteratorResult<unknown, unknown>;
+        try {
+          if (p.hasError) {
+            const e = p.resumeError;
+            p.hasError = false;
+            p.resumeError = undefined;
+            r = p.nativeGen ? genThrow.call(gen, e) : gen.throw(e);
+          } else {
+            const v = p.resumeValue;
+            p.resumeValue = undefined;
+            r = p.nativeGen ? genNext.call(gen, v) : gen.next(v);
+          }
+        } catch (err) {
+          p.state = ST_DONE;
+          this.live.delete(p);
+          throw new ProcessFailure(p.name, this.now, err);
         }
-      } catch (err) {
-        p.state = ST_DONE;
-        this.live.delete(p);
-        throw new ProcessFailure(p.name, this.now, err);
+        if (r.done === true) {
+          this.finish(p, r.value);
+          return;
+        }
+        y = r.value;
+      } else {
+        try {
+          if (p.hasError) {
+            const e = p.resumeError;
+            p.hasError = false;
+            p.resumeError = undefined;
+            if (actor!.fail === undefined) throw e;
+            y = actor!.fail(p, e);
+          } else {
+            const v = p.resumeValue;
+            p.resumeValue = undefined;
+            y = actor!.resume(p, v);
+          }
+        } catch (err) {
+          p.state = ST_DONE;
+          this.live.delete(p);
+          throw new ProcessFailure(p.name, this.now, err);
+        }
+        if (y === ACTOR_EXIT) {
+          this.finish(p, p.exitValue);
+          return;
+        }
       }
-      if (r.done === true) {
-        this.finish(p, r.value);
-        return;
-      }
-      const y = r.value;
       if (y === p) {
         const op = p.op;
         p.op = OP_NONE;
@@ -516,6 +558,7 @@ export class Simulation {
     p.atomic = 0;
     this.offCpu(p);
     p.gen = null;
+    p.actor = null;
     if (p.eid >= 0 && this.liveKey[p.eid] === -1) {
       this.release(p.eid);
       p.eid = -1;
