@@ -19,3 +19,15 @@ test('the mutex workload performs every acquisition under contention', () => {
   // 16 threads, 1 us hold, 16 us think: the lock is busy most of the time
   assert.ok(r.endNs > 16_000 * 1000 * 0.9, `end ${r.endNs}`);
 });
+
+test('a small engine benchmark run reports both process forms and checks they agree', async () => {
+  const { runEngineBench } = await import('../../bench/engine/run.js');
+  const r = runEngineBench({ events: 20_000, procs: 50, acquisitions: 16_000, trials: 1, noSimpy: true });
+  for (const k of ['timeouts_events_per_s', 'timeouts_actor_events_per_s', 'ceiling_events_per_s', 'mutex_acquisitions_per_s', 'mutex_actor_acquisitions_per_s'] as const) {
+    assert.ok(Number.isFinite(r[k]) && r[k] > 0, `${k} = ${r[k]}`);
+  }
+  assert.ok(Math.abs(r.ratio_to_ceiling_actor - r.timeouts_actor_events_per_s / r.ceiling_events_per_s) < 1e-3, 'the ratio is of the reported rates');
+  assert.ok(r.mutex_events_per_acquisition > 2 && r.mutex_events_per_acquisition < 3.5, `${r.mutex_events_per_acquisition} events/acquisition`);
+  assert.equal(typeof r.meets.mutex_actor_acquisitions_per_s, 'boolean');
+  assert.equal(r.samples_ms.mutex_actor.length, 1);
+});
