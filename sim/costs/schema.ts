@@ -41,7 +41,7 @@ const entry = {
   required: ['value', 'unit', 'kind', 'source', 'note'],
   properties: {
     value: { type: 'number', minimum: 0 },
-    unit: { type: 'string', pattern: '^(ns(/[a-z]+)?|ppm)$' },
+    unit: { type: 'string', pattern: '^(ns(/[a-z]+)?|ppm|pages)$' },
     kind: { enum: [...COST_KINDS] },
     source: { type: 'string', minLength: 1 },
     note: { type: 'string' },

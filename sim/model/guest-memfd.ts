@@ -11,6 +11,7 @@ import { charge } from './charge.js';
 import { KernelError } from './errors.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, PAGE_SIZE, type Gen, type GotPage, type PrivateBacking } from './backing.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
+import { pcpAlloc } from './pcp.js';
 import {
   kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_mmu_lock,
   kvm_mmu_unlock, kvm_unmap_gfn_range, type Memslot, type PrivateBinding, type PrivateFile, type Vm,
@@ -147,6 +148,7 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
       yield* try_to_free_pages(p, host, chunkEnd - chunk);
       const s = host.fp.shmemGetFolioRange(inode.pages, chunk, chunkEnd, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
       for (let i = 0; i < s.alloc4k; i++) host.metrics.folioAllocated(0);
+      pcpAlloc(host, p, s.alloc4k);
       yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns')));
       if (s.enomem) throw new KernelError('ENOMEM', 'kvm_gmem_allocate');
       chunk = chunkEnd;
@@ -254,6 +256,7 @@ export function* kvm_gmem_get_pfn(p: Process, file: GmemFile, slot: Memslot, ind
   if (r.pfn < 0) throw new KernelError('ENOMEM', 'kvm_gmem_get_pfn');
   if (!r.hit) {
     host.metrics.folioAllocated(0);
+    pcpAlloc(host, p, 1);
     ns += c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns');
   }
   const flags = host.mem.folioFlags(r.pfn);

@@ -34,13 +34,13 @@ export function* memory_failure(p: Process, host: Host, backing: PrivateBacking,
   if (order > 0) split = yield* try_to_split_thp_page(p, host, backing, index, head);
   if (split && pfn !== head) {
     host.mem.folioGet(pfn);
-    yield* charge(p, folioPutNs(host, head));
+    yield* charge(p, folioPutNs(host, head, p));
     held = pfn;
   }
   host.mem.folioSetFlags(held, FOLIO_HWPOISON);
   host.event(p, 'memory_failure', { file: backing.id, index, pfn });
   const result = yield* me_pagecache_clean(p, backing, pfn, index);
-  yield* charge(p, folioPutNs(host, held));
+  yield* charge(p, folioPutNs(host, held, p));
   return { result, split };
 }
 

@@ -9,6 +9,7 @@ import { KernelError } from './errors.js';
 import { folioPutNs } from './folio.js';
 import { HPAGE_PMD_NR, type Gen, type GotPage } from './backing.js';
 import { kvm_mmu_lock, kvm_mmu_unlock, type Memslot, type Vcpu, type Vm } from './kvm.js';
+import { pcpAlloc } from './pcp.js';
 
 export type FaultResult = 'mapped' | 'memory_fault_exit' | 'no_slot' | 'hwpoison' | 'shutdown' | 'livelock' | 'enomem';
 
@@ -64,6 +65,7 @@ function* faultin_shared(p: Process, vm: Vm, gfn: number): Gen<GotPage> {
     if (pfn < 0) throw new KernelError('ENOMEM', 'hva_to_pfn');
     host.metrics.folioAllocated(0);
     vm.shared.set(gfn, pfn);
+    pcpAlloc(host, p, 1);
     yield* charge(p, host.costs.ns('host.alloc_page_ns'));
   }
   host.mem.folioGet(pfn);
@@ -121,7 +123,7 @@ export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: 
       yield* kvm_mmu_lock(p, vm, mode);
       if (host.s.faultRetry.isStale(vm, mmuSeq, gfn)) {
         kvm_mmu_unlock(p, vm, mode);
-        yield* charge(p, folioPutNs(host, got.folio));
+        yield* charge(p, folioPutNs(host, got.folio, p));
         got = undefined;
         retries++;
         host.event(p, 'fault_retry', { vm: vm.name, gfn, seq: vm.mmu_invalidate_seq, in_progress: vm.mmu_invalidate_in_progress });
@@ -137,7 +139,7 @@ export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: 
       if (span > 1) host.safety.noteMapped(vm, gfnHead);
       host.event(p, 'fault_map', { vm: vm.name, gfn, pfn: got.pfn, level });
       kvm_mmu_unlock(p, vm, mode);
-      yield* charge(p, folioPutNs(host, got.folio));
+      yield* charge(p, folioPutNs(host, got.folio, p));
       got = undefined;
       return done('mapped', level);
     } finally {

@@ -9,6 +9,7 @@ import { KernelError, type Errno } from './errors.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, PAGE_SIZE, type Gen, type GotPage, type PrivateBacking } from './backing.js';
 import { try_to_free_pages } from './page-cache-load.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
+import { pcpAlloc } from './pcp.js';
 
 export type Sgp = 'SGP_WRITE' | 'SGP_FALLOC' | 'SGP_NOALLOC';
 
@@ -96,6 +97,7 @@ export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, s
   host.metrics.folioAllocated(r.order);
   noteRefill(inode, index, r.order);
   if (sgp === 'SGP_WRITE') host.mem.folioGet(r.pfn);
+  if (r.order === 0) pcpAlloc(host, p, 1);
   yield* charge(p, c.ns('shmem.get_folio_hit_ns') + allocNs(host, r.order));
   return { folio: r.pfn, pfn: r.pfn + (index % 2 ** r.order), order: r.order };
 }
@@ -171,6 +173,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
       for (let i = 0; i < s.allocHuge; i++) host.metrics.folioAllocated(9);
       for (let i = 0; i < s.fallbackOccupied; i++) host.metrics.thpFallback('occupied');
       for (let i = 0; i < s.fallbackNoMem; i++) host.metrics.thpFallback('alloc_failed');
+      pcpAlloc(host, p, s.alloc4k);
       yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns')) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns'));
       if (s.enomem) {
         // shmem_undo_range(unfalloc): give back what this call allocated (6.1 frees only the

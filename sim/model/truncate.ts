@@ -52,7 +52,7 @@ export function* truncate_inode_pages_range(p: Process, host: Host, backing: { p
     folios++;
     res.foliosRemoved++;
     res.pagesRemoved += 2 ** order;
-    ns += folioPutNs(host, pfn);
+    ns += folioPutNs(host, pfn, p);
   };
   for (const w of erased.whole) removeWhole(w.index, w.pfn, w.order);
   for (const part of erased.partial) {

@@ -53,11 +53,20 @@ export async function fallocateNs(backend: Backend, len: number): Promise<number
   return runOne(sim, (p) => probe.fallocate(p, file, 0, len)).ns;
 }
 
-/** One punch of `len`, populated first (untimed) unless `hole`. */
+/**
+ * One punch of `len`, populated first (untimed) unless `hole`, by the same thread, as the
+ * section-7 probe did: the populate raised that CPU's pcp->high (nr_pcp_alloc, sim/model/pcp.ts).
+ */
 export async function punchNs(backend: Backend, len: number, opts: { hole?: boolean; bound?: boolean } = {}): Promise<number> {
   const { sim, probe, file } = await setup(backend, !!opts.bound);
-  if (!opts.hole) runOne(sim, (p) => probe.fallocate(p, file, 0, len));
-  return runOne(sim, (p) => probe.punch(p, file, 0, len)).ns;
+  let punchNs = 0;
+  runOne(sim, function* (p) {
+    if (!opts.hole) yield* probe.fallocate(p, file, 0, len);
+    const t = sim.now;
+    yield* probe.punch(p, file, 0, len);
+    punchNs = sim.now - t;
+  });
+  return punchNs;
 }
 
 export interface TwoPunchers {
@@ -76,8 +85,8 @@ export interface TwoPunchers {
 
 /**
  * Two threads each punch `count` consecutive pre-populated `len` ranges of their own half of one
- * file, back to back, with `loopNs` of user-space work between punches (the probe loop: the
- * throughput the section-7 table gives minus the latency it gives, for one thread).
+ * file, back to back, with `loopNs` between one punch's return and the next (the kernel probe
+ * records 30 ns: its clock reads, no loop). Each thread keeps its own per-CPU page lists.
  */
 export async function twoPunchers(backend: Backend, len: number, count: number, loopNs: number, profile?: CostProfile): Promise<TwoPunchers> {
   const run = async (threads: number) => {

@@ -12,12 +12,21 @@ test('the shipped profile defines every cost the model charges, each with unit, 
   for (const n of COST_NAMES) {
     const e = p.entry(n)!;
     assert.ok(e, n);
-    assert.match(e.unit, /^ns(\/[a-z]+)?$/);
+    assert.match(e.unit, /^(ns(\/[a-z]+)?|pages)$/);
     assert.ok(e.source.length > 0);
   }
   assert.match(p.host.cpu, /Sapphire Rapids/);
   assert.match(p.host.source, /section 7/);
   assert.equal(typeof p.lockCosts.wakeup_ns, 'number');
+});
+
+test('the per-CPU page lists: the bulk free cost is the single-thread 2 MiB mean minus median, per page, and the drain batch is batch << 5', () => {
+  const p = defaultProfile();
+  const cal = p.file.calibration as Record<string, Record<string, Record<string, number>>>;
+  const perPage = (b: string) => (1e9 / cal[`${b}.two_punchers`]!['2MiB']!.single_ops_per_s! - cal[`${b}.two_punchers`]!['2MiB']!.single_ns!) / 512;
+  assert.ok(Math.abs(p.ns('host.pcp_bulk_free_page_ns') - (perPage('gmem') + perPage('shmem')) / 2) < 0.01);
+  assert.equal(p.ns('host.pcp_free_count_max'), p.ns('host.pcp_batch') << 5);
+  assert.ok(p.ns('host.pcp_start_count') < p.ns('host.pcp_high_min') && p.ns('host.pcp_high_min') < p.ns('host.pcp_high_max'));
 });
 
 test('measured fixed + per-page parts add up to the section-7 figures they were split from', () => {
