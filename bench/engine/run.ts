@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { Bench } from 'tinybench';
-import { ceilingWorkload, mutexActorWorkload, mutexWorkload, predraw, timeoutsActorWorkload, timeoutsWorkload } from './workloads.js';
+import { ceilingWorkload, mutexActorWorkload, mutexFloorWorkload, mutexWorkload, predraw, timeoutsActorWorkload, timeoutsWorkload } from './workloads.js';
 import type { WorkloadResult } from './workloads.js';
 import { machineInfo } from './machine.js';
 import type { MachineInfo } from './machine.js';
@@ -51,6 +51,13 @@ export interface EngineBenchResult {
   ratio_to_ceiling_actor: number;
   ratio_to_ceiling_actor_per_trial: number[];
   mutex_actor_acquisitions_per_s: number;
+  /**
+   * (b)'s floor: the same lock loops hand-written over the same heap order and draws, no engine
+   * and no statistics (workloads.ts mutexFloorWorkload); same end time and dispatch count as (b).
+   */
+  mutex_floor_acquisitions_per_s: number;
+  ratio_mutex_to_floor: number;
+  ratio_mutex_actor_to_floor: number;
   /** Informational: the same heap with the draws read from memory (heap operations only). */
   ceiling_predrawn_events_per_s: number;
   ratio_to_ceiling_predrawn: number;
@@ -73,7 +80,7 @@ export interface EngineBenchResult {
   };
 }
 
-const TASKS = ['ceiling', 'timeouts', 'timeouts_actor', 'ceiling_predrawn', 'mutex', 'mutex_actor'] as const;
+const TASKS = ['ceiling', 'timeouts', 'timeouts_actor', 'ceiling_predrawn', 'mutex_floor', 'mutex', 'mutex_actor'] as const;
 type TaskName = (typeof TASKS)[number];
 
 /** A full GC before each timed task, so no task pays for the previous one's garbage. */
@@ -128,6 +135,7 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
     ceiling_predrawn: () => ceilingWorkload(procs, events, 1, drawn),
     mutex: () => mutexWorkload(16, acquisitions),
     mutex_actor: () => mutexActorWorkload(16, acquisitions),
+    mutex_floor: () => mutexFloorWorkload(16, acquisitions),
   };
 
   const gc = fullGc();
@@ -159,13 +167,15 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
     }
     const mev = (k: TaskName) => (events / samples[k][t] / 1e3).toFixed(2);
     const macq = (k: TaskName) => (acquisitions / samples[k][t] / 1e3).toFixed(2);
-    log(`trial ${t + 1}/${trials}: ceiling ${mev('ceiling')} M ev/s, timeouts ${mev('timeouts')} (actors ${mev('timeouts_actor')}) M ev/s, mutex ${macq('mutex')} (actors ${macq('mutex_actor')}) M acq/s`);
+    log(`trial ${t + 1}/${trials}: ceiling ${mev('ceiling')} M ev/s, timeouts ${mev('timeouts')} (actors ${mev('timeouts_actor')}) M ev/s, mutex floor ${macq('mutex_floor')}, mutex ${macq('mutex')} (actors ${macq('mutex_actor')}) M acq/s`);
   }
   for (const k of ['ceiling_predrawn', 'timeouts', 'timeouts_actor'] as const) {
     if (ends[k] !== ends.ceiling) throw new Error(`${k} disagrees with the ceiling: end ${ends[k]} vs ${ends.ceiling} (not the same draws)`);
   }
-  if (ends.mutex !== ends.mutex_actor || mutexEvents.mutex !== mutexEvents.mutex_actor) {
-    throw new Error(`mutex workloads disagree: generators end ${ends.mutex} after ${mutexEvents.mutex} events, actors ${ends.mutex_actor} after ${mutexEvents.mutex_actor}`);
+  for (const k of ['mutex_actor', 'mutex_floor'] as const) {
+    if (ends[k] !== ends.mutex || mutexEvents[k] !== mutexEvents.mutex) {
+      throw new Error(`mutex workloads disagree: generators end ${ends.mutex} after ${mutexEvents.mutex} events, ${k} ${ends[k]} after ${mutexEvents[k]}`);
+    }
   }
 
   const rate = (n: number, ms: number) => n / (ms / 1000);
@@ -175,6 +185,7 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
   const c = rate(events, med('ceiling'));
   const b = rate(acquisitions, med('mutex'));
   const ba = rate(acquisitions, med('mutex_actor'));
+  const bf = rate(acquisitions, med('mutex_floor'));
   const cp = rate(events, med('ceiling_predrawn'));
   const perTrial = samples.timeouts.map((ms, i) => samples.ceiling[i] / ms);
   const perTrialActor = samples.timeouts_actor.map((ms, i) => samples.ceiling[i] / ms);
@@ -205,6 +216,9 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
     ratio_to_ceiling_actor: r6(aa / c),
     ratio_to_ceiling_actor_per_trial: perTrialActor.map(r6),
     mutex_actor_acquisitions_per_s: Math.round(ba),
+    mutex_floor_acquisitions_per_s: Math.round(bf),
+    ratio_mutex_to_floor: r6(b / bf),
+    ratio_mutex_actor_to_floor: r6(ba / bf),
     ceiling_predrawn_events_per_s: Math.round(cp),
     ratio_to_ceiling_predrawn: r6(a / cp),
     ratio_to_ceiling_per_trial: perTrial.map(r6),

@@ -5,6 +5,9 @@
 //      mean 16 us off CPU), N acquisitions, statistics on;
 //  ceiling: a bare typed-array heap with the same (time, key) comparison that pops and pushes
 //      the same exponential draws (same streams, same order) with no processes at all.
+//  mutex floor: (b)'s lock loops hand-written over the same kind of heap and the same draws, no
+//      engine and no statistics (what (b) would cost if the engine were free).
+// (a) and (b) also come as state machines (Simulation.spawnActor) beside the generators.
 import { Simulation, Mutex, makeDistribution, RngStream, streamState, detLog } from '../../sim/engine/index.js';
 import type { Actor, Distribution, Process, Yieldable, ActorExit } from '../../sim/engine/index.js';
 
@@ -228,4 +231,117 @@ export function ceilingWorkload(procs: number, events: number, seed = 1, drawn?:
     }
   }
   return { ops, endNs: now, heapUsed: process.memoryUsage().heapUsed };
+}
+
+/**
+ * The floor of workload (b): the same 16 lock loops hand-written over one typed-array heap with
+ * the same (time, key) order and the same draws, no processes, no engine, no statistics. It
+ * follows the engine's Mutex on 16 CPUs with zero lock costs: a free lock is taken at once, a
+ * contender spins in FIFO order (its owner is always computing on a CPU), and on unlock the first
+ * spinner takes the lock at the same instant (an entry at `now`, after everything already due
+ * then). So it ends at the same simulated time after the same number of dispatches as (b),
+ * which the benchmark checks: what (b) would cost if the engine were free.
+ */
+export function mutexFloorWorkload(procs: number, acquisitions: number, seed = 1): WorkloadResult {
+  const per = Math.floor(acquisitions / procs);
+  const holdMean = 1000;
+  const thinkMean = 16000;
+  let cap = 64;
+  while (cap < procs * 2) cap *= 2;
+  const time = new Float64Array(cap);
+  const key = new Float64Array(cap);
+  const who = new Int32Array(cap);
+  // What an entry does for its process: 0 = ask for the lock, 1 = compute ends (unlock, think),
+  // 2 = the lock was handed over (compute).
+  const what = new Int8Array(cap);
+  const left = new Int32Array(procs).fill(per);
+  const spin = new Int32Array(procs);
+  let spinHead = 0;
+  let spinLen = 0;
+  const rngs: RngStream[] = [];
+  for (let i = 0; i < procs; i++) rngs.push(new RngStream(streamState(seed, `t${i}`, 0)));
+  const draw = (w: number, mean: number) => Math.floor(-mean * detLog(rngs[w].uniform01()) + 0.5);
+  let size = 0;
+  let seq = 0;
+  const push = (t: number, w: number, op: number): void => {
+    const k = PRIORITY_UNIT + seq++;
+    let i = size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pt = time[parent];
+      if (pt < t || (pt === t && key[parent] < k)) break;
+      time[i] = pt;
+      key[i] = key[parent];
+      who[i] = who[parent];
+      what[i] = what[parent];
+      i = parent;
+    }
+    time[i] = t;
+    key[i] = k;
+    who[i] = w;
+    what[i] = op;
+  };
+  const pop = (): void => {
+    const n = --size;
+    if (n === 0) return;
+    const t = time[n];
+    const k = key[n];
+    const w = who[n];
+    const op = what[n];
+    let i = 0;
+    const half = n >> 1;
+    while (i < half) {
+      let c = 2 * i + 1;
+      const r = c + 1;
+      if (r < n && (time[r] < time[c] || (time[r] === time[c] && key[r] < key[c]))) c = r;
+      if (t < time[c] || (t === time[c] && k < key[c])) break;
+      time[i] = time[c];
+      key[i] = key[c];
+      who[i] = who[c];
+      what[i] = what[c];
+      i = c;
+    }
+    time[i] = t;
+    key[i] = k;
+    who[i] = w;
+    what[i] = op;
+  };
+  for (let i = 0; i < procs; i++) push(0, i, 0);
+  let owner = -1;
+  let now = 0;
+  let events = 0;
+  let acq = 0;
+  while (size > 0) {
+    now = time[0];
+    const w = who[0];
+    const op = what[0];
+    pop();
+    events++;
+    if (op === 0) {
+      if (left[w] === 0) continue; // the loop is over: the process returns
+      if (owner === -1) {
+        owner = w;
+        acq++;
+        push(now + draw(w, holdMean), w, 1);
+      } else {
+        spin[(spinHead + spinLen++) % procs] = w;
+      }
+    } else if (op === 1) {
+      left[w]--;
+      if (spinLen > 0) {
+        const s = spin[spinHead];
+        spinHead = (spinHead + 1) % procs;
+        spinLen--;
+        owner = s;
+        push(now, s, 2);
+      } else {
+        owner = -1;
+      }
+      push(now + draw(w, thinkMean), w, 0);
+    } else {
+      acq++;
+      push(now + draw(w, holdMean), w, 1);
+    }
+  }
+  return { ops: acq, endNs: now, heapUsed: process.memoryUsage().heapUsed, events };
 }

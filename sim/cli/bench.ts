@@ -45,6 +45,7 @@ export function register(program: Command): void {
         `  (a) timeouts, state-machine processes  ${f(result.timeouts_actor_events_per_s)} M events/s -> ${result.ratio_to_ceiling_actor.toFixed(3)} x ceiling (target >= 0.7: ${met(result.meets.timeouts_actor_vs_ceiling)})`,
         `  (b) mutex, generator processes         ${f(result.mutex_acquisitions_per_s)} M acquisitions/s (target >= 2.5: ${met(result.meets.mutex_acquisitions_per_s)})`,
         `  (b) mutex, state-machine processes     ${f(result.mutex_actor_acquisitions_per_s)} M acquisitions/s (target >= 2.5: ${met(result.meets.mutex_actor_acquisitions_per_s)})`,
+        `      floor (the same loops hand-written on the same heap and draws, no engine, no statistics) ${f(result.mutex_floor_acquisitions_per_s)} M acquisitions/s: generators ${result.ratio_mutex_to_floor.toFixed(3)} x, state machines ${result.ratio_mutex_actor_to_floor.toFixed(3)} x of it`,
         `      ${result.mutex_events_per_acquisition.toFixed(2)} events/acquisition, so 2.5 M/s needs ${(2.5 * result.mutex_events_per_acquisition).toFixed(1)} M events/s`,
       ];
       if (result.ratio_to_simpy && result.simpy && 'timeouts_events_per_s' in result.simpy) {

@@ -1,7 +1,7 @@
 // The benchmark's workloads do what they claim (no timing here: the benchmark measures).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ceilingWorkload, mutexWorkload, timeoutsWorkload } from '../../bench/engine/workloads.js';
+import { ceilingWorkload, mutexFloorWorkload, mutexWorkload, timeoutsWorkload } from '../../bench/engine/workloads.js';
 
 test('the ceiling replays exactly the timeouts workload\'s draws (same end time, same count)', () => {
   const a = timeoutsWorkload(100, 20_000, 5);
@@ -20,10 +20,18 @@ test('the mutex workload performs every acquisition under contention', () => {
   assert.ok(r.endNs > 16_000 * 1000 * 0.9, `end ${r.endNs}`);
 });
 
+test('the mutex floor replays workload (b) exactly: same end time, dispatches and acquisitions, for several seeds', () => {
+  for (const seed of [1, 5, 9]) {
+    const b = mutexWorkload(16, 32_000, seed);
+    const f = mutexFloorWorkload(16, 32_000, seed);
+    assert.deepEqual([f.endNs, f.events, f.ops], [b.endNs, b.events, b.ops], `seed ${seed}`);
+  }
+});
+
 test('a small engine benchmark run reports both process forms and checks they agree', async () => {
   const { runEngineBench } = await import('../../bench/engine/run.js');
   const r = runEngineBench({ events: 20_000, procs: 50, acquisitions: 16_000, trials: 1, noSimpy: true });
-  for (const k of ['timeouts_events_per_s', 'timeouts_actor_events_per_s', 'ceiling_events_per_s', 'mutex_acquisitions_per_s', 'mutex_actor_acquisitions_per_s'] as const) {
+  for (const k of ['timeouts_events_per_s', 'timeouts_actor_events_per_s', 'ceiling_events_per_s', 'mutex_acquisitions_per_s', 'mutex_actor_acquisitions_per_s', 'mutex_floor_acquisitions_per_s'] as const) {
     assert.ok(Number.isFinite(r[k]) && r[k] > 0, `${k} = ${r[k]}`);
   }
   assert.ok(Math.abs(r.ratio_to_ceiling_actor - r.timeouts_actor_events_per_s / r.ceiling_events_per_s) < 1e-3, 'the ratio is of the reported rates');
