@@ -292,11 +292,19 @@ export function mutexFloorWorkload(procs: number, acquisitions: number, seed = 1
     const half = n >> 1;
     while (i < half) {
       let c = 2 * i + 1;
+      let ct = time[c];
+      let ck = key[c];
       const r = c + 1;
-      if (r < n && (time[r] < time[c] || (time[r] === time[c] && key[r] < key[c]))) c = r;
-      if (t < time[c] || (t === time[c] && k < key[c])) break;
-      time[i] = time[c];
-      key[i] = key[c];
+      if (r < n) {
+        // The smaller child picked without a branch, as the engine's heap and (a)'s ceiling do.
+        const rt = time[r];
+        c += +(rt < ct) | (+(rt === ct) & +(key[r] < ck));
+        ct = time[c];
+        ck = key[c];
+      }
+      if (t < ct || (t === ct && k < ck)) break;
+      time[i] = ct;
+      key[i] = ck;
       who[i] = who[c];
       what[i] = what[c];
       i = c;
