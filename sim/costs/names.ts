@@ -45,6 +45,8 @@ export const COST_NAMES = [
   'host.pcp_start_count',
   'host.pcp_bulk_free_page_ns',
   'mm.clear_page_4k_ns',
+  'sched.resched_interval_ns',
+  'sched.preempt_run_ns',
   'kvm.invalidate_begin_ns',
   'kvm.invalidate_end_ns',
   'kvm.shadow_zap_per_gfn_ns',

@@ -5,8 +5,8 @@ import type { Process } from '../engine/index.js';
 import type { PageCache } from '../fastpath/index.js';
 import type { CostName } from '../costs/index.js';
 import type { Host } from './host.js';
-import { charge } from './charge.js';
 import { folioPutNs } from './folio.js';
+import { chargeWithCondResched } from './cond-resched.js';
 import { PAGE_SIZE, type Gen } from './backing.js';
 
 /** Folio batch of 6.1's find_lock_entries loop (PAGEVEC_SIZE): the first batch is charged apart. */
@@ -34,8 +34,9 @@ export interface TruncateResult {
  * range leaves the page cache and drops the cache's reference (freed at the last put: an
  * in-flight fault's reference defers the free to that fault); a huge folio partly in range goes
  * through truncate_inode_partial_folio. The cost is charged after the cache changed, so a fault
- * running meanwhile sees the hole (and may refill it). Leaves out the exceptional (swap/shadow)
- * entries, the folio locks and the cond_resched points.
+ * running meanwhile sees the hole (and may refill it). The cond_resched() after each folio batch
+ * can hand the CPU to a task that became runnable meanwhile (cond-resched.ts), inside the caller's
+ * file-lock hold. Leaves out the exceptional (swap/shadow) entries and the folio locks.
  */
 export function* truncate_inode_pages_range(p: Process, host: Host, backing: { pages: PageCache }, start: number, end: number, costs: TruncateCosts): Gen<TruncateResult> {
   const pages = backing.pages;
@@ -82,6 +83,6 @@ export function* truncate_inode_pages_range(p: Process, host: Host, backing: { p
     for (const w of inner.whole) removeWhole(w.index, w.pfn, w.order);
   }
   if (folios > 0) ns += c.ns(costs.firstBatch);
-  yield* charge(p, ns);
+  yield* chargeWithCondResched(p, host, ns, Math.ceil(folios / FOLIO_BATCH));
   return res;
 }
