@@ -2,7 +2,9 @@
 // the measurement behind kernel-model.md section 7's "Concurrency on one file" rows, with enough
 // detail (who punched when) to see which regime the per-file lock runs in.
 // usage: two-punchers gmem|shmem LEN_BYTES COUNT_PER_THREAD THREADS [GAP_NS]
-// Prints one line per punch: thread start_ns end_ns (CLOCK_MONOTONIC, relative to the first start).
+// Prints one line per punch: thread start_ns end_ns (CLOCK_MONOTONIC, relative to the first start);
+// the header's base_mono_ns is that first start, so a tracefs trace taken with trace_clock=mono
+// can be lined up with the punches (trace-stealing.sh).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -91,9 +93,9 @@ int main(int argc, char **argv)
 	uint64_t t1 = now_ns();
 	uint64_t base = starts[0];
 	for (uint64_t i = 0; i < threads * count; i++) if (starts[i] < base) base = starts[i];
-	printf("# backend=%s len=%llu count=%llu threads=%llu gap_ns=%llu wall_ns=%llu\n", argv[1],
+	printf("# backend=%s len=%llu count=%llu threads=%llu gap_ns=%llu wall_ns=%llu base_mono_ns=%llu\n", argv[1],
 	       (unsigned long long)len, (unsigned long long)count, (unsigned long long)threads,
-	       (unsigned long long)gap_ns, (unsigned long long)(t1 - t0));
+	       (unsigned long long)gap_ns, (unsigned long long)(t1 - t0), (unsigned long long)base);
 	for (uint64_t i = 0; i < threads * count; i++)
 		printf("%llu %llu %llu\n", (unsigned long long)(i / count),
 		       (unsigned long long)(starts[i] - base), (unsigned long long)(ends[i] - base));
