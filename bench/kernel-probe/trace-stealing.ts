@@ -33,6 +33,8 @@ interface Group {
   writer_sleeps_per_s_outside_long_waits: number;
   /** Writer sleeps per tick per CPU, the same time base. */
   writer_sleeps_per_cpu_tick: number;
+  /** Writer sleeps per tick of the one CPU that spins at any time while the threads take turns (lock.tick_resched_ppm's meaning). */
+  writer_sleeps_per_spinner_tick: number;
   wait_after_sleep_ns: { median: number; p90: number; max: number };
   /** Retries (wake-ups that found the lock taken) per sleep, and the share of all retries that got the lock. */
   retries_per_sleep: number;
@@ -93,6 +95,7 @@ export function groupPasses(passes: TracePassSummary[]): Group[] {
       rcu_softirqs_per_s: Math.round(rcu / (dur / 1e9)),
       writer_sleeps_per_s_outside_long_waits: r1(sleeps / ((dur - longNs) / 1e9)),
       writer_sleeps_per_cpu_tick: Math.round((sleeps / ((2 * (dur - longNs)) / tickNs)) * 1000) / 1000,
+      writer_sleeps_per_spinner_tick: Math.round((sleeps / ((dur - longNs) / tickNs)) * 1000) / 1000,
       wait_after_sleep_ns: { median: q(waits, 0.5), p90: q(waits, 0.9), max: waits.length ? Math.max(...waits) : 0 },
       retries_per_sleep: r1(retries / Math.max(1, sleeps)),
       retry_success_share: Math.round((sleeps / Math.max(1, retries)) * 1000) / 1000,
@@ -119,9 +122,11 @@ function main(argv: string[]): void {
     return { pass: stem, ...analyseTracedPass(readFileSync(join(dir, f), 'utf8'), readFileSync(join(dir, `${stem}.trace.txt`), 'utf8')) };
   });
   const groups = groupPasses(passes);
+  const allLat = passes.flatMap((p) => p.wake_latencies_ns);
+  if (allLat.length) process.stdout.write(`all rows: waiter wake-up latency median ${Math.round(quantile(allLat, 0.5))} ns (p10 ${Math.round(quantile(allLat, 0.1))}, p90 ${Math.round(quantile(allLat, 0.9))}, n ${allLat.length})\n`);
   for (const g of groups) {
     process.stdout.write(`${g.backend} ${g.len_bytes} B: ${g.passes} passes, ${(g.pages_freed_per_s / 1e6).toFixed(2)} M pages/s; writer sleeps ${g.writer_sleeps} (${g.writer_sleeps_per_s}/s, ${g.writer_sleeps_per_mpage}/M pages), ${g.waits_over_4ms} over 4 ms; ticks ${g.ticks_per_s}/s, RCU softirqs ${g.rcu_softirqs_per_s}/s\n`);
-    process.stdout.write(`  while taking turns: ${g.writer_sleeps_per_s_outside_long_waits} sleeps/s = ${g.writer_sleeps_per_cpu_tick} per CPU tick; wait after a sleep median ${g.wait_after_sleep_ns.median} ns, p90 ${g.wait_after_sleep_ns.p90}, max ${g.wait_after_sleep_ns.max}; ${g.retries_per_sleep} wake-ups per sleep; waiter wake-up latency median ${g.wake_latency_ns.median} ns (p10 ${g.wake_latency_ns.p10}, p90 ${g.wake_latency_ns.p90}, n ${g.wake_latency_ns.n})\n`);
+    process.stdout.write(`  while taking turns: ${g.writer_sleeps_per_s_outside_long_waits} sleeps/s = ${g.writer_sleeps_per_cpu_tick} per CPU tick, ${g.writer_sleeps_per_spinner_tick} per spinner tick; wait after a sleep median ${g.wait_after_sleep_ns.median} ns, p90 ${g.wait_after_sleep_ns.p90}, max ${g.wait_after_sleep_ns.max}; ${g.retries_per_sleep} wake-ups per sleep; waiter wake-up latency median ${g.wake_latency_ns.median} ns (p10 ${g.wake_latency_ns.p10}, p90 ${g.wake_latency_ns.p90}, n ${g.wake_latency_ns.n})\n`);
     process.stdout.write(`  sleep causes: ${JSON.stringify(g.causes)}\n  over 4 ms:    ${JSON.stringify(g.causes_over_4ms)}\n`);
     process.stdout.write(`  wake-ups/s:   ${JSON.stringify(g.wakeups_per_s)}\n  per M pages:  ${JSON.stringify(g.wakeups_per_mpage)}\n`);
   }
@@ -133,6 +138,11 @@ function main(argv: string[]): void {
       load_average: loadavg(),
       method: 'bench/kernel-probe/trace-stealing.sh: two-punchers.c two-thread passes at nice -20 under tracefs (sched_switch/waking/wakeup, softirq, irq, local_timer_entry, IPIs, lock:contention_begin/end; trace_clock=mono), analysed by trace-stealing.ts: each writer sleep on the file rwsem (contention_begin flags=WRITE) classified by why the optimistic spin ended',
       groups,
+      // every waking of a punch thread to its switch-in, all passes and rows together
+      wake_latency_all_ns: (() => {
+        const xs = passes.flatMap((p) => p.wake_latencies_ns);
+        return { n: xs.length, median: Math.round(quantile(xs, 0.5)), p10: Math.round(quantile(xs, 0.1)), p90: Math.round(quantile(xs, 0.9)) };
+      })(),
       passes: passes.map(({ wake_latencies_ns, ...p }) => ({ ...p, wake_latencies: wake_latencies_ns.length })),
     };
     writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`);

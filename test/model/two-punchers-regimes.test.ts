@@ -56,3 +56,23 @@ test('two punchers, 2 MiB guest_memfd: owners preempted at cond_resched inside t
   const idle = await twoPunchers('gmem', 2 * MiB, 300, PROBE_GAP_NS);
   assert.ok(r.singleOpsPerSec < idle.singleOpsPerSec && r.singleOpsPerSec > 0.95 * idle.singleOpsPerSec, `one thread ${r.singleOpsPerSec} vs idle ${idle.singleOpsPerSec}`);
 });
+
+// The trigger as traced on the kernel (bench/kernel-probe/trace-stealing.sh, idle machine):
+// waiters stop spinning 0.54-0.60 times per spinner tick at 4 KiB and 2 MiB alike; what keeps
+// the kernel's 4 KiB punches taking turns (83-98%) is that the sleeping waiter, woken at the next
+// release after 12-29 us, finds the lock free on its first or second try (the owner alone spends
+// much of a 4 KiB cycle outside the lock, and the wake-up latency's spread puts the retry at a
+// random point of it), so none of 177 sleeps reached 4 ms. In the model every retry lands at
+// the same point of the owner's cycle (fixed wakeup_ns, no time outside the lock but the 30 ns
+// gap), so the sleeper is robbed until HANDOFF and 4 KiB turn-taking falls to 0.2-0.4. Needs
+// the engine's woken writer to retry at a spread of times (and the waker's wake-up cost); TODO.
+const MEASURED_TRIGGER_PPM = 571_000; // mean of the four rows' writer_sleeps_per_spinner_tick in bench/results/kernel-probe-trace-stealing.json
+test('two punchers, 4 KiB guest_memfd, with the traced trigger rate: the threads still take turns, as the kernel does', { todo: 'the model has no spread in the woken waiter\'s retry time, so each sleep becomes a run of stealing (see the comment above)' }, async () => {
+  const raw = JSON.parse(readFileSync(fileURLToPath(new URL('../../../bench/results/kernel-probe-trace-stealing.json', import.meta.url)), 'utf8')) as { groups: { writer_sleeps_per_spinner_tick: number }[] };
+  const measured = raw.groups.reduce((a, g) => a + g.writer_sleeps_per_spinner_tick, 0) / raw.groups.length;
+  assert.ok(Math.abs(measured * 1e6 - MEASURED_TRIGGER_PPM) < 5_000, `measured ${measured} per spinner tick`);
+  const profile = defaultProfile().withOverrides({ 'lock.tick_resched_ppm': MEASURED_TRIGGER_PPM });
+  const r = await twoPunchers('gmem', 4096, 20_000, PROBE_GAP_NS, profile);
+  const s = summarisePass({ backend: 'gmem', lenBytes: 4096, countPerThread: 20_000, threads: 2, punches: r.punches });
+  assert.ok(s.alternating_share > 0.8, `alternating share ${s.alternating_share}, mean run ${s.mean_run}, ${s.waits_over_4ms} waits over 4 ms`);
+});
