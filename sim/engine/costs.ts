@@ -30,6 +30,13 @@ export interface LockCosts {
    * what else runs on the host: 0 on an idle one.
    */
   tick_resched_ppm: number;
+  /**
+   * Spread of the wake-up latency: when set, an off-CPU waiter runs wakeup_ns plus an
+   * exponential draw of this mean after its wake-up (stream `lock/wakeup/<process>`), so a woken
+   * waiter's retry does not land at one fixed point of the lock owner's cycle. 0: every wake-up
+   * takes exactly wakeup_ns and nothing is drawn.
+   */
+  wakeup_spread_ns: number;
 }
 
 export const DEFAULT_LOCK_COSTS: Readonly<LockCosts> = Object.freeze({
@@ -41,6 +48,7 @@ export const DEFAULT_LOCK_COSTS: Readonly<LockCosts> = Object.freeze({
   rwsem_wait_timeout_ns: 4_000_000,
   tick_ns: 0,
   tick_resched_ppm: 0,
+  wakeup_spread_ns: 0,
 });
 
 /** Fill defaults and check every field is a non-negative safe integer. */

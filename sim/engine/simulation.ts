@@ -25,6 +25,7 @@ import { Recorder } from './recorder.js';
 import type { Histogram } from './histogram.js';
 import { RngStream, streamState } from './rng.js';
 import { resolveLockCosts } from './costs.js';
+import { detLog } from './detmath.js';
 import type { LockCosts } from './costs.js';
 import type { Tracer } from './tracer.js';
 
@@ -679,7 +680,7 @@ export class Simulation {
     p.lockPhase = PH_GRANTED;
     if (ph === PH_SPIN) this.schedule(p, this.now + spinDelayNs, PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
     else if (ph === PH_SLEEPING_OUT) this.schedule(p, p.sleepOutEnd, PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
-    else this.schedule(p, this.now + this.lockCosts.wakeup_ns, PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
+    else this.schedule(p, this.now + this.wakeDelay(p), PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
   }
 
   /** @internal Wake the first waiter of a sleeping lock to retry (the lock may be stolen meanwhile). */
@@ -687,7 +688,14 @@ export class Simulation {
     const ph = p.lockPhase;
     p.lockPhase = PH_WOKEN;
     if (ph === PH_SLEEPING_OUT) this.schedule(p, p.sleepOutEnd, PRIORITY_NORMAL, PK_LOCK_RETRY);
-    else this.schedule(p, this.now + this.lockCosts.wakeup_ns, PRIORITY_NORMAL, PK_LOCK_RETRY);
+    else this.schedule(p, this.now + this.wakeDelay(p), PRIORITY_NORMAL, PK_LOCK_RETRY);
+  }
+
+  /** Wake-up latency of an off-CPU waiter: wakeup_ns, plus Exp(wakeup_spread_ns) when that is set (nothing drawn when 0). */
+  private wakeDelay(p: Process<any>): number {
+    const c = this.lockCosts;
+    if (c.wakeup_spread_ns <= 0) return c.wakeup_ns;
+    return c.wakeup_ns + Math.round(-c.wakeup_spread_ns * detLog(this.rng(`lock/wakeup/${p.name}`).uniform01()));
   }
 
   /** @internal Mark p as waiting on lock l from now. */
