@@ -19,6 +19,8 @@ export interface LockCostValues {
   srcu_gp_ns: number;
   tick_ns: number;
   tick_resched_ppm: number;
+  /** Mean of the exponential spread added to wakeup_ns (0 when the profile has none). */
+  wakeup_spread_ns: number;
 }
 
 export const DEFAULT_PROFILE_NAME = 'spr-pvm-6.18';
@@ -45,6 +47,7 @@ export class CostProfile {
       srcu_gp_ns: file.lockCosts.srcu_gp_ns.value,
       tick_ns: file.lockCosts.tick_ns.value,
       tick_resched_ppm: file.lockCosts.tick_resched_ppm.value,
+      wakeup_spread_ns: file.lockCosts.wakeup_spread_ns?.value ?? 0,
     };
     this.values = new Map(Object.entries(file.costs).map(([k, e]) => [k, e.value]));
   }

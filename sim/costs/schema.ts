@@ -29,7 +29,7 @@ export interface CostProfileFile {
   name: string;
   description?: string;
   host: CostHost;
-  lockCosts: Record<'sleep_ns' | 'wakeup_ns' | 'cacheline_ns' | 'spin_poll_ns' | 'srcu_gp_ns' | 'tick_ns' | 'tick_resched_ppm', CostEntry>;
+  lockCosts: Record<'sleep_ns' | 'wakeup_ns' | 'cacheline_ns' | 'spin_poll_ns' | 'srcu_gp_ns' | 'tick_ns' | 'tick_resched_ppm', CostEntry> & { wakeup_spread_ns?: CostEntry };
   costs: Record<string, CostEntry>;
   /** The measured figures the profile was fitted to (section 7), used by the calibration test. */
   calibration?: Record<string, unknown>;
@@ -77,7 +77,7 @@ export const costProfileSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['sleep_ns', 'wakeup_ns', 'cacheline_ns', 'spin_poll_ns', 'srcu_gp_ns', 'tick_ns', 'tick_resched_ppm'],
-      properties: { sleep_ns: entry, wakeup_ns: entry, cacheline_ns: entry, spin_poll_ns: entry, srcu_gp_ns: entry, tick_ns: entry, tick_resched_ppm: entry },
+      properties: { sleep_ns: entry, wakeup_ns: entry, cacheline_ns: entry, spin_poll_ns: entry, srcu_gp_ns: entry, tick_ns: entry, tick_resched_ppm: entry, wakeup_spread_ns: entry },
     },
     costs: { type: 'object', additionalProperties: entry },
     calibration: { type: 'object' },

@@ -85,14 +85,16 @@ test('the probe gap between punches is tens of ns (no user-space loop)', () => {
 // then showed the trigger is not per page freed: waiters stop spinning 0.54-0.60 times per
 // spinner tick at 4 KiB and 2 MiB alike (mostly rcu_preempt wake-ups); the size decides only
 // whether the sleep becomes a run (4 KiB: back in ~60 us, 0 of 177 sleeps reached 4 ms; 2 MiB:
-// 145 of 163 waited for HANDOFF, median 8.4 ms). With that measured rate (lock.tick_resched_ppm
-// 571000) and the measured wake-up latency (lock.wakeup_ns 7.9 us, now in the profile) the rows
-// give, at this test's 48 punches per thread: guest_memfd 110.2 us (+38.3%) / 14.9 k/s (+11.1%),
-// shmem 68.8 us (-22.8%) / 12.3 k/s (+19.8%); at 300 per thread: guest_memfd 54.6 us (-31.5%) /
-// 15.0 k/s, shmem 116.1 us (+30.3%) / 12.3 k/s. Still the modes, not the kernel's median between
-// them; and the same rate breaks 4 KiB turn-taking in the model (two-punchers-regimes.test.ts,
-// TODO), so the shipped profile keeps the trigger at 0.
-const TWO_MIB_TODO = 'the traced trigger is a fixed rate per tick (0.54-0.60 writer sleeps per spinner tick at 4 KiB and 2 MiB alike, bench/results/kernel-probe-trace-stealing.json), not per page freed; with it the model gives guest_memfd 110.2 us / 14.9 k/s (48 punches) or 54.6 us / 15.0 k/s (300) vs 79.7 us / 13.4 k/s, shmem 68.8 or 116.1 us / 12.3 k/s vs 89.1 us / 10.3 k/s: the modes, while the kernel median lies between them (see the comment above)';
+// 145 of 163 waited for HANDOFF, median 8.4 ms). The shipped profile now carries that rate
+// (lock.tick_resched_ppm 571000) and the traced wake-up latency with its spread (lock.wakeup_ns
+// 3.5 us + Exp(lock.wakeup_spread_ns 7.4 us), scaled to section 7's host), which keeps 4 KiB
+// turn-taking (0.95-0.98 over 20000 punches per thread, two-punchers-regimes.test.ts) and gives
+// 2 MiB the kernel's mix (guest_memfd 300 per thread: 0.275 turn-taking, 3 hand-off waits). The
+// 2 MiB rows then give, at this test's 48 punches per thread: guest_memfd 110.2 us (+38.3%) /
+// 14.9 k/s (+11.1%), shmem 68.8 us (-22.8%) / 12.3 k/s (+19.7%); at 300 per thread: guest_memfd
+// 54.6 us (-31.5%) / 15.0 k/s, shmem 116.1 us (+30.3%) / 12.3 k/s. Still the modes, not the
+// kernel's median between them.
+const TWO_MIB_TODO = 'with the traced stealing trigger (a fixed rate per tick, 0.571 per spinner tick, not per page freed) and wake-up spread in the profile the model gives guest_memfd 110.2 us / 14.9 k/s (48 punches per thread) or 54.6 us / 15.0 k/s (300) vs 79.7 us / 13.4 k/s, shmem 68.8 or 116.1 us / 12.3 k/s vs 89.1 us / 10.3 k/s: the latency modes, while the kernel median lies between them (see the comment above)';
 for (const backend of ['shmem', 'gmem'] as const) {
   for (const [size, count] of [['4KiB', 200], ['2MiB', 48]] as const) {
     const target = (cal[`${backend}.two_punchers`] as unknown as Record<string, Record<string, number>>)[size]!;
