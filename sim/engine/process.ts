@@ -6,6 +6,7 @@
 import type { SimEvent } from './event.js';
 import type { Simulation } from './simulation.js';
 import { Interrupt } from './errors.js';
+import type { RngStream } from './rng.js';
 
 export const KIND_PROCESS = 0;
 
@@ -113,6 +114,8 @@ export class Process<T = unknown> {
   sleepOutEnd = 0;
   rqSince = 0;
   waitEvent: SimEvent<any> | null = null;
+  /** Its wake-up latency stream (`lock/wakeup/<name>`), looked up on its first spread wake-up. */
+  wakeRng: RngStream | null = null;
   /** `done`, created on first use (most processes are never waited for: a smaller footprint per process). */
   private doneEv: SimEvent<T> | null = null;
   private returned = false;

@@ -695,7 +695,8 @@ export class Simulation {
   private wakeDelay(p: Process<any>): number {
     const c = this.lockCosts;
     if (c.wakeup_spread_ns <= 0) return c.wakeup_ns;
-    return c.wakeup_ns + Math.round(-c.wakeup_spread_ns * detLog(this.rng(`lock/wakeup/${p.name}`).uniform01()));
+    const s = (p.wakeRng ??= this.rng(`lock/wakeup/${p.name}`));
+    return c.wakeup_ns + Math.round(-c.wakeup_spread_ns * detLog(s.uniform01()));
   }
 
   /** @internal Mark p as waiting on lock l from now. */
