@@ -142,10 +142,7 @@ export class Simulation {
     p.gen = gen;
     // A body may return any iterator; only a real generator using the intrinsic methods is resumed through them.
     p.nativeGen = gen.next === genNext && gen.throw === genThrow;
-    if (!p.daemon) this.live.add(p);
-    p.state = ST_RUNNABLE;
-    this.schedule(p, this.now, PRIORITY_NORMAL, PK_RESUME);
-    return p;
+    return this.start(p);
   }
 
   /**
@@ -157,6 +154,11 @@ export class Simulation {
   spawnActor<T>(name: string, actor: Actor<T>, opts: SpawnOptions = {}): Process<T> {
     const p = new Process<T>(this, name, opts.daemon === true);
     p.actor = actor;
+    return this.start(p);
+  }
+
+  /** A new process's first step, at the current time after what is already scheduled now. */
+  private start<T>(p: Process<T>): Process<T> {
     if (!p.daemon) this.live.add(p);
     p.state = ST_RUNNABLE;
     this.schedule(p, this.now, PRIORITY_NORMAL, PK_RESUME);
