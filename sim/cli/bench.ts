@@ -1,9 +1,14 @@
 // `rmsim bench <engine|fastpath>`: runs a benchmark, prints its figures (or one JSON object with
 // --json) and writes them to bench/results/ (temp file, then rename) unless --no-write.
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError, positiveInt } from './errors.js';
 import { defaultEngineResultPath, runEngineBench, writeResult } from '../../bench/engine/run.js';
 import { fastpathCommand } from '../../bench/fastpath/cli.js';
+import type { EngineBenchResult } from '../../bench/engine/run.js';
+import { benchEngineSpec } from '../../reports/bench-engine-specs.js';
+import { renderSvg, svgToPng } from '../../reports/render.js';
+import { writeFileAtomic } from '../output/atomic-write.js';
 
 export function register(program: Command): void {
   program
@@ -17,13 +22,21 @@ export function register(program: Command): void {
     .option('--no-simpy', 'skip the SimPy reference')
     .option('--no-write', 'do not write bench/results/')
     .option('--out <file>', 'result file (default bench/results/engine.json)')
+    .option('--chart <file>', 'engine: also draw every trial against the ceiling, the floor and the target (.svg or .png)')
+    .option('--from <file>', 'engine: draw --chart from an earlier result file instead of running')
     .option('--scale <x>', 'fastpath: fraction (0..1] of the full op counts', '1')
     .option('--reps <n>', 'fastpath: timed passes per implementation (best reported)', '3')
     .option('--no-ref', 'fastpath: skip the Map reference')
     .option('--no-c', 'fastpath: skip the C reference')
-    .action((which: string, o: { json?: boolean; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; scale?: string; reps?: string; ref: boolean; c: boolean }) => {
+    .action(async (which: string, o: { json?: boolean; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; chart?: string; from?: string; scale?: string; reps?: string; ref: boolean; c: boolean }) => {
       if (which === 'fastpath') return fastpathCommand(o);
       if (which !== 'engine') throw new UsageError(`unknown benchmark '${which}' (expected: engine${which === 'fastpath' ? '; fastpath is not available yet' : ''})`);
+      if (o.from !== undefined) {
+        if (!o.chart) throw new UsageError('--from only draws a chart: give --chart <file> too');
+        await writeChart(o.chart, readResult(o.from));
+        process.stdout.write(`chart: ${o.chart}\n`);
+        return;
+      }
       const result = runEngineBench({
         trials: positiveInt('trials', o.trials, 5),
         events: positiveInt('events', o.events, 2_000_000),
@@ -32,6 +45,7 @@ export function register(program: Command): void {
         log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`),
       });
       if (o.write) writeResult(o.out ?? defaultEngineResultPath(), result);
+      if (o.chart) await writeChart(o.chart, result);
       if (o.json) {
         process.stdout.write(JSON.stringify(result) + '\n');
         return;
@@ -56,6 +70,24 @@ export function register(program: Command): void {
         lines.push(`  SimPy: ${result.simpy.note}`);
       }
       if (o.write) lines.push(`  written to ${o.out ?? defaultEngineResultPath()}`);
+      if (o.chart) lines.push(`  chart: ${o.chart}`);
       process.stdout.write(lines.join('\n') + '\n');
     });
+}
+
+function readResult(path: string): EngineBenchResult {
+  let r: EngineBenchResult;
+  try {
+    r = JSON.parse(readFileSync(path, 'utf8')) as EngineBenchResult;
+  } catch (e) {
+    throw new UsageError(`--from ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (r?.schema !== 'rmsim.bench.engine/1' || !r.samples_ms?.mutex_floor) throw new UsageError(`--from ${path}: not an engine benchmark result with the floor (schema rmsim.bench.engine/1)`);
+  return r;
+}
+
+async function writeChart(path: string, r: EngineBenchResult): Promise<void> {
+  const svg = await renderSvg(benchEngineSpec(r));
+  if (path.endsWith('.png')) writeFileAtomic(path, await svgToPng(svg));
+  else writeFileAtomic(path, svg);
 }

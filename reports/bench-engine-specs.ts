@@ -1,0 +1,53 @@
+// A picture of an engine benchmark run (bench/engine/): every trial of every task as a point,
+// one panel per workload, against its reference (the ceiling for (a), the floor for (b)) and
+// its target. How far each process form sits from its reference, and how much the machine moved
+// between trials, is easier to see than to read from the JSON.
+import type { VlSpec } from './specs.js';
+import type { EngineBenchResult } from '../bench/engine/run.js';
+
+const A_TASKS = [['ceiling', 'ceiling (bare heap)'], ['timeouts', 'generator processes'], ['timeouts_actor', 'state-machine processes']] as const;
+const B_TASKS = [['mutex_floor', 'floor (hand-written)'], ['mutex', 'generator processes'], ['mutex_actor', 'state-machine processes']] as const;
+
+/** One row per trial and task: the panel, the series, the trial number and its rate (M/s). */
+export function benchEnginePoints(r: EngineBenchResult): Array<Record<string, string | number>> {
+  const rows: Array<Record<string, string | number>> = [];
+  const add = (panel: string, ops: number, tasks: ReadonlyArray<readonly [keyof EngineBenchResult['samples_ms'], string]>) => {
+    for (const [task, series] of tasks) {
+      (r.samples_ms[task] ?? []).forEach((ms, i) => rows.push({ panel, series, trial: i + 1, rate: ops / ms / 1e3 }));
+    }
+  };
+  add('(a) timeouts: M events/s', r.workload.events, A_TASKS);
+  add('(b) mutex: M acquisitions/s', r.workload.acquisitions, B_TASKS);
+  return rows;
+}
+
+export function benchEngineSpec(r: EngineBenchResult): VlSpec {
+  const targetB = r.targets.mutex_acquisitions_per_s / 1e6;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: `engine benchmark, ${r.trials} trials (${r.machine.cpu_model}, ${r.machine.cores} cores, Node ${r.machine.node_version}, ${r.date.slice(0, 10)})`,
+    data: { values: benchEnginePoints(r) },
+    facet: { column: { field: 'panel', type: 'nominal', title: null } },
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: 320,
+      height: 220,
+      layer: [
+        {
+          mark: { type: 'line', point: true, opacity: 0.8 },
+          encoding: {
+            x: { field: 'trial', type: 'ordinal', title: 'trial' },
+            y: { field: 'rate', type: 'quantitative', title: 'rate (M per s, process CPU time)', scale: { zero: true } },
+            color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 260 } },
+          },
+        },
+        {
+          // (b)'s absolute target (2.5 M/s), drawn in its panel only.
+          transform: [{ filter: "indexof(datum.panel, '(b)') === 0" }],
+          mark: { type: 'rule', strokeDash: [4, 3], color: '#c0392b' },
+          encoding: { y: { datum: targetB } },
+        },
+      ],
+    },
+  };
+}
