@@ -451,52 +451,38 @@ export class Simulation {
     const actor = p.actor;
     p.state = ST_RUNNING;
     for (;;) {
+      // Resume the generator (next/throw) or the actor (resume/fail) with what the last wait gave.
       let y: unknown;
-      if (gen !== null) {
-        let r: IteratorResult<unknown, unknown>;
-        try {
-          if (p.hasError) {
-            const e = p.resumeError;
-            p.hasError = false;
-            p.resumeError = undefined;
-            r = p.nativeGen ? genThrow.call(gen, e) : gen.throw(e);
-          } else {
-            const v = p.resumeValue;
-            p.resumeValue = undefined;
-            r = p.nativeGen ? genNext.call(gen, v) : gen.next(v);
-          }
-        } catch (err) {
-          p.state = ST_DONE;
-          this.live.delete(p);
-          throw new ProcessFailure(p.name, this.now, err);
+      let r: IteratorResult<unknown, unknown> | null = null;
+      try {
+        const failed = p.hasError;
+        const v = failed ? p.resumeError : p.resumeValue;
+        p.hasError = false;
+        p.resumeError = undefined;
+        p.resumeValue = undefined;
+        if (gen !== null) {
+          if (failed) r = p.nativeGen ? genThrow.call(gen, v) : gen.throw(v);
+          else r = p.nativeGen ? genNext.call(gen, v) : gen.next(v);
+        } else if (!failed) {
+          y = actor!.resume(p, v);
+        } else {
+          if (actor!.fail === undefined) throw v;
+          y = actor!.fail(p, v);
         }
+      } catch (err) {
+        p.state = ST_DONE;
+        this.live.delete(p);
+        throw new ProcessFailure(p.name, this.now, err);
+      }
+      if (r !== null) {
         if (r.done === true) {
           this.finish(p, r.value);
           return;
         }
         y = r.value;
-      } else {
-        try {
-          if (p.hasError) {
-            const e = p.resumeError;
-            p.hasError = false;
-            p.resumeError = undefined;
-            if (actor!.fail === undefined) throw e;
-            y = actor!.fail(p, e);
-          } else {
-            const v = p.resumeValue;
-            p.resumeValue = undefined;
-            y = actor!.resume(p, v);
-          }
-        } catch (err) {
-          p.state = ST_DONE;
-          this.live.delete(p);
-          throw new ProcessFailure(p.name, this.now, err);
-        }
-        if (y === ACTOR_EXIT) {
-          this.finish(p, p.exitValue);
-          return;
-        }
+      } else if (y === ACTOR_EXIT) {
+        this.finish(p, p.exitValue);
+        return;
       }
       if (y === p) {
         const op = p.op;
