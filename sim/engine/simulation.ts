@@ -456,9 +456,15 @@ export class Simulation {
       let r: IteratorResult<unknown, unknown> | null = null;
       try {
         const failed = p.hasError;
-        const v = failed ? p.resumeError : p.resumeValue;
-        p.hasError = false;
-        p.resumeError = undefined;
+        let v: unknown;
+        if (failed) {
+          // Only the error path touches resumeError (a field outside the process's first cache line).
+          v = p.resumeError;
+          p.hasError = false;
+          p.resumeError = undefined;
+        } else {
+          v = p.resumeValue;
+        }
         p.resumeValue = undefined;
         if (gen !== null) {
           if (failed) r = p.nativeGen ? genThrow.call(gen, v) : gen.throw(v);
