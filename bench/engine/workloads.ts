@@ -10,6 +10,7 @@
 // (a) and (b) also come as state machines (Simulation.spawnActor) beside the generators.
 import { Simulation, Mutex, makeDistribution, RngStream, streamState, detLog } from '../../sim/engine/index.js';
 import type { Actor, Distribution, Process, Yieldable, ActorExit } from '../../sim/engine/index.js';
+import { BareHeap } from './bare-heap.js';
 
 export interface WorkloadResult {
   /** Logical events (a, ceiling) or lock acquisitions (b). */
@@ -150,8 +151,8 @@ export function predraw(procs: number, events: number, seed = 1): Float64Array {
  * The ceiling: the same timeouts as (a) with the process loop replaced by an index. Pop the top
  * (time, key, actor), then push (now + draw, key', actor) with a separate pop and push, exactly
  * what an engine without the fused replace-top would do; same streams, so same end time.
- * Its sift-down picks the smaller child without a branch, like the engine's PendingSet (with
- * the branchy form the ceiling was ~25% slower, which flattered the ratio).
+ * Its heap (BareHeap) picks the smaller child without a branch, like the engine's PendingSet
+ * (with the branchy form the ceiling was ~25% slower, which flattered the ratio).
  * With `drawn` (from predraw) the draws are read from memory instead of computed: the
  * heap-only ceiling.
  */
@@ -159,75 +160,26 @@ export function ceilingWorkload(procs: number, events: number, seed = 1, drawn?:
   const per = Math.floor(events / procs);
   let cap = 1024;
   while (cap < procs) cap *= 2;
-  const time = new Float64Array(cap);
-  const key = new Float64Array(cap);
-  const who = new Int32Array(cap);
+  const h = new BareHeap(cap);
   const left = new Int32Array(procs).fill(per);
   const rngs: RngStream[] = [];
   if (!drawn) for (let i = 0; i < procs; i++) rngs.push(new RngStream(streamState(seed, `p${i}`, 0)));
-  let size = 0;
   let seq = 0;
-  const push = (t: number, k: number, w: number): void => {
-    let i = size++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pt = time[parent];
-      if (pt < t || (pt === t && key[parent] < k)) break;
-      time[i] = pt;
-      key[i] = key[parent];
-      who[i] = who[parent];
-      i = parent;
-    }
-    time[i] = t;
-    key[i] = k;
-    who[i] = w;
-  };
-  const pop = (): void => {
-    const n = --size;
-    if (n === 0) return;
-    const t = time[n];
-    const k = key[n];
-    const w = who[n];
-    let i = 0;
-    const half = n >> 1;
-    while (i < half) {
-      let c = 2 * i + 1;
-      let ct = time[c];
-      let ck = key[c];
-      const r = c + 1;
-      if (r < n) {
-        // The smaller child picked without a branch, as the engine's heap does (heap.ts): a
-        // ceiling must not be slower at the one thing the engine also does.
-        const rt = time[r];
-        c += +(rt < ct) | (+(rt === ct) & +(key[r] < ck));
-        ct = time[c];
-        ck = key[c];
-      }
-      if (t < ct || (t === ct && k < ck)) break;
-      time[i] = ct;
-      key[i] = ck;
-      who[i] = who[c];
-      i = c;
-    }
-    time[i] = t;
-    key[i] = k;
-    who[i] = w;
-  };
   // Spawn: each actor's first step at t=0 draws its first timeout (as the processes do).
-  for (let i = 0; i < procs; i++) push(0, PRIORITY_UNIT + seq++, i);
+  for (let i = 0; i < procs; i++) h.push(0, PRIORITY_UNIT + seq++, i);
   let now = 0;
   let ops = 0;
   const spawned = new Uint8Array(procs);
-  while (size > 0) {
-    now = time[0];
-    const w = who[0];
-    pop();
+  while (h.size > 0) {
+    now = h.time[0];
+    const w = h.who[0];
+    h.pop();
     if (spawned[w] === 0) spawned[w] = 1;
     else ops++;
     if (left[w] > 0) {
       const draw = drawn ? drawn[w * per + (per - left[w])] : Math.floor(-TIMEOUT_MEAN_NS * detLog(rngs[w].uniform01()) + 0.5);
       left[w]--;
-      push(now + draw, PRIORITY_UNIT + seq++, w);
+      h.push(now + draw, PRIORITY_UNIT + seq++, w);
     }
   }
   return { ops, endNs: now, heapUsed: process.memoryUsage().heapUsed };
@@ -248,12 +200,9 @@ export function mutexFloorWorkload(procs: number, acquisitions: number, seed = 1
   const thinkMean = 16000;
   let cap = 64;
   while (cap < procs * 2) cap *= 2;
-  const time = new Float64Array(cap);
-  const key = new Float64Array(cap);
-  const who = new Int32Array(cap);
-  // What an entry does for its process: 0 = ask for the lock, 1 = compute ends (unlock, think),
-  // 2 = the lock was handed over (compute).
-  const what = new Int8Array(cap);
+  // An entry's owner is process * 4 + what it does next: 0 = ask for the lock, 1 = compute
+  // ends (unlock, think), 2 = the lock was handed over (compute).
+  const h = new BareHeap(cap);
   const left = new Int32Array(procs).fill(per);
   const spin = new Int32Array(procs);
   let spinHead = 0;
@@ -261,69 +210,18 @@ export function mutexFloorWorkload(procs: number, acquisitions: number, seed = 1
   const rngs: RngStream[] = [];
   for (let i = 0; i < procs; i++) rngs.push(new RngStream(streamState(seed, `t${i}`, 0)));
   const draw = (w: number, mean: number) => Math.floor(-mean * detLog(rngs[w].uniform01()) + 0.5);
-  let size = 0;
   let seq = 0;
-  const push = (t: number, w: number, op: number): void => {
-    const k = PRIORITY_UNIT + seq++;
-    let i = size++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pt = time[parent];
-      if (pt < t || (pt === t && key[parent] < k)) break;
-      time[i] = pt;
-      key[i] = key[parent];
-      who[i] = who[parent];
-      what[i] = what[parent];
-      i = parent;
-    }
-    time[i] = t;
-    key[i] = k;
-    who[i] = w;
-    what[i] = op;
-  };
-  const pop = (): void => {
-    const n = --size;
-    if (n === 0) return;
-    const t = time[n];
-    const k = key[n];
-    const w = who[n];
-    const op = what[n];
-    let i = 0;
-    const half = n >> 1;
-    while (i < half) {
-      let c = 2 * i + 1;
-      let ct = time[c];
-      let ck = key[c];
-      const r = c + 1;
-      if (r < n) {
-        // The smaller child picked without a branch, as the engine's heap and (a)'s ceiling do.
-        const rt = time[r];
-        c += +(rt < ct) | (+(rt === ct) & +(key[r] < ck));
-        ct = time[c];
-        ck = key[c];
-      }
-      if (t < ct || (t === ct && k < ck)) break;
-      time[i] = ct;
-      key[i] = ck;
-      who[i] = who[c];
-      what[i] = what[c];
-      i = c;
-    }
-    time[i] = t;
-    key[i] = k;
-    who[i] = w;
-    what[i] = op;
-  };
+  const push = (t: number, w: number, op: number): void => h.push(t, PRIORITY_UNIT + seq++, w * 4 + op);
   for (let i = 0; i < procs; i++) push(0, i, 0);
   let owner = -1;
   let now = 0;
   let events = 0;
   let acq = 0;
-  while (size > 0) {
-    now = time[0];
-    const w = who[0];
-    const op = what[0];
-    pop();
+  while (h.size > 0) {
+    now = h.time[0];
+    const w = h.who[0] >> 2;
+    const op = h.who[0] & 3;
+    h.pop();
     events++;
     if (op === 0) {
       if (left[w] === 0) continue; // the loop is over: the process returns
