@@ -10,7 +10,7 @@
 // (a) and (b) also come as state machines (Simulation.spawnActor) beside the generators.
 import { Simulation, Mutex, makeDistribution, RngStream, streamState, detLog } from '../../sim/engine/index.js';
 import type { Actor, Distribution, Process, Yieldable, ActorExit } from '../../sim/engine/index.js';
-import { BareHeap } from './bare-heap.js';
+import { PendingSet } from '../../sim/engine/heap.js';
 
 export interface WorkloadResult {
   /** Logical events (a, ceiling) or lock acquisitions (b). */
@@ -151,8 +151,9 @@ export function predraw(procs: number, events: number, seed = 1): Float64Array {
  * The ceiling: the same timeouts as (a) with the process loop replaced by an index. Pop the top
  * (time, key, actor), then push (now + draw, key', actor) with a separate pop and push, exactly
  * what an engine without the fused replace-top would do; same streams, so same end time.
- * Its heap (BareHeap) picks the smaller child without a branch, like the engine's PendingSet
- * (with the branchy form the ceiling was ~25% slower, which flattered the ratio).
+ * Its heap is the engine's own PendingSet (sim/engine/heap.ts) used as a bare heap: the same
+ * typed arrays, key comparison and branch-free sift, so the ceiling is never slower than the
+ * engine at what the engine also does.
  * With `drawn` (from predraw) the draws are read from memory instead of computed: the
  * heap-only ceiling.
  */
@@ -160,7 +161,7 @@ export function ceilingWorkload(procs: number, events: number, seed = 1, drawn?:
   const per = Math.floor(events / procs);
   let cap = 1024;
   while (cap < procs) cap *= 2;
-  const h = new BareHeap(cap);
+  const h = new PendingSet(cap);
   const left = new Int32Array(procs).fill(per);
   const rngs: RngStream[] = [];
   if (!drawn) for (let i = 0; i < procs; i++) rngs.push(new RngStream(streamState(seed, `p${i}`, 0)));
@@ -172,8 +173,8 @@ export function ceilingWorkload(procs: number, events: number, seed = 1, drawn?:
   const spawned = new Uint8Array(procs);
   while (h.size > 0) {
     now = h.time[0];
-    const w = h.who[0];
-    h.pop();
+    const w = h.id[0];
+    h.popTop();
     if (spawned[w] === 0) spawned[w] = 1;
     else ops++;
     if (left[w] > 0) {
@@ -186,7 +187,7 @@ export function ceilingWorkload(procs: number, events: number, seed = 1, drawn?:
 }
 
 /**
- * The floor of workload (b): the same 16 lock loops hand-written over one typed-array heap with
+ * The floor of workload (b): the same 16 lock loops hand-written over the engine's own heap with
  * the same (time, key) order and the same draws, no processes, no engine, no statistics. It
  * follows the engine's Mutex on 16 CPUs with zero lock costs: a free lock is taken at once, a
  * contender spins in FIFO order (its owner is always computing on a CPU), and on unlock the first
@@ -202,7 +203,7 @@ export function mutexFloorWorkload(procs: number, acquisitions: number, seed = 1
   while (cap < procs * 2) cap *= 2;
   // An entry's owner is process * 4 + what it does next: 0 = ask for the lock, 1 = compute
   // ends (unlock, think), 2 = the lock was handed over (compute).
-  const h = new BareHeap(cap);
+  const h = new PendingSet(cap);
   const left = new Int32Array(procs).fill(per);
   const spin = new Int32Array(procs);
   let spinHead = 0;
@@ -219,9 +220,9 @@ export function mutexFloorWorkload(procs: number, acquisitions: number, seed = 1
   let acq = 0;
   while (h.size > 0) {
     now = h.time[0];
-    const w = h.who[0] >> 2;
-    const op = h.who[0] & 3;
-    h.pop();
+    const w = h.id[0] >> 2;
+    const op = h.id[0] & 3;
+    h.popTop();
     events++;
     if (op === 0) {
       if (left[w] === 0) continue; // the loop is over: the process returns
