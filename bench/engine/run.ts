@@ -1,5 +1,6 @@
-// The engine benchmark (issue 2): (a) timeouts, (b) mutex, and the bare-heap ceiling, timed by
-// tinybench as interleaved trials (ceiling, a, b, ceiling, a, b, ...), medians reported. The
+// The engine benchmark (issue 2): (a) timeouts with the bare-heap ceiling, and (b) mutex with
+// its floor, each group in a child process of its own (group.ts), timed by tinybench as
+// interleaved trials (ceiling, a, ceiling, a, ...), medians reported. The
 // timer is this process's CPU time (process.cpuUsage): the machines are shared and noisy, and
 // CPU time does not count the time another process held the core. Wall-clock medians are
 // reported beside. (a) and (b) run twice each: with generator processes (sim.spawn) and with the
@@ -10,11 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import v8 from 'node:v8';
-import vm from 'node:vm';
-import { Bench } from 'tinybench';
-import { ceilingWorkload, mutexActorWorkload, mutexFloorWorkload, mutexWorkload, predraw, timeoutsActorWorkload, timeoutsWorkload } from './workloads.js';
-import type { WorkloadResult } from './workloads.js';
+import { GROUPS, TASKS, runGroup } from './group.js';
+import type { GroupName, GroupOptions, GroupResult, TaskName } from './group.js';
 import { machineInfo } from './machine.js';
 import type { MachineInfo } from './machine.js';
 
@@ -28,6 +26,8 @@ export interface EngineBenchOptions {
   /** Trials of the SimPy reference (slow: ~10 s each at full size). */
   simpyTrials?: number;
   log?: (line: string) => void;
+  /** Run both groups in this process instead of a child process each (tests; figures are then mixed). */
+  inProcess?: boolean;
 }
 
 export interface EngineBenchResult {
@@ -35,6 +35,8 @@ export interface EngineBenchResult {
   date: string;
   machine: MachineInfo;
   timer: 'process-cpu-time';
+  /** How the tasks were run: each group ((a) with its ceilings, (b) with its floor) in a child process, no forced GC. */
+  harness: { groups: Record<GroupName, TaskName[]>; isolation: 'child-process-per-group' | 'in-process'; warmup_passes: number; forced_gc: false };
   trials: number;
   workload: { events: number; processes: number; acquisitions: number; mutex_processes: number; mutex_cpus: number; timeout_mean_ns: number; hold_mean_ns: number; think_mean_ns: number };
   timeouts_events_per_s: number;
@@ -80,21 +82,6 @@ export interface EngineBenchResult {
   };
 }
 
-const TASKS = ['ceiling', 'timeouts', 'timeouts_actor', 'ceiling_predrawn', 'mutex_floor', 'mutex', 'mutex_actor'] as const;
-type TaskName = (typeof TASKS)[number];
-
-/** A full GC before each timed task, so no task pays for the previous one's garbage. */
-function fullGc(): () => void {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as (() => void) | undefined;
-  return typeof gc === 'function' ? () => gc() : () => {};
-}
-
-const cpuNowMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -105,6 +92,19 @@ function median(xs: number[]): number {
 const WARMUP_PASSES = 2;
 
 const SIMPY_PY = '/usr/bin/python3';
+
+/**
+ * Run one group in a child process of the same Node (same flags). Its progress lines go straight
+ * to our stderr when there is a log (they are the child's own), else they are kept for errors.
+ */
+function runGroupChild(group: GroupName, o: GroupOptions, live: boolean): GroupResult {
+  const script = fileURLToPath(new URL('./group.js', import.meta.url));
+  const r = spawnSync(process.execPath, [...process.execArgv, script, group, JSON.stringify(o)], {
+    encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', live ? 'inherit' : 'pipe'],
+  });
+  if (r.status !== 0) throw new Error(`benchmark group ${group} failed (exit ${r.status ?? r.signal})${r.stderr ? `: ${r.stderr.trim().split('\n').pop()}` : ''}`);
+  return JSON.parse(r.stdout) as GroupResult;
+}
 
 function runSimpy(events: number, procs: number, acquisitions: number, trials: number): EngineBenchResult['simpy'] {
   const script = fileURLToPath(new URL('../../../bench/engine/simpy_ref.py', import.meta.url));
@@ -122,53 +122,15 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
   const acquisitions = opts.acquisitions ?? 1_000_000;
   const trials = Math.max(1, opts.trials ?? 5);
   const log = opts.log ?? (() => {});
-  const heap = Object.fromEntries(TASKS.map((k) => [k, 0])) as Record<TaskName, number>;
-  const samples = Object.fromEntries(TASKS.map((k) => [k, [] as number[]])) as Record<TaskName, number[]>;
-  const wallSamples = Object.fromEntries(TASKS.map((k) => [k, [] as number[]])) as Record<TaskName, number[]>;
-  const drawn = predraw(procs, events);
-  const ends: Partial<Record<TaskName, number>> = {};
-  const mutexEvents: Partial<Record<TaskName, number>> = {};
-  const work: Record<TaskName, () => WorkloadResult> = {
-    ceiling: () => ceilingWorkload(procs, events),
-    timeouts: () => timeoutsWorkload(procs, events),
-    timeouts_actor: () => timeoutsActorWorkload(procs, events),
-    ceiling_predrawn: () => ceilingWorkload(procs, events, 1, drawn),
-    mutex: () => mutexWorkload(16, acquisitions),
-    mutex_actor: () => mutexActorWorkload(16, acquisitions),
-    mutex_floor: () => mutexFloorWorkload(16, acquisitions),
-  };
-
-  const gc = fullGc();
-  const hooks = { beforeEach: gc };
-  // Warm-up passes (JIT), then `trials` interleaved passes, each a fresh tinybench run of every task.
-  for (let t = -WARMUP_PASSES; t < trials; t++) {
-    const bench = new Bench({ iterations: 1, time: 0, warmup: false, now: cpuNowMs, throws: true });
-    const w0: Partial<Record<TaskName, number>> = {};
-    const w1: Partial<Record<TaskName, number>> = {};
-    for (const k of TASKS) {
-      bench.add(k, () => {
-        w0[k] = performance.now();
-        const r = work[k]();
-        w1[k] = performance.now();
-        heap[k] = Math.max(heap[k], r.heapUsed);
-        ends[k] = r.endNs;
-        if (r.events !== undefined) mutexEvents[k] = r.events;
-      }, hooks);
-    }
-    bench.runSync();
-    if (t < 0) continue;
-    for (const task of bench.tasks) {
-      const res = task.result as { latency?: { samples?: number[]; mean: number } } | undefined;
-      const ms = res?.latency?.samples?.[0] ?? res?.latency?.mean;
-      if (ms === undefined) throw new Error(`tinybench gave no sample for ${task.name}`);
-      const k = task.name as TaskName;
-      samples[k].push(ms);
-      wallSamples[k].push(w1[k]! - w0[k]!);
-    }
-    const mev = (k: TaskName) => (events / samples[k][t] / 1e3).toFixed(2);
-    const macq = (k: TaskName) => (acquisitions / samples[k][t] / 1e3).toFixed(2);
-    log(`trial ${t + 1}/${trials}: ceiling ${mev('ceiling')} M ev/s, timeouts ${mev('timeouts')} (actors ${mev('timeouts_actor')}) M ev/s, mutex floor ${macq('mutex_floor')}, mutex ${macq('mutex')} (actors ${macq('mutex_actor')}) M acq/s`);
-  }
+  const go: GroupOptions = { events, procs, acquisitions, trials, warmups: WARMUP_PASSES };
+  const groups = (Object.keys(GROUPS) as GroupName[]).map((g) => (opts.inProcess ? runGroup(g, go, log) : runGroupChild(g, go, opts.log !== undefined)));
+  const pick = <T>(f: (r: GroupResult) => Partial<Record<TaskName, T>>): Record<TaskName, T> =>
+    Object.assign({}, ...groups.map(f)) as Record<TaskName, T>;
+  const samples = pick((r) => r.samples);
+  const wallSamples = pick((r) => r.wall);
+  const heap = pick((r) => r.heap);
+  const ends = pick((r) => r.ends);
+  const mutexEvents = pick((r) => r.events);
   for (const k of ['ceiling_predrawn', 'timeouts', 'timeouts_actor'] as const) {
     if (ends[k] !== ends.ceiling) throw new Error(`${k} disagrees with the ceiling: end ${ends[k]} vs ${ends.ceiling} (not the same draws)`);
   }
@@ -202,6 +164,7 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
     date: new Date().toISOString(),
     machine: machineInfo(),
     timer: 'process-cpu-time',
+    harness: { groups: { timeouts: [...GROUPS.timeouts], mutex: [...GROUPS.mutex] }, isolation: opts.inProcess ? 'in-process' : 'child-process-per-group', warmup_passes: WARMUP_PASSES, forced_gc: false },
     trials,
     workload: { events, processes: procs, acquisitions, mutex_processes: 16, mutex_cpus: 16, timeout_mean_ns: 1000, hold_mean_ns: 1000, think_mean_ns: 16000 },
     timeouts_events_per_s: Math.round(a),

@@ -38,4 +38,14 @@ test('a small engine benchmark run reports both process forms and checks they ag
   assert.ok(r.mutex_events_per_acquisition > 2 && r.mutex_events_per_acquisition < 3.5, `${r.mutex_events_per_acquisition} events/acquisition`);
   assert.equal(typeof r.meets.mutex_actor_acquisitions_per_s, 'boolean');
   assert.equal(r.samples_ms.mutex_actor.length, 1);
+  assert.equal(r.harness.isolation, 'child-process-per-group');
+});
+
+test('the in-process harness times the same tasks and checks the same replays', async () => {
+  const { runEngineBench } = await import('../../bench/engine/run.js');
+  const r = runEngineBench({ events: 20_000, procs: 50, acquisitions: 16_000, trials: 2, noSimpy: true, inProcess: true });
+  assert.equal(r.harness.isolation, 'in-process');
+  for (const k of ['ceiling', 'timeouts', 'timeouts_actor', 'ceiling_predrawn', 'mutex_floor', 'mutex', 'mutex_actor'] as const) {
+    assert.equal(r.samples_ms[k].length, 2, k);
+  }
 });
