@@ -486,10 +486,9 @@ export class Simulation {
           return;
         }
         y = r.value;
-      } else if (y === ACTOR_EXIT) {
-        this.finish(p, p.exitValue);
-        return;
       }
+      // Commands first: this compare sees only objects, so V8 keeps it a pointer compare; the
+      // exit symbol is tested after it (an object-or-symbol compare goes through a builtin call).
       if (y === p) {
         const op = p.op;
         p.op = OP_NONE;
@@ -524,6 +523,10 @@ export class Simulation {
         p.hasError = true;
         p.resumeError = new TypeError(`${p.name} yielded itself without a command (yield p.sleep(ns), p.compute(ns), an event or a lock request)`);
         continue;
+      }
+      if (r === null && y === ACTOR_EXIT) {
+        this.finish(p, p.exitValue);
+        return;
       }
       if (y instanceof SimEvent) {
         if (y.triggered) {

@@ -213,3 +213,16 @@ test('an actor returning something that is not a wait gets a TypeError', () => {
   sim.spawnActor('bad', { resume: () => 42 as unknown as Yieldable });
   assert.throws(() => sim.run(), (e: unknown) => e instanceof ProcessFailure && e.error instanceof TypeError);
 });
+
+test('only an actor ends by returning ACTOR_EXIT: a generator yielding it gets a TypeError', async () => {
+  const { ACTOR_EXIT } = await import('../../sim/engine/index.js');
+  const sim = new Simulation();
+  sim.spawn('gen', function* () {
+    yield ACTOR_EXIT as unknown as Yieldable;
+  });
+  assert.throws(() => sim.run(), (e: unknown) => e instanceof ProcessFailure && e.error instanceof TypeError && /symbol/.test(String(e.error.message)));
+  const sim2 = new Simulation();
+  const p = sim2.spawnActor('act', { resume: (q: Process) => q.exit(7) });
+  sim2.run();
+  assert.equal(p.isAlive, false);
+});
