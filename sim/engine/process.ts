@@ -75,8 +75,14 @@ export interface LockImpl {
   describeWait(p: Process): string;
 }
 
+// Hot functions keep their error messages in separate cold functions: V8 inlines callees only
+// within a bytecode budget per caller, and a template literal costs more bytecode than the check.
 function checkNs(what: string, ns: number): number {
   if ((ns >>> 0) === ns || Number.isSafeInteger(ns) && ns >= 0) return ns;
+  return badNs(what, ns);
+}
+
+function badNs(what: string, ns: number): never {
   throw new RangeError(`${what}(${ns}): time must be a non-negative integer number of ns`);
 }
 
