@@ -2,7 +2,7 @@
 // (time, key) where key = priority * 2^40 + insertion sequence (one float64, exact below 2^53),
 // so the scheduling key (time, priority, insertion sequence) costs two comparisons.
 // Cancellation is lazy: an entry is live only while its key equals its owner's live key
-// (Simulation.liveKey, indexed by owner id).
+// (Schedulable.liveKey).
 // Entries carry an int32 owner id (an index into the Simulation's entity table), not an object
 // reference, so sifting moves only typed-array data (no GC write barriers).
 
@@ -12,6 +12,8 @@ export interface Schedulable {
   readonly kind: number;
   /** Index in the Simulation's entity table, -1 until first scheduled. */
   eid: number;
+  /** Key of its one live heap entry, -1 when it has none: an entry is live only while its key equals this. */
+  liveKey: number;
 }
 
 export const SEQ_BITS = 40;

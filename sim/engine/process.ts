@@ -88,7 +88,8 @@ function badNs(what: string, ns: number): never {
 
 export class Process<T = unknown> {
   // Hot fields first (the dispatch loop touches these on every event; they share cache lines).
-  readonly kind = KIND_PROCESS;
+  /** Key of its live heap entry, -1 when none (lazy cancellation; see Simulation.run). */
+  liveKey = -1;
   pending = PK_RESUME;
   /** On a CPU (or, without a CPU model, running rather than waiting). */
   onCpu = false;
@@ -130,6 +131,11 @@ export class Process<T = unknown> {
   exitValue: T | undefined = undefined;
 
   constructor(readonly sim: Simulation, readonly name: string, readonly daemon: boolean) {}
+
+  /** Schedulable.kind, on the prototype: one field fewer in the cache lines every event touches. */
+  get kind(): number {
+    return KIND_PROCESS;
+  }
 
   /** Resolved with the generator's return value (already succeeded if the process has returned). */
   get done(): SimEvent<T> {
