@@ -8,6 +8,11 @@
 //    stealing) until the waiter has waited past RWSEM_WAIT_TIMEOUT in jiffies and sets HANDOFF.
 // A punch is "alternating" when the punches before and after it (by start time) belong to the
 // other thread; a "run" is a maximal sequence of punches by one thread.
+// The lock is held for one punch at a time, so in completion order each punch's share of the
+// lock is end - max(start, previous end): the time from when the lock could first pass to it
+// until its return. A hand-over is a punch whose previous completion was the other thread's;
+// its share then also holds what moving the lock to the other CPU costs (the waiter's wake-up,
+// and the lines of shared state the previous owner's CPU last wrote).
 import { quantileSorted, mean } from 'simple-statistics';
 
 export interface Punch {
@@ -45,6 +50,14 @@ export interface PassSummary {
   share_near_median: number;
   /** Punches that waited 4 ms or more (RWSEM_WAIT_TIMEOUT hand-off waits). */
   waits_over_4ms: number;
+  /** Punches whose previous completion was the other thread's (the lock changed threads). */
+  handovers: number;
+  /** Median share of the lock (end - max(start, previous end)) of a punch that followed its own thread's. */
+  continuation_lock_ns: number;
+  /** The same for hand-overs (null when the lock never changed threads, as with one thread). */
+  handover_lock_ns: number | null;
+  /** handover_lock_ns - continuation_lock_ns: what a hand-over costs beyond a punch (null without hand-overs). */
+  handover_extra_ns: number | null;
 }
 
 /** Parse the probe's output: a `# backend=... len=... count=... threads=...` header, then `thread start end` lines. */
@@ -79,7 +92,7 @@ export function summarisePass(p: ProbePass): PassSummary {
   const lat = byStart.map((x) => x.endNs - x.startNs).sort((a, b) => a - b);
   const n = lat.length;
   // The probe's own convention (and section 7's): the element at floor(n/2).
-  const median = lat[Math.floor(n / 2)]!;
+  const median = medianOf(lat);
   const first = byStart[0]!.startNs;
   const last = Math.max(...byStart.map((x) => x.endNs));
   let alternating = 0;
@@ -89,6 +102,9 @@ export function summarisePass(p: ProbePass): PassSummary {
   }
   let runs = 1;
   for (let i = 1; i < n; i++) if (byStart[i]!.thread !== byStart[i - 1]!.thread) runs++;
+  const { continuation, handover } = lockShares(p.punches);
+  const contMedian = continuation.length > 0 ? medianOf(continuation) : median;
+  const handMedian = handover.length > 0 ? medianOf(handover) : null;
   return {
     backend: p.backend,
     len_bytes: p.lenBytes,
@@ -105,7 +121,30 @@ export function summarisePass(p: ProbePass): PassSummary {
     mean_run: round3(n / runs),
     share_near_median: round3(lat.filter((x) => Math.abs(x - median) <= 0.1 * median).length / n),
     waits_over_4ms: lat.filter((x) => x >= 4_000_000).length,
+    handovers: handover.length,
+    continuation_lock_ns: contMedian,
+    handover_lock_ns: handMedian,
+    handover_extra_ns: handMedian === null ? null : handMedian - contMedian,
   };
+}
+
+/** Each punch's share of the lock in completion order, split by whether the lock changed threads before it (the first punch has no predecessor and is left out). */
+export function lockShares(punches: readonly Punch[]): { continuation: number[]; handover: number[] } {
+  const byEnd = [...punches].sort((a, b) => a.endNs - b.endNs || a.thread - b.thread);
+  const continuation: number[] = [];
+  const handover: number[] = [];
+  for (let i = 1; i < byEnd.length; i++) {
+    const prev = byEnd[i - 1]!;
+    const cur = byEnd[i]!;
+    const share = cur.endNs - Math.max(cur.startNs, prev.endNs);
+    (cur.thread === prev.thread ? continuation : handover).push(share);
+  }
+  return { continuation, handover };
+}
+
+function medianOf(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
 }
 
 export interface RowSummary {
@@ -120,6 +159,8 @@ export interface RowSummary {
   two_median_spread: number;
   two_over_one_median: number;
   two_over_one_ops: number;
+  /** Per pass, what a hand-over of the lock cost beyond a punch (two threads; null in a pass without hand-overs). */
+  handover_extra_ns_by_pass: (number | null)[];
 }
 
 /** Combine passes of one (backend, size): medians over passes, and how far the passes disagree. */
@@ -142,6 +183,7 @@ export function summariseRow(passes: { one: PassSummary; two: PassSummary }[]): 
     two_median_spread: round3((Math.max(...twoMedians) - Math.min(...twoMedians)) / two),
     two_over_one_median: round3(two / one),
     two_over_one_ops: round3(twoOps / oneOps),
+    handover_extra_ns_by_pass: passes.map((p) => p.two.handover_extra_ns),
   };
 }
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 // `rmsim probe two-punchers`: measure the real kernel's per-file lock under two punching threads
 // (bench/kernel-probe/), print the regime figures, and write them to bench/results/ unless
 // --no-write. Needs cc; the guest_memfd backend needs /dev/kvm with KVM_CREATE_GUEST_MEMFD.
@@ -46,6 +47,7 @@ export function register(program: Command): void {
         return n;
       });
       const passes = positiveInt('passes', o.passes, 3);
+      if (backends.includes('gmem') && !existsSync('/dev/kvm')) throw new UsageError('--backends gmem: guest_memfd needs /dev/kvm, which this host lacks (its KVM module did not bind); measure shmem alone with --backends shmem');
       let result: TwoPunchersResult;
       let lastPasses: LastPass[];
       try {
@@ -67,14 +69,15 @@ export function register(program: Command): void {
       const us = (ns: number) => (ns / 1e3).toFixed(2).padStart(9);
       const lines = [
         `two punchers on one file (${result.machine.cpu_model}, kernel ${result.machine.kernel}; medians over ${passes} passes${result.niced ? ', nice -20' : ''})`,
-        'backend      size   one: us/punch    /s   two: us/punch    /s  two/one  ops two/one  spread  alternating  mean run',
+        'backend      size   one: us/punch    /s   two: us/punch    /s  two/one  ops two/one  spread  alternating  mean run  hand-over +us',
       ];
       for (const r of result.rows) {
         const alt = r.passes.map((p) => p.two.alternating_share.toFixed(2)).join('/');
         const run = r.passes.map((p) => p.two.mean_run.toFixed(0)).join('/');
-        lines.push(`${r.backend.padEnd(6)} ${String(r.len_bytes).padStart(9)} ${us(r.one_median_ns)} ${String(r.one_ops_per_s).padStart(9)} ${us(r.two_median_ns)} ${String(r.two_ops_per_s).padStart(9)}  ${r.two_over_one_median.toFixed(2).padStart(6)}  ${r.two_over_one_ops.toFixed(2).padStart(10)}  ${r.two_median_spread.toFixed(2).padStart(6)}  ${alt.padStart(11)}  ${run}`);
+        const extra = r.handover_extra_ns_by_pass.map((x) => (x === null ? '-' : String(Math.round(x / 1e3)))).join('/');
+        lines.push(`${r.backend.padEnd(6)} ${String(r.len_bytes).padStart(9)} ${us(r.one_median_ns)} ${String(r.one_ops_per_s).padStart(9)} ${us(r.two_median_ns)} ${String(r.two_ops_per_s).padStart(9)}  ${r.two_over_one_median.toFixed(2).padStart(6)}  ${r.two_over_one_ops.toFixed(2).padStart(10)}  ${r.two_median_spread.toFixed(2).padStart(6)}  ${alt.padStart(11)}  ${run.padStart(8)}  ${extra}`);
       }
-      lines.push('spread: (max - min) / median of the two-thread median over passes; alternating: share of punches between two of the other thread (lock passed by spinning); mean run: punches in a row by one thread (lock stealing)');
+      lines.push('spread: (max - min) / median of the two-thread median over passes; alternating: share of punches between two of the other thread (lock passed by spinning); mean run: punches in a row by one thread (lock stealing); hand-over +us: per pass, the median share of the lock of a punch that took it from the other thread, minus that of one that followed a punch of its own thread (what moving the lock between CPUs costs)');
       if (o.write) lines.push(`written to ${out}`);
       if (o.chart) lines.push(`chart: ${o.chart}`);
       process.stdout.write(lines.join('\n') + '\n');

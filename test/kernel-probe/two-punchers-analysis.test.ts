@@ -1,7 +1,7 @@
 // The probe analysis classifies who held the lock when, from per-punch timestamps alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseProbeOutput, summarisePass, summariseRow, type ProbePass } from '../../bench/kernel-probe/two-punchers-analysis.js';
 
@@ -58,6 +58,40 @@ test('passes combine into medians and the spread of the two-thread median', () =
   assert.equal(r.two_median_ns, 120_000);
   assert.equal(r.two_median_spread, 0.417);
   assert.equal(r.two_over_one_median, 1.2);
+});
+
+test('a hand-over that costs more than a punch shows as handover_extra_ns; one thread has none', () => {
+  // Thread 0 punches three times back to back; thread 1, waiting since 0, gets the lock at 300 us
+  // and returns 250 us later: 150 us beyond a punch. Then thread 0 again, 100 us after that.
+  const p: ProbePass = {
+    backend: 'shmem', lenBytes: 2 << 20, countPerThread: 2, threads: 2,
+    punches: [
+      { thread: 0, startNs: 0, endNs: 100_000 },
+      { thread: 0, startNs: 100_000, endNs: 200_000 },
+      { thread: 0, startNs: 200_000, endNs: 300_000 },
+      { thread: 1, startNs: 0, endNs: 550_000 },
+      { thread: 0, startNs: 300_000, endNs: 650_000 },
+      { thread: 1, startNs: 550_000, endNs: 750_000 },
+    ],
+  };
+  const s = summarisePass(p);
+  assert.equal(s.handovers, 3);
+  assert.equal(s.continuation_lock_ns, 100_000);
+  assert.equal(s.handover_lock_ns, 100_000); // 250, 100, 100 us: the median
+  assert.equal(s.handover_extra_ns, 0);
+  p.punches[5]!.endNs = 900_000; // the second hand-over to thread 1 also costs 150 us more
+  assert.equal(summarisePass(p).handover_extra_ns, 150_000);
+  const one = summarisePass(pass([0, 0, 0, 0]));
+  assert.equal(one.handovers, 0);
+  assert.equal(one.handover_extra_ns, null);
+  assert.equal(one.continuation_lock_ns, HOLD);
+});
+
+test('rmsim probe names the missing /dev/kvm instead of failing inside the probe', { skip: existsSync('/dev/kvm') ? 'this host has /dev/kvm' : false }, async () => {
+  const { rmsim } = await import('../workload/cli-harness.js');
+  const r = await rmsim(['probe', 'two-punchers', '--backends', 'gmem', '--no-write']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /guest_memfd needs \/dev\/kvm.*--backends shmem/);
 });
 
 test('output without a header is refused with a clear message', () => {
