@@ -220,8 +220,9 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
   yield inode.invalidateLock.downWrite(p);
   try {
     // Waited for invalidate_lock: the previous holder ran on the other CPU, so the inode,
-    // invalidate_lock, bindings and mapping lines we touch next come from its cache.
-    if (host.sim.now > tLock) yield* charge(p, host.costs.ns('gmem.invalidate_lock_contended_refill_ns'));
+    // invalidate_lock, bindings and mapping lines we touch next come from its cache (and, on
+    // some hosts, per page punched: the probe's hand-over cost).
+    if (host.sim.now > tLock) yield* charge(p, host.costs.ns('gmem.invalidate_lock_contended_refill_ns') + (end - start) * host.costs.ns('gmem.invalidate_lock_handover_page_ns'));
     yield* charge(p, host.costs.ns('gmem.punch_fixed_ns'));
     let t = host.sim.now;
     yield* kvm_gmem_invalidate_begin(p, inode, start, end);

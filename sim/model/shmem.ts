@@ -137,8 +137,12 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
   yield inode.inodeLock.downWrite(p);
   try {
     // Waited for inode_lock: the holder before us ran on the other CPU, so the inode, i_rwsem,
-    // shmem_inode_info and mapping lines we touch next come from its cache.
-    if (host.sim.now > tLock) yield* charge(p, c.ns('shmem.inode_lock_contended_refill_ns'));
+    // shmem_inode_info and mapping lines we touch next come from its cache, and on some hosts a
+    // punch also pays per page for state the other CPU last wrote (the probe's hand-over cost).
+    if (host.sim.now > tLock) {
+      const handoverPages = mode & FALLOC_FL_PUNCH_HOLE ? Math.floor(len / PAGE_SIZE) : 0;
+      yield* charge(p, c.ns('shmem.inode_lock_contended_refill_ns') + handoverPages * c.ns('shmem.inode_lock_handover_page_ns'));
+    }
     if (inode.injectError) {
       const e = inode.injectError;
       inode.injectError = undefined;
