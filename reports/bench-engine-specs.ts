@@ -8,15 +8,25 @@ import type { EngineBenchResult } from '../bench/engine/run.js';
 const A_TASKS = [['ceiling', 'ceiling (bare heap)'], ['timeouts', 'generator processes'], ['timeouts_actor', 'state-machine processes']] as const;
 const B_TASKS = [['mutex_floor', 'floor (hand-written)'], ['mutex', 'generator processes'], ['mutex_actor', 'state-machine processes']] as const;
 
-/** One row per trial and task: the panel, the series, the trial number and its rate (M/s). */
+export const A_TARGET_SERIES = '(a) target: 0.7 x ceiling';
+
+/**
+ * One row per trial and task: the panel, the series, the trial number and its rate (M/s), and
+ * `kind` (measured, or target). (a)'s target is relative, so it is drawn per trial: the ceiling
+ * measured in that trial times the target ratio.
+ */
 export function benchEnginePoints(r: EngineBenchResult): Array<Record<string, string | number>> {
   const rows: Array<Record<string, string | number>> = [];
   const add = (panel: string, ops: number, tasks: ReadonlyArray<readonly [keyof EngineBenchResult['samples_ms'], string]>) => {
     for (const [task, series] of tasks) {
-      (r.samples_ms[task] ?? []).forEach((ms, i) => rows.push({ panel, series, trial: i + 1, rate: ops / ms / 1e3 }));
+      (r.samples_ms[task] ?? []).forEach((ms, i) => rows.push({ panel, series, kind: 'measured', trial: i + 1, rate: ops / ms / 1e3 }));
     }
   };
-  add('(a) timeouts: M events/s', r.workload.events, A_TASKS);
+  const panelA = '(a) timeouts: M events/s';
+  add(panelA, r.workload.events, A_TASKS);
+  (r.samples_ms.ceiling ?? []).forEach((ms, i) =>
+    rows.push({ panel: panelA, series: A_TARGET_SERIES, kind: 'target', trial: i + 1, rate: (r.targets.timeouts_vs_ceiling * r.workload.events) / ms / 1e3 }),
+  );
   add('(b) mutex: M acquisitions/s', r.workload.acquisitions, B_TASKS);
   return rows;
 }
@@ -39,6 +49,7 @@ export function benchEngineSpec(r: EngineBenchResult): VlSpec {
             x: { field: 'trial', type: 'ordinal', title: 'trial' },
             y: { field: 'rate', type: 'quantitative', title: 'rate (M per s, process CPU time)', scale: { zero: true } },
             color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 260 } },
+            strokeDash: { field: 'kind', type: 'nominal', legend: null, scale: { domain: ['measured', 'target'], range: [[1, 0], [4, 3]] } },
           },
         },
         {
