@@ -98,9 +98,10 @@ test('the probe gap between punches is tens of ns (no user-space loop)', () => {
 // 2 MiB): two threads gave 87.8 us (73-116 us over 36 passes) and 0.79x one thread's aggregate
 // (0.73-1.07), and the first punch after the lock changed CPUs cost 0.24-0.30 us per page more
 // in most passes (bench/kernel-probe/README.md "What a hand-over of the lock costs"). With that
-// cost (shmem.inode_lock_handover_page_ns = 273, not shipped: section 7's host was not measured
-// for it) the model's shmem aggregate comes to 10.2 / 9.5 k/s against 10.3 k/s, but its median
-// stays on the lone-punch mode (68.8 us against 89.1): it has no per-punch spread.
+// cost (shmem.inode_lock_handover_page_ns = 242, not shipped: section 7's host was not measured
+// for it) the model's shmem aggregate comes to 8.2 / 9.2 k/s (48 / 300 punches per thread)
+// against 10.3 k/s, and its median stays on a mode (116.1 / 68.8 us against 89.1): it has no
+// per-punch spread, and the kernel's two-thread median is the ~60th percentile of its lone punches.
 const TWO_MIB_TODO = 'with the traced stealing trigger (a fixed rate per tick, 0.571 per spinner tick, not per page freed) and wake-up spread in the profile the model gives guest_memfd 110.2 us / 14.9 k/s (48 punches per thread) or 54.6 us / 15.0 k/s (300) vs 79.7 us / 13.4 k/s, shmem 68.8 or 116.1 us / 12.3 k/s vs 89.1 us / 10.3 k/s: the latency modes, while the kernel median lies between them (see the comment above)';
 for (const backend of ['shmem', 'gmem'] as const) {
   for (const [size, count] of [['4KiB', 200], ['2MiB', 48]] as const) {

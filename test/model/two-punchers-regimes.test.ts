@@ -104,7 +104,9 @@ test('without the wake-up spread the same trigger breaks 4 KiB turn-taking (why 
 // What a hand-over of the lock costs per page (shmem.inode_lock_handover_page_ns): 0 in the
 // shipped profile (section 7's host was not measured for it); the probe measured 0.24-0.30 us per
 // page on a host of this kind (bench/results/kernel-probe-two-punchers-shmem-v1252.json), where
-// two threads then punched 2 MiB at 0.79x one thread's aggregate.
+// two threads then punched 2 MiB at 0.79x one thread's aggregate. The model's share of hand-overs
+// swings with small changes of the cost or the punch count (its regime sits on a knife edge), so
+// the aggregate is taken as the median over three run lengths.
 test('two shmem punchers, 2 MiB: a per-page hand-over cost takes the aggregate below one thread\'s, as on the probed host; none leaves it there', async () => {
   const probed = JSON.parse(readFileSync(fileURLToPath(new URL('../../../bench/results/kernel-probe-two-punchers-shmem-v1252.json', import.meta.url)), 'utf8')) as {
     rows: { len_bytes: number; two_over_one_ops: number; handover_extra_ns_by_pass: (number | null)[] }[];
@@ -113,15 +115,21 @@ test('two shmem punchers, 2 MiB: a per-page hand-over cost takes the aggregate b
   const extras = row.handover_extra_ns_by_pass.filter((x): x is number => x !== null).sort((a, b) => a - b);
   const perPage = Math.round(extras[Math.floor(extras.length / 2)]! / 512);
   assert.ok(perPage > 150 && perPage < 400, `probed hand-over ${perPage} ns per page`);
-  const run = async (ns: number) => {
-    const r = await twoPunchers('shmem', 2 * MiB, 300, PROBE_GAP_NS, defaultProfile().withOverrides({ 'shmem.inode_lock_handover_page_ns': ns }));
-    const s = summarisePass({ backend: 'shmem', lenBytes: 2 * MiB, countPerThread: 300, threads: 2, punches: r.punches });
-    return { ratio: r.opsPerSec / r.singleOpsPerSec, s };
+  const medianRatio = async (ns: number) => {
+    const runs = [];
+    for (const count of [200, 300, 400]) {
+      const r = await twoPunchers('shmem', 2 * MiB, count, PROBE_GAP_NS, defaultProfile().withOverrides({ 'shmem.inode_lock_handover_page_ns': ns }));
+      const s = summarisePass({ backend: 'shmem', lenBytes: 2 * MiB, countPerThread: count, threads: 2, punches: r.punches });
+      runs.push({ ratio: r.opsPerSec / r.singleOpsPerSec, s });
+    }
+    runs.sort((a, b) => a.ratio - b.ratio);
+    return runs;
   };
-  const none = await run(0);
-  const probedCost = await run(perPage);
-  assert.ok(none.ratio > 0.95, `no hand-over cost: two/one aggregate ${none.ratio.toFixed(3)}`);
-  assert.ok(Math.abs(probedCost.ratio - row.two_over_one_ops) <= 0.1, `probed hand-over cost ${perPage} ns/page: model two/one aggregate ${probedCost.ratio.toFixed(3)} vs probe ${row.two_over_one_ops}`);
+  const none = await medianRatio(0);
+  assert.ok(none.every((x) => x.ratio > 0.95), `no hand-over cost: two/one aggregates ${none.map((x) => x.ratio.toFixed(3))}`);
+  const probedCost = await medianRatio(perPage);
+  const mid = probedCost[1]!;
+  assert.ok(Math.abs(mid.ratio - row.two_over_one_ops) <= 0.1, `probed hand-over cost ${perPage} ns/page: model two/one aggregates ${probedCost.map((x) => x.ratio.toFixed(3))} (median vs probe ${row.two_over_one_ops})`);
   // The analysis that measured it on the kernel finds it again in the model's punches.
-  assert.ok(Math.abs(probedCost.s.handover_extra_ns! - 512 * perPage) < 0.1 * 512 * perPage, `model hand-over extra ${probedCost.s.handover_extra_ns} ns`);
+  for (const { s } of probedCost) assert.ok(Math.abs(s.handover_extra_ns! - 512 * perPage) < 0.1 * 512 * perPage, `model hand-over extra ${s.handover_extra_ns} ns`);
 });
