@@ -96,7 +96,7 @@ test('the probe gap between punches is tens of ns (no user-space loop)', () => {
 // kernel's median between them.
 // 2026-12-03, on an EPYC build that punches shmem as fast as section 7's host (72.4 us alone at
 // 2 MiB): two threads gave 87.8 us (73-116 us over 36 passes) and 0.79x one thread's aggregate
-// (0.73-1.07), and the first punch after the lock changed CPUs cost 0.24-0.30 us per page more
+// (0.73-1.07), and the first punch after the lock changed CPUs cost 0.19-0.30 us per page more
 // in most passes (bench/kernel-probe/README.md "What a hand-over of the lock costs"). With that
 // cost (shmem.inode_lock_handover_page_ns = 242, not shipped: section 7's host was not measured
 // for it) the model's shmem aggregate comes to 8.2 / 9.2 k/s (48 / 300 punches per thread)

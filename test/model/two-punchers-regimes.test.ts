@@ -102,7 +102,7 @@ test('without the wake-up spread the same trigger breaks 4 KiB turn-taking (why 
 });
 
 // What a hand-over of the lock costs per page (shmem.inode_lock_handover_page_ns): 0 in the
-// shipped profile (section 7's host was not measured for it); the probe measured 0.24-0.30 us per
+// shipped profile (section 7's host was not measured for it); the probe measured 0.19-0.30 us per
 // page on a host of this kind (bench/results/kernel-probe-two-punchers-shmem-v1252.json), where
 // two threads then punched 2 MiB at 0.79x one thread's aggregate. The model's share of hand-overs
 // swings with small changes of the cost or the punch count (its regime sits on a knife edge), so
