@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 // `rmsim probe two-punchers`: measure the real kernel's per-file lock under two punching threads
 // (bench/kernel-probe/), print the regime figures, and write them to bench/results/ unless
 // --no-write. Needs cc; the guest_memfd backend needs /dev/kvm with KVM_CREATE_GUEST_MEMFD.
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError, positiveInt } from './errors.js';
 import { parseSize } from '../workload/units.js';
@@ -47,7 +47,7 @@ export function register(program: Command): void {
         return n;
       });
       const passes = positiveInt('passes', o.passes, 3);
-      if (backends.includes('gmem') && !existsSync('/dev/kvm')) throw new UsageError('--backends gmem: guest_memfd needs /dev/kvm, which this host lacks (its KVM module did not bind); measure shmem alone with --backends shmem');
+      if (backends.includes('gmem') && !existsSync('/dev/kvm')) throw new UsageError('--backends gmem: guest_memfd needs /dev/kvm, which this host lacks; measure shmem alone with --backends shmem');
       let result: TwoPunchersResult;
       let lastPasses: LastPass[];
       try {
