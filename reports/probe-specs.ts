@@ -3,7 +3,7 @@
 // shows as a band at about twice a lone punch, lock stealing as a band at one lone punch, and
 // the HANDOFF waits as the points near 4-8 ms.
 import type { VlSpec } from './specs.js';
-import type { Punch } from '../bench/kernel-probe/two-punchers-analysis.js';
+import type { Punch } from '../sim/calibrate/two-punchers-analysis.js';
 
 export interface ProbePassData {
   backend: string;

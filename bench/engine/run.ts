@@ -8,8 +8,8 @@
 // SimPy (Debian python3-simpy3, /usr/bin/python3) runs the same workloads in
 // the same invocation when it is installed.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { writeFileAtomic } from '../../sim/output/atomic-write.js';
 import { fileURLToPath } from 'node:url';
 import { GROUPS, TASKS, runGroup } from './group.js';
 import type { GroupName, GroupOptions, GroupResult, TaskName } from './group.js';
@@ -212,12 +212,9 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
   return result;
 }
 
-/** Write a result as JSON to `path` (temp file, then rename). */
+/** Write a result as JSON to `path` through the product's one atomic writer. */
 export function writeResult(path: string, result: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(result, null, 2) + '\n');
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(result, null, 2) + '\n');
 }
 
 /** Where committed engine results live: <repo>/bench/results/engine.json. */

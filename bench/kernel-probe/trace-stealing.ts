@@ -3,13 +3,14 @@
 // and how often non-probe tasks were woken, per second and per million pages freed; then per
 // backend and size, the sums over passes. Writes bench/results/kernel-probe-trace-stealing.json.
 // usage: node dist/bench/kernel-probe/trace-stealing.js RAW_DIR [--out FILE] [--no-write]
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../sim/output/atomic-write.js';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { quantile } from 'simple-statistics';
 import { machineInfo } from '../engine/machine.js';
-import { analyseTracedPass, type TracePassSummary } from './trace-stealing-analysis.js';
+import { analyseTracedPass, type TracePassSummary } from '../../sim/calibrate/trace-stealing-analysis.js';
 
 interface Group {
   backend: string;
@@ -145,7 +146,7 @@ function main(argv: string[]): void {
       })(),
       passes: passes.map(({ wake_latencies_ns, ...p }) => ({ ...p, wake_latencies: wake_latencies_ns.length })),
     };
-    writeFileSync(out, `${JSON.stringify(result, null, 1)}\n`);
+    writeFileAtomic(out, `${JSON.stringify(result, null, 1)}\n`);
     process.stdout.write(`wrote ${out}\n`);
   }
 }

@@ -3,12 +3,13 @@
 // pre-populated file (guest_memfd needs /dev/kvm; shmem needs nothing). Run as root it raises its
 // priority (nice -20) so the machine's other work does not preempt a lock holder mid-punch.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../../sim/output/atomic-write.js';
 import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineInfo, type MachineInfo } from '../engine/machine.js';
-import { parseProbeOutput, summarisePass, summariseRow, type RowSummary, type Punch } from './two-punchers-analysis.js';
+import { parseProbeOutput, summarisePass, summariseRow, type RowSummary, type Punch } from '../../sim/calibrate/two-punchers-analysis.js';
 
 /** The probe cannot run here (no cc, no /dev/kvm, a failing syscall): said in one line. */
 export class ProbeError extends Error {}
@@ -81,8 +82,8 @@ export function runTwoPunchers(o: TwoPunchersOptions): { result: TwoPunchersResu
           const oneText = run(backend, len, 1);
           const twoText = run(backend, len, 2);
           if (o.rawDir) {
-            writeFileSync(join(o.rawDir, `${backend}-${len}-pass${k + 1}-1thread.txt`), oneText);
-            writeFileSync(join(o.rawDir, `${backend}-${len}-pass${k + 1}-2threads.txt`), twoText);
+            writeFileAtomic(join(o.rawDir, `${backend}-${len}-pass${k + 1}-1thread.txt`), oneText);
+            writeFileAtomic(join(o.rawDir, `${backend}-${len}-pass${k + 1}-2threads.txt`), twoText);
           }
           const onePass = parseProbeOutput(oneText);
           const twoPass = parseProbeOutput(twoText);

@@ -2,7 +2,7 @@
 // per size class (operation, backend, length) on medians. strace -T times include ptrace's
 // own stops (a 0.6 us punch shows as ~45 us here, toolchain.md), so the recorded side is
 // inflated; `rmsim validate --trace` is the calibrated comparison without strace.
-import { formatDuration, formatSize } from '../workload/units.js';
+import { formatDuration, formatSize } from '../units.js';
 import { table } from '../output/summary.js';
 
 export interface ReplayCallResult {

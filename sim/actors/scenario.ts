@@ -8,7 +8,7 @@
 // With vms.shared_file every VM binds one file (intra-host migration).
 import type { Process } from '../engine/index.js';
 import type { Workload, ActorSpec } from '../workload/types.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { PAGE, type ActorContext, type VmRuntime } from './context.js';
 import { addMemslot, closePrivateFile, createPrivateFile, deleteMemslot, errnoOf, setMemoryAttributes, type VmmFile } from './kernel-ops.js';
 import { spawnVcpuActor } from './vcpu.js';

@@ -2,11 +2,12 @@
 // --json) and writes them to bench/results/ (temp file, then rename) unless --no-write.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { UsageError, positiveInt } from './errors.js';
+import { UsageError } from '../errors.js';
+import { positiveInt } from './options.js';
 import { defaultEngineResultPath, runEngineBench, writeResult } from '../../bench/engine/run.js';
 import { fastpathCommand } from '../../bench/fastpath/cli.js';
 import type { EngineBenchResult } from '../../bench/engine/run.js';
-import { benchEngineSpec } from '../../reports/bench-engine-specs.js';
+import { benchEngineSpec } from '../../bench/engine/chart-spec.js';
 import { renderSvg, svgToPng } from '../../reports/render.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { listVariants } from '../variants/index.js';
 import { listBuiltinWorkloads } from '../workload/load.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import { exitQuietlyOnClosedStdout } from '../output/quiet-epipe.js';
 
 function lines(kind: string, rows: Array<{ name: string; description: string; note?: string }>): string[] {

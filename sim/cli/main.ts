@@ -3,7 +3,7 @@
 // registers itself here; exit codes follow DESIGN.md (0 ok, 1 check failed, 2 bad input).
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 const program = new Command();
 program

@@ -3,8 +3,9 @@
 // --no-write. Needs cc; the guest_memfd backend needs /dev/kvm with KVM_CREATE_GUEST_MEMFD.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { UsageError, positiveInt } from './errors.js';
-import { parseSize } from '../workload/units.js';
+import { UsageError } from '../errors.js';
+import { positiveInt } from './options.js';
+import { parseSize } from '../units.js';
 import { writeResult } from '../../bench/engine/run.js';
 import { defaultProbeResultPath, runTwoPunchers, ProbeError, type TwoPunchersResult, type LastPass } from '../../bench/kernel-probe/two-punchers-run.js';
 import { probeTimelineSpec } from '../../reports/probe-specs.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { isMetricsDoc } from '../../reports/metrics-types.js';
 import { writeReport } from '../../reports/report.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 function loadMetrics(path: string) {
   const file = existsSync(path) && statSync(path).isDirectory() ? join(path, 'metrics.json') : path;

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { createAjv } from '../workload/ajv.js';
-import { UsageError } from '../cli/errors.js';
+import { createAjv } from '../schema.js';
+import { UsageError } from '../errors.js';
 import { costProfileSchema, type CostProfileFile, type CostEntry, type CostHost } from './schema.js';
 import { COST_NAMES, type CostName } from './names.js';
 

@@ -1,5 +1,5 @@
 // Constants and small pure rules of the buddy allocator shared by every implementation.
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 /** Largest buddy order (MAX_ORDER - 1 in 6.1's numbering): 4 MiB blocks. */
 export const MAX_ORDER = 10;

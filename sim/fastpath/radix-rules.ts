@@ -1,5 +1,5 @@
 // Argument rules shared by every page-cache and page-table implementation.
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 /** Keys (gfn, file index) are 32-bit: a 16 TiB guest-physical space or file. */
 export const MAX_KEY = 2 ** 32;

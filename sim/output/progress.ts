@@ -1,7 +1,7 @@
 // The progress bar of `rmsim run` on a terminal: simulated time against the horizon, events
 // per second of wall time, and an ETA. Only the CLI creates it, and only on a TTY.
 import cliProgress from 'cli-progress';
-import { formatDuration } from '../workload/units.js';
+import { formatDuration } from '../units.js';
 
 export interface Progress {
   update(simNowNs: number, events: number, wallS: number): void;

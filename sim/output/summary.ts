@@ -1,6 +1,6 @@
 // The table printed at the end of `rmsim run`: the headline metrics of a metrics body in
 // aligned columns, latencies in readable units. Counters follow the distributions.
-import { formatDuration } from '../workload/units.js';
+import { formatDuration } from '../units.js';
 
 interface Hist { type: 'histogram'; count: number; mean: number; p50: number; p99: number; max: number }
 interface Ctr { type: 'counter'; value: number }

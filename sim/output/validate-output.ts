@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { createAjv } from '../workload/ajv.js';
-import { packageRoot } from '../workload/paths.js';
+import { createAjv } from '../schema.js';
+import { packageRoot } from '../paths.js';
 
 export function outputSchemaPath(name: 'metrics' | 'run'): string {
   return join(packageRoot(), 'sim', 'output', 'schemas', `${name}.schema.json`);

@@ -1,7 +1,7 @@
 // Named variants, composed with `+` (e.g. `v10+thp-always`). Each name sets some dimensions;
 // precedence is workload < variant < --set. Combinations the modeled kernel cannot have are
 // refused; designs that never existed in a kernel run marked hypothetical.
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { DEFAULT_CHOICES, DIMENSIONS, isChoice, isDimension, type ChoiceValues, type Dimension, type PartialChoices } from './choices.js';
 import { strategiesFor, type Strategies } from './strategies.js';
 

@@ -1,7 +1,7 @@
 // Problems found in a workload (file, --set or trace), each rendered as one line:
 //   file:line:col: field.path: expected X, found Y
 // WorkloadError carries all of them; it is a UsageError, so the CLI exits 2 with no stack.
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 export interface Problem {
   /** Where: a file path, "--set", or the trace file. */

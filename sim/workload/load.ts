@@ -6,7 +6,7 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path
 import { didYouMean } from './did-you-mean.js';
 import { WorkloadError, type Problem } from './errors.js';
 import { normalizeWorkload } from './normalize.js';
-import { builtinWorkloadDir } from './paths.js';
+import { builtinWorkloadDir } from '../paths.js';
 import { applyAssignment, parseAssignment, PathError, type Assignment } from './set-path.js';
 import { parseSource, positionOf, readSource, type PathSegment, type SourceDocument } from './source.js';
 import type { Workload } from './types.js';

@@ -5,7 +5,7 @@ import { DIMENSIONS } from '../variants/choices.js';
 import { COST_NAMES } from '../costs/names.js';
 import { DEFAULT_LOCK_COSTS } from '../engine/costs.js';
 import { didYouMean } from './did-you-mean.js';
-import { parseDuration, parseRateInterval, parseSize, UnitError, formatSize } from './units.js';
+import { parseDuration, parseRateInterval, parseSize, UnitError, formatSize } from '../units.js';
 import type { RawProblem } from './validate.js';
 import type { PathSegment } from './source.js';
 import type {

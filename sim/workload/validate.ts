@@ -4,10 +4,10 @@
 // weighted choice) and report only that branch's errors, so a typo produces one line.
 import { readFileSync } from 'node:fs';
 import type { ErrorObject, AnySchemaObject, ValidateFunction } from 'ajv';
-import { createAjv } from './ajv.js';
+import { createAjv } from '../schema.js';
 import { didYouMean } from './did-you-mean.js';
 import { showValue, type Problem } from './errors.js';
-import { workloadSchemaPath } from './paths.js';
+import { workloadSchemaPath } from '../paths.js';
 import type { PathSegment } from './source.js';
 
 /** A problem before it is given a source position. */

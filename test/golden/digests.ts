@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listBuiltinWorkloads, loadWorkload } from '../../sim/workload/load.js';
-import { runWorkload, variantFor } from '../../sim/workload/runner.js';
+import { runWorkload, variantFor } from '../../sim/run/runner.js';
 import { listVariants } from '../../sim/variants/index.js';
-import { UsageError } from '../../sim/cli/errors.js';
-import { packageRoot } from '../../sim/workload/paths.js';
+import { UsageError } from '../../sim/errors.js';
+import { packageRoot } from '../../sim/paths.js';
 import { SMALL } from '../workload/small-runs.js';
 
 export type Size = 'small' | 'shipped';

@@ -9,7 +9,7 @@ import {
 } from '../../sim/model/index.js';
 import { makeHost, runOne, MiB } from './helpers.js';
 import type { CostProfile } from '../../sim/costs/index.js';
-import type { Punch } from '../../bench/kernel-probe/two-punchers-analysis.js';
+import type { Punch } from '../../sim/calibrate/two-punchers-analysis.js';
 
 const PUNCH = FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE;
 export type Backend = 'shmem' | 'gmem';

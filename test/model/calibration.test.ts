@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseProbeOutput } from '../../bench/kernel-probe/two-punchers-analysis.js';
+import { parseProbeOutput } from '../../sim/calibrate/two-punchers-analysis.js';
 import { defaultProfile } from '../../sim/costs/index.js';
 import { fallocateNs, punchNs, twoPunchers } from './calibration-scenarios.js';
 import { KiB, MiB } from './helpers.js';

@@ -19,7 +19,7 @@ import {
   restrictedmem_setattr, type Gen, type RestrictedFile,
 } from '../../sim/model/index.js';
 import { loadWorkload } from '../../sim/workload/load.js';
-import { runWorkload } from '../../sim/workload/runner.js';
+import { runWorkload } from '../../sim/run/runner.js';
 import { makeHost, MiB } from './helpers.js';
 
 const HOST = 512 * MiB;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defaultProfile } from '../../sim/costs/index.js';
-import { parseProbeOutput, summarisePass } from '../../bench/kernel-probe/two-punchers-analysis.js';
+import { parseProbeOutput, summarisePass } from '../../sim/calibrate/two-punchers-analysis.js';
 import { twoPunchers } from './calibration-scenarios.js';
 
 const MiB = 1024 * 1024;

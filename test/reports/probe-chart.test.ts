@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
-import { parseProbeOutput } from '../../bench/kernel-probe/two-punchers-analysis.js';
+import { parseProbeOutput } from '../../sim/calibrate/two-punchers-analysis.js';
 import { probePoints, probeTimelineSpec, MAX_POINTS_PER_PANEL } from '../../reports/probe-specs.js';
 import { renderSvg } from '../../reports/render.js';
 

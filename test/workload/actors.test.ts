@@ -5,8 +5,8 @@ import { drawGap, drawOffset, drawSize, uniformInt } from '../../sim/actors/cont
 import { parseFallocMode } from '../../sim/actors/replay.js';
 import { median, summarizeBySizeClass, type ReplayCallResult } from '../../sim/actors/replay-report.js';
 import { loadWorkloadText } from '../../sim/workload/load.js';
-import { runWorkload } from '../../sim/workload/runner.js';
-import { UsageError } from '../../sim/cli/errors.js';
+import { runWorkload } from '../../sim/run/runner.js';
+import { UsageError } from '../../sim/errors.js';
 
 const rng = () => new Simulation({ seed: 7 }).rng('test');
 

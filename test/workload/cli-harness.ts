@@ -2,7 +2,7 @@
 // sim/cli/main.ts) and capture what it prints, so many CLI cases fit in a fast test.
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from '../../sim/cli/commands.js';
-import { UsageError } from '../../sim/cli/errors.js';
+import { UsageError } from '../../sim/errors.js';
 
 export interface CliResult {
   code: number;

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { listBuiltinWorkloads, loadWorkload } from '../../sim/workload/load.js';
-import { runWorkload, variantFor } from '../../sim/workload/runner.js';
+import { runWorkload, variantFor } from '../../sim/run/runner.js';
 import { serializeMetricsDocument, verifyMetricsDigest } from '../../sim/output/metrics-document.js';
 import { validateMetricsDocument } from '../../sim/output/validate-output.js';
 import { listVariants } from '../../sim/variants/index.js';
-import { UsageError } from '../../sim/cli/errors.js';
+import { UsageError } from '../../sim/errors.js';
 import { ChromeTraceWriter } from '../../sim/output/chrome-trace.js';
 import { setsFor, SMALL } from './small-runs.js';
 

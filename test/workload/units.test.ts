@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDuration, parseRateInterval, parseSize, formatSize, UnitError } from '../../sim/workload/units.js';
+import { parseDuration, parseRateInterval, parseSize, formatSize, UnitError } from '../../sim/units.js';
 
 test('sizes parse to exact bytes', () => {
   assert.equal(parseSize('4KiB'), 4096);

@@ -8,7 +8,7 @@ import {
 } from '../api.js';
 import { checkHostPages } from '../buddy-rules.js';
 import { MAX_KEY } from '../radix-rules.js';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../errors.js';
 import { instantiate, release, type RmsimExports } from './module.js';
 import { WasmHostMemory, WasmPageCache, WasmPageTable } from './structures.js';
 import { OutViews } from './views.js';

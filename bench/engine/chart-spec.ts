@@ -2,8 +2,8 @@
 // one panel per workload, against its reference (the ceiling for (a), the floor for (b)) and
 // its target. How far each process form sits from its reference, and how much the machine moved
 // between trials, is easier to see than to read from the JSON.
-import type { VlSpec } from './specs.js';
-import type { EngineBenchResult } from '../bench/engine/run.js';
+import type { VlSpec } from '../../reports/specs.js';
+import type { EngineBenchResult } from './run.js';
 
 const A_TASKS = [['ceiling', 'ceiling (bare heap)'], ['timeouts', 'generator processes'], ['timeouts_actor', 'state-machine processes']] as const;
 const B_TASKS = [['mutex_floor', 'floor (hand-written)'], ['mutex', 'generator processes'], ['mutex_actor', 'state-machine processes']] as const;

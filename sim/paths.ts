@@ -1,5 +1,5 @@
 // Where the package's data files live, found from this module's location so the compiled
-// code (dist/sim/workload) and the sources agree: the folder holding our package.json.
+// code (dist/sim) and the sources agree: the folder holding our package.json.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import { Simulation, StallError, ProcessFailure, type Tracer } from '../engine/index.js';
 import { resolveProfile, type CostProfile } from '../costs/index.js';
 import { resolveVariant, type ResolvedVariant } from '../variants/index.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { buildScenario, type Scenario } from '../actors/scenario.js';
 import { summarizeBySizeClass, type ReplayReport } from '../actors/replay-report.js';
 import { buildMetricsDocument, type MetricsDocument } from '../output/metrics-document.js';
 import { canonicalJson, sha256Hex } from '../output/canonical-json.js';
-import type { Workload } from './types.js';
+import type { Workload } from '../workload/types.js';
 import { createHostWithFastPaths, formatTrail } from '../model/index.js';
 import type { Host } from '../model/index.js';
 

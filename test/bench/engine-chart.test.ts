@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { EngineBenchResult } from '../../bench/engine/run.js';
-import { A_TARGET_SERIES, benchEnginePoints, benchEngineSpec } from '../../reports/bench-engine-specs.js';
+import { A_TARGET_SERIES, benchEnginePoints, benchEngineSpec } from '../../bench/engine/chart-spec.js';
 import { renderSvg } from '../../reports/render.js';
 
 const result = JSON.parse(readFileSync(fileURLToPath(new URL('../../../bench/results/engine.json', import.meta.url)), 'utf8')) as EngineBenchResult;

@@ -2,7 +2,7 @@
 // file rwsem: a task woken onto its own CPU (need_resched) or its owner switched out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyseTracedPass, parseTrace, taskKind } from '../../bench/kernel-probe/trace-stealing-analysis.js';
+import { analyseTracedPass, parseTrace, taskKind } from '../../sim/calibrate/trace-stealing-analysis.js';
 
 const BASE_S = 100; // the first punch starts at 100.000000 s (mono)
 const probe = [

@@ -1,10 +1,5 @@
-/** Bad input from the user: reported as one clear line and exit code 2, never a stack trace. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+// Option parsing shared by the subcommands.
+import { UsageError } from '../errors.js';
 
 /** A `--name <n>` option that must be a positive integer (dflt when absent). */
 export function positiveInt(name: string, v: string | undefined, dflt: number): number {

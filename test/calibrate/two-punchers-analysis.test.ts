@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseProbeOutput, summarisePass, summariseRow, type ProbePass } from '../../bench/kernel-probe/two-punchers-analysis.js';
+import { parseProbeOutput, summarisePass, summariseRow, type ProbePass } from '../../sim/calibrate/two-punchers-analysis.js';
 
 const HOLD = 100_000;
 
