@@ -3,6 +3,7 @@
 // written unless the run completes: every output is built in memory, then renamed into place.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from '../errors.js';
@@ -11,7 +12,6 @@ import { replayWorkload } from '../workload/replay-workload.js';
 import { startRun, type RunOutcome } from '../run/runner.js';
 import type { Workload } from '../workload/types.js';
 import { ChromeTraceWriter } from '../output/chrome-trace.js';
-import { writeFileAtomic } from '../output/atomic-write.js';
 import { serializeMetricsDocument } from '../output/metrics-document.js';
 import { buildRunInfo, serializeRunInfo } from '../output/run-info.js';
 import { metricsToCsv } from '../output/csv.js';
@@ -23,6 +23,10 @@ import { createProgress } from '../output/progress.js';
 import { exitQuietlyOnClosedStdout } from '../output/quiet-epipe.js';
 import { writeReport } from '../../reports/report.js';
 import type { MetricsDoc } from '../../reports/metrics-types.js';
+import { baseSpecOf, experimentProgress, parseSeed, parseWorkers, writeOutputs } from './experiment-options.js';
+import { parseReplications, runReplications } from '../run/replications.js';
+import type { MetricsDocument } from '../output/metrics-document.js';
+import { formatWarnings } from '../output/summary.js';
 
 interface RunFlags {
   variant?: string;
@@ -38,15 +42,11 @@ interface RunFlags {
   report?: boolean;
   trace?: string;
   backend?: 'guest_memfd' | 'shmem';
+  replications?: string;
+  workers?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
-
-function parseSeed(s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  if (!/^[0-9]+$/.test(s) || Number(s) > 4294967295) throw new UsageError(`--seed: expected a whole number 0..4294967295, found ${JSON.stringify(s)}`);
-  return Number(s);
-}
 
 function version(): string {
   try {
@@ -72,6 +72,8 @@ export function register(program: Command): void {
     .option('--check-safety', 'check the kernel safety properties during the run; a violation exits 1')
     .option('--report', 'also render <out>/report.html with SVG/PNG charts of every metric (see rmsim report)')
     .option('--quiet', 'no progress bar and no summary table')
+    .option('--replications <n>', 'run n replications (replication i draws every stream from (seed, i)) on worker threads and pool them; metrics.json keeps each replication\'s statistics', '1')
+    .option('--workers <n>', 'with --replications: worker threads (default: the available CPUs); the bytes do not depend on it')
     .option('--trace <file.strace>', 'replay a VMM strace (strace -f -T -e trace=memfd_create,ftruncate,fallocate,ioctl)')
     .addOption(new Option('--backend <kind>', 'with --trace: replay the guest_memfd (default) or the shmem files of the trace').choices(['guest_memfd', 'shmem']))
     .addHelpText('after', `
@@ -80,6 +82,7 @@ Examples:
   rmsim run                                  # vm-boot, default variant, outputs in ./out
   rmsim run balloon --variant guest_memfd --out out/balloon-gmem
   rmsim run memslot-churn --check-safety --set duration=50ms
+  rmsim run balloon --replications 10 --out out/balloon-x10
   rmsim run --trace test/fixtures/gmem_punch.strace --backend guest_memfd`)
     .action(async (workloadArg: string | undefined, flags: RunFlags) => {
       const code = await runCommand(workloadArg, flags);
@@ -95,6 +98,8 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
   if (flags.backend && !flags.trace) throw new UsageError('--backend: only with --trace <file.strace>');
   // Refuse an unusable --out before spending the run (a file where a folder must be).
   if (existsSync(flags.out) && !statSync(flags.out).isDirectory()) throw new UsageError(`--out ${flags.out}: expected a folder, found a file`);
+  const replications = parseReplications(flags.replications);
+  if (replications > 1) return runReplicatedCommand(workloadArg, flags, replications, startedAt, t0);
   let workload: Workload;
   if (flags.trace) {
     workload = replayWorkload(resolve(flags.trace), flags.backend ?? 'guest_memfd', workloadArg, loadOpts);
@@ -150,22 +155,8 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
   if (tracer && flags.traceOut) {
     files.push({ path: flags.traceOut, data: tracer.serialize({ workload: workload.name, variant: outcome.variantName, seed: workload.seed }) });
   }
-  for (const f of files) {
-    try {
-      writeFileAtomic(f.path, f.data);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (!code) throw err;
-      throw new UsageError(`cannot write ${f.path}: ${code}`);
-    }
-  }
-
-  const written = files.map((f) => f.path);
-  if (flags.report) {
-    const r = await writeReport(outcome.metrics as unknown as MetricsDoc, flags.out);
-    written.push(join(flags.out, 'report.html'));
-    for (const n of r.notes) process.stderr.write(`rmsim run: ${n}\n`);
-  }
+  writeOutputs(files);
+  const written = await finishOutputs(files, outcome.metrics, flags);
 
   if (flags.json) {
     process.stdout.write(metricsText);
@@ -173,6 +164,7 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
     const o = process.stdout;
     o.write(`${workload.name} | variant ${outcome.variantName}${outcome.hypothetical ? ' (hypothetical)' : ''} | seed ${workload.seed} | simulated ${formatDuration(outcome.metrics.sim_end_ns)} | ${outcome.events} events in ${(wallNs / 1e9).toFixed(2)} s\n\n`);
     o.write(summaryTable(outcome.metrics.metrics) + '\n');
+    if (outcome.metrics.warnings.length) o.write('\n' + formatWarnings(outcome.metrics.warnings) + '\n');
     if (outcome.replay) o.write('\n' + formatReplayReport(outcome.replay) + '\n');
     o.write(`\nwrote ${written.join(', ')}\n`);
   }
@@ -187,3 +179,61 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
   return 0;
 }
 
+
+/** The report (with --report), after metrics.json and run.json are in place; the paths written. */
+async function finishOutputs(files: Array<{ path: string }>, metrics: MetricsDocument, flags: RunFlags): Promise<string[]> {
+  const written = files.map((f) => f.path);
+  if (flags.report) {
+    const r = await writeReport(metrics as unknown as MetricsDoc, flags.out);
+    written.push(join(flags.out, 'report.html'));
+    for (const n of r.notes) process.stderr.write(`rmsim run: ${n}\n`);
+  }
+  return written;
+}
+
+/** `rmsim run --replications n`: n runs on the worker pool, pooled into one metrics.json. */
+async function runReplicatedCommand(workloadArg: string | undefined, flags: RunFlags, n: number, startedAt: Date, t0: bigint): Promise<number> {
+  for (const [flag, given] of [['--trace', flags.trace], ['--trace-out', flags.traceOut], ['--check-safety', flags.checkSafety], ['--csv', flags.csv]] as const) {
+    if (given) throw new UsageError(`${flag}: not with --replications (run a single replication for it)`);
+  }
+  const workload = loadWorkload(workloadArg, { sets: flags.set, variant: flags.variant, seed: parseSeed(flags.seed) });
+  const workers = parseWorkers(flags.workers);
+  const progress = experimentProgress(flags, 'replications');
+  const { doc, results } = await runReplications(baseSpecOf(workloadArg ?? DEFAULT_WORKLOAD, flags), n, { workers, onProgress: progress.onProgress });
+  progress.stop();
+  const wallNs = Number(process.hrtime.bigint() - t0);
+  const info = results[0].info!;
+  const metricsText = serializeMetricsDocument(doc);
+  const runInfo = buildRunInfo({
+    command: ['rmsim', ...process.argv.slice(2)],
+    startedAt,
+    wallNs,
+    simWallNs: results.reduce((a, r) => a + r.wallNs, 0),
+    events: results.reduce((a, r) => a + r.events, 0),
+    workers: Math.min(workers ?? availableParallelism(), n),
+    workload: { name: workload.name, source: workload.source, sha256: info.workloadSha256 },
+    profile: { name: info.profile, sha256: info.profileSha256, ...(Object.keys(info.costOverrides).length > 0 ? { overrides: info.costOverrides } : {}) },
+    variant: info.variant,
+    seed: info.seed,
+    metricsDigest: doc.digest,
+    outcome: 'ok',
+    rmsimVersion: version(),
+    fastpathImpl: info.fastpathImpl,
+  });
+  const files = [
+    { path: join(flags.out, 'metrics.json'), data: metricsText },
+    { path: join(flags.out, 'run.json'), data: serializeRunInfo(runInfo) },
+  ];
+  writeOutputs(files);
+  const written = await finishOutputs(files, doc, flags);
+  if (flags.json) {
+    process.stdout.write(metricsText);
+  } else if (!flags.quiet) {
+    const o = process.stdout;
+    o.write(`${workload.name} | variant ${info.variant}${info.hypothetical ? ' (hypothetical)' : ''} | seed ${info.seed} | ${n} replications pooled | ${(wallNs / 1e9).toFixed(2)} s\n\n`);
+    o.write(summaryTable(doc.metrics) + '\n');
+    if (doc.warnings.length) o.write('\n' + formatWarnings(doc.warnings) + '\n');
+    o.write(`\nwrote ${written.join(', ')}\n`);
+  }
+  return 0;
+}

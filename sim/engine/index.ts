@@ -20,6 +20,6 @@ export { makeDistribution, roundNs, drawExponential, drawNormal } from './distri
 export type { Distribution, DistributionSpec } from './distributions.js';
 export { detLog, detExp } from './detmath.js';
 export { Histogram, bucketIndex, bucketLow, bucketWidth, BUCKET_COUNT } from './histogram.js';
-export { Recorder, Counter, Gauge, metricKey } from './recorder.js';
+export { Recorder, Counter, Gauge, metricKey, histogramSnapshot } from './recorder.js';
 export type { Labels, MetricsBody, MetricSnapshot, HistogramSnapshot, CounterSnapshot, GaugeSnapshot, Clock } from './recorder.js';
 export type { Tracer } from './tracer.js';

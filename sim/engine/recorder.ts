@@ -167,6 +167,16 @@ function r3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
+/** A histogram's snapshot; experiments build the same form from pooled buckets. */
+export function histogramSnapshot(h: Histogram): HistogramSnapshot {
+  return {
+    type: 'histogram', unit: 'ns', count: h.count, mean: r3(h.mean()),
+    p50: h.quantile(0.5), p90: h.quantile(0.9), p99: h.quantile(0.99), p999: h.quantile(0.999),
+    min: h.count ? h.min : 0, max: h.count ? h.max : 0, sum: h.sum,
+    buckets: h.buckets(),
+  };
+}
+
 type Metric = { kind: 'h'; h: Histogram } | { kind: 'c'; c: Counter } | { kind: 'g'; g: Gauge };
 
 /** All metrics of a run. Asking twice for one key returns the same object (shared statistics). */
@@ -228,15 +238,8 @@ export class Recorder {
     for (const k of keys) {
       const m = this.metrics.get(k)!;
       if (m.kind === 'c') out[k] = { type: 'counter', value: m.c.value };
-      else if (m.kind === 'h') {
-        const h = m.h;
-        out[k] = {
-          type: 'histogram', unit: 'ns', count: h.count, mean: r3(h.mean()),
-          p50: h.quantile(0.5), p90: h.quantile(0.9), p99: h.quantile(0.99), p999: h.quantile(0.999),
-          min: h.count ? h.min : 0, max: h.count ? h.max : 0, sum: h.sum,
-          buckets: h.buckets(),
-        };
-      } else {
+      else if (m.kind === 'h') out[k] = histogramSnapshot(m.h);
+      else {
         const g = m.g;
         out[k] = { type: 'gauge', mean: r3(g.mean(now)), max: g.max, last: g.last, series: g.series() };
       }

@@ -21,6 +21,28 @@ export interface MetricsInputs {
   replay?: unknown;
   /** Safety checks run and their outcome, when --check-safety was given. */
   safety?: unknown;
+  /** What makes the numbers less than they seem (saturation, warm-up not reached); [] when none. */
+  warnings?: RunWarning[];
+  /** A pooled run (--replications n): each replication's statistics, in replication order. */
+  replications?: unknown[];
+}
+
+/**
+ * Something a reader of the numbers must know, in metrics.json and printed after the summary:
+ * `saturated` (an actor completed under 90% of the work it was offered, so its latencies
+ * describe the work that got through, not the load asked for), `warmup_not_reached` (the run
+ * ended before its warm-up did, so every metric covers the warm-up).
+ */
+export interface RunWarning {
+  kind: 'saturated' | 'warmup_not_reached';
+  /** One line for a person. */
+  message: string;
+  /** saturated: the actor, its offered and completed operations. */
+  actor?: string;
+  offered?: number;
+  completed?: number;
+  /** In a pooled document: the replication that raised it. */
+  replication?: number;
 }
 
 export interface MetricsDocument {
@@ -35,6 +57,8 @@ export interface MetricsDocument {
   metrics: Record<string, unknown>;
   replay?: unknown;
   safety?: unknown;
+  warnings: RunWarning[];
+  replications?: unknown[];
   digest: string;
 }
 
@@ -49,6 +73,8 @@ export function buildMetricsDocument(m: MetricsInputs): MetricsDocument {
     sim_end_ns: m.simEndNs,
     warmup_ns: m.warmupNs,
     metrics: canonicalize(m.metrics) as Record<string, unknown>,
+    warnings: canonicalize(m.warnings ?? []) as RunWarning[],
+    ...(m.replications === undefined ? {} : { replications: canonicalize(m.replications) as unknown[] }),
     ...(m.replay === undefined ? {} : { replay: canonicalize(m.replay) }),
     ...(m.safety === undefined ? {} : { safety: canonicalize(m.safety) }),
   };

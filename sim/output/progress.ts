@@ -37,3 +37,26 @@ export function createProgress(horizonNs: number | undefined): Progress {
     },
   };
 }
+
+/** Progress of an experiment: runs done of total, with an ETA. Only the CLI creates it, on a TTY. */
+export function createRunsProgress(total: number, label = 'runs'): { update(done: number): void; stop(): void } {
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${label} {value}/{total} |{bar}| {percentage}% | ETA {eta_formatted}`,
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 20,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(Math.max(1, total), 0);
+  return {
+    update(done) {
+      bar.update(done);
+    },
+    stop() {
+      bar.stop();
+    },
+  };
+}

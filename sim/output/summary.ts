@@ -48,3 +48,8 @@ export function summaryTable(metrics: Record<string, unknown>, limit = 30): stri
   if (gauges.length) parts.push(table(['gauge', 'mean', 'max', 'last'], gauges.slice(0, limit)) + more(gauges.length));
   return parts.length ? parts.join('\n\n') : '(no metrics recorded)';
 }
+
+/** The warnings of a run, printed after the summary table: one line each. */
+export function formatWarnings(warnings: ReadonlyArray<{ kind: string; message: string; replication?: number }>): string {
+  return ['warnings:', ...warnings.map((w) => `  ${w.kind}: ${w.message}${w.replication !== undefined ? ` (replication ${w.replication})` : ''}`)].join('\n');
+}

@@ -29,6 +29,21 @@ export interface RunResult {
   events: number;
   /** Wall time of the run in the process that ran it, ns (run.json material, never metrics). */
   wallNs: number;
+  /** What the run resolved, for run.json and headings (never part of the bytes compared). */
+  info?: RunIdentity;
+}
+
+export interface RunIdentity {
+  variant: string;
+  hypothetical: boolean;
+  profile: string;
+  profileSha256: string;
+  workloadName: string;
+  workloadSource: string;
+  workloadSha256: string;
+  seed: number;
+  fastpathImpl: string;
+  costOverrides: Record<string, number>;
 }
 
 /** Load, run and serialize one spec in this thread. */
@@ -41,5 +56,17 @@ export async function runSpec(spec: RunSpec): Promise<RunResult> {
     metricsJson: serializeMetricsDocument(outcome.metrics),
     events: outcome.events,
     wallNs: Number(process.hrtime.bigint() - t0),
+    info: {
+      variant: outcome.variantName,
+      hypothetical: outcome.hypothetical,
+      profile: outcome.profileName,
+      profileSha256: outcome.profileSha256,
+      workloadName: workload.name,
+      workloadSource: workload.source,
+      workloadSha256: outcome.workloadSha256,
+      seed: workload.seed,
+      fastpathImpl: outcome.fastpathImpl,
+      costOverrides: workload.costOverrides,
+    },
   };
 }
