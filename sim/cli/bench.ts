@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { positiveInt } from './options.js';
 import { defaultEngineResultPath, runEngineBench, writeResult } from '../../bench/engine/run.js';
 import { fastpathCommand } from '../../bench/fastpath/cli.js';
+import { sweepBenchCommand } from '../../bench/sweep/cli.js';
 import type { EngineBenchResult } from '../../bench/engine/run.js';
 import { benchEngineSpec } from '../../bench/engine/chart-spec.js';
 import { renderSvg, svgToPng } from '../../reports/render.js';
@@ -15,7 +16,7 @@ export function register(program: Command): void {
   program
     .command('bench')
     .description('run a benchmark: engine (event engine vs bare heap and SimPy) or fastpath')
-    .argument('<which>', 'engine | fastpath')
+    .argument('<which>', 'engine | fastpath | sweep')
     .option('--json', 'print one JSON object instead of a summary')
     .option('--trials <n>', 'interleaved trials (median reported)', '5')
     .option('--events <n>', 'events of workload (a) and its ceiling', '2000000')
@@ -29,8 +30,11 @@ export function register(program: Command): void {
     .option('--reps <n>', 'fastpath: timed passes per implementation (best reported)', '3')
     .option('--no-ref', 'fastpath: skip the Map reference')
     .option('--no-c', 'fastpath: skip the C reference')
-    .action(async (which: string, o: { json?: boolean; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; chart?: string; from?: string; scale?: string; reps?: string; ref: boolean; c: boolean }) => {
+    .option('--points <n>', 'sweep: grid points (default 8)')
+    .option('--duration <d>', 'sweep: simulated duration of each point (default 6s)')
+    .action(async (which: string, o: { json?: boolean; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; chart?: string; from?: string; scale?: string; reps?: string; ref: boolean; c: boolean; points?: string; duration?: string }) => {
       if (which === 'fastpath') return fastpathCommand(o);
+      if (which === 'sweep') return sweepBenchCommand(o);
       if (which !== 'engine') throw new UsageError(`unknown benchmark '${which}' (expected: engine${which === 'fastpath' ? '; fastpath is not available yet' : ''})`);
       if (o.from !== undefined) {
         if (!o.chart) throw new UsageError('--from only draws a chart: give --chart <file> too');
