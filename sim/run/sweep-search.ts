@@ -3,7 +3,7 @@
 // judges each with the sweep's own aggregation. The runs are kept, and the final sweep.json is
 // the document of a sweep over exactly the probed points, knee included.
 import { UsageError } from '../errors.js';
-import type { GridPoint } from './grid.js';
+import type { Axis, GridPoint } from './grid.js';
 import { bisectKnees, searchRaw, type SearchRange } from './search.js';
 import { executeRuns, type SweepExecOptions, type SweepExecStats } from './sweep.js';
 import { buildSweepDocument, type RunMetrics, type SweepDocument } from './sweep-aggregate.js';
@@ -12,6 +12,10 @@ import { planHeader, planSweep, variantSpecs, type PlannedRun, type SweepRequest
 function pointAt(range: SearchRange, value: number): GridPoint {
   const raw = searchRaw(range, value);
   return [{ path: range.path, raw, value: range.unit === '' ? value : raw }];
+}
+
+function axisOf(range: SearchRange, values: readonly number[]): Axis {
+  return { path: range.path, values: values.map((v) => ({ raw: searchRaw(range, v), value: pointAt(range, v)[0].value })) };
 }
 
 const runKey = (r: PlannedRun) => JSON.stringify([r.variant ?? null, r.sets, r.replication]);
@@ -26,7 +30,7 @@ export async function runSearch(req: SweepRequest, range: SearchRange, opts: Swe
 
   const probe = async (probes: ReadonlyArray<{ searcher: number; value: number }>): Promise<boolean[]> => {
     // One plan per probe (its variant, its value); all of a round's runs go to the pool at once.
-    const plans = probes.map((p) => planSweep({ ...req, variants: undefined, variant: specs[p.searcher] }, [pointAt(range, p.value)]));
+    const plans = probes.map((p) => planSweep({ ...req, axes: [axisOf(range, [p.value])], variants: undefined, variant: specs[p.searcher] }, [pointAt(range, p.value)]));
     const todo = plans.flatMap((pl) => pl.runs).filter((r) => !done.has(runKey(r)));
     const ran = await executeRuns(todo, opts);
     todo.forEach((r, k) => done.set(runKey(r), ran.metrics[k]));
@@ -41,8 +45,7 @@ export async function runSearch(req: SweepRequest, range: SearchRange, opts: Swe
 
   const probed = await bisectKnees(range, specs.length, probe);
   const values = [...new Set(probed.flat())].sort((a, b) => a - b);
-  const axis = { path: range.path, values: values.map((v) => ({ raw: searchRaw(range, v), value: pointAt(range, v)[0].value })) };
-  const full = { ...req, axes: [axis], search: range };
+  const full = { ...req, axes: [axisOf(range, values)], search: range };
   const plan = planSweep(full, (variant) => probed[specs.indexOf(variant)].map((v) => pointAt(range, v)));
   const document = buildSweepDocument(planHeader(plan), plan.fingerprint, plan.runs.map((r) => done.get(runKey(r))!));
   return { document, stats };

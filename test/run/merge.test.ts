@@ -4,23 +4,10 @@ import { UsageError } from '../../sim/errors.js';
 import { parseAxes } from '../../sim/run/grid.js';
 import { parseSlo } from '../../sim/run/knee.js';
 import { mergeShards } from '../../sim/run/merge.js';
-import { buildSweepDocument, serializeSweepDocument, type RunMetrics } from '../../sim/run/sweep-aggregate.js';
+import { buildSweepDocument, serializeSweepDocument } from '../../sim/run/sweep-aggregate.js';
 import { planHeader, planSweep, shardRuns, type SweepPlan } from '../../sim/run/sweep-plan.js';
 import { buildShardFile, serializeShardFile } from '../../sim/run/sweep-shard.js';
-
-// Synthetic metrics stand in for runs: merging is about bookkeeping, not simulation.
-function fakeRun(plan: SweepPlan, run: number): RunMetrics {
-  const r = plan.runs[run];
-  const vms = Number(r.sets.at(-1)!.split('=')[1]);
-  return {
-    digest: `sha256:run${run}`,
-    metrics: {
-      'fault.latency_ns': { type: 'histogram', count: 100, mean: 20_000 * vms + r.replication, p99: 20_000 * vms + 7 * r.replication, max: 99, p50: 1, p90: 2, p999: 3 },
-      'fault.retries': { type: 'counter', value: vms },
-    },
-    warnings: vms >= 8 ? [{ kind: 'saturated', actor: 'guest' }] : [],
-  };
-}
+import { fakeRun } from './sweep-fixtures.js';
 
 function shardTexts(plan: SweepPlan, n: number): Array<{ source: string; text: string }> {
   return Array.from({ length: n }, (_, k) => {
