@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { positiveInt } from './options.js';
+import { parseSeed } from './run.js';
 import { parseAxes } from '../run/grid.js';
 import { parseSlo } from '../run/knee.js';
 import { parseSearch } from '../run/search.js';
@@ -46,17 +47,21 @@ export function register(program: Command): void {
     .command('sweep')
     .description('run a workload over a grid of parameter values (or bisect for the capacity knee) and write sweep.json')
     .argument('<workload>', 'built-in workload name (rmsim list) or a .yaml/.json file')
+    // What to sweep.
     .option('--param <path=values>', 'a swept field (repeatable): vms.count=1,2,4,8 | vms.count=1..8 | vms.count=4..32+4 | vms.count=1..256*2', collect, [])
     .option('--variants <a,b>', 'run every point under each variant (common random numbers across them)')
-    .option('--variant <spec>', 'the one variant to run (when --variants is not given)')
     .option('--replications <n>', 'replications per point (replication i draws every stream from (seed, i))', '1')
-    .option('--workers <k>', 'worker threads (results do not depend on it)')
-    .option('--shard <i/N>', 'run only slice i of N (1-based) and write shard.json for rmsim merge')
     .option('--slo <metric.stat<=value>', "service-level objective, e.g. 'fault.latency_ns.p99<=50us': report the capacity knee")
     .option('--search <path=lo..hi>', 'find the knee by bisection over whole numbers (needs --slo; instead of --param)')
+    // How to run it: nothing here changes sweep.json.
+    .option('--workers <k>', 'worker threads (results do not depend on it)')
+    .option('--shard <i/N>', 'run only slice i of N (1-based) and write shard.json for rmsim merge')
+    // The run options, as rmsim run takes them.
+    .option('--variant <spec>', 'the one variant to run (when --variants is not given)')
     .option('--set <path=value>', 'override a workload field for every point (repeatable)', collect, [])
     .option('--seed <n>', 'base seed every point seed derives from (default: the workload file)')
     .option('--profile <name|file>', 'cost profile: a shipped name or a JSON file')
+    // Outputs.
     .option('--out <dir>', 'output folder', 'out/sweep')
     .option('--json', 'print sweep.json to stdout instead of the table')
     .option('--report', 'also render <out>/sweep-report.html with SVG/PNG charts')
@@ -72,12 +77,6 @@ Examples:
     .action(async (workload: string, flags: SweepFlags) => {
       await sweepCommand(workload, flags);
     });
-}
-
-function parseSeed(s: string | undefined): number | undefined {
-  if (s === undefined) return undefined;
-  if (!/^[0-9]+$/.test(s) || Number(s) > 4294967295) throw new UsageError(`--seed: expected a whole number 0..4294967295, found ${JSON.stringify(s)}`);
-  return Number(s);
 }
 
 function parseVariants(s: string | undefined): string[] | undefined {

@@ -47,19 +47,12 @@ export interface SweepKnee extends Knee<unknown> {
   fixed: Record<string, unknown>;
 }
 
-export interface SweepDocument {
+/** sweep.json: the header's identity fields, then the axes' values, the results and the knees. */
+export interface SweepDocument extends Pick<SweepHeader, 'workload' | 'workload_sha256' | 'profile' | 'profile_sha256' | 'seed' | 'sets' | 'replications' | 'search'> {
   schema: string;
-  workload: string;
-  workload_sha256: string;
-  profile: string;
-  profile_sha256: string;
-  seed: number;
-  sets: string[];
   params: Array<{ path: string; values: unknown[] }>;
   variants: string[];
-  replications: number;
   slo: Slo | null;
-  search?: { path: string; lo: string; hi: string };
   fingerprint: string;
   points: SweepPointResult[];
   knees: SweepKnee[];
