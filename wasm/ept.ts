@@ -113,9 +113,7 @@ function eptMapSlow(h: u32, gfn: u32, pfn: u32, level: u32): void {
   install(h, chunkAddr(t1) + (<usize>(gfn & 511) << 2), pfn, 1);
 }
 
-/** The pfn gfn maps to, or -1; eptWalkLevelResult holds the leaf's level (0 if none). */
-export let walkLevelResult: u32 = 0;
-
+/** The pfn gfn maps to, or -1. */
 @inline export function eptWalk(h: u32, gfn: u32): i32 {
   let e = load<u32>(chunkAddr(load<u32>(header(h) + H_ROOT)) + (<usize>(gfn >> 27) << 2));
   if (e == 0) return -1;
