@@ -25,29 +25,26 @@ export class Cpus {
   }
 
   /**
-   * p (off CPU) wants to run at `now`: true if it got a CPU (always, without a CPU model), else
-   * it waits in the run queue until release() hands it one.
+   * p (off CPU) wants to run at `now` (CPU model on): true if it got a free CPU, else it waits
+   * in the run queue until release() hands it one.
    */
   take(p: Process<any>, now: number): boolean {
-    if (this.finite) {
-      if (this.free === 0) {
-        p.rqSince = now;
-        this.runQueue.push(p);
-        return false;
-      }
-      this.free--;
-      this.rqDelay!.record(0);
+    if (this.free === 0) {
+      p.rqSince = now;
+      this.runQueue.push(p);
+      return false;
     }
+    this.free--;
+    this.rqDelay!.record(0);
     p.onCpu = true;
     return true;
   }
 
   /**
-   * A CPU was given up at `now`: the run queue's head gets it and is returned (the caller
-   * schedules it), or null when nobody waits (the CPU is free) or there is no CPU model.
+   * A CPU was given up at `now` (CPU model on): the run queue's head gets it and is returned
+   * (the caller schedules it), or null when nobody waits (the CPU is free).
    */
   release(now: number): Process<any> | null {
-    if (!this.finite) return null;
     const q = this.runQueue.shift();
     if (q === undefined) {
       this.free++;

@@ -97,6 +97,8 @@ export class Simulation {
   /** @internal Compute run-ahead on (tests turn it off to compare against the plain heap path). */
   runAhead = true;
   private readonly cpu: Cpus;
+  /** cpus is finite (the hot paths test this field rather than reach into `cpu`). */
+  private readonly finiteCpus: boolean;
   private readonly live = new Set<Process<any>>();
   private readonly streams = new Map<string, RngStream>();
 
@@ -111,6 +113,7 @@ export class Simulation {
     this.tracer = opts.tracer ?? null;
     this.stats = new Recorder(this);
     this.cpu = new Cpus(cpus, this.stats);
+    this.finiteCpus = this.cpu.finite;
     const warm = opts.warmupNs ?? 0;
     if (!Number.isSafeInteger(warm) || warm < 0) throw new RangeError(`warmupNs must be a non-negative integer, got ${warm}`);
     if (warm > 0) this.at(warm, () => this.stats.reset(), PRIORITY_URGENT);
@@ -260,8 +263,14 @@ export class Simulation {
         if (o.kind === KIND_PROCESS) {
           const p = o as Process<any>;
           if (p.pending === PK_RESUME) {
-            // Hot path: resume a process; a waking one takes a free CPU first (or queues for one).
-            if (p.onCpu || this.cpu.take(p, t)) this.step(p);
+            // Hot path: resume a process. With a CPU model a waking one takes a free CPU first
+            // (or queues for one); otherwise it simply runs.
+            if (!p.onCpu && this.finiteCpus) {
+              if (this.cpu.take(p, t)) this.step(p);
+            } else {
+              p.onCpu = true;
+              this.step(p);
+            }
           } else {
             this.fire(p);
           }
@@ -379,7 +388,7 @@ export class Simulation {
       this.offCpu(p);
       return;
     }
-    if (!p.onCpu && !this.cpu.take(p, this.now)) return;
+    if (!p.onCpu && !this.wantCpu(p, this.now)) return;
     if (pk === PK_RESUME) {
       this.step(p);
     } else if (pk === PK_LOCK_ACQUIRED) {
@@ -449,7 +458,7 @@ export class Simulation {
           p.state = ST_SLEEPING;
           this.resumeAt(p, this.now + p.opNs);
           if (p.atomic === 0) {
-            if (this.cpu.finite || p.nOwned !== 0) this.offCpu(p);
+            if (this.finiteCpus || p.nOwned !== 0) this.offCpu(p);
             else p.onCpu = false;
           }
           return;
@@ -517,6 +526,18 @@ export class Simulation {
     p._returned(value);
   }
 
+  /**
+   * p (off CPU) is to run at t: true if it may now (without a CPU model it simply runs), false
+   * when it queued for a CPU.
+   */
+  private wantCpu(p: Process<any>, t: number): boolean {
+    if (!this.finiteCpus) {
+      p.onCpu = true;
+      return true;
+    }
+    return this.cpu.take(p, t);
+  }
+
   /** @internal p gives its CPU up (next in the run queue gets it); spinners on its locks stop. */
   offCpu(p: Process<any>): void {
     if (!p.onCpu) return;
@@ -525,6 +546,7 @@ export class Simulation {
       const owned = p.owned;
       for (let i = 0; i < owned.length; i++) owned[i].ownerOffCpu(p);
     }
+    if (!this.finiteCpus) return;
     const q = this.cpu.release(this.now);
     if (q !== null) this.schedule(q, this.now, PRIORITY_NORMAL, q.pending);
   }
