@@ -7,6 +7,7 @@ import type { Process } from '../engine/index.js';
 import type { PunchActor } from '../workload/types.js';
 import { awaitArrival, traceOp, drawOffset, drawSize, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { allocateRange, errnoOf, punchRange } from './kernel-ops.js';
+import { PAGE_SIZE } from '../units.js';
 
 export function spawnPunchActor(ctx: ActorContext, a: PunchActor): void {
   for (const rt of vmsOf(ctx, a.vm)) {
@@ -22,7 +23,7 @@ function* runPunch(p: Process, ctx: ActorContext, a: PunchActor, rt: VmRuntime, 
   const [lo, hi] = rangeOf(rt, a.range);
   // Each thread populates its share of the range (threads split it evenly).
   if (a.populate) {
-    const share = Math.floor((hi - lo) / a.threads / 4096) * 4096;
+    const share = Math.floor((hi - lo) / a.threads / PAGE_SIZE) * PAGE_SIZE;
     const from = lo + share * t;
     const to = t === a.threads - 1 ? hi : from + share;
     if (to > from) yield* allocateRange(p, rt.file, rt.fileBase + from, to - from);

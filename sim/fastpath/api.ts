@@ -112,7 +112,6 @@ export type { BurstArgs, BurstResult, FaultCosts } from './burst-ops.js';
 export const THP_NEVER = 0;
 export const THP_ALWAYS = 1;
 export const THP_WITHIN_SIZE = 2;
-export const THP_ADVISE = 3;
 /** shmem_enabled values that matter for a VMA-less restricted file (advise never gives THP). */
 export type ThpPolicy = 'never' | 'always' | 'within_size' | 'advise';
 

@@ -9,12 +9,13 @@ import { FOLIO_HWPOISON, FOLIO_UPTODATE, MIGRATE_UNMOVABLE, type PageCache } fro
 import type { Host } from './host.js';
 import { charge } from './charge.js';
 import { KernelError } from './errors.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, PAGE_SIZE, type Gen, type GotPage, type PrivateBacking } from './backing.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, type Gen, type GotPage, type PrivateBacking, type PrivateFile } from './backing.js';
+import { PAGE_SIZE } from '../units.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 import { pcpAlloc } from './pcp.js';
 import {
   kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_mmu_lock,
-  kvm_mmu_unlock, kvm_unmap_gfn_range, type Memslot, type PrivateBinding, type PrivateFile, type Vm,
+  kvm_mmu_unlock, kvm_unmap_gfn_range, type Memslot, type PrivateBinding, type Vm,
 } from './kvm.js';
 
 const GMEM_TRUNCATE: TruncateCosts = {
@@ -46,16 +47,22 @@ export class GmemInode implements PrivateBacking {
 
 /** struct gmem_file: one VM's file on the inode, with its bindings. */
 export class GmemFile implements PrivateFile {
+  readonly kind = 'guest_memfd';
   readonly bindings: Memslot[] = [];
   released = false;
   constructor(readonly inode: GmemInode, readonly vm: Vm) {}
 
-  makeBinding(vm: Vm, slot: Memslot): PrivateBinding {
-    return new GmemBinding(this, vm, slot);
+  get backing(): GmemInode {
+    return this.inode;
+  }
+
+  get sizeBytes(): number {
+    return this.inode.size;
   }
 }
 
-class GmemBinding implements PrivateBinding {
+/** A memslot's entry in its gmem_file's bindings. */
+export class GmemBinding implements PrivateBinding {
   readonly precheck = true;
   constructor(readonly file: GmemFile, readonly vm: Vm, readonly slot: Memslot) {}
   get backing(): GmemInode {

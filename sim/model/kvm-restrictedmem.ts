@@ -6,7 +6,7 @@ import { charge } from './charge.js';
 import type { Gen, GotPage } from './backing.js';
 import { kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_lock, kvm_mmu_unlock, kvm_unmap_gfn_range, type Memslot, type PrivateBinding } from './kvm.js';
 import {
-  setRestrictedBindingFactory, type RestrictedFile, restrictedmem_fget, restrictedmem_fput, restrictedmem_get_page, restrictedmem_register_notifier,
+  type RestrictedFile, restrictedmem_fget, restrictedmem_fput, restrictedmem_get_page, restrictedmem_register_notifier,
   restrictedmem_unregister_notifier, type RestrictedmemNotifier,
 } from './restrictedmem.js';
 
@@ -99,6 +99,3 @@ export class RestrictedmemBinding implements PrivateBinding {
     return restrictedmem_get_page(p, this.file, index);
   }
 }
-
-// A RestrictedFile binds its memslots through this (restrictedmem.ts does not import KVM code).
-setRestrictedBindingFactory((file, slot) => new RestrictedmemBinding(file, slot));

@@ -5,10 +5,10 @@
 import { Spinlock, type Process } from '../engine/index.js';
 import type { NotifierLockState } from '../variants/index.js';
 import type { Host } from './host.js';
-import type { Memslot, PrivateBinding, PrivateFile, Vm } from './kvm.js';
 import { charge } from './charge.js';
 import { KernelError } from './errors.js';
-import { FALLOC_FL_PUNCH_HOLE, PAGE_SIZE, vfsFallocateCheck, type Gen, type GotPage } from './backing.js';
+import { FALLOC_FL_PUNCH_HOLE, vfsFallocateCheck, type Gen, type GotPage, type PrivateFile } from './backing.js';
+import { PAGE_SIZE } from '../units.js';
 import { closeWindow, markUptodate, shmem_evict_inode, shmem_fallocate, shmem_file_setup, shmem_get_folio, shmem_setattr, type HoleWindow, type ShmemInode } from './shmem.js';
 
 /** include/uapi/linux/magic.h in the series: "RESM". */
@@ -44,14 +44,8 @@ export interface RestrictedmemNotifier {
 }
 
 /** The restricted file and its restrictedmem_data { lock, memfd, notifiers }. */
-type BindingFactory = (file: RestrictedFile, slot: Memslot) => PrivateBinding;
-let bindingFactory: BindingFactory | undefined;
-/** Installed by kvm-restrictedmem.ts: how KVM binds a memslot to a restricted file. */
-export function setRestrictedBindingFactory(f: BindingFactory): void {
-  bindingFactory = f;
-}
-
 export class RestrictedFile implements PrivateFile {
+  readonly kind = 'restrictedmem';
   readonly id: string;
   /** data->memfd's inode. */
   readonly memfd: ShmemInode;
@@ -70,10 +64,13 @@ export class RestrictedFile implements PrivateFile {
     this.lock = host.s.notifier.create(host.sim, {});
   }
 
-  /** A memslot's binding to this file (KVM's restrictedmem notifier). */
-  makeBinding(_vm: Vm, slot: Memslot): PrivateBinding {
-    if (!bindingFactory) throw new Error('kvm-restrictedmem.js not loaded');
-    return bindingFactory(this, slot);
+  /** The shmem inode behind the file: what memslots map and memory errors hit. */
+  get backing(): ShmemInode {
+    return this.memfd;
+  }
+
+  get sizeBytes(): number {
+    return this.memfd.i_size;
   }
 
   /** data->memfd->f_mapping (what restrictedmem_error_page compares). */
