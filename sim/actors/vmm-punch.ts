@@ -7,6 +7,7 @@ import type { Process } from '../engine/index.js';
 import type { PunchActor } from '../workload/types.js';
 import { awaitArrival, traceOp, drawOffset, drawSize, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { allocateRange, errnoOf, punchRange } from './kernel-ops.js';
+import type { Gen } from '../model/index.js';
 import { PAGE_SIZE } from '../units.js';
 
 export function spawnPunchActor(ctx: ActorContext, a: PunchActor): void {
@@ -29,32 +30,25 @@ function* runPunch(p: Process, ctx: ActorContext, a: PunchActor, rt: VmRuntime, 
     if (to > from) yield* allocateRange(p, rt.file, rt.fileBase + from, to - from);
   }
   if (a.startNs) yield p.sleep(a.startNs);
-  const errors = (err: unknown) => {
-    const errno = errnoOf(err);
-    if (!errno) throw err;
-    ctx.sim.stats.counter('punch.errors', { errno }).add(1);
-  };
+  // One fallocate call, its errno counted (punch.errors) and its span traced.
+  function* call(name: string, op: Gen, off: number, len: number): Gen {
+    const t0 = ctx.sim.now;
+    try {
+      yield* op;
+    } catch (err) {
+      const errno = errnoOf(err);
+      if (!errno) throw err;
+      ctx.sim.stats.counter('punch.errors', { errno }).add(1);
+    }
+    traceOp(ctx, p, name, t0, { offset: off, len });
+  }
   let done = 0;
   while (yield* awaitArrival(p, ctx, s, a, done)) {
     for (let b = 0; b < a.batch; b++) {
       const len = drawSize(s, a.size);
       const off = drawOffset(s, lo, hi, len, a.alignmentBytes);
-      const t0 = ctx.sim.now;
-      try {
-        yield* punchRange(p, rt.file, rt.fileBase + off, len);
-      } catch (err) {
-        errors(err);
-      }
-      traceOp(ctx, p, 'fallocate(PUNCH_HOLE)', t0, { offset: off, len });
-      if (a.refill) {
-        const t1 = ctx.sim.now;
-        try {
-          yield* allocateRange(p, rt.file, rt.fileBase + off, len);
-        } catch (err) {
-          errors(err);
-        }
-        traceOp(ctx, p, 'fallocate', t1, { offset: off, len });
-      }
+      yield* call('fallocate(PUNCH_HOLE)', punchRange(p, rt.file, rt.fileBase + off, len), off, len);
+      if (a.refill) yield* call('fallocate', allocateRange(p, rt.file, rt.fileBase + off, len), off, len);
     }
     done++;
   }

@@ -42,6 +42,17 @@ export interface Memslot {
   backing?: PrivateBacking;
 }
 
+/**
+ * The gfns of `slot` that file pages [start, end) back: the intersection with the slot's file
+ * window [offsetPages, offsetPages + npages), shifted to base_gfn; undefined when none.
+ */
+export function slotGfnRange(slot: Memslot, start: number, end: number): [number, number] | undefined {
+  const lo = Math.max(start, slot.offsetPages);
+  const hi = Math.min(end, slot.offsetPages + slot.npages);
+  if (lo >= hi) return undefined;
+  return [slot.baseGfn + (lo - slot.offsetPages), slot.baseGfn + (hi - slot.offsetPages)];
+}
+
 export class Vcpu {
   /** In guest mode (a TLB flush must kick and wait for it). */
   inGuest = false;
