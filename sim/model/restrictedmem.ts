@@ -67,7 +67,7 @@ export class RestrictedFile implements PrivateFile {
   constructor(readonly host: Host) {
     this.id = host.nextId('rmem');
     this.memfd = shmem_file_setup(host, `${this.id}.memfd`, 0);
-    this.lock = host.s.notifier.create(host.sim, {});
+    this.lock = host.s.notifier.create(host.sim, {}, this.id);
   }
 
   /** A memslot's binding to this file (KVM's restrictedmem notifier). */

@@ -27,14 +27,15 @@ export interface NotifierLockState {
 
 export interface NotifierStrategy {
   readonly name: ChoiceValues['notifier'];
-  create(sim: Simulation, labels: Record<string, string>): NotifierLockState;
+  /** `owner` (the file, rmem0) names the lock's trace track. */
+  create(sim: Simulation, labels: Record<string, string>, owner?: string): NotifierLockState;
 }
 
 /** v10: mutex data->lock taken for invalidate_start, dropped around shmem_fallocate, taken again for end. */
 const notifierV10: NotifierStrategy = {
   name: 'v10',
-  create(sim, labels) {
-    const m = new Mutex(sim, 'notifier_lock', { labels });
+  create(sim, labels, owner) {
+    const m = new Mutex(sim, 'notifier_lock', { labels, owner });
     return mutexState(m, false);
   },
 };
@@ -42,8 +43,8 @@ const notifierV10: NotifierStrategy = {
 /** Review request (Sean, [S9]): the same mutex held from before invalidate_start to after invalidate_end. */
 const notifierHeldAcross: NotifierStrategy = {
   name: 'held-across',
-  create(sim, labels) {
-    const m = new Mutex(sim, 'notifier_lock', { labels });
+  create(sim, labels, owner) {
+    const m = new Mutex(sim, 'notifier_lock', { labels, owner });
     return mutexState(m, true);
   },
 };
@@ -71,8 +72,8 @@ function mutexState(m: Mutex, across: boolean): NotifierLockState {
 /** [S9] N3: rw_semaphore, read side held across the whole punch, write side for (un)register. */
 const notifierRwsem: NotifierStrategy = {
   name: 'rwsem',
-  create(sim, labels) {
-    const s = new RwSemaphore(sim, 'notifier_lock', { labels });
+  create(sim, labels, owner) {
+    const s = new RwSemaphore(sim, 'notifier_lock', { labels, owner });
     return {
       heldAcrossPunch: true,
       *lockRead(p) {
@@ -100,9 +101,9 @@ const notifierRwsem: NotifierStrategy = {
  */
 const notifierSrcu: NotifierStrategy = {
   name: 'srcu',
-  create(sim, labels) {
-    const srcu = new Srcu(sim, 'notifier_srcu', { labels });
-    const update = new Mutex(sim, 'notifier_lock', { labels });
+  create(sim, labels, owner) {
+    const srcu = new Srcu(sim, 'notifier_srcu', { labels, owner });
+    const update = new Mutex(sim, 'notifier_lock', { labels, owner });
     return {
       heldAcrossPunch: false,
       *lockRead(p) {

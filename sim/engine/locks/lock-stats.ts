@@ -10,6 +10,13 @@ import type { Process } from '../process.js';
 export interface LockOptions {
   /** Extra labels keep instances' statistics apart, e.g. { vm: '0' }. */
   labels?: Labels;
+  /** What the lock belongs to (vm0, rmem0): the trace draws it on track `owner/name`. Statistics ignore it. */
+  owner?: string;
+}
+
+/** The trace track of a lock instance: `vm0/mmu_lock`, or the bare name without an owner. */
+export function lockTrack(name: string, opts: LockOptions): string {
+  return opts.owner ? `${opts.owner}/${name}` : name;
 }
 
 export class ModeStats {

@@ -22,7 +22,7 @@ import { PH_ASLEEP, PH_GRANTED, PH_SLEEPING_OUT, PH_SPIN, PH_WOKEN } from '../pr
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
-import { ModeStats, queueGauge } from './lock-stats.js';
+import { ModeStats, lockTrack, queueGauge } from './lock-stats.js';
 import { TickResched } from './tick-resched.js';
 import type { LockOptions } from './lock-stats.js';
 
@@ -40,7 +40,11 @@ export class Mutex implements LockImpl {
   private readonly qlen: Gauge;
   private readonly tick: TickResched;
 
+  /** Trace track: holds are drawn here, waits on the waiter's own track. */
+  private readonly track: string;
+
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
+    this.track = lockTrack(name, opts);
     this.st = new ModeStats(sim, name, opts.labels);
     this.qlen = queueGauge(sim, name, opts.labels);
     this.tick = new TickResched(sim, name, (p) => {
@@ -65,7 +69,7 @@ export class Mutex implements LockImpl {
     if (o[o.length - 1] === this) o.pop();
     else o.splice(o.lastIndexOf(this), 1);
     p.nOwned--;
-    if (this.sim.tracer) this.sim.tracer.span(this.name, `held by ${p.name}`, this.holdStart, now);
+    if (this.sim.tracer) this.sim.tracer.span(this.track, `held by ${p.name}`, this.holdStart, now);
     this.release();
   }
 
@@ -122,7 +126,7 @@ export class Mutex implements LockImpl {
     this.holdStart = now;
     p.owned.push(this);
     p.nOwned++;
-    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(this.name, `wait ${p.name}`, now - waitNs, now);
+    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(p.name, `wait ${this.track}`, now - waitNs, now);
   }
 
   /** Pass the lock on after the owner let go (or a reserved waiter was interrupted). */

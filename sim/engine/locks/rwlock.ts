@@ -15,7 +15,7 @@ import { PH_SPIN } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
-import { ModeStats, modeLabels, queueGauge, ReadHolders } from './lock-stats.js';
+import { lockTrack, ModeStats, modeLabels, queueGauge, ReadHolders } from './lock-stats.js';
 import type { LockOptions } from './lock-stats.js';
 
 const READ = 0;
@@ -31,7 +31,11 @@ export class RwLock implements LockImpl {
   private readonly wr: ModeStats;
   private readonly qlen: Gauge;
 
+  /** Trace track: holds are drawn here, waits on the waiter's own track. */
+  private readonly track: string;
+
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
+    this.track = lockTrack(name, opts);
     this.rd = new ModeStats(sim, name, modeLabels(opts.labels, 'read'));
     this.wr = new ModeStats(sim, name, modeLabels(opts.labels, 'write'));
     this.qlen = queueGauge(sim, name, opts.labels);
@@ -52,7 +56,7 @@ export class RwLock implements LockImpl {
     if (start < 0) throw new Error(`${p.name}: read_unlock(${this.name}) without holding it for read`);
     const now = this.sim.now;
     this.rd.hold.record(now - start);
-    if (this.sim.tracer) this.sim.tracer.span(this.name, `read by ${p.name}`, start, now);
+    if (this.sim.tracer) this.sim.tracer.span(this.track, `read by ${p.name}`, start, now);
     p.atomic--;
     this.readers--;
     this.advance();
@@ -62,7 +66,7 @@ export class RwLock implements LockImpl {
     if (this.writer !== p) throw new Error(`${p.name}: write_unlock(${this.name}) by non-owner (writer: ${this.writer?.name ?? 'none'})`);
     const now = this.sim.now;
     this.wr.hold.record(now - this.writeStart);
-    if (this.sim.tracer) this.sim.tracer.span(this.name, `written by ${p.name}`, this.writeStart, now);
+    if (this.sim.tracer) this.sim.tracer.span(this.track, `written by ${p.name}`, this.writeStart, now);
     p.atomic--;
     this.writer = null;
     this.advance();
@@ -97,7 +101,7 @@ export class RwLock implements LockImpl {
     const st = mode === READ ? this.rd : this.wr;
     st.acquisitions.value++;
     st.wait.record(waitNs);
-    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(this.name, `wait ${p.name} (${mode === READ ? 'read' : 'write'})`, this.sim.now - waitNs, this.sim.now);
+    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(p.name, `wait ${this.track} (${mode === READ ? 'read' : 'write'})`, this.sim.now - waitNs, this.sim.now);
     if (mode === READ) {
       this.readHolders.add(p, this.sim.now);
     } else {

@@ -38,7 +38,7 @@ import { TickResched } from './tick-resched.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
-import { ModeStats, modeLabels, queueGauge, ReadHolders } from './lock-stats.js';
+import { lockTrack, ModeStats, modeLabels, queueGauge, ReadHolders } from './lock-stats.js';
 import type { LockOptions } from './lock-stats.js';
 
 const READ = 0;
@@ -66,7 +66,11 @@ export class RwSemaphore implements LockImpl {
   private readonly wr: ModeStats;
   private readonly qlen: Gauge;
 
+  /** Trace track: holds are drawn here, waits on the waiter's own track. */
+  private readonly track: string;
+
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
+    this.track = lockTrack(name, opts);
     this.rd = new ModeStats(sim, name, modeLabels(opts.labels, 'read'));
     this.wr = new ModeStats(sim, name, modeLabels(opts.labels, 'write'));
     this.qlen = queueGauge(sim, name, opts.labels);
@@ -88,7 +92,7 @@ export class RwSemaphore implements LockImpl {
     if (start < 0) throw new Error(`${p.name}: up_read(${this.name}) without holding it for read`);
     const now = this.sim.now;
     this.rd.hold.record(now - start);
-    if (this.sim.tracer) this.sim.tracer.span(this.name, `read by ${p.name}`, start, now);
+    if (this.sim.tracer) this.sim.tracer.span(this.track, `read by ${p.name}`, start, now);
     this.readers--;
     if (this.readers === 0) this.release();
   }
@@ -97,7 +101,7 @@ export class RwSemaphore implements LockImpl {
     if (this.writer !== p) throw new Error(`${p.name}: up_write(${this.name}) by non-owner (writer: ${this.writer?.name ?? 'none'})`);
     const now = this.sim.now;
     this.wr.hold.record(now - this.writeStart);
-    if (this.sim.tracer) this.sim.tracer.span(this.name, `written by ${p.name}`, this.writeStart, now);
+    if (this.sim.tracer) this.sim.tracer.span(this.track, `written by ${p.name}`, this.writeStart, now);
     const o = p.owned;
     if (o[o.length - 1] === this) o.pop();
     else o.splice(o.lastIndexOf(this), 1);
@@ -164,7 +168,7 @@ export class RwSemaphore implements LockImpl {
     const st = mode === READ ? this.rd : this.wr;
     st.acquisitions.value++;
     st.wait.record(waitNs);
-    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(this.name, `wait ${p.name} (${mode === READ ? 'read' : 'write'})`, this.sim.now - waitNs, this.sim.now);
+    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(p.name, `wait ${this.track} (${mode === READ ? 'read' : 'write'})`, this.sim.now - waitNs, this.sim.now);
     if (mode === READ) {
       this.readHolders.add(p, this.sim.now);
     } else {

@@ -12,7 +12,7 @@ import { PH_GRANTED, PH_SPIN } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
-import { ModeStats, queueGauge } from './lock-stats.js';
+import { ModeStats, lockTrack, queueGauge } from './lock-stats.js';
 import type { LockOptions } from './lock-stats.js';
 
 export class Spinlock implements LockImpl {
@@ -22,7 +22,11 @@ export class Spinlock implements LockImpl {
   private readonly st: ModeStats;
   private readonly qlen: Gauge;
 
+  /** Trace track: holds are drawn here, waits on the waiter's own track. */
+  private readonly track: string;
+
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
+    this.track = lockTrack(name, opts);
     this.st = new ModeStats(sim, name, opts.labels);
     this.qlen = queueGauge(sim, name, opts.labels);
   }
@@ -37,7 +41,7 @@ export class Spinlock implements LockImpl {
     if (this.owner !== p) throw new Error(`${p.name}: spin_unlock(${this.name}) by non-owner (owner: ${this.owner?.name ?? 'none'})`);
     const now = this.sim.now;
     this.st.hold.record(now - this.holdStart);
-    if (this.sim.tracer) this.sim.tracer.span(this.name, `held by ${p.name}`, this.holdStart, now);
+    if (this.sim.tracer) this.sim.tracer.span(this.track, `held by ${p.name}`, this.holdStart, now);
     p.atomic--;
     this.release();
   }
@@ -70,7 +74,7 @@ export class Spinlock implements LockImpl {
     this.st.wait.record(waitNs);
     this.holdStart = this.sim.now;
     p.atomic++;
-    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(this.name, `wait ${p.name}`, this.sim.now - waitNs, this.sim.now);
+    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(p.name, `wait ${this.track}`, this.sim.now - waitNs, this.sim.now);
   }
 
   private release(): void {
