@@ -10,7 +10,7 @@ import { toVega } from './render.js';
 let vegaRuntime: string | undefined;
 
 /** vega.min.js is not in vega's exports map: find it beside the module build on disk. */
-function loadVegaRuntime(): string {
+export function loadVegaRuntime(): string {
   if (vegaRuntime === undefined) {
     const resolved = createRequire(import.meta.url).resolve('vega');
     vegaRuntime = readFileSync(join(dirname(resolved), 'vega.min.js'), 'utf8');
@@ -18,12 +18,12 @@ function loadVegaRuntime(): string {
   return vegaRuntime;
 }
 
-function escapeHtml(s: string): string {
+export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** JSON inside a <script> element: keep `</script>` and friends from closing it. */
-function scriptJson(v: unknown): string {
+export function scriptJson(v: unknown): string {
   return JSON.stringify(v).replace(/</g, '\\u003c');
 }
 

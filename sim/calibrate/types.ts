@@ -95,6 +95,12 @@ export interface KernelSequence {
   files: SequenceFile[];
   setup: KernelOp[];
   ops: KernelOp[];
+  /**
+   * Which kinds of timed op make the sequence's figure in validation (default: all). The
+   * executor times every op either way; e.g. punches while a guest faults are judged on the
+   * punches, the guest's run only providing the faults.
+   */
+  score_ops?: KernelOp['op'][];
 }
 
 /** The executor's measurement of one sequence: per timed op, in the order of `ops`. */
