@@ -6,6 +6,7 @@ import { register as registerList } from './list.js';
 import { register as registerBench } from './bench.js';
 import { register as registerProbe } from './probe.js';
 import { register as registerCalibrate } from './calibrate.js';
+import { register as registerValidate } from './validate.js';
 
 export function registerCommands(program: Command): void {
   registerRun(program);
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerBench(program);
   registerProbe(program);
   registerCalibrate(program);
+  registerValidate(program);
 }
