@@ -7,6 +7,8 @@ import { register as registerBench } from './bench.js';
 import { register as registerProbe } from './probe.js';
 import { register as registerSweep } from './sweep.js';
 import { register as registerMerge } from './merge.js';
+import { register as registerCalibrate } from './calibrate.js';
+import { register as registerValidate } from './validate.js';
 
 export function registerCommands(program: Command): void {
   registerRun(program);
@@ -16,4 +18,6 @@ export function registerCommands(program: Command): void {
   registerProbe(program);
   registerSweep(program);
   registerMerge(program);
+  registerCalibrate(program);
+  registerValidate(program);
 }
