@@ -10,6 +10,7 @@ import { safeChartId, writeExperimentPage, type ExperimentChart } from './experi
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 /** Latency metrics drawn (the first this many with samples, by name). */
 const MAX_METRICS = 16;
+const ROW = { field: 'row', type: 'nominal', sort: null, title: null, axis: { labelLimit: 360 } };
 const LATENCY_STATS = ['mean', 'p50', 'p90', 'p99'];
 
 /** Each side's mean of each statistic of one metric, with its interval (us). */
@@ -79,11 +80,10 @@ export function changesSpec(doc: CompareDocument): VlSpec {
     title: { text: `change of each statistic, ${doc.sides.slice(1).map((s) => s.label).join(', ')} against ${doc.sides[0].label} (95% intervals)`, anchor: 'start' },
     width: 480, height: { step: 12 },
     data: { values },
-    encoding: { y: { field: 'row', type: 'nominal', sort: null, title: null, axis: { labelLimit: 360 } } },
     layer: [
       { mark: { type: 'rule', color: '#999' }, encoding: { x: { datum: 0 } } },
-      { mark: 'rule', encoding: { x: { field: 'lo', type: 'quantitative', title: 'change (%)' }, x2: { field: 'hi' }, color: { field: 'verdict', type: 'nominal', title: null } } },
-      { mark: { type: 'point', filled: true }, encoding: { x: { field: 'pct', type: 'quantitative' }, color: { field: 'verdict', type: 'nominal' }, tooltip: [{ field: 'row' }, { field: 'pct', type: 'quantitative', format: '+.2f' }] } },
+      { mark: 'rule', encoding: { y: ROW, x: { field: 'lo', type: 'quantitative', title: 'change (%)' }, x2: { field: 'hi' }, color: { field: 'verdict', type: 'nominal', title: null } } },
+      { mark: { type: 'point', filled: true }, encoding: { y: ROW, x: { field: 'pct', type: 'quantitative' }, color: { field: 'verdict', type: 'nominal' }, tooltip: [{ field: 'row' }, { field: 'pct', type: 'quantitative', format: '+.2f' }] } },
     ],
   };
 }

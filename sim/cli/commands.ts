@@ -6,6 +6,8 @@ import { register as registerList } from './list.js';
 import { register as registerBench } from './bench.js';
 import { register as registerProbe } from './probe.js';
 import { register as registerCompare } from './compare.js';
+import { register as registerBaseline } from './baseline.js';
+import { register as registerCheck } from './check.js';
 import { register as registerSweep } from './sweep.js';
 import { register as registerMerge } from './merge.js';
 import { register as registerCalibrate } from './calibrate.js';
@@ -18,6 +20,8 @@ export function registerCommands(program: Command): void {
   registerBench(program);
   registerProbe(program);
   registerCompare(program);
+  registerBaseline(program);
+  registerCheck(program);
   registerSweep(program);
   registerMerge(program);
   registerCalibrate(program);
