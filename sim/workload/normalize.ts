@@ -81,6 +81,11 @@ export function normalizeWorkload(raw: unknown, source: string, defaultName: str
   checkPages(c, ['vms', 'memory'], vms.memoryBytes, true);
   if (vms.memoryBytes > host.memoryBytes) {
     c.add(['vms', 'memory'], `at most host.memory (${formatSize(host.memoryBytes)})`, formatSize(vms.memoryBytes));
+  } else if (vms.count * vms.memoryBytes > host.memoryBytes) {
+    // Every VM's memory is private guest memory the host must back: no overcommit (restricted
+    // memory cannot be swapped), so a host that cannot hold them all cannot exist.
+    c.add(['vms', 'count'], `at most ${Math.floor(host.memoryBytes / vms.memoryBytes)} VMs of ${formatSize(vms.memoryBytes)} on host.memory ${formatSize(host.memoryBytes)} (restricted memory is not overcommitted)`,
+      `${vms.count} VMs needing ${formatSize(vms.count * vms.memoryBytes)}`);
   }
   checkPowerOfTwoPages(c, ['vms', 'memslots', 'alignment'], vms.memslots.alignmentBytes);
   checkPages(c, ['vms', 'memslots', 'misalign'], vms.memslots.misalignBytes, false);
