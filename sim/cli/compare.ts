@@ -24,6 +24,7 @@ interface CompareFlags extends RunOptionFlags {
   replications?: string;
   out: string;
   report: boolean;
+  all?: boolean;
 }
 
 export function register(program: Command): void {
@@ -35,6 +36,7 @@ export function register(program: Command): void {
     .option('--profiles <a,b[,c]>', 'run the workload under each cost profile (name or JSON file; the first is the base)')
     .option('--replications <n>', 'replications per side, paired by common random numbers (default 10)')
     .option('--out <dir>', 'output folder for compare.json, the report and each side\'s metrics.json', 'out/compare')
+    .option('--all', 'print every metric and statistic (default: significant changes and latencies\' mean, p50, p99)')
     .option('--no-report', 'skip the HTML/SVG/PNG report');
   addExperimentOptions(cmd).addHelpText('after', `
 Each row: both sides' means with their 95% intervals, then the change of the mean with its
@@ -105,8 +107,8 @@ async function compareCommand(inputs: string[], flags: CompareFlags): Promise<vo
   }
   const doc = compareSides(sides);
   files.push({ path: join(flags.out, 'compare.json'), data: stableStringify(canonicalize(doc)) + '\n' });
-  const text = compareTable(doc);
-  files.push({ path: join(flags.out, 'compare.txt'), data: text + '\n' });
+  const text = compareTable(doc, flags.all);
+  files.push({ path: join(flags.out, 'compare.txt'), data: compareTable(doc, true) + '\n' });
   writeOutputs(files);
   const written = files.map((f) => f.path);
   if (flags.report) written.push(...(await writeCompareReport(doc, sides.map((s) => ({ label: s.label, doc: s.doc })), flags.out)));

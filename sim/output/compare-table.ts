@@ -29,13 +29,20 @@ export function verdict(row: CompareRow): string {
   return `${signedPct(row.delta)}${row.ci !== null ? ` ± ${pct(row.ci)}` : ''} (${p} ${n})`;
 }
 
-/** One table per pair of sides (A against each other side). */
-export function compareTable(doc: CompareDocument): string {
+/** The rows a reader sees first: every significant change, and latencies' mean, p50 and p99. */
+function headline(r: CompareRow): boolean {
+  return r.significant || (/_ns(\{|$)/.test(r.metric) && ['mean', 'p50', 'p99'].includes(r.stat));
+}
+
+/** One table per pair of sides (A against each other side); `all` shows every row. */
+export function compareTable(doc: CompareDocument, all = false): string {
   const a = doc.sides[0].label;
   const parts: string[] = [];
   for (const s of doc.sides.slice(1)) {
     const rows = doc.rows.filter((r) => r.b.label === s.label);
-    parts.push(table(['metric', 'stat', a, s.label, 'change'], rows.map((r) => [r.metric, r.stat, side(r, r.a), side(r, r.b), verdict(r)])));
+    const shown = all ? rows : rows.filter(headline);
+    parts.push(table(['metric', 'stat', a, s.label, 'change'], shown.map((r) => [r.metric, r.stat, side(r, r.a), side(r, r.b), verdict(r)]))
+      + (shown.length < rows.length ? `\n(${rows.length - shown.length} more rows, none significant: --all, or compare.json)` : ''));
   }
   const paired = doc.rows.some((r) => r.paired);
   parts.push(paired ? 'paired by replication (common random numbers); 95% intervals, Student t' : 'unpaired (Welch); 95% intervals, Student t');
