@@ -20,7 +20,9 @@ export function checkSummary(c: CheckResult): string {
   const better = c.rows.filter((r) => r.verdict === 'improved').length;
   const head = `${c.rows.length} latency statistics checked (${c.mode}, tolerance ${tol(c)}): ${bad.length} regressed, ${better} improved`;
   const parts = [head];
-  if (bad.length) parts.push(table(HEADER, bad.map(cells)));
+  // p-values exist only in statistical mode; an exact check's table has no p column.
+  const width = c.mode === 'exact' ? HEADER.length - 1 : HEADER.length;
+  if (bad.length) parts.push(table(HEADER.slice(0, width), bad.map((r) => cells(r).slice(0, width))));
   if (c.missing.length) parts.push(`missing from the current run: ${c.missing.join(', ')}`);
   return parts.join('\n\n');
 }
