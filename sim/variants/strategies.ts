@@ -1,6 +1,6 @@
 // Strategy objects, one per choice value (choices.ts). The model calls these; it never tests a
 // variant's name. Each strategy says in a comment which kernel design it stands for.
-import { Mutex, RwSemaphore, Srcu, type Simulation, type Process, type Gen } from '../engine/index.js';
+import { Mutex, RwSemaphore, Srcu, type Simulation, type Process, type Gen, type Yieldable } from '../engine/index.js';
 import type { CostProfile } from '../costs/index.js';
 import type { ChoiceValues } from './choices.js';
 import type { ThpPolicy } from '../fastpath/api.js';
