@@ -30,6 +30,9 @@ function assertLandsInItsBucket(v: number): void {
   assert.deepEqual(recordedBuckets((h) => h.recordN(v, 1)), want, `recordN(${v}, 1)`);
 }
 
+/** Random cases per property (fewer under mutation testing, test/mutation/, where each run is one mutant). */
+const RUNS = process.env.RMSIM_MUTATION ? 2_000 : 20_000;
+
 /** Every bucket index below the first one at 2^31 (the int32 fast path's range). */
 const int32Buckets = bucketIndex(2 ** 31);
 
@@ -51,25 +54,25 @@ test('bucket edges: the first and last value of every bucket below 2^31, and the
 });
 
 test('property: any int32 recorded lands in bucketIndex(v) (negatives in bucket 0)', () => {
-  fc.assert(fc.property(fc.integer(), (v) => assertLandsInItsBucket(v)), { numRuns: 20_000 });
+  fc.assert(fc.property(fc.integer(), (v) => assertLandsInItsBucket(v)), { numRuns: RUNS });
 });
 
 test('property: any non-negative int32 recorded lands in bucketIndex(v), biased to powers of two and their neighbours', () => {
   const nearPowerOfTwo = fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: -3, max: 3 })).map(([e, d]) => Math.max(0, 2 ** e + d));
-  fc.assert(fc.property(fc.oneof(fc.nat(), nearPowerOfTwo), (v) => assertLandsInItsBucket(v)), { numRuns: 20_000 });
+  fc.assert(fc.property(fc.oneof(fc.nat(), nearPowerOfTwo), (v) => assertLandsInItsBucket(v)), { numRuns: RUNS });
 });
 
 test('property: values beyond int32 and fractional values land where bucketIndex puts them (rounded to nearest)', () => {
   fc.assert(
     fc.property(fc.integer({ min: 2 ** 31, max: MAX_VALUE }), (v) => assertLandsInItsBucket(v)),
-    { numRuns: 5_000 },
+    { numRuns: RUNS / 4 },
   );
   fc.assert(
     fc.property(fc.double({ min: 0, max: 2 ** 40, noNaN: true }), (v) => {
       const r = Math.floor(v + 0.5);
       assert.deepEqual(recordedBuckets((h) => h.record(v)), [expectedBucket(r)], `record(${v})`);
     }),
-    { numRuns: 5_000 },
+    { numRuns: RUNS / 4 },
   );
 });
 
