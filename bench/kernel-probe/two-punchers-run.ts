@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { machineInfo, type MachineInfo } from '../engine/machine.js';
 import { parseProbeOutput, summarisePass, summariseRow, type RowSummary, type Punch } from '../../sim/calibrate/two-punchers-analysis.js';
 
-/** The probe cannot run here (no cc, no /dev/kvm, a failing syscall): said in one line. */
-export class ProbeError extends Error {}
+import { ProbeError } from './build-probe.js';
+export { ProbeError };
 
 export interface TwoPunchersOptions {
   backends: string[];

@@ -1,0 +1,501 @@
+// calibrate-probe: what `rmsim calibrate` fits, measured on this host's kernel. guest_memfd and
+// shmem (memfd_create: what memfd_restricted v10 wrapped) create / fallocate / punch by size on
+// empty, populated, allocated and partly populated ranges, bound to a memslot and not, mapped by
+// the VMM and by a guest; shmem with huge pages; a minimal KVM guest (kvm-guest.h) for first
+// touch, refault and exit costs. CLOCK_MONOTONIC around each syscall or KVM_RUN; every
+// repetition is printed. Repetitions are adaptive: a row repeats until it has run for its time
+// budget (setup included) and has its minimum count, or reaches its maximum count, so the whole
+// probe fits `rmsim calibrate`'s time limit on a slow host as on a fast one.
+//
+// usage: calibrate-probe [--quick] [--thp] [--only SECTION[,SECTION...]]
+//   sections: caps gmem shmem thp guest
+//   --thp: the probe may write /sys/kernel/mm/transparent_hugepage/shmem_enabled ('always' for
+//          the thp section; the value found is restored afterwards, also on SIGINT/SIGTERM/SIGHUP).
+// Output, one JSON object per line on stdout:
+//   {"caps": {...}}                                        what this host's KVM offers
+//   {"probe": NAME, "backend": B, "params": {...}, "samples_ns": [...]}   one row
+//   {"skip": WHAT, "why": WHY}                             a part that could not run here
+// Progress on stderr: "# SECTION ROW" before each row.
+#include "kvm-guest.h"
+#include <signal.h>
+#include <time.h>
+
+#define KiB 1024ull
+#define MiB (1024ull * KiB)
+#define GiB (1024ull * MiB)
+#define PUNCH (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
+#define MAX_SAMPLES 4096
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static int quick;
+/* Slots are at least this far apart and prepared whole (2 MiB under THP: each punch or
+ * allocation smaller than a huge page then meets a fresh huge folio, not one split before). */
+static uint64_t slot_align = 4096;
+
+/* How long and how often one row repeats. */
+struct budget {
+	double seconds;
+	int min_reps, max_reps;
+};
+
+static struct budget row_budget(uint64_t len)
+{
+	struct budget b = { quick ? 0.2 : 0.7, quick ? 3 : 5, quick ? 300 : 1500 };
+	if (len >= 64 * MiB) b.min_reps = quick ? 2 : 3;
+	if (len >= GiB) b.min_reps = 2;
+	return b;
+}
+
+/* ---- output ---- */
+
+static void emit_row(const char *probe, const char *backend, const char *params, const uint64_t *ns, int n)
+{
+	printf("{\"probe\":\"%s\",\"backend\":\"%s\",\"params\":{%s},\"samples_ns\":[", probe, backend, params);
+	for (int i = 0; i < n; i++) printf(i ? ",%llu" : "%llu", (unsigned long long)ns[i]);
+	printf("]}\n");
+	fflush(stdout);
+}
+
+static void emit_skip(const char *what, const char *why)
+{
+	printf("{\"skip\":\"%s\",\"why\":\"", what);
+	for (const char *p = why; *p; p++) printf(*p == '"' || *p == '\\' ? "\\%c" : "%c", *p);
+	printf("\"}\n");
+	fflush(stdout);
+}
+
+static void progress(const char *section, const char *row)
+{
+	fprintf(stderr, "# %s %s\n", section, row);
+}
+
+/* ---- files ---- */
+
+enum backend { GMEM, SHMEM };
+static const char *backend_name[] = { "guest_memfd", "shmem" };
+
+struct file {
+	enum backend backend;
+	int fd;
+	uint64_t size;
+	uint8_t *map;    /* VMM mapping, when the row maps the file */
+	int64_t gpa;     /* where the guest sees it, when bound; -1 otherwise */
+	struct guest vm; /* the VM it belongs to (guest_memfd) */
+};
+
+/* guest_memfd of `size` in a VM of its own (bound: in a memslot; vcpu: that VM has a vCPU). */
+static int file_open(struct file *f, enum backend b, uint64_t size, uint64_t gflags, int bound, int vcpu)
+{
+	memset(f, 0, sizeof(*f));
+	f->backend = b;
+	f->size = size;
+	f->gpa = -1;
+	if (b == SHMEM) {
+		f->fd = memfd_create("calibrate-probe", MFD_CLOEXEC);
+		if (f->fd < 0 || ftruncate(f->fd, size)) return guest_fail("memfd_create");
+		return 0;
+	}
+	if (vcpu ? guest_create(&f->vm) : guest_create_vm(&f->vm)) return -1;
+	struct kvm_create_guest_memfd c = { .size = size, .flags = gflags };
+	f->fd = ioctl(f->vm.vm, KVM_CREATE_GUEST_MEMFD, &c);
+	if (f->fd < 0) return guest_fail("KVM_CREATE_GUEST_MEMFD");
+	if (bound && (f->gpa = guest_bind(&f->vm, f->fd, size)) < 0) return -1;
+	return 0;
+}
+
+static int file_map(struct file *f)
+{
+	f->map = mmap(NULL, f->size, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
+	if (f->map == MAP_FAILED) {
+		f->map = NULL;
+		return guest_fail("mmap");
+	}
+	return 0;
+}
+
+static void file_close(struct file *f)
+{
+	if (f->map) munmap(f->map, f->size);
+	close(f->fd);
+	guest_destroy(&f->vm);
+}
+
+static int do_alloc(struct file *f, uint64_t off, uint64_t len)
+{
+	return fallocate(f->fd, f->backend == GMEM ? FALLOC_FL_KEEP_SIZE : 0, off, len);
+}
+
+static int do_punch(struct file *f, uint64_t off, uint64_t len) { return fallocate(f->fd, PUNCH, off, len); }
+
+/* ---- rows ---- */
+
+/* The state a range is put in (untimed) before the timed call. */
+enum state {
+	ST_EMPTY,      /* a hole */
+	ST_POPULATED,  /* fallocated */
+	ST_ALLOCATED,  /* fallocated, the timed call allocates over it (shmem: not yet written) */
+	ST_WRITTEN,    /* shmem: fallocated twice, so its folios are uptodate */
+	ST_PARTIAL,    /* every other 4 KiB page fallocated */
+	ST_VMM_MAPPED, /* fallocated and written through the VMM's mapping */
+	ST_GUEST_MAPPED, /* touched by the guest (shadow PTEs present; vCPU not running) */
+	ST_GUEST_PUNCHED, /* touched by the guest, then punched: the next touch refaults */
+};
+static const char *state_name[] = { "empty", "populated", "allocated", "written", "partial", "mapped", "guest_mapped", "guest_punched" };
+
+static int prepare(struct file *f, enum state st, uint64_t off, uint64_t len)
+{
+	if (do_punch(f, off, len)) return -1;
+	switch (st) {
+	case ST_EMPTY:
+		return 0;
+	case ST_POPULATED:
+	case ST_ALLOCATED:
+		return do_alloc(f, off, len);
+	case ST_WRITTEN:
+		return do_alloc(f, off, len) || do_alloc(f, off, len);
+	case ST_PARTIAL:
+		for (uint64_t p = 0; p < len; p += 8 * KiB)
+			if (do_alloc(f, off + p, 4 * KiB)) return -1;
+		return 0;
+	case ST_VMM_MAPPED:
+		if (do_alloc(f, off, len)) return -1;
+		for (uint64_t p = 0; p < len; p += 4 * KiB) f->map[off + p] = 1;
+		return 0;
+	case ST_GUEST_MAPPED:
+		return guest_touch(&f->vm, f->gpa + off, len);
+	case ST_GUEST_PUNCHED:
+		return guest_touch(&f->vm, f->gpa + off, len) || do_punch(f, off, len);
+	}
+	return -1;
+}
+
+/* One row: `timed` (allocate or punch) on consecutive len-sized slots of the file, each put in state `st` first. */
+static int run_row(struct file *f, const char *probe, enum state st, uint64_t len, int (*timed)(struct file *, uint64_t, uint64_t), const char *extra)
+{
+	static uint64_t ns[MAX_SAMPLES];
+	struct budget b = row_budget(len);
+	uint64_t stride = len < slot_align ? slot_align : len;
+	uint64_t slots = f->size / stride, t0 = now_ns();
+	int n = 0;
+	while (n < b.max_reps && n < MAX_SAMPLES && (n < b.min_reps || (now_ns() - t0) < b.seconds * 1e9)) {
+		uint64_t off = (n % slots) * stride;
+		if (prepare(f, st, off, stride)) {
+			if (!guest_why[0]) snprintf(guest_why, sizeof(guest_why), "prepare %s: %s", state_name[st], strerror(errno));
+			return -1;
+		}
+		uint64_t s = now_ns();
+		int rc = timed(f, off, len);
+		uint64_t e = now_ns();
+		if (rc) return guest_fail(probe);
+		ns[n++] = e - s;
+	}
+	char params[512];
+	snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"%s\"%s", (unsigned long long)len, state_name[st], extra);
+	emit_row(probe, backend_name[f->backend], params, ns, n);
+	return 0;
+}
+
+static const uint64_t sizes_full[] = { 4 * KiB, 64 * KiB, 2 * MiB, 64 * MiB, GiB };
+static const uint64_t sizes_quick[] = { 4 * KiB, 2 * MiB, 64 * MiB };
+#define SIZES (quick ? sizes_quick : sizes_full)
+#define NSIZES (quick ? sizeof(sizes_quick) / 8 : sizeof(sizes_full) / 8)
+
+/* The file a row of `len` works in: room for many slots when they are small. */
+static uint64_t region_for(uint64_t len) { return len < 64 * MiB ? 64 * MiB : len; }
+
+struct row_kind {
+	const char *probe;
+	enum state st;
+	int punch;
+	uint64_t max_len; /* 0: every size */
+};
+
+/* Rows of one backend on one kind of file (bound or not, mapped or not). */
+static void run_kinds(const char *section, enum backend be, const struct row_kind *kinds, int nk, uint64_t gflags, int bound, int vmm_map, const char *extra)
+{
+	for (int k = 0; k < nk; k++) {
+		for (unsigned i = 0; i < NSIZES; i++) {
+			uint64_t len = SIZES[i];
+			if (kinds[k].max_len && len > kinds[k].max_len) continue;
+			char what[160];
+			snprintf(what, sizeof(what), "%s %s %llu%s%s", kinds[k].probe, state_name[kinds[k].st], (unsigned long long)len, bound ? " bound" : "", vmm_map ? " mapped" : "");
+			progress(section, what);
+			struct file f;
+			guest_why[0] = 0;
+			if (file_open(&f, be, region_for(len), gflags, bound, 0) || (vmm_map && file_map(&f)) ||
+			    run_row(&f, kinds[k].probe, kinds[k].st, len, kinds[k].punch ? do_punch : do_alloc, extra))
+				emit_skip(what, guest_why);
+			file_close(&f);
+		}
+	}
+}
+
+/* ---- sections ---- */
+
+static int have_kvm, have_gmem;
+static uint64_t gmem_flags_cap;
+static char no_gmem_why[320] = "not checked";
+
+static void section_caps(void)
+{
+	struct guest g;
+	if (guest_create_vm(&g)) {
+		snprintf(no_gmem_why, sizeof(no_gmem_why), "no usable /dev/kvm (%s)", guest_why);
+		emit_skip("kvm", guest_why);
+	} else {
+		have_kvm = 1;
+		have_gmem = ioctl(g.vm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD) > 0;
+		int fl = ioctl(g.vm, KVM_CHECK_EXTENSION, KVM_CAP_GUEST_MEMFD_FLAGS);
+		gmem_flags_cap = fl > 0 ? (uint64_t)fl : 0;
+		if (have_gmem) {
+			struct kvm_create_guest_memfd c = { .size = 2 * MiB };
+			int fd = ioctl(g.vm, KVM_CREATE_GUEST_MEMFD, &c);
+			if (fd < 0) {
+				have_gmem = 0;
+				snprintf(no_gmem_why, sizeof(no_gmem_why), "KVM_CREATE_GUEST_MEMFD failed: %s", strerror(errno));
+				emit_skip("guest_memfd", no_gmem_why);
+			} else {
+				close(fd);
+			}
+		} else {
+			snprintf(no_gmem_why, sizeof(no_gmem_why), "KVM_CAP_GUEST_MEMFD is not reported by this kernel");
+			emit_skip("guest_memfd", no_gmem_why);
+		}
+		guest_destroy(&g);
+	}
+	printf("{\"caps\":{\"kvm\":%s,\"guest_memfd\":%s,\"guest_memfd_flags\":%llu,\"why\":\"%s\"}}\n", have_kvm ? "true" : "false",
+	       have_gmem ? "true" : "false", (unsigned long long)gmem_flags_cap, have_gmem ? "" : no_gmem_why);
+	fflush(stdout);
+}
+
+/* Create and close of an empty file (O(1) in the size: measured at 2 MiB and 1 GiB). */
+static void create_rows(enum backend be)
+{
+	static uint64_t cns[MAX_SAMPLES], xns[MAX_SAMPLES];
+	struct guest g;
+	if (be == GMEM && guest_create_vm(&g)) return emit_skip("gmem.create", guest_why);
+	uint64_t lens[] = { 2 * MiB, GiB };
+	for (int i = 0; i < 2; i++) {
+		progress(backend_name[be], "create");
+		struct budget b = row_budget(4096);
+		int n = 0;
+		uint64_t t0 = now_ns();
+		while (n < b.max_reps && (n < b.min_reps || now_ns() - t0 < b.seconds * 1e9)) {
+			uint64_t s = now_ns();
+			int fd;
+			if (be == GMEM) {
+				struct kvm_create_guest_memfd c = { .size = lens[i] };
+				fd = ioctl(g.vm, KVM_CREATE_GUEST_MEMFD, &c);
+			} else {
+				fd = memfd_create("calibrate-probe", MFD_CLOEXEC);
+				if (fd >= 0 && ftruncate(fd, lens[i])) fd = -1;
+			}
+			uint64_t e = now_ns();
+			if (fd < 0) return emit_skip(be == GMEM ? "gmem.create" : "shmem.create", strerror(errno));
+			close(fd);
+			cns[n] = e - s;
+			xns[n++] = now_ns() - e;
+		}
+		char params[64];
+		snprintf(params, sizeof(params), "\"size_bytes\":%llu", (unsigned long long)lens[i]);
+		emit_row(be == GMEM ? "gmem.create" : "shmem.create", backend_name[be], params, cns, n);
+		emit_row(be == GMEM ? "gmem.close" : "shmem.close", backend_name[be], params, xns, n);
+	}
+	if (be == GMEM) guest_destroy(&g);
+}
+
+static void section_gmem(void)
+{
+	if (!have_gmem) return emit_skip("gmem", no_gmem_why);
+	create_rows(GMEM);
+	const struct row_kind unbound[] = {
+		{ "gmem.fallocate", ST_EMPTY, 0, 0 },
+		{ "gmem.fallocate", ST_ALLOCATED, 0, 0 },
+		{ "gmem.fallocate", ST_PARTIAL, 0, 64 * MiB },
+		{ "gmem.punch", ST_POPULATED, 1, 0 },
+		{ "gmem.punch", ST_EMPTY, 1, 0 },
+		{ "gmem.punch", ST_PARTIAL, 1, 64 * MiB },
+	};
+	run_kinds("gmem", GMEM, unbound, 6, 0, 0, 0, ",\"bound\":false");
+	const struct row_kind bound[] = {
+		{ "gmem.fallocate", ST_EMPTY, 0, 0 },
+		{ "gmem.punch", ST_POPULATED, 1, 0 },
+		{ "gmem.punch", ST_EMPTY, 1, 0 },
+	};
+	run_kinds("gmem", GMEM, bound, 3, 0, 1, 0, ",\"bound\":true");
+	const uint64_t mmap_flags = GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED;
+	if ((gmem_flags_cap & mmap_flags) != mmap_flags) return emit_skip("gmem.punch mapped", "KVM_CAP_GUEST_MEMFD_FLAGS lacks MMAP|INIT_SHARED");
+	const struct row_kind mapped[] = { { "gmem.punch", ST_VMM_MAPPED, 1, 64 * MiB } };
+	run_kinds("gmem", GMEM, mapped, 1, mmap_flags, 0, 1, ",\"bound\":false");
+}
+
+static void section_shmem(void)
+{
+	create_rows(SHMEM);
+	const struct row_kind kinds[] = {
+		{ "shmem.fallocate", ST_EMPTY, 0, 0 },
+		{ "shmem.fallocate", ST_ALLOCATED, 0, 0 },
+		{ "shmem.fallocate", ST_WRITTEN, 0, 64 * MiB },
+		{ "shmem.fallocate", ST_PARTIAL, 0, 64 * MiB },
+		{ "shmem.punch", ST_POPULATED, 1, 0 },
+		{ "shmem.punch", ST_EMPTY, 1, 0 },
+		{ "shmem.punch", ST_PARTIAL, 1, 64 * MiB },
+	};
+	run_kinds("shmem", SHMEM, kinds, 7, 0, 0, 0, ",\"thp\":\"never\"");
+	const struct row_kind mapped[] = { { "shmem.punch", ST_VMM_MAPPED, 1, 64 * MiB } };
+	run_kinds("shmem", SHMEM, mapped, 1, 0, 0, 1, ",\"thp\":\"never\"");
+}
+
+/* ---- shmem THP: shmem_enabled set to 'always' for the section, restored on every way out ---- */
+
+#define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+static char thp_saved[32];
+
+static void thp_restore(void)
+{
+	if (!thp_saved[0]) return;
+	int fd = open(SHMEM_ENABLED, O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, thp_saved, strlen(thp_saved)) < 0) { /* nothing more to do on the way out */ }
+		close(fd);
+	}
+	thp_saved[0] = 0;
+}
+
+static void thp_signal(int sig)
+{
+	thp_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int thp_set_always(void)
+{
+	char buf[256];
+	int fd = open(SHMEM_ENABLED, O_RDONLY);
+	if (fd < 0) return guest_fail("open " SHMEM_ENABLED);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) return guest_fail("read " SHMEM_ENABLED);
+	buf[n] = 0;
+	char *l = strchr(buf, '['), *r = l ? strchr(l, ']') : NULL;
+	if (!l || !r || r - l - 1 >= (long)sizeof(thp_saved)) return guest_fail("parse " SHMEM_ENABLED);
+	memcpy(thp_saved, l + 1, r - l - 1);
+	thp_saved[r - l - 1] = 0;
+	atexit(thp_restore);
+	signal(SIGINT, thp_signal);
+	signal(SIGTERM, thp_signal);
+	signal(SIGHUP, thp_signal);
+	fd = open(SHMEM_ENABLED, O_WRONLY);
+	if (fd < 0 || write(fd, "always", 6) != 6) {
+		if (fd >= 0) close(fd);
+		thp_saved[0] = 0;
+		return guest_fail("write " SHMEM_ENABLED);
+	}
+	close(fd);
+	return 0;
+}
+
+static void section_thp(int thp_allowed)
+{
+	if (!thp_allowed) return emit_skip("shmem.thp", "not allowed to set shmem_enabled (needs root; the probe then restores it)");
+	if (thp_set_always()) return emit_skip("shmem.thp", guest_why);
+	const struct row_kind kinds[] = {
+		{ "shmem.thp.fallocate", ST_EMPTY, 0, 0 },
+		{ "shmem.thp.punch", ST_POPULATED, 1, 0 },
+	};
+	/* sizes below 2 MiB punch inside a huge folio (a split); 2 MiB and up whole folios */
+	slot_align = 2 * MiB;
+	run_kinds("thp", SHMEM, kinds, 2, 0, 0, 0, ",\"thp\":\"always\"");
+	slot_align = 4096;
+	thp_restore();
+}
+
+/* ---- the guest ---- */
+
+static int touch_row(struct file *f, const char *probe, enum state st, uint64_t len, const char *extra)
+{
+	static uint64_t ns[MAX_SAMPLES];
+	struct budget b = row_budget(len);
+	uint64_t slots = f->size / len, t0 = now_ns();
+	int n = 0;
+	while (n < b.max_reps && (n < b.min_reps || (now_ns() - t0) < b.seconds * 1e9)) {
+		uint64_t off = (n % slots) * len;
+		if (prepare(f, st, off, len)) return -1;
+		if (guest_prepare(&f->vm, f->gpa + off, len)) return -1;
+		uint64_t s = now_ns();
+		int rc = guest_run(&f->vm);
+		uint64_t e = now_ns();
+		if (rc) return -1;
+		ns[n++] = e - s;
+	}
+	char params[256];
+	snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"%s\",\"bound\":true%s", (unsigned long long)len, state_name[st], extra);
+	emit_row(probe, "kvm", params, ns, n);
+	return 0;
+}
+
+static void section_guest(void)
+{
+	if (!have_gmem) return emit_skip("guest", no_gmem_why);
+	const uint64_t mmap_flags = GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED;
+	if ((gmem_flags_cap & mmap_flags) != mmap_flags)
+		return emit_skip("guest", "guest_memfd without MMAP|INIT_SHARED does not serve guest faults on the default VM type");
+	const uint64_t lens[] = { 4 * KiB, 64 * KiB, 2 * MiB, 16 * MiB };
+	struct file f;
+	guest_why[0] = 0;
+	progress("guest", "vm");
+	if (file_open(&f, GMEM, 64 * MiB, mmap_flags, 1, 1)) return emit_skip("guest", guest_why);
+	struct { const char *probe; enum state st; } kinds[] = {
+		{ "guest.first_touch", ST_EMPTY },      /* the hole is allocated by the fault */
+		{ "guest.first_touch", ST_POPULATED },  /* fallocated first: the fault only maps */
+		{ "guest.refault", ST_GUEST_PUNCHED },  /* mapped, punched, touched again */
+		{ "guest.touch_mapped", ST_GUEST_MAPPED }, /* a second pass: no faults */
+	};
+	for (unsigned k = 0; k < 4; k++) {
+		for (unsigned i = 0; i < 4; i++) {
+			if (quick && lens[i] == 64 * KiB) continue;
+			char what[96];
+			snprintf(what, sizeof(what), "%s %s %llu", kinds[k].probe, state_name[kinds[k].st], (unsigned long long)lens[i]);
+			progress("guest", what);
+			if (touch_row(&f, kinds[k].probe, kinds[k].st, lens[i], "")) emit_skip(what, guest_why);
+		}
+	}
+	progress("guest", "exit");
+	if (touch_row(&f, "guest.exit", ST_GUEST_MAPPED, 4 * KiB, ",\"what\":\"one KVM_RUN: a store to a mapped page, then an MMIO exit\"")) emit_skip("guest.exit", guest_why);
+	for (unsigned i = 0; i < 4; i++) {
+		char what[64];
+		snprintf(what, sizeof(what), "gmem.punch guest_mapped %llu", (unsigned long long)lens[i]);
+		progress("guest", what);
+		if (run_row(&f, "gmem.punch", ST_GUEST_MAPPED, lens[i], do_punch, ",\"bound\":true,\"vcpu\":\"idle\"")) emit_skip(what, guest_why);
+	}
+	file_close(&f);
+}
+
+int main(int argc, char **argv)
+{
+	int thp_allowed = 0;
+	const char *only = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick")) quick = 1;
+		else if (!strcmp(argv[i], "--thp")) thp_allowed = 1;
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
+		else {
+			fprintf(stderr, "usage: %s [--quick] [--thp] [--only caps,gmem,shmem,thp,guest]\n", argv[0]);
+			return 2;
+		}
+	}
+#define WANT(s) (!only || strstr(only, s))
+	section_caps();
+	if (WANT("gmem")) section_gmem();
+	if (WANT("shmem")) section_shmem();
+	if (WANT("thp")) section_thp(thp_allowed);
+	if (WANT("guest")) section_guest();
+	return 0;
+}

@@ -1,0 +1,140 @@
+// The calibration probe: builds calibrate-probe.c and two-punchers.c with the system cc, runs
+// them against this host's kernel and returns a ProbeRecording (sim/calibrate/types.ts) with
+// every repetition kept. Without /dev/kvm or guest_memfd the probe measures shmem and records
+// what it skipped and why. `rmsim calibrate` calls runCalibrationProbe.
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import type { ProbeHost, ProbeRecording, ProbeRow, ProbeSkip } from '../../sim/calibrate/types.js';
+import { buildProbe, streamProbe, ProbeError } from './build-probe.js';
+import { runTwoPunchersRows, twoPunchersPlan } from './two-punchers-rows.js';
+
+export { ProbeError };
+
+export const SHMEM_ENABLED = '/sys/kernel/mm/transparent_hugepage/shmem_enabled';
+
+export interface ProbeProgress {
+  /** 'caps', 'gmem', 'shmem', 'thp', 'guest' or 'two_punchers'. */
+  section: string;
+  /** The row about to be measured. */
+  row: string;
+  /** Seconds since the probe started. */
+  elapsed_s: number;
+}
+
+export interface CalibrationProbeOptions {
+  /** Shorter rows, fewer sizes, one two-puncher pass: 16 s instead of 68 s on this machine kind. */
+  quick?: boolean;
+  onProgress?: (p: ProbeProgress) => void;
+  /** Recorded as the recording's command (default: the probe's own). */
+  command?: string;
+  /** Sections of calibrate-probe.c to run (default all) and whether to run the two punchers. */
+  sections?: ('gmem' | 'shmem' | 'thp' | 'guest')[];
+  twoPunchers?: boolean;
+}
+
+/** The selected value of a sysfs multiple-choice file ("always [never] ..." -> "never"). */
+export function selectedChoice(text: string): string {
+  return /\[([^\]]+)\]/.exec(text)?.[1] ?? text.trim();
+}
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+/** What this host is, before the probe says whether KVM and guest_memfd work. */
+export function probeHost(caps: { kvm: boolean; guest_memfd: boolean }, date: Date): ProbeHost {
+  const cpuinfo = readOr('/proc/cpuinfo', '');
+  const flags = /^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.split(/\s+/) ?? [];
+  return {
+    cpu_model: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown',
+    kernel: os.release(),
+    nested: flags.includes('hypervisor'),
+    date: date.toISOString(),
+    online_cpus: os.availableParallelism?.() ?? os.cpus().length,
+    kvm: caps.kvm,
+    guest_memfd: caps.guest_memfd,
+    shmem_enabled: selectedChoice(readOr(SHMEM_ENABLED, 'unknown')),
+  };
+}
+
+/** One stdout line of calibrate-probe.c, into the recording being built. */
+export interface ProbeCaps {
+  kvm: boolean;
+  guest_memfd: boolean;
+  /** Why guest_memfd cannot be measured here ('' when it can). */
+  why: string;
+}
+
+export function absorbProbeLine(line: string, into: { rows: ProbeRow[]; skipped: ProbeSkip[]; caps: ProbeCaps }): void {
+  if (!line.trim()) return;
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    throw new ProbeError(`calibrate-probe printed a line that is not JSON: ${line.slice(0, 120)}`);
+  }
+  if (o.caps) {
+    const c = o.caps as ProbeCaps;
+    into.caps.kvm = c.kvm;
+    into.caps.guest_memfd = c.guest_memfd;
+    into.caps.why = c.why ?? '';
+  } else if (typeof o.skip === 'string') into.skipped.push({ what: o.skip, why: String(o.why) });
+  else if (typeof o.probe === 'string') into.rows.push(o as unknown as ProbeRow);
+  else throw new ProbeError(`calibrate-probe printed an unknown record: ${line.slice(0, 120)}`);
+}
+
+/** Puts shmem_enabled back as found if the probe was killed before it could (it restores it itself on exit and on signals). */
+function restoreShmemEnabled(found: string): void {
+  if (found === 'unknown' || selectedChoice(readOr(SHMEM_ENABLED, found)) === found) return;
+  try {
+    writeFileSync(SHMEM_ENABLED, found);
+  } catch {
+    // not writable: then the probe could not have changed it either
+  }
+}
+
+export async function runCalibrationProbe(opts: CalibrationProbeOptions = {}): Promise<ProbeRecording> {
+  const started = new Date();
+  const t0 = performance.now();
+  const progress = (section: string, row: string): void => opts.onProgress?.({ section, row, elapsed_s: (performance.now() - t0) / 1000 });
+  const shmemFound = selectedChoice(readOr(SHMEM_ENABLED, 'unknown'));
+  const into = { rows: [] as ProbeRow[], skipped: [] as ProbeSkip[], caps: { kvm: false, guest_memfd: false, why: 'the probe did not report' } as ProbeCaps };
+  const args: string[] = [];
+  if (opts.quick) args.push('--quick');
+  // Only root can write shmem_enabled; the probe restores the value it found.
+  if (process.getuid?.() === 0) args.push('--thp');
+  if (opts.sections) args.push('--only', opts.sections.join(','));
+  const probe = buildProbe('calibrate-probe.c');
+  const punchers = opts.twoPunchers === false ? undefined : buildProbe('two-punchers.c');
+  try {
+    await streamProbe(probe.bin, args, {
+      onLine: (l) => absorbProbeLine(l, into),
+      onStderr: (l) => {
+        const m = /^# (\S+) (.*)$/.exec(l);
+        if (m) progress(m[1]!, m[2]!);
+      },
+    });
+    if (punchers) {
+      const plan = twoPunchersPlan(!!opts.quick, into.caps.guest_memfd);
+      if (!into.caps.guest_memfd) into.skipped.push({ what: 'two_punchers guest_memfd', why: into.caps.why });
+      into.rows.push(...(await runTwoPunchersRows(punchers.bin, plan, (what) => progress('two_punchers', what))));
+    }
+  } finally {
+    probe.dispose();
+    punchers?.dispose();
+    restoreShmemEnabled(shmemFound);
+  }
+  const host = probeHost(into.caps, started);
+  host.shmem_enabled = shmemFound;
+  return {
+    schema: 'rmsim.probe/1',
+    host,
+    command: opts.command ?? `calibrate-probe ${args.join(' ')}`.trim(),
+    rows: into.rows,
+    skipped: into.skipped,
+  };
+}

@@ -1,0 +1,130 @@
+// Runs a KernelSequence (sim/calibrate/types.ts) on this host's kernel through seq-exec.c and
+// reduces its repetitions to one SequenceMeasurement: per op the median over repetitions (a
+// robust centre: on a shared machine single repetitions catch preemptions and ticks), and the
+// median wall time. seq-exec runs every repetition in one process (plus one warm-up
+// repetition, not kept) so process start-up stays out of the timings. Validation
+// (`rmsim validate`) calls runSequenceOnKernel.
+import { accessSync, constants } from 'node:fs';
+import type { KernelOp, KernelSequence, SequenceMeasurement } from '../../sim/calibrate/types.js';
+import { buildProbe, streamProbe, ProbeError, type BuiltProbe } from './build-probe.js';
+
+export { ProbeError };
+
+/** One repetition as seq-exec prints it. */
+export interface SequenceRep {
+  rep: number;
+  wall_ns: number;
+  op_ns: number[];
+  op_errors: (string | null)[];
+}
+
+export interface SequenceRunOptions {
+  /** Repetitions kept (each from fresh files); the reduction is over these. */
+  reps: number;
+  /** Repetitions run first and dropped (default 1). */
+  warmup?: number;
+}
+
+function opLine(prefix: string, o: KernelOp): string {
+  return `${prefix} ${o.op} ${o.file} ${o.offset} ${o.len}`;
+}
+
+/** The sequence in seq-exec's line format. Throws a ProbeError for what seq-exec would refuse. */
+export function sequenceToExecInput(seq: KernelSequence, opts: SequenceRunOptions): string {
+  if (!Number.isInteger(opts.reps) || opts.reps < 1) throw new ProbeError(`reps must be a positive integer (got ${opts.reps})`);
+  if (seq.files.length === 0) throw new ProbeError(`sequence '${seq.name}' declares no files`);
+  const check = (o: KernelOp, where: string): void => {
+    const f = seq.files[o.file];
+    if (!f) throw new ProbeError(`sequence '${seq.name}': ${where} uses file ${o.file}, which is not declared`);
+    if (o.op === 'guest_touch' && (f.backend !== 'guest_memfd' || !f.bound)) throw new ProbeError(`sequence '${seq.name}': ${where} is a guest_touch of file ${o.file}, which is not a bound guest_memfd`);
+    if ((o.thread ?? 0) < 0 || (o.thread ?? 0) > 15) throw new ProbeError(`sequence '${seq.name}': ${where} runs on thread ${o.thread} (0-15 allowed)`);
+  };
+  const lines = [`# ${seq.name}`, `reps ${opts.reps}`, `warmup ${opts.warmup ?? 1}`];
+  for (const f of seq.files) lines.push(`file ${f.backend === 'guest_memfd' ? 'gmem' : 'shmem'} ${f.size_bytes} ${f.bound ? 1 : 0}`);
+  seq.setup.forEach((o, i) => {
+    check(o, `setup op ${i}`);
+    lines.push(opLine('setup', o));
+  });
+  seq.ops.forEach((o, i) => {
+    check(o, `op ${i}`);
+    lines.push(opLine(`op ${o.thread ?? 0}`, o));
+  });
+  return lines.join('\n') + '\n';
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Per op the median over repetitions; an op that failed in any repetition is -1 with its first errno name. */
+export function reduceSequenceReps(name: string, reps: SequenceRep[]): SequenceMeasurement {
+  if (reps.length === 0) throw new ProbeError(`sequence '${name}': seq-exec printed no repetitions`);
+  const n = reps[0]!.op_ns.length;
+  const op_ns: number[] = [];
+  const op_errors: (string | null)[] = [];
+  for (let i = 0; i < n; i++) {
+    const err = reps.map((r) => r.op_errors[i]).find((e) => e) ?? null;
+    op_errors.push(err);
+    op_ns.push(err ? -1 : median(reps.map((r) => r.op_ns[i]!)));
+  }
+  return { name, op_ns, op_errors, wall_ns: median(reps.map((r) => r.wall_ns)) };
+}
+
+let executor: BuiltProbe | undefined;
+
+/** seq-exec, built once per process (removed when the process exits). */
+function sequenceExecutor(): BuiltProbe {
+  if (!executor) {
+    executor = buildProbe('seq-exec.c');
+    const built = executor;
+    process.once('exit', () => built.dispose());
+  }
+  return executor;
+}
+
+/** Every kept repetition of the sequence, as seq-exec printed them. */
+export async function runSequenceReps(seq: KernelSequence, opts: SequenceRunOptions): Promise<SequenceRep[]> {
+  const input = sequenceToExecInput(seq, opts);
+  const reps: SequenceRep[] = [];
+  await streamProbe(sequenceExecutor().bin, [], { input, onLine: (l) => l.trim() && reps.push(JSON.parse(l) as SequenceRep) });
+  return reps;
+}
+
+export async function runSequenceOnKernel(seq: KernelSequence, opts: SequenceRunOptions): Promise<SequenceMeasurement> {
+  return reduceSequenceReps(seq.name, await runSequenceReps(seq, opts));
+}
+
+/** What of a sequence this host can run: guest_memfd files need /dev/kvm with guest_memfd. */
+export interface KernelSupport {
+  guest_memfd: boolean;
+  /** Why guest_memfd sequences cannot run here (null when they can). */
+  why: string | null;
+}
+
+let support: Promise<KernelSupport> | undefined;
+
+/** Whether guest_memfd (and so the guest) works here: opens /dev/kvm, then runs a one-file sequence. */
+export function kernelSupport(): Promise<KernelSupport> {
+  support ??= (async () => {
+    try {
+      accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    } catch {
+      return { guest_memfd: false, why: 'no usable /dev/kvm on this host' };
+    }
+    const probe: KernelSequence = { name: 'guest_memfd check', description: '', files: [{ backend: 'guest_memfd', size_bytes: 2 << 20, bound: true }], setup: [], ops: [{ op: 'guest_touch', file: 0, offset: 0, len: 4096 }] };
+    try {
+      await runSequenceReps(probe, { reps: 1, warmup: 0 });
+      return { guest_memfd: true, why: null };
+    } catch (e) {
+      return { guest_memfd: false, why: `guest_memfd or the KVM guest does not work here: ${(e as Error).message}` };
+    }
+  })();
+  return support;
+}
+
+/** Whether a sequence needs guest_memfd (any guest_memfd file). */
+export function sequenceNeedsGuestMemfd(seq: KernelSequence): boolean {
+  return seq.files.some((f) => f.backend === 'guest_memfd');
+}
