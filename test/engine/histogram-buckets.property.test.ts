@@ -53,6 +53,11 @@ test('bucket edges: the first and last value of every bucket below 2^31, and the
   for (let i = 1; i < BUCKET_COUNT; i++) assert.equal(bucketLow(i), bucketLow(i - 1) + bucketWidth(i - 1), `bucket ${i} follows bucket ${i - 1}`);
 });
 
+test('BUCKET_COUNT is exactly the number of indices values can take (bucketIndex of the largest value, plus one)', () => {
+  assert.equal(BUCKET_COUNT, bucketIndex(MAX_VALUE) + 1);
+  assert.equal(bucketIndex(MAX_VALUE + 1e6), BUCKET_COUNT - 1, 'larger values are clamped into the last bucket');
+});
+
 test('property: any int32 recorded lands in bucketIndex(v) (negatives in bucket 0)', () => {
   fc.assert(fc.property(fc.integer(), (v) => assertLandsInItsBucket(v)), { numRuns: RUNS });
 });

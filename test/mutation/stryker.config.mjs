@@ -53,7 +53,7 @@ export default {
   commandRunner: { command: `RMSIM_MUTATION=1 node test/mutation/run-files.mjs ${tests.join(' ')}` },
   mutate,
   // The sandbox needs the built code, the compiled tests and what they read; not the sources.
-  ignorePatterns: ['/sim', '/wasm', '/docs', '/reports', '/bench/results', '/out', '.rmsim-tmp-*', '/test/mutation/out'],
+  ignorePatterns: ['/sim/**/*.ts', '/wasm', '/docs', '/reports', '/bench/results', '/out', '.rmsim-tmp-*', '/test/mutation/out'],
   // Messages, process and lock names and trace labels: a changed string changes no behaviour the
   // tests could hold the code to, so string-literal mutants are not generated.
   mutator: { excludedMutations: ['StringLiteral'] },
