@@ -4,9 +4,7 @@
 // Builders produce a Page; renderPage turns it into one self-contained offline HTML file
 // (the Vega runtime inlined, specs compiled to Vega); writePage (report.ts) also writes every
 // chart as SVG and PNG.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { escapeHtml, loadVegaRuntime, scriptJson } from './html.js';
 import { toVega } from './render.js';
 import type { VlSpec } from './specs.js';
 
@@ -58,26 +56,6 @@ export function safeId(s: string): string {
 /** Every chart of a page, in page order. */
 export function pageCharts(page: Page): Chart[] {
   return page.sections.flatMap((s) => s.blocks.flatMap((b) => (b.kind === 'chart' ? [b.chart] : [])));
-}
-
-let vegaRuntime: string | undefined;
-
-/** vega.min.js is not in vega's exports map: find it beside the module build on disk. */
-function loadVegaRuntime(): string {
-  if (vegaRuntime === undefined) {
-    const resolved = createRequire(import.meta.url).resolve('vega');
-    vegaRuntime = readFileSync(join(dirname(resolved), 'vega.min.js'), 'utf8');
-  }
-  return vegaRuntime;
-}
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** JSON inside a <script> element: keep `</script>` and friends from closing it. */
-function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c');
 }
 
 export function renderTable(t: Table, cls = ''): string {

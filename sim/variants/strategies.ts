@@ -48,24 +48,9 @@ const notifierHeldAcross: NotifierStrategy = {
   },
 };
 
+/** v10's mutex: one lock for readers (each invalidate phase, or across) and updaters alike. */
 function mutexState(m: Mutex, across: boolean): NotifierLockState {
-  return {
-    heldAcrossPunch: across,
-    *lockRead(p) {
-      yield m.lock(p);
-      return undefined;
-    },
-    unlockRead(p) {
-      m.unlock(p);
-    },
-    *lockUpdate(p) {
-      yield m.lock(p);
-    },
-    unlockUpdate(p) {
-      m.unlock(p);
-    },
-    *afterUnregister() {},
-  };
+  return sleepingLockState(across, (p) => m.lock(p), (p) => m.unlock(p), (p) => m.lock(p), (p) => m.unlock(p));
 }
 
 /** [S9] N3: rw_semaphore, read side held across the whole punch, write side for (un)register. */
@@ -73,25 +58,30 @@ const notifierRwsem: NotifierStrategy = {
   name: 'rwsem',
   create(sim, labels) {
     const s = new RwSemaphore(sim, 'notifier_lock', { labels });
-    return {
-      heldAcrossPunch: true,
-      *lockRead(p) {
-        yield s.downRead(p);
-        return undefined;
-      },
-      unlockRead(p) {
-        s.upRead(p);
-      },
-      *lockUpdate(p) {
-        yield s.downWrite(p);
-      },
-      unlockUpdate(p) {
-        s.upWrite(p);
-      },
-      *afterUnregister() {},
-    };
+    return sleepingLockState(true, (p) => s.downRead(p), (p) => s.upRead(p), (p) => s.downWrite(p), (p) => s.upWrite(p));
   },
 };
+
+/** A notifier lock that sleeps on contention (mutex, rwsem): no token, no grace period. */
+function sleepingLockState(
+  across: boolean,
+  read: (p: Process) => Yieldable, readUnlock: (p: Process) => void,
+  update: (p: Process) => Yieldable, updateUnlock: (p: Process) => void,
+): NotifierLockState {
+  return {
+    heldAcrossPunch: across,
+    *lockRead(p) {
+      yield read(p);
+      return undefined;
+    },
+    unlockRead: (p) => readUnlock(p),
+    *lockUpdate(p) {
+      yield update(p);
+    },
+    unlockUpdate: (p) => updateUnlock(p),
+    *afterUnregister() {},
+  };
+}
 
 /**
  * Hypothetical N5: SRCU-protected list. Readers (each invalidate phase) are lock-free, as in v10's

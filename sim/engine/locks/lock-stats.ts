@@ -17,16 +17,35 @@ export class ModeStats {
   readonly contended: Counter;
   readonly wait: Histogram;
   readonly hold: Histogram;
-  constructor(sim: Simulation, name: string, labels: Labels | undefined) {
+  /** How trace spans name a hold ("held by", "read by", "written by") and tag a wait (" (read)"). */
+  private readonly holdVerb: string;
+  private readonly waitTag: string;
+  /** `mode` (read, write, sync) labels the statistics of one mode of a reader/writer lock. */
+  constructor(private readonly sim: Simulation, private readonly name: string, labels: Labels | undefined, mode?: string) {
+    if (mode !== undefined) labels = { ...(labels ?? {}), mode };
     this.acquisitions = sim.stats.counter(`${name}.acquisitions`, labels);
     this.contended = sim.stats.counter(`${name}.contended`, labels);
     this.wait = sim.stats.histogram(`${name}.wait_ns`, labels);
     this.hold = sim.stats.histogram(`${name}.hold_ns`, labels);
+    this.holdVerb = mode === 'read' ? 'read by' : mode === 'write' ? 'written by' : 'held by';
+    this.waitTag = mode === undefined ? '' : ` (${mode})`;
   }
-}
 
-export function modeLabels(labels: Labels | undefined, mode: string): Labels {
-  return { ...(labels ?? {}), mode };
+  /** p takes the lock now after waiting waitNs (0: at once). */
+  taken(p: Process<any>, waitNs: number): void {
+    this.acquisitions.value++;
+    this.wait.record(waitNs);
+    const tr = this.sim.tracer;
+    if (waitNs > 0 && tr) tr.span(this.name, `wait ${p.name}${this.waitTag}`, this.sim.now - waitNs, this.sim.now);
+  }
+
+  /** p's hold that began at `start` ends now (the unlock's bookkeeping). */
+  released(p: Process<any>, start: number): void {
+    const now = this.sim.now;
+    this.hold.record(now - start);
+    const tr = this.sim.tracer;
+    if (tr) tr.span(this.name, `${this.holdVerb} ${p.name}`, start, now);
+  }
 }
 
 export function queueGauge(sim: Simulation, name: string, labels: Labels | undefined): Gauge {
