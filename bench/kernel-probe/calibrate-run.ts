@@ -22,7 +22,7 @@ export interface ProbeProgress {
 }
 
 export interface CalibrationProbeOptions {
-  /** Shorter rows, fewer sizes, one two-puncher pass: 16 s instead of 68 s on this machine kind. */
+  /** Shorter rows, fewer sizes, one two-puncher pass: about 20 s instead of about 85 s on this machine kind. */
   quick?: boolean;
   onProgress?: (p: ProbeProgress) => void;
   /** Recorded as the recording's command (default: the probe's own). */
