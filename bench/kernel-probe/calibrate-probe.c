@@ -7,10 +7,12 @@
 // budget (setup included) and has its minimum count, or reaches its maximum count, so the whole
 // probe fits `rmsim calibrate`'s time limit on a slow host as on a fast one.
 //
-// usage: calibrate-probe [--quick] [--thp] [--only SECTION[,SECTION...]]
+// usage: calibrate-probe [--quick] [--thp] [--only SECTION[,SECTION...]] [--dry-run]
 //   sections: caps gmem shmem thp guest
 //   --thp: the probe may write /sys/kernel/mm/transparent_hugepage/shmem_enabled ('always' for
 //          the thp section; the value found is restored afterwards, also on SIGINT/SIGTERM/SIGHUP).
+//   --dry-run: print the caps and the progress lines only, measuring nothing (so a caller knows
+//          how many rows a run will take).
 // Output, one JSON object per line on stdout:
 //   {"caps": {...}}                                        what this host's KVM offers
 //   {"probe": NAME, "backend": B, "params": {...}, "samples_ns": [...]}   one row
@@ -34,7 +36,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static int quick;
+static int quick, dry_run;
 /* Slots are at least this far apart and prepared whole (2 MiB under THP: each punch or
  * allocation smaller than a huge page then meets a fresh huge folio, not one split before). */
 static uint64_t slot_align = 4096;
@@ -182,6 +184,7 @@ static int prepare(struct file *f, enum state st, uint64_t off, uint64_t len)
 static int run_row(struct file *f, const char *probe, enum state st, uint64_t len, int (*timed)(struct file *, uint64_t, uint64_t), const char *extra)
 {
 	static uint64_t ns[MAX_SAMPLES];
+	if (dry_run) return 0;
 	struct budget b = row_budget(len);
 	uint64_t stride = len < slot_align ? slot_align : len;
 	uint64_t slots = f->size / stride, t0 = now_ns();
@@ -293,6 +296,7 @@ static void create_rows(enum backend be)
 	uint64_t lens[] = { 2 * MiB, GiB };
 	for (int i = 0; i < 2; i++) {
 		progress(backend_name[be], "create");
+		if (dry_run) continue;
 		struct budget b = row_budget(4096);
 		int n = 0;
 		uint64_t t0 = now_ns();
@@ -415,7 +419,7 @@ static int thp_set_always(void)
 static void section_thp(int thp_allowed)
 {
 	if (!thp_allowed) return emit_skip("shmem.thp", "not allowed to set shmem_enabled (needs root; the probe then restores it)");
-	if (thp_set_always()) return emit_skip("shmem.thp", guest_why);
+	if (!dry_run && thp_set_always()) return emit_skip("shmem.thp", guest_why);
 	const struct row_kind kinds[] = {
 		{ "shmem.thp.fallocate", ST_EMPTY, 0, 0, 2 * MiB }, /* smaller calls allocate a whole huge folio too */
 		{ "shmem.thp.punch", ST_POPULATED, 1, 0 },
@@ -432,6 +436,7 @@ static void section_thp(int thp_allowed)
 static int touch_row(struct file *f, const char *probe, enum state st, uint64_t len, const char *extra)
 {
 	static uint64_t ns[MAX_SAMPLES];
+	if (dry_run) return 0;
 	struct budget b = row_budget(len);
 	uint64_t slots = f->size / len, t0 = now_ns();
 	int n = 0;
@@ -480,6 +485,7 @@ static int punch_running_row(struct file *f, uint64_t len, uint64_t region, uint
 	static uint64_t ns[MAX_SAMPLES];
 	struct vcpu_loop v = { .f = f, .region = region };
 	pthread_t tid;
+	if (dry_run) return 0;
 	if (do_alloc(f, 0, region)) return guest_fail("fallocate");
 	if (pthread_create(&tid, NULL, vcpu_loop, &v)) return guest_fail("pthread_create");
 	while (!__atomic_load_n(&v.passes, __ATOMIC_ACQUIRE) && !v.failed) usleep(100);
@@ -573,9 +579,10 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick")) quick = 1;
 		else if (!strcmp(argv[i], "--thp")) thp_allowed = 1;
+		else if (!strcmp(argv[i], "--dry-run")) dry_run = 1;
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
 		else {
-			fprintf(stderr, "usage: %s [--quick] [--thp] [--only caps,gmem,shmem,thp,guest]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--quick] [--thp] [--only caps,gmem,shmem,thp,guest] [--dry-run]\n", argv[0]);
 			return 2;
 		}
 	}
