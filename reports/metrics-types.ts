@@ -21,7 +21,10 @@ export interface MetricsDoc {
   variant: string;
   profile?: string;
   seed: number;
+  replication?: number;
   sim_end_ns?: number;
+  /** Run warnings (a list of strings or objects with a message), when the run wrote any. */
+  warnings?: unknown[];
   metrics: Record<string, Metric>;
   digest?: string;
 }

@@ -1,11 +1,13 @@
-// A report of one run: report.html (self-contained) plus one SVG and PNG per chart under
-// charts/. Everything is built in memory first, then written file by file atomically.
+// Writing a report: report.html (self-contained) plus one SVG and PNG per chart under charts/.
+// Everything is built in memory first, then written file by file atomically. writePage takes
+// any Page (run, compare, sweep, check, validation); writeReport is the run report.
 import { join } from 'node:path';
 import { writeFilesAtomic } from '../sim/output/atomic-write.js';
-import { chartsFor } from './charts.js';
-import { renderHtml } from './html.js';
+import { pageCharts, renderPage } from './layout.js';
+import type { Page } from './layout.js';
 import type { MetricsDoc } from './metrics-types.js';
 import { fontsAvailable, renderSvg, svgToPng } from './render.js';
+import { runPage } from './run/page.js';
 
 export interface ReportOptions {
   svg?: boolean;
@@ -20,11 +22,11 @@ export interface ReportResult {
   notes: string[];
 }
 
-export async function writeReport(doc: MetricsDoc, outDir: string, opts: ReportOptions = {}): Promise<ReportResult> {
-  const charts = chartsFor(doc);
+export async function writePage(page: Page, outDir: string, opts: ReportOptions = {}): Promise<ReportResult> {
+  const charts = pageCharts(page);
   const files: Array<{ path: string; data: string | Uint8Array }> = [];
   const notes: string[] = [];
-  files.push({ path: join(outDir, 'report.html'), data: renderHtml(doc, charts, opts.title) });
+  files.push({ path: join(outDir, 'report.html'), data: renderPage(page) });
   const wantPng = opts.png ?? true;
   const pngOk = wantPng && fontsAvailable();
   if (wantPng && !pngOk) notes.push('PNG skipped: DejaVu fonts not found (apt-get install fonts-dejavu-core)');
@@ -37,4 +39,8 @@ export async function writeReport(doc: MetricsDoc, outDir: string, opts: ReportO
   }
   writeFilesAtomic(files);
   return { files: files.map((f) => f.path), charts: charts.length, notes };
+}
+
+export async function writeReport(doc: MetricsDoc, outDir: string, opts: ReportOptions = {}): Promise<ReportResult> {
+  return writePage(runPage(doc, opts.title), outDir, opts);
 }
