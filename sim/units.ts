@@ -3,6 +3,9 @@
 // Every parser returns an exact integer (bytes, nanoseconds) or throws UnitError with what
 // was expected; no floating-point value reaches the model unrounded.
 
+/** The base page size (x86 PAGE_SIZE): every byte <-> page conversion in the product uses this one. */
+export const PAGE_SIZE = 4096;
+
 export class UnitError extends Error {
   constructor(readonly expected: string, readonly found: string) {
     super(`expected ${expected}, found ${found}`);
@@ -36,7 +39,6 @@ const RATE_PREFIX: Record<string, number> = { '': 1, k: 1e3, K: 1e3, M: 1e6, G: 
 
 export const SIZE_PATTERN = '^\\s*[0-9]+(\\.[0-9]+)?\\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)\\s*$';
 export const DURATION_PATTERN = '^\\s*[0-9]+(\\.[0-9]+)?\\s*(ns|us|µs|ms|s|min)\\s*$';
-export const RATE_PATTERN = '^\\s*[0-9]+(\\.[0-9]+)?\\s*[kKMG]?\\s*/\\s*(ns|us|µs|ms|s|min)\\s*$';
 
 const SIZE_RE = new RegExp(SIZE_PATTERN);
 const DURATION_RE = new RegExp(DURATION_PATTERN);

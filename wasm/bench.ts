@@ -1,13 +1,11 @@
 // Array-driven loops for the benchmark (bench/fastpath): the same work as the C reference's
-// loops, inside WASM, over arrays the benchmark copies into scratch memory. Not used by the model.
+// loops, inside WASM, over arrays the benchmark copies into scratch memory (scratch_alloc).
+// Built only into build/rmsim-bench.wasm (bench-entry.ts), never into the release module.
 import { bumpAlloc } from './mem';
-import { eptMap, eptMapMany, eptWalk, eptZap } from './ept';
+import { eptMap, eptMapMany, eptRootAddr, eptWalkFrom, eptZap } from './ept';
 import { pcInsert, pcLookup, pcErase } from './pagecache';
 import { allocPages, freePagesAt } from './buddy';
 import { walkMany } from './walk-many';
-
-/** Scratch bytes for the benchmark's arrays (never freed before reset_all). */
-export function scratchAlloc(bytes: u32): usize { return bumpAlloc(<usize>bytes, 8); }
 
 /** map(gfns[i], i, 4 KiB) for i < n. */
 export function mapArray(h: u32, gfns: usize, n: u32): void {
@@ -17,7 +15,8 @@ export function mapArray(h: u32, gfns: usize, n: u32): void {
 /** Sum of walk(gfns[i]) (as the C reference sums them). */
 export function walkArray(h: u32, gfns: usize, n: u32): f64 {
   let s: i64 = 0;
-  for (let i: u32 = 0; i < n; i++) s += <i64>eptWalk(h, load<u32>(gfns + (<usize>i << 2)));
+  const root = eptRootAddr(h);
+  for (let i: u32 = 0; i < n; i++) s += <i64>eptWalkFrom(root, load<u32>(gfns + (<usize>i << 2)));
   return <f64>s;
 }
 

@@ -28,22 +28,28 @@ export let zapLeaves2: u32 = 0;
 export let zapLeaves3: u32 = 0;
 export let zapTables: u32 = 0;
 
-function zapCount(level: u32): void {
-  if (level == 1) zapLeaves1++;
-  else if (level == 2) zapLeaves2++;
-  else zapLeaves3++;
+/** n leaves of `level` zapped: the call's statistics and the table's per-level count. Called
+ * once per table scanned, not per leaf: the 2 MiB zap's loop is then a load, a test and a store. */
+function zapped(h: u32, level: u32, n: u32): void {
+  if (n == 0) return;
+  if (level == 1) zapLeaves1 += n;
+  else if (level == 2) zapLeaves2 += n;
+  else zapLeaves3 += n;
+  countAdd(h, level, -<i32>n);
 }
 
 /** Free table `t` of `level` and everything below it, counting into the zap statistics. */
 function freeSubtree(h: u32, t: u32, level: u32): void {
   const base = chunkAddr(t);
+  let leaves: u32 = 0;
   for (let i: usize = 0; i < 512; i++) {
     const e = load<u32>(base + (i << 2));
     if (e == 0) continue;
-    if (e & E_LEAF) { zapCount(level); countAdd(h, level, -1); }
+    if (e & E_LEAF) leaves++;
     else freeSubtree(h, tableOf(e), level - 1);
     store<u32>(base + (i << 2), 0);
   }
+  zapped(h, level, leaves);
   freeChunk(t);
   zapTables++;
 }
@@ -113,11 +119,19 @@ function eptMapSlow(h: u32, gfn: u32, pfn: u32, level: u32): void {
   install(h, chunkAddr(t1) + (<usize>(gfn & 511) << 2), pfn, 1);
 }
 
-/** The pfn gfn maps to, or -1; eptWalkLevelResult holds the leaf's level (0 if none). */
-export let walkLevelResult: u32 = 0;
-
+/** The pfn gfn maps to, or -1. */
 @inline export function eptWalk(h: u32, gfn: u32): i32 {
-  let e = load<u32>(chunkAddr(load<u32>(header(h) + H_ROOT)) + (<usize>(gfn >> 27) << 2));
+  return eptWalkFrom(eptRootAddr(h), gfn);
+}
+
+/** Address of h's root table: loops of walks load it once (as C keeps its root in a register). */
+@inline export function eptRootAddr(h: u32): usize {
+  return chunkAddr(load<u32>(header(h) + H_ROOT));
+}
+
+/** eptWalk from the root table at `root` (eptRootAddr). */
+@inline export function eptWalkFrom(root: usize, gfn: u32): i32 {
+  let e = load<u32>(root + (<usize>(gfn >> 27) << 2));
   if (e == 0) return -1;
   e = load<u32>(chunkAddr(e >> 2) + (<usize>((gfn >> 18) & 511) << 2));
   if (e & E_LEAF) return <i32>((e >> 2) + (gfn & 0x3ffff));
@@ -151,13 +165,13 @@ function zapLevel(h: u32, t: u32, level: u32, base: u64, start: u64, end: u64, f
   const first = <u32>((lo - base) >> <u64>shiftOf(level));
   const last = <u32>((hi - 1 - base) >> <u64>shiftOf(level));
   const addr = chunkAddr(t);
+  let leaves: u32 = 0;
   for (let i = first; i <= last; i++) {
     const p = addr + (<usize>i << 2);
     const e = load<u32>(p);
     if (e == 0) continue;
     if (e & E_LEAF) {
-      zapCount(level);
-      countAdd(h, level, -1);
+      leaves++;
       store<u32>(p, 0);
       continue;
     }
@@ -169,6 +183,7 @@ function zapLevel(h: u32, t: u32, level: u32, base: u64, start: u64, end: u64, f
       zapLevel(h, tableOf(e), level - 1, eb, start, end, freeTables);
     }
   }
+  zapped(h, level, leaves);
 }
 
 /** Zap [start, end) (end may be 2^32); statistics in zapLeaves1..3 and zapTables. */

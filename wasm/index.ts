@@ -2,7 +2,7 @@
 // memory) holds a host's allocator and folio table and any number of page caches and page
 // tables (handles). Keys and pfns cross as i32 (read back with >>> 0); ranges and sizes that
 // can reach 2^32 cross as f64. Batched calls leave their results in OUT (out_ptr()).
-import { layoutInit, layoutReset, OUT, OUT_BYTES, BUMP_START, bump, chunksInUse, CHUNK_BYTES } from './mem';
+import { layoutInit, layoutReset, OUT, OUT_BYTES, BUMP_START, bump, bumpAlloc, chunksInUse } from './mem';
 import { handlesReset, handleNew, handleRelease, header, H_COUNT1, KIND_PAGE_TABLE, KIND_PAGE_CACHE } from './handles';
 import * as buddy from './buddy';
 import * as ept from './ept';
@@ -10,7 +10,8 @@ import * as pc from './pagecache';
 import * as shmem from './shmem';
 import { walkMany } from './walk-many';
 
-export const RMSIM_WASM_ABI: i32 = 2;
+/** Bumped when exports change; sim/fastpath/wasm/module.ts refuses a build of another version. */
+export const RMSIM_WASM_ABI: i32 = 3;
 
 let hostPages: u32 = 0;
 
@@ -40,7 +41,8 @@ export function out_ptr(): usize { return OUT; }
 export function bump_start(): f64 { return <f64>BUMP_START; }
 export function memory_in_use(): f64 { return <f64>bump; }
 export function chunks_in_use(): u32 { return chunksInUse; }
-export function chunk_bytes(): u32 { return CHUNK_BYTES; }
+/** Bytes from the bump region, 8-aligned, kept until reset_all (argument areas of TypeScript callers). */
+export function scratch_alloc(bytes: u32): usize { return bumpAlloc(<usize>bytes, 8); }
 
 // ---- host: buddy allocator and folio table ----
 export function host_reset(): void { buddy.hostReset(); }
@@ -127,12 +129,6 @@ export function fault_range(pt: u32, h: u32, gfnStart: f64, indexStart: f64, cou
   policy: u32, iSize: f64, mt: u32, maxLevel: u32): void {
   shmem.faultRange(pt, h, <u64>gfnStart, <u64>indexStart, <u64>count, policy, <u64>iSize, mt, maxLevel);
 }
-
-// ---- benchmark drivers (wasm/bench.ts) ----
-export { scratchAlloc as bench_scratch, mapArray as bench_map_array, walkArray as bench_walk_array,
-  insertArray as bench_insert_array, lookupArray as bench_lookup_array, buddyChurn as bench_buddy_churn,
-  zapArray as bench_zap_array, eraseArray as bench_erase_array, walkManyArray as bench_walk_many_array,
-  mapManyArray as bench_map_many_array } from './bench';
 
 // ---- bursts (wasm/burst.ts) ----
 import { faultBurst } from './burst';

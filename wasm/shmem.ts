@@ -1,6 +1,7 @@
 // shmem_get_folio and the batched entry points over the structures of this memory: the same
 // algorithms as sim/fastpath/shmem-ops.ts (see there for the kernel functions and what they
 // leave out), so one call across the JS/WASM boundary does a whole burst.
+// Twin of sim/fastpath/shmem-ops.ts, held to it by test/fastpath/shmem.test.ts.
 import { OUT } from './mem';
 import { allocPages, folioSetFlags } from './buddy';
 import { pcLookup, pcInsert, pcAnyInBlock, lookupLevel } from './pagecache';

@@ -18,10 +18,6 @@ export interface CRun {
   buddy_checksum: number | null;
 }
 
-export interface CResult extends CRun {
-  cc: string;
-}
-
 export type CSection = 'all' | 'ept' | 'buddy';
 
 export interface CReference {
@@ -52,15 +48,4 @@ export function buildCReference(scale: number, reps: number): CReference | { not
     run: (section) => JSON.parse(execFileSync(bin, [String(scale), String(reps), section], { encoding: 'utf8', maxBuffer: 1 << 20 })) as CRun,
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
-}
-
-/** The C figures of one run of every section, or a reason why there are none. */
-export function runCReference(scale: number, reps: number): CResult | { note: string } {
-  const c = buildCReference(scale, reps);
-  if ('note' in c) return c;
-  try {
-    return { ...c.run('all'), cc: c.cc };
-  } finally {
-    c.dispose();
-  }
 }

@@ -11,7 +11,7 @@ import Benchmark from 'benchmark';
 import { fileURLToPath } from 'node:url';
 import { machineInfo, type MachineInfo } from '../engine/machine.js';
 import { writeResult } from '../engine/run.js';
-import { instantiate, type RmsimExports } from '../../sim/fastpath/wasm/module.js';
+import { instantiateBench, type BenchExports } from './bench-module.js';
 import { OutViews } from '../../sim/fastpath/wasm/views.js';
 import { WasmHostMemory, WasmPageCache, WasmPageTable } from '../../sim/fastpath/wasm/structures.js';
 import { policyCode } from '../../sim/fastpath/wasm/index.js';
@@ -117,15 +117,15 @@ function per(ns: number | null | undefined, n: number): number | null {
 }
 
 class WasmBox {
-  readonly x: RmsimExports;
+  readonly x: BenchExports;
   readonly out: OutViews;
   constructor(readonly hostPages: number) {
-    this.x = instantiate(hostPages);
+    this.x = instantiateBench(hostPages);
     this.out = new OutViews(this.x);
   }
   reset(): void { this.x.reset_all(); }
   copy(a: Uint32Array): number {
-    const p = this.x.bench_scratch(a.byteLength);
+    const p = this.x.scratch_alloc(a.byteLength);
     new Uint32Array(this.x.memory.buffer, p, a.length).set(a);
     return p;
   }

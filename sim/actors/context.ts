@@ -5,10 +5,9 @@ import type { Process, RngStream, Simulation, SimEvent, Yieldable } from '../eng
 import { drawExponential, roundNs } from '../engine/index.js';
 import type { Workload, SizeDistribution, Arrival } from '../workload/types.js';
 import type { VmmFile } from './kernel-ops.js';
-import type { ReplayState } from './replay.js';
+import type { InterpretedTrace } from '../replay/interpret.js';
+import type { ReplayCallResult } from './replay-report.js';
 import type { Host, Memslot, Vm } from '../model/index.js';
-
-export const PAGE = 4096;
 
 /** One VM as the scenario built it: guest RAM [0, ramBytes) maps to the file at +fileBase. */
 export interface VmRuntime {
@@ -24,6 +23,12 @@ export interface VmRuntime {
   hotplugBytes: number;
   /** gfn of RAM offset 0 of each 4 KiB page: slot base + page within slot. */
   gfnOf(ramOffset: number): number;
+}
+
+/** Per replay actor name: the parsed trace (read before the run) and where results go. */
+export interface ReplayState {
+  trace: InterpretedTrace;
+  results: ReplayCallResult[];
 }
 
 // Actor processes are never daemons: every one ends (its ops are done, or the run's duration

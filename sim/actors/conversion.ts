@@ -6,7 +6,8 @@
 // Records conversion.latency_ns{size,to} (attributes + discard, without the touch).
 import type { Process } from '../engine/index.js';
 import type { ConversionActor } from '../workload/types.js';
-import { awaitArrival, PAGE, traceOp, drawOffset, drawSize, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { awaitArrival, traceOp, drawOffset, drawSize, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { PAGE_SIZE } from '../units.js';
 import { discardShared, errnoOf, fault, punchRange, setMemoryAttributes } from './kernel-ops.js';
 import { sizeLabel } from '../model/index.js';
 
@@ -31,7 +32,7 @@ function* runConversion(p: Process, ctx: ActorContext, a: ConversionActor, rt: V
     const len = drawSize(s, a.size);
     const off = drawOffset(s, lo, hi, len, a.alignmentBytes);
     const gfn0 = rt.gfnOf(off);
-    const gfn1 = gfn0 + len / PAGE;
+    const gfn1 = gfn0 + len / PAGE_SIZE;
     const toPrivate = a.direction === 'to_private' ? true : a.direction === 'to_shared' ? false : !rt.vm.memAttr.isPrivate(gfn0);
     const t0 = ctx.sim.now;
     try {

@@ -3,63 +3,23 @@
 // guest_memfd). Actors call these, never the model's internals, so a workload runs unchanged
 // on either backend.
 import type { Process } from '../engine/index.js';
-import { kvm_set_memory_region, kvm_delete_memory_region, memfd_restricted, restrictedmem_setattr, restrictedmem_fallocate, restrictedmem_fput, kvm_gmem_create, kvm_gmem_fallocate, kvm_gmem_release, kvm_vm_set_mem_attributes, kvm_mmu_notifier_invalidate_range, memory_failure, kvm_mmu_page_fault, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, isKernelError } from '../model/index.js';
-import type { Host, Memslot, PrivateFile, Vm, RestrictedFile, GmemFile, MemoryFailureResult, FaultOutcome, Gen, PrivateBacking } from '../model/index.js';
+import { kvm_set_memory_region, kvm_delete_memory_region, kvm_vm_set_mem_attributes, kvm_mmu_notifier_invalidate_range, memory_failure, kvm_mmu_page_fault, isKernelError } from '../model/index.js';
+import type { AnyPrivateFile, Host, Memslot, Vm, MemoryFailureResult, FaultOutcome, Gen } from '../model/index.js';
 
-export type Backend = 'restrictedmem' | 'guest_memfd';
+/** A private-memory file as the VMM holds it (its fd): the backend strategy's file. */
+export type VmmFile = AnyPrivateFile;
 
-/** A private-memory file as the VMM holds it (its fd). */
-export interface VmmFile {
-  backend: Backend;
-  sizeBytes: number;
-  /** What memslots bind (makeBinding). */
-  file: PrivateFile;
-  /** The page cache behind it (memory errors, safety). */
-  backing: PrivateBacking;
-  restricted?: RestrictedFile;
-  gmem?: GmemFile;
-}
-
-/**
- * Create the private file of `size` bytes: memfd_restricted + ftruncate (v10), or
- * KVM_CREATE_GUEST_MEMFD on `vm` (guest_memfd files belong to one VM).
- */
-export function* createPrivateFile(p: Process, host: Host, vm: Vm, size: number): Gen<VmmFile> {
-  const backend = host.variant.choices.backend as Backend;
-  if (backend === 'guest_memfd') {
-    const gmem = yield* kvm_gmem_create(p, vm, size);
-    return { backend, sizeBytes: size, file: gmem, backing: gmem.inode, gmem };
-  }
-  const restricted = yield* memfd_restricted(p, host);
-  yield* restrictedmem_setattr(p, restricted, size);
-  return { backend, sizeBytes: size, file: restricted, backing: restricted.memfd, restricted };
-}
-
-/** fallocate(fd, mode, offset, len) with the mode bits as given (the replay passes the trace's). */
-export function* fallocateRaw(p: Process, f: VmmFile, mode: number, offset: number, len: number): Gen {
-  if (f.gmem) yield* kvm_gmem_fallocate(p, f.gmem, mode, offset, len);
-  else yield* restrictedmem_fallocate(p, f.restricted!, mode, offset, len);
-}
-
-/** Allocate a range: mode 0 on shmem (what v10 forwards), KEEP_SIZE on guest_memfd (mode 0 is EOPNOTSUPP there). */
-export function* allocateRange(p: Process, f: VmmFile, offset: number, len: number): Gen {
-  yield* fallocateRaw(p, f, f.gmem ? FALLOC_FL_KEEP_SIZE : 0, offset, len);
-}
-
-/** fallocate(PUNCH_HOLE | KEEP_SIZE). */
-export function* punchRange(p: Process, f: VmmFile, offset: number, len: number): Gen {
-  yield* fallocateRaw(p, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, len);
-}
-
-/** close(fd): the last reference releases the file (v10 truncates it; guest_memfd zaps, then frees with the inode). */
-export function* closePrivateFile(p: Process, f: VmmFile): Gen {
-  if (f.gmem) yield* kvm_gmem_release(p, f.gmem);
-  else yield* restrictedmem_fput(p, f.restricted!);
-}
+// The file's own system calls go to its backend (sim/model/private-file.ts): memfd_restricted +
+// ftruncate or KVM_CREATE_GUEST_MEMFD on create; fallocate with the caller's mode (the replay
+// passes the trace's), with the backend's allocation mode, or PUNCH_HOLE | KEEP_SIZE; close.
+export {
+  privateFileCreate as createPrivateFile, privateFileFallocateMode as fallocateRaw, privateFileFallocate as allocateRange,
+  privateFilePunch as punchRange, privateFileClose as closePrivateFile,
+} from '../model/index.js';
 
 /** KVM_SET_USER_MEMORY_REGION(2) creating a private slot bound to `f` at byte offset `offset`. */
 export function* addMemslot(p: Process, vm: Vm, slot: number, baseGfn: number, npages: number, f: VmmFile, offset: number): Gen<Memslot> {
-  return yield* kvm_set_memory_region(p, vm, { slot, baseGfn, npages, file: f.file, offset });
+  return yield* kvm_set_memory_region(p, vm, { slot, baseGfn, npages, file: f, offset });
 }
 
 /** KVM_SET_USER_MEMORY_REGION with size 0: delete the slot. */

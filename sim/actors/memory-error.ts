@@ -5,7 +5,8 @@
 // superblock walk) and memory_failure.result{result}.
 import type { Process } from '../engine/index.js';
 import type { MemoryErrorActor } from '../workload/types.js';
-import { PAGE, traceOp, drawGap, moreOps, rngFor, uniformInt, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { traceOp, drawGap, moreOps, rngFor, uniformInt, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { PAGE_SIZE } from '../units.js';
 import { injectMemoryError } from './kernel-ops.js';
 
 export function spawnMemoryErrorActor(ctx: ActorContext, a: MemoryErrorActor): void {
@@ -14,7 +15,7 @@ export function spawnMemoryErrorActor(ctx: ActorContext, a: MemoryErrorActor): v
 
 /** A file index holding a page, searching forward (wrapping) from `start`, or -1. */
 function presentIndex(rt: VmRuntime, start: number): number {
-  const pages = rt.file.sizeBytes / PAGE;
+  const pages = rt.file.sizeBytes / PAGE_SIZE;
   for (let i = 0; i < pages; i++) {
     const idx = (start + i) % pages;
     if (rt.file.backing.pages.lookup(idx) >= 0) return idx;
@@ -44,7 +45,7 @@ function* runErrors(p: Process, ctx: ActorContext, a: MemoryErrorActor) {
     }
     done++;
     const rt = targets[uniformInt(s, targets.length)];
-    const pages = rt.file.sizeBytes / PAGE;
+    const pages = rt.file.sizeBytes / PAGE_SIZE;
     let index = uniformInt(s, pages);
     if (a.target === 'allocated') index = presentIndex(rt, index);
     if (index < 0) {

@@ -6,7 +6,8 @@
 // Records memslot.create_ns and memslot.delete_ns.
 import type { Process } from '../engine/index.js';
 import type { MemslotChurnActor } from '../workload/types.js';
-import { awaitArrival, PAGE, traceOp, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { awaitArrival, traceOp, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { PAGE_SIZE } from '../units.js';
 import { addMemslot, deleteMemslot, errnoOf } from './kernel-ops.js';
 
 /** Slot ids for hot-plug slots start here (main slots are 0..count-1). */
@@ -26,7 +27,7 @@ function* runChurn(p: Process, ctx: ActorContext, a: MemslotChurnActor, rt: VmRu
   const s = rngFor(ctx, a.name, `${rt.vm.name}/${k}`);
   const stats = ctx.sim.stats;
   const ramOffset = base + k * a.slotBytes;
-  const npages = a.slotBytes / PAGE;
+  const npages = a.slotBytes / PAGE_SIZE;
   let done = 0;
   while (yield* awaitArrival(p, ctx, s, a, done)) {
     done++;

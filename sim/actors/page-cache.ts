@@ -6,7 +6,8 @@
 import type { Process } from '../engine/index.js';
 import type { PageCacheActor } from '../workload/types.js';
 import { PageCacheLoad, page_cache_ra_unbounded } from '../model/index.js';
-import { awaitArrival, PAGE, rngFor, type ActorContext } from './context.js';
+import { awaitArrival, rngFor, type ActorContext } from './context.js';
+import { PAGE_SIZE } from '../units.js';
 
 export function spawnPageCacheActor(ctx: ActorContext, a: PageCacheActor): void {
   ctx.sim.spawn(`host/${a.name}`, (p) => runReads(p, ctx, a));
@@ -16,8 +17,8 @@ function* runReads(p: Process, ctx: ActorContext, a: PageCacheActor) {
   yield ctx.ready;
   const pc = new PageCacheLoad(ctx.host, rngFor(ctx, a.name, 'reread'), {
     rereadFraction: a.rereadFraction,
-    lowWatermarkPages: Math.floor(a.lowWatermarkBytes / PAGE),
-    highWatermarkPages: Math.floor(a.highWatermarkBytes / PAGE),
+    lowWatermarkPages: Math.floor(a.lowWatermarkBytes / PAGE_SIZE),
+    highWatermarkPages: Math.floor(a.highWatermarkBytes / PAGE_SIZE),
   });
   ctx.host.pageCache = pc;
   if (a.startNs) yield p.sleep(a.startNs);
@@ -26,8 +27,8 @@ function* runReads(p: Process, ctx: ActorContext, a: PageCacheActor) {
   let done = 0;
   while (yield* awaitArrival(p, ctx, s, a, done)) {
     done++;
-    yield* page_cache_ra_unbounded(p, pc, Math.floor(a.readBytes / PAGE));
-    gauge.set(pc.pages * PAGE);
+    yield* page_cache_ra_unbounded(p, pc, Math.floor(a.readBytes / PAGE_SIZE));
+    gauge.set(pc.pages * PAGE_SIZE);
   }
   ctx.finished(p);
 }

@@ -1,9 +1,9 @@
 // The replay's comparison: each recorded call beside its simulated duration, and the error
 // per size class (operation, backend, length) on medians. strace -T times include ptrace's
 // own stops (a 0.6 us punch shows as ~45 us here, toolchain.md), so the recorded side is
-// inflated; `rmsim validate --trace` is the calibrated comparison without strace.
-import { formatDuration, formatSize } from '../units.js';
-import { table } from '../output/summary.js';
+// inflated; `rmsim validate --trace` is the calibrated comparison without strace. The
+// table for people is sim/output/replay-report.ts.
+import { formatSize } from '../units.js';
 
 export interface ReplayCallResult {
   line: number;
@@ -37,11 +37,6 @@ export interface ReplayReport {
   by_size_class: SizeClassResult[];
 }
 
-export const STRACE_NOTE =
-  'note: strace -T includes ptrace overhead in every recorded time (a 0.6 us punch records as ~45 us on this ' +
-  'machine kind), so recorded times are inflated and the error overstates the model\'s; use ' +
-  '`rmsim validate --trace` (calibration issue) for the comparison without strace.';
-
 /** Median with the lower middle for even counts (an observed value, deterministic). */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -68,23 +63,4 @@ export function summarizeBySizeClass(calls: ReplayCallResult[]): SizeClassResult
       error: rec > 0 ? Math.round(((sim - rec) / rec) * 10000) / 10000 : 0,
     };
   });
-}
-
-export function formatReplayReport(r: ReplayReport): string {
-  const calls = table(
-    ['line', 'file', 'op', 'offset', 'len', 'recorded', 'simulated', 'result'],
-    r.calls.map((c) => [
-      String(c.line), `${c.backend}#${c.file}`, c.op, formatSize(c.offset), formatSize(c.len),
-      formatDuration(c.recorded_ns), formatDuration(c.simulated_ns),
-      c.result === (c.simulated_result ?? c.result) ? (c.result === '0' ? 'ok' : c.result) : `${c.result} (model: ${c.simulated_result})`,
-    ]),
-  );
-  const classes = table(
-    ['backend', 'op', 'size', 'calls', 'recorded p50', 'simulated p50', 'error'],
-    r.by_size_class.map((s) => [
-      s.backend, s.op, s.size, String(s.count), formatDuration(s.recorded_median_ns), formatDuration(s.simulated_median_ns),
-      `${s.error >= 0 ? '+' : ''}${(s.error * 100).toFixed(1)}%`,
-    ]),
-  );
-  return `replay of ${r.trace} (${r.backend}): predicted against recorded per call\n\n${calls}\n\nerror per size class (medians)\n\n${classes}\n\n${STRACE_NOTE}`;
 }

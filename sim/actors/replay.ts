@@ -10,11 +10,10 @@
 import type { ReplayOp } from '../replay/interpret.js';
 import type { Process, SimEvent } from '../engine/index.js';
 import type { ReplayActor } from '../workload/types.js';
-import type { InterpretedTrace, TraceFile } from '../replay/interpret.js';
-import { traceOp, type ActorContext } from './context.js';
+import type { TraceFile } from '../replay/interpret.js';
+import { traceOp, type ActorContext, type ReplayState } from './context.js';
 import { errnoOf, fallocateRaw, type VmmFile } from './kernel-ops.js';
-import type { ReplayCallResult } from './replay-report.js';
-import { kvm_gmem_create, memfd_restricted, restrictedmem_setattr, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE } from '../model/index.js';
+import { BACKENDS, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, type Gen } from '../model/index.js';
 
 const MODE_BITS: Record<string, number> = {
   FALLOC_FL_KEEP_SIZE,
@@ -37,29 +36,18 @@ export function parseFallocMode(mode: string): number {
   return bits;
 }
 
-/** Per replay actor name: the parsed trace (read before the run) and where results go. */
-export interface ReplayState {
-  trace: InterpretedTrace;
-  results: ReplayCallResult[];
-}
-
 export function spawnReplayActor(ctx: ActorContext, a: ReplayActor): void {
   const state = ctx.replays?.get(a.name);
   if (!state) throw new Error(`replay ${a.name}: trace not loaded before the run`);
   ctx.sim.spawn(`vmm/${a.name}`, (p) => runReplay(p, ctx, a, state));
 }
 
-function* openTraceFile(p: Process, ctx: ActorContext, f: TraceFile) {
-  const vm = ctx.vms[0].vm;
-  if (f.backend === 'guest_memfd') {
-    const gmem = yield* kvm_gmem_create(p, vm, f.sizeBytes);
-    const file: VmmFile = { backend: 'guest_memfd', sizeBytes: f.sizeBytes, file: gmem, backing: gmem.inode, gmem };
-    return file;
-  }
-  const restricted = yield* memfd_restricted(p, ctx.host);
-  yield* restrictedmem_setattr(p, restricted, f.sizeBytes);
-  const file: VmmFile = { backend: 'restrictedmem', sizeBytes: f.sizeBytes, file: restricted, backing: restricted.memfd, restricted };
-  return file;
+/** The backend each traced file kind becomes (v10 wraps exactly such a shmem memfd). */
+const TRACE_BACKEND = { shmem: BACKENDS.restrictedmem, guest_memfd: BACKENDS.guest_memfd } as const;
+
+/** The trace's file as a file of its backend on the scenario's first VM. */
+function openTraceFile(p: Process, ctx: ActorContext, f: TraceFile): Gen<VmmFile> {
+  return TRACE_BACKEND[f.backend].create(p, ctx.host, ctx.vms[0].vm, f.sizeBytes);
 }
 
 function* runReplay(p: Process, ctx: ActorContext, a: ReplayActor, st: ReplayState) {

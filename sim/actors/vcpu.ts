@@ -8,7 +8,8 @@
 import type { Process } from '../engine/index.js';
 import { makeDistribution } from '../engine/index.js';
 import type { VcpuActor } from '../workload/types.js';
-import { PAGE, drawGap, moreOps, traceOp, rangeOf, rngFor, uniformInt, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { drawGap, moreOps, traceOp, rangeOf, rngFor, uniformInt, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { PAGE_SIZE } from '../units.js';
 import { fault, setMemoryAttributes } from './kernel-ops.js';
 
 export function spawnVcpuActor(ctx: ActorContext, a: VcpuActor): void {
@@ -25,12 +26,12 @@ function* runVcpu(p: Process, ctx: ActorContext, a: VcpuActor, rt: VmRuntime, v:
   if (a.startNs) yield p.sleep(a.startNs);
   const s = rngFor(ctx, a.name, `${rt.vm.name}/vcpu${v}`);
   const [lo, hi] = rangeOf(rt, a.range);
-  const pages = Math.floor((hi - lo) / PAGE);
+  const pages = Math.floor((hi - lo) / PAGE_SIZE);
   const vcpu = rt.vm.vcpus[v];
   // Sequential: this vCPU's slice, once. Others: pick pages from the range or the hot set.
   const sliceLo = Math.floor((pages * v) / n);
   const sliceHi = Math.floor((pages * (v + 1)) / n);
-  const hotPages = a.zipf.hotSetBytes ? Math.floor(a.zipf.hotSetBytes / PAGE) : pages;
+  const hotPages = a.zipf.hotSetBytes ? Math.floor(a.zipf.hotSetBytes / PAGE_SIZE) : pages;
   const zipf = a.pattern === 'zipf' ? makeDistribution({ kind: 'zipf', n: Math.max(1, hotPages), s: a.zipf.s }) : undefined;
   const stats = ctx.sim.stats;
   let done = 0;
@@ -46,7 +47,7 @@ function* runVcpu(p: Process, ctx: ActorContext, a: VcpuActor, rt: VmRuntime, v:
       page = uniformInt(s, pages);
     }
     done++;
-    const ramOffset = lo + page * PAGE;
+    const ramOffset = lo + page * PAGE_SIZE;
     const gfn = rt.gfnOf(ramOffset);
     if (rt.vm.dead) break;
     if (rt.vm.pt.walk(gfn) < 0) {

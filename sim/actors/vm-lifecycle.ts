@@ -6,9 +6,10 @@
 // free space index for order 9 (mm/vmstat.c), sampled at every arrival and departure.
 import type { Process } from '../engine/index.js';
 import type { VmLifecycleActor } from '../workload/types.js';
-import { awaitArrival, PAGE, traceOp, rngFor, type ActorContext } from './context.js';
+import { awaitArrival, traceOp, rngFor, type ActorContext } from './context.js';
+import { PAGE_SIZE } from '../units.js';
 import { allocateRange, errnoOf } from './kernel-ops.js';
-import { buildVm, destroyVm } from './scenario.js';
+import { buildVm, destroyVm } from './vm-build.js';
 
 const CHUNK = 2 * 1024 * 1024;
 
@@ -48,7 +49,7 @@ function* runArrivals(p: Process, ctx: ActorContext, a: VmLifecycleActor) {
       ctx.sim.stats.histogram('vm.create_ns').record(ctx.sim.now - t0);
       traceOp(ctx, q, 'create VM', t0);
       sampleHost(ctx, +1);
-      const bytes = Math.floor((rt.ramBytes * a.touchFraction) / PAGE) * PAGE;
+      const bytes = Math.floor((rt.ramBytes * a.touchFraction) / PAGE_SIZE) * PAGE_SIZE;
       for (let off = 0; off < bytes; off += CHUNK) {
         try {
           yield* allocateRange(q, rt.file, rt.fileBase + off, Math.min(CHUNK, bytes - off));

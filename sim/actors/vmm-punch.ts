@@ -7,6 +7,8 @@ import type { Process } from '../engine/index.js';
 import type { PunchActor } from '../workload/types.js';
 import { awaitArrival, traceOp, drawOffset, drawSize, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { allocateRange, errnoOf, punchRange } from './kernel-ops.js';
+import type { Gen } from '../model/index.js';
+import { PAGE_SIZE } from '../units.js';
 
 export function spawnPunchActor(ctx: ActorContext, a: PunchActor): void {
   for (const rt of vmsOf(ctx, a.vm)) {
@@ -22,38 +24,31 @@ function* runPunch(p: Process, ctx: ActorContext, a: PunchActor, rt: VmRuntime, 
   const [lo, hi] = rangeOf(rt, a.range);
   // Each thread populates its share of the range (threads split it evenly).
   if (a.populate) {
-    const share = Math.floor((hi - lo) / a.threads / 4096) * 4096;
+    const share = Math.floor((hi - lo) / a.threads / PAGE_SIZE) * PAGE_SIZE;
     const from = lo + share * t;
     const to = t === a.threads - 1 ? hi : from + share;
     if (to > from) yield* allocateRange(p, rt.file, rt.fileBase + from, to - from);
   }
   if (a.startNs) yield p.sleep(a.startNs);
-  const errors = (err: unknown) => {
-    const errno = errnoOf(err);
-    if (!errno) throw err;
-    ctx.sim.stats.counter('punch.errors', { errno }).add(1);
-  };
+  // One fallocate call, its errno counted (punch.errors) and its span traced.
+  function* call(name: string, op: Gen, off: number, len: number): Gen {
+    const t0 = ctx.sim.now;
+    try {
+      yield* op;
+    } catch (err) {
+      const errno = errnoOf(err);
+      if (!errno) throw err;
+      ctx.sim.stats.counter('punch.errors', { errno }).add(1);
+    }
+    traceOp(ctx, p, name, t0, { offset: off, len });
+  }
   let done = 0;
   while (yield* awaitArrival(p, ctx, s, a, done)) {
     for (let b = 0; b < a.batch; b++) {
       const len = drawSize(s, a.size);
       const off = drawOffset(s, lo, hi, len, a.alignmentBytes);
-      const t0 = ctx.sim.now;
-      try {
-        yield* punchRange(p, rt.file, rt.fileBase + off, len);
-      } catch (err) {
-        errors(err);
-      }
-      traceOp(ctx, p, 'fallocate(PUNCH_HOLE)', t0, { offset: off, len });
-      if (a.refill) {
-        const t1 = ctx.sim.now;
-        try {
-          yield* allocateRange(p, rt.file, rt.fileBase + off, len);
-        } catch (err) {
-          errors(err);
-        }
-        traceOp(ctx, p, 'fallocate', t1, { offset: off, len });
-      }
+      yield* call('fallocate(PUNCH_HOLE)', punchRange(p, rt.file, rt.fileBase + off, len), off, len);
+      if (a.refill) yield* call('fallocate', allocateRange(p, rt.file, rt.fileBase + off, len), off, len);
     }
     done++;
   }

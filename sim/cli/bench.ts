@@ -1,4 +1,4 @@
-// `rmsim bench <engine|fastpath>`: runs a benchmark, prints its figures (or one JSON object with
+// `rmsim bench <engine|fastpath|e2e>`: runs a benchmark, prints its figures (or one JSON object with
 // --json) and writes them to bench/results/ (temp file, then rename) unless --no-write.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { positiveInt } from './options.js';
 import { defaultEngineResultPath, runEngineBench, writeResult } from '../../bench/engine/run.js';
 import { fastpathCommand } from '../../bench/fastpath/cli.js';
+import { e2eCommand } from '../../bench/e2e/cli.js';
 import type { EngineBenchResult } from '../../bench/engine/run.js';
 import { benchEngineSpec } from '../../bench/engine/chart-spec.js';
 import { renderSvg, svgToPng } from '../../reports/render.js';
@@ -14,8 +15,8 @@ import { writeFileAtomic } from '../output/atomic-write.js';
 export function register(program: Command): void {
   program
     .command('bench')
-    .description('run a benchmark: engine (event engine vs bare heap and SimPy) or fastpath')
-    .argument('<which>', 'engine | fastpath')
+    .description('run a benchmark: engine (event engine vs bare heap and SimPy), fastpath (fast paths vs C), or e2e (whole runs: vm-boot at 64 GiB, a 1 TiB host, conversion-storm, cost per fault by size)')
+    .argument('<which>', 'engine | fastpath | e2e')
     .option('--json', 'print one JSON object instead of a summary')
     .option('--trials <n>', 'interleaved trials (median reported)', '5')
     .option('--events <n>', 'events of workload (a) and its ceiling', '2000000')
@@ -25,13 +26,21 @@ export function register(program: Command): void {
     .option('--out <file>', 'result file (default bench/results/engine.json)')
     .option('--chart <file>', 'engine: also draw every trial against the ceiling, the floor and the target (.svg or .png)')
     .option('--from <file>', 'engine: draw --chart from an earlier result file instead of running')
-    .option('--scale <x>', 'fastpath: fraction (0..1] of the full op counts', '1')
+    .option('--scale <x>', 'fastpath: fraction (0..1] of the full op counts; e2e: of the memory sizes (below 1 a check, not written)')
+    .option('--only <cases>', 'e2e: which cases, e.g. a,d (default a,b,c,d)')
     .option('--reps <n>', 'fastpath: timed passes per implementation (best reported)', '3')
     .option('--no-ref', 'fastpath: skip the Map reference')
     .option('--no-c', 'fastpath: skip the C reference')
-    .action(async (which: string, o: { json?: boolean; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; chart?: string; from?: string; scale?: string; reps?: string; ref: boolean; c: boolean }) => {
+    .addHelpText('after', `
+Examples:
+  rmsim bench engine --trials 11 --chart bench/results/engine.png
+  rmsim bench fastpath --json
+  rmsim bench e2e --chart bench/results/e2e.png
+  rmsim bench e2e --only a,d --scale 0.01 --no-write   (a quick check of the command)`)
+    .action(async (which: string, o: { json?: boolean; only?: string; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; chart?: string; from?: string; scale?: string; reps?: string; ref: boolean; c: boolean }) => {
       if (which === 'fastpath') return fastpathCommand(o);
-      if (which !== 'engine') throw new UsageError(`unknown benchmark '${which}' (expected: engine${which === 'fastpath' ? '; fastpath is not available yet' : ''})`);
+      if (which === 'e2e') return e2eCommand(o);
+      if (which !== 'engine') throw new UsageError(`unknown benchmark '${which}' (expected: engine, fastpath or e2e)`);
       if (o.from !== undefined) {
         if (!o.chart) throw new UsageError('--from only draws a chart: give --chart <file> too');
         await writeChart(o.chart, readResult(o.from));

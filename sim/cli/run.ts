@@ -16,7 +16,7 @@ import { serializeMetricsDocument } from '../output/metrics-document.js';
 import { buildRunInfo, serializeRunInfo } from '../output/run-info.js';
 import { metricsToCsv } from '../output/csv.js';
 import { summaryTable } from '../output/summary.js';
-import { formatReplayReport } from '../actors/replay-report.js';
+import { formatReplayReport } from '../output/replay-report.js';
 import { formatDuration } from '../units.js';
 import { packageRoot } from '../paths.js';
 import { createProgress } from '../output/progress.js';

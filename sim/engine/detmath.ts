@@ -5,6 +5,8 @@
 // Both are ports of fdlibm's e_log.c / e_exp.c (error < 1 ulp). V8's Math.log/Math.exp and
 // AssemblyScript's library may differ by an ulp, which would change a rounded nanosecond.
 // Neither JS nor wasm contracts a*b+c into an FMA, so evaluation order fixes the result.
+// Twin (deliberate) of wasm/shared/detmath.ts: the WASM bursts draw think times inside WASM and
+// must round to the same ns as the engine; test/engine/wasm-twin.test.ts compares a million of each.
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer); // little-endian: u32[0] = low word, u32[1] = high word

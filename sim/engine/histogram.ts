@@ -4,6 +4,8 @@
 // to 100 s and beyond (up to 2^53). Bucketing uses integer operations only (clz32 and shifts;
 // above 2^31 an exact division by a power of two), the same function as wasm/shared/histogram.ts.
 // Counts merge exactly, so replications and shards pool without loss.
+// Twin (deliberate) of wasm/shared/histogram.ts (bursts record latencies inside WASM); held
+// together by test/engine/wasm-twin.test.ts.
 
 export const SUB_BUCKET_BITS = 7;
 export const SUB_BUCKETS = 1 << SUB_BUCKET_BITS; // 128

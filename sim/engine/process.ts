@@ -41,7 +41,9 @@ export const PH_GRANTED = 5; // lock reserved for it (in transit)
 
 /** What a generator may yield. */
 export type Yieldable = Process | SimEvent<any>;
-export type ProcessBody<T = unknown> = (p: Process<T>) => Generator<Yieldable, T, any>;
+/** A process body's generator, and what model functions that wait return (callers `yield*` them). */
+export type Gen<T = void> = Generator<Yieldable, T, any>;
+export type ProcessBody<T = unknown> = (p: Process<T>) => Gen<T>;
 
 /** What Process.exit returns: the end of an actor (its value is in the process). */
 export const ACTOR_EXIT: unique symbol = Symbol('actor exit');

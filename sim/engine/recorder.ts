@@ -158,6 +158,8 @@ export function metricKey(name: string, labels?: Labels): string {
   if (!labels) return name;
   const ks = Object.keys(labels);
   if (ks.length === 0) return name;
+  // One label (most metrics asked for per fault or per page): no sort, no array built.
+  if (ks.length === 1) return `${name}{${ks[0]}=${labels[ks[0]!]}}`;
   ks.sort();
   return `${name}{${ks.map((k) => `${k}=${labels[k]}`).join(',')}}`;
 }

@@ -3,6 +3,8 @@
 // words, integer-only with Math.imul and >>> 0); wasm/shared/rng.ts is the same algorithm and
 // a test compares a million draws. Seeding (the path hash) happens only on the TS side: WASM
 // fast paths receive the four state words.
+// Twin (deliberate) of wasm/shared/rng.ts, for the draws of WASM bursts; held together by
+// test/engine/wasm-twin.test.ts.
 
 /** splitmix32 finaliser (Stafford variant 13 constants adapted to 32 bits, as in murmur3 fmix32). */
 function fmix32(h: number): number {

@@ -1,20 +1,14 @@
-// The simulation: integer-ns clock, pending-event set, one dispatch loop, CPUs.
+// The simulation: integer-ns clock, pending-event set, one dispatch loop.
 //
 // Scheduling key: (time, priority, insertion sequence); smaller priority first (urgent 0, normal 1).
-//
-// CPUs (DESIGN.md engine rules): N CPUs, one global FIFO run queue, non-preemptive. A process
-// needs a CPU to run its generator; it keeps the CPU while computing, spinning on a lock or
-// holding a spinlock/rwlock, and gives it up when it sleeps, waits on an event or sleeps on a
-// sleeping lock. A woken process that finds no free CPU waits in the run queue; the wait is
-// recorded as `cpu.runqueue_delay_ns`. With `cpus: Infinity` (the default) there is no CPU
-// model: nothing queues and compute is the same as sleep (the fast path).
+// The CPUs a process runs on are in cpus.ts; how lock waiters wait, are handed a lock or woken
+// is in locks/lock-wait.ts (this file dispatches what they schedule).
 import { PendingSet, PRIORITY_UNIT } from './heap.js';
 import type { Schedulable } from './heap.js';
-import { Fifo } from './fifo.js';
 import { SimEvent } from './event.js';
 import {
-  KIND_PROCESS, OP_COMPUTE, OP_LOCK, OP_SLEEP, OP_NONE, PH_ASLEEP, PH_GRANTED, PH_SLEEPING_OUT, PH_SPIN, PH_WOKEN, PH_NONE,
-  PK_LOCK_ACQUIRED, PK_LOCK_RETRY, PK_RESUME, PK_SLEPT_OUT, Process, ST_COMPUTING, ST_DONE, ST_RUNNABLE, ST_RUNNING,
+  KIND_PROCESS, OP_COMPUTE, OP_LOCK, OP_SLEEP, OP_NONE, PH_ASLEEP, PH_NONE,
+  PK_LOCK_ACQUIRED, PK_RESUME, PK_SLEPT_OUT, Process, ST_COMPUTING, ST_DONE, ST_RUNNABLE, ST_RUNNING,
   ST_SLEEPING, ST_WAIT_EVENT, ST_WAIT_LOCK,
 } from './process.js';
 import type { Actor, ProcessBody } from './process.js';
@@ -22,10 +16,9 @@ import { ACTOR_EXIT } from './process.js';
 import { Interrupt, ProcessFailure, StallError } from './errors.js';
 import type { BlockedProcess } from './errors.js';
 import { Recorder } from './recorder.js';
-import type { Histogram } from './histogram.js';
+import { Cpus } from './cpus.js';
 import { RngStream, streamState } from './rng.js';
 import { resolveLockCosts } from './costs.js';
-import { detLog } from './detmath.js';
 import type { LockCosts } from './costs.js';
 import type { Tracer } from './tracer.js';
 
@@ -103,10 +96,9 @@ export class Simulation {
   private until = Infinity;
   /** @internal Compute run-ahead on (tests turn it off to compare against the plain heap path). */
   runAhead = true;
+  private readonly cpu: Cpus;
+  /** cpus is finite (the hot paths test this field rather than reach into `cpu`). */
   private readonly finiteCpus: boolean;
-  private freeCpus: number;
-  private readonly runQueue = new Fifo<Process<any>>();
-  private rqDelay: Histogram | null = null;
   private readonly live = new Set<Process<any>>();
   private readonly streams = new Map<string, RngStream>();
 
@@ -117,12 +109,11 @@ export class Simulation {
     const cpus = opts.cpus ?? Infinity;
     if (cpus !== Infinity && (!Number.isSafeInteger(cpus) || cpus < 1)) throw new RangeError(`cpus must be a positive integer or Infinity, got ${cpus}`);
     this.cpus = cpus;
-    this.finiteCpus = cpus !== Infinity;
-    this.freeCpus = this.finiteCpus ? cpus : 0;
     this.lockCosts = resolveLockCosts(opts.lockCosts);
     this.tracer = opts.tracer ?? null;
     this.stats = new Recorder(this);
-    if (this.finiteCpus) this.rqDelay = this.stats.histogram('cpu.runqueue_delay_ns');
+    this.cpu = new Cpus(cpus, this.stats);
+    this.finiteCpus = this.cpu.finite;
     const warm = opts.warmupNs ?? 0;
     if (!Number.isSafeInteger(warm) || warm < 0) throw new RangeError(`warmupNs must be a non-negative integer, got ${warm}`);
     if (warm > 0) this.at(warm, () => this.stats.reset(), PRIORITY_URGENT);
@@ -272,24 +263,14 @@ export class Simulation {
         if (o.kind === KIND_PROCESS) {
           const p = o as Process<any>;
           if (p.pending === PK_RESUME) {
-            // Hot path: resume a process; a waking one takes a free CPU first.
-            if (!p.onCpu) {
-              if (this.finiteCpus) {
-                if (this.freeCpus === 0) {
-                  p.rqSince = t;
-                  this.runQueue.push(p);
-                  if (this.topLive) {
-                    this.topLive = false;
-                    h.popTop();
-                  }
-                  continue;
-                }
-                this.freeCpus--;
-                this.rqDelay!.record(0);
-              }
+            // Hot path: resume a process. With a CPU model a waking one takes a free CPU first
+            // (or queues for one); otherwise it simply runs.
+            if (!p.onCpu && this.finiteCpus) {
+              if (this.cpu.take(p, t)) this.step(p);
+            } else {
               p.onCpu = true;
+              this.step(p);
             }
-            this.step(p);
           } else {
             this.fire(p);
           }
@@ -407,18 +388,7 @@ export class Simulation {
       this.offCpu(p);
       return;
     }
-    if (!p.onCpu) {
-      if (this.finiteCpus) {
-        if (this.freeCpus === 0) {
-          p.rqSince = this.now;
-          this.runQueue.push(p);
-          return;
-        }
-        this.freeCpus--;
-        this.rqDelay!.record(0);
-      }
-      p.onCpu = true;
-    }
+    if (!p.onCpu && !this.wantCpu(p, this.now)) return;
     if (pk === PK_RESUME) {
       this.step(p);
     } else if (pk === PK_LOCK_ACQUIRED) {
@@ -556,6 +526,18 @@ export class Simulation {
     p._returned(value);
   }
 
+  /**
+   * p (off CPU) is to run at t: true if it may now (without a CPU model it simply runs), false
+   * when it queued for a CPU.
+   */
+  private wantCpu(p: Process<any>, t: number): boolean {
+    if (!this.finiteCpus) {
+      p.onCpu = true;
+      return true;
+    }
+    return this.cpu.take(p, t);
+  }
+
   /** @internal p gives its CPU up (next in the run queue gets it); spinners on its locks stop. */
   offCpu(p: Process<any>): void {
     if (!p.onCpu) return;
@@ -564,16 +546,9 @@ export class Simulation {
       const owned = p.owned;
       for (let i = 0; i < owned.length; i++) owned[i].ownerOffCpu(p);
     }
-    if (this.finiteCpus) {
-      const q = this.runQueue.shift();
-      if (q === undefined) {
-        this.freeCpus++;
-      } else {
-        q.onCpu = true;
-        this.rqDelay!.record(this.now - q.rqSince);
-        this.schedule(q, this.now, PRIORITY_NORMAL, q.pending);
-      }
-    }
+    if (!this.finiteCpus) return;
+    const q = this.cpu.release(this.now);
+    if (q !== null) this.schedule(q, this.now, PRIORITY_NORMAL, q.pending);
   }
 
   /** @internal Wake processes waiting on a triggered event (in the order they started waiting). */
@@ -633,66 +608,11 @@ export class Simulation {
     p.hasError = true;
     p.resumeError = err;
     p.resumeValue = undefined;
-    if (this.inRunQueue(p)) {
+    if (this.cpu.queued(p)) {
       p.pending = PK_RESUME;
       return;
     }
     this.schedule(p, this.now, PRIORITY_URGENT, PK_RESUME);
-  }
-
-  private inRunQueue(p: Process<any>): boolean {
-    for (let i = 0; i < this.runQueue.length; i++) if (this.runQueue.at(i) === p) return true;
-    return false;
-  }
-
-  /** @internal A contended sleeping-lock waiter goes to sleep: schedule-out costs sleep_ns on its CPU. */
-  sleepOut(p: Process<any>): void {
-    const c = this.lockCosts.sleep_ns;
-    if (c > 0 && p.onCpu) {
-      p.lockPhase = PH_SLEEPING_OUT;
-      p.sleepOutEnd = this.now + c;
-      this.schedule(p, p.sleepOutEnd, PRIORITY_NORMAL, PK_SLEPT_OUT);
-    } else {
-      p.lockPhase = PH_ASLEEP;
-      this.cancelPending(p);
-      if (p.atomic === 0) this.offCpu(p);
-    }
-  }
-
-  /**
-   * @internal The lock is now reserved for waiter p: it resumes holding it. A spinner takes it
-   * after `spinDelayNs` (cache-line transfer); a waiter still paying its schedule-out resumes when
-   * that ends (it never left the CPU); a sleeping waiter after wakeup_ns, then via the run queue.
-   */
-  grant(p: Process<any>, spinDelayNs: number): void {
-    const ph = p.lockPhase;
-    p.lockPhase = PH_GRANTED;
-    if (ph === PH_SPIN) this.schedule(p, this.now + spinDelayNs, PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
-    else if (ph === PH_SLEEPING_OUT) this.schedule(p, p.sleepOutEnd, PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
-    else this.schedule(p, this.now + this.wakeDelay(p), PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
-  }
-
-  /** @internal Wake the first waiter of a sleeping lock to retry (the lock may be stolen meanwhile). */
-  wakeToRetry(p: Process<any>): void {
-    const ph = p.lockPhase;
-    p.lockPhase = PH_WOKEN;
-    if (ph === PH_SLEEPING_OUT) this.schedule(p, p.sleepOutEnd, PRIORITY_NORMAL, PK_LOCK_RETRY);
-    else this.schedule(p, this.now + this.wakeDelay(p), PRIORITY_NORMAL, PK_LOCK_RETRY);
-  }
-
-  /** Wake-up latency of an off-CPU waiter: wakeup_ns, plus Exp(wakeup_spread_ns) when that is set (nothing drawn when 0). */
-  private wakeDelay(p: Process<any>): number {
-    const c = this.lockCosts;
-    if (c.wakeup_spread_ns <= 0) return c.wakeup_ns;
-    const s = (p.wakeRng ??= this.rng(`lock/wakeup/${p.name}`));
-    return c.wakeup_ns + Math.round(-c.wakeup_spread_ns * detLog(s.uniform01()));
-  }
-
-  /** @internal Mark p as waiting on lock l from now. */
-  beginWait(p: Process<any>, l: import('./process.js').LockImpl): void {
-    p.state = ST_WAIT_LOCK;
-    p.waitLock = l;
-    p.waitStart = this.now;
   }
 
   private describeWait(p: Process<any>): string {

@@ -106,13 +106,10 @@ export interface PageTable {
 }
 
 import type { RngStream } from '../engine/index.js';
-import type { BurstArgs, BurstResult } from './burst-ops.js';
-export type { BurstArgs, BurstResult, FaultCosts } from './burst-ops.js';
 
 export const THP_NEVER = 0;
 export const THP_ALWAYS = 1;
 export const THP_WITHIN_SIZE = 2;
-export const THP_ADVISE = 3;
 /** shmem_enabled values that matter for a VMA-less restricted file (advise never gives THP). */
 export type ThpPolicy = 'never' | 'always' | 'within_size' | 'advise';
 
@@ -166,6 +163,32 @@ export interface PunchStats {
   splits: number;
   /** Partial huge folios that could not be split (extra references): zeroed only. */
   splitFailures: number;
+}
+
+// ---- the timed fault burst (wasm/burst.ts; burst-ops.ts over these interfaces) ----
+
+/** ns of a page-cache hit, a 4 KiB allocation, a huge allocation, and of installing the map. */
+export interface FaultCosts { hitNs: number; alloc4kNs: number; allocHugeNs: number; mapNs: number }
+
+export interface BurstArgs extends ShmemArgs {
+  maxLevel: number;
+  nowNs: number;
+  /** Time of the next pending engine event: no fault starts at or after it. */
+  horizonNs: number;
+  /** Mean of the exponential think time after each fault (0: none). */
+  thinkMeanNs: number;
+  costs: FaultCosts;
+}
+
+export interface BurstResult {
+  faults: number; alreadyMapped: number; hits: number; alloc4k: number; allocHuge: number; enomem: number;
+  mapped: [number, number, number];
+  /** true when the burst stopped at the horizon rather than at the end of the run. */
+  stoppedAtHorizon: boolean;
+  /** When the next fault would start (the actor sleeps until then), or when the last ended. */
+  nextStartNs: number;
+  /** First gfn not yet handled. */
+  resumeGfn: number;
 }
 
 /** One host's fast paths: allocator + folio table, and the page caches / page tables on it. */

@@ -1,33 +1,10 @@
 // The fault burst of wasm/burst.ts written over the interfaces and the engine's own RNG and
 // bucketing: what the WASM burst is held to (test/fastpath/burst.test.ts), and the burst for
 // the 'ts' and 'ref' implementations. See wasm/burst.ts for the semantics.
-import type { HostMemory, PageCache, PageTable, ShmemArgs } from './api.js';
+// Why a twin: the WASM burst's only check is that it does exactly this.
+import type { BurstArgs, BurstResult, HostMemory, PageCache, PageTable } from './api.js';
 import { shmemGetFolio } from './shmem-ops.js';
 import { RngStream, bucketIndex, drawExponential, roundNs } from '../engine/index.js';
-
-/** ns of a page-cache hit, a 4 KiB allocation, a huge allocation, and of installing the map. */
-export interface FaultCosts { hitNs: number; alloc4kNs: number; allocHugeNs: number; mapNs: number }
-
-export interface BurstArgs extends ShmemArgs {
-  maxLevel: number;
-  nowNs: number;
-  /** Time of the next pending engine event: no fault starts at or after it. */
-  horizonNs: number;
-  /** Mean of the exponential think time after each fault (0: none). */
-  thinkMeanNs: number;
-  costs: FaultCosts;
-}
-
-export interface BurstResult {
-  faults: number; alreadyMapped: number; hits: number; alloc4k: number; allocHuge: number; enomem: number;
-  mapped: [number, number, number];
-  /** true when the burst stopped at the horizon rather than at the end of the run. */
-  stoppedAtHorizon: boolean;
-  /** When the next fault would start (the actor sleeps until then), or when the last ended. */
-  nextStartNs: number;
-  /** First gfn not yet handled. */
-  resumeGfn: number;
-}
 
 /** A burst over the interfaces; latencies go to hist (bucket index -> count). */
 export function faultBurstOps(host: HostMemory, pt: PageTable, cache: PageCache, gfnStart: number, indexStart: number,

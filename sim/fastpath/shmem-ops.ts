@@ -2,6 +2,8 @@
 // half of a punch, written once over the HostMemory/PageCache/PageTable interfaces. The Map
 // reference and the typed-array version use these; the WASM module has the same algorithm in
 // wasm/shmem.ts, and the benchmark drives these over the WASM structures as "op by op from TS".
+// Why a twin: one call across the JS/WASM boundary per batch, not per page; test/fastpath/shmem.test.ts
+// holds the WASM and typed-array versions to this code over the Map reference.
 import {
   FALLBACK_NOMEM, FALLBACK_NONE, FALLBACK_OCCUPIED, FOLIO_UNEVICTABLE, MIGRATE_UNMOVABLE,
   type FaultBatchStats, type GetFolioResult, type HostMemory, type PageCache, type PageTable,

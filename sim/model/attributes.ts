@@ -6,6 +6,7 @@ import { charge } from './charge.js';
 import { KernelError } from './errors.js';
 import type { Gen } from './backing.js';
 import { kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_lock, kvm_mmu_unlock, kvm_unmap_gfn_range, type Vm } from './kvm.js';
+import { PAGE_SIZE } from '../units.js';
 
 /**
  * kvm_vm_set_mem_attributes (v10): validate; KVM_MMU_LOCK + invalidate_begin + range; unlock;
@@ -58,7 +59,7 @@ export function* kvm_mmu_notifier_invalidate_range(p: Process, vm: Vm, gfnStart:
   for (const pfn of freed) {
     if (host.mem.folioPut(pfn) === 0) {
       host.mem.freePages(pfn, 0);
-      host.metrics.freed(4096);
+      host.metrics.freed(PAGE_SIZE);
       ns += host.costs.ns('host.free_page_ns');
     }
   }

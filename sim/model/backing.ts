@@ -2,6 +2,7 @@
 // file's shmem inode, or a guest_memfd inode): its page cache and its memory-error hook.
 import type { Process, Yieldable } from '../engine/index.js';
 import type { PageCache } from '../fastpath/index.js';
+import { PAGE_SIZE } from '../units.js';
 
 /** A model function: a generator over engine yieldables, `yield*` it from a process. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,7 +29,6 @@ export const FALLOC_FL_KEEP_SIZE = 0x01;
 export const FALLOC_FL_PUNCH_HOLE = 0x02;
 /** 6.1 FALLOC_FL_SUPPORTED_MASK (keep size, punch, collapse, zero, insert, unshare). */
 export const FALLOC_FL_SUPPORTED_MASK = 0x01 | 0x02 | 0x08 | 0x10 | 0x20 | 0x40;
-export const PAGE_SIZE = 4096;
 export const HPAGE_PMD_NR = 512;
 
 /** vfs_fallocate's checks before the file's ->fallocate (6.1 fs/open.c); leaves out FMODE_WRITE and s_maxbytes. */
@@ -38,4 +38,14 @@ export function vfsFallocateCheck(mode: number, offset: number, len: number): 'E
   if ((mode & (FALLOC_FL_PUNCH_HOLE | 0x10)) === (FALLOC_FL_PUNCH_HOLE | 0x10)) return 'EOPNOTSUPP';
   if (mode & FALLOC_FL_PUNCH_HOLE && !(mode & FALLOC_FL_KEEP_SIZE)) return 'EOPNOTSUPP';
   return undefined;
+}
+
+/** Something a memslot can be backed by: a RestrictedFile (v10) or a GmemFile (guest_memfd). */
+export interface PrivateFile {
+  /** Which backend made it (private-file.ts picks the backend's operations and binding by it). */
+  readonly kind: 'restrictedmem' | 'guest_memfd';
+  /** The page cache behind it (memory errors, safety). */
+  readonly backing: PrivateBacking;
+  /** The file's size in bytes (i_size). */
+  readonly sizeBytes: number;
 }

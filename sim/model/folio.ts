@@ -3,6 +3,7 @@
 import type { Process } from '../engine/index.js';
 import type { Host } from './host.js';
 import { free_unref_page_commit } from './pcp.js';
+import { PAGE_SIZE } from '../units.js';
 
 /**
  * folio_put: drop one reference; at zero free the block (__folio_put -> free_unref_page / free
@@ -14,6 +15,6 @@ export function folioPutNs(host: Host, pfn: number, p: Process): number {
   if (host.mem.folioPut(pfn) > 0) return 0;
   const order = host.mem.folioOrder(pfn);
   host.mem.freePages(pfn, order);
-  host.metrics.freed(4096 * 2 ** order);
+  host.metrics.freed(PAGE_SIZE * 2 ** order);
   return order === 0 ? host.costs.ns('host.free_page_ns') + free_unref_page_commit(host, p, 1) : host.costs.ns('host.free_huge_ns');
 }

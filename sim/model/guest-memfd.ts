@@ -8,13 +8,16 @@ import { RwSemaphore, type Process } from '../engine/index.js';
 import { FOLIO_HWPOISON, FOLIO_UPTODATE, MIGRATE_UNMOVABLE, type PageCache } from '../fastpath/index.js';
 import type { Host } from './host.js';
 import { charge } from './charge.js';
+import { timedPunchPhases } from './punch-phases.js';
 import { KernelError } from './errors.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, PAGE_SIZE, type Gen, type GotPage, type PrivateBacking } from './backing.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, type Gen, type GotPage, type PrivateBacking, type PrivateFile } from './backing.js';
+import { PAGE_SIZE } from '../units.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 import { pcpAlloc } from './pcp.js';
+import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
 import {
   kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_mmu_lock,
-  kvm_mmu_unlock, kvm_unmap_gfn_range, type Memslot, type PrivateBinding, type PrivateFile, type Vm,
+  kvm_mmu_unlock, kvm_unmap_gfn_range, slotGfnRange, type Memslot, type PrivateBinding, type Vm,
 } from './kvm.js';
 
 const GMEM_TRUNCATE: TruncateCosts = {
@@ -22,6 +25,8 @@ const GMEM_TRUNCATE: TruncateCosts = {
   perPage: 'gmem.truncate_page_ns',
   firstBatchExtra: 'gmem.truncate_page_first_batch_extra_ns',
 };
+
+const INVALIDATE_LOCK_HANDOVER: HandoverCosts = { refill: 'gmem.invalidate_lock_contended_refill_ns', perPage: 'gmem.invalidate_lock_handover_page_ns' };
 
 /** struct gmem_inode: the folios live here (its lifetime, not a file's, bounds the memory). */
 export class GmemInode implements PrivateBacking {
@@ -34,7 +39,7 @@ export class GmemInode implements PrivateBacking {
   constructor(readonly host: Host, readonly size: number) {
     this.id = host.nextId('gmem');
     this.pages = host.fp.newPageCache();
-    this.invalidateLock = new RwSemaphore(host.sim, 'invalidate_lock');
+    this.invalidateLock = new RwSemaphore(host.sim, 'invalidate_lock', { owner: this.id });
     host.backings.push(this);
   }
 
@@ -46,16 +51,22 @@ export class GmemInode implements PrivateBacking {
 
 /** struct gmem_file: one VM's file on the inode, with its bindings. */
 export class GmemFile implements PrivateFile {
+  readonly kind = 'guest_memfd';
   readonly bindings: Memslot[] = [];
   released = false;
   constructor(readonly inode: GmemInode, readonly vm: Vm) {}
 
-  makeBinding(vm: Vm, slot: Memslot): PrivateBinding {
-    return new GmemBinding(this, vm, slot);
+  get backing(): GmemInode {
+    return this.inode;
+  }
+
+  get sizeBytes(): number {
+    return this.inode.size;
   }
 }
 
-class GmemBinding implements PrivateBinding {
+/** A memslot's entry in its gmem_file's bindings. */
+export class GmemBinding implements PrivateBinding {
   readonly precheck = true;
   constructor(readonly file: GmemFile, readonly vm: Vm, readonly slot: Memslot) {}
   get backing(): GmemInode {
@@ -162,9 +173,8 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
 function overlapping(file: GmemFile, start: number, end: number): Array<{ slot: Memslot; g0: number; g1: number }> {
   const out: Array<{ slot: Memslot; g0: number; g1: number }> = [];
   for (const slot of file.bindings) {
-    const lo = Math.max(start, slot.offsetPages);
-    const hi = Math.min(end, slot.offsetPages + slot.npages);
-    if (lo < hi) out.push({ slot, g0: slot.baseGfn + lo - slot.offsetPages, g1: slot.baseGfn + hi - slot.offsetPages });
+    const r = slotGfnRange(slot, start, end);
+    if (r) out.push({ slot, g0: r[0], g1: r[1] });
   }
   return out;
 }
@@ -217,26 +227,19 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
   const start = offset / PAGE_SIZE;
   const end = (offset + len) / PAGE_SIZE;
   const tLock = host.sim.now;
+  let err: unknown;
   yield inode.invalidateLock.downWrite(p);
   try {
-    // Waited for invalidate_lock: the previous holder ran on the other CPU, so the inode,
-    // invalidate_lock, bindings and mapping lines we touch next come from its cache (and, on
-    // some hosts, per page punched: the probe's hand-over cost).
-    if (host.sim.now > tLock) yield* charge(p, host.costs.ns('gmem.invalidate_lock_contended_refill_ns') + (end - start) * host.costs.ns('gmem.invalidate_lock_handover_page_ns'));
+    yield* chargeLockHandover(p, host, tLock, INVALIDATE_LOCK_HANDOVER, end - start);
     yield* charge(p, host.costs.ns('gmem.punch_fixed_ns'));
-    let t = host.sim.now;
-    yield* kvm_gmem_invalidate_begin(p, inode, start, end);
-    let inv = host.sim.now - t;
-    t = host.sim.now;
-    yield* truncate_inode_pages_range(p, host, inode, start, end, GMEM_TRUNCATE);
-    host.metrics.punchTruncate(host.sim.now - t);
-    t = host.sim.now;
-    yield* kvm_gmem_invalidate_end(p, inode, start, end);
-    inv += host.sim.now - t;
-    host.metrics.punchInvalidate(inv);
+    err = yield* timedPunchPhases(p, host,
+      kvm_gmem_invalidate_begin(p, inode, start, end),
+      truncate_inode_pages_range(p, host, inode, start, end, GMEM_TRUNCATE),
+      kvm_gmem_invalidate_end(p, inode, start, end));
   } finally {
     inode.invalidateLock.upWrite(p);
   }
+  if (err) throw err;
   host.metrics.punchLatency(len, host.sim.now - t0);
   host.event(p, 'gmem_punch', { file: inode.id, start, end });
 }

@@ -13,6 +13,7 @@ import { SafetyChecker, type Violation } from './safety.js';
 import { Vm, type VmOptions } from './kvm.js';
 import { restrictedmem_init, type RestrictedFile, type RestrictedmemSuperblock } from './restrictedmem.js';
 import type { PrivateBacking } from './backing.js';
+import { PAGE_SIZE } from '../units.js';
 
 export interface HostOptions {
   /** Host memory; must match the fast paths' host pages when those are passed in. */
@@ -67,7 +68,7 @@ export class Host {
     this.s = this.variant.strategies;
     this.fp = opts.fastpaths;
     this.mem = opts.fastpaths.host;
-    const pages = Math.floor(opts.memoryBytes / 4096);
+    const pages = Math.floor(opts.memoryBytes / PAGE_SIZE);
     if (pages !== this.mem.totalPages) throw new RangeError(`host memory ${opts.memoryBytes} B is ${pages} pages but the fast paths hold ${this.mem.totalPages}`);
     this.metrics = new ModelMetrics(sim.stats);
     this.trail = new EventTrail(opts.trailSize ?? 256);
@@ -142,7 +143,7 @@ export function createHost(sim: Simulation, opts: HostOptions): Host {
  * the host on them.
  */
 export async function createHostWithFastPaths(sim: Simulation, opts: Omit<HostOptions, 'fastpaths'> & { impl?: 'wasm' | 'ts' | 'ref' }): Promise<Host> {
-  const hostPages = Math.floor(opts.memoryBytes / 4096);
+  const hostPages = Math.floor(opts.memoryBytes / PAGE_SIZE);
   let fastpaths: FastPaths;
   if (opts.impl) fastpaths = await createFastPaths({ hostPages, impl: opts.impl });
   else {

@@ -12,14 +12,14 @@
 //   sim.run(); const violations = host.finish();
 //
 // Every function is a generator taking the acting engine Process first: `yield*` it. Errors
-// are KernelError with the errno name. Backend-neutral helpers (privateFile*) pick
-// restrictedmem or guest_memfd per the variant, so workloads need not branch on it.
-import './kvm-restrictedmem.js'; // installs the restrictedmem memslot binding
-
+// are KernelError with the errno name. Backend-neutral helpers (privateFile*) go through the
+// backend strategy (private-file.ts), so workloads need not branch on it.
 export { Host, createHost, createHostWithFastPaths } from './host.js';
 export type { HostOptions } from './host.js';
-export { Vm, Vcpu, kvm_set_memory_region, kvm_delete_memory_region, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_unmap_gfn_range, kvm_flush_remote_tlbs, kvm_mmu_lock, kvm_mmu_unlock } from './kvm.js';
-export type { VmOptions, Memslot, SetMemoryRegion, PrivateBinding, PrivateFile } from './kvm.js';
+export { kvm_set_memory_region, kvm_delete_memory_region } from './kvm-memslot.js';
+export type { SetMemoryRegion } from './kvm-memslot.js';
+export { Vm, Vcpu, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_unmap_gfn_range, kvm_flush_remote_tlbs, kvm_mmu_lock, kvm_mmu_unlock } from './kvm.js';
+export type { VmOptions, Memslot, PrivateBinding } from './kvm.js';
 export { kvm_mmu_page_fault, kvm_mmu_max_mapping_level, mmu_invalidate_retry_gfn_unsafe } from './mmu.js';
 export type { FaultOutcome, FaultResult, FaultFlags } from './mmu.js';
 export {
@@ -47,9 +47,10 @@ export type { Violation, ViolationKind } from './safety.js';
 export { EventTrail, formatTrail } from './trail.js';
 export type { TrailEvent } from './trail.js';
 export { ModelMetrics, sizeLabel } from './metrics.js';
-export { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, PAGE_SIZE, HPAGE_PMD_NR } from './backing.js';
-export type { PrivateBacking, GotPage } from './backing.js';
-export { privateFileCreate, privateFileFallocate, privateFilePunch, privateFileClose } from './private-file.js';
-export type { AnyPrivateFile } from './private-file.js';
+export { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR } from './backing.js';
+export { PAGE_SIZE } from '../units.js';
+export type { PrivateBacking, PrivateFile, GotPage } from './backing.js';
+export { BACKENDS, backendOf, hostBackend, privateFileCreate, privateFileFallocate, privateFileFallocateMode, privateFilePunch, privateFileClose } from './private-file.js';
+export type { AnyPrivateFile, PrivateMemBackend } from './private-file.js';
 export type { Gen } from './backing.js';
 export { PageCacheLoad, page_cache_ra_unbounded, balance_pgdat, try_to_free_pages, type PageCacheLoadOptions } from './page-cache-load.js';

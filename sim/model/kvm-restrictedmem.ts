@@ -4,19 +4,11 @@
 import type { Process } from '../engine/index.js';
 import { charge } from './charge.js';
 import type { Gen, GotPage } from './backing.js';
-import { kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_lock, kvm_mmu_unlock, kvm_unmap_gfn_range, type Memslot, type PrivateBinding } from './kvm.js';
+import { kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_lock, kvm_mmu_unlock, kvm_unmap_gfn_range, slotGfnRange, type Memslot, type PrivateBinding } from './kvm.js';
 import {
-  setRestrictedBindingFactory, type RestrictedFile, restrictedmem_fget, restrictedmem_fput, restrictedmem_get_page, restrictedmem_register_notifier,
+  type RestrictedFile, restrictedmem_fget, restrictedmem_fput, restrictedmem_get_page, restrictedmem_register_notifier,
   restrictedmem_unregister_notifier, type RestrictedmemNotifier,
 } from './restrictedmem.js';
-
-/** Intersect file pages [start, end) with the slot's window; the gfn range, or undefined. */
-function slotGfnRange(slot: Memslot, start: number, end: number): [number, number] | undefined {
-  const lo = Math.max(start, slot.offsetPages);
-  const hi = Math.min(end, slot.offsetPages + slot.npages);
-  if (lo >= hi) return undefined;
-  return [slot.baseGfn + (lo - slot.offsetPages), slot.baseGfn + (hi - slot.offsetPages)];
-}
 
 /**
  * kvm_restrictedmem_invalidate_begin: O(1) intersect (return if none), srcu_read_lock,
@@ -99,6 +91,3 @@ export class RestrictedmemBinding implements PrivateBinding {
     return restrictedmem_get_page(p, this.file, index);
   }
 }
-
-// A RestrictedFile binds its memslots through this (restrictedmem.ts does not import KVM code).
-setRestrictedBindingFactory((file, slot) => new RestrictedmemBinding(file, slot));

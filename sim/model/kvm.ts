@@ -1,13 +1,13 @@
 // virt/kvm/kvm_main.c as the model needs it: struct kvm (mmu_lock, srcu, invalidation state,
-// memslots, the secondary page table), vCPUs, memslot create/delete, and the generic MMU
-// invalidation protocol (begin / range_add / zap / flush-if-zapped / end).
+// memslots, the secondary page table), vCPUs, and the generic MMU
+// invalidation protocol (begin / range_add / zap / flush-if-zapped / end). Memslot create and
+// delete are in kvm-memslot.ts (they bind the slot through the backend, which imports this file).
 import { Mutex, RwLock, Srcu, type Process } from '../engine/index.js';
 import type { PageTable } from '../fastpath/index.js';
 import type { Host } from './host.js';
 import { charge } from './charge.js';
-import { KernelError } from './errors.js';
 import { MemAttributes } from './mem-attributes.js';
-import { PAGE_SIZE, type Gen, type GotPage, type PrivateBacking } from './backing.js';
+import type { Gen, GotPage, PrivateBacking } from './backing.js';
 
 export interface VmOptions {
   name?: string;
@@ -29,12 +29,6 @@ export interface PrivateBinding {
   getPfn(p: Process, index: number): Gen<GotPage>;
 }
 
-/** Something a memslot can be backed by: a RestrictedFile or a GmemFile. */
-export interface PrivateFile {
-  /** Build the binding of one memslot to this file. */
-  makeBinding(vm: Vm, slot: Memslot): PrivateBinding;
-}
-
 /** struct kvm_memory_slot with its private part. */
 export interface Memslot {
   readonly id: number;
@@ -46,6 +40,17 @@ export interface Memslot {
   binding?: PrivateBinding;
   /** Same object as binding.backing (what the safety checker compares). */
   backing?: PrivateBacking;
+}
+
+/**
+ * The gfns of `slot` that file pages [start, end) back: the intersection with the slot's file
+ * window [offsetPages, offsetPages + npages), shifted to base_gfn; undefined when none.
+ */
+export function slotGfnRange(slot: Memslot, start: number, end: number): [number, number] | undefined {
+  const lo = Math.max(start, slot.offsetPages);
+  const hi = Math.min(end, slot.offsetPages + slot.npages);
+  if (lo >= hi) return undefined;
+  return [slot.baseGfn + (lo - slot.offsetPages), slot.baseGfn + (hi - slot.offsetPages)];
 }
 
 export class Vcpu {
@@ -89,10 +94,10 @@ export class Vm {
   constructor(readonly host: Host, opts: VmOptions & { name: string }) {
     this.name = opts.name;
     const labels = {};
-    this.mmuLock = new RwLock(host.sim, 'mmu_lock', { labels });
-    this.srcu = new Srcu(host.sim, 'kvm_srcu', { labels });
-    this.lock = new Mutex(host.sim, 'kvm_lock', { labels });
-    this.slotsLock = new Mutex(host.sim, 'slots_lock', { labels });
+    this.mmuLock = new RwLock(host.sim, 'mmu_lock', { labels, owner: this.name });
+    this.srcu = new Srcu(host.sim, 'kvm_srcu', { labels, owner: this.name });
+    this.lock = new Mutex(host.sim, 'kvm_lock', { labels, owner: this.name });
+    this.slotsLock = new Mutex(host.sim, 'slots_lock', { labels, owner: this.name });
     this.pt = host.fp.newPageTable();
     this.memAttr = new MemAttributes(opts.privateByDefault ?? true);
     for (let i = 0; i < (opts.vcpus ?? 1); i++) this.vcpus.push(new Vcpu(this, i));
@@ -193,72 +198,4 @@ export function* kvm_flush_remote_tlbs(p: Process, vm: Vm): Gen {
   const host = vm.host;
   host.metrics.tlbFlush();
   yield* charge(p, host.costs.ns('kvm.flush_request_ns') + vm.runningVcpus() * host.s.mmu.kickNs(host.costs));
-}
-
-export interface SetMemoryRegion {
-  slot: number;
-  baseGfn: number;
-  npages: number;
-  /** Private backing: a RestrictedFile (v10) or a GmemFile (guest_memfd). */
-  file?: PrivateFile;
-  /** restricted_offset / guest_memfd_offset in bytes (page aligned). */
-  offset?: number;
-}
-
-/**
- * kvm_set_memory_region, KVM_MR_CREATE of a (private) memslot under slots_lock: offset page
- * aligned (EINVAL), no overlap (EEXIST), bind the private file (v10: fget +
- * kvm_restrictedmem_register; guest_memfd: kvm_gmem_bind), install, synchronize_srcu(kvm->srcu).
- * Cost kvm.memslot_update_ns + the grace period. Leaves out dirty logging and lpage_info arrays.
- */
-export function* kvm_set_memory_region(p: Process, vm: Vm, r: SetMemoryRegion): Gen<Memslot> {
-  const offset = r.offset ?? 0;
-  if (offset % PAGE_SIZE !== 0 || r.npages <= 0) throw new KernelError('EINVAL', 'kvm_set_memory_region');
-  yield vm.slotsLock.lock(p);
-  try {
-    for (const s of vm.memslots) {
-      if (s.id === r.slot || (r.baseGfn < s.baseGfn + s.npages && s.baseGfn < r.baseGfn + r.npages)) throw new KernelError('EEXIST', 'kvm_set_memory_region');
-    }
-    yield* charge(p, vm.host.costs.ns('kvm.memslot_update_ns'));
-    const slot: Memslot = { id: r.slot, vm, baseGfn: r.baseGfn, npages: r.npages, offsetPages: offset / PAGE_SIZE };
-    if (r.file) {
-      const b = r.file.makeBinding(vm, slot);
-      yield* b.bind(p);
-      slot.binding = b;
-      slot.backing = b.backing;
-    }
-    vm.memslots.push(slot);
-    vm.memslots.sort((a, b) => a.baseGfn - b.baseGfn);
-    yield vm.srcu.synchronize(p);
-    vm.host.event(p, 'memslot_create', { vm: vm.name, slot: r.slot, gfn: r.baseGfn, npages: r.npages });
-    return slot;
-  } finally {
-    vm.slotsLock.unlock(p);
-  }
-}
-
-/**
- * kvm_set_memory_region, KVM_MR_DELETE: unpublish, synchronize_srcu, zap the slot
- * (kvm_arch_flush_shadow_memslot under mmu_lock write, flush if zapped), then kvm_free_memslot
- * unbinds the private file (v10: kvm_restrictedmem_unregister + fput; guest_memfd: kvm_gmem_unbind).
- */
-export function* kvm_delete_memory_region(p: Process, vm: Vm, slot: Memslot): Gen {
-  yield vm.slotsLock.lock(p);
-  try {
-    const i = vm.memslots.indexOf(slot);
-    if (i < 0) throw new KernelError('EINVAL', 'kvm_delete_memory_region');
-    yield* charge(p, vm.host.costs.ns('kvm.memslot_update_ns'));
-    vm.memslots.splice(i, 1);
-    vm.dyingSlots.push(slot);
-    yield vm.srcu.synchronize(p);
-    yield* kvm_mmu_lock(p, vm, 'write');
-    const zapped = yield* kvm_unmap_gfn_range(p, vm, slot.baseGfn, slot.baseGfn + slot.npages);
-    if (zapped) yield* kvm_flush_remote_tlbs(p, vm);
-    vm.dyingSlots.splice(vm.dyingSlots.indexOf(slot), 1);
-    kvm_mmu_unlock(p, vm, 'write');
-    if (slot.binding) yield* slot.binding.unbind(p);
-    vm.host.event(p, 'memslot_delete', { vm: vm.name, slot: slot.id });
-  } finally {
-    vm.slotsLock.unlock(p);
-  }
 }

@@ -2,6 +2,7 @@
 // metrics.json are exactly these. Lock metrics (notifier_lock.*, inode_lock.*, mmu_lock.*)
 // come from the engine's locks.
 import type { Recorder } from '../engine/index.js';
+import { PAGE_SIZE } from '../units.js';
 
 /** "4KiB", "64KiB", "2MiB", "1GiB", or bytes when not a power-of-two size class. */
 export function sizeLabel(bytes: number): string {
@@ -34,7 +35,7 @@ export class ModelMetrics {
   }
   folioAllocated(order: number): void {
     this.stats.counter('thp.folio_orders', { order }).add(1);
-    this.stats.counter('memory.allocated_bytes').add(4096 * 2 ** order);
+    this.stats.counter('memory.allocated_bytes').add(PAGE_SIZE * 2 ** order);
   }
   thpFallback(reason: 'occupied' | 'alloc_failed'): void {
     this.stats.counter('thp.fallbacks', { reason }).add(1);

@@ -5,10 +5,11 @@
 import { Spinlock, type Process } from '../engine/index.js';
 import type { NotifierLockState } from '../variants/index.js';
 import type { Host } from './host.js';
-import type { Memslot, PrivateBinding, PrivateFile, Vm } from './kvm.js';
 import { charge } from './charge.js';
+import { timedPunchPhases } from './punch-phases.js';
 import { KernelError } from './errors.js';
-import { FALLOC_FL_PUNCH_HOLE, PAGE_SIZE, vfsFallocateCheck, type Gen, type GotPage } from './backing.js';
+import { FALLOC_FL_PUNCH_HOLE, vfsFallocateCheck, type Gen, type GotPage, type PrivateFile } from './backing.js';
+import { PAGE_SIZE } from '../units.js';
 import { closeWindow, markUptodate, shmem_evict_inode, shmem_fallocate, shmem_file_setup, shmem_get_folio, shmem_setattr, type HoleWindow, type ShmemInode } from './shmem.js';
 
 /** include/uapi/linux/magic.h in the series: "RESM". */
@@ -44,14 +45,8 @@ export interface RestrictedmemNotifier {
 }
 
 /** The restricted file and its restrictedmem_data { lock, memfd, notifiers }. */
-type BindingFactory = (file: RestrictedFile, slot: Memslot) => PrivateBinding;
-let bindingFactory: BindingFactory | undefined;
-/** Installed by kvm-restrictedmem.ts: how KVM binds a memslot to a restricted file. */
-export function setRestrictedBindingFactory(f: BindingFactory): void {
-  bindingFactory = f;
-}
-
 export class RestrictedFile implements PrivateFile {
+  readonly kind = 'restrictedmem';
   readonly id: string;
   /** data->memfd's inode. */
   readonly memfd: ShmemInode;
@@ -67,13 +62,16 @@ export class RestrictedFile implements PrivateFile {
   constructor(readonly host: Host) {
     this.id = host.nextId('rmem');
     this.memfd = shmem_file_setup(host, `${this.id}.memfd`, 0);
-    this.lock = host.s.notifier.create(host.sim, {});
+    this.lock = host.s.notifier.create(host.sim, {}, this.id);
   }
 
-  /** A memslot's binding to this file (KVM's restrictedmem notifier). */
-  makeBinding(_vm: Vm, slot: Memslot): PrivateBinding {
-    if (!bindingFactory) throw new Error('kvm-restrictedmem.js not loaded');
-    return bindingFactory(this, slot);
+  /** The shmem inode behind the file: what memslots map and memory errors hit. */
+  get backing(): ShmemInode {
+    return this.memfd;
+  }
+
+  get sizeBytes(): number {
+    return this.memfd.i_size;
   }
 
   /** data->memfd->f_mapping (what restrictedmem_error_page compares). */
@@ -157,27 +155,16 @@ export function* restrictedmem_punch_hole(p: Process, file: RestrictedFile, mode
   host.event(p, 'punch_begin', { file: file.id, start, end });
   const held = file.lock.heldAcrossPunch;
   const token = held ? yield* lockData(p, file) : undefined;
-  let invalidateNs = 0;
   let err: unknown;
   try {
-    let t = host.sim.now;
-    yield* restrictedmem_invalidate_start(p, file, start, end, held);
-    invalidateNs += host.sim.now - t;
-    t = host.sim.now;
-    try {
-      yield* shmem_fallocate(p, file.memfd, mode, offset, len, window);
-    } catch (e) {
-      err = e;
-    }
-    host.metrics.punchTruncate(host.sim.now - t);
-    t = host.sim.now;
-    yield* restrictedmem_invalidate_end(p, file, start, end, held);
-    invalidateNs += host.sim.now - t;
+    err = yield* timedPunchPhases(p, host,
+      restrictedmem_invalidate_start(p, file, start, end, held),
+      shmem_fallocate(p, file.memfd, mode, offset, len, window),
+      restrictedmem_invalidate_end(p, file, start, end, held));
   } finally {
     if (held) file.lock.unlockRead(p, token);
     closeWindow(file.memfd, window);
   }
-  host.metrics.punchInvalidate(invalidateNs);
   host.metrics.punchLatency(len, host.sim.now - t0);
   host.event(p, 'punch_end', { file: file.id, start, end, err: err ? String((err as Error).message) : '' });
   if (err) throw err;
@@ -194,25 +181,25 @@ function* lockData(p: Process, file: RestrictedFile): Gen<unknown> {
  * the punch), call every notifier's invalidate_start. Cost restrictedmem.notifier_lock_ns +
  * restrictedmem.notifier_call_ns per notifier, plus what each notifier does (KVM: mmu_lock, zap, flush).
  */
-export function* restrictedmem_invalidate_start(p: Process, file: RestrictedFile, start: number, end: number, held = false): Gen {
-  const token = held ? undefined : yield* lockData(p, file);
-  try {
-    for (const n of [...file.notifiers]) {
-      yield* charge(p, file.host.costs.ns('restrictedmem.notifier_call_ns'));
-      yield* n.invalidate_start(p, start, end);
-    }
-  } finally {
-    if (!held) file.lock.unlockRead(p, token);
-  }
+export function restrictedmem_invalidate_start(p: Process, file: RestrictedFile, start: number, end: number, held = false): Gen {
+  return callNotifiers(p, file, held, (n) => n.invalidate_start(p, start, end));
 }
 
 /** restrictedmem_invalidate_end: as invalidate_start, calling invalidate_end. */
-export function* restrictedmem_invalidate_end(p: Process, file: RestrictedFile, start: number, end: number, held = false): Gen {
+export function restrictedmem_invalidate_end(p: Process, file: RestrictedFile, start: number, end: number, held = false): Gen {
+  return callNotifiers(p, file, held, (n) => n.invalidate_end(p, start, end));
+}
+
+/**
+ * The walk every notification shares: data->lock's read side (unless `held`), then one op per
+ * notifier on a snapshot of the list (list_for_each_entry), notifier_call_ns each.
+ */
+function* callNotifiers(p: Process, file: RestrictedFile, held: boolean, op: (n: RestrictedmemNotifier) => Gen): Gen {
   const token = held ? undefined : yield* lockData(p, file);
   try {
     for (const n of [...file.notifiers]) {
       yield* charge(p, file.host.costs.ns('restrictedmem.notifier_call_ns'));
-      yield* n.invalidate_end(p, start, end);
+      yield* op(n);
     }
   } finally {
     if (!held) file.lock.unlockRead(p, token);
@@ -317,14 +304,6 @@ function sbInodeListLock(host: Host): Spinlock {
 }
 
 /** restrictedmem_notifier_error: under data->lock, every notifier's error op (KVM: shut the VM down). */
-export function* restrictedmem_notifier_error(p: Process, file: RestrictedFile, start: number, end: number): Gen {
-  const token = yield* lockData(p, file);
-  try {
-    for (const n of [...file.notifiers]) {
-      yield* charge(p, file.host.costs.ns('restrictedmem.notifier_call_ns'));
-      yield* n.error(p, start, end);
-    }
-  } finally {
-    file.lock.unlockRead(p, token);
-  }
+export function restrictedmem_notifier_error(p: Process, file: RestrictedFile, start: number, end: number): Gen {
+  return callNotifiers(p, file, false, (n) => n.error(p, start, end));
 }

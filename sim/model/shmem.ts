@@ -6,10 +6,14 @@ import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, FOLIO_UPTODATE, MIGRATE_MOVABLE, MIG
 import type { Host } from './host.js';
 import { charge } from './charge.js';
 import { KernelError, type Errno } from './errors.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, PAGE_SIZE, type Gen, type GotPage, type PrivateBacking } from './backing.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, type Gen, type GotPage, type PrivateBacking } from './backing.js';
+import { PAGE_SIZE } from '../units.js';
 import { try_to_free_pages } from './page-cache-load.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 import { pcpAlloc } from './pcp.js';
+import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
+
+const INODE_LOCK_HANDOVER: HandoverCosts = { refill: 'shmem.inode_lock_contended_refill_ns', perPage: 'shmem.inode_lock_handover_page_ns' };
 
 export type Sgp = 'SGP_WRITE' | 'SGP_FALLOC' | 'SGP_NOALLOC';
 
@@ -49,7 +53,7 @@ export class ShmemInode implements PrivateBacking {
   constructor(readonly host: Host, name: string) {
     this.id = host.nextId(name);
     this.pages = host.fp.newPageCache();
-    this.inodeLock = new RwSemaphore(host.sim, 'inode_lock');
+    this.inodeLock = new RwSemaphore(host.sim, 'inode_lock', { owner: name });
     host.backings.push(this);
   }
 
@@ -136,13 +140,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
   const tLock = host.sim.now;
   yield inode.inodeLock.downWrite(p);
   try {
-    // Waited for inode_lock: the holder before us ran on the other CPU, so the inode, i_rwsem,
-    // shmem_inode_info and mapping lines we touch next come from its cache, and on some hosts a
-    // punch also pays per page for state the other CPU last wrote (the probe's hand-over cost).
-    if (host.sim.now > tLock) {
-      const handoverPages = mode & FALLOC_FL_PUNCH_HOLE ? Math.floor(len / PAGE_SIZE) : 0;
-      yield* charge(p, c.ns('shmem.inode_lock_contended_refill_ns') + handoverPages * c.ns('shmem.inode_lock_handover_page_ns'));
-    }
+    yield* chargeLockHandover(p, host, tLock, INODE_LOCK_HANDOVER, mode & FALLOC_FL_PUNCH_HOLE ? Math.floor(len / PAGE_SIZE) : 0);
     if (inode.injectError) {
       const e = inode.injectError;
       inode.injectError = undefined;

@@ -7,7 +7,8 @@ import type { CostName } from '../costs/index.js';
 import type { Host } from './host.js';
 import { folioPutNs } from './folio.js';
 import { chargeWithCondResched } from './cond-resched.js';
-import { PAGE_SIZE, type Gen } from './backing.js';
+import { type Gen } from './backing.js';
+import { PAGE_SIZE } from '../units.js';
 
 /** Folio batch of 6.1's find_lock_entries loop (PAGEVEC_SIZE): the first batch is charged apart. */
 export const FOLIO_BATCH = 15;

@@ -27,14 +27,15 @@ export interface NotifierLockState {
 
 export interface NotifierStrategy {
   readonly name: ChoiceValues['notifier'];
-  create(sim: Simulation, labels: Record<string, string>): NotifierLockState;
+  /** `owner` (the file, rmem0) names the lock's trace track. */
+  create(sim: Simulation, labels: Record<string, string>, owner?: string): NotifierLockState;
 }
 
 /** v10: mutex data->lock taken for invalidate_start, dropped around shmem_fallocate, taken again for end. */
 const notifierV10: NotifierStrategy = {
   name: 'v10',
-  create(sim, labels) {
-    const m = new Mutex(sim, 'notifier_lock', { labels });
+  create(sim, labels, owner) {
+    const m = new Mutex(sim, 'notifier_lock', { labels, owner });
     return mutexState(m, false);
   },
 };
@@ -42,56 +43,46 @@ const notifierV10: NotifierStrategy = {
 /** Review request (Sean, [S9]): the same mutex held from before invalidate_start to after invalidate_end. */
 const notifierHeldAcross: NotifierStrategy = {
   name: 'held-across',
-  create(sim, labels) {
-    const m = new Mutex(sim, 'notifier_lock', { labels });
+  create(sim, labels, owner) {
+    const m = new Mutex(sim, 'notifier_lock', { labels, owner });
     return mutexState(m, true);
   },
 };
 
+/** v10's mutex: one lock for readers (each invalidate phase, or across) and updaters alike. */
 function mutexState(m: Mutex, across: boolean): NotifierLockState {
-  return {
-    heldAcrossPunch: across,
-    *lockRead(p) {
-      yield m.lock(p);
-      return undefined;
-    },
-    unlockRead(p) {
-      m.unlock(p);
-    },
-    *lockUpdate(p) {
-      yield m.lock(p);
-    },
-    unlockUpdate(p) {
-      m.unlock(p);
-    },
-    *afterUnregister() {},
-  };
+  return sleepingLockState(across, (p) => m.lock(p), (p) => m.unlock(p), (p) => m.lock(p), (p) => m.unlock(p));
 }
 
 /** [S9] N3: rw_semaphore, read side held across the whole punch, write side for (un)register. */
 const notifierRwsem: NotifierStrategy = {
   name: 'rwsem',
-  create(sim, labels) {
-    const s = new RwSemaphore(sim, 'notifier_lock', { labels });
-    return {
-      heldAcrossPunch: true,
-      *lockRead(p) {
-        yield s.downRead(p);
-        return undefined;
-      },
-      unlockRead(p) {
-        s.upRead(p);
-      },
-      *lockUpdate(p) {
-        yield s.downWrite(p);
-      },
-      unlockUpdate(p) {
-        s.upWrite(p);
-      },
-      *afterUnregister() {},
-    };
+  create(sim, labels, owner) {
+    const s = new RwSemaphore(sim, 'notifier_lock', { labels, owner });
+    return sleepingLockState(true, (p) => s.downRead(p), (p) => s.upRead(p), (p) => s.downWrite(p), (p) => s.upWrite(p));
   },
 };
+
+/** A notifier lock that sleeps on contention (mutex, rwsem): no token, no grace period. */
+function sleepingLockState(
+  across: boolean,
+  read: (p: Process) => Yieldable, readUnlock: (p: Process) => void,
+  update: (p: Process) => Yieldable, updateUnlock: (p: Process) => void,
+): NotifierLockState {
+  return {
+    heldAcrossPunch: across,
+    *lockRead(p) {
+      yield read(p);
+      return undefined;
+    },
+    unlockRead: (p) => readUnlock(p),
+    *lockUpdate(p) {
+      yield update(p);
+    },
+    unlockUpdate: (p) => updateUnlock(p),
+    *afterUnregister() {},
+  };
+}
 
 /**
  * Hypothetical N5: SRCU-protected list. Readers (each invalidate phase) are lock-free, as in v10's
@@ -100,9 +91,9 @@ const notifierRwsem: NotifierStrategy = {
  */
 const notifierSrcu: NotifierStrategy = {
   name: 'srcu',
-  create(sim, labels) {
-    const srcu = new Srcu(sim, 'notifier_srcu', { labels });
-    const update = new Mutex(sim, 'notifier_lock', { labels });
+  create(sim, labels, owner) {
+    const srcu = new Srcu(sim, 'notifier_srcu', { labels, owner });
+    const update = new Mutex(sim, 'notifier_lock', { labels, owner });
     return {
       heldAcrossPunch: false,
       *lockRead(p) {

@@ -5,14 +5,13 @@ import { DIMENSIONS } from '../variants/choices.js';
 import { COST_NAMES } from '../costs/names.js';
 import { DEFAULT_LOCK_COSTS } from '../engine/costs.js';
 import { didYouMean } from './did-you-mean.js';
-import { parseDuration, parseRateInterval, parseSize, UnitError, formatSize } from '../units.js';
+import { PAGE_SIZE, parseDuration, parseRateInterval, parseSize, UnitError, formatSize } from '../units.js';
 import type { RawProblem } from './validate.js';
 import type { PathSegment } from './source.js';
 import type {
   ActorSpec, FileRange, SizeDistribution, Workload, HostSpec, VmSpec, ThpPolicy, MmuMode, Arrival,
 } from './types.js';
 
-const PAGE = 4096;
 
 /** Defaults, stated once: a small host and one small VM, so an empty workload runs in a blink. */
 export const DEFAULTS = {
@@ -85,7 +84,7 @@ export function normalizeWorkload(raw: unknown, source: string, defaultName: str
   }
   checkPowerOfTwoPages(c, ['vms', 'memslots', 'alignment'], vms.memslots.alignmentBytes);
   checkPages(c, ['vms', 'memslots', 'misalign'], vms.memslots.misalignBytes, false);
-  const vmPages = Math.floor(vms.memoryBytes / PAGE);
+  const vmPages = Math.floor(vms.memoryBytes / PAGE_SIZE);
   if (vms.memslots.count > vmPages && vmPages > 0) {
     c.add(['vms', 'memslots', 'count'], `at most one memslot per 4KiB page of vms.memory (${vmPages})`, String(vms.memslots.count));
   }
@@ -157,12 +156,12 @@ function normalizeCosts(c: Collector, raw: Obj): Record<string, number> {
 }
 
 function checkPages(c: Collector, path: PathSegment[], bytes: number, positive: boolean): void {
-  if (bytes % PAGE !== 0) c.add(path, 'a whole number of 4KiB pages', formatSize(bytes));
+  if (bytes % PAGE_SIZE !== 0) c.add(path, 'a whole number of 4KiB pages', formatSize(bytes));
   else if (positive && bytes === 0) c.add(path, 'a size of at least 4KiB', '0');
 }
 
 function checkPowerOfTwoPages(c: Collector, path: PathSegment[], bytes: number): void {
-  if (bytes < PAGE || (bytes & (bytes - 1)) !== 0 || !Number.isSafeInteger(bytes) || bytes > 2 ** 40) {
+  if (bytes < PAGE_SIZE || (bytes & (bytes - 1)) !== 0 || !Number.isSafeInteger(bytes) || bytes > 2 ** 40) {
     c.add(path, 'a power of two of at least 4KiB (4KiB, 2MiB, 1GiB)', formatSize(bytes));
   }
 }
@@ -177,7 +176,7 @@ function normalizeSize(c: Collector, path: PathSegment[], v: unknown, fallback: 
   const o = obj(v);
   if (Array.isArray(o.values)) {
     const values = o.values.map((x, i) => {
-      const b = c.unit([...path, 'values', i], x, parseSize, PAGE);
+      const b = c.unit([...path, 'values', i], x, parseSize, PAGE_SIZE);
       checkPages(c, [...path, 'values', i], b, true);
       return b;
     });
@@ -187,9 +186,9 @@ function normalizeSize(c: Collector, path: PathSegment[], v: unknown, fallback: 
     }
     return { kind: 'choice', values, weights };
   }
-  const min = c.unit([...path, 'min'], o.min, parseSize, PAGE);
-  const max = c.unit([...path, 'max'], o.max, parseSize, PAGE);
-  const step = c.unit([...path, 'step'], o.step, parseSize, PAGE);
+  const min = c.unit([...path, 'min'], o.min, parseSize, PAGE_SIZE);
+  const max = c.unit([...path, 'max'], o.max, parseSize, PAGE_SIZE);
+  const step = c.unit([...path, 'step'], o.step, parseSize, PAGE_SIZE);
   checkPages(c, [...path, 'min'], min, true);
   checkPages(c, [...path, 'max'], max, true);
   checkPages(c, [...path, 'step'], step, true);
@@ -204,7 +203,7 @@ function maxOf(d: SizeDistribution): number {
 function normalizeRange(c: Collector, path: PathSegment[], v: unknown, vms: VmSpec): FileRange {
   const o = obj(v);
   const offset = c.unit([...path, 'offset'], o.offset, parseSize, 0);
-  const size = o.size === undefined ? undefined : c.unit([...path, 'size'], o.size, parseSize, PAGE);
+  const size = o.size === undefined ? undefined : c.unit([...path, 'size'], o.size, parseSize, PAGE_SIZE);
   checkPages(c, [...path, 'offset'], offset, false);
   if (size !== undefined) checkPages(c, [...path, 'size'], size, true);
   const end = offset + (size ?? 0);
@@ -236,7 +235,7 @@ function normalizeActor(c: Collector, a: Obj, i: number, vms: VmSpec, durationNs
   };
   const sizeRange = (defSize: number) => {
     const size = normalizeSize(c, p('size'), a.size, defSize);
-    const alignmentBytes = c.unit(p('alignment'), a.alignment, parseSize, PAGE);
+    const alignmentBytes = c.unit(p('alignment'), a.alignment, parseSize, PAGE_SIZE);
     checkPowerOfTwoPages(c, p('alignment'), alignmentBytes);
     const range = normalizeRange(c, p('range'), a.range, vms);
     const span = range.size ?? vms.memoryBytes - range.offset;
@@ -250,7 +249,7 @@ function normalizeActor(c: Collector, a: Obj, i: number, vms: VmSpec, durationNs
       if (typeof vcpus === 'number' && vcpus > vms.vcpus) c.add(p('vcpus'), `at most vms.vcpus (${vms.vcpus}) or "all"`, String(vcpus));
       const z = obj(a.zipf);
       const range = normalizeRange(c, p('range'), a.range, vms);
-      const hotSetBytes = z.hot_set === undefined ? undefined : c.unit(['actors', i, 'zipf', 'hot_set'], z.hot_set, parseSize, PAGE);
+      const hotSetBytes = z.hot_set === undefined ? undefined : c.unit(['actors', i, 'zipf', 'hot_set'], z.hot_set, parseSize, PAGE_SIZE);
       if (hotSetBytes !== undefined) {
         checkPages(c, ['actors', i, 'zipf', 'hot_set'], hotSetBytes, true);
         const span = range.size ?? vms.memoryBytes - range.offset;

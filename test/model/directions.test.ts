@@ -135,8 +135,8 @@ async function partialPunch(variant: string): Promise<MetricsBody> {
   const vm = host.createVm({ name: 'vm0' });
   runOne(sim, function* (p) {
     const f = yield* privateFileCreate(p, host, vm, 4 * MiB);
-    yield* privateFileFallocate(p, host, f, 0, 2 * MiB);
-    yield* privateFilePunch(p, host, f, 64 * 1024, 4096);
+    yield* privateFileFallocate(p, f, 0, 2 * MiB);
+    yield* privateFilePunch(p, f, 64 * 1024, 4096);
   });
   return sim.stats.snapshot();
 }
@@ -167,7 +167,7 @@ async function twoPunchersBound(variant: string): Promise<{ punch: number; lockH
       for (let i = 0; i < 10; i++) {
         const gfn = t * 100 + i;
         yield* kvm_mmu_page_fault(p, vm.vcpus[0]!, gfn, { private: true });
-        yield* privateFilePunch(p, host, file, gfn * 4096, 4096);
+        yield* privateFilePunch(p, file, gfn * 4096, 4096);
       }
     });
   }

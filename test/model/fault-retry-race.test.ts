@@ -41,7 +41,7 @@ async function invalidationBetweenSnapshotAndLock(variant: string) {
   sim.spawn('vmm', function* (p) {
     const file = yield* privateFileCreate(p, host, vm, REGION);
     const slot = yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: REGION / 4096, file, offset: 0 });
-    yield* privateFileFallocate(p, host, file, 0, REGION);
+    yield* privateFileFallocate(p, file, 0, REGION);
     const binding = slot.binding!;
     let lookups = 0;
     const preemptedAfterLookup: PrivateBinding = Object.create(binding, {
@@ -52,7 +52,7 @@ async function invalidationBetweenSnapshotAndLock(variant: string) {
           log.firstPfn = got.pfn;
           sim.spawn('punch', function* (r) {
             log.punchStart = sim.now;
-            yield* privateFilePunch(r, host, file, 0, REGION);
+            yield* privateFilePunch(r, file, 0, REGION);
             log.punchEnd = sim.now;
           });
           yield q.sleep(PREEMPTED_NS);

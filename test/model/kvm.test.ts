@@ -56,7 +56,7 @@ test('v10 hole punch: mmu_lock taken for write twice per overlapping slot, seque
     return f;
   });
   const before = counter(sim.stats.snapshot(), 'mmu_lock.acquisitions{mode=write}');
-  runOne(sim, (p) => privateFilePunch(p, host, f, 0, 64 * 1024));
+  runOne(sim, (p) => privateFilePunch(p, f, 0, 64 * 1024));
   const after = counter(sim.stats.snapshot(), 'mmu_lock.acquisitions{mode=write}');
   assert.equal(after - before, 4, 'two overlapping slots x (begin, end); the third slot does not overlap');
   assert.equal(vm.mmu_invalidate_seq, 2);
@@ -73,7 +73,7 @@ test('guest_memfd punch: one mmu_lock hold and one begin per VM, however many bi
     return f;
   });
   const before = counter(sim.stats.snapshot(), 'mmu_lock.acquisitions{mode=write}');
-  runOne(sim, (p) => privateFilePunch(p, host, f, 0, 128 * 1024));
+  runOne(sim, (p) => privateFilePunch(p, f, 0, 128 * 1024));
   assert.equal(counter(sim.stats.snapshot(), 'mmu_lock.acquisitions{mode=write}') - before, 2);
   assert.equal(vm.mmu_invalidate_seq, 1);
 });
@@ -86,10 +86,10 @@ test('back-to-back 4 KiB punches of unrelated pages make a faulting vCPU retry (
     sim.spawn('vcpu', function* (p) {
       const f = yield* privateFileCreate(p, host, vm, 16 * MiB);
       yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 4096, file: f, offset: 0 });
-      yield* privateFileFallocate(p, host, f, 8 * MiB, 4 * MiB);
+      yield* privateFileFallocate(p, f, 8 * MiB, 4 * MiB);
       if (punch) {
         sim.spawn('vmm', function* (q) {
-          for (let i = 0; !done; i = (i + 1) % 1024) yield* privateFilePunch(q, host, f, 8 * MiB + i * 4096, 4096);
+          for (let i = 0; !done; i = (i + 1) % 1024) yield* privateFilePunch(q, f, 8 * MiB + i * 4096, 4096);
         });
       }
       for (let g = 0; g < 200; g++) yield* kvm_mmu_page_fault(p, vm.vcpus[0]!, g, { private: true });
@@ -113,11 +113,11 @@ test('a punch waiting behind a long fallocate on inode_lock keeps in_progress ra
   sim.spawn('setup', function* (p) {
     const f = yield* privateFileCreate(p, host, vm, 128 * MiB);
     yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 32768, file: f, offset: 0 });
-    sim.spawn('fallocate', (q) => privateFileFallocate(q, host, f, 64 * MiB, 32 * MiB));
+    sim.spawn('fallocate', (q) => privateFileFallocate(q, f, 64 * MiB, 32 * MiB));
     sim.spawn('punch', function* (q) {
       yield q.sleep(10_000);
       const t = sim.now;
-      yield* privateFilePunch(q, host, f, 0, 4096);
+      yield* privateFilePunch(q, f, 0, 4096);
       punchNs = sim.now - t;
     });
     sim.spawn('vcpu', function* (q) {
@@ -158,7 +158,7 @@ test('a truncation landing while a fault is inside shmem_get_folio only drops th
   const { value: f } = runOne(sim, function* (p) {
     const f = yield* privateFileCreate(p, host, vm, 4 * MiB);
     yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 1024, file: f, offset: 0 });
-    yield* privateFileFallocate(p, host, f, 0, 4096);
+    yield* privateFileFallocate(p, f, 0, 4096);
     return f;
   });
   const t0 = sim.now;
@@ -168,7 +168,7 @@ test('a truncation landing while a fault is inside shmem_get_folio only drops th
   // 60 ns folio lookup charge
   sim.spawn('punch', function* (p) {
     yield p.sleep(t0 + lookupAt - 240 - sim.now);
-    yield* privateFilePunch(p, host, f, 0, 4096);
+    yield* privateFilePunch(p, f, 0, 4096);
   });
   let result = '';
   sim.spawn('vcpu', function* (p) {

@@ -24,7 +24,7 @@ async function faultPunchRace(variant: string, untilNs = 4_000_000) {
     for (;;) {
       yield p.sleep(150_000);
       if (sim.now > untilNs) return;
-      yield* privateFilePunch(p, host, file, 0, REGION);
+      yield* privateFilePunch(p, file, 0, REGION);
     }
   });
   for (const vcpu of vm.vcpus) {
@@ -81,13 +81,13 @@ async function churnDuringPunch(variant: string, what: 'register' | 'unregister'
     file = yield* privateFileCreate(p, host, vm, size);
     yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 16384, file, offset: 0 });
     if (what === 'unregister') slot1 = yield* kvm_set_memory_region(p, vm, { slot: 1, baseGfn: 0x100000, npages: 16384, file, offset: gmem ? 64 * MiB : 0 });
-    yield* privateFileFallocate(p, host, file, 0, 64 * MiB);
+    yield* privateFileFallocate(p, file, 0, 64 * MiB);
     sim.spawn('churn', function* (q) {
       yield q.sleep(500_000); // inside the ~2 ms truncation
       if (what === 'register') yield* kvm_set_memory_region(q, vm, { slot: 1, baseGfn: 0x100000, npages: 16384, file: file!, offset: gmem ? 64 * MiB : 0 });
       else yield* kvm_delete_memory_region(q, vm, slot1!);
     });
-    yield* privateFilePunch(p, host, file, 0, gmem && what === 'unregister' ? 128 * MiB : 64 * MiB);
+    yield* privateFilePunch(p, file, 0, gmem && what === 'unregister' ? 128 * MiB : 64 * MiB);
   });
   sim.run();
   return { host, vm, violations: host.finish() };
@@ -135,7 +135,7 @@ function raceOn(sim: Simulation, host: Host, vm: Vm): Promise<void> {
     yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: PAGES, file, offset: 0 });
     for (let i = 0; i < 25; i++) {
       yield p.sleep(150_000);
-      yield* privateFilePunch(p, host, file, 0, REGION);
+      yield* privateFilePunch(p, file, 0, REGION);
     }
   });
   for (const vcpu of vm.vcpus) {

@@ -68,12 +68,12 @@ test('a fault racing a punch refills the hole (counted in punch.refilled_bytes)'
   sim.spawn('vmm', function* (p) {
     const f = yield* privateFileCreate(p, host, vm, 64 * MiB);
     yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 16384, file: f, offset: 0 });
-    yield* privateFileFallocate(p, host, f, 0, 64 * MiB);
+    yield* privateFileFallocate(p, f, 0, 64 * MiB);
     sim.spawn('vcpu', function* (q) {
       yield q.sleep(600_000); // during the ~2 ms truncation
       yield* kvm_mmu_page_fault(q, vm.vcpus[0]!, 3, { private: true });
     });
-    yield* privateFilePunch(p, host, f, 0, 64 * MiB);
+    yield* privateFilePunch(p, f, 0, 64 * MiB);
   });
   sim.run();
   assert.equal(counter(sim.stats.snapshot(), 'punch.refilled_bytes'), 4096);
@@ -125,7 +125,7 @@ test('determinism: the same scenario twice gives identical metrics', async () =>
       }
       for (let i = 0; i < 10; i++) {
         yield p.sleep(20_000);
-        yield* privateFilePunch(p, host, f, (i % 4) * 2 * MiB + 4096 * i, 64 * 1024);
+        yield* privateFilePunch(p, f, (i % 4) * 2 * MiB + 4096 * i, 64 * 1024);
       }
     });
     sim.run();

@@ -1,5 +1,7 @@
 // Deterministic log and exp for the WASM side: the same fdlibm algorithms as
 // sim/engine/detmath.ts, operation for operation, so both sides agree bit for bit.
+// Twin (deliberate) of sim/engine/detmath.ts: a burst inside WASM cannot call back into TypeScript per
+// draw; test/engine/wasm-twin.test.ts compares a million values of each bit for bit.
 
 const LN2_HI: f64 = 6.93147180369123816490e-01;
 const LN2_LO: f64 = 1.90821492927058770002e-10;

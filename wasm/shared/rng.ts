@@ -1,6 +1,8 @@
 // xoshiro128** streams and draws for the WASM side: the same algorithm as
 // sim/engine/rng.ts and sim/engine/distributions.ts. A stream's state is four u32 words in
 // linear memory at `st` (the TS side seeds them with streamState and copies them in).
+// Twin (deliberate): a burst inside WASM draws from the actor's own stream without a call back
+// into TypeScript; test/engine/wasm-twin.test.ts compares a million draws of each kind bit for bit.
 import { detExp, detLog } from './detmath';
 
 const TWO_M53: f64 = 1.0 / 9007199254740992.0;

@@ -10,6 +10,13 @@ import type { Process } from '../process.js';
 export interface LockOptions {
   /** Extra labels keep instances' statistics apart, e.g. { vm: '0' }. */
   labels?: Labels;
+  /** What the lock belongs to (vm0, rmem0): the trace draws it on track `owner/name`. Statistics ignore it. */
+  owner?: string;
+}
+
+/** The trace track of a lock instance: `vm0/mmu_lock`, or the bare name without an owner. */
+export function lockTrack(name: string, opts: LockOptions): string {
+  return opts.owner ? `${opts.owner}/${name}` : name;
 }
 
 export class ModeStats {
@@ -17,16 +24,39 @@ export class ModeStats {
   readonly contended: Counter;
   readonly wait: Histogram;
   readonly hold: Histogram;
-  constructor(sim: Simulation, name: string, labels: Labels | undefined) {
+  /** How trace spans name a hold ("held by", "read by", "written by") and tag a wait (" (read)"). */
+  private readonly holdVerb: string;
+  private readonly waitTag: string;
+  /** Trace track of the lock instance: holds are drawn there, waits on the waiter's own track. */
+  private readonly track: string;
+  /** `mode` (read, write, sync) labels the statistics of one mode of a reader/writer lock. */
+  constructor(private readonly sim: Simulation, name: string, opts: LockOptions, mode?: string) {
+    let labels = opts.labels;
+    if (mode !== undefined) labels = { ...(labels ?? {}), mode };
+    this.track = lockTrack(name, opts);
     this.acquisitions = sim.stats.counter(`${name}.acquisitions`, labels);
     this.contended = sim.stats.counter(`${name}.contended`, labels);
     this.wait = sim.stats.histogram(`${name}.wait_ns`, labels);
     this.hold = sim.stats.histogram(`${name}.hold_ns`, labels);
+    this.holdVerb = mode === 'read' ? 'read by' : mode === 'write' ? 'written by' : 'held by';
+    this.waitTag = mode === undefined ? '' : ` (${mode})`;
   }
-}
 
-export function modeLabels(labels: Labels | undefined, mode: string): Labels {
-  return { ...(labels ?? {}), mode };
+  /** p takes the lock now after waiting waitNs (0: at once). */
+  taken(p: Process<any>, waitNs: number): void {
+    this.acquisitions.value++;
+    this.wait.record(waitNs);
+    const tr = this.sim.tracer;
+    if (waitNs > 0 && tr) tr.span(p.name, `wait ${this.track}${this.waitTag}`, this.sim.now - waitNs, this.sim.now);
+  }
+
+  /** p's hold that began at `start` ends now (the unlock's bookkeeping). */
+  released(p: Process<any>, start: number): void {
+    const now = this.sim.now;
+    this.hold.record(now - start);
+    const tr = this.sim.tracer;
+    if (tr) tr.span(this.track, `${this.holdVerb} ${p.name}`, start, now);
+  }
 }
 
 export function queueGauge(sim: Simulation, name: string, labels: Labels | undefined): Gauge {

@@ -24,6 +24,7 @@ import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
 import { ModeStats, queueGauge } from './lock-stats.js';
 import { TickResched } from './tick-resched.js';
+import { addOwned, beginWait, dropOwned, grant, sleepOut, wakeToRetry } from './lock-wait.js';
 import type { LockOptions } from './lock-stats.js';
 
 export class Mutex implements LockImpl {
@@ -41,13 +42,13 @@ export class Mutex implements LockImpl {
   private readonly tick: TickResched;
 
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
-    this.st = new ModeStats(sim, name, opts.labels);
+    this.st = new ModeStats(sim, name, opts);
     this.qlen = queueGauge(sim, name, opts.labels);
     this.tick = new TickResched(sim, name, (p) => {
       if (p.lockPhase !== PH_SPIN || p.waitLock !== this) return;
       this.spinners.remove(p);
       this.waiters.push(p);
-      this.sim.sleepOut(p);
+      sleepOut(this.sim, p);
     });
   }
 
@@ -59,13 +60,8 @@ export class Mutex implements LockImpl {
   /** mutex_unlock: only the owner may unlock. */
   unlock(p: Process<any>): void {
     if (this.owner !== p) throw new Error(`${p.name}: mutex_unlock(${this.name}) by non-owner (owner: ${this.owner?.name ?? 'none'})`);
-    const now = this.sim.now;
-    this.st.hold.record(now - this.holdStart);
-    const o = p.owned;
-    if (o[o.length - 1] === this) o.pop();
-    else o.splice(o.lastIndexOf(this), 1);
-    p.nOwned--;
-    if (this.sim.tracer) this.sim.tracer.span(this.name, `held by ${p.name}`, this.holdStart, now);
+    this.st.released(p, this.holdStart);
+    dropOwned(p, this);
     this.release();
   }
 
@@ -83,14 +79,14 @@ export class Mutex implements LockImpl {
     }
     if (owner === p) throw new Error(`${p.name}: mutex ${this.name} already held by itself (deadlock)`);
     this.st.contended.value++;
-    this.sim.beginWait(p, this);
+    beginWait(this.sim, p, this);
     if (!this.handoff && owner !== null && owner.onCpu) {
       this.spinners.push(p);
       p.lockPhase = PH_SPIN;
       if (this.tick.on) this.tick.arm(p);
     } else {
       this.waiters.push(p);
-      this.sim.sleepOut(p);
+      sleepOut(this.sim, p);
     }
     this.qlen.set(++this.queued);
     return false;
@@ -107,7 +103,7 @@ export class Mutex implements LockImpl {
     }
     // Stolen while we were waking: we are the first waiter; the next unlock hands off to us.
     this.handoff = true;
-    this.sim.sleepOut(p);
+    sleepOut(this.sim, p);
     return false;
   }
 
@@ -116,13 +112,9 @@ export class Mutex implements LockImpl {
   }
 
   private take(p: Process<any>, waitNs: number): void {
-    const now = this.sim.now;
-    this.st.acquisitions.value++;
-    this.st.wait.record(waitNs);
-    this.holdStart = now;
-    p.owned.push(this);
-    p.nOwned++;
-    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(this.name, `wait ${p.name}`, now - waitNs, now);
+    this.st.taken(p, waitNs);
+    this.holdStart = this.sim.now;
+    addOwned(p, this);
   }
 
   /** Pass the lock on after the owner let go (or a reserved waiter was interrupted). */
@@ -132,7 +124,7 @@ export class Mutex implements LockImpl {
       const w = this.waiters.shift()!;
       this.qlen.set(--this.queued);
       this.owner = w;
-      this.sim.grant(w, 0);
+      grant(this.sim, w, 0);
       if (!w.onCpu) this.ownerOffCpu(w);
       return;
     }
@@ -141,13 +133,13 @@ export class Mutex implements LockImpl {
       this.qlen.set(--this.queued);
       if (this.tick.on) this.tick.disarm(s);
       this.owner = s;
-      this.sim.grant(s, this.sim.lockCosts.spin_poll_ns + this.sim.lockCosts.cacheline_ns);
+      grant(this.sim, s, this.sim.lockCosts.spin_poll_ns + this.sim.lockCosts.cacheline_ns);
     } else {
       this.owner = null;
     }
     if (this.waiters.length > 0 && this.woken === null) {
       this.woken = this.waiters.peek()!;
-      this.sim.wakeToRetry(this.woken);
+      wakeToRetry(this.sim, this.woken);
     }
   }
 
@@ -168,7 +160,7 @@ export class Mutex implements LockImpl {
         if (wasFirst) this.handoff = false;
         if (this.owner === null && this.waiters.length > 0 && this.woken === null) {
           this.woken = this.waiters.peek()!;
-          this.sim.wakeToRetry(this.woken);
+          wakeToRetry(this.sim, this.woken);
         }
         return;
       }
@@ -185,7 +177,7 @@ export class Mutex implements LockImpl {
     for (let s = this.spinners.shift(); s !== undefined; s = this.spinners.shift()) {
       this.tick.disarm(s);
       this.waiters.push(s);
-      this.sim.sleepOut(s);
+      sleepOut(this.sim, s);
     }
   }
 

@@ -10,13 +10,13 @@
 // - Holders (readers and writers) keep their CPU until they unlock.
 // Left out: interrupt-context readers stealing past the queue, rwlock_needbreak/cond_resched.
 import type { Process, LockImpl } from '../process.js';
-import { PH_GRANTED } from '../process.js';
-import { PH_SPIN } from '../process.js';
+import { PH_GRANTED, PH_SPIN } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
-import { ModeStats, modeLabels, queueGauge, ReadHolders } from './lock-stats.js';
+import { ModeStats, queueGauge, ReadHolders } from './lock-stats.js';
 import type { LockOptions } from './lock-stats.js';
+import { beginWait, grant } from './lock-wait.js';
 
 const READ = 0;
 const WRITE = 1;
@@ -32,8 +32,8 @@ export class RwLock implements LockImpl {
   private readonly qlen: Gauge;
 
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
-    this.rd = new ModeStats(sim, name, modeLabels(opts.labels, 'read'));
-    this.wr = new ModeStats(sim, name, modeLabels(opts.labels, 'write'));
+    this.rd = new ModeStats(sim, name, opts, 'read');
+    this.wr = new ModeStats(sim, name, opts, 'write');
     this.qlen = queueGauge(sim, name, opts.labels);
   }
 
@@ -50,9 +50,7 @@ export class RwLock implements LockImpl {
   readUnlock(p: Process<any>): void {
     const start = this.readHolders.remove(p);
     if (start < 0) throw new Error(`${p.name}: read_unlock(${this.name}) without holding it for read`);
-    const now = this.sim.now;
-    this.rd.hold.record(now - start);
-    if (this.sim.tracer) this.sim.tracer.span(this.name, `read by ${p.name}`, start, now);
+    this.rd.released(p, start);
     p.atomic--;
     this.readers--;
     this.advance();
@@ -60,9 +58,7 @@ export class RwLock implements LockImpl {
 
   writeUnlock(p: Process<any>): void {
     if (this.writer !== p) throw new Error(`${p.name}: write_unlock(${this.name}) by non-owner (writer: ${this.writer?.name ?? 'none'})`);
-    const now = this.sim.now;
-    this.wr.hold.record(now - this.writeStart);
-    if (this.sim.tracer) this.sim.tracer.span(this.name, `written by ${p.name}`, this.writeStart, now);
+    this.wr.released(p, this.writeStart);
     p.atomic--;
     this.writer = null;
     this.advance();
@@ -78,7 +74,7 @@ export class RwLock implements LockImpl {
     }
     if (this.writer === p) throw new Error(`${p.name}: rwlock ${this.name} already write-held by itself (deadlock)`);
     (mode === READ ? this.rd : this.wr).contended.value++;
-    this.sim.beginWait(p, this);
+    beginWait(this.sim, p, this);
     p.lockPhase = PH_SPIN;
     this.queue.push(p);
     this.qlen.set(this.queue.length);
@@ -94,10 +90,7 @@ export class RwLock implements LockImpl {
   }
 
   private take(p: Process<any>, mode: number, waitNs: number): void {
-    const st = mode === READ ? this.rd : this.wr;
-    st.acquisitions.value++;
-    st.wait.record(waitNs);
-    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(this.name, `wait ${p.name} (${mode === READ ? 'read' : 'write'})`, this.sim.now - waitNs, this.sim.now);
+    (mode === READ ? this.rd : this.wr).taken(p, waitNs);
     if (mode === READ) {
       this.readHolders.add(p, this.sim.now);
     } else {
@@ -116,13 +109,13 @@ export class RwLock implements LockImpl {
         if (this.readers !== 0) break;
         this.queue.shift();
         this.writer = h;
-        this.sim.grant(h, delay);
+        grant(this.sim, h, delay);
         moved = true;
         break;
       }
       this.queue.shift();
       this.readers++;
-      this.sim.grant(h, delay);
+      grant(this.sim, h, delay);
       moved = true;
     }
     if (moved) this.qlen.set(this.queue.length);

@@ -38,8 +38,9 @@ import { TickResched } from './tick-resched.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
-import { ModeStats, modeLabels, queueGauge, ReadHolders } from './lock-stats.js';
+import { ModeStats, queueGauge, ReadHolders } from './lock-stats.js';
 import type { LockOptions } from './lock-stats.js';
+import { addOwned, beginWait, dropOwned, grant, sleepOut, wakeToRetry } from './lock-wait.js';
 
 const READ = 0;
 const WRITE = 1;
@@ -67,8 +68,8 @@ export class RwSemaphore implements LockImpl {
   private readonly qlen: Gauge;
 
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
-    this.rd = new ModeStats(sim, name, modeLabels(opts.labels, 'read'));
-    this.wr = new ModeStats(sim, name, modeLabels(opts.labels, 'write'));
+    this.rd = new ModeStats(sim, name, opts, 'read');
+    this.wr = new ModeStats(sim, name, opts, 'write');
     this.qlen = queueGauge(sim, name, opts.labels);
     this.tick = new TickResched(sim, name, (p) => this.tickResched(p));
   }
@@ -86,22 +87,15 @@ export class RwSemaphore implements LockImpl {
   upRead(p: Process<any>): void {
     const start = this.readHolders.remove(p);
     if (start < 0) throw new Error(`${p.name}: up_read(${this.name}) without holding it for read`);
-    const now = this.sim.now;
-    this.rd.hold.record(now - start);
-    if (this.sim.tracer) this.sim.tracer.span(this.name, `read by ${p.name}`, start, now);
+    this.rd.released(p, start);
     this.readers--;
     if (this.readers === 0) this.release();
   }
 
   upWrite(p: Process<any>): void {
     if (this.writer !== p) throw new Error(`${p.name}: up_write(${this.name}) by non-owner (writer: ${this.writer?.name ?? 'none'})`);
-    const now = this.sim.now;
-    this.wr.hold.record(now - this.writeStart);
-    if (this.sim.tracer) this.sim.tracer.span(this.name, `written by ${p.name}`, this.writeStart, now);
-    const o = p.owned;
-    if (o[o.length - 1] === this) o.pop();
-    else o.splice(o.lastIndexOf(this), 1);
-    p.nOwned--;
+    this.wr.released(p, this.writeStart);
+    dropOwned(p, this);
     this.writer = null;
     this.release();
   }
@@ -119,14 +113,14 @@ export class RwSemaphore implements LockImpl {
       }
     }
     (mode === READ ? this.rd : this.wr).contended.value++;
-    this.sim.beginWait(p, this);
+    beginWait(this.sim, p, this);
     if (mode === WRITE && !this.handoff && w !== null && w.onCpu) {
       this.spinners.push(p);
       p.lockPhase = PH_SPIN;
       this.tick.arm(p);
     } else {
       this.enqueue(p);
-      this.sim.sleepOut(p);
+      sleepOut(this.sim, p);
     }
     this.qlen.set(this.waiters.length + this.spinners.length);
     return false;
@@ -151,7 +145,7 @@ export class RwSemaphore implements LockImpl {
       this.tick.arm(p);
       return false;
     }
-    this.sim.sleepOut(p);
+    sleepOut(this.sim, p);
     return false;
   }
 
@@ -161,16 +155,12 @@ export class RwSemaphore implements LockImpl {
 
   private take(p: Process<any>, mode: number, waitNs: number): void {
     this.queuedAt.delete(p);
-    const st = mode === READ ? this.rd : this.wr;
-    st.acquisitions.value++;
-    st.wait.record(waitNs);
-    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(this.name, `wait ${p.name} (${mode === READ ? 'read' : 'write'})`, this.sim.now - waitNs, this.sim.now);
+    (mode === READ ? this.rd : this.wr).taken(p, waitNs);
     if (mode === READ) {
       this.readHolders.add(p, this.sim.now);
     } else {
       this.writeStart = this.sim.now;
-      p.owned.push(this);
-      p.nOwned++;
+      addOwned(p, this);
     }
   }
 
@@ -187,10 +177,10 @@ export class RwSemaphore implements LockImpl {
         this.writer = s;
         this.tick.disarm(s);
         this.qlen.set(this.waiters.length + this.spinners.length);
-        this.sim.grant(s, this.sim.lockCosts.spin_poll_ns + this.sim.lockCosts.cacheline_ns);
+        grant(this.sim, s, this.sim.lockCosts.spin_poll_ns + this.sim.lockCosts.cacheline_ns);
         if (h !== undefined && h.lockMode === WRITE && this.woken === null) {
           this.woken = h;
-          this.sim.wakeToRetry(h);
+          wakeToRetry(this.sim, h);
         }
         return;
       }
@@ -216,13 +206,13 @@ export class RwSemaphore implements LockImpl {
           this.tick.disarm(h);
           spinDelay = this.sim.lockCosts.spin_poll_ns + this.sim.lockCosts.cacheline_ns;
         }
-        this.sim.grant(h, spinDelay);
+        grant(this.sim, h, spinDelay);
         if (!h.onCpu) this.ownerOffCpu(h);
         return;
       }
       if (this.woken === null) {
         this.woken = h;
-        this.sim.wakeToRetry(h);
+        wakeToRetry(this.sim, h);
       }
       return;
     }
@@ -235,7 +225,7 @@ export class RwSemaphore implements LockImpl {
         this.waiters.remove(w);
         this.readers++;
         granted++;
-        this.sim.grant(w, 0);
+        grant(this.sim, w, 0);
       } else {
         i++;
       }
@@ -277,7 +267,7 @@ export class RwSemaphore implements LockImpl {
     for (let s = this.spinners.shift(); s !== undefined; s = this.spinners.shift()) {
       this.tick.disarm(s);
       this.enqueue(s);
-      this.sim.sleepOut(s);
+      sleepOut(this.sim, s);
       moved = true;
     }
     if (moved) this.qlen.set(this.waiters.length);
@@ -285,7 +275,7 @@ export class RwSemaphore implements LockImpl {
     if (h !== null) {
       this.handoffSpinner = null;
       this.tick.disarm(h);
-      this.sim.sleepOut(h);
+      sleepOut(this.sim, h);
     }
   }
 
@@ -313,7 +303,7 @@ export class RwSemaphore implements LockImpl {
       this.enqueue(p);
       this.qlen.set(this.waiters.length + this.spinners.length);
     }
-    this.sim.sleepOut(p);
+    sleepOut(this.sim, p);
   }
 
   describeWait(p: Process<any>): string {

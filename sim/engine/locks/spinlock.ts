@@ -14,6 +14,7 @@ import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
 import { ModeStats, queueGauge } from './lock-stats.js';
 import type { LockOptions } from './lock-stats.js';
+import { beginWait, grant } from './lock-wait.js';
 
 export class Spinlock implements LockImpl {
   owner: Process<any> | null = null;
@@ -23,7 +24,7 @@ export class Spinlock implements LockImpl {
   private readonly qlen: Gauge;
 
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
-    this.st = new ModeStats(sim, name, opts.labels);
+    this.st = new ModeStats(sim, name, opts);
     this.qlen = queueGauge(sim, name, opts.labels);
   }
 
@@ -35,9 +36,7 @@ export class Spinlock implements LockImpl {
   /** spin_unlock: only the owner may unlock. */
   unlock(p: Process<any>): void {
     if (this.owner !== p) throw new Error(`${p.name}: spin_unlock(${this.name}) by non-owner (owner: ${this.owner?.name ?? 'none'})`);
-    const now = this.sim.now;
-    this.st.hold.record(now - this.holdStart);
-    if (this.sim.tracer) this.sim.tracer.span(this.name, `held by ${p.name}`, this.holdStart, now);
+    this.st.released(p, this.holdStart);
     p.atomic--;
     this.release();
   }
@@ -50,7 +49,7 @@ export class Spinlock implements LockImpl {
     }
     if (this.owner === p) throw new Error(`${p.name}: spinlock ${this.name} already held by itself (deadlock)`);
     this.st.contended.value++;
-    this.sim.beginWait(p, this);
+    beginWait(this.sim, p, this);
     p.lockPhase = PH_SPIN;
     this.queue.push(p);
     this.qlen.set(this.queue.length);
@@ -66,11 +65,9 @@ export class Spinlock implements LockImpl {
   }
 
   private take(p: Process<any>, waitNs: number): void {
-    this.st.acquisitions.value++;
-    this.st.wait.record(waitNs);
+    this.st.taken(p, waitNs);
     this.holdStart = this.sim.now;
     p.atomic++;
-    if (waitNs > 0 && this.sim.tracer) this.sim.tracer.span(this.name, `wait ${p.name}`, this.sim.now - waitNs, this.sim.now);
   }
 
   private release(): void {
@@ -81,7 +78,7 @@ export class Spinlock implements LockImpl {
     }
     this.qlen.set(this.queue.length);
     this.owner = n;
-    this.sim.grant(n, this.sim.lockCosts.cacheline_ns);
+    grant(this.sim, n, this.sim.lockCosts.cacheline_ns);
   }
 
   cancelWait(p: Process<any>): void {

@@ -8,12 +8,13 @@
 // Left out: expedited grace periods, call_srcu callbacks, per-CPU counter flips (modelled as
 // exact per-epoch reader counts), srcu_barrier.
 import type { Process, LockImpl } from '../process.js';
-import { PH_ASLEEP, PH_GRANTED, PK_LOCK_ACQUIRED } from '../process.js';
+import { PH_GRANTED, PK_LOCK_ACQUIRED } from '../process.js';
 import { PRIORITY_NORMAL } from '../simulation.js';
 import type { Simulation } from '../simulation.js';
 import type { Gauge } from '../recorder.js';
-import { ModeStats, modeLabels, queueGauge, ReadHolders } from './lock-stats.js';
+import { ModeStats, queueGauge, ReadHolders } from './lock-stats.js';
 import type { LockOptions } from './lock-stats.js';
+import { beginWait, sleepNow } from './lock-wait.js';
 
 interface SyncWaiter {
   p: Process<any>;
@@ -33,8 +34,8 @@ export class Srcu implements LockImpl {
   private readonly qlen: Gauge;
 
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
-    this.rd = new ModeStats(sim, name, modeLabels(opts.labels, 'read'));
-    this.sy = new ModeStats(sim, name, modeLabels(opts.labels, 'sync'));
+    this.rd = new ModeStats(sim, name, opts, 'read');
+    this.sy = new ModeStats(sim, name, opts, 'sync');
     this.qlen = queueGauge(sim, name, opts.labels);
   }
 
@@ -70,12 +71,10 @@ export class Srcu implements LockImpl {
   acquire(p: Process<any>): boolean {
     const target = this.epoch++;
     this.sy.contended.value++;
-    this.sim.beginWait(p, this);
+    beginWait(this.sim, p, this);
     this.syncs.push({ p, target, start: this.sim.now });
     this.qlen.set(this.syncs.length);
-    p.lockPhase = PH_ASLEEP;
-    this.sim.cancelPending(p);
-    if (p.atomic === 0) this.sim.offCpu(p);
+    sleepNow(this.sim, p);
     this.complete();
     return false;
   }

@@ -7,6 +7,8 @@
 // isolation, ALLOC_NOFRAGMENT, reclaim and compaction. One deliberate difference: a free list
 // hands out its lowest-pfn block (the kernel takes the list head), so results do not depend on
 // list-insertion history and all three implementations agree exactly.
+// Why a twin: the plain version the WASM and typed-array ones are checked against
+// (test/fastpath/host-memory.test.ts).
 import {
   FOLIO_HWPOISON, FOLIO_MAPPED, FOLIO_UNEVICTABLE, FOLIO_UPTODATE, MIGRATE_MOVABLE,
   MIGRATE_UNMOVABLE, type HostMemory, type MigrateType, type Order,

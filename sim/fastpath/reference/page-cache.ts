@@ -1,6 +1,8 @@
 // Map reference of one shmem mapping's xarray (mapping->i_pages): head index -> folio.
 // Models the multi-index entries of include/linux/xarray.h for orders 0, 9 and 18; leaves out
 // RCU, node allocation and value (swap/shadow) entries.
+// Why a twin: the plain version the WASM and typed-array ones are checked against
+// (test/fastpath/page-cache.test.ts).
 import type { EraseResult, Order, PageCache } from '../api.js';
 import { checkCacheOrder } from '../radix-rules.js';
 

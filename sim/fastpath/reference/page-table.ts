@@ -2,6 +2,8 @@
 // of 512-entry tables with leaves at levels 1 (4 KiB), 2 (2 MiB) and 3 (1 GiB). Models
 // kvm_tdp_mmu_map's install/replace and tdp_mmu_zap_leafs; leaves out SPTE bits (A/D, W, X),
 // RCU-deferred table freeing, yielding and TLB flushes (the caller's business).
+// Why a twin: the plain version the WASM and typed-array ones are checked against
+// (test/fastpath/page-table.test.ts).
 import type { PageTable, ZapResult } from '../api.js';
 import { checkLevel } from '../radix-rules.js';
 

@@ -1,5 +1,7 @@
 // Typed-array twin of wasm/bitset.ts (32-bit words here, 64-bit there; same answers): a
 // hierarchical bitset whose lowest set bit is one load and one ctz per level.
+// Why a twin: part of the typed-array fast paths, the benchmark's middle column (the same algorithm
+// without WASM); held to the Map reference through the buddy allocator by test/fastpath/host-memory.test.ts.
 function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
 }

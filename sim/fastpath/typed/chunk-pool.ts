@@ -1,5 +1,7 @@
 // Typed-array twin of wasm/mem.ts: 512-entry u32 tables ("chunks") in one growable
 // Uint32Array, a free list through word 0 of free chunks, and a live-entry count per chunk.
+// Why a twin: part of the typed-array fast paths (the benchmark's middle column); held to the Map
+// reference through the radixes by test/fastpath/page-table.test.ts and page-cache.test.ts.
 export const CHUNK = 512;
 
 export class ChunkPool {

@@ -2,6 +2,8 @@
 // __rmqueue_fallback, steal_suitable_fallback, __free_one_page; lowest pfn first) and the same
 // packed folio table (u32 per pfn: order | flags << 8 | refcount << 16). See wasm/buddy.ts
 // for what it leaves out.
+// Why a twin: the benchmark's middle column (the same algorithm without WASM); held, as the WASM
+// version is, to the Map reference by test/fastpath/host-memory.test.ts.
 import { MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, type HostMemory, type MigrateType, type Order } from '../api.js';
 import { MAX_ORDER, PAGEBLOCK_ORDER, checkHostPages, unusableFreeIndex } from '../buddy-rules.js';
 import { HierBitset } from './bitset.js';

@@ -1,6 +1,8 @@
 // Typed-array twin of wasm/pagecache.ts: the page-table radix used as mapping->i_pages, a
 // folio of order 0/9/18 being one entry at level 1/2/3 holding the head pfn; tables are freed
 // when their live count drops to zero (xarray node freeing).
+// Why a twin: the benchmark's middle column (the same algorithm without WASM); held, as the WASM
+// version is, to the Map reference by test/fastpath/page-cache.test.ts.
 import type { EraseResult, Order, PageCache } from '../api.js';
 import { checkCacheOrder } from '../radix-rules.js';
 import { CHUNK, type ChunkPool } from './chunk-pool.js';

@@ -1,6 +1,8 @@
 // Typed-array twin of wasm/ept.ts: a 4-level radix of 512-entry u32 tables from a ChunkPool.
 // Entry: 0 empty, (pfn << 2) | 1 leaf, (chunk << 2) | 2 table. kvm_tdp_mmu_map install and
 // replace, tdp_mmu_zap_leafs (+ freeing tables wholly inside with freeTables).
+// Why a twin: the benchmark's middle column (the same algorithm without WASM); held, as the WASM
+// version is, to the Map reference by test/fastpath/page-table.test.ts.
 import type { PageTable, ZapResult } from '../api.js';
 import { checkLevel } from '../radix-rules.js';
 import { CHUNK, type ChunkPool } from './chunk-pool.js';

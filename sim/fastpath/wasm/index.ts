@@ -105,7 +105,7 @@ export function createWasmFastPaths(hostPages: number): WasmFastPaths {
     faultBurst(pt, cache, gfnStart, indexStart, count, args, rng, hist) {
       checkRange(gfnStart, gfnStart + count, 'fault gfn');
       checkRange(indexStart, indexStart + count, 'fault index');
-      if (burstArea < 0) burstArea = x.bench_scratch(16 + 32 + 8 * BUCKET_COUNT);
+      if (burstArea < 0) burstArea = x.scratch_alloc(16 + 32 + 8 * BUCKET_COUNT);
       const mem = x.memory.buffer;
       new Uint32Array(mem, burstArea, 4).set(rng.state());
       new Float64Array(mem, burstArea + 16, 4).set([args.costs.hitNs, args.costs.alloc4kNs, args.costs.allocHugeNs, args.costs.mapNs]);

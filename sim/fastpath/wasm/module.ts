@@ -1,11 +1,12 @@
-// Loads build/rmsim.wasm (built by `npm run build:wasm` from wasm/) once per process and
-// instantiates it. Each instance is one linear memory; V8 reserves ~10 GiB of address space
+// Loads build/rmsim.wasm (built by `npm run build:wasm` from wasm/index.ts) once per process and
+// instantiates it; the benchmark loads build/rmsim-bench.wasm (the same plus its drivers) here too. Each instance is one linear memory; V8 reserves ~10 GiB of address space
 // per wasm32 memory, so live instances are capped (reuse one through resetAll instead).
 import { readFileSync } from 'node:fs';
 
 /** The raw exports of wasm/index.ts. */
 export interface RmsimExports {
   memory: WebAssembly.Memory;
+  RMSIM_WASM_ABI: WebAssembly.Global;
   init(pages: number): void;
   reinit(pages: number): void;
   reset_all(): void;
@@ -13,6 +14,7 @@ export interface RmsimExports {
   bump_start(): number;
   memory_in_use(): number;
   chunks_in_use(): number;
+  scratch_alloc(bytes: number): number;
   host_reset(): void;
   host_alloc(order: number, mt: number): number;
   host_free(pfn: number, order: number): number;
@@ -60,43 +62,43 @@ export interface RmsimExports {
     policy: number, iSize: number, mt: number, maxLevel: number): void;
   fault_burst(pt: number, h: number, gfnStart: number, indexStart: number, count: number, policy: number, iSize: number,
     mt: number, maxLevel: number, now: number, horizon: number, rng: number, thinkMean: number, costs: number, hist: number): void;
-  // benchmark drivers (wasm/bench.ts)
-  bench_scratch(bytes: number): number;
-  bench_map_array(h: number, gfns: number, n: number): void;
-  bench_walk_array(h: number, gfns: number, n: number): number;
-  bench_insert_array(h: number, idx: number, pfns: number, orders: number, n: number): number;
-  bench_lookup_array(h: number, idx: number, n: number): number;
-  bench_buddy_churn(n: number, seed: number): number;
-  bench_zap_array(h: number, starts: number, n: number, len: number): void;
-  bench_erase_array(h: number, starts: number, n: number, len: number): void;
 }
+
+/** The module files under build/: the release module and the benchmark's (wasm/bench-entry.ts). */
+export type WasmBuild = 'rmsim.wasm' | 'rmsim-bench.wasm';
+
+/** The export version of wasm/index.ts these bindings are written for. */
+const WASM_ABI = 3;
 
 /** Most instances alive at once (each reserves ~10 GiB of address space). */
 export const MAX_INSTANCES = 32;
 
-let compiled: WebAssembly.Module | undefined;
+const compiled = new Map<WasmBuild, WebAssembly.Module>();
 let live = 0;
 const finalizer = new FinalizationRegistry<void>(() => { live--; });
-/** Instances given back with release(), reused before a new one is made. */
-const idle: RmsimExports[] = [];
+/** Instances given back with release(), reused before a new one is made (per module). */
+const idle = new Map<WasmBuild, RmsimExports[]>();
+const buildOf = new WeakMap<RmsimExports, WasmBuild>();
 
-function wasmModule(): WebAssembly.Module {
-  if (!compiled) {
-    const url = new URL('../../../../build/rmsim.wasm', import.meta.url);
+function wasmModule(file: WasmBuild): WebAssembly.Module {
+  let m = compiled.get(file);
+  if (!m) {
+    const url = new URL(`../../../../build/${file}`, import.meta.url);
     let bytes: Buffer;
     try {
       bytes = readFileSync(url);
     } catch {
       throw new Error(`fast paths: ${url.pathname} is missing; run \`npm run build:wasm\``);
     }
-    compiled = new WebAssembly.Module(new Uint8Array(bytes));
+    m = new WebAssembly.Module(new Uint8Array(bytes));
+    compiled.set(file, m);
   }
-  return compiled;
+  return m;
 }
 
-/** A fresh instance with its host initialised to `hostPages` pages. */
-export function instantiate(hostPages: number): RmsimExports {
-  const reused = idle.pop();
+/** A fresh instance of `file` with its host initialised to `hostPages` pages. */
+export function instantiate(hostPages: number, file: WasmBuild = 'rmsim.wasm'): RmsimExports {
+  const reused = idle.get(file)?.pop();
   if (reused) {
     reused.reinit(hostPages);
     return reused;
@@ -104,8 +106,12 @@ export function instantiate(hostPages: number): RmsimExports {
   if (live >= MAX_INSTANCES) {
     throw new Error(`fast paths: ${live} WASM instances alive (cap ${MAX_INSTANCES}); reuse one with resetAll()`);
   }
-  const inst = new WebAssembly.Instance(wasmModule(), {});
+  const inst = new WebAssembly.Instance(wasmModule(file), {});
   const x = inst.exports as unknown as RmsimExports;
+  if (x.RMSIM_WASM_ABI?.value !== WASM_ABI) {
+    throw new Error(`fast paths: build/${file} has export version ${x.RMSIM_WASM_ABI?.value}, these bindings need ${WASM_ABI}; run \`npm run build:wasm\``);
+  }
+  buildOf.set(x, file);
   // Counted alive until the exports object (and with it the memory) is collected.
   live++;
   finalizer.register(x, undefined);
@@ -115,5 +121,8 @@ export function instantiate(hostPages: number): RmsimExports {
 
 /** Give an instance back for reuse (FastPaths.dispose); its owner must not touch it again. */
 export function release(x: RmsimExports): void {
-  if (!idle.includes(x)) idle.push(x);
+  const file = buildOf.get(x) ?? 'rmsim.wasm';
+  let pool = idle.get(file);
+  if (!pool) idle.set(file, (pool = []));
+  if (!pool.includes(x)) pool.push(x);
 }

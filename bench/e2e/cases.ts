@@ -1,0 +1,67 @@
+// The cases of `rmsim bench e2e` (issue 17), each one simulator run in a child process of its
+// own (wall time includes the process start, peak RSS is that process's):
+//   (a) vm-boot: one 64 GiB VM, 8 vCPUs, 4 KiB pages (16.8 M first-touch faults), beside the
+//       bare fast paths doing the same faults (batched shmem_get_folio + EPT map, no engine);
+//   (b) a 1 TiB host: 64 VMs of 16 GiB, THP within_size, 30% fragmentation, booting and
+//       converting (terabyte-host.yaml);
+//   (c) conversion-storm on a 16 GiB VM;
+//   (d) (a) at 1, 4, 16 and 64 GiB: compute ns per simulated fault should not grow with size.
+// `scale` shrinks every memory size (a check on a tiny size; results only at scale 1).
+import { fileURLToPath } from 'node:url';
+
+export const CASE_IDS = ['a', 'b', 'c', 'd'] as const;
+export type CaseId = (typeof CASE_IDS)[number];
+
+export const D_SIZES_GIB = [1, 4, 16, 64] as const;
+/** (a)'s VM. */
+export const A_VM_GIB = 64;
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+
+/** What a child process runs: a workload with --set overrides, or the bare fast paths. */
+export type ChildSpec =
+  | { kind: 'workload'; workload: string; sets: string[] }
+  | { kind: 'bare'; pages: number; hostPages: number };
+
+/** bytes * scale, rounded down to whole `unit`s, at least one unit. */
+export function scaledBytes(bytes: number, scale: number, unit = 2 * MiB): number {
+  return Math.max(unit, Math.floor((bytes * scale) / unit) * unit);
+}
+
+const size = (bytes: number): string => (bytes % GiB === 0 ? `${bytes / GiB}GiB` : `${bytes / MiB}MiB`);
+
+/** Host memory for one boot VM: the VM plus a quarter (at least 64 MiB), whole 4 MiB (the allocator's unit). */
+export function bootHostBytes(vmBytes: number): number {
+  const unit = 4 * MiB;
+  return Math.ceil((vmBytes + Math.max(vmBytes / 4, 64 * MiB)) / unit) * unit;
+}
+
+/** vm-boot of one VM of vmBytes with 8 vCPUs on 8 host CPUs, 4 KiB pages (THP never). */
+export function bootSpec(vmBytes: number): ChildSpec {
+  return {
+    kind: 'workload',
+    workload: 'vm-boot',
+    sets: [`vms.memory=${size(vmBytes)}`, 'vms.vcpus=8', 'host.cpus=8', `host.memory=${size(bootHostBytes(vmBytes))}`, 'host.thp=never'],
+  };
+}
+
+/** The bare fast paths doing bootSpec's faults: one VM's pages on the same host. */
+export function bareSpec(vmBytes: number): ChildSpec {
+  return { kind: 'bare', pages: vmBytes / 4096, hostPages: bootHostBytes(vmBytes) / 4096 };
+}
+
+export function terabyteHostSpec(scale: number): ChildSpec {
+  const vm = scaledBytes(16 * GiB, scale);
+  return {
+    kind: 'workload',
+    workload: fileURLToPath(new URL('../../../bench/e2e/terabyte-host.yaml', import.meta.url)),
+    sets: [`vms.memory=${size(vm)}`, `host.memory=${size(64 * vm)}`],
+  };
+}
+
+export function conversionStormSpec(scale: number): ChildSpec {
+  // The storm's ranges end at 128 MiB: the VM never gets smaller than that.
+  const vm = Math.max(128 * MiB, scaledBytes(16 * GiB, scale));
+  return { kind: 'workload', workload: 'conversion-storm', sets: [`vms.memory=${size(vm)}`, `host.memory=${size(bootHostBytes(vm))}`] };
+}

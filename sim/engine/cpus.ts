@@ -1,0 +1,63 @@
+// The host CPUs (DESIGN.md engine rules): N CPUs, one global FIFO run queue, non-preemptive.
+//
+// A process needs a CPU to run its generator; it keeps the CPU while computing, spinning on a
+// lock or holding a spinlock/rwlock, and gives it up when it sleeps, waits on an event or sleeps
+// on a sleeping lock (simulation.ts decides when; this file only hands CPUs out and back). A
+// woken process that finds no free CPU waits in the run queue; the wait is recorded as
+// `cpu.runqueue_delay_ns`. With `cpus: Infinity` there is no CPU model: nothing queues and
+// compute is the same as sleep (the fast path).
+import { Fifo } from './fifo.js';
+import type { Histogram } from './histogram.js';
+import type { Process } from './process.js';
+import type { Recorder } from './recorder.js';
+
+export class Cpus {
+  /** A CPU model is on (cpus is finite). */
+  readonly finite: boolean;
+  private free: number;
+  private readonly runQueue = new Fifo<Process<any>>();
+  private readonly rqDelay: Histogram | null;
+
+  constructor(cpus: number, stats: Recorder) {
+    this.finite = cpus !== Infinity;
+    this.free = this.finite ? cpus : 0;
+    this.rqDelay = this.finite ? stats.histogram('cpu.runqueue_delay_ns') : null;
+  }
+
+  /**
+   * p (off CPU) wants to run at `now` (CPU model on): true if it got a free CPU, else it waits
+   * in the run queue until release() hands it one.
+   */
+  take(p: Process<any>, now: number): boolean {
+    if (this.free === 0) {
+      p.rqSince = now;
+      this.runQueue.push(p);
+      return false;
+    }
+    this.free--;
+    this.rqDelay!.record(0);
+    p.onCpu = true;
+    return true;
+  }
+
+  /**
+   * A CPU was given up at `now` (CPU model on): the run queue's head gets it and is returned
+   * (the caller schedules it), or null when nobody waits (the CPU is free).
+   */
+  release(now: number): Process<any> | null {
+    const q = this.runQueue.shift();
+    if (q === undefined) {
+      this.free++;
+      return null;
+    }
+    q.onCpu = true;
+    this.rqDelay!.record(now - q.rqSince);
+    return q;
+  }
+
+  /** p waits in the run queue. */
+  queued(p: Process<any>): boolean {
+    for (let i = 0; i < this.runQueue.length; i++) if (this.runQueue.at(i) === p) return true;
+    return false;
+  }
+}
