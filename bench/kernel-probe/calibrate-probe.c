@@ -50,7 +50,7 @@ struct budget {
 static struct budget row_budget(uint64_t len)
 {
 	struct budget b = { quick ? 0.2 : 0.7, quick ? 3 : 5, quick ? 300 : 1500 };
-	if (len >= 64 * MiB) b.min_reps = quick ? 2 : 3;
+	if (len >= 64 * MiB) b.min_reps = 3; /* an odd count: the median is a sample, not a mean of two */
 	if (len >= GiB) b.min_reps = 2;
 	return b;
 }
@@ -211,7 +211,7 @@ static int run_row(struct file *f, const char *probe, enum state st, uint64_t le
 }
 
 static const uint64_t sizes_full[] = { 4 * KiB, 64 * KiB, 2 * MiB, 64 * MiB, GiB };
-static const uint64_t sizes_quick[] = { 4 * KiB, 2 * MiB, 64 * MiB };
+static const uint64_t sizes_quick[] = { 4 * KiB, 64 * KiB, 2 * MiB, 64 * MiB };
 #define SIZES (quick ? sizes_quick : sizes_full)
 #define NSIZES (quick ? sizeof(sizes_quick) / 8 : sizeof(sizes_full) / 8)
 
