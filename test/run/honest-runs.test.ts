@@ -16,3 +16,11 @@ test('metrics.json carries a warnings list', async () => {
   const r = await runSpec({ workload: 'vm-boot', sets: ['vms.memory=4MiB', 'host.memory=256MiB'], replication: 0 });
   assert.deepEqual((JSON.parse(r.metricsJson) as { warnings: unknown[] }).warnings, []);
 });
+
+test('actors that finish before the warm-up ends raise warmup_not_reached', async () => {
+  const r = await runSpec({ workload: 'selftest-guest-memfd', sets: ['actors.punch-refill.ops=5', 'host.memory=256MiB', 'warmup=1s'], replication: 0 });
+  const doc = JSON.parse(r.metricsJson) as { warnings: Array<{ kind: string; message: string }> };
+  assert.equal(doc.warnings.length, 1);
+  assert.equal(doc.warnings[0].kind, 'warmup_not_reached');
+  assert.match(doc.warnings[0].message, /before the warm-up of 1\.00s ended/);
+});

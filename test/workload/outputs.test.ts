@@ -26,7 +26,7 @@ test('canonical JSON sorts keys at every level and keeps array order', () => {
 test('metrics.json: fixed top-level order, a digest anyone can recompute, sensitive to any change', () => {
   const doc = buildMetricsDocument(inputs);
   const text = serializeMetricsDocument(doc);
-  assert.deepEqual(Object.keys(JSON.parse(text)), ['schema', 'workload', 'variant', 'profile', 'seed', 'replication', 'sim_end_ns', 'warmup_ns', 'metrics', 'digest']);
+  assert.deepEqual(Object.keys(JSON.parse(text)), ['schema', 'workload', 'variant', 'profile', 'seed', 'replication', 'sim_end_ns', 'warmup_ns', 'metrics', 'warnings', 'digest']);
   assert.equal(doc.schema, 'rmsim.metrics/1');
   const parsed = JSON.parse(text) as Record<string, unknown>;
   assert.ok(verifyMetricsDigest(parsed));
