@@ -42,6 +42,11 @@ export interface ProbeRow {
   params: Record<string, string | number | boolean>;
   /** Nanoseconds per repetition (one syscall, one KVM_RUN, one punch), in the order taken. */
   samples_ns: number[];
+  /**
+   * two_punchers rows: every punch with its thread and start/end (ns from the pass's start), as
+   * bench/kernel-probe/two-punchers.c prints them; the hand-over term is fitted from these.
+   */
+  punches?: { thread: number; start_ns: number; end_ns: number }[];
 }
 
 /** A part of the probe that could not run here, and why (e.g. no /dev/kvm). */
@@ -90,6 +95,12 @@ export interface KernelSequence {
   files: SequenceFile[];
   setup: KernelOp[];
   ops: KernelOp[];
+  /**
+   * Which kinds of timed op make the sequence's figure in validation (default: all). The
+   * executor times every op either way; e.g. punches while a guest faults are judged on the
+   * punches, the guest's run only providing the faults.
+   */
+  score_ops?: KernelOp['op'][];
 }
 
 /** The executor's measurement of one sequence: per timed op, in the order of `ops`. */

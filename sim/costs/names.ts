@@ -60,6 +60,7 @@ export const COST_NAMES = [
   'kvm.flush_kick_tdp_ns',
   'kvm.fault_exit_shadow_ns',
   'kvm.fault_exit_tdp_ns',
+  'kvm.vcpu_run_exit_ns',
   'kvm.map_leaf_ns',
   'kvm.mem_attr_lookup_ns',
   'kvm.set_attr_fixed_ns',

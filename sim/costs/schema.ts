@@ -11,7 +11,29 @@ export interface CostEntry {
   kind: CostKind;
   source: string;
   note: string;
+  /** How calibration set this value (rmsim calibrate): fitted from probe rows, or kept from the base profile. */
+  fit?: CostFit;
 }
+
+/** A value calibration fitted: which rows, how, and how well (R^2 for line fits, standard error of the value). */
+export interface FittedCost {
+  status: 'fitted';
+  method: string;
+  /** Probe rows (probe name and parameters) the value came from. */
+  rows: string[];
+  n: number;
+  r2?: number;
+  /** Standard error of the value, in its unit. */
+  se: number;
+}
+
+/** A value calibration could not reach: kept from the base profile, with why. */
+export interface KeptCost {
+  status: 'kept';
+  why: string;
+}
+
+export type CostFit = FittedCost | KeptCost;
 
 export interface CostHost {
   cpu: string;
@@ -22,6 +44,11 @@ export interface CostHost {
   measured_by?: string;
   source: string;
   note?: string;
+  /** Set by rmsim calibrate: /proc/cpuinfo model name, uname -r, whether nested, when probed. */
+  cpu_model?: string;
+  kernel_release?: string;
+  nested?: boolean;
+  date?: string;
 }
 
 export interface CostProfileFile {
@@ -45,6 +72,29 @@ const entry = {
     kind: { enum: [...COST_KINDS] },
     source: { type: 'string', minLength: 1 },
     note: { type: 'string' },
+    fit: {
+      oneOf: [
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['status', 'method', 'rows', 'n', 'se'],
+          properties: {
+            status: { const: 'fitted' },
+            method: { type: 'string' },
+            rows: { type: 'array', items: { type: 'string' } },
+            n: { type: 'integer', minimum: 1 },
+            r2: { type: 'number' },
+            se: { type: 'number', minimum: 0 },
+          },
+        },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['status', 'why'],
+          properties: { status: { const: 'kept' }, why: { type: 'string', minLength: 1 } },
+        },
+      ],
+    },
   },
 } as const;
 
@@ -71,6 +121,10 @@ export const costProfileSchema = {
         measured_by: { type: 'string' },
         source: { type: 'string' },
         note: { type: 'string' },
+        cpu_model: { type: 'string' },
+        kernel_release: { type: 'string' },
+        nested: { type: 'boolean' },
+        date: { type: 'string' },
       },
     },
     lockCosts: {

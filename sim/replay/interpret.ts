@@ -57,7 +57,16 @@ function int(s: string | undefined): number | undefined {
   return undefined;
 }
 
-export function interpretTrace(calls: StraceCall[], source = 'trace'): InterpretedTrace {
+export interface InterpretOptions {
+  /**
+   * A trace that begins mid-stream (strace -p on a running VMM) uses descriptors it never saw
+   * created: with this set, each becomes a file of this kind sized to cover the furthest byte
+   * the trace uses it at; without it their calls are counted in unmappedCalls and dropped.
+   */
+  unknownFdBackend?: TraceBackend;
+}
+
+export function interpretTrace(calls: StraceCall[], source = 'trace', opts: InterpretOptions = {}): InterpretedTrace {
   const files: TraceFile[] = [];
   const byFd = new Map<number, TraceFile>();
   const ops: ReplayOp[] = [];
@@ -99,7 +108,12 @@ export function interpretTrace(calls: StraceCall[], source = 'trace'): Interpret
         const offset = int(c.args[2]);
         const len = int(c.args[3]);
         if (fd === undefined || offset === undefined || len === undefined) throw bad(c, 'fallocate(fd, mode, offset, len) with whole numbers');
-        const f = byFd.get(fd);
+        let f = byFd.get(fd);
+        if (!f && opts.unknownFdBackend) {
+          f = { id: files.length, backend: opts.unknownFdBackend, fd, label: `fd ${fd} (created before the trace began)`, sizeBytes: 0, line: c.line };
+          files.push(f);
+          byFd.set(fd, f);
+        }
         if (!f) {
           unmappedCalls++;
           break;
@@ -117,8 +131,9 @@ export function interpretTrace(calls: StraceCall[], source = 'trace'): Interpret
     }
   }
   // Files whose size the trace never states are as large as the furthest byte used.
+  const unsized = new Set(files.filter((f) => f.sizeBytes === 0 || f.backend === 'guest_memfd'));
   for (const op of ops) {
-    if (op.file.sizeBytes === 0 || op.file.backend === 'guest_memfd') {
+    if (unsized.has(op.file)) {
       const end = op.offset + op.len;
       if (op.file.sizeBytes < end && op.result === 0) op.file.sizeBytes = end;
     }

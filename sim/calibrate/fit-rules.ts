@@ -1,0 +1,258 @@
+// The fit of each measured cost from probe rows: which rows, which formula, and how the model
+// charges the cost (so the split of one measured figure into the model's parts is the model's,
+// sim/costs/README.md "How the default profile was fitted"). Each rule reads earlier values
+// through `ctx.value` (a fitted one when an earlier rule set it, else the base profile's) and
+// returns the costs it set with their fit quality. A rule whose rows are missing sets nothing:
+// its costs keep the base profile's values, marked kept with the missing rows named.
+import { median, mean } from 'simple-statistics';
+import { FOLIO_BATCH } from '../model/truncate.js';
+import type { FittedCost } from '../costs/schema.js';
+import { lockShares } from './two-punchers-analysis.js';
+import { fitConstant, fitLineRelative, rowMedian, type LineFit } from './least-squares.js';
+import { medianAt, pagesOf, rowLabel, selectRows, type ParamMatch } from './probe-rows.js';
+import type { ProbeRecording, ProbeRow } from './types.js';
+
+export interface FitContext {
+  rec: ProbeRecording;
+  /** A cost's value as fitted so far (costs.* names; lock costs as lock.<name>). */
+  value(name: string): number;
+}
+
+export interface FittedValue {
+  name: string;
+  value: number;
+  fit: FittedCost;
+  /** What the value is, in words, for the entry's source. */
+  source: string;
+}
+
+export interface FitRule {
+  /** Costs the rule sets, for the "kept" marks when it cannot run. */
+  sets: string[];
+  fit(ctx: FitContext): FittedValue[];
+}
+
+const GAP_NS_DEFAULT = 30; // the two-puncher probe's clock reads between punches (bench/kernel-probe/README.md)
+const HUGE = 2 * 1024 * 1024;
+
+function lineOf(rows: ProbeRow[], x: (r: ProbeRow) => number): { fit: LineFit; labels: string[] } {
+  return { fit: fitLineRelative(rows.map((r) => ({ x: x(r), y: rowMedian(r.samples_ns) }))), labels: rows.map(rowLabel) };
+}
+
+function fitted(name: string, value: number, method: string, rows: string[], n: number, se: number, source: string, r2?: number): FittedValue {
+  const fit: FittedCost = { status: 'fitted', method, rows, n, se: round(se), ...(r2 === undefined ? {} : { r2: round(r2, 6) }) };
+  return { name, value: round(Math.max(0, value)), fit, source };
+}
+
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** fallocate of an empty range: fixed + pages x (the file's add_folio + host.alloc_page_ns). */
+function fallocateLine(probe: string, match: ParamMatch, fixed: string, perPage: string): FitRule {
+  return {
+    sets: [fixed, perPage],
+    fit(ctx) {
+      const { fit, labels } = lineOf(selectRows(ctx.rec, probe, match, 2), pagesOf);
+      const how = 'least squares (relative residuals) of the median against 4 KiB pages';
+      return [
+        fitted(fixed, fit.intercept, `${how}: intercept`, labels, fit.n, fit.interceptSe, `${probe}: the fixed term of the line`, fit.r2),
+        fitted(perPage, fit.slope - ctx.value('host.alloc_page_ns'), `${how}: slope minus host.alloc_page_ns`, labels, fit.n, fit.slopeSe, `${probe}: ${fit.slope.toFixed(2)} ns/page minus the page allocation`, fit.r2),
+      ];
+    },
+  };
+}
+
+/**
+ * Punch of a populated range (truncate.ts): fixed + first_batch + pages x (truncate_page +
+ * host.free_page_ns) + min(pages, FOLIO_BATCH) x first_batch_extra. Rows beyond one folio batch
+ * lie on a line (slope = truncate_page + free_page, intercept = fixed + first_batch +
+ * FOLIO_BATCH x extra); the 1-page row then gives the extra and the first-batch term.
+ */
+function populatedPunch(probe: string, match: ParamMatch, prefix: 'shmem' | 'gmem'): FitRule {
+  const names = [`${prefix}.punch_first_batch_ns`, `${prefix}.truncate_page_ns`, `${prefix}.truncate_page_first_batch_extra_ns`];
+  return {
+    sets: names,
+    fit(ctx) {
+      const rows = selectRows(ctx.rec, probe, { ...match, state: 'populated' });
+      const long = rows.filter((r) => pagesOf(r) > FOLIO_BATCH);
+      const one = rows.find((r) => pagesOf(r) === 1);
+      if (!one) throw new Error(`${probe}: no populated 4 KiB row`);
+      const { fit, labels } = lineOf(long, pagesOf);
+      const y1 = rowMedian(one.samples_ns);
+      const extra = (fit.intercept - (y1 - fit.slope)) / (FOLIO_BATCH - 1);
+      const firstBatch = y1 - fit.slope - extra - ctx.value(`${prefix}.punch_fixed_ns`);
+      const all = [...labels, rowLabel(one)];
+      const how = `least squares (relative) over rows of more than ${FOLIO_BATCH} pages, then the 4 KiB row`;
+      return [
+        fitted(names[0], firstBatch, `${how}: 4 KiB row minus one page, the first-batch extra and the hole's fixed cost`, all, all.length, Math.hypot(fit.interceptSe, fit.slopeSe), `${probe} populated: fixed part beyond a hole's punch`, fit.r2),
+        fitted(names[1], fit.slope - ctx.value('host.free_page_ns'), `${how}: slope minus host.free_page_ns`, labels, fit.n, fit.slopeSe, `${probe} populated: ${fit.slope.toFixed(2)} ns/page minus the page free`, fit.r2),
+        fitted(names[2], extra, `${how}: (intercept - (4 KiB row - slope)) / ${FOLIO_BATCH - 1}`, all, all.length, Math.hypot(fit.interceptSe, fit.slopeSe) / (FOLIO_BATCH - 1), `${probe} populated: what a page of the first folio batch costs more`, fit.r2),
+      ];
+    },
+  };
+}
+
+function constantOf(name: string, probe: string, match: ParamMatch, minus: string[] = []): FitRule {
+  return {
+    sets: [name],
+    fit(ctx) {
+      const rows = selectRows(ctx.rec, probe, match);
+      const c = fitConstant(rows.map((r) => rowMedian(r.samples_ns)));
+      const less = minus.reduce((s, m) => s + ctx.value(m), 0);
+      const how = minus.length ? `mean of row medians minus ${minus.join(' + ')}` : 'mean of row medians';
+      return [fitted(name, c.value - less, how, rows.map(rowLabel), c.n, c.se, `${probe}: ${c.value.toFixed(0)} ns`)];
+    },
+  };
+}
+
+/** Per huge folio: slope of the line against 2 MiB folios, minus a kept part. */
+function perHugeFolio(name: string, probe: string, match: ParamMatch, minus?: string): FitRule {
+  return {
+    sets: [name],
+    fit(ctx) {
+      const { fit, labels } = lineOf(selectRows(ctx.rec, probe, match, 2), (r) => Number(r.params.size_bytes) / HUGE);
+      return [fitted(name, fit.slope - (minus ? ctx.value(minus) : 0), `least squares (relative) against 2 MiB folios: slope${minus ? ` minus ${minus}` : ''}`, labels, fit.n, fit.slopeSe, `${probe}: ${fit.slope.toFixed(0)} ns per 2 MiB folio`, fit.r2)];
+    },
+  };
+}
+
+const boundHole: FitRule = {
+  sets: ['kvm.invalidate_begin_ns', 'kvm.invalidate_end_ns', 'kvm.shadow_zap_per_gfn_ns'],
+  fit(ctx) {
+    const { fit, labels } = lineOf(selectRows(ctx.rec, 'gmem.punch', { state: 'empty', bound: true, vcpu: undefined }, 2), pagesOf);
+    const half = (fit.intercept - ctx.value('gmem.punch_fixed_ns')) / 2;
+    const how = 'least squares (relative) of bound hole punches against pages';
+    return [
+      fitted('kvm.invalidate_begin_ns', half, `${how}: (intercept - gmem.punch_fixed_ns) / 2 (split evenly with invalidate_end, an assumption)`, labels, fit.n, fit.interceptSe / 2, 'guest_memfd hole punch, bound minus unbound', fit.r2),
+      fitted('kvm.invalidate_end_ns', half, `${how}: as kvm.invalidate_begin_ns`, labels, fit.n, fit.interceptSe / 2, 'guest_memfd hole punch, bound minus unbound', fit.r2),
+      fitted('kvm.shadow_zap_per_gfn_ns', fit.slope, `${how}: slope`, labels, fit.n, fit.slopeSe, 'guest_memfd hole punch, bound: the rmap walk per gfn', fit.r2),
+    ];
+  },
+};
+
+/** Guest-mapped against populated punches with the vCPU stopped: the leaf zaps and the flush request. */
+const mappedPunch: FitRule = {
+  sets: ['kvm.zap_leaf_ns', 'kvm.flush_request_ns'],
+  fit(ctx) {
+    const mapped = lineOf(selectRows(ctx.rec, 'gmem.punch', { state: 'mapped', vcpu: 'stopped' }, 2), pagesOf);
+    const plain = lineOf(selectRows(ctx.rec, 'gmem.punch', { state: 'populated', vcpu: 'stopped' }, 2), pagesOf);
+    const zap = mapped.fit.slope - plain.fit.slope;
+    const m4 = medianAt(ctx.rec, 'gmem.punch', { state: 'mapped', vcpu: 'stopped', size_bytes: 4096 });
+    const p4 = medianAt(ctx.rec, 'gmem.punch', { state: 'populated', vcpu: 'stopped', size_bytes: 4096 });
+    const labels = [...mapped.labels, ...plain.labels];
+    return [
+      fitted('kvm.zap_leaf_ns', zap, 'slope of guest-mapped punches minus slope of populated ones (vCPU stopped), least squares (relative)', labels, labels.length, Math.hypot(mapped.fit.slopeSe, plain.fit.slopeSe), 'punch of a guest-mapped range minus a populated one, per page', Math.min(mapped.fit.r2, plain.fit.r2)),
+      fitted('kvm.flush_request_ns', m4.ns - p4.ns - Math.max(0, zap), '4 KiB guest-mapped punch minus populated minus one leaf zap (clamped at 0)', [m4.label, p4.label], 2, 0, 'guest-mapped 4 KiB punch, vCPU stopped'),
+    ];
+  },
+};
+
+const flushKick: FitRule = {
+  sets: ['kvm.flush_kick_shadow_ns'],
+  fit(ctx) {
+    const run = medianAt(ctx.rec, 'gmem.punch', { state: 'mapped', vcpu: 'running', size_bytes: 4096 });
+    const idle = medianAt(ctx.rec, 'gmem.punch', { state: 'mapped', vcpu: 'idle_after_touch', size_bytes: 4096 });
+    return [fitted('kvm.flush_kick_shadow_ns', run.ns - idle.ns, '4 KiB punch of a range the running vCPU maps minus the same with the vCPU idle', [run.label, idle.label], 2, 0, 'kick of a vCPU in guest mode and wait for its exit')];
+  },
+};
+
+const faultExit: FitRule = {
+  sets: ['kvm.fault_exit_shadow_ns'],
+  fit(ctx) {
+    const rows = selectRows(ctx.rec, 'guest.first_touch', {});
+    const perPage = fitConstant(rows.map((r) => rowMedian(r.samples_ns) / Number(r.params.pages ?? pagesOf(r))));
+    const parts = ['shmem.get_folio_hit_ns', 'host.alloc_page_ns', 'shmem.add_folio_4k_ns', 'restrictedmem.get_page_ns', 'kvm.mem_attr_lookup_ns', 'kvm.map_leaf_ns'];
+    const modeled = parts.reduce((s, n) => s + ctx.value(n), 0);
+    return [fitted('kvm.fault_exit_shadow_ns', perPage.value - modeled, `mean first-touch ns/page minus the modeled miss (${parts.join(' + ')})`, rows.map(rowLabel), perPage.n, perPage.se, `first touch ${perPage.value.toFixed(0)} ns/page`)];
+  },
+};
+
+/**
+ * Two punchers at 4 KiB (sim/costs/README.md "Two punchers"): strict alternation gives per
+ * punch 2 x P - gap with P = hold + refill + hand-off (lock.spin_poll_ns + lock.cacheline_ns),
+ * the hold being one thread's median punch.
+ */
+function contendedRefill(backend: 'shmem' | 'guest_memfd', name: string): FitRule {
+  return {
+    sets: [name],
+    fit(ctx) {
+      const one = selectRows(ctx.rec, 'two_punchers', { size_bytes: 4096, threads: 1 }).filter((r) => r.backend === backend);
+      const two = selectRows(ctx.rec, 'two_punchers', { size_bytes: 4096, threads: 2 }).filter((r) => r.backend === backend);
+      if (!one.length || !two.length) throw new Error(`two_punchers ${backend} 4 KiB rows`);
+      const m1 = median(one.flatMap((r) => r.samples_ns));
+      const m2s = two.map((r) => rowMedian(r.samples_ns));
+      const m2 = median(m2s);
+      const gap = Number(two[0].params.gap_ns ?? GAP_NS_DEFAULT) || GAP_NS_DEFAULT;
+      const handoff = ctx.value('lock.spin_poll_ns') + ctx.value('lock.cacheline_ns');
+      const refill = (m2 + gap) / 2 - m1 - handoff;
+      const se = m2s.length > 1 ? fitConstant(m2s).se / 2 : 0;
+      return [fitted(name, refill, `(two-thread median + gap ${gap} ns) / 2 - one-thread median - (lock.spin_poll_ns + lock.cacheline_ns)`, [...one, ...two].map(rowLabel), one.length + two.length, se, `two punchers at 4 KiB: ${m1.toFixed(0)} ns alone, ${m2.toFixed(0)} ns each with two threads`)];
+    },
+  };
+}
+
+/** Per page of a hand-over (two-punchers-analysis.ts lockShares): the median over passes of (hand-over share - continuation share) / pages. */
+function handoverPerPage(backend: 'shmem' | 'guest_memfd', name: string): FitRule {
+  return {
+    sets: [name],
+    fit(ctx) {
+      const rows = selectRows(ctx.rec, 'two_punchers', { threads: 2 }).filter((r) => r.backend === backend && r.punches && pagesOf(r) >= 16);
+      if (!rows.length) throw new Error(`two_punchers ${backend} rows of 64 KiB or more with every punch kept`);
+      const perPass = rows.flatMap((r) => {
+        const s = lockShares(r.punches!.map((p) => ({ thread: p.thread, startNs: p.start_ns, endNs: p.end_ns })));
+        return s.handover.length && s.continuation.length ? [(median(s.handover) - median(s.continuation)) / pagesOf(r)] : [];
+      });
+      if (!perPass.length) throw new Error(`two_punchers ${backend}: no pass with both hand-overs and continuations`);
+      const c = fitConstant(perPass);
+      return [fitted(name, median(perPass), 'median over passes of (median hand-over share - median continuation share) / pages, clamped at 0', rows.map(rowLabel), perPass.length, c.se, `two punchers: per pass ${perPass.map((x) => x.toFixed(0)).join(', ')} ns/page`)];
+    },
+  };
+}
+
+/** The per-CPU list drains: in a steady run of one thread's punches, mean - median = pages x host.pcp_bulk_free_page_ns. */
+const pcpBulkFree: FitRule = {
+  sets: ['host.pcp_bulk_free_page_ns'],
+  fit(ctx) {
+    const rows = selectRows(ctx.rec, 'two_punchers', { threads: 1 }).filter((r) => pagesOf(r) >= 512 && r.samples_ns.length >= 20);
+    if (!rows.length) throw new Error('two_punchers one-thread rows of 2 MiB or more with every punch kept');
+    const per = rows.map((r) => (mean(r.samples_ns) - median(r.samples_ns)) / pagesOf(r));
+    const c = fitConstant(per);
+    return [fitted('host.pcp_bulk_free_page_ns', c.value, 'mean over one-thread passes of (mean - median punch) / pages', rows.map(rowLabel), c.n, c.se, 'one thread punching consecutive 2 MiB ranges: the tail of the drains')];
+  },
+};
+
+/** In order: a rule may read values set by rules before it. */
+export const FIT_RULES: FitRule[] = [
+  constantOf('gmem.create_ns', 'gmem.create', {}),
+  constantOf('gmem.release_ns', 'gmem.close', {}),
+  constantOf('restrictedmem.release_ns', 'shmem.close', {}),
+  constantOf('restrictedmem.file_create_ns', 'shmem.create', {}, ['restrictedmem.setattr_ns']),
+  fallocateLine('shmem.fallocate', { state: 'empty' }, 'shmem.fallocate_fixed_ns', 'shmem.add_folio_4k_ns'),
+  fallocateLine('gmem.fallocate', { state: 'empty' }, 'gmem.fallocate_fixed_ns', 'gmem.add_folio_4k_ns'),
+  constantOf('shmem.punch_fixed_ns', 'shmem.punch', { state: 'empty' }),
+  constantOf('gmem.punch_fixed_ns', 'gmem.punch', { state: 'empty', bound: false }),
+  populatedPunch('shmem.punch', {}, 'shmem'),
+  populatedPunch('gmem.punch', { bound: false }, 'gmem'),
+  boundHole,
+  perHugeFolio('shmem.alloc_huge_folio_ns', 'shmem.thp.fallocate', {}),
+  perHugeFolio('shmem.truncate_huge_folio_ns', 'shmem.thp.punch', { placement: 'aligned' }, 'host.free_huge_ns'),
+  {
+    sets: ['shmem.split_folio_ns'],
+    fit(ctx) {
+      const inside = medianAt(ctx.rec, 'shmem.thp.punch', { placement: 'inside_huge_folio', size_bytes: 4096 });
+      const plain = medianAt(ctx.rec, 'shmem.punch', { state: 'populated', size_bytes: 4096 });
+      return [fitted('shmem.split_folio_ns', inside.ns - plain.ns - ctx.value('mm.clear_page_4k_ns'), '4 KiB punch inside a huge folio minus a 4 KiB populated punch minus mm.clear_page_4k_ns', [inside.label, plain.label], 2, 0, 'punch of 4 KiB inside a 2 MiB shmem folio')];
+    },
+  },
+  mappedPunch,
+  flushKick,
+  faultExit,
+  constantOf('kvm.vcpu_run_exit_ns', 'guest.exit', {}),
+  contendedRefill('shmem', 'shmem.inode_lock_contended_refill_ns'),
+  contendedRefill('guest_memfd', 'gmem.invalidate_lock_contended_refill_ns'),
+  handoverPerPage('shmem', 'shmem.inode_lock_handover_page_ns'),
+  handoverPerPage('guest_memfd', 'gmem.invalidate_lock_handover_page_ns'),
+  pcpBulkFree,
+];

@@ -1,0 +1,111 @@
+// Predicted against measured: each sequence runs on the real kernel (an executor the CLI hands
+// in, bench/kernel-probe/) and in the simulator (simulate-sequence.ts) under one profile. A
+// sequence's figure is the sum of its timed ops' durations (of the kinds in `score_ops` when it
+// names some; ops that failed on either side are left out of both sums and counted); its error
+// is (predicted - measured) / measured.
+import { median } from 'simple-statistics';
+import type { CostProfile } from '../costs/index.js';
+import { simulateSequence } from './simulate-sequence.js';
+import { needsKvm } from './sequences.js';
+import type { KernelSequence, ProbeSkip, SequenceMeasurement } from './types.js';
+
+export type SequenceExecutor = (seq: KernelSequence, opts: { reps: number }) => Promise<SequenceMeasurement>;
+
+export interface OpComparison {
+  index: number;
+  op: string;
+  offset: number;
+  len: number;
+  thread: number;
+  predicted_ns: number;
+  measured_ns: number;
+  /** null when either side failed the op. */
+  error: number | null;
+  measured_error: string | null;
+  predicted_error: string | null;
+}
+
+export interface SequenceComparison {
+  name: string;
+  description: string;
+  ops: number;
+  /** Ops left out because one side failed them. */
+  failed_ops: number;
+  predicted_ns: number;
+  measured_ns: number;
+  error: number;
+  per_op: OpComparison[];
+}
+
+export interface ValidationSummary {
+  sequences: SequenceComparison[];
+  median_abs_error: number | null;
+  worst_abs_error: number | null;
+  worst_sequence: string | null;
+  skipped: ProbeSkip[];
+}
+
+export function relativeError(predicted: number, measured: number): number {
+  if (!(measured > 0)) throw new RangeError(`measured ${measured} ns: nothing to compare against`);
+  return (predicted - measured) / measured;
+}
+
+/** Compare one sequence's measurement and prediction op by op and in total. */
+export function compareSequence(seq: KernelSequence, measured: SequenceMeasurement, predicted: SequenceMeasurement): SequenceComparison {
+  if (measured.op_ns.length !== seq.ops.length || predicted.op_ns.length !== seq.ops.length) {
+    throw new Error(`${seq.name}: ${seq.ops.length} ops, measured ${measured.op_ns.length}, predicted ${predicted.op_ns.length}`);
+  }
+  let p = 0;
+  let m = 0;
+  let failed = 0;
+  const per_op = seq.ops.map((op, i): OpComparison => {
+    const pn = predicted.op_ns[i];
+    const mn = measured.op_ns[i];
+    const ok = pn >= 0 && mn >= 0;
+    const scored = !seq.score_ops || seq.score_ops.includes(op.op);
+    if (ok && scored) {
+      p += pn;
+      m += mn;
+    } else if (!ok) failed++;
+    return {
+      index: i, op: op.op, offset: op.offset, len: op.len, thread: op.thread ?? 0, predicted_ns: pn, measured_ns: mn,
+      error: ok && mn > 0 ? relativeError(pn, mn) : null,
+      measured_error: measured.op_errors[i] ?? null, predicted_error: predicted.op_errors[i] ?? null,
+    };
+  });
+  return { name: seq.name, description: seq.description, ops: seq.ops.length, failed_ops: failed, predicted_ns: p, measured_ns: m, error: relativeError(p, m), per_op };
+}
+
+/** Median and worst absolute error over the sequences (null without any). */
+export function summarise(sequences: SequenceComparison[], skipped: ProbeSkip[] = []): ValidationSummary {
+  if (sequences.length === 0) return { sequences, median_abs_error: null, worst_abs_error: null, worst_sequence: null, skipped };
+  const abs = sequences.map((s) => Math.abs(s.error));
+  const worst = abs.indexOf(Math.max(...abs));
+  return { sequences, median_abs_error: median(abs), worst_abs_error: abs[worst], worst_sequence: sequences[worst].name, skipped };
+}
+
+export interface ValidateOptions {
+  reps: number;
+  /** /dev/kvm with guest_memfd usable here; sequences that need it are skipped otherwise. */
+  kvm: boolean;
+  kvmWhy?: string;
+  onProgress?: (done: number, total: number, name: string) => void;
+}
+
+/** Run every sequence on the kernel and in the simulator; sequences that need KVM are skipped without it. */
+export async function runValidation(seqs: KernelSequence[], profile: CostProfile, execute: SequenceExecutor, o: ValidateOptions): Promise<ValidationSummary> {
+  const out: SequenceComparison[] = [];
+  const skipped: ProbeSkip[] = [];
+  for (const [i, seq] of seqs.entries()) {
+    o.onProgress?.(i, seqs.length, seq.name);
+    if (needsKvm(seq) && !o.kvm) {
+      skipped.push({ what: seq.name, why: o.kvmWhy ?? 'no usable /dev/kvm with guest_memfd' });
+      continue;
+    }
+    const measured = await execute(seq, { reps: o.reps });
+    const predicted = await simulateSequence(seq, profile);
+    out.push(compareSequence(seq, measured, predicted));
+  }
+  o.onProgress?.(seqs.length, seqs.length, 'done');
+  return summarise(out, skipped);
+}

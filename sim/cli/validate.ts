@@ -1,0 +1,126 @@
+// `rmsim validate`: run composite sequences on the real kernel (bench/kernel-probe/'s executor)
+// and in the simulator under a profile, and print predicted against measured with the error of
+// each, the median and worst absolute error, and (with --out) the validation report. With
+// --trace, the sequence is an strace's fallocate calls, compared per call and in total.
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { UsageError } from '../errors.js';
+import { resolveProfile, type CostProfile } from '../costs/profile.js';
+import { validationSuite } from '../calibrate/sequences.js';
+import { compareSequence, runValidation, type ValidationSummary } from '../calibrate/validate.js';
+import { simulateSequence } from '../calibrate/simulate-sequence.js';
+import { traceToSequence } from '../calibrate/trace-sequence.js';
+import { readStrace } from '../replay/strace.js';
+import { interpretTrace, type TraceBackend } from '../replay/interpret.js';
+import { writeFileAtomic } from '../output/atomic-write.js';
+import { positiveInt } from './options.js';
+import { loadSequenceExecutor } from './kernel-probe.js';
+import { writeValidationReport } from '../../reports/validation.js';
+
+interface ValidateFlags {
+  profile?: string;
+  json?: boolean;
+  quiet?: boolean;
+  reps?: string;
+  out?: string;
+  only?: string;
+  trace?: string;
+  backend?: TraceBackend;
+}
+
+const pct = (x: number | null) => (x === null ? '-' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`);
+const us = (ns: number) => (ns / 1e3).toFixed(1);
+
+/** Why guest_memfd cannot be used here, or undefined when /dev/kvm is present. */
+function kvmMissing(): string | undefined {
+  return existsSync('/dev/kvm') ? undefined : '/dev/kvm is missing on this host (guest_memfd needs KVM)';
+}
+
+export function register(program: Command): void {
+  program
+    .command('validate')
+    .description('predicted against measured: composite sequences (or an strace with --trace) on the real kernel and in the simulator')
+    .option('--profile <name|file>', 'cost profile to validate (default: the shipped profile)')
+    .option('--reps <n>', 'repetitions of each sequence on the kernel (medians per op)', '5')
+    .option('--only <names>', 'comma-separated sequence names (default: the whole suite)')
+    .option('--out <dir>', 'write validation.json and the report (validation.html, charts/*.svg|png) here')
+    .option('--trace <file.strace>', 'validate an strace of fallocate calls instead of the suite')
+    .addOption(new Option('--backend <kind>', 'with --trace: which files of the trace to replay').choices(['guest_memfd', 'shmem']))
+    .option('--json', 'print the result as JSON')
+    .option('--quiet', 'no progress')
+    .addHelpText('after', `
+Needs cc; the guest_memfd sequences need /dev/kvm (skipped with the reason without it).
+Examples:
+  rmsim calibrate --out my-host.json && rmsim validate --profile my-host.json --out validation/
+  rmsim validate --only shmem-two-punchers-2m,gmem-two-punchers-2m
+  rmsim validate --trace vmm.strace --backend guest_memfd --json`)
+    .action(async (flags: ValidateFlags) => {
+      const profile = resolveProfile(flags.profile);
+      const reps = positiveInt('reps', flags.reps, 5);
+      const log = (s: string) => {
+        if (!flags.quiet && !flags.json) process.stderr.write(`${s}\n`);
+      };
+      if (flags.backend && !flags.trace) throw new UsageError('--backend: only with --trace <file.strace>');
+      if (flags.trace) return validateTrace(flags, profile, reps);
+      let seqs = validationSuite();
+      if (flags.only) {
+        const names = flags.only.split(',').map((s) => s.trim());
+        for (const n of names) if (!seqs.some((s) => s.name === n)) throw new UsageError(`--only: no sequence '${n}' (known: ${seqs.map((s) => s.name).join(', ')})`);
+        seqs = seqs.filter((s) => names.includes(s.name));
+      }
+      const why = kvmMissing();
+      const execute = await loadSequenceExecutor();
+      const v = await runValidation(seqs, profile, execute, { reps, kvm: !why, kvmWhy: why, onProgress: (i, n, name) => log(`[${i}/${n}] ${name}`) });
+      for (const s of v.skipped) log(`${s.what}: skipped: ${s.why}`);
+      const info = { profile: profile.name, host: `${profile.host.cpu}, ${profile.host.kernel}`, date: new Date().toISOString() };
+      if (flags.out) {
+        writeFileAtomic(join(flags.out, 'validation.json'), JSON.stringify({ ...info, reps, ...v }, null, 1) + '\n');
+        const r = await writeValidationReport(v, info, flags.out);
+        for (const n of r.notes) log(n);
+      }
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({ ...info, reps, ...v }) + '\n');
+        return;
+      }
+      process.stdout.write(formatSummary(v) + '\n');
+    });
+}
+
+function formatSummary(v: ValidationSummary): string {
+  const lines = ['sequence                                   measured us  predicted us    error'];
+  for (const s of v.sequences) lines.push(`${s.name.padEnd(42)} ${us(s.measured_ns).padStart(11)} ${us(s.predicted_ns).padStart(13)} ${pct(s.error).padStart(8)}${s.failed_ops ? `  (${s.failed_ops} ops failed, left out)` : ''}`);
+  for (const s of v.skipped) lines.push(`${s.what.padEnd(42)} skipped: ${s.why}`);
+  lines.push(`median |error| ${pct(v.median_abs_error)}, worst ${pct(v.worst_abs_error)} (${v.worst_sequence ?? '-'}) over ${v.sequences.length} sequences`);
+  return lines.join('\n');
+}
+
+async function validateTrace(flags: ValidateFlags, profile: CostProfile, reps: number): Promise<void> {
+  const backend = flags.backend ?? 'guest_memfd';
+  const trace = interpretTrace(readStrace(flags.trace!), flags.trace!, { unknownFdBackend: backend });
+  const { seq, calls, leftOut } = traceToSequence(trace, backend, basename(flags.trace!));
+  if (seq.ops.length === 0) throw new UsageError(`--trace ${flags.trace}: no successful fallocate call on a ${backend} file (try --backend ${backend === 'guest_memfd' ? 'shmem' : 'guest_memfd'})`);
+  const why = backend === 'guest_memfd' ? kvmMissing() : undefined;
+  if (why) {
+    const skipped = { what: `${seq.name} on guest_memfd`, why };
+    if (flags.json) process.stdout.write(JSON.stringify({ calls: seq.ops.length, skipped }) + '\n');
+    else process.stdout.write(`${skipped.what}: skipped: ${why}\n`);
+    return;
+  }
+  const execute = await loadSequenceExecutor();
+  const measured = await execute(seq, { reps });
+  const predicted = await simulateSequence(seq, profile);
+  const c = compareSequence(seq, measured, predicted);
+  const per_call = c.per_op.map((o, i) => ({ line: calls[i].line, op: o.op, offset: o.offset, len: o.len, traced_ns: calls[i].recordedNs, measured_ns: o.measured_ns, predicted_ns: o.predicted_ns, error: o.error, ...(o.measured_error ? { measured_errno: o.measured_error } : {}), ...(o.predicted_error ? { predicted_errno: o.predicted_error } : {}) }));
+  const result = { calls: seq.ops.length, predicted_total_ns: c.predicted_ns, measured_total_ns: c.measured_ns, error: c.error, left_out_calls: leftOut, per_call };
+  if (flags.out) writeFileAtomic(join(flags.out, 'validation-trace.json'), JSON.stringify(result, null, 1) + '\n');
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  const lines = ['line  call       offset        len   traced us  measured us  predicted us    error'];
+  for (const p of per_call) lines.push(`${String(p.line).padStart(4)}  ${p.op.padEnd(8)} ${String(p.offset).padStart(10)} ${String(p.len).padStart(10)} ${us(p.traced_ns).padStart(11)} ${us(p.measured_ns).padStart(12)} ${us(p.predicted_ns).padStart(13)} ${pct(p.error).padStart(8)}`);
+  lines.push(`total: ${seq.ops.length} calls, measured ${us(c.measured_ns)} us, predicted ${us(c.predicted_ns)} us, error ${pct(c.error)}${leftOut ? ` (${leftOut} calls left out: failed in the trace or on ${backend === 'guest_memfd' ? 'shmem' : 'guest_memfd'} files)` : ''}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,114 @@
+// Fitting: a recording the model itself produced under known costs gives those costs back (so
+// each fit rule splits a measured figure the way the model charges it); the committed Intel
+// recording fits every rule, the profile passes the schema, and unreachable costs are kept.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { defaultProfile, parseProfile } from '../../sim/costs/index.js';
+import { formatProfile } from '../../sim/costs/format-profile.js';
+import { fitProfile } from '../../sim/calibrate/fit-profile.js';
+import { fitLineRelative, fitConstant } from '../../sim/calibrate/least-squares.js';
+import { parseRecording } from '../../sim/calibrate/recording.js';
+import type { KernelSequence, ProbeRecording, ProbeRow } from '../../sim/calibrate/types.js';
+import { simulateSequence } from '../../sim/calibrate/simulate-sequence.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../../../test/fixtures/calibrate/${name}`, import.meta.url));
+export const intelRecording = (): ProbeRecording => parseRecording(JSON.parse(readFileSync(fixture('intel-xeon-6.18.probe.json'), 'utf8')), 'fixture');
+
+test('a line through exact points is recovered with R^2 1 and zero standard errors', () => {
+  const f = fitLineRelative([1, 512, 16384].map((x) => ({ x, y: 120 + 200 * x })));
+  assert.ok(Math.abs(f.intercept - 120) < 1e-6 && Math.abs(f.slope - 200) < 1e-9);
+  assert.equal(f.r2, 1);
+  assert.ok(f.slopeSe < 1e-9);
+});
+
+test('a noisy line has R^2 below 1 and a positive standard error', () => {
+  const f = fitLineRelative([{ x: 1, y: 330 }, { x: 512, y: 100_000 }, { x: 16384, y: 3_300_000 }, { x: 262144, y: 60_000_000 }]);
+  assert.ok(f.r2 < 1 && f.r2 > 0.9, `r2 ${f.r2}`);
+  assert.ok(f.slopeSe > 0);
+  assert.throws(() => fitLineRelative([{ x: 4, y: 1 }, { x: 4, y: 2 }]), /two different x/);
+  assert.deepEqual(fitConstant([10, 12, 14]).value, 12);
+});
+
+// Costs scaled from the shipped profile, so recovering them cannot be an accident of the defaults.
+const TRUTH: Record<string, number> = {
+  'shmem.fallocate_fixed_ns': 150, 'shmem.add_folio_4k_ns': 240, 'gmem.fallocate_fixed_ns': 90, 'gmem.add_folio_4k_ns': 150,
+  'shmem.punch_fixed_ns': 260, 'shmem.punch_first_batch_ns': 220, 'shmem.truncate_page_ns': 97, 'shmem.truncate_page_first_batch_extra_ns': 40,
+  'gmem.punch_fixed_ns': 170, 'gmem.punch_first_batch_ns': 300, 'gmem.truncate_page_ns': 66, 'gmem.truncate_page_first_batch_extra_ns': 60,
+  'kvm.invalidate_begin_ns': 30, 'kvm.invalidate_end_ns': 30, 'kvm.shadow_zap_per_gfn_ns': 0.4,
+};
+
+async function modelRecording(): Promise<ProbeRecording> {
+  const truth = defaultProfile().withOverrides(TRUTH);
+  const rows: ProbeRow[] = [];
+  const one = async (backend: 'shmem' | 'guest_memfd', size: number, op: 'allocate' | 'punch', populated: boolean, bound = false) => {
+    const seq: KernelSequence = {
+      name: 'row', description: '', files: [{ backend, size_bytes: 128 << 20, bound }],
+      setup: populated ? [{ op: 'allocate', file: 0, offset: 0, len: size }] : [], ops: [{ op, file: 0, offset: 0, len: size }],
+    };
+    return (await simulateSequence(seq, truth)).op_ns[0];
+  };
+  for (const backend of ['shmem', 'guest_memfd'] as const) {
+    const probe = backend === 'shmem' ? 'shmem' : 'gmem';
+    const b: Record<string, boolean> = backend === 'guest_memfd' ? { bound: false } : {};
+    for (const size of [4096, 65536, 2 << 20, 64 << 20]) {
+      if (size !== 65536) rows.push({ probe: `${probe}.fallocate`, backend, params: { size_bytes: size, state: 'empty' }, samples_ns: [await one(backend, size, 'allocate', false)] });
+      rows.push({ probe: `${probe}.punch`, backend, params: { size_bytes: size, state: 'populated', ...b }, samples_ns: [await one(backend, size, 'punch', true)] });
+      rows.push({ probe: `${probe}.punch`, backend, params: { size_bytes: size, state: 'empty', ...b }, samples_ns: [await one(backend, size, 'punch', false)] });
+      if (backend === 'guest_memfd') rows.push({ probe: 'gmem.punch', backend, params: { size_bytes: size, state: 'empty', bound: true }, samples_ns: [await one(backend, size, 'punch', false, true)] });
+    }
+  }
+  return { schema: 'rmsim.probe/1', host: { cpu_model: 'model', kernel: 'model', nested: false, date: '2026-01-01T00:00:00Z', online_cpus: 2, kvm: true, guest_memfd: true, shmem_enabled: 'never' }, command: 'the model', rows, skipped: [] };
+}
+
+test('fitting a recording the model produced under known costs gives those costs back', async () => {
+  const rec = await modelRecording();
+  const fit = fitProfile(rec, defaultProfile().file);
+  const names = Object.keys(TRUTH);
+  for (const name of names) {
+    assert.ok(fit.fitted.includes(name), `${name} fitted`);
+    const got = fit.profile.costs[name].value;
+    assert.ok(Math.abs(got - TRUTH[name]) <= Math.max(0.02 * TRUTH[name], 1.5), `${name}: fitted ${got}, model ran with ${TRUTH[name]}`);
+  }
+});
+
+test('the Intel recording fits every rule; the rest is kept and marked; the profile passes the schema', () => {
+  const rec = intelRecording();
+  const base = defaultProfile().file;
+  const fit = fitProfile(rec, base, { name: 'intel-test' });
+  assert.deepEqual(fit.notFitted, []);
+  assert.ok(fit.fitted.length >= 30, `${fit.fitted.length} fitted`);
+  const p = parseProfile(JSON.parse(formatProfile(fit.profile)), 'round trip');
+  assert.equal(p.name, 'intel-test');
+  assert.equal(p.host.cpu_model, 'Intel(R) Xeon(R) Processor');
+  assert.equal(p.host.kernel_release, '6.18.44-fc-v1147');
+  assert.equal(p.host.nested, true);
+  for (const [name, e] of Object.entries(fit.profile.costs)) {
+    assert.ok(e.fit, `${name} carries a fit mark`);
+    if (e.fit.status === 'kept') assert.equal(e.value, base.costs[name].value, `${name} kept its value`);
+    else assert.ok(e.fit.rows.length > 0 && e.fit.se >= 0 && e.source.startsWith('rmsim calibrate on Intel'), name);
+  }
+  assert.equal(fit.profile.costs['host.alloc_page_ns'].fit?.status, 'kept');
+  assert.equal(fit.profile.calibration, undefined, "the base's section-7 figures do not describe this host");
+  // The Intel host's shmem hand-over (65-70 us per 2 MiB in four of five passes) and none on guest_memfd.
+  const handover = fit.profile.costs['shmem.inode_lock_handover_page_ns'].value;
+  assert.ok(handover > 100 && handover < 150, `shmem hand-over ${handover} ns/page`);
+  assert.equal(fit.profile.costs['gmem.invalidate_lock_handover_page_ns'].value, 0);
+});
+
+test('rows missing from a recording leave their costs kept, naming the missing rows', () => {
+  const rec = intelRecording();
+  const noThp = { ...rec, rows: rec.rows.filter((r) => !r.probe.startsWith('shmem.thp')), skipped: [{ what: 'shmem THP', why: 'shmem_enabled not writable' }] };
+  const fit = fitProfile(noThp, defaultProfile().file);
+  const kept = fit.notFitted.flatMap((n) => n.costs);
+  assert.ok(kept.includes('shmem.alloc_huge_folio_ns') && kept.includes('shmem.split_folio_ns'));
+  const e = fit.profile.costs['shmem.alloc_huge_folio_ns'];
+  assert.equal(e.value, defaultProfile().file.costs['shmem.alloc_huge_folio_ns'].value);
+  assert.match(e.fit?.status === 'kept' ? e.fit.why : '', /shmem\.thp\.fallocate/);
+  assert.match(fit.profile.host.note ?? '', /skipped: shmem THP/);
+});
+
+test('a file that is not a probe recording is refused with the first problem', () => {
+  assert.throws(() => parseRecording({ schema: 'rmsim.costs/1' }, 'x.json'), /x\.json: not a probe recording/);
+});
