@@ -8,7 +8,7 @@ import { fitProfile } from '../calibrate/fit-profile.js';
 import { loadRecording } from '../calibrate/recording.js';
 import type { ProbeRecording } from '../calibrate/types.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
-import { loadCalibrationProbe } from './kernel-probe.js';
+import { probeKernel } from './kernel-probe.js';
 
 interface CalibrateFlags {
   out: string;
@@ -50,11 +50,10 @@ Examples:
         rec = loadRecording(flags.from);
         log(`fitting ${flags.from}: ${rec.rows.length} rows from ${rec.host.cpu_model}, kernel ${rec.host.kernel}, ${rec.host.date}`);
       } else {
-        const probe = await loadCalibrationProbe();
-        const t0 = Date.now();
-        rec = await probe({
+        rec = await probeKernel({
           quick: flags.quick,
-          onProgress: (done, total, what) => log(`[${done}/${total}] ${what} (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
+          command: ['rmsim', ...process.argv.slice(2)].join(' '),
+          onProgress: (p) => log(`[${p.elapsed_s.toFixed(0).padStart(3)} s] ${p.section}: ${p.row}`),
         });
         for (const s of rec.skipped) log(`skipped: ${s.what}: ${s.why}`);
         if (flags.saveRecording) writeFileAtomic(flags.saveRecording, JSON.stringify(rec) + '\n');
