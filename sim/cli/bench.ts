@@ -7,6 +7,7 @@ import { positiveInt } from './options.js';
 import { defaultEngineResultPath, runEngineBench, writeResult } from '../../bench/engine/run.js';
 import { fastpathCommand } from '../../bench/fastpath/cli.js';
 import { e2eCommand } from '../../bench/e2e/cli.js';
+import { sweepBenchCommand } from '../../bench/sweep/cli.js';
 import type { EngineBenchResult } from '../../bench/engine/run.js';
 import { benchEngineSpec } from '../../bench/engine/chart-spec.js';
 import { renderSvg, svgToPng } from '../../reports/render.js';
@@ -15,8 +16,8 @@ import { writeFileAtomic } from '../output/atomic-write.js';
 export function register(program: Command): void {
   program
     .command('bench')
-    .description('run a benchmark: engine (event engine vs bare heap and SimPy), fastpath (fast paths vs C), or e2e (whole runs: vm-boot at 64 GiB, a 1 TiB host, conversion-storm, cost per fault by size)')
-    .argument('<which>', 'engine | fastpath | e2e')
+    .description('run a benchmark: engine (event engine vs bare heap and SimPy), fastpath (fast paths vs C), e2e (whole runs: vm-boot at 64 GiB, a 1 TiB host, conversion-storm, cost per fault by size) or sweep (2 workers vs 1)')
+    .argument('<which>', 'engine | fastpath | e2e | sweep')
     .option('--json', 'print one JSON object instead of a summary')
     .option('--trials <n>', 'interleaved trials (median reported)', '5')
     .option('--events <n>', 'events of workload (a) and its ceiling', '2000000')
@@ -31,16 +32,20 @@ export function register(program: Command): void {
     .option('--reps <n>', 'fastpath: timed passes per implementation (best reported)', '3')
     .option('--no-ref', 'fastpath: skip the Map reference')
     .option('--no-c', 'fastpath: skip the C reference')
+    .option('--points <n>', 'sweep: grid points (default 8)')
+    .option('--duration <d>', 'sweep: simulated duration of each point (default 6s)')
     .addHelpText('after', `
 Examples:
   rmsim bench engine --trials 11 --chart bench/results/engine.png
   rmsim bench fastpath --json
   rmsim bench e2e --chart bench/results/e2e.png
-  rmsim bench e2e --only a,d --scale 0.01 --no-write   (a quick check of the command)`)
-    .action(async (which: string, o: { json?: boolean; only?: string; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; chart?: string; from?: string; scale?: string; reps?: string; ref: boolean; c: boolean }) => {
+  rmsim bench e2e --only a,d --scale 0.01 --no-write   (a quick check of the command)
+  rmsim bench sweep                                     (8 points, 2 workers against 1)`)
+    .action(async (which: string, o: { json?: boolean; only?: string; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; chart?: string; from?: string; scale?: string; reps?: string; ref: boolean; c: boolean; points?: string; duration?: string }) => {
       if (which === 'fastpath') return fastpathCommand(o);
       if (which === 'e2e') return e2eCommand(o);
-      if (which !== 'engine') throw new UsageError(`unknown benchmark '${which}' (expected: engine, fastpath or e2e)`);
+      if (which === 'sweep') return sweepBenchCommand(o);
+      if (which !== 'engine') throw new UsageError(`unknown benchmark '${which}' (expected: engine, fastpath, e2e or sweep)`);
       if (o.from !== undefined) {
         if (!o.chart) throw new UsageError('--from only draws a chart: give --chart <file> too');
         await writeChart(o.chart, readResult(o.from));

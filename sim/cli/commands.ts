@@ -5,6 +5,8 @@ import { register as registerRun } from './run.js';
 import { register as registerList } from './list.js';
 import { register as registerBench } from './bench.js';
 import { register as registerProbe } from './probe.js';
+import { register as registerSweep } from './sweep.js';
+import { register as registerMerge } from './merge.js';
 import { register as registerCalibrate } from './calibrate.js';
 import { register as registerValidate } from './validate.js';
 
@@ -14,6 +16,8 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerBench(program);
   registerProbe(program);
+  registerSweep(program);
+  registerMerge(program);
   registerCalibrate(program);
   registerValidate(program);
 }

@@ -45,7 +45,7 @@ interface RunFlags {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-function parseSeed(s: string | undefined): number | undefined {
+export function parseSeed(s: string | undefined): number | undefined {
   if (s === undefined) return undefined;
   if (!/^[0-9]+$/.test(s) || Number(s) > 4294967295) throw new UsageError(`--seed: expected a whole number 0..4294967295, found ${JSON.stringify(s)}`);
   return Number(s);

@@ -39,7 +39,7 @@ export class GmemInode implements PrivateBacking {
   constructor(readonly host: Host, readonly size: number) {
     this.id = host.nextId('gmem');
     this.pages = host.fp.newPageCache();
-    this.invalidateLock = new RwSemaphore(host.sim, 'invalidate_lock');
+    this.invalidateLock = new RwSemaphore(host.sim, 'invalidate_lock', { owner: this.id });
     host.backings.push(this);
   }
 

@@ -94,10 +94,10 @@ export class Vm {
   constructor(readonly host: Host, opts: VmOptions & { name: string }) {
     this.name = opts.name;
     const labels = {};
-    this.mmuLock = new RwLock(host.sim, 'mmu_lock', { labels });
-    this.srcu = new Srcu(host.sim, 'kvm_srcu', { labels });
-    this.lock = new Mutex(host.sim, 'kvm_lock', { labels });
-    this.slotsLock = new Mutex(host.sim, 'slots_lock', { labels });
+    this.mmuLock = new RwLock(host.sim, 'mmu_lock', { labels, owner: this.name });
+    this.srcu = new Srcu(host.sim, 'kvm_srcu', { labels, owner: this.name });
+    this.lock = new Mutex(host.sim, 'kvm_lock', { labels, owner: this.name });
+    this.slotsLock = new Mutex(host.sim, 'slots_lock', { labels, owner: this.name });
     this.pt = host.fp.newPageTable();
     this.memAttr = new MemAttributes(opts.privateByDefault ?? true);
     for (let i = 0; i < (opts.vcpus ?? 1); i++) this.vcpus.push(new Vcpu(this, i));

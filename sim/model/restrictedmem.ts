@@ -62,7 +62,7 @@ export class RestrictedFile implements PrivateFile {
   constructor(readonly host: Host) {
     this.id = host.nextId('rmem');
     this.memfd = shmem_file_setup(host, `${this.id}.memfd`, 0);
-    this.lock = host.s.notifier.create(host.sim, {});
+    this.lock = host.s.notifier.create(host.sim, {}, this.id);
   }
 
   /** The shmem inode behind the file: what memslots map and memory errors hit. */

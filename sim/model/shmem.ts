@@ -53,7 +53,7 @@ export class ShmemInode implements PrivateBacking {
   constructor(readonly host: Host, name: string) {
     this.id = host.nextId(name);
     this.pages = host.fp.newPageCache();
-    this.inodeLock = new RwSemaphore(host.sim, 'inode_lock');
+    this.inodeLock = new RwSemaphore(host.sim, 'inode_lock', { owner: name });
     host.backings.push(this);
   }
 

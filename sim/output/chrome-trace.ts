@@ -1,10 +1,13 @@
 // --trace-out: the run's spans, instants and counters as Chrome trace-event JSON, the format
-// Perfetto's UI and chrome://tracing import. One track (tid) per engine track name (a vCPU,
-// a VMM thread, a lock); tracks named "group/thread" are grouped into one process per group
-// (vm0/vcpu1 -> process vm0), the rest into "host". Ids are given in order of first use, so the
-// file is deterministic. Timestamps are microseconds (the format's unit) with ns precision.
-// Slices on one track must nest; where they overlap without nesting (readers holding an rwlock
-// together), the later ones go to extra lanes of that track ("mmu_lock (2)").
+// Perfetto's UI and chrome://tracing import. One track (tid) per engine track: a vCPU
+// (vm0/vcpu1), a VMM thread (vm0-vmm/discard0), a lock instance named after its owner
+// (vm0/mmu_lock, rmem0/notifier_lock). Tracks are grouped into one process per VM: vm0 holds
+// vm0/*, vm0-vmm/* and vm0's locks; everything else (files' locks, host actors) is under
+// "host". Lock waits are drawn on the waiter's track (the engine puts them there). Ids are
+// given in order of first use, so the file is deterministic. Timestamps are microseconds (the
+// format's unit) with ns precision. Slices on one track must nest: read holds of one lock that
+// overlap are drawn as one slice "read by N" listing the holders; anything else that overlaps
+// without nesting goes to an extra lane of that track ("name (2)").
 import type { Tracer } from '../engine/tracer.js';
 
 export interface TraceEvent {
@@ -63,10 +66,10 @@ export class ChromeTraceWriter implements Tracer {
   }
 
   /** Lane of each span within its track, so that every lane's slices nest. */
-  private lanes(): Map<Span, number> {
+  private lanes(spans: Span[]): Map<Span, number> {
     const lane = new Map<Span, number>();
     const byTrack = new Map<string, Span[]>();
-    for (const s of this.spans) {
+    for (const s of spans) {
       const l = byTrack.get(s.track) ?? [];
       l.push(s);
       byTrack.set(s.track, l);
@@ -91,7 +94,8 @@ export class ChromeTraceWriter implements Tracer {
 
   /** The JSON object format: {traceEvents, displayTimeUnit, otherData}. */
   serialize(meta: Record<string, string | number> = {}): string {
-    const lane = this.lanes();
+    const spans = mergeReadHolds(this.spans);
+    const lane = this.lanes(spans);
     const pids = new Map<string, number>();
     const tids = new Map<string, { pid: number; tid: number }>();
     const out: TraceEvent[] = [];
@@ -99,8 +103,7 @@ export class ChromeTraceWriter implements Tracer {
       const key = k === 0 ? track : `${track} (${k + 1})`;
       let t = tids.get(key);
       if (t) return t;
-      const slash = track.indexOf('/');
-      const group = slash > 0 ? track.slice(0, slash) : 'host';
+      const group = processOf(track);
       let pid = pids.get(group);
       if (pid === undefined) {
         pid = pids.size + 1;
@@ -115,7 +118,7 @@ export class ChromeTraceWriter implements Tracer {
     // Metadata in order of first use of each track, then events in the order they were recorded.
     for (const track of this.tracks.keys()) idOf(track, 0);
     const events: Array<{ seq: number; e: TraceEvent }> = [];
-    for (const s of this.spans) {
+    for (const s of spans) {
       const t = idOf(s.track, lane.get(s) ?? 0);
       events.push({ seq: s.seq, e: { name: s.name, ph: 'X', ts: us(s.start), dur: us(s.end - s.start), pid: t.pid, tid: t.tid, ...(s.args ? { args: s.args } : {}) } });
     }
@@ -128,4 +131,44 @@ export class ChromeTraceWriter implements Tracer {
     const other = { ...meta, dropped_events: this.dropped };
     return `{"displayTimeUnit":"ns","otherData":${JSON.stringify(other)},"traceEvents":[\n${lines.join(',\n')}\n]}\n`;
   }
+}
+
+/** The process a track is grouped under: its VM (vm0/vcpu1, vm0-vmm/discard0, vm0/mmu_lock -> vm0), else "host". */
+export function processOf(track: string): string {
+  const slash = track.indexOf('/');
+  const group = slash > 0 ? track.slice(0, slash).replace(/-vmm$/, '') : '';
+  return /^vm\d+$/.test(group) ? group : 'host';
+}
+
+const READ_HOLD = 'read by ';
+
+/**
+ * Read holds of one lock that overlap (readers inside together) become one slice "read by N"
+ * from the first start to the last end, with the holders in args, so the lock stays one track.
+ */
+function mergeReadHolds(spans: Span[]): Span[] {
+  const out: Span[] = [];
+  const open = new Map<string, { span: Span; holders: string[] }>();
+  const reads = spans.filter((s) => s.name.startsWith(READ_HOLD)).sort((a, b) => a.start - b.start || a.seq - b.seq);
+  const merged = new Set<Span>();
+  const replaced = new Map<Span, Span>();
+  for (const s of reads) {
+    const cur = open.get(s.track);
+    if (cur && s.start < cur.span.end) {
+      cur.span.end = Math.max(cur.span.end, s.end);
+      cur.holders.push(s.name.slice(READ_HOLD.length));
+      cur.span.name = `${READ_HOLD}${cur.holders.length}`;
+      cur.span.args = { ...(cur.span.args ?? {}), holders: cur.holders };
+      merged.add(s);
+      continue;
+    }
+    const copy = { ...s };
+    open.set(s.track, { span: copy, holders: [s.name.slice(READ_HOLD.length)] });
+    replaced.set(s, copy);
+  }
+  for (const s of spans) {
+    if (merged.has(s)) continue;
+    out.push(replaced.get(s) ?? s);
+  }
+  return out;
 }

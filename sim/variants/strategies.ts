@@ -27,14 +27,15 @@ export interface NotifierLockState {
 
 export interface NotifierStrategy {
   readonly name: ChoiceValues['notifier'];
-  create(sim: Simulation, labels: Record<string, string>): NotifierLockState;
+  /** `owner` (the file, rmem0) names the lock's trace track. */
+  create(sim: Simulation, labels: Record<string, string>, owner?: string): NotifierLockState;
 }
 
 /** v10: mutex data->lock taken for invalidate_start, dropped around shmem_fallocate, taken again for end. */
 const notifierV10: NotifierStrategy = {
   name: 'v10',
-  create(sim, labels) {
-    const m = new Mutex(sim, 'notifier_lock', { labels });
+  create(sim, labels, owner) {
+    const m = new Mutex(sim, 'notifier_lock', { labels, owner });
     return mutexState(m, false);
   },
 };
@@ -42,8 +43,8 @@ const notifierV10: NotifierStrategy = {
 /** Review request (Sean, [S9]): the same mutex held from before invalidate_start to after invalidate_end. */
 const notifierHeldAcross: NotifierStrategy = {
   name: 'held-across',
-  create(sim, labels) {
-    const m = new Mutex(sim, 'notifier_lock', { labels });
+  create(sim, labels, owner) {
+    const m = new Mutex(sim, 'notifier_lock', { labels, owner });
     return mutexState(m, true);
   },
 };
@@ -56,8 +57,8 @@ function mutexState(m: Mutex, across: boolean): NotifierLockState {
 /** [S9] N3: rw_semaphore, read side held across the whole punch, write side for (un)register. */
 const notifierRwsem: NotifierStrategy = {
   name: 'rwsem',
-  create(sim, labels) {
-    const s = new RwSemaphore(sim, 'notifier_lock', { labels });
+  create(sim, labels, owner) {
+    const s = new RwSemaphore(sim, 'notifier_lock', { labels, owner });
     return sleepingLockState(true, (p) => s.downRead(p), (p) => s.upRead(p), (p) => s.downWrite(p), (p) => s.upWrite(p));
   },
 };
@@ -90,9 +91,9 @@ function sleepingLockState(
  */
 const notifierSrcu: NotifierStrategy = {
   name: 'srcu',
-  create(sim, labels) {
-    const srcu = new Srcu(sim, 'notifier_srcu', { labels });
-    const update = new Mutex(sim, 'notifier_lock', { labels });
+  create(sim, labels, owner) {
+    const srcu = new Srcu(sim, 'notifier_srcu', { labels, owner });
+    const update = new Mutex(sim, 'notifier_lock', { labels, owner });
     return {
       heldAcrossPunch: false,
       *lockRead(p) {

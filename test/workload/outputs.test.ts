@@ -75,7 +75,7 @@ test('trace-event JSON has the fields Perfetto\'s JSON importer requires', () =>
   const names = out.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name').map((e) => (e.args as { name: string }).name);
   assert.deepEqual(names, ['vm0/vcpu0', 'notifier_lock', 'vmm/punch0', 'mmu_lock']);
   const procs = out.traceEvents.filter((e) => e.ph === 'M' && e.name === 'process_name').map((e) => (e.args as { name: string }).name);
-  assert.deepEqual(procs, ['vm0', 'host', 'vmm']);
+  assert.deepEqual(procs, ['vm0', 'host'], 'tracks group by VM; the rest is host');
 });
 
 test('CSV: every distribution, bucket, series point and counter', () => {
@@ -97,7 +97,7 @@ test('atomic writes leave the final file and no temporary behind', () => {
 test('trace slices nest on every track: overlapping ones move to an extra lane of their track', () => {
   const t = new ChromeTraceWriter();
   t.span('mmu_lock', 'read by vcpu0', 0, 1000);
-  t.span('mmu_lock', 'read by vcpu1', 500, 1500); // overlaps without nesting
+  t.span('mmu_lock', 'spin vcpu1', 500, 1500); // overlaps without nesting (read holds would merge)
   t.span('mmu_lock', 'inner', 100, 200); // nests in the first
   t.span('mmu_lock', 'later', 2000, 3000);
   const out = JSON.parse(t.serialize()) as { traceEvents: Array<{ name: string; ph: string; ts: number; dur?: number; tid: number; args?: { name: string } }> };
@@ -106,7 +106,7 @@ test('trace slices nest on every track: overlapping ones move to an extra lane o
   assert.equal(names.get(tidOf('read by vcpu0')), 'mmu_lock');
   assert.equal(names.get(tidOf('inner')), 'mmu_lock');
   assert.equal(names.get(tidOf('later')), 'mmu_lock');
-  assert.equal(names.get(tidOf('read by vcpu1')), 'mmu_lock (2)');
+  assert.equal(names.get(tidOf('spin vcpu1')), 'mmu_lock (2)');
   // Every pair of slices on one tid is disjoint or nested.
   const xs = out.traceEvents.filter((e) => e.ph === 'X');
   for (const a of xs) for (const b of xs) {

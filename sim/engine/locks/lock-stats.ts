@@ -10,6 +10,13 @@ import type { Process } from '../process.js';
 export interface LockOptions {
   /** Extra labels keep instances' statistics apart, e.g. { vm: '0' }. */
   labels?: Labels;
+  /** What the lock belongs to (vm0, rmem0): the trace draws it on track `owner/name`. Statistics ignore it. */
+  owner?: string;
+}
+
+/** The trace track of a lock instance: `vm0/mmu_lock`, or the bare name without an owner. */
+export function lockTrack(name: string, opts: LockOptions): string {
+  return opts.owner ? `${opts.owner}/${name}` : name;
 }
 
 export class ModeStats {
@@ -20,9 +27,13 @@ export class ModeStats {
   /** How trace spans name a hold ("held by", "read by", "written by") and tag a wait (" (read)"). */
   private readonly holdVerb: string;
   private readonly waitTag: string;
+  /** Trace track of the lock instance: holds are drawn there, waits on the waiter's own track. */
+  private readonly track: string;
   /** `mode` (read, write, sync) labels the statistics of one mode of a reader/writer lock. */
-  constructor(private readonly sim: Simulation, private readonly name: string, labels: Labels | undefined, mode?: string) {
+  constructor(private readonly sim: Simulation, name: string, opts: LockOptions, mode?: string) {
+    let labels = opts.labels;
     if (mode !== undefined) labels = { ...(labels ?? {}), mode };
+    this.track = lockTrack(name, opts);
     this.acquisitions = sim.stats.counter(`${name}.acquisitions`, labels);
     this.contended = sim.stats.counter(`${name}.contended`, labels);
     this.wait = sim.stats.histogram(`${name}.wait_ns`, labels);
@@ -36,7 +47,7 @@ export class ModeStats {
     this.acquisitions.value++;
     this.wait.record(waitNs);
     const tr = this.sim.tracer;
-    if (waitNs > 0 && tr) tr.span(this.name, `wait ${p.name}${this.waitTag}`, this.sim.now - waitNs, this.sim.now);
+    if (waitNs > 0 && tr) tr.span(p.name, `wait ${this.track}${this.waitTag}`, this.sim.now - waitNs, this.sim.now);
   }
 
   /** p's hold that began at `start` ends now (the unlock's bookkeeping). */
@@ -44,7 +55,7 @@ export class ModeStats {
     const now = this.sim.now;
     this.hold.record(now - start);
     const tr = this.sim.tracer;
-    if (tr) tr.span(this.name, `${this.holdVerb} ${p.name}`, start, now);
+    if (tr) tr.span(this.track, `${this.holdVerb} ${p.name}`, start, now);
   }
 }
 

@@ -42,7 +42,7 @@ export class Mutex implements LockImpl {
   private readonly tick: TickResched;
 
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
-    this.st = new ModeStats(sim, name, opts.labels);
+    this.st = new ModeStats(sim, name, opts);
     this.qlen = queueGauge(sim, name, opts.labels);
     this.tick = new TickResched(sim, name, (p) => {
       if (p.lockPhase !== PH_SPIN || p.waitLock !== this) return;

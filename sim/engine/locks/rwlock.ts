@@ -32,8 +32,8 @@ export class RwLock implements LockImpl {
   private readonly qlen: Gauge;
 
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
-    this.rd = new ModeStats(sim, name, opts.labels, 'read');
-    this.wr = new ModeStats(sim, name, opts.labels, 'write');
+    this.rd = new ModeStats(sim, name, opts, 'read');
+    this.wr = new ModeStats(sim, name, opts, 'write');
     this.qlen = queueGauge(sim, name, opts.labels);
   }
 

@@ -24,7 +24,7 @@ export class Spinlock implements LockImpl {
   private readonly qlen: Gauge;
 
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
-    this.st = new ModeStats(sim, name, opts.labels);
+    this.st = new ModeStats(sim, name, opts);
     this.qlen = queueGauge(sim, name, opts.labels);
   }
 

@@ -34,8 +34,8 @@ export class Srcu implements LockImpl {
   private readonly qlen: Gauge;
 
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
-    this.rd = new ModeStats(sim, name, opts.labels, 'read');
-    this.sy = new ModeStats(sim, name, opts.labels, 'sync');
+    this.rd = new ModeStats(sim, name, opts, 'read');
+    this.sy = new ModeStats(sim, name, opts, 'sync');
     this.qlen = queueGauge(sim, name, opts.labels);
   }
 
