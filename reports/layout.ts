@@ -25,7 +25,9 @@ export interface Chart {
 export type Block =
   | { kind: 'chart'; chart: Chart }
   | { kind: 'table'; table: Table }
-  | { kind: 'note'; text: string };
+  | { kind: 'note'; text: string }
+  /** Text exactly as the terminal shows it (an experiment's table). */
+  | { kind: 'pre'; text: string };
 
 export interface Section {
   /** Anchor id. */
@@ -41,6 +43,7 @@ export interface Page {
   /** What ran, in order: workload, variant, profile, seed, digest, ... */
   fields: Array<[string, string]>;
   warnings: string[];
+  /** The answers in one table, before any chart (a table without rows is left out). */
   headline: Table;
   sections: Section[];
 }
@@ -48,6 +51,7 @@ export interface Page {
 export const chartBlock = (id: string, spec: VlSpec): Block => ({ kind: 'chart', chart: { id: safeId(id), spec } });
 export const tableBlock = (table: Table): Block => ({ kind: 'table', table });
 export const noteBlock = (text: string): Block => ({ kind: 'note', text });
+export const preBlock = (text: string): Block => ({ kind: 'pre', text });
 
 export function safeId(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]+/g, '_');
@@ -70,6 +74,7 @@ export function renderTable(t: Table, cls = ''): string {
 function renderBlock(b: Block): string {
   if (b.kind === 'chart') return `<figure id="fig-${escapeHtml(b.chart.id)}"><div class="chart" data-chart="${escapeHtml(b.chart.id)}"></div></figure>`;
   if (b.kind === 'table') return renderTable(b.table);
+  if (b.kind === 'pre') return `<pre>${escapeHtml(b.text)}</pre>`;
   return `<p class="note">${escapeHtml(b.text)}</p>`;
 }
 
@@ -88,7 +93,7 @@ dl.fields dt{color:#666}dl.fields dd{margin:0;font-family:monospace}
 table{border-collapse:collapse;font-size:.85em;margin:.4em 0}td,th{border-bottom:1px solid #ddd;padding:2px 10px;text-align:right}
 th{background:#f4f4f4}.text{text-align:left}td.text{font-family:monospace}caption{text-align:left;color:#666;font-size:.9em}
 table.headline{font-size:.95em}p.finding{font-weight:bold;margin:.3em 0 .6em}p.note{color:#555;font-size:.9em}
-figure{margin:.6em 0}`;
+figure{margin:.6em 0}pre{font-size:.8em;background:#f6f6f6;padding:.8em;overflow-x:auto}`;
 
 /** One self-contained HTML page: nothing is fetched when it opens. */
 export function renderPage(page: Page): string {
@@ -102,7 +107,7 @@ export function renderPage(page: Page): string {
 <script>${loadVegaRuntime()}</script>
 </head><body>
 <header><h1>${escapeHtml(page.title)}</h1><dl class="fields">${fields}</dl>${warnings}</header>
-${renderTable(page.headline, 'headline')}
+${page.headline.rows.length > 0 ? renderTable(page.headline, 'headline') : ''}
 ${page.sections.map(renderSection).join('\n')}
 <script>
 const charts = ${scriptJson(compiled)};

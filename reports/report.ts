@@ -14,6 +14,8 @@ export interface ReportOptions {
   /** PNG needs fonts (Debian fonts-dejavu-core); skipped with a note when they are absent. */
   png?: boolean;
   title?: string;
+  /** The HTML file's name under outDir (default report.html; compare.html, sweep-report.html, ...). */
+  file?: string;
 }
 
 export interface ReportResult {
@@ -26,7 +28,7 @@ export async function writePage(page: Page, outDir: string, opts: ReportOptions 
   const charts = pageCharts(page);
   const files: Array<{ path: string; data: string | Uint8Array }> = [];
   const notes: string[] = [];
-  files.push({ path: join(outDir, 'report.html'), data: renderPage(page) });
+  files.push({ path: join(outDir, opts.file ?? 'report.html'), data: renderPage(page) });
   const wantPng = opts.png ?? true;
   const pngOk = wantPng && fontsAvailable();
   if (wantPng && !pngOk) notes.push('PNG skipped: DejaVu fonts not found (apt-get install fonts-dejavu-core)');

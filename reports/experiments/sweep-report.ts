@@ -1,63 +1,61 @@
-// The sweep report: sweep-report.html (self-contained, offline) with each metric against the
-// swept parameter, the SLO line and the knees marked, the knee lines and the table of points;
-// plus one SVG and PNG per chart under charts/. Built in memory, then written atomically.
-import { join } from 'node:path';
-import { writeFilesAtomic } from '../../sim/output/atomic-write.js';
+// The sweep report as a page of the shared layout (reports/layout.ts): header (what was swept,
+// the SLO, the digest), warnings for saturated points, the knees as the headline, then the SLO's
+// statistic against the swept parameter, every other metric, and the table of points.
+// writeSweepReport writes report.html plus one SVG and PNG per chart (reports/report.ts).
 import type { SweepDocument } from '../../sim/run/sweep-aggregate.js';
-import { formatKnee, sweepSummary } from '../../sim/run/sweep-summary.js';
-import { escapeHtml, loadVegaRuntime, scriptJson } from '../html.js';
-import { fontsAvailable, renderSvg, svgToPng, toVega } from '../render.js';
-import { sweepCharts, type SweepChart } from './sweep-specs.js';
+import { formatKnee, sweepPointRows } from '../../sim/run/sweep-summary.js';
+import { chartBlock, tableBlock, type Page, type Section } from '../layout.js';
+import { writePage, type ReportOptions, type ReportResult } from '../report.js';
+import { sweepCharts } from './sweep-specs.js';
 
-export interface SweepReportResult {
-  /** sweep-report.html first, then the chart files. */
-  files: string[];
-  charts: number;
-  notes: string[];
+function showValue(v: unknown): string {
+  return v === null || v === undefined ? '-' : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-export function renderSweepHtml(doc: SweepDocument, charts: readonly SweepChart[]): string {
-  const heading = `${doc.workload}: sweep of ${doc.params.map((p) => p.path).join(' x ')}`;
-  const compiled = charts.map((c) => ({ id: c.id, spec: toVega(c.spec) }));
-  const knees = doc.knees.map((k) => `<li>${escapeHtml(formatKnee(k))}</li>`).join('\n');
-  const divs = charts.map((c) => `<figure id="fig-${escapeHtml(c.id)}"><div class="chart" data-chart="${escapeHtml(c.id)}"></div></figure>`).join('\n');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(heading)}</title>
-<style>
-body{font-family:"DejaVu Sans",system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
-h1{font-size:1.4em}figure{margin:1em 0}.meta{color:#666;font-size:.9em}pre{font-size:.85em}
-</style>
-<script>${loadVegaRuntime()}</script>
-</head><body>
-<h1>${escapeHtml(heading)}</h1>
-<p class="meta">profile ${escapeHtml(doc.profile)} &middot; base seed ${doc.seed} &middot; ${doc.replications} replication(s) per point &middot; ${doc.slo ? `SLO <code>${escapeHtml(doc.slo.text)}</code> &middot; ` : ''}digest <code>${escapeHtml(doc.digest)}</code></p>
-${knees ? `<h2>Capacity knee</h2><ul>${knees}</ul>` : ''}
-${divs}
-<h2>Points</h2>
-<pre>${escapeHtml(sweepSummary(doc))}</pre>
-<script>
-const charts = ${scriptJson(compiled)};
-window.rmsimRendered = Promise.all(charts.map(function (c) {
-  const el = document.querySelector('[data-chart="' + c.id + '"]');
-  return new vega.View(vega.parse(c.spec), { renderer: 'svg', container: el, hover: true }).runAsync();
-}));
-</script>
-</body></html>
-`;
-}
-
-export async function writeSweepReport(doc: SweepDocument, outDir: string, opts: { png?: boolean } = {}): Promise<SweepReportResult> {
+export function sweepPage(doc: SweepDocument): Page {
+  const axes = doc.params.map((p) => p.path).join(' x ');
   const charts = sweepCharts(doc);
-  const files: Array<{ path: string; data: string | Uint8Array }> = [{ path: join(outDir, 'sweep-report.html'), data: renderSweepHtml(doc, charts) }];
-  const notes: string[] = [];
-  const wantPng = opts.png ?? true;
-  const pngOk = wantPng && fontsAvailable();
-  if (wantPng && !pngOk) notes.push('PNG skipped: DejaVu fonts not found (apt-get install fonts-dejavu-core)');
-  for (const c of charts) {
-    const svg = await renderSvg(c.spec);
-    files.push({ path: join(outDir, 'charts', `${c.id}.svg`), data: svg });
-    if (pngOk) files.push({ path: join(outDir, 'charts', `${c.id}.png`), data: await svgToPng(svg) });
+  const saturated = doc.points.filter((p) => p.warnings.includes('saturated'));
+  const sloChart = doc.slo ? charts.find((c) => c.id.startsWith(doc.slo!.metric)) : undefined;
+  const sections: Section[] = [];
+  if (sloChart && doc.slo) {
+    sections.push({
+      id: 'slo', title: `SLO: ${doc.slo.text}`,
+      sentence: doc.knees.map(formatKnee).join('; '),
+      blocks: [chartBlock(sloChart.id, sloChart.spec)],
+    });
   }
-  writeFilesAtomic(files);
-  return { files: files.map((f) => f.path), charts: charts.length, notes };
+  const rest = charts.filter((c) => c !== sloChart);
+  if (rest.length) {
+    sections.push({
+      id: 'metrics', title: `Every metric against ${doc.params[0].path}`,
+      sentence: `${rest.length} metrics that recorded something, one line per variant${doc.replications > 1 ? `, the band the 95% interval over ${doc.replications} replications` : ''}; crosses mark saturated points.`,
+      blocks: rest.map((c) => chartBlock(c.id, c.spec)),
+    });
+  }
+  const { columns, rows } = sweepPointRows(doc);
+  sections.push({ id: 'points', title: 'Points', sentence: `${doc.points.length} points in the sweep's canonical order.`, blocks: [tableBlock({ columns, rows, textColumns: [0, columns.length - 1] })] });
+  return {
+    title: `${doc.workload}: sweep of ${axes}`,
+    fields: [
+      ['workload', `${doc.workload} (sha256 ${doc.workload_sha256.slice(0, 12)})`],
+      ['swept', doc.params.map((p) => `${p.path} = ${p.values.map(showValue).join(', ')}`).join('; ')],
+      ['variants', doc.variants.join(', ')],
+      ['profile', doc.profile],
+      ['base seed', String(doc.seed)],
+      ['replications', String(doc.replications)],
+      ...(doc.sets.length ? [['--set', doc.sets.join(' ')] as [string, string]] : []),
+      ...(doc.slo ? [['SLO', doc.slo.text] as [string, string]] : []),
+      ['digest', doc.digest],
+    ],
+    warnings: saturated.map((p) => `${p.variant} at ${Object.entries(p.params).map(([k, v]) => `${k}=${showValue(v)}`).join(' ')}: saturated (an actor completed under 90% of its offered work), so its latencies describe only the work that got through`),
+    headline: doc.knees.length
+      ? { columns: ['variant', 'at', 'knee', 'interval', 'first failing', 'why'], textColumns: [0, 1, 5], rows: doc.knees.map((k) => [k.variant, Object.entries(k.fixed).map(([p, v]) => `${p}=${showValue(v)}`).join(' ') || '-', showValue(k.knee ?? 'none'), `${showValue(k.interval[0] ?? 'none')}..${showValue(k.interval[1] ?? 'none')}`, showValue(k.next), k.next_reason ?? '-']) }
+      : { columns, rows, textColumns: [0] },
+    sections,
+  };
+}
+
+export async function writeSweepReport(doc: SweepDocument, outDir: string, opts: ReportOptions = {}): Promise<ReportResult> {
+  return writePage(sweepPage(doc), outDir, opts);
 }

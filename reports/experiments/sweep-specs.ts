@@ -3,20 +3,12 @@
 // 95% interval as a band, saturated points marked, and with an SLO its threshold as a
 // horizontal rule and each variant's knee as a vertical one.
 import type { SweepDocument } from '../../sim/run/sweep-aggregate.js';
+import { safeId, type Chart } from '../layout.js';
 import type { VlSpec } from '../specs.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const WIDTH = 560;
 const HEIGHT = 260;
-
-export interface SweepChart {
-  id: string;
-  spec: VlSpec;
-}
-
-function safeId(s: string): string {
-  return s.replace(/[^A-Za-z0-9_.-]+/g, '_');
-}
 
 const isTime = (metric: string) => /_ns(\{|$)/.test(metric);
 
@@ -39,7 +31,13 @@ export function sweepMetricSpec(doc: SweepDocument, metric: string, stat: string
     if (!s) return [];
     return [{ x: p.params[axis.path], series: seriesOf(doc, p), y: s.mean * scale, lo: s.lo * scale, hi: s.hi * scale, saturated: p.warnings.includes('saturated') ? 'saturated' : 'ok' }];
   });
-  const x = { field: 'x', type: numeric ? 'quantitative' : 'ordinal', title: axis.path, ...(spread >= 16 ? { scale: { type: 'log', base: 2 } } : {}) };
+  const integers = numeric && axis.values.every((v) => Number.isInteger(v));
+  const x = {
+    field: 'x', type: numeric ? 'quantitative' : 'ordinal', title: axis.path,
+    ...(spread >= 16 ? { scale: { type: 'log', base: 2 } } : {}),
+    // VM counts and the like: ticks on whole numbers only.
+    ...(integers ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
+  };
   const color = { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } };
   const layers: Array<Record<string, unknown>> = [
     { mark: { type: 'area', opacity: 0.18 }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
@@ -83,10 +81,10 @@ export function sweepMetricSpec(doc: SweepDocument, metric: string, stat: string
  * The charts of a sweep: the SLO's statistic first, then every latency family's p99 and every
  * counter that counted something, in key order.
  */
-export function sweepCharts(doc: SweepDocument): SweepChart[] {
+export function sweepCharts(doc: SweepDocument): Chart[] {
   if (doc.params.length === 0) return [];
   const keys = [...new Set(doc.points.flatMap((p) => Object.keys(p.metrics)))].sort();
-  const charts: SweepChart[] = [];
+  const charts: Chart[] = [];
   const sloKey = doc.slo ? keys.find((k) => k.replace(/\{.*$/, '') === doc.slo!.metric) : undefined;
   if (doc.slo && sloKey) charts.push({ id: safeId(`${sloKey}.${doc.slo.stat}`), spec: sweepMetricSpec(doc, sloKey, doc.slo.stat) });
   for (const key of keys) {

@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .argument('<shards...>', 'shard folders (or their shard.json files), one per shard, in any order')
     .option('--out <dir>', 'output folder for sweep.json and run.json', 'out/sweep')
     .option('--json', 'print sweep.json to stdout instead of the table')
-    .option('--report', 'also render <out>/sweep-report.html with SVG/PNG charts')
+    .option('--report', 'also render <out>/report.html with SVG/PNG charts')
     .option('--quiet', 'print nothing')
     .addHelpText('after', `
 Refuses (exit 2) shards of different grids, a missing or repeated shard, or a shard that did not finish.

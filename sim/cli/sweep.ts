@@ -64,7 +64,7 @@ export function register(program: Command): void {
     // Outputs.
     .option('--out <dir>', 'output folder', 'out/sweep')
     .option('--json', 'print sweep.json to stdout instead of the table')
-    .option('--report', 'also render <out>/sweep-report.html with SVG/PNG charts')
+    .option('--report', 'also render <out>/report.html with SVG/PNG charts')
     .option('--quiet', 'no progress and no table')
     .addHelpText('after', `
 Exit codes: 0 ok; 2 bad input. Knee: the largest value up to which every point meets the SLO

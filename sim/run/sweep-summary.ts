@@ -22,25 +22,37 @@ export function formatKnee(k: SweepKnee): string {
   const fixed = Object.entries(k.fixed).map(([p, v]) => `${p}=${showValue(v)}`).join(' ');
   const head = `knee ${k.variant}${fixed ? ` at ${fixed}` : ''}: ${k.param}`;
   const interval = `interval ${showValue(k.interval[0] ?? 'none')}..${showValue(k.interval[1] ?? 'none')}`;
-  const next = k.next === null ? 'every value meets it' : `fails from ${showValue(k.next)}: ${k.next_reason === 'slo' ? 'SLO missed' : k.next_reason === 'no_data' ? 'no samples' : 'saturated'}`;
-  if (k.knee === null) return `${head}: none (the smallest value fails: ${k.next_reason === 'slo' ? 'SLO missed' : k.next_reason === 'no_data' ? 'no samples' : 'saturated'})`;
+  const why = k.next_reason === 'slo' ? 'SLO missed' : k.next_reason === 'no_data' ? 'no samples' : 'saturated';
+  const next = k.next === null ? 'every value meets it' : `fails from ${showValue(k.next)}: ${why}`;
+  if (k.knee === null) return `${head}: none (the smallest value fails: ${why})`;
   return `${head} = ${showValue(k.knee)} (${interval}; ${next})`;
 }
 
-export function sweepSummary(doc: SweepDocument): string {
+/** The points as table columns and rows: variant, parameters, the statistic shown, warnings, verdict. */
+export function sweepPointRows(doc: SweepDocument): { columns: string[]; rows: string[][] } {
   const paths = doc.params.map((p) => p.path);
   const columns: Array<{ metric: string; stat: string }> = doc.slo
     ? [{ metric: Object.keys(doc.points[0]?.metrics ?? {}).find((k) => k === doc.slo!.metric || k.startsWith(`${doc.slo!.metric}{`)) ?? doc.slo.metric, stat: doc.slo.stat }]
     : HEADLINE.filter((m) => doc.points.some((p) => (p.metrics[m]?.count?.mean ?? 0) > 0)).map((metric) => ({ metric, stat: 'p99' }));
-  const header = ['variant', ...paths, ...columns.map((c) => `${c.metric}.${c.stat}`), 'warnings', ...(doc.slo ? ['SLO'] : [])];
-  const rows = doc.points.map((p) => [
-    p.variant,
-    ...paths.map((path) => showValue(p.params[path])),
-    ...columns.map((c) => formatStat(c.metric, doc.slo ? p.slo?.value ?? undefined : p.metrics[c.metric]?.[c.stat])),
-    p.warnings.length ? p.warnings.join(',') : '-',
-    ...(p.slo ? [p.slo.meets ? 'meets' : p.slo.reason === 'slo' ? 'misses' : p.slo.reason === 'saturated' ? 'saturated' : 'no samples'] : []),
-  ]);
-  const title = `${doc.workload} | sweep ${paths.join(' x ') || '(one point)'} | ${doc.points.length} points, ${doc.replications} replication${doc.replications > 1 ? 's' : ''} each${doc.slo ? ` | SLO ${doc.slo.text}` : ''}`;
+  return {
+    columns: ['variant', ...paths, ...columns.map((c) => `${c.metric}.${c.stat}`), 'warnings', ...(doc.slo ? ['SLO'] : [])],
+    rows: doc.points.map((p) => [
+      p.variant,
+      ...paths.map((path) => showValue(p.params[path])),
+      ...columns.map((c) => formatStat(c.metric, doc.slo ? p.slo?.value ?? undefined : p.metrics[c.metric]?.[c.stat])),
+      p.warnings.length ? p.warnings.join(',') : '-',
+      ...(p.slo ? [p.slo.meets ? 'meets' : p.slo.reason === 'slo' ? 'misses' : p.slo.reason === 'saturated' ? 'saturated' : 'no samples'] : []),
+    ]),
+  };
+}
+
+export function sweepTitle(doc: SweepDocument): string {
+  const paths = doc.params.map((p) => p.path);
+  return `${doc.workload} | sweep ${paths.join(' x ') || '(one point)'} | ${doc.points.length} points, ${doc.replications} replication${doc.replications > 1 ? 's' : ''} each${doc.slo ? ` | SLO ${doc.slo.text}` : ''}`;
+}
+
+export function sweepSummary(doc: SweepDocument): string {
+  const { columns, rows } = sweepPointRows(doc);
   const knees = doc.knees.map(formatKnee);
-  return [title, '', table(header, rows), ...(knees.length ? ['', ...knees] : [])].join('\n');
+  return [sweepTitle(doc), '', table(columns, rows), ...(knees.length ? ['', ...knees] : [])].join('\n');
 }

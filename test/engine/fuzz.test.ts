@@ -1,5 +1,6 @@
 // Random mixes of every lock, CPUs, costs and interrupts: mutual exclusion always holds, every
 // run ends with all queues empty (no lost wake-up, no stall), and a rerun is byte-identical.
+// The mutex and rwsem timing is compared with a reference model in lock-reference.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

@@ -30,6 +30,9 @@ function assertLandsInItsBucket(v: number): void {
   assert.deepEqual(recordedBuckets((h) => h.recordN(v, 1)), want, `recordN(${v}, 1)`);
 }
 
+/** Random cases per property (fewer under mutation testing, test/mutation/, where each run is one mutant). */
+const RUNS = process.env.RMSIM_MUTATION ? 2_000 : 20_000;
+
 /** Every bucket index below the first one at 2^31 (the int32 fast path's range). */
 const int32Buckets = bucketIndex(2 ** 31);
 
@@ -50,26 +53,31 @@ test('bucket edges: the first and last value of every bucket below 2^31, and the
   for (let i = 1; i < BUCKET_COUNT; i++) assert.equal(bucketLow(i), bucketLow(i - 1) + bucketWidth(i - 1), `bucket ${i} follows bucket ${i - 1}`);
 });
 
+test('BUCKET_COUNT is exactly the number of indices values can take (bucketIndex of the largest value, plus one)', () => {
+  assert.equal(BUCKET_COUNT, bucketIndex(MAX_VALUE) + 1);
+  assert.equal(bucketIndex(MAX_VALUE + 1e6), BUCKET_COUNT - 1, 'larger values are clamped into the last bucket');
+});
+
 test('property: any int32 recorded lands in bucketIndex(v) (negatives in bucket 0)', () => {
-  fc.assert(fc.property(fc.integer(), (v) => assertLandsInItsBucket(v)), { numRuns: 20_000 });
+  fc.assert(fc.property(fc.integer(), (v) => assertLandsInItsBucket(v)), { numRuns: RUNS });
 });
 
 test('property: any non-negative int32 recorded lands in bucketIndex(v), biased to powers of two and their neighbours', () => {
   const nearPowerOfTwo = fc.tuple(fc.integer({ min: 0, max: 30 }), fc.integer({ min: -3, max: 3 })).map(([e, d]) => Math.max(0, 2 ** e + d));
-  fc.assert(fc.property(fc.oneof(fc.nat(), nearPowerOfTwo), (v) => assertLandsInItsBucket(v)), { numRuns: 20_000 });
+  fc.assert(fc.property(fc.oneof(fc.nat(), nearPowerOfTwo), (v) => assertLandsInItsBucket(v)), { numRuns: RUNS });
 });
 
 test('property: values beyond int32 and fractional values land where bucketIndex puts them (rounded to nearest)', () => {
   fc.assert(
     fc.property(fc.integer({ min: 2 ** 31, max: MAX_VALUE }), (v) => assertLandsInItsBucket(v)),
-    { numRuns: 5_000 },
+    { numRuns: RUNS / 4 },
   );
   fc.assert(
     fc.property(fc.double({ min: 0, max: 2 ** 40, noNaN: true }), (v) => {
       const r = Math.floor(v + 0.5);
       assert.deepEqual(recordedBuckets((h) => h.record(v)), [expectedBucket(r)], `record(${v})`);
     }),
-    { numRuns: 5_000 },
+    { numRuns: RUNS / 4 },
   );
 });
 

@@ -33,9 +33,11 @@ test('sweep report: offline HTML with the knees, SVG per chart', async () => {
   try {
     const r = await writeSweepReport(doc, dir, { png: false });
     assert.equal(r.charts, 2);
-    const html = readFileSync(join(dir, 'sweep-report.html'), 'utf8');
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
     assert.match(html, /knee v10: vms\.count = 2 \(interval 2\.\.2; fails from 4: SLO missed\)/);
     assert.ok(!/<script src=|<link [^>]*href="http/.test(html), 'nothing fetched when it opens');
+    assert.match(html, /notifier-rwsem at vms\.count=8: saturated/);
+    assert.match(html, /SLO: fault\.latency_ns\.p99&lt;=50us/);
     const svg = readFileSync(join(dir, 'charts', 'fault.latency_ns.p99.svg'), 'utf8');
     assert.match(svg, /^<svg/);
     assert.match(svg, /vms\.count/);

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The three mutants issue 18 found surviving, applied one at a time to the built code in dist/
+# and the whole compiled suite run without rebuilding (node --test dist/test). Each must make the
+# suite fail. dist/ is restored after each run (also on Ctrl-C). Run from the repository root
+# after a build: bash test/mutation/known-mutants.sh
+set -u
+cd "${1:-.}"
+declare -a FILES=(
+  dist/sim/engine/locks/mutex.js
+  dist/sim/engine/histogram.js
+  dist/sim/variants/strategies.js
+  dist/sim/model/mmu.js
+)
+declare -a NAMES=(
+  "mutex release(): ownerOffCpu when the new owner is ON its CPU"
+  "histogram record() fast path: (v - 1) >>> shift"
+  "fault retry: mmu_invalidate_seq !== mmuSeq replaced by false"
+  "fault path: is_page_fault_stale check replaced by false"
+)
+declare -a SEDS=(
+  's/if (!w\.onCpu)/if (w.onCpu)/'
+  's/i = (shift << SUB_BUCKET_BITS) + (v >>> shift);/i = (shift << SUB_BUCKET_BITS) + ((v - 1) >>> shift);/'
+  '/const retryHonoured/,/^};/s/return vm\.mmu_invalidate_seq !== mmuSeq;/return false;/'
+  's/if (host\.s\.faultRetry\.isStale(vm, mmuSeq, gfn))/if (false)/'
+)
+backup=$(mktemp -d)
+restore() { for f in "${FILES[@]}"; do [ -f "$backup/$(basename "$f")" ] && cp "$backup/$(basename "$f")" "$f"; done; }
+trap 'restore; exit 130' INT TERM
+status=0
+for i in "${!FILES[@]}"; do
+  f=${FILES[$i]}
+  cp "$f" "$backup/$(basename "$f")"
+  sed -i "${SEDS[$i]}" "$f"
+  if cmp -s "$f" "$backup/$(basename "$f")"; then
+    echo "NOT APPLIED  ${NAMES[$i]} (pattern not found in $f: the source moved; update this script)"; status=1; continue
+  fi
+  summary=$(node --test --test-reporter=./test/summary-reporter.mjs dist/test 2>/dev/null | tail -1)
+  cp "$backup/$(basename "$f")" "$f"
+  if echo "$summary" | grep -q ' 0 failed'; then echo "SURVIVED     ${NAMES[$i]}: $summary"; status=1
+  else echo "KILLED       ${NAMES[$i]}: $summary"; fi
+done
+rm -rf "$backup"
+exit $status

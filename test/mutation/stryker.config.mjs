@@ -1,0 +1,69 @@
+// Mutation testing of the engine's locks and histogram and the model's fault and invalidation
+// paths (issue 18). Not part of npm test: it takes from minutes to hours. Run (after a build):
+//   npm run test:mutation                          every group
+//   RMSIM_MUTATE=mutex,histogram npm run test:mutation   some groups
+// It mutates the built JavaScript in dist/ (so no mutant needs a rebuild) and runs, per mutant,
+// only the compiled tests of the chosen groups, in one process (run-files.mjs). tsc keeps
+// function names and statements, so a mutant in dist/ maps to its TypeScript source by function.
+import { readFileSync, existsSync } from 'node:fs';
+
+/** `file:from-to`, the lines from the one starting with `first` to the closing brace of the one starting with `last`. */
+function linesOf(file, first, last = first) {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const start = lines.findIndex((l) => l.startsWith(first));
+  let end = lines.findIndex((l, i) => i >= start && l.startsWith(last));
+  if (start < 0 || end < 0) throw new Error(`${file}: no line starting with ${start < 0 ? first : last} (the source moved: update test/mutation/stryker.config.mjs)`);
+  while (end < lines.length && !/^}/.test(lines[end])) end++;
+  return `${file}:${start + 1}-${end + 1}`;
+}
+
+const LOCK_TESTS = ['engine/mutex.test.js', 'engine/mutex-handoff.test.js', 'engine/rwlocks.test.js', 'engine/spin-srcu.test.js',
+  'engine/tick-resched.test.js', 'engine/scheduling.test.js', 'engine/fuzz.test.js', 'engine/lock-reference.test.js'];
+const FAULT_TESTS = ['model/kvm.test.js', 'model/fault-retry-race.test.js', 'model/safety.test.js', 'model/variants.test.js',
+  'model/guest-memfd.test.js', 'model/restrictedmem.test.js', 'model/shmem.test.js'];
+
+/** Each group: the files (or line ranges) mutated and the compiled tests run against each mutant. */
+const GROUPS = {
+  // sim/engine/locks/ (mutex, rwsem, rwlock, spinlock, srcu, tick-resched, lock-stats)
+  locks: () => ({ mutate: ['dist/sim/engine/locks/*.js'], tests: LOCK_TESTS }),
+  // the mutex alone, with its own tests and the reference model: the quick slice of `locks`
+  mutex: () => ({ mutate: ['dist/sim/engine/locks/mutex.js'], tests: ['engine/mutex.test.js', 'engine/mutex-handoff.test.js', 'engine/lock-reference.test.js'] }),
+  histogram: () => ({ mutate: ['dist/sim/engine/histogram.js'], tests: ['engine/histogram-buckets.property.test.js', 'engine/histogram.test.js'] }),
+  // the fault path (mmu.js), the invalidation protocol (kvm.js, kvm_mmu_lock .. kvm_flush_remote_tlbs), every variant strategy
+  fault: () => ({
+    mutate: ['dist/sim/model/mmu.js', linesOf('dist/sim/model/kvm.js', 'export function* kvm_mmu_lock', 'export function* kvm_flush_remote_tlbs'), 'dist/sim/variants/strategies.js'],
+    tests: FAULT_TESTS,
+  }),
+  // the quick slice of `fault`: the fault path and the faultRetry strategy
+  'fault-retry': () => ({
+    mutate: ['dist/sim/model/mmu.js', linesOf('dist/sim/variants/strategies.js', 'const retryHonoured', 'const retrySkipped')],
+    tests: ['model/kvm.test.js', 'model/fault-retry-race.test.js'],
+  }),
+};
+
+const chosen = (process.env.RMSIM_MUTATE ?? 'locks,histogram,fault').split(',');
+for (const g of chosen) if (!GROUPS[g]) throw new Error(`RMSIM_MUTATE: no group ${g} (${Object.keys(GROUPS).join(', ')})`);
+const groups = chosen.map((g) => GROUPS[g]());
+const mutate = [...new Set(groups.flatMap((g) => g.mutate))];
+const tests = [...new Set(groups.flatMap((g) => g.tests))].map((t) => `dist/test/${t}`).filter((t) => existsSync(t));
+
+export default {
+  testRunner: 'command',
+  // RMSIM_MUTATION: the property tests run fewer random cases (the bucket-edge sweep stays whole).
+  commandRunner: { command: `RMSIM_MUTATION=1 node test/mutation/run-files.mjs ${tests.join(' ')}` },
+  mutate,
+  // The sandbox needs the built code, the compiled tests and what they read; not the sources.
+  ignorePatterns: ['/sim/**/*.ts', '/wasm', '/docs', '/reports', '/bench/results', '/out', '.rmsim-tmp-*', '/test/mutation/out'],
+  // Messages, process and lock names and trace labels: a changed string changes no behaviour the
+  // tests could hold the code to, so string-literal mutants are not generated.
+  mutator: { excludedMutations: ['StringLiteral'] },
+  concurrency: Number(process.env.RMSIM_MUTATE_CONCURRENCY ?? 1),
+  dryRunTimeoutMinutes: 30,
+  timeoutMS: 60000,
+  timeoutFactor: 2,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: `test/mutation/out/mutation-${chosen.join('-')}.json` },
+  // Outside test/: tsc compiles test/**/*.ts, and the sandbox holds copies of them.
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+};
