@@ -162,21 +162,21 @@ const boundHole: FitRule = {
   },
 };
 
-/** Guest-mapped against populated punches of a bound file, the vCPU out of the guest: the leaf zaps and the flush request. */
+/** Guest-mapped against populated punches of the guest's file with the vCPU stopped: the leaf zaps and the flush request. */
 const mappedPunch: FitRule = {
   sets: ['kvm.zap_leaf_ns', 'kvm.flush_request_ns'],
   fit(ctx) {
-    const mappedRows = selectRows(ctx.rec, 'gmem.punch', { state: 'guest_mapped', vcpu: 'idle' }, 2);
-    const plainRows = selectRows(ctx.rec, 'gmem.punch', { state: 'populated', bound: true, vcpu: undefined }, 2);
+    const mappedRows = selectRows(ctx.rec, 'gmem.punch', { state: 'mapped', vcpu: 'stopped' }, 2);
+    const plainRows = selectRows(ctx.rec, 'gmem.punch', { state: 'populated', vcpu: 'stopped' }, 2);
     const mapped = lineOf(mappedRows, pagesOf);
     const plain = lineOf(plainRows, pagesOf);
     const zap = mapped.fit.slope - plain.fit.slope;
-    const m4 = medianAt(ctx.rec, 'gmem.punch', { state: 'guest_mapped', vcpu: 'idle', size_bytes: 4096 });
-    const p4 = medianAt(ctx.rec, 'gmem.punch', { state: 'populated', bound: true, vcpu: undefined, size_bytes: 4096 });
+    const m4 = medianAt(ctx.rec, 'gmem.punch', { state: 'mapped', vcpu: 'stopped', size_bytes: 4096 });
+    const p4 = medianAt(ctx.rec, 'gmem.punch', { state: 'populated', vcpu: 'stopped', size_bytes: 4096 });
     const labels = [...mapped.labels, ...plain.labels];
     return [
-      fitted('kvm.zap_leaf_ns', zap, 'slope of guest-mapped punches minus slope of populated bound ones, least squares (relative)', labels, labels.length, Math.hypot(mapped.fit.slopeSe, plain.fit.slopeSe), 'punch of a guest-mapped range minus a populated one, per page', Math.min(mapped.fit.r2, plain.fit.r2)),
-      fitted('kvm.flush_request_ns', m4.ns - p4.ns - Math.max(0, zap), '4 KiB guest-mapped punch minus populated bound minus one leaf zap (clamped at 0)', [m4.label, p4.label], 2, 0, 'guest-mapped 4 KiB punch, vCPU out of the guest'),
+      fitted('kvm.zap_leaf_ns', zap, 'slope of guest-mapped punches minus slope of populated ones of the same file (vCPU stopped), least squares (relative)', labels, labels.length, Math.hypot(mapped.fit.slopeSe, plain.fit.slopeSe), 'punch of a guest-mapped range minus a populated one, per page', Math.min(mapped.fit.r2, plain.fit.r2)),
+      fitted('kvm.flush_request_ns', m4.ns - p4.ns - Math.max(0, zap), '4 KiB guest-mapped punch minus populated minus one leaf zap (clamped at 0)', [m4.label, p4.label], 2, 0, 'guest-mapped 4 KiB punch, vCPU out of the guest'),
     ];
   },
 };
@@ -184,8 +184,8 @@ const mappedPunch: FitRule = {
 const flushKick: FitRule = {
   sets: ['kvm.flush_kick_shadow_ns'],
   fit(ctx) {
-    const run = medianAt(ctx.rec, 'gmem.punch', { state: 'guest_mapped', vcpu: 'running', size_bytes: 4096 });
-    const idle = medianAt(ctx.rec, 'gmem.punch', { state: 'guest_mapped', vcpu: 'idle_after_touch', size_bytes: 4096 });
+    const run = medianAt(ctx.rec, 'gmem.punch', { state: 'mapped', vcpu: 'running', size_bytes: 4096 });
+    const idle = medianAt(ctx.rec, 'gmem.punch', { state: 'mapped', vcpu: 'idle_after_touch', size_bytes: 4096 });
     return [fitted('kvm.flush_kick_shadow_ns', run.ns - idle.ns, '4 KiB punch of a range the running vCPU maps minus the same with the vCPU idle', [run.label, idle.label], 2, 0, 'kick of a vCPU in guest mode and wait for its exit')];
   },
 };

@@ -50,10 +50,11 @@ Examples:
         rec = loadRecording(flags.from);
         log(`fitting ${flags.from}: ${rec.rows.length} rows from ${rec.host.cpu_model}, kernel ${rec.host.kernel}, ${rec.host.date}`);
       } else {
+        const t0 = Date.now();
         rec = await probeKernel({
           quick: flags.quick,
           command: ['rmsim', ...process.argv.slice(2)].join(' '),
-          onProgress: (p) => log(`[${p.elapsed_s.toFixed(0).padStart(3)} s] ${p.section}: ${p.row}`),
+          onProgress: (done, total, what) => log(`[${done}/${total}] ${what} (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
         });
         for (const s of rec.skipped) log(`skipped: ${s.what}: ${s.why}`);
         if (flags.saveRecording) writeFileAtomic(flags.saveRecording, JSON.stringify(rec) + '\n');
