@@ -1,12 +1,9 @@
 // Strategy objects, one per choice value (choices.ts). The model calls these; it never tests a
 // variant's name. Each strategy says in a comment which kernel design it stands for.
-import { Mutex, RwSemaphore, Srcu, type Simulation, type Process, type Yieldable } from '../engine/index.js';
+import { Mutex, RwSemaphore, Srcu, type Simulation, type Process, type Gen, type Yieldable } from '../engine/index.js';
 import type { CostProfile } from '../costs/index.js';
 import type { ChoiceValues } from './choices.js';
 import type { ThpPolicy } from '../fastpath/api.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Gen<T = void> = Generator<Yieldable, T, any>;
 
 // ---------------------------------------------------------------------------------------------
 // notifier: protection of restrictedmem_data's notifier list
