@@ -3,7 +3,7 @@
 // written unless the run completes: every output is built in memory, then renamed into place.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus, release } from 'node:os';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from '../errors.js';
@@ -27,6 +27,8 @@ import { baseSpecOf, experimentProgress, parseSeed, parseWorkers, writeOutputs }
 import { parseReplications, runReplications } from '../run/replications.js';
 import type { MetricsDocument } from '../output/metrics-document.js';
 import { formatWarnings } from '../output/summary.js';
+import { resolveProfile } from '../costs/profile.js';
+import { otherHostNote } from '../costs/host-match.js';
 
 interface RunFlags {
   variant?: string;
@@ -112,6 +114,9 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
 
   const tracer = flags.traceOut ? new ChromeTraceWriter() : undefined;
   const run = await startRun({ workload, checkSafety: flags.checkSafety ?? false, tracer, profile: flags.profile });
+  const profile = resolveProfile(flags.profile ?? workload.profile);
+  const otherHost = otherHostNote(profile.name, profile.host, { cpu_model: cpus()[0]?.model ?? 'unknown', kernel: release() });
+  if (otherHost) process.stderr.write(`rmsim run: ${otherHost}\n`); // never in metrics.json: results do not depend on where they run
 
   // Progress only on a TTY and without --quiet/--json; the run advances in the same simulated-
   // time steps either way, so what is displayed never changes a result.
