@@ -57,10 +57,10 @@ export function nicedCommand(bin: string, args: string[]): [string, string[]] {
 export function streamProbe(bin: string, args: string[], handlers: { onLine: (line: string) => void; onStderr?: (line: string) => void; input?: string }): Promise<void> {
   const [cmd, argv] = nicedCommand(bin, args);
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, { stdio: [handlers.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const errTail: string[] = [];
-    createInterface({ input: child.stdout }).on('line', handlers.onLine);
-    createInterface({ input: child.stderr }).on('line', (l) => {
+    createInterface({ input: child.stdout! }).on('line', handlers.onLine);
+    createInterface({ input: child.stderr! }).on('line', (l) => {
       if (!l.startsWith('# ')) errTail.push(l);
       if (errTail.length > 5) errTail.shift();
       handlers.onStderr?.(l);
@@ -70,6 +70,10 @@ export function streamProbe(bin: string, args: string[], handlers: { onLine: (li
       if (code === 0) resolve();
       else reject(new ProbeError(`${bin.split('/').pop()} ${args.join(' ')} exited ${signal ?? code}: ${errTail.join(' | ') || 'no message'}`));
     });
-    child.stdin.end(handlers.input ?? '');
+    if (child.stdin) {
+      // A probe that fails before reading all its input closes the pipe: its exit status says why.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(handlers.input);
+    }
   });
 }

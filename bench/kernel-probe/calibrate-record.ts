@@ -14,7 +14,7 @@ if (!out) {
 const recording = await runCalibrationProbe({
   quick,
   command: `node dist/bench/kernel-probe/calibrate-record.js${quick ? ' --quick' : ''} ${out}`,
-  onProgress: (p) => process.stderr.isTTY && process.stderr.write(`\r\x1b[K${p.elapsed_s.toFixed(0)} s ${p.section}: ${p.row}`),
+  onProgress: (done, total, what) => process.stderr.isTTY && process.stderr.write(`\r\x1b[K[${done}/${total}] ${what}`),
 });
 if (process.stderr.isTTY) process.stderr.write('\n');
 writeFileAtomic(out, JSON.stringify(recording) + '\n');

@@ -2,11 +2,13 @@
 // backend and size, one thread then two per pass, turned into ProbeRows. What fitting needs from
 // it is a property of the host (README "What a hand-over of the lock costs"): the lone punches'
 // spread (every punch of one thread, in order, so the per-CPU list drains show as a period) and
-// the lock hand-over cost per page (each two-thread punch's share of the lock, split into
-// hand-overs and continuations by two-punchers-analysis.ts lockShares).
-import { parseProbeOutput, lockShares } from '../../sim/calibrate/two-punchers-analysis.js';
+// the lock hand-over cost per page (from every two-thread punch's thread, start and end).
+import { parseProbeOutput } from '../../sim/calibrate/two-punchers-analysis.js';
 import type { ProbeRow } from '../../sim/calibrate/types.js';
 import { streamProbe } from './build-probe.js';
+
+/** Two-thread rows keep every punch from this size up. */
+export const PUNCHES_KEPT_FROM = 65536;
 
 export interface TwoPunchersPlan {
   backends: ('guest_memfd' | 'shmem')[];
@@ -29,18 +31,24 @@ export function twoPunchersPlan(quick: boolean, guestMemfd: boolean): TwoPuncher
   };
 }
 
-/** The rows of one pass's text (`two-punchers.c` output for `threads` threads). */
-export function twoPunchersRows(text: string, backend: 'guest_memfd' | 'shmem', pass: number): ProbeRow[] {
+/**
+ * The row of one pass's text (`two-punchers.c` output): every punch's latency in start order,
+ * and for two threads from 64 KiB up every punch with its thread, start and end (`punches`),
+ * from which fitting takes the lock hand-over cost (two-punchers-analysis.ts lockShares). At
+ * 4 KiB a hand-over costs nothing measurable (README "What a hand-over of the lock costs") and
+ * the thousands of punches would only swell the recording.
+ */
+export function twoPunchersRow(text: string, backend: 'guest_memfd' | 'shmem', pass: number): ProbeRow {
   const p = parseProbeOutput(text);
-  const inOrder = [...p.punches].sort((a, b) => a.startNs - b.startNs);
-  const params = { size_bytes: p.lenBytes, threads: p.threads, pass, state: 'populated' };
-  const rows: ProbeRow[] = [{ probe: 'two_punchers', backend, params, samples_ns: inOrder.map((x) => x.endNs - x.startNs) }];
-  if (p.threads > 1) {
-    const shares = lockShares(p.punches);
-    rows.push({ probe: 'two_punchers.lock_share', backend, params: { ...params, after: 'handover' }, samples_ns: shares.handover });
-    rows.push({ probe: 'two_punchers.lock_share', backend, params: { ...params, after: 'continuation' }, samples_ns: shares.continuation });
-  }
-  return rows;
+  const inOrder = [...p.punches].sort((a, b) => a.startNs - b.startNs || a.thread - b.thread);
+  const row: ProbeRow = {
+    probe: 'two_punchers',
+    backend,
+    params: { size_bytes: p.lenBytes, threads: p.threads, pass, state: 'populated', gap_ns: 0 },
+    samples_ns: inOrder.map((x) => x.endNs - x.startNs),
+  };
+  if (p.threads > 1 && p.lenBytes >= PUNCHES_KEPT_FROM) row.punches = inOrder.map((x) => ({ thread: x.thread, start_ns: x.startNs, end_ns: x.endNs }));
+  return row;
 }
 
 /** Runs the plan with a built two-punchers binary; onStep names each run before it starts. */
@@ -53,7 +61,7 @@ export async function runTwoPunchersRows(bin: string, plan: TwoPunchersPlan, onS
           onStep(`two_punchers ${backend} ${len} pass ${pass} threads ${threads}`);
           const lines: string[] = [];
           await streamProbe(bin, [backend === 'guest_memfd' ? 'gmem' : 'shmem', String(len), String(calibrationPunchCount(len)), String(threads)], { onLine: (l) => lines.push(l) });
-          rows.push(...twoPunchersRows(lines.join('\n'), backend, pass));
+          rows.push(twoPunchersRow(lines.join('\n'), backend, pass));
         }
       }
     }

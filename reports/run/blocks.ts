@@ -50,8 +50,9 @@ export function latencyBlocks(family: string, members: Array<Member<HistogramMet
   return blocks;
 }
 
+/** Counters as rows; byte counters (`*_bytes`) in binary units. */
 export function counterTable(rows: Array<[string, number]>): Table {
-  return { columns: ['counter', 'value'], rows: rows.map(([k, v]) => [k, fmtCount(v)]) };
+  return { columns: ['counter', 'value'], rows: rows.map(([k, v]) => [k, /_bytes(\{|$)/.test(k) ? fmtBytes(v) : fmtCount(v)]) };
 }
 
 /** A labelled counter family as bars (sorted by label), or a sentence when every count is 0. */

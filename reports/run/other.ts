@@ -3,7 +3,7 @@
 import { nonZeroPart } from '../hist.js';
 import { noteBlock, tableBlock } from '../layout.js';
 import type { Block, Section } from '../layout.js';
-import { fmtCount, fmtDuration, fmtPercent } from '../scales.js';
+import { fmtBytes, fmtCount, fmtDuration, fmtPercent } from '../scales.js';
 import { counterBlocks, counterTable, gaugeBlocks, gaugeKind, latencyBlocks } from './blocks.js';
 import type { RunView } from './view.js';
 
@@ -25,7 +25,7 @@ function subsystemSentence(view: RunView, families: string[]): string {
   const counters = families.flatMap((f) => view.counters(f));
   if (counters.length > 0) {
     const top = counters.reduce((a, c) => (c.m.value > a.m.value ? c : a));
-    return top.m.value === 0 ? `Every counter stayed at 0 (${counters.map((c) => c.key).join(', ')}).` : `${top.key} counted ${fmtCount(top.m.value)}.`;
+    return top.m.value === 0 ? `Every counter stayed at 0 (${counters.map((c) => c.key).join(', ')}).` : `${top.key} counted ${/_bytes(\{|$)/.test(top.key) ? fmtBytes(top.m.value) : fmtCount(top.m.value)}.`;
   }
   const g = families.flatMap((f) => view.gauges(f))[0];
   return g ? `${g.key} peaked at ${fmtCount(g.m.max)}.` : 'Nothing recorded.';

@@ -30,8 +30,9 @@ function profileHost(name: string | undefined): string | undefined {
 export function warningText(w: unknown): string {
   if (typeof w === 'string') return w;
   if (w && typeof w === 'object' && typeof (w as { message?: unknown }).message === 'string') {
-    const o = w as { message: string; code?: unknown };
-    return typeof o.code === 'string' ? `${o.code}: ${o.message}` : o.message;
+    // metrics.json's RunWarning: { kind: 'saturated' | 'warmup_not_reached', message, ... }.
+    const o = w as { message: string; kind?: unknown };
+    return typeof o.kind === 'string' ? `${o.kind}: ${o.message}` : o.message;
   }
   return JSON.stringify(w);
 }

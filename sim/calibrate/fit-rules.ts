@@ -35,8 +35,17 @@ export interface FitRule {
 const GAP_NS_DEFAULT = 30; // the two-puncher probe's clock reads between punches (bench/kernel-probe/README.md)
 const HUGE = 2 * 1024 * 1024;
 
+/**
+ * Ranges up to this size are what VMM calls and the validation sequences use; larger ones add
+ * effects the model charges apart (per-CPU list drains, reclaim), so lines are fitted on rows up
+ * to it when there are two or more, else on every row.
+ */
+const LINE_MAX_BYTES = 16 * 1024 * 1024;
+
 function lineOf(rows: ProbeRow[], x: (r: ProbeRow) => number): { fit: LineFit; labels: string[] } {
-  return { fit: fitLineRelative(rows.map((r) => ({ x: x(r), y: rowMedian(r.samples_ns) }))), labels: rows.map(rowLabel) };
+  const small = rows.filter((r) => !(Number(r.params.size_bytes) > LINE_MAX_BYTES));
+  const use = new Set(small.map(x)).size >= 2 ? small : rows;
+  return { fit: fitLineRelative(use.map((r) => ({ x: x(r), y: rowMedian(r.samples_ns) }))), labels: use.map(rowLabel) };
 }
 
 function fitted(name: string, value: number, method: string, rows: string[], n: number, se: number, source: string, r2?: number): FittedValue {
@@ -79,6 +88,8 @@ function populatedPunch(probe: string, match: ParamMatch, prefix: 'shmem' | 'gme
       const long = rows.filter((r) => pagesOf(r) > FOLIO_BATCH);
       const one = rows.find((r) => pagesOf(r) === 1);
       if (!one) throw new Error(`${probe}: no populated 4 KiB row`);
+      const longSmall = long.filter((r) => Number(r.params.size_bytes) <= LINE_MAX_BYTES);
+      if (longSmall.length === 1) return twoRowPunch(ctx, probe, prefix, one, longSmall[0]);
       const { fit, labels } = lineOf(long, pagesOf);
       const y1 = rowMedian(one.samples_ns);
       const extra = (fit.intercept - (y1 - fit.slope)) / (FOLIO_BATCH - 1);
@@ -92,6 +103,23 @@ function populatedPunch(probe: string, match: ParamMatch, prefix: 'shmem' | 'gme
       ];
     },
   };
+}
+
+/**
+ * With one row beyond the first batch (the probe's --quick sizes), the first-batch extra keeps
+ * its value (not fitted) and the 4 KiB row and that row give the fixed part and the slope.
+ */
+function twoRowPunch(ctx: FitContext, probe: string, prefix: 'shmem' | 'gmem', one: ProbeRow, long: ProbeRow): FittedValue[] {
+  const e = ctx.value(`${prefix}.truncate_page_first_batch_extra_ns`);
+  const y1 = rowMedian(one.samples_ns);
+  const p = pagesOf(long);
+  const slope = (rowMedian(long.samples_ns) - y1 - (FOLIO_BATCH - 1) * e) / (p - 1);
+  const labels = [rowLabel(one), rowLabel(long)];
+  const how = `the 4 KiB row and one row beyond the first batch, ${prefix}.truncate_page_first_batch_extra_ns kept`;
+  return [
+    fitted(`${prefix}.punch_first_batch_ns`, y1 - slope - e - ctx.value(`${prefix}.punch_fixed_ns`), `${how}: 4 KiB row minus one page, the extra and the hole's fixed cost`, labels, 2, 0, `${probe} populated: fixed part beyond a hole's punch`),
+    fitted(`${prefix}.truncate_page_ns`, slope - ctx.value('host.free_page_ns'), `${how}: slope minus host.free_page_ns`, labels, 2, 0, `${probe} populated: ${slope.toFixed(2)} ns/page minus the page free`),
+  ];
 }
 
 function constantOf(name: string, probe: string, match: ParamMatch, minus: string[] = []): FitRule {
@@ -112,7 +140,9 @@ function perHugeFolio(name: string, probe: string, match: ParamMatch, minus?: st
   return {
     sets: [name],
     fit(ctx) {
-      const { fit, labels } = lineOf(selectRows(ctx.rec, probe, match, 2), (r) => Number(r.params.size_bytes) / HUGE);
+      const rows = selectRows(ctx.rec, probe, match).filter((r) => Number(r.params.size_bytes) % HUGE === 0);
+      if (rows.length < 2) throw new Error(`${probe}: two or more rows of whole 2 MiB folios`);
+      const { fit, labels } = lineOf(rows, (r) => Number(r.params.size_bytes) / HUGE);
       return [fitted(name, fit.slope - (minus ? ctx.value(minus) : 0), `least squares (relative) against 2 MiB folios: slope${minus ? ` minus ${minus}` : ''}`, labels, fit.n, fit.slopeSe, `${probe}: ${fit.slope.toFixed(0)} ns per 2 MiB folio`, fit.r2)];
     },
   };
@@ -132,19 +162,21 @@ const boundHole: FitRule = {
   },
 };
 
-/** Guest-mapped against populated punches with the vCPU stopped: the leaf zaps and the flush request. */
+/** Guest-mapped against populated punches of the guest's file with the vCPU stopped: the leaf zaps and the flush request. */
 const mappedPunch: FitRule = {
   sets: ['kvm.zap_leaf_ns', 'kvm.flush_request_ns'],
   fit(ctx) {
-    const mapped = lineOf(selectRows(ctx.rec, 'gmem.punch', { state: 'mapped', vcpu: 'stopped' }, 2), pagesOf);
-    const plain = lineOf(selectRows(ctx.rec, 'gmem.punch', { state: 'populated', vcpu: 'stopped' }, 2), pagesOf);
+    const mappedRows = selectRows(ctx.rec, 'gmem.punch', { state: 'mapped', vcpu: 'stopped' }, 2);
+    const plainRows = selectRows(ctx.rec, 'gmem.punch', { state: 'populated', vcpu: 'stopped' }, 2);
+    const mapped = lineOf(mappedRows, pagesOf);
+    const plain = lineOf(plainRows, pagesOf);
     const zap = mapped.fit.slope - plain.fit.slope;
     const m4 = medianAt(ctx.rec, 'gmem.punch', { state: 'mapped', vcpu: 'stopped', size_bytes: 4096 });
     const p4 = medianAt(ctx.rec, 'gmem.punch', { state: 'populated', vcpu: 'stopped', size_bytes: 4096 });
     const labels = [...mapped.labels, ...plain.labels];
     return [
-      fitted('kvm.zap_leaf_ns', zap, 'slope of guest-mapped punches minus slope of populated ones (vCPU stopped), least squares (relative)', labels, labels.length, Math.hypot(mapped.fit.slopeSe, plain.fit.slopeSe), 'punch of a guest-mapped range minus a populated one, per page', Math.min(mapped.fit.r2, plain.fit.r2)),
-      fitted('kvm.flush_request_ns', m4.ns - p4.ns - Math.max(0, zap), '4 KiB guest-mapped punch minus populated minus one leaf zap (clamped at 0)', [m4.label, p4.label], 2, 0, 'guest-mapped 4 KiB punch, vCPU stopped'),
+      fitted('kvm.zap_leaf_ns', zap, 'slope of guest-mapped punches minus slope of populated ones of the same file (vCPU stopped), least squares (relative)', labels, labels.length, Math.hypot(mapped.fit.slopeSe, plain.fit.slopeSe), 'punch of a guest-mapped range minus a populated one, per page', Math.min(mapped.fit.r2, plain.fit.r2)),
+      fitted('kvm.flush_request_ns', m4.ns - p4.ns - Math.max(0, zap), '4 KiB guest-mapped punch minus populated minus one leaf zap (clamped at 0)', [m4.label, p4.label], 2, 0, 'guest-mapped 4 KiB punch, vCPU out of the guest'),
     ];
   },
 };
@@ -161,11 +193,12 @@ const flushKick: FitRule = {
 const faultExit: FitRule = {
   sets: ['kvm.fault_exit_shadow_ns'],
   fit(ctx) {
-    const rows = selectRows(ctx.rec, 'guest.first_touch', {});
-    const perPage = fitConstant(rows.map((r) => rowMedian(r.samples_ns) / Number(r.params.pages ?? pagesOf(r))));
+    const rows = selectRows(ctx.rec, 'guest.first_touch', { state: 'empty' });
+    const exit = ctx.value('kvm.vcpu_run_exit_ns');
+    const perPage = fitConstant(rows.map((r) => (rowMedian(r.samples_ns) - exit) / pagesOf(r)));
     const parts = ['shmem.get_folio_hit_ns', 'host.alloc_page_ns', 'shmem.add_folio_4k_ns', 'restrictedmem.get_page_ns', 'kvm.mem_attr_lookup_ns', 'kvm.map_leaf_ns'];
     const modeled = parts.reduce((s, n) => s + ctx.value(n), 0);
-    return [fitted('kvm.fault_exit_shadow_ns', perPage.value - modeled, `mean first-touch ns/page minus the modeled miss (${parts.join(' + ')})`, rows.map(rowLabel), perPage.n, perPage.se, `first touch ${perPage.value.toFixed(0)} ns/page`)];
+    return [fitted('kvm.fault_exit_shadow_ns', perPage.value - modeled, `mean over rows of (one KVM_RUN first-touching the range - kvm.vcpu_run_exit_ns) / pages, minus the modeled miss (${parts.join(' + ')})`, rows.map(rowLabel), perPage.n, perPage.se, `first touch ${perPage.value.toFixed(0)} ns/page`)];
   },
 };
 
@@ -193,20 +226,43 @@ function contendedRefill(backend: 'shmem' | 'guest_memfd', name: string): FitRul
   };
 }
 
-/** Per page of a hand-over (two-punchers-analysis.ts lockShares): the median over passes of (hand-over share - continuation share) / pages. */
+/**
+ * A pass where the threads took turns often enough (a tenth of the punches or more) for its
+ * hand-overs to be lock passes; in a pass of long runs of stealing the few hand-overs follow
+ * HANDOFF waits of milliseconds, which are not a cost per page.
+ */
+function turnTaking(handovers: number, continuations: number): boolean {
+  return handovers > 0 && continuations > 0 && handovers >= 0.1 * (handovers + continuations);
+}
+
+/**
+ * Per page of a hand-over (two-punchers-analysis.ts lockShares): the median over passes of
+ * (median hand-over share - median continuation share) / pages, from rows that keep every punch
+ * or from the probe's two_punchers.lock_share rows (the shares already split).
+ */
 function handoverPerPage(backend: 'shmem' | 'guest_memfd', name: string): FitRule {
   return {
     sets: [name],
     fit(ctx) {
-      const rows = selectRows(ctx.rec, 'two_punchers', { threads: 2 }).filter((r) => r.backend === backend && r.punches && pagesOf(r) >= 16);
-      if (!rows.length) throw new Error(`two_punchers ${backend} rows of 64 KiB or more with every punch kept`);
-      const perPass = rows.flatMap((r) => {
+      const perPass: number[] = [];
+      const labels: string[] = [];
+      const big = (r: ProbeRow) => r.backend === backend && pagesOf(r) >= 16;
+      for (const r of ctx.rec.rows.filter((x) => x.probe === 'two_punchers' && x.params.threads === 2 && x.punches && big(x))) {
         const s = lockShares(r.punches!.map((p) => ({ thread: p.thread, startNs: p.start_ns, endNs: p.end_ns })));
-        return s.handover.length && s.continuation.length ? [(median(s.handover) - median(s.continuation)) / pagesOf(r)] : [];
-      });
-      if (!perPass.length) throw new Error(`two_punchers ${backend}: no pass with both hand-overs and continuations`);
+        if (!turnTaking(s.handover.length, s.continuation.length)) continue;
+        perPass.push((median(s.handover) - median(s.continuation)) / pagesOf(r));
+        labels.push(rowLabel(r));
+      }
+      const shares = ctx.rec.rows.filter((x) => x.probe === 'two_punchers.lock_share' && big(x) && x.samples_ns.length > 0);
+      for (const h of shares.filter((x) => x.params.after === 'handover')) {
+        const c = shares.find((x) => x.params.after === 'continuation' && x.params.size_bytes === h.params.size_bytes && x.params.pass === h.params.pass);
+        if (!c || !turnTaking(h.samples_ns.length, c.samples_ns.length)) continue;
+        perPass.push((median(h.samples_ns) - median(c.samples_ns)) / pagesOf(h));
+        labels.push(rowLabel(h), rowLabel(c));
+      }
+      if (!perPass.length) throw new Error(`two_punchers ${backend}: no two-thread pass of 64 KiB or more that took turns (a tenth of its punches or more hand-overs)`);
       const c = fitConstant(perPass);
-      return [fitted(name, median(perPass), 'median over passes of (median hand-over share - median continuation share) / pages, clamped at 0', rows.map(rowLabel), perPass.length, c.se, `two punchers: per pass ${perPass.map((x) => x.toFixed(0)).join(', ')} ns/page`)];
+      return [fitted(name, median(perPass), 'median over passes of (median hand-over share - median continuation share) / pages, clamped at 0', labels, perPass.length, c.se, `two punchers: per pass ${perPass.map((x) => x.toFixed(0)).join(', ')} ns/page`)];
     },
   };
 }
@@ -236,20 +292,20 @@ export const FIT_RULES: FitRule[] = [
   populatedPunch('shmem.punch', {}, 'shmem'),
   populatedPunch('gmem.punch', { bound: false }, 'gmem'),
   boundHole,
-  perHugeFolio('shmem.alloc_huge_folio_ns', 'shmem.thp.fallocate', {}),
-  perHugeFolio('shmem.truncate_huge_folio_ns', 'shmem.thp.punch', { placement: 'aligned' }, 'host.free_huge_ns'),
+  perHugeFolio('shmem.alloc_huge_folio_ns', 'shmem.thp.fallocate', { state: 'empty' }),
+  perHugeFolio('shmem.truncate_huge_folio_ns', 'shmem.thp.punch', { state: 'populated' }, 'host.free_huge_ns'),
   {
     sets: ['shmem.split_folio_ns'],
     fit(ctx) {
-      const inside = medianAt(ctx.rec, 'shmem.thp.punch', { placement: 'inside_huge_folio', size_bytes: 4096 });
+      const inside = medianAt(ctx.rec, 'shmem.thp.punch', { state: 'populated', size_bytes: 4096 });
       const plain = medianAt(ctx.rec, 'shmem.punch', { state: 'populated', size_bytes: 4096 });
       return [fitted('shmem.split_folio_ns', inside.ns - plain.ns - ctx.value('mm.clear_page_4k_ns'), '4 KiB punch inside a huge folio minus a 4 KiB populated punch minus mm.clear_page_4k_ns', [inside.label, plain.label], 2, 0, 'punch of 4 KiB inside a 2 MiB shmem folio')];
     },
   },
   mappedPunch,
   flushKick,
-  faultExit,
   constantOf('kvm.vcpu_run_exit_ns', 'guest.exit', {}),
+  faultExit,
   contendedRefill('shmem', 'shmem.inode_lock_contended_refill_ns'),
   contendedRefill('guest_memfd', 'gmem.invalidate_lock_contended_refill_ns'),
   handoverPerPage('shmem', 'shmem.inode_lock_handover_page_ns'),

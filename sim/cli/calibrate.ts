@@ -8,7 +8,7 @@ import { fitProfile } from '../calibrate/fit-profile.js';
 import { loadRecording } from '../calibrate/recording.js';
 import type { ProbeRecording } from '../calibrate/types.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
-import { loadCalibrationProbe } from './kernel-probe.js';
+import { probeKernel } from './kernel-probe.js';
 
 interface CalibrateFlags {
   out: string;
@@ -50,10 +50,10 @@ Examples:
         rec = loadRecording(flags.from);
         log(`fitting ${flags.from}: ${rec.rows.length} rows from ${rec.host.cpu_model}, kernel ${rec.host.kernel}, ${rec.host.date}`);
       } else {
-        const probe = await loadCalibrationProbe();
         const t0 = Date.now();
-        rec = await probe({
+        rec = await probeKernel({
           quick: flags.quick,
+          command: ['rmsim', ...process.argv.slice(2)].join(' '),
           onProgress: (done, total, what) => log(`[${done}/${total}] ${what} (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
         });
         for (const s of rec.skipped) log(`skipped: ${s.what}: ${s.why}`);

@@ -23,6 +23,9 @@ import { createProgress } from '../output/progress.js';
 import { exitQuietlyOnClosedStdout } from '../output/quiet-epipe.js';
 import { writeReport } from '../../reports/report.js';
 import type { MetricsDoc } from '../../reports/metrics-types.js';
+import { cpus, release } from 'node:os';
+import { resolveProfile } from '../costs/profile.js';
+import { otherHostNote } from '../costs/host-match.js';
 
 interface RunFlags {
   variant?: string;
@@ -104,6 +107,9 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
 
   const tracer = flags.traceOut ? new ChromeTraceWriter() : undefined;
   const run = await startRun({ workload, checkSafety: flags.checkSafety ?? false, tracer, profile: flags.profile });
+  const profile = resolveProfile(flags.profile ?? workload.profile);
+  const otherHost = otherHostNote(profile.name, profile.host, { cpu_model: cpus()[0]?.model ?? 'unknown', kernel: release() });
+  if (otherHost) process.stderr.write(`rmsim run: ${otherHost}\n`); // never in metrics.json: results do not depend on where they run
 
   // Progress only on a TTY and without --quiet/--json; the run advances in the same simulated-
   // time steps either way, so what is displayed never changes a result.

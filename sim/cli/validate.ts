@@ -2,7 +2,6 @@
 // and in the simulator under a profile, and print predicted against measured with the error of
 // each, the median and worst absolute error, and (with --out) the validation report. With
 // --trace, the sequence is an strace's fallocate calls, compared per call and in total.
-import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -16,7 +15,7 @@ import { readStrace } from '../replay/strace.js';
 import { interpretTrace, type TraceBackend } from '../replay/interpret.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 import { positiveInt } from './options.js';
-import { loadSequenceExecutor } from './kernel-probe.js';
+import { executeOnKernel, guestMemfdMissing } from './kernel-probe.js';
 import { writeValidationReport } from '../../reports/validation.js';
 
 interface ValidateFlags {
@@ -32,11 +31,6 @@ interface ValidateFlags {
 
 const pct = (x: number | null) => (x === null ? '-' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`);
 const us = (ns: number) => (ns / 1e3).toFixed(1);
-
-/** Why guest_memfd cannot be used here, or undefined when /dev/kvm is present. */
-function kvmMissing(): string | undefined {
-  return existsSync('/dev/kvm') ? undefined : '/dev/kvm is missing on this host (guest_memfd needs KVM)';
-}
 
 export function register(program: Command): void {
   program
@@ -70,9 +64,8 @@ Examples:
         for (const n of names) if (!seqs.some((s) => s.name === n)) throw new UsageError(`--only: no sequence '${n}' (known: ${seqs.map((s) => s.name).join(', ')})`);
         seqs = seqs.filter((s) => names.includes(s.name));
       }
-      const why = kvmMissing();
-      const execute = await loadSequenceExecutor();
-      const v = await runValidation(seqs, profile, execute, { reps, kvm: !why, kvmWhy: why, onProgress: (i, n, name) => log(`[${i}/${n}] ${name}`) });
+      const why = await guestMemfdMissing();
+      const v = await runValidation(seqs, profile, executeOnKernel, { reps, kvm: !why, kvmWhy: why, onProgress: (i, n, name) => log(`[${i}/${n}] ${name}`) });
       for (const s of v.skipped) log(`${s.what}: skipped: ${s.why}`);
       const info = { profile: profile.name, host: `${profile.host.cpu}, ${profile.host.kernel}`, date: new Date().toISOString() };
       if (flags.out) {
@@ -101,15 +94,14 @@ async function validateTrace(flags: ValidateFlags, profile: CostProfile, reps: n
   const trace = interpretTrace(readStrace(flags.trace!), flags.trace!, { unknownFdBackend: backend });
   const { seq, calls, leftOut } = traceToSequence(trace, backend, basename(flags.trace!));
   if (seq.ops.length === 0) throw new UsageError(`--trace ${flags.trace}: no successful fallocate call on a ${backend} file (try --backend ${backend === 'guest_memfd' ? 'shmem' : 'guest_memfd'})`);
-  const why = backend === 'guest_memfd' ? kvmMissing() : undefined;
+  const why = backend === 'guest_memfd' ? await guestMemfdMissing() : undefined;
   if (why) {
     const skipped = { what: `${seq.name} on guest_memfd`, why };
     if (flags.json) process.stdout.write(JSON.stringify({ calls: seq.ops.length, skipped }) + '\n');
     else process.stdout.write(`${skipped.what}: skipped: ${why}\n`);
     return;
   }
-  const execute = await loadSequenceExecutor();
-  const measured = await execute(seq, { reps });
+  const measured = await executeOnKernel(seq, { reps });
   const predicted = await simulateSequence(seq, profile);
   const c = compareSequence(seq, measured, predicted);
   const per_call = c.per_op.map((o, i) => ({ line: calls[i].line, op: o.op, offset: o.offset, len: o.len, traced_ns: calls[i].recordedNs, measured_ns: o.measured_ns, predicted_ns: o.predicted_ns, error: o.error, ...(o.measured_error ? { measured_errno: o.measured_error } : {}), ...(o.predicted_error ? { predicted_errno: o.predicted_error } : {}) }));

@@ -16,6 +16,7 @@ export const COST_NAMES = [
   'shmem.add_folio_4k_ns',
   'shmem.alloc_huge_folio_ns',
   'shmem.get_folio_hit_ns',
+  'shmem.falloc_clear_page_ns',
   'shmem.punch_fixed_ns',
   'shmem.inode_lock_contended_refill_ns',
   'shmem.inode_lock_handover_page_ns',

@@ -264,13 +264,18 @@ export class Simulation {
           const p = o as Process<any>;
           if (p.pending === PK_RESUME) {
             // Hot path: resume a process. With a CPU model a waking one takes a free CPU first
-            // (or queues for one); otherwise it simply runs.
-            if (!p.onCpu && this.finiteCpus) {
-              if (this.cpu.take(p, t)) this.step(p);
-            } else {
+            // or queues for one; otherwise it simply runs. (One call site of step: V8 inlines it.)
+            if (!p.onCpu) {
+              if (this.finiteCpus && !this.cpu.take(p, t)) {
+                if (this.topLive) {
+                  this.topLive = false;
+                  h.popTop();
+                }
+                continue;
+              }
               p.onCpu = true;
-              this.step(p);
             }
+            this.step(p);
           } else {
             this.fire(p);
           }

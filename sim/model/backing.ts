@@ -1,12 +1,11 @@
 // What KVM and the safety checker need from a private-memory backing file (a restrictedmem
 // file's shmem inode, or a guest_memfd inode): its page cache and its memory-error hook.
-import type { Process, Yieldable } from '../engine/index.js';
+import type { Gen, Process } from '../engine/index.js';
 import type { PageCache } from '../fastpath/index.js';
 import { PAGE_SIZE } from '../units.js';
 
-/** A model function: a generator over engine yieldables, `yield*` it from a process. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Gen<T = void> = Generator<Yieldable, T, any>;
+/** A model function: a generator over engine yieldables, `yield*` it from a process (the engine's Gen). */
+export type { Gen };
 
 export interface PrivateBacking {
   readonly id: string;

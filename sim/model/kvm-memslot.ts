@@ -52,9 +52,9 @@ export function* kvm_set_memory_region(p: Process, vm: Vm, r: SetMemoryRegion): 
 }
 
 /**
- * kvm_set_memory_region, KVM_MR_DELETE: unpublish, synchronize_srcu, zap the slot
- * (kvm_arch_flush_shadow_memslot under mmu_lock write, flush if zapped), then kvm_free_memslot
- * unbinds the private file (v10: kvm_restrictedmem_unregister + fput; guest_memfd: kvm_gmem_unbind).
+ * kvm_set_memory_region, KVM_MR_DELETE: unpublish, synchronize_srcu, kvm_arch_flush_shadow_memslot,
+ * then kvm_free_memslot unbinds the private file (v10: kvm_restrictedmem_unregister + fput;
+ * guest_memfd: kvm_gmem_unbind).
  */
 export function* kvm_delete_memory_region(p: Process, vm: Vm, slot: Memslot): Gen {
   yield vm.slotsLock.lock(p);
@@ -65,14 +65,51 @@ export function* kvm_delete_memory_region(p: Process, vm: Vm, slot: Memslot): Ge
     vm.memslots.splice(i, 1);
     vm.dyingSlots.push(slot);
     yield vm.srcu.synchronize(p);
-    yield* kvm_mmu_lock(p, vm, 'write');
-    const zapped = yield* kvm_unmap_gfn_range(p, vm, slot.baseGfn, slot.baseGfn + slot.npages);
-    if (zapped) yield* kvm_flush_remote_tlbs(p, vm);
-    vm.dyingSlots.splice(vm.dyingSlots.indexOf(slot), 1);
-    kvm_mmu_unlock(p, vm, 'write');
+    yield* kvm_arch_flush_shadow_memslot(p, vm, slot);
     if (slot.binding) yield* slot.binding.unbind(p);
     vm.host.event(p, 'memslot_delete', { vm: vm.name, slot: slot.id });
   } finally {
     vm.slotsLock.unlock(p);
   }
+}
+
+/**
+ * kvm_arch_flush_shadow_memslot (arch/x86/kvm/mmu/mmu.c), per the slotDelete strategy: 6.1 calls
+ * kvm_mmu_zap_all_fast unconditionally; 6.12+ (6.18 included) does so while
+ * KVM_X86_QUIRK_SLOT_ZAP_ALL is on (the default, except for TDX VMs), else kvm_mmu_zap_memslot.
+ * Either under mmu_lock write; the dying slot leaves dyingSlots once zapped.
+ */
+export function* kvm_arch_flush_shadow_memslot(p: Process, vm: Vm, slot: Memslot): Gen {
+  yield* kvm_mmu_lock(p, vm, 'write');
+  if (vm.host.s.slotDelete.zapAll) yield* kvm_mmu_zap_all_fast(p, vm);
+  else yield* kvm_mmu_zap_memslot(p, vm, slot);
+  vm.dyingSlots.splice(vm.dyingSlots.indexOf(slot), 1);
+  kvm_mmu_unlock(p, vm, 'write');
+}
+
+/**
+ * kvm_mmu_zap_memslot (6.12+): zap the slot's gfn range (kvm_unmap_gfn_range's walk and cost),
+ * flush if anything was zapped. Caller holds mmu_lock write.
+ */
+function* kvm_mmu_zap_memslot(p: Process, vm: Vm, slot: Memslot): Gen {
+  if (yield* kvm_unmap_gfn_range(p, vm, slot.baseGfn, slot.baseGfn + slot.npages)) yield* kvm_flush_remote_tlbs(p, vm);
+}
+
+/**
+ * kvm_mmu_zap_all_fast: every root becomes obsolete (mmu_valid_gen++), every vCPU is kicked
+ * (KVM_REQ_MMU_FREE_OBSOLETE_ROOTS) and every leaf of the VM goes, private and shared, in every
+ * slot: the guest refaults all it touches next. Charged per leaf (kvm.zap_leaf_ns, no per-gfn
+ * walk: the obsolete pages are found on active_mmu_pages) plus the kick (kvm_flush_remote_tlbs's
+ * cost). Caller holds mmu_lock write. Leaves out the lock drops of kvm_zap_obsolete_pages and
+ * the deferred freeing of TDP roots.
+ */
+function* kvm_mmu_zap_all_fast(p: Process, vm: Vm): Gen {
+  const host = vm.host;
+  let end = 0;
+  for (const s of [...vm.memslots, ...vm.dyingSlots]) end = Math.max(end, s.baseGfn + s.npages);
+  const z = vm.pt.zapRange(0, end, false);
+  const leaves = z.leaves[0] + z.leaves[1] + z.leaves[2];
+  host.metrics.zapped(leaves);
+  yield* charge(p, host.s.mmu.zapNs(host.costs, 0, leaves));
+  yield* kvm_flush_remote_tlbs(p, vm);
 }

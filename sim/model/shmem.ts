@@ -165,6 +165,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
     yield* charge(p, c.ns('shmem.fallocate_fixed_ns'));
     for (let chunk = start; chunk < end; ) {
       const chunkEnd = Math.min(end, chunk - (chunk % HPAGE_PMD_NR) + HPAGE_PMD_NR);
+      const cleared = shmem_falloc_clear(host, inode, chunk, chunkEnd);
       yield* try_to_free_pages(p, host, chunkEnd - chunk);
       const s = host.fp.shmemGetFolioRange(inode.pages, chunk, chunkEnd, {
         policy: host.s.thp.policy,
@@ -176,7 +177,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
       for (let i = 0; i < s.fallbackOccupied; i++) host.metrics.thpFallback('occupied');
       for (let i = 0; i < s.fallbackNoMem; i++) host.metrics.thpFallback('alloc_failed');
       pcpAlloc(host, p, s.alloc4k);
-      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns')) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns'));
+      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns')) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns') + cleared * c.ns('shmem.falloc_clear_page_ns'));
       if (s.enomem) {
         // shmem_undo_range(unfalloc): give back what this call allocated (6.1 frees only the
         // !Uptodate folios it added; the model frees the whole range it walked).
@@ -190,6 +191,27 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
   } finally {
     inode.inodeLock.upWrite(p);
   }
+}
+
+/**
+ * shmem_get_folio_gfp's `clear:` path for SGP_FALLOC (6.1 mm/shmem.c, the same in 6.18): a folio
+ * found in the cache and still !uptodate (fallocated before and never written) is zeroed page by
+ * page (clear_highpage over folio_nr_pages) and marked uptodate; a folio allocated by this call
+ * is not (SGP_FALLOC turns into SGP_WRITE before the label). Over [start, end) within one 2 MiB
+ * block; returns the pages zeroed, charged shmem.falloc_clear_page_ns each by the caller.
+ * restrictedmem_get_page's SGP_WRITE takes the same path without zeroing and then sets the page
+ * uptodate itself, so a page a guest faulted in is not zeroed by a later fallocate.
+ */
+function shmem_falloc_clear(host: Host, inode: ShmemInode, start: number, end: number): number {
+  const block = start - (start % HPAGE_PMD_NR);
+  if (!inode.pages.anyInBlock(block)) return 0;
+  let pages = 0;
+  inode.pages.forEachInRange(block, end, (index, pfn, order) => {
+    if (index + 2 ** order <= start || host.mem.folioFlags(pfn) & FOLIO_UPTODATE) return;
+    pages += 2 ** order;
+    markUptodate(host, pfn);
+  });
+  return pages;
 }
 
 export function closeWindow(inode: ShmemInode, w: HoleWindow): void {

@@ -17,6 +17,8 @@ export const DIMENSIONS = {
   backend: ['restrictedmem', 'guest_memfd'],
   /** Whether the fault path honours mmu_invalidate_seq / in_progress. */
   faultRetry: ['retry', 'no-retry'],
+  /** What deleting a memslot zaps on x86 (kvm_arch_flush_shadow_memslot): the whole VM, or the slot's leaves. */
+  slotDelete: ['zap-all', 'zap-slot'],
 } as const;
 
 export type Dimension = keyof typeof DIMENSIONS;
@@ -32,7 +34,13 @@ export const DEFAULT_CHOICES: ChoiceValues = {
   errorLookup: 'sb-walk',
   backend: 'restrictedmem',
   faultRetry: 'retry',
+  slotDelete: 'zap-all',
 };
+
+/** A dimension as written on the command line or in a file: slot_delete and slotDelete alike. */
+export function dimensionName(s: string): string {
+  return s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
 
 export function isDimension(s: string): s is Dimension {
   return Object.prototype.hasOwnProperty.call(DIMENSIONS, s);

@@ -2,7 +2,7 @@
 // precedence is workload < variant < --set. Combinations the modeled kernel cannot have are
 // refused; designs that never existed in a kernel run marked hypothetical.
 import { UsageError } from '../errors.js';
-import { DEFAULT_CHOICES, DIMENSIONS, isChoice, isDimension, type ChoiceValues, type Dimension, type PartialChoices } from './choices.js';
+import { DEFAULT_CHOICES, DIMENSIONS, dimensionName, isChoice, isDimension, type ChoiceValues, type Dimension, type PartialChoices } from './choices.js';
 import { strategiesFor, type Strategies } from './strategies.js';
 
 export interface VariantDef {
@@ -33,6 +33,7 @@ export const VARIANTS: readonly VariantDef[] = [
   { name: 'tdp', description: 'hardware EPT/NPT with the TDP MMU: faults read-lock mmu_lock, zap skips empty subtrees', source: '[S15]', sets: { mmu: 'tdp' } },
   { name: 'shadow', description: 'shadow paging (this host): faults write-lock mmu_lock, rmap zap O(gfns), 4 KiB leaves', source: 'section 7/8', sets: { mmu: 'shadow' } },
   { name: 'guest_memfd', description: 'KVM guest_memfd as on the 6.18 host: per-VM file, invalidate_lock across the punch, one mmu_lock hold per VM, 4 KiB folios', source: '[S14] N6', sets: { backend: 'guest_memfd', errorLookup: 'direct' }, base: true },
+  { name: 'slot-zap-slot', description: 'deleting a memslot zaps only its leaves (KVM_X86_QUIRK_SLOT_ZAP_ALL off, as for TDX VMs; 6.12+), not the whole VM', source: 'issue 13 point 1', sets: { slotDelete: 'zap-slot' } },
   { name: 'unsafe-no-retry', description: 'fault path skips the invalidation retry (exists to prove the safety checker)', source: 'DESIGN.md principle 5', sets: { faultRetry: 'no-retry' }, hypothetical: true },
 ];
 
@@ -89,7 +90,8 @@ export function resolveVariant(spec = 'v10', opts: ResolveOptions = {}): Resolve
 }
 
 function applyDims(choices: ChoiceValues, src: Record<string, string> | undefined, where: string): void {
-  for (const [d, v] of Object.entries(src ?? {})) {
+  for (const [key, v] of Object.entries(src ?? {})) {
+    const d = dimensionName(key);
     if (!isDimension(d)) throw new UsageError(`${where}: variant.${d} is not a design choice (choices: ${Object.keys(DIMENSIONS).join(', ')})`);
     if (!isChoice(d, v)) throw new UsageError(`${where}: variant.${d}=${v}: expected one of ${DIMENSIONS[d].join(', ')}`);
     (choices as Record<string, string>)[d] = v;

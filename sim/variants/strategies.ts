@@ -1,12 +1,9 @@
 // Strategy objects, one per choice value (choices.ts). The model calls these; it never tests a
 // variant's name. Each strategy says in a comment which kernel design it stands for.
-import { Mutex, RwSemaphore, Srcu, type Simulation, type Process, type Yieldable } from '../engine/index.js';
+import { Mutex, RwSemaphore, Srcu, type Simulation, type Process, type Gen, type Yieldable } from '../engine/index.js';
 import type { CostProfile } from '../costs/index.js';
 import type { ChoiceValues } from './choices.js';
 import type { ThpPolicy } from '../fastpath/api.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Gen<T = void> = Generator<Yieldable, T, any>;
 
 // ---------------------------------------------------------------------------------------------
 // notifier: protection of restrictedmem_data's notifier list
@@ -258,6 +255,25 @@ const retrySkipped: FaultRetryStrategy = { name: 'no-retry', isStale: () => fals
 
 // ---------------------------------------------------------------------------------------------
 
+// ---------------------------------------------------------------------------------------------
+// slotDelete: kvm_arch_flush_shadow_memslot on x86
+
+export interface SlotDeleteStrategy {
+  readonly name: ChoiceValues['slotDelete'];
+  /** kvm_mmu_zap_all_fast (every leaf of the VM) rather than kvm_mmu_zap_memslot (the slot's). */
+  readonly zapAll: boolean;
+}
+
+/**
+ * 6.1 (v10's base): kvm_arch_flush_shadow_memslot is kvm_mmu_zap_all_fast. 6.12+ keeps that
+ * while KVM_X86_QUIRK_SLOT_ZAP_ALL is on, the default for every non-TDX VM (6.18 included).
+ */
+const slotZapAll: SlotDeleteStrategy = { name: 'zap-all', zapAll: true };
+/** 6.12+ with the quirk disabled by the VMM, and always for TDX VMs: kvm_mmu_zap_memslot. */
+const slotZapSlot: SlotDeleteStrategy = { name: 'zap-slot', zapAll: false };
+
+// ---------------------------------------------------------------------------------------------
+
 export interface BackendStrategy {
   readonly name: ChoiceValues['backend'];
 }
@@ -270,6 +286,7 @@ export interface Strategies {
   errorLookup: ErrorLookupStrategy;
   backend: BackendStrategy;
   faultRetry: FaultRetryStrategy;
+  slotDelete: SlotDeleteStrategy;
 }
 
 export const STRATEGIES: { [D in keyof Strategies]: Record<ChoiceValues[D], Strategies[D]> } = {
@@ -280,6 +297,7 @@ export const STRATEGIES: { [D in keyof Strategies]: Record<ChoiceValues[D], Stra
   errorLookup: { 'sb-walk': errorSbWalk, 'sb-walk-as-posted': errorSbWalkAsPosted, direct: errorDirect },
   backend: { restrictedmem: { name: 'restrictedmem' }, guest_memfd: { name: 'guest_memfd' } },
   faultRetry: { retry: retryHonoured, 'no-retry': retrySkipped },
+  slotDelete: { 'zap-all': slotZapAll, 'zap-slot': slotZapSlot },
 };
 
 export function strategiesFor(c: ChoiceValues): Strategies {
@@ -291,5 +309,6 @@ export function strategiesFor(c: ChoiceValues): Strategies {
     errorLookup: STRATEGIES.errorLookup[c.errorLookup],
     backend: STRATEGIES.backend[c.backend],
     faultRetry: STRATEGIES.faultRetry[c.faultRetry],
+    slotDelete: STRATEGIES.slotDelete[c.slotDelete],
   };
 }

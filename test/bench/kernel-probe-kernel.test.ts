@@ -71,8 +71,7 @@ test('seq-exec on guest_memfd: a bound file, punches, and the guest touching it 
 });
 
 test('the calibration probe reports what this host offers (caps only)', { skip: ccSkip }, async () => {
-  const seen: string[] = [];
-  const rec = await runCalibrationProbe({ sections: [], twoPunchers: false, onProgress: (p) => seen.push(p.section) });
+  const rec = await runCalibrationProbe({ sections: [], twoPunchers: false });
   assert.equal(rec.schema, 'rmsim.probe/1');
   assert.deepEqual(rec.rows, []);
   assert.equal(rec.host.guest_memfd, support.guest_memfd);
@@ -81,7 +80,15 @@ test('the calibration probe reports what this host offers (caps only)', { skip: 
 });
 
 test('the calibration probe measures shmem rows with their samples (quick, one section)', { skip: ccSkip }, async () => {
-  const rec = await runCalibrationProbe({ quick: true, sections: ['shmem'], twoPunchers: false });
+  const seen: [number, number, string][] = [];
+  const rec = await runCalibrationProbe({ quick: true, sections: ['shmem'], twoPunchers: false, onProgress: (done, total, what) => seen.push([done, total, what]) });
+  // One step per row (create steps make two rows each), counted up to the total announced from the start.
+  const total = seen[0]![1];
+  assert.deepEqual(seen.map((s) => s[0]), [...Array(total + 1).keys()]);
+  assert.ok(seen.every((s) => s[1] === total));
+  assert.equal(seen.at(-1)![2], 'done');
+  assert.match(seen[0]![2], /^shmem: create/);
+  assert.equal(rec.rows.length, total - 1 + 3, 'two create steps of two rows each');
   const states = new Set(rec.rows.filter((r) => r.probe === 'shmem.fallocate').map((r) => r.params.state));
   assert.deepEqual([...states].sort(), ['allocated', 'empty', 'partial', 'written']);
   assert.ok(rec.rows.every((r) => r.backend === 'shmem' && r.samples_ns.length >= 2));

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
 import type { ProbeRecording, ProbeRow, ProbeSkip } from '../../sim/calibrate/types.js';
 import { absorbProbeLine, selectedChoice, type ProbeCaps } from '../../bench/kernel-probe/calibrate-run.js';
-import { twoPunchersRows } from '../../bench/kernel-probe/two-punchers-rows.js';
+import { twoPunchersRow } from '../../bench/kernel-probe/two-punchers-rows.js';
+import { lockShares } from '../../sim/calibrate/two-punchers-analysis.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/probe/', import.meta.url));
 const load = (name: string): ProbeRecording => JSON.parse(readFileSync(fixtures + name, 'utf8')) as ProbeRecording;
@@ -20,7 +21,8 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 
-function rowsOf(r: ProbeRecording, probe: string, match: Record<string, string | number | boolean> = {}): ProbeRow[] {
+/** Rows of `probe` whose params equal `match`; a key matched to undefined must be absent. */
+function rowsOf(r: ProbeRecording, probe: string, match: Record<string, string | number | boolean | undefined> = {}): ProbeRow[] {
   return r.rows.filter((x) => x.probe === probe && Object.entries(match).every(([k, v]) => x.params[k] === v));
 }
 
@@ -44,9 +46,7 @@ for (const [name, rec] of [['full', full], ['quick', quick], ['nokvm', nokvm]] a
       assert.match(row.probe, /^[a-z_]+(\.[a-z_]+)*$/);
       assert.ok(['guest_memfd', 'shmem', 'kvm'].includes(row.backend));
       assert.ok(row.samples_ns.length >= 1, `${row.probe} ${JSON.stringify(row.params)} has no samples`);
-      // Lock shares can be 0 (the lock passed within the clock's resolution); syscalls cannot.
-      const min = row.probe === 'two_punchers.lock_share' ? 0 : 1;
-      for (const s of row.samples_ns) assert.ok(Number.isInteger(s) && s >= min, `${row.probe}: sample ${s}`);
+      for (const s of row.samples_ns) assert.ok(Number.isInteger(s) && s >= 1, `${row.probe}: sample ${s}`);
     }
   });
 }
@@ -54,17 +54,18 @@ for (const [name, rec] of [['full', full], ['quick', quick], ['nokvm', nokvm]] a
 test('full recording: every size of every documented host-side row, on both backends', () => {
   const sizes = [4 * KiB, 64 * KiB, 2 * MiB, 64 * MiB, GiB];
   const upTo64M = sizes.filter((s) => s <= 64 * MiB);
-  const expect: [string, Record<string, string | number | boolean>, number[]][] = [
+  const guestSizes = [4 * KiB, 64 * KiB, 2 * MiB, 16 * MiB];
+  const expect: [string, Record<string, string | number | boolean | undefined>, number[]][] = [
     ['gmem.fallocate', { state: 'empty', bound: false }, sizes],
     ['gmem.fallocate', { state: 'empty', bound: true }, sizes],
     ['gmem.fallocate', { state: 'allocated', bound: false }, sizes],
     ['gmem.fallocate', { state: 'partial', bound: false }, upTo64M],
     ['gmem.punch', { state: 'populated', bound: false }, sizes],
-    ['gmem.punch', { state: 'populated', bound: true }, sizes],
+    ['gmem.punch', { state: 'populated', bound: true, vcpu: undefined }, sizes],
     ['gmem.punch', { state: 'empty', bound: false }, sizes],
-    ['gmem.punch', { state: 'empty', bound: true }, sizes],
+    ['gmem.punch', { state: 'empty', bound: true, vcpu: undefined }, sizes],
     ['gmem.punch', { state: 'partial', bound: false }, upTo64M],
-    ['gmem.punch', { state: 'mapped', bound: false }, upTo64M],
+    ['gmem.punch', { state: 'vmm_mapped', bound: false }, upTo64M],
     ['shmem.fallocate', { state: 'empty' }, sizes],
     ['shmem.fallocate', { state: 'allocated' }, sizes],
     ['shmem.fallocate', { state: 'written' }, upTo64M],
@@ -72,19 +73,25 @@ test('full recording: every size of every documented host-side row, on both back
     ['shmem.punch', { state: 'populated' }, sizes],
     ['shmem.punch', { state: 'empty' }, sizes],
     ['shmem.punch', { state: 'partial' }, upTo64M],
-    ['shmem.punch', { state: 'mapped' }, upTo64M],
-    ['shmem.thp.fallocate', { state: 'empty', thp: 'always' }, sizes],
-    ['shmem.thp.punch', { state: 'populated', thp: 'always' }, sizes],
-    ['gmem.punch', { state: 'guest_mapped', bound: true }, [4 * KiB, 64 * KiB, 2 * MiB, 16 * MiB]],
-    ['guest.first_touch', { state: 'empty' }, [4 * KiB, 64 * KiB, 2 * MiB, 16 * MiB]],
-    ['guest.first_touch', { state: 'populated' }, [4 * KiB, 64 * KiB, 2 * MiB, 16 * MiB]],
-    ['guest.refault', { state: 'guest_punched' }, [4 * KiB, 64 * KiB, 2 * MiB, 16 * MiB]],
-    ['guest.touch_mapped', { state: 'guest_mapped' }, [4 * KiB, 64 * KiB, 2 * MiB, 16 * MiB]],
+    ['shmem.punch', { state: 'vmm_mapped' }, upTo64M],
+    ['shmem.thp.fallocate', { state: 'empty', thp: 'always', placement: 'aligned' }, [2 * MiB, 64 * MiB, GiB]],
+    ['shmem.thp.punch', { state: 'populated', thp: 'always', placement: 'aligned' }, [2 * MiB, 64 * MiB, GiB]],
+    ['shmem.thp.punch', { state: 'populated', thp: 'always', placement: 'inside_huge_folio' }, [4 * KiB, 64 * KiB]],
+    ['gmem.punch', { state: 'mapped', vcpu: 'stopped' }, guestSizes],
+    ['gmem.punch', { state: 'populated', vcpu: 'stopped' }, guestSizes],
+    ['gmem.punch', { state: 'empty', vcpu: 'stopped' }, guestSizes],
+    ['gmem.punch', { state: 'mapped', vcpu: 'idle_after_touch' }, [4 * KiB, 64 * KiB, 2 * MiB]],
+    ['gmem.punch', { state: 'mapped', vcpu: 'running' }, [4 * KiB, 2 * MiB]],
+    ['guest.first_touch', { prefill: 'none', state: 'empty' }, [2 * MiB, 16 * MiB]],
+    ['guest.first_touch', { prefill: 'fallocate', state: 'populated' }, [2 * MiB, 16 * MiB]],
+    ['guest.refault', { state: 'guest_punched' }, [4 * KiB, 2 * MiB, 16 * MiB]],
+    ['guest.touch_mapped', { state: 'mapped' }, [2 * MiB, 16 * MiB]],
   ];
   for (const [probe, match, want] of expect) {
     const got = rowsOf(full, probe, match).map((r) => r.params.size_bytes as number);
     assert.deepEqual([...got].sort((a, b) => a - b), want, `${probe} ${JSON.stringify(match)}`);
   }
+  for (const r of rowsOf(full, 'gmem.punch').filter((x) => x.params.vcpu !== undefined)) assert.deepEqual([r.params.bound, r.params.mmap], [true, true]);
   for (const p of ['gmem.create', 'gmem.close', 'shmem.create', 'shmem.close']) assert.equal(rowsOf(full, p).length, 2, p);
   assert.equal(rowsOf(full, 'guest.exit').length, 1);
   assert.deepEqual(full.skipped, []);
@@ -104,30 +111,27 @@ test('full recording: the kernel shapes the model rests on show through (holes O
   assert.ok(med('shmem.thp.fallocate', { size_bytes: 64 * MiB }) * 10 < med('shmem.fallocate', { state: 'empty', size_bytes: 64 * MiB }));
   // The guest's first touch of 16 MiB takes a fault per page; a second pass takes none.
   assert.ok(med('guest.first_touch', { state: 'empty', size_bytes: 16 * MiB }) > 20 * med('guest.touch_mapped', { size_bytes: 16 * MiB }));
+  // A punch of pages the guest mapped zaps their shadow PTEs on top of what a populated punch does.
+  assert.ok(med('gmem.punch', { state: 'mapped', vcpu: 'stopped', size_bytes: 16 * MiB }) > med('gmem.punch', { state: 'empty', vcpu: 'stopped', size_bytes: 16 * MiB }) * 10);
 });
 
-test('two-puncher rows: one and two threads per pass, lock shares for two, on both backends', () => {
+test('two-puncher rows: one and two threads per pass on both backends; every punch kept for two threads from 64 KiB', () => {
   for (const backend of ['guest_memfd', 'shmem']) {
     for (const size of [4 * KiB, 64 * KiB, 2 * MiB]) {
       for (const pass of [1, 2, 3]) {
         for (const threads of [1, 2]) {
-          const rows = rowsOf(full, 'two_punchers', { size_bytes: size, threads, pass }).filter((r) => r.backend === backend);
+          const rows = rowsOf(full, 'two_punchers', { size_bytes: size, threads, pass, gap_ns: 0 }).filter((r) => r.backend === backend);
           assert.equal(rows.length, 1, `${backend} ${size} pass ${pass} threads ${threads}`);
+          const row = rows[0]!;
+          if (threads === 2 && size >= 64 * KiB) {
+            assert.equal(row.punches?.length, row.samples_ns.length);
+            assert.deepEqual(row.punches!.map((p) => p.end_ns - p.start_ns), row.samples_ns);
+            assert.deepEqual([...new Set(row.punches!.map((p) => p.thread))].sort(), [0, 1]);
+          } else {
+            assert.equal(row.punches, undefined);
+          }
         }
       }
-    }
-  }
-  const byBackend = (b: string, threads: number): ProbeRow[] => rowsOf(full, 'two_punchers', { threads }).filter((r) => r.backend === b);
-  for (const b of ['guest_memfd', 'shmem']) {
-    assert.equal(byBackend(b, 1).length, 9, b);
-    assert.equal(byBackend(b, 2).length, 9, b);
-    const shares = rowsOf(full, 'two_punchers.lock_share').filter((r) => r.backend === b);
-    assert.equal(shares.length, 18, b);
-    // Each two-thread punch but the first has one share, a hand-over or a continuation.
-    for (const two of byBackend(b, 2)) {
-      const p = two.params;
-      const mine = shares.filter((s) => s.params.size_bytes === p.size_bytes && s.params.pass === p.pass);
-      assert.equal(mine.reduce((n, s) => n + s.samples_ns.length, 0), two.samples_ns.length - 1);
     }
   }
   assert.deepEqual(rowsOf(nokvm, 'two_punchers').map((r) => r.backend).filter((b) => b !== 'shmem'), []);
@@ -170,13 +174,13 @@ test("two-puncher rows from the Intel host's raw 2 MiB passes: shmem pays a hand
   for (const f of files) {
     const backend = f.startsWith('gmem') ? 'guest_memfd' : 'shmem';
     const pass = Number(/pass(\d+)/.exec(f)![1]);
-    const rows = twoPunchersRows(readFileSync(dir + f, 'utf8'), backend, pass);
-    assert.deepEqual(rows.map((r) => [r.probe, r.params.after ?? null]), [['two_punchers', null], ['two_punchers.lock_share', 'handover'], ['two_punchers.lock_share', 'continuation']]);
-    assert.equal(rows[0]!.samples_ns.length, 600);
-    assert.deepEqual(rows[0]!.params, { size_bytes: 2 * MiB, threads: 2, pass, state: 'populated' });
-    extra[f.split('-')[0]!]!.push(median(rows[1]!.samples_ns) - median(rows[2]!.samples_ns));
+    const row = twoPunchersRow(readFileSync(dir + f, 'utf8'), backend, pass);
+    assert.equal(row.samples_ns.length, 600);
+    assert.deepEqual(row.params, { size_bytes: 2 * MiB, threads: 2, pass, state: 'populated', gap_ns: 0 });
+    const shares = lockShares(row.punches!.map((p) => ({ thread: p.thread, startNs: p.start_ns, endNs: p.end_ns })));
+    extra[f.split('-')[0]!]!.push(median(shares.handover) - median(shares.continuation));
   }
-  // The shared folder's note: about 65-70 us per hand-over on shmem in four of five passes, none on guest_memfd.
+  // test/fixtures/probe/README.md: about 65-70 us per hand-over on shmem in four of five passes, none on guest_memfd.
   assert.ok(extra.shmem!.filter((x) => x > 40_000).length >= 4, `shmem hand-over extras ${extra.shmem}`);
   assert.ok(extra.gmem!.every((x) => x < 20_000), `guest_memfd hand-over extras ${extra.gmem}`);
 });

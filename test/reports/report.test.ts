@@ -47,7 +47,7 @@ function craftedDoc(): MetricsDoc {
   const notifierWaits = [...Array(88).fill(0), ...spread(12, 5_000, 3_000)];
   return {
     schema: 'rmsim.metrics/1', workload: 'crafted', variant: 'v10', profile: 'spr-pvm-6.18', seed: 3, sim_end_ns: END, digest: 'sha256:abc',
-    warnings: ['duration shorter than warmup', { code: 'stalled', message: 'vm0/vcpu1 never finished' }],
+    warnings: ['duration shorter than warmup', { kind: 'saturated', message: 'vmm/punch0 completed 10 of 40 offered operations', actor: 'vmm/punch0' }],
     metrics: {
       // Sizes written in the order an alphabetical sort gives.
       'punch.latency_ns{size=2MiB}': hist(spread(40, 100_000, 1_000)),
@@ -120,7 +120,7 @@ test('waits: the share that waited and the tail of those waits, zeros left out',
 test('the page: header, warnings, headline, then sections in the order of the questions', () => {
   assert.deepEqual(page.fields.map(([k]) => k), ['workload', 'variant', 'profile', 'seed', 'simulated', 'digest']);
   assert.match(page.fields[2][1], /spr-pvm-6\.18 \(.*Sapphire Rapids/);
-  assert.deepEqual(page.warnings, ['duration shorter than warmup', 'stalled: vm0/vcpu1 never finished']);
+  assert.deepEqual(page.warnings, ['duration shorter than warmup', 'saturated: vmm/punch0 completed 10 of 40 offered operations']);
   assert.deepEqual(sectionIds.slice(0, 5), ['punch', 'locks', 'fault', 'thp', 'memory']);
   assert.deepEqual(sectionIds.slice(5), ['other-cpu'], 'everything else, by subsystem, once');
   const heads = page.headline.rows.map((r) => r[0]);
