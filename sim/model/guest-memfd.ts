@@ -129,14 +129,15 @@ export function* kvm_gmem_unbind(p: Process, slot: Memslot, file: GmemFile): Gen
 }
 
 /**
- * kvm_gmem_fallocate: KEEP_SIZE required (EOPNOTSUPP), page aligned (EINVAL), within i_size
- * (EINVAL); PUNCH_HOLE -> kvm_gmem_punch_hole, else kvm_gmem_allocate.
+ * kvm_gmem_fallocate (mainline): KEEP_SIZE required (EOPNOTSUPP), page aligned (EINVAL);
+ * PUNCH_HOLE -> kvm_gmem_punch_hole (a range beyond EOF succeeds: there is nothing to punch),
+ * else kvm_gmem_allocate, which refuses a range past i_size (EINVAL).
  */
 export function* kvm_gmem_fallocate(p: Process, file: GmemFile, mode: number, offset: number, len: number): Gen {
   if (!(mode & FALLOC_FL_KEEP_SIZE) || mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) throw new KernelError('EOPNOTSUPP', 'kvm_gmem_fallocate');
   if (offset % PAGE_SIZE || len % PAGE_SIZE || len <= 0 || offset < 0) throw new KernelError('EINVAL', 'kvm_gmem_fallocate');
-  if (offset + len > file.inode.size) throw new KernelError('EINVAL', 'kvm_gmem_fallocate');
   if (mode & FALLOC_FL_PUNCH_HOLE) return yield* kvm_gmem_punch_hole(p, file, offset, len);
+  if (offset + len > file.inode.size) throw new KernelError('EINVAL', 'kvm_gmem_allocate');
   yield* kvm_gmem_allocate(p, file, offset, len);
 }
 
@@ -245,7 +246,7 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
 }
 
 /**
- * kvm_gmem_get_pfn: the slot must be bound (xa_load(bindings) == slot, else EFAULT), no file
+ * kvm_gmem_get_pfn: the file open (else EFAULT) and the slot bound (xa_load(bindings) == slot, else EIO), no file
  * lock; kvm_gmem_get_folio (lookup or allocate order 0); hwpoison -> EHWPOISON; zero when
  * !uptodate (clear_highpage) and mark uptodate. Returns with a reference. Cost gmem.get_pfn_ns
  * (+ allocation, + zeroing).
@@ -254,7 +255,9 @@ export function* kvm_gmem_get_pfn(p: Process, file: GmemFile, slot: Memslot, ind
   const inode = file.inode;
   const host = inode.host;
   const c = host.costs;
-  if (!file.bindings.includes(slot)) throw new KernelError('EFAULT', 'kvm_gmem_get_pfn');
+  // kvm_gmem_get_file: a closed file is EFAULT; a bindings entry that is not this slot is EIO.
+  if (file.released) throw new KernelError('EFAULT', 'kvm_gmem_get_pfn');
+  if (!file.bindings.includes(slot)) throw new KernelError('EIO', 'kvm_gmem_get_pfn');
   let ns = c.ns('gmem.get_pfn_ns');
   const r = host.fp.shmemGetFolio(inode.pages, index, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
   if (r.pfn < 0) throw new KernelError('ENOMEM', 'kvm_gmem_get_pfn');
@@ -298,14 +301,16 @@ export function* kvm_gmem_error_folio(p: Process, inode: GmemInode, pfn: number,
 }
 
 /**
- * kvm_gmem_release (close of the VM's file): zap everything bound under
- * filemap_invalidate_lock, unbind; the folios live until the inode goes (here: when its last
+ * kvm_gmem_release (close of the VM's file, mainline): under slots_lock then
+ * filemap_invalidate_lock, zap everything bound, unbind; the folios live until the inode goes (here: when its last
  * file is released, truncate all). Cost gmem.release_ns + zaps (+ truncation).
  */
 export function* kvm_gmem_release(p: Process, file: GmemFile): Gen {
   const inode = file.inode;
   const host = inode.host;
   yield* charge(p, host.costs.ns('gmem.release_ns'));
+  // slots_lock first (mainline): no memslot update may unbind and free a slot while its binding is dropped.
+  yield file.vm.slotsLock.lock(p);
   yield inode.invalidateLock.downWrite(p);
   try {
     yield* kvm_gmem_invalidate_begin(p, inode, 0, inode.size / PAGE_SIZE);
@@ -321,5 +326,6 @@ export function* kvm_gmem_release(p: Process, file: GmemFile): Gen {
     }
   } finally {
     inode.invalidateLock.upWrite(p);
+    file.vm.slotsLock.unlock(p);
   }
 }

@@ -105,9 +105,7 @@ function* kvm_mmu_zap_memslot(p: Process, vm: Vm, slot: Memslot): Gen {
  */
 function* kvm_mmu_zap_all_fast(p: Process, vm: Vm): Gen {
   const host = vm.host;
-  let end = 0;
-  for (const s of [...vm.memslots, ...vm.dyingSlots]) end = Math.max(end, s.baseGfn + s.npages);
-  const z = vm.pt.zapRange(0, end, false);
+  const z = vm.pt.zapRange(0, vm.gfnLimit(), false);
   const leaves = z.leaves[0] + z.leaves[1] + z.leaves[2];
   host.metrics.zapped(leaves);
   yield* charge(p, host.s.mmu.zapNs(host.costs, 0, leaves));

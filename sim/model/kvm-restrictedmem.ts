@@ -10,13 +10,20 @@ import {
   restrictedmem_unregister_notifier, type RestrictedmemNotifier,
 } from './restrictedmem.js';
 
+/** restrictedmem_range_is_valid: the slot's gfns for file pages [start, end), per the notifier strategy (v10's wraps). */
+function restrictedmem_range_is_valid(slot: Memslot, start: number, end: number): [number, number] | undefined {
+  return slot.vm.host.s.notifier.slotRange(slot, start, end);
+}
+
 /**
- * kvm_restrictedmem_invalidate_begin: O(1) intersect (return if none), srcu_read_lock,
- * KVM_MMU_LOCK (write), kvm_mmu_invalidate_begin + range, kvm_unmap_gfn_range, flush if zapped
- * (under mmu_lock), unlock. Cost kvm.invalidate_begin_ns + zap + flush.
+ * kvm_restrictedmem_invalidate_begin: restrictedmem_range_is_valid (return if none),
+ * srcu_read_lock, KVM_MMU_LOCK (write), kvm_mmu_invalidate_begin + range, kvm_unmap_gfn_range,
+ * flush if zapped (under mmu_lock), unlock. A wrapped range zaps from base_gfn to the VM's
+ * highest gfn (the TDP MMU clips to its max gfn; the shadow MMU's rmap walk over a range past
+ * the slot is modeled the same way). Cost kvm.invalidate_begin_ns + zap + flush.
  */
 export function* kvm_restrictedmem_invalidate_begin(p: Process, slot: Memslot, start: number, end: number): Gen {
-  const r = slotGfnRange(slot, start, end);
+  const r = restrictedmem_range_is_valid(slot, start, end);
   if (!r) return;
   const vm = slot.vm;
   const idx = vm.srcu.readLock(p);
@@ -24,23 +31,24 @@ export function* kvm_restrictedmem_invalidate_begin(p: Process, slot: Memslot, s
   yield* charge(p, vm.host.costs.ns('kvm.invalidate_begin_ns'));
   kvm_mmu_invalidate_begin(vm, r[0], r[1]);
   vm.host.event(p, 'invalidate_begin', { vm: vm.name, gfn: r[0], end: r[1], in_progress: vm.mmu_invalidate_in_progress });
-  if (yield* kvm_unmap_gfn_range(p, vm, r[0], r[1])) yield* kvm_flush_remote_tlbs(p, vm);
+  if (yield* kvm_unmap_gfn_range(p, vm, r[0], Math.min(r[1], vm.gfnLimit()))) yield* kvm_flush_remote_tlbs(p, vm);
   kvm_mmu_unlock(p, vm, 'write');
   vm.srcu.readUnlock(p, idx);
 }
 
-/** kvm_restrictedmem_invalidate_end: intersect, KVM_MMU_LOCK, kvm_mmu_invalidate_end, unlock. Cost kvm.invalidate_end_ns. */
+/**
+ * kvm_restrictedmem_invalidate_end (v10): restrictedmem_range_is_valid, KVM_MMU_LOCK, kvm_mmu_invalidate_end,
+ * unlock. Unlike _begin it takes no kvm->srcu read lock (v10 as posted). Cost kvm.invalidate_end_ns.
+ */
 export function* kvm_restrictedmem_invalidate_end(p: Process, slot: Memslot, start: number, end: number): Gen {
-  const r = slotGfnRange(slot, start, end);
+  const r = restrictedmem_range_is_valid(slot, start, end);
   if (!r) return;
   const vm = slot.vm;
-  const idx = vm.srcu.readLock(p);
   yield* kvm_mmu_lock(p, vm, 'write');
   yield* charge(p, vm.host.costs.ns('kvm.invalidate_end_ns'));
   kvm_mmu_invalidate_end(vm);
   vm.host.event(p, 'invalidate_end', { vm: vm.name, gfn: r[0], end: r[1], in_progress: vm.mmu_invalidate_in_progress });
   kvm_mmu_unlock(p, vm, 'write');
-  vm.srcu.readUnlock(p, idx);
 }
 
 /**

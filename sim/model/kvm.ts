@@ -7,6 +7,7 @@ import type { PageTable } from '../fastpath/index.js';
 import type { Host } from './host.js';
 import { charge } from './charge.js';
 import { MemAttributes } from './mem-attributes.js';
+import { exactGfnRange } from '../variants/index.js';
 import type { Gen, GotPage, PrivateBacking } from './backing.js';
 
 export interface VmOptions {
@@ -42,15 +43,9 @@ export interface Memslot {
   backing?: PrivateBacking;
 }
 
-/**
- * The gfns of `slot` that file pages [start, end) back: the intersection with the slot's file
- * window [offsetPages, offsetPages + npages), shifted to base_gfn; undefined when none.
- */
+/** The gfns of `slot` that file pages [start, end) back (the exact intersection), or undefined. */
 export function slotGfnRange(slot: Memslot, start: number, end: number): [number, number] | undefined {
-  const lo = Math.max(start, slot.offsetPages);
-  const hi = Math.min(end, slot.offsetPages + slot.npages);
-  if (lo >= hi) return undefined;
-  return [slot.baseGfn + (lo - slot.offsetPages), slot.baseGfn + (hi - slot.offsetPages)];
+  return exactGfnRange(slot, start, end);
 }
 
 export class Vcpu {
@@ -107,6 +102,13 @@ export class Vm {
   slotFor(gfn: number): Memslot | undefined {
     for (const s of this.memslots) if (gfn >= s.baseGfn && gfn < s.baseGfn + s.npages) return s;
     return undefined;
+  }
+
+  /** One past the highest gfn any slot (live or dying) covers: the end of a whole-VM walk. */
+  gfnLimit(): number {
+    let end = 0;
+    for (const s of [...this.memslots, ...this.dyingSlots]) end = Math.max(end, s.baseGfn + s.npages);
+    return end;
   }
 
   mappedLeaves(): number {

@@ -180,9 +180,11 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
       yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns')) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns') + cleared * c.ns('shmem.falloc_clear_page_ns'));
       if (s.enomem) {
         // shmem_undo_range(unfalloc): give back what this call allocated (6.1 frees only the
-        // !Uptodate folios it added; the model frees the whole range it walked).
+        // !Uptodate folios it added; the model frees the whole range it walked). A failed page
+        // allocation is ENOMEM (shmem_alloc_and_acct_folio); ENOSPC is the mount's block limit,
+        // which the internal mount of restrictedmem does not set.
         yield* shmem_undo_range(p, inode, start, chunkEnd);
-        throw new KernelError('ENOSPC', 'shmem_fallocate');
+        throw new KernelError('ENOMEM', 'shmem_fallocate');
       }
       chunk = chunkEnd;
     }

@@ -21,7 +21,7 @@ export const VARIANTS: readonly VariantDef[] = [
   { name: 'v10', description: 'memfd_restricted v10 as posted on 6.1 (mutex per invalidate phase, memory-error walk with the list fix)', source: '[S2][S5][S6]', sets: { backend: 'restrictedmem', notifier: 'v10', errorLookup: 'sb-walk' }, base: true },
   { name: 'v10-as-posted', description: 'v10 with the memory-error walk exactly as posted (NULL private_data dereference on any shmem page error)', source: '[S2] section 8', sets: { backend: 'restrictedmem', errorLookup: 'sb-walk-as-posted' }, base: true },
   { name: 'notifier-held-across', description: 'notifier mutex held from invalidate_start to invalidate_end, as requested in review', source: '[S9]', sets: { notifier: 'held-across' } },
-  { name: 'notifier-rwsem', description: 'notifier rw_semaphore: read side held across the punch, write side for register/unregister', source: '[S9] N3', sets: { notifier: 'rwsem' } },
+  { name: 'notifier-rwsem', description: 'the 2023 rework in the TDX tree (not v10, whose notifiers are a list under a mutex): bindings held with down_read across invalidate start, fallocate and end, write side for register/unregister; exact gfn ranges', source: '[S9] N3', sets: { notifier: 'rwsem' } },
   { name: 'notifier-srcu', description: 'SRCU-protected notifier list; unregister pays synchronize_srcu (hypothetical)', source: 'section 2 N5', sets: { notifier: 'srcu' }, hypothetical: true },
   { name: 'error-direct', description: 'memory error finds its file from the mapping in O(1)', source: '[S14] section 2 E2', sets: { errorLookup: 'direct' } },
   { name: 'thp-never', description: 'shmem_enabled=never: 4 KiB folios only (the default)', source: '[S18] H1', sets: { thp: 'never' } },

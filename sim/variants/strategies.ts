@@ -22,8 +22,51 @@ export interface NotifierLockState {
   afterUnregister(p: Process, costs: CostProfile): Gen;
 }
 
+/** A memslot's place: gfns [baseGfn, baseGfn + npages) backed by file pages from offsetPages. */
+export interface SlotWindow {
+  readonly baseGfn: number;
+  readonly npages: number;
+  readonly offsetPages: number;
+}
+
+/** What v10's u64 gfn_end becomes when it wraps: past every gfn. */
+export const GFN_WRAPPED = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The gfns of a slot that file pages [start, end) back: the intersection with the slot's window,
+ * shifted to base_gfn; undefined when none.
+ */
+export function exactGfnRange(slot: SlotWindow, start: number, end: number): [number, number] | undefined {
+  const lo = Math.max(start, slot.offsetPages);
+  const hi = Math.min(end, slot.offsetPages + slot.npages);
+  if (lo >= hi) return undefined;
+  return [slot.baseGfn + (lo - slot.offsetPages), slot.baseGfn + (hi - slot.offsetPages)];
+}
+
+/**
+ * restrictedmem_range_is_valid (v10 9/9, kvm_main.c) as written, in u64:
+ *   gfn_start = start > base_pgoff ? base_gfn + start - base_pgoff : base_gfn
+ *   gfn_end = end < base_pgoff + npages ? base_gfn + end - base_pgoff : base_gfn + npages
+ * A punch below the window of a slot bound at a file offset above base_gfn + end wraps gfn_end
+ * past every gfn, so the slot is invalidated from base_gfn up; above the window gfn_start >=
+ * gfn_end and the slot is skipped, as it should be.
+ */
+function v10RangeIsValid(slot: SlotWindow, start: number, end: number): [number, number] | undefined {
+  const base = slot.offsetPages;
+  const g0 = start > base ? slot.baseGfn + start - base : slot.baseGfn;
+  let g1 = end < base + slot.npages ? slot.baseGfn + end - base : slot.baseGfn + slot.npages;
+  if (g1 < 0) g1 = GFN_WRAPPED;
+  return g0 < g1 ? [g0, g1] : undefined;
+}
+
 export interface NotifierStrategy {
   readonly name: ChoiceValues['notifier'];
+  /**
+   * KVM's gfn range for a file range: v10's restrictedmem_range_is_valid (9/9), which wraps for
+   * a punch below a slot's window (v10 and the lock-only changes on it), or the exact
+   * intersection of the 2023 rework's bindings (rwsem).
+   */
+  slotRange(slot: SlotWindow, start: number, end: number): [number, number] | undefined;
   /** `owner` (the file, rmem0) names the lock's trace track. */
   create(sim: Simulation, labels: Record<string, string>, owner?: string): NotifierLockState;
 }
@@ -31,6 +74,7 @@ export interface NotifierStrategy {
 /** v10: mutex data->lock taken for invalidate_start, dropped around shmem_fallocate, taken again for end. */
 const notifierV10: NotifierStrategy = {
   name: 'v10',
+  slotRange: v10RangeIsValid,
   create(sim, labels, owner) {
     const m = new Mutex(sim, 'notifier_lock', { labels, owner });
     return mutexState(m, false);
@@ -40,6 +84,7 @@ const notifierV10: NotifierStrategy = {
 /** Review request (Sean, [S9]): the same mutex held from before invalidate_start to after invalidate_end. */
 const notifierHeldAcross: NotifierStrategy = {
   name: 'held-across',
+  slotRange: v10RangeIsValid,
   create(sim, labels, owner) {
     const m = new Mutex(sim, 'notifier_lock', { labels, owner });
     return mutexState(m, true);
@@ -54,6 +99,7 @@ function mutexState(m: Mutex, across: boolean): NotifierLockState {
 /** [S9] N3: rw_semaphore, read side held across the whole punch, write side for (un)register. */
 const notifierRwsem: NotifierStrategy = {
   name: 'rwsem',
+  slotRange: exactGfnRange,
   create(sim, labels, owner) {
     const s = new RwSemaphore(sim, 'notifier_lock', { labels, owner });
     return sleepingLockState(true, (p) => s.downRead(p), (p) => s.upRead(p), (p) => s.downWrite(p), (p) => s.upWrite(p));
@@ -88,6 +134,7 @@ function sleepingLockState(
  */
 const notifierSrcu: NotifierStrategy = {
   name: 'srcu',
+  slotRange: v10RangeIsValid,
   create(sim, labels, owner) {
     const srcu = new Srcu(sim, 'notifier_srcu', { labels, owner });
     const update = new Mutex(sim, 'notifier_lock', { labels, owner });
