@@ -9,6 +9,14 @@ import {
 } from '../../sim/model/index.js';
 import { expectErrno, makeHost, MiB, runOne } from './helpers.js';
 
+/** A guest_memfd VM with a 4 MiB file, created in a first process. */
+async function gmemSetup() {
+  const { sim, host } = await makeHost({ variant: 'guest_memfd' });
+  const vm = host.createVm({ name: 'vm0' });
+  const f = runOne(sim, (p) => privateFileCreate(p, host, vm, 4 * MiB)).value;
+  return { sim, host, vm, f };
+}
+
 const counter = (m: MetricsBody, k: string) => { const c = m[k]; return c && c.type === 'counter' ? c.value : 0; };
 
 for (const [variant, zapAll] of [['v10', true], ['guest_memfd', true], ['v10+slot-zap-slot', false], ['guest_memfd+slot-zap-slot', false]] as const) {
@@ -56,13 +64,8 @@ test('point 9, shmem_get_folio_gfp clear: path (6.1 mm/shmem.c, same in 6.18): a
 });
 
 test('point 9, guest_memfd on 6.18 (kvm_gmem_allocate -> kvm_gmem_get_folio): no zeroing at fallocate, so a second fallocate stays cheap', async () => {
-  const { sim, host } = await makeHost({ variant: 'guest_memfd' });
-  const vm = host.createVm({ name: 'vm0' });
-  let f!: AnyPrivateFile;
-  runOne(sim, function* (p) {
-    f = yield* privateFileCreate(p, host, vm, 4 * MiB);
-    yield* privateFileFallocate(p, f, 0, 2 * MiB);
-  });
+  const { sim, f } = await gmemSetup();
+  runOne(sim, (p) => privateFileFallocate(p, f, 0, 2 * MiB));
   const second = runOne(sim, (p) => privateFileFallocate(p, f, 0, 2 * MiB)).ns;
   assert.ok(second < 2000, `${second} ns`);
 });
@@ -92,12 +95,7 @@ test('point 8, __kvm_gmem_get_pfn (mainline): a bindings entry that is not the s
 });
 
 test('point 8, kvm_gmem_release (mainline): takes kvm->slots_lock before filemap_invalidate_lock, so a close waits for a memslot update in flight', async () => {
-  const { sim, host } = await makeHost({ variant: 'guest_memfd' });
-  const vm = host.createVm({ name: 'vm0' });
-  let f!: AnyPrivateFile;
-  runOne(sim, function* (p) {
-    f = yield* privateFileCreate(p, host, vm, 4 * MiB);
-  });
+  const { sim, vm, f } = await gmemSetup();
   let closedAt = -1;
   sim.spawn('holder', function* (p) {
     yield vm.slotsLock.lock(p);

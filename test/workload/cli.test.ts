@@ -121,12 +121,13 @@ test('--json prints exactly metrics.json on stdout', async () => {
 
 test('--check-safety: the v10 notifier race in memslot-churn exits 1; held-across does not', async () => {
   const out = join(tmp(), 'out');
-  const bad = await rmsim(['run', 'memslot-churn', '--check-safety', '--quiet', '--out', out]);
+  // Seed 2: under slot_delete=zap-all the race shows in 5 of seeds 1-10 within the 60 ms (workloads/memslot-churn.yaml).
+  const bad = await rmsim(['run', 'memslot-churn', '--seed', '2', '--check-safety', '--quiet', '--out', out]);
   assert.equal(bad.code, 1, bad.stderr);
   assert.match(bad.stderr, /safety violations?:\n  invalidate_(unbalanced|underflow) /);
   const doc = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')) as { safety: { violations: unknown[] } };
   assert.ok(doc.safety.violations.length > 0);
-  const good = await rmsim(['run', 'memslot-churn', '--check-safety', '--quiet', '--variant', 'notifier-held-across', '--out', out]);
+  const good = await rmsim(['run', 'memslot-churn', '--seed', '2', '--check-safety', '--quiet', '--variant', 'notifier-held-across', '--out', out]);
   assert.equal(good.code, 0, good.stderr);
 });
 
