@@ -1,5 +1,5 @@
 // two-punchers: per-punch timestamps of one or two threads punching disjoint ranges of one file,
-// the measurement behind kernel-model.md section 7's "Concurrency on one file" rows, with enough
+// the measurement behind docs/kernel-model.md section 7's "Concurrency on one file" rows, with enough
 // detail (who punched when) to see which regime the per-file lock runs in.
 // usage: two-punchers gmem|shmem LEN_BYTES COUNT_PER_THREAD THREADS [GAP_NS]
 // Prints one line per punch: thread start_ns end_ns (CLOCK_MONOTONIC, relative to the first start);

@@ -2,7 +2,7 @@
 // (KVM_HC_MAP_GPA_RANGE / TDX MapGPA / SNP PSC): KVM_SET_MEMORY_ATTRIBUTES over the range, then
 // QEMU's kvm_convert_memory frees the stale side: to-private discards the shared pages
 // (mmu_notifier), to-shared punches the private file. touch: the guest then accepts/uses the
-// range page by page, each page a fault (the lazy-accept exits of kernel-model.md W5).
+// range page by page, each page a fault (the lazy-accept exits of docs/kernel-model.md W5).
 // Records conversion.latency_ns{size,to} (attributes + discard, without the touch).
 import type { Process } from '../engine/index.js';
 import type { ConversionActor } from '../workload/types.js';

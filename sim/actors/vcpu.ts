@@ -2,7 +2,7 @@
 // KVM page fault (kvm_mmu_page_fault through the model); an access to a mapped page costs only
 // the guest's own time (think). A private access to a page whose attribute is shared exits to
 // the VMM (KVM_EXIT_MEMORY_FAULT), which converts that page and lets the vCPU retry: the
-// implicit conversion of kernel-model.md section 1.8.
+// implicit conversion of docs/kernel-model.md section 1.8.
 // Patterns: sequential (each vCPU first-touches its own slice once: boot, memstress populate),
 // uniform over the range, or zipf over a hot set at the start of the range.
 import type { Process } from '../engine/index.js';

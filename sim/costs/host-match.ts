@@ -1,5 +1,5 @@
 // Whether a profile was calibrated on another host than the one running the simulation: a
-// profile describes one host (kernel-model.md section 7; two hosts of one kind differ by ~10%),
+// profile describes one host (docs/kernel-model.md section 7; two hosts of one kind differ by ~10%),
 // so `rmsim run` says so when the CPU model or the kernel differ. Only profiles written by
 // `rmsim calibrate` record both (host.cpu_model, host.kernel_release); others are not compared.
 import type { CostHost } from './schema.js';

@@ -1,4 +1,4 @@
-// Loading and reading cost profiles. A profile belongs to one host (kernel-model.md section 7):
+// Loading and reading cost profiles. A profile belongs to one host (docs/kernel-model.md section 7):
 // the loader validates it against the schema, refuses one that lacks a cost the model charges,
 // and hands the model plain numbers. Overrides (`--set costs.<name>=<value>`) give a new profile.
 import { readFileSync } from 'node:fs';

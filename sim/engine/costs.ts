@@ -1,4 +1,4 @@
-// LockCosts: what contention costs, in ns, taken from the cost profile (kernel-model.md
+// LockCosts: what contention costs, in ns, taken from the cost profile (docs/kernel-model.md
 // sections 7 and 8: two threads punching one file get LESS total throughput than one, 0.52 us
 // -> 2.16 us per punch, which FIFO queueing alone cannot produce; a contended sleeping lock
 // pays a schedule-out and a wake-up). All default to 0 (pure queueing) except the rwsem

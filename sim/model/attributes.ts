@@ -1,4 +1,4 @@
-// KVM_SET_MEMORY_ATTRIBUTES (v10 ordering, kernel-model.md 1.8 and section 8) and host
+// KVM_SET_MEMORY_ATTRIBUTES (v10 ordering, docs/kernel-model.md 1.8 and section 8) and host
 // mmu_notifier events on the shared backing: both are invalidations, so both bump
 // mmu_invalidate_seq and make racing faults retry.
 import type { Process } from '../engine/index.js';

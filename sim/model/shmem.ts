@@ -1,4 +1,4 @@
-// mm/shmem.c (6.1 rules; the 6.18 host differs, kernel-model.md section 8): the inode behind a
+// mm/shmem.c (6.1 rules; the 6.18 host differs, docs/kernel-model.md section 8): the inode behind a
 // restrictedmem file. inode_lock (i_rwsem, taken exclusive) serialises fallocate and punch per
 // file; shmem_get_folio allocates 4 KiB or, per shmem_enabled, 2 MiB folios on the fast paths.
 import { RwSemaphore, type Process } from '../engine/index.js';

@@ -1,5 +1,5 @@
 // The design choices a variant makes, one dimension per kernel mechanism that was argued about
-// on the list (kernel-model.md section 2). Each dimension's values name a strategy object in
+// on the list (docs/kernel-model.md section 2). Each dimension's values name a strategy object in
 // strategies/; the model receives the strategies, never the names.
 
 export const DIMENSIONS = {

@@ -8,7 +8,7 @@ import { strategiesFor, type Strategies } from './strategies.js';
 export interface VariantDef {
   name: string;
   description: string;
-  /** kernel-model.md source keys the idea comes from. */
+  /** docs/kernel-model.md source keys the idea comes from. */
   source: string;
   sets: PartialChoices;
   /** Never existed in a kernel: results are marked hypothetical. */

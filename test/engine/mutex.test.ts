@@ -226,7 +226,7 @@ test('a sleeping waiter pays sleep_ns on its CPU before another process gets tha
 });
 
 test('two punchers on one mutex get less aggregate throughput than one when hand-offs cost', () => {
-  // kernel-model.md section 7: 0.52 us per punch alone, 2.16 us each with two threads.
+  // docs/kernel-model.md section 7: 0.52 us per punch alone, 2.16 us each with two threads.
   const costs = { spin_poll_ns: 300, cacheline_ns: 300 };
   function runPunchers(threads: number, punches: number): number {
     const sim = new Simulation({ cpus: 2, lockCosts: costs });

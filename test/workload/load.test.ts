@@ -98,7 +98,7 @@ test('at least nine built-in workloads, each loading cleanly and opening with a 
     const text = readFileSync(b.path, 'utf8');
     assert.match(text, /^# \S+: /, `${b.name} opens with a comment naming what it models`);
     assert.match(text, /Real situation:/, `${b.name} says what real situation it models`);
-    assert.match(text, /Shape: kernel-model\.md section/, `${b.name} says where its shape comes from`);
+    assert.match(text, /Shape: docs\/kernel-model\.md section/, `${b.name} says where its shape comes from`);
   }
 });
 
