@@ -283,19 +283,18 @@ function changesSection(v: CompareView): Section {
   if (lead) parts.unshift(changeSentence(lead));
   const latency = sig.filter((r) => isLatency(r.metric) && r.stat !== 'count' && r.delta !== null);
   if (latency.length && latency[0] !== lead) parts.push(`the largest latency change: ${changeSentence(latency[0])}`);
-  if (v.doc.unmatched.length) parts.push(`${new Set(v.doc.unmatched.map((u) => u.metric)).size} metrics exist under one side only`);
   const first = [PUNCH, ...PUNCH_PARTS, FAULT];
   const rank = (m: string) => { const i = first.indexOf(parseMetricKey(m).name); return i < 0 ? first.length : i; };
   const bars: ChangeBar[] = v.doc.rows
-    .filter((r) => isLatency(r.metric) && ['p50', 'p99'].includes(r.stat) && r.delta !== null)
+    .filter((r) => isLatency(r.metric) && r.stat === 'p99' && r.delta !== null)
     .sort((a, b) => rank(a.metric) - rank(b.metric))
-    .map((r) => ({ row: `${r.metric} ${r.stat}${v.others.length > 1 ? ` (${r.b.label})` : ''}`, pct: r.delta! * 100, lo: (r.delta! - (r.ci ?? 0)) * 100, hi: (r.delta! + (r.ci ?? 0)) * 100, significant: r.significant }));
+    .map((r) => ({ row: `${r.metric}${v.others.length > 1 ? ` (${r.b.label})` : ''}`, pct: r.delta! * 100, lo: (r.delta! - (r.ci ?? 0)) * 100, hi: (r.delta! + (r.ci ?? 0)) * 100, significant: r.significant }));
   const blocks: Block[] = [];
-  if (bars.length) blocks.push(chartBlock('compare.changes', changesSpec(`Latency p50 and p99: ${v.others.join(', ')} against ${v.base}`, 'change of the mean over replications with its 95% interval; red: significant (p < 0.05)', bars)));
+  if (bars.length) blocks.push(chartBlock('compare.changes', changesSpec(`Latency p99: ${v.others.join(', ')} against ${v.base}`, 'change of the mean over replications with its 95% interval; red: significant (p < 0.05)', bars)));
   const listed = sig.filter((r) => ['mean', 'p50', 'p99', 'value'].includes(r.stat));
   if (listed.length) {
     blocks.push(tableBlock({
-      columns: ['metric', 'stat', ...v.labels.slice(0, 1), 'other side', 'change (95% CI)'],
+      columns: ['metric', 'stat', v.base, v.others.length === 1 ? v.others[0] : 'other side', 'change (95% CI)'],
       rows: listed.slice(0, MAX_LISTED).map((r) => [r.metric, r.stat === 'p999' ? 'p99.9' : r.stat, fmtFigure(r.metric, r.stat, r.a.mean), `${v.others.length > 1 ? `${r.b.label}: ` : ''}${fmtFigure(r.metric, r.stat, r.b.mean)}`, changeCell(r)]),
       textColumns: [0, 1, 4],
       caption: `significant changes of a mean, p50, p99 or count, largest first${listed.length > MAX_LISTED ? ` (${MAX_LISTED} of ${listed.length})` : ''}; compare.txt has every row`,
