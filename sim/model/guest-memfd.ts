@@ -144,7 +144,8 @@ export function* kvm_gmem_fallocate(p: Process, file: GmemFile, mode: number, of
 /**
  * kvm_gmem_allocate: filemap_invalidate_lock_shared; kvm_gmem_get_folio per index (order 0,
  * no zeroing on 6.18), in 2 MiB chunks through the fast path. Cost gmem.fallocate_fixed_ns +
- * per page host.alloc_page_ns + gmem.add_folio_4k_ns.
+ * per page host.alloc_page_ns + gmem.add_folio_4k_ns; a folio already present costs
+ * gmem.fallocate_found_folio_ns (filemap_grab_folio's lookup, folio_unlock, folio_put).
  */
 export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, len: number): Gen {
   const inode = file.inode;
@@ -161,7 +162,7 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
       const s = host.fp.shmemGetFolioRange(inode.pages, chunk, chunkEnd, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
       for (let i = 0; i < s.alloc4k; i++) host.metrics.folioAllocated(0);
       pcpAlloc(host, p, s.alloc4k);
-      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns')));
+      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns')) + s.hits * c.ns('gmem.fallocate_found_folio_ns'));
       if (s.enomem) throw new KernelError('ENOMEM', 'kvm_gmem_allocate');
       chunk = chunkEnd;
     }

@@ -129,7 +129,9 @@ function noteRefill(inode: ShmemInode, index: number, order: number): void {
  * shmem_fallocate (6.1): mode checks, inode_lock for the whole call; PUNCH_HOLE: falloc marker,
  * unmap_mapping_range (no user mappings here), shmem_truncate_range; allocate: shmem_get_folio
  * (SGP_FALLOC) per folio (done in 2 MiB chunks through the fast path's batched entry point),
- * rolled back with shmem_undo_range on failure, i_size extended unless KEEP_SIZE. `window`, when
+ * rolled back with shmem_undo_range on failure, i_size extended unless KEEP_SIZE. A folio
+ * already present costs shmem.fallocate_found_folio_ns (find_lock_entry, folio_mark_dirty,
+ * folio_unlock, folio_put), plus shmem.falloc_clear_page_ns per page when it is still !uptodate. `window`, when
  * given, is the caller's hole window (restrictedmem keeps it open until invalidate_end).
  * Leaves out signals, seals, the falloc waitqueue, and the partial-page zeroing of unaligned ends.
  */
@@ -177,7 +179,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
       for (let i = 0; i < s.fallbackOccupied; i++) host.metrics.thpFallback('occupied');
       for (let i = 0; i < s.fallbackNoMem; i++) host.metrics.thpFallback('alloc_failed');
       pcpAlloc(host, p, s.alloc4k);
-      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns')) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns') + cleared * c.ns('shmem.falloc_clear_page_ns'));
+      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns')) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns') + s.hits * c.ns('shmem.fallocate_found_folio_ns') + cleared * c.ns('shmem.falloc_clear_page_ns'));
       if (s.enomem) {
         // shmem_undo_range(unfalloc): give back what this call allocated (6.1 frees only the
         // !Uptodate folios it added; the model frees the whole range it walked). A failed page

@@ -9,12 +9,22 @@ import {
 import { PRIORITY_NORMAL } from '../simulation.js';
 import type { Simulation } from '../simulation.js';
 import { detLog } from '../detmath.js';
+import type { Gauge } from '../recorder.js';
+import type { Fifo } from '../fifo.js';
 
 /** Mark p as waiting on lock l from now. */
 export function beginWait(sim: Simulation, p: Process<any>, l: LockImpl): void {
   p.state = ST_WAIT_LOCK;
   p.waitLock = l;
   p.waitStart = sim.now;
+}
+
+/** p spins in the FIFO queue of a lock whose waiters never sleep (spinlock, rwlock). */
+export function queueSpinner(sim: Simulation, p: Process<any>, l: LockImpl, queue: Fifo<Process<any>>, qlen: Gauge): void {
+  beginWait(sim, p, l);
+  p.lockPhase = PH_SPIN;
+  queue.push(p);
+  qlen.set(queue.length);
 }
 
 /** p sleeps on a lock now, with nothing scheduled: it leaves its CPU unless it holds a spinlock. */
