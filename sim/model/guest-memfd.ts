@@ -17,7 +17,7 @@ import { pcpAlloc } from './pcp.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
 import {
   kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_mmu_lock,
-  kvm_mmu_unlock, kvm_unmap_gfn_range, slotGfnRange, type Memslot, type PrivateBinding, type Vm,
+  kvm_mmu_unlock, kvm_unmap_gfn_range, slotGfnRange, userspaceMisaligned, type Memslot, type PrivateBinding, type Vm,
 } from './kvm.js';
 
 const GMEM_TRUNCATE: TruncateCosts = {
@@ -70,6 +70,15 @@ export class GmemBinding implements PrivateBinding {
   readonly precheck = true;
   /** 6.18 kvm_faultin_pfn_private: kvm_mmu_prepare_memory_fault_exit, then the error to userspace. */
   readonly retryOnGetPfnError = false;
+
+  /**
+   * 6.18 kvm_alloc_memslot_metadata tests userspace_addr only; guest_memfd's folios are 4 KiB
+   * there, so the file offset never matters; the offset congruence is kept for a later kernel's
+   * huge folios (kvm_gmem_get_pfn's max_order follows the index alignment).
+   */
+  misalignedForHugepages(slot: Memslot): boolean {
+    return userspaceMisaligned(slot) || ((slot.baseGfn ^ slot.offsetPages) & (HPAGE_PMD_NR - 1)) !== 0;
+  }
   constructor(readonly file: GmemFile, readonly vm: Vm, readonly slot: Memslot) {}
   get backing(): GmemInode {
     return this.file.inode;

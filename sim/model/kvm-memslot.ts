@@ -17,24 +17,31 @@ export interface SetMemoryRegion {
   file?: AnyPrivateFile;
   /** restricted_offset / guest_memfd_offset in bytes (page aligned). */
   offset?: number;
+  /**
+   * userspace_addr in bytes (page aligned): where the VMM maps the slot's shared side. Default
+   * baseGfn x 4 KiB, congruent with the gfns modulo 2 MiB as a VMM that aligns guest RAM to the
+   * THP size (QEMU) has it.
+   */
+  userspaceAddr?: number;
 }
 
 /**
  * kvm_set_memory_region, KVM_MR_CREATE of a (private) memslot under slots_lock: offset page
- * aligned (EINVAL), no overlap (EEXIST), bind the private file through its backend (v10: fget +
+ * and userspace_addr page aligned (EINVAL), no overlap (EEXIST), bind the private file through its backend (v10: fget +
  * kvm_restrictedmem_register; guest_memfd: kvm_gmem_bind), install, synchronize_srcu(kvm->srcu).
  * Cost kvm.memslot_update_ns + the grace period. Leaves out dirty logging and lpage_info arrays.
  */
 export function* kvm_set_memory_region(p: Process, vm: Vm, r: SetMemoryRegion): Gen<Memslot> {
   const offset = r.offset ?? 0;
-  if (offset % PAGE_SIZE !== 0 || r.npages <= 0) throw new KernelError('EINVAL', 'kvm_set_memory_region');
+  const userspaceAddr = r.userspaceAddr ?? r.baseGfn * PAGE_SIZE;
+  if (offset % PAGE_SIZE !== 0 || userspaceAddr % PAGE_SIZE !== 0 || r.npages <= 0) throw new KernelError('EINVAL', 'kvm_set_memory_region');
   yield vm.slotsLock.lock(p);
   try {
     for (const s of vm.memslots) {
       if (s.id === r.slot || (r.baseGfn < s.baseGfn + s.npages && s.baseGfn < r.baseGfn + r.npages)) throw new KernelError('EEXIST', 'kvm_set_memory_region');
     }
     yield* charge(p, vm.host.costs.ns('kvm.memslot_update_ns'));
-    const slot: Memslot = { id: r.slot, vm, baseGfn: r.baseGfn, npages: r.npages, offsetPages: offset / PAGE_SIZE };
+    const slot: Memslot = { id: r.slot, vm, baseGfn: r.baseGfn, npages: r.npages, offsetPages: offset / PAGE_SIZE, userspaceGfn: userspaceAddr / PAGE_SIZE };
     if (r.file) {
       const b = backendOf(r.file).bind(vm, slot, r.file);
       yield* b.bind(p);

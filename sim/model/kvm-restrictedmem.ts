@@ -3,7 +3,7 @@
 // the fault path gets pages through restrictedmem_get_page; a memory error shuts the VM down.
 import type { Process } from '../engine/index.js';
 import { charge } from './charge.js';
-import type { Gen, GotPage } from './backing.js';
+import { HPAGE_PMD_NR, type Gen, type GotPage } from './backing.js';
 import { kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_lock, kvm_mmu_unlock, kvm_unmap_gfn_range, slotGfnRange, type Memslot, type PrivateBinding } from './kvm.js';
 import {
   type RestrictedFile, restrictedmem_fget, restrictedmem_fput, restrictedmem_get_page, restrictedmem_register_notifier,
@@ -69,6 +69,19 @@ export class RestrictedmemBinding implements PrivateBinding {
   readonly precheck = false;
   /** v10 8/9 kvm_faultin_pfn_private: `if (kvm_restricted_mem_get_pfn(...)) return RET_PF_RETRY;`. */
   readonly retryOnGetPfnError = true;
+
+  /**
+   * v10 7/9's kvm_alloc_memslot_metadata: `ugfn = slot->userspace_addr >> PAGE_SHIFT; if
+   * (kvm_slot_can_be_private(slot)) ugfn |= slot->restricted_offset >> PAGE_SHIFT;` then
+   * `(slot->base_gfn ^ ugfn) & (KVM_PAGES_PER_HPAGE(level) - 1)`. The OR checks both only when
+   * base_gfn is 2 MiB aligned; otherwise a userspace_addr congruent with base_gfn and a 2 MiB
+   * aligned restricted_offset pass, and the file's huge folios then straddle the slot's 2 MiB
+   * blocks (kvm_mmu_hugepage_adjust maps the wrong pages: its VM_BUG_ON fires only on
+   * CONFIG_DEBUG_VM kernels). Modeled as written.
+   */
+  misalignedForHugepages(slot: Memslot): boolean {
+    return ((slot.baseGfn ^ (slot.userspaceGfn | slot.offsetPages)) & (HPAGE_PMD_NR - 1)) !== 0;
+  }
   readonly notifier: RestrictedmemNotifier;
 
   constructor(readonly file: RestrictedFile, readonly slot: Memslot) {

@@ -28,6 +28,12 @@ export interface PrivateBinding {
    * KVM_EXIT_MEMORY_FAULT and returns the error (the fault ends).
    */
   readonly retryOnGetPfnError: boolean;
+  /**
+   * kvm_alloc_memslot_metadata's alignment test for this binding's slot: true when the slot's
+   * gfns and its backing are not congruent modulo 2 MiB, which disallows huge pages in the whole
+   * slot (lpage_info disallow_lpage).
+   */
+  misalignedForHugepages(slot: Memslot): boolean;
   /** Attach to the file (register notifier / kvm_gmem_bind). */
   bind(p: Process): Gen;
   /** Detach (unregister / kvm_gmem_unbind). */
@@ -44,6 +50,8 @@ export interface Memslot {
   readonly npages: number;
   /** restricted_offset / gmem.pgoff in pages. */
   readonly offsetPages: number;
+  /** userspace_addr >> PAGE_SHIFT: the VMM's mapping of the slot's shared side. */
+  readonly userspaceGfn: number;
   binding?: PrivateBinding;
   /** Same object as binding.backing (what the safety checker compares). */
   backing?: PrivateBacking;
@@ -206,4 +214,15 @@ export function* kvm_flush_remote_tlbs(p: Process, vm: Vm): Gen {
   const host = vm.host;
   host.metrics.tlbFlush();
   yield* charge(p, host.costs.ns('kvm.flush_request_ns') + vm.runningVcpus() * host.s.mmu.kickNs(host.costs));
+}
+
+/** Pages in a 2 MiB huge page (KVM_PAGES_PER_HPAGE(PG_LEVEL_2M)). */
+const PAGES_PER_2M = 512;
+
+/**
+ * kvm_alloc_memslot_metadata's test of the shared side (6.1, the same in 6.18): userspace_addr
+ * and base_gfn not congruent modulo 2 MiB disallow huge pages in the whole slot.
+ */
+export function userspaceMisaligned(slot: Memslot): boolean {
+  return ((slot.baseGfn ^ slot.userspaceGfn) & (PAGES_PER_2M - 1)) !== 0;
 }

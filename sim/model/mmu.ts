@@ -8,7 +8,7 @@ import { charge } from './charge.js';
 import { KernelError } from './errors.js';
 import { folioPutNs } from './folio.js';
 import { HPAGE_PMD_NR, type Gen, type GotPage } from './backing.js';
-import { kvm_mmu_lock, kvm_mmu_unlock, type Memslot, type Vcpu, type Vm } from './kvm.js';
+import { kvm_mmu_lock, kvm_mmu_unlock, userspaceMisaligned, type Memslot, type Vcpu, type Vm } from './kvm.js';
 import { pcpAlloc } from './pcp.js';
 
 export type FaultResult = 'mapped' | 'memory_fault_exit' | 'no_slot' | 'hwpoison' | 'shutdown' | 'livelock' | 'enomem';
@@ -37,18 +37,21 @@ export function mmu_invalidate_retry_gfn_unsafe(vm: Vm, mmuSeq: number, gfn: num
 }
 
 /**
- * kvm_mmu_max_mapping_level for a private gfn: min over the folio order, the MMU's cap (shadow:
- * the guest's 4 KiB pages), and disallow_lpage: the 2 MiB block wholly inside the slot, base_gfn
- * congruent to the file offset modulo 512, uniform attributes (KVM_LPAGE_MIXED_FLAG). Leaves out
- * dirty logging, the NX-huge-page mitigation and 1 GiB (shmem THP is PMD-only).
+ * kvm_mmu_max_mapping_level: min over the page's order (a private gfn: the folio's, v10's
+ * order_to_level; a shared gfn: host_pfn_mapping_level, the level of the VMM's own mapping, which
+ * the model's 4 KiB shared pages make 4 KiB), the MMU's cap (shadow: the guest's 4 KiB pages),
+ * and disallow_lpage: the 2 MiB block wholly inside the slot, the slot's alignment test
+ * (kvm_alloc_memslot_metadata: userspace_addr, and under v10 restricted_offset, per the binding's
+ * misalignedForHugepages), uniform attributes (KVM_LPAGE_MIXED_FLAG). Leaves out dirty logging,
+ * the NX-huge-page mitigation and 1 GiB (shmem THP is PMD-only).
  */
 export function kvm_mmu_max_mapping_level(vm: Vm, slot: Memslot, gfn: number, order: number): number {
   let level = Math.min(vm.host.s.mmu.maxLevel, order >= 9 ? 2 : 1);
   if (level >= 2) {
     const head = gfn - (gfn % HPAGE_PMD_NR);
     const inSlot = head >= slot.baseGfn && head + HPAGE_PMD_NR <= slot.baseGfn + slot.npages;
-    const congruent = (((slot.baseGfn - slot.offsetPages) % HPAGE_PMD_NR) + HPAGE_PMD_NR) % HPAGE_PMD_NR === 0;
-    if (!inSlot || !congruent || !vm.memAttr.isUniform(head, head + HPAGE_PMD_NR)) level = 1;
+    const misaligned = slot.binding ? slot.binding.misalignedForHugepages(slot) : userspaceMisaligned(slot);
+    if (!inSlot || misaligned || !vm.memAttr.isUniform(head, head + HPAGE_PMD_NR)) level = 1;
   }
   return level;
 }
@@ -128,7 +131,7 @@ export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: 
         if (e.errno === 'ENOMEM') return done('enomem');
         throw e;
       }
-      const level = binding ? kvm_mmu_max_mapping_level(vm, slot, gfn, got.order) : 1;
+      const level = kvm_mmu_max_mapping_level(vm, slot, gfn, got.order);
       yield* kvm_mmu_lock(p, vm, mode);
       if (host.s.faultRetry.isStale(vm, mmuSeq, gfn)) {
         kvm_mmu_unlock(p, vm, mode);
@@ -141,7 +144,7 @@ export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: 
       }
       const span = 2 ** (9 * (level - 1));
       const gfnHead = gfn - (gfn % span);
-      const pfnHead = got.pfn - (gfn % span);
+      const pfnHead = got.pfn - (got.pfn % span); // kvm_mmu_hugepage_adjust: fault->pfn &= ~mask
       yield* charge(p, c.ns('kvm.map_leaf_ns'));
       vm.pt.map(gfnHead, pfnHead, level);
       host.safety.noteMapped(vm, gfn);
