@@ -10,16 +10,21 @@ import type { Gen, PrivateBacking } from './backing.js';
 import { folioPutNs } from './folio.js';
 
 export interface MemoryFailureResult {
-  /** MF_RECOVERED, MF_DELAYED, CRASH (v10 as posted), or NOT_CACHED (no folio at that index). */
+  /** MF_RECOVERED, MF_DELAYED, MF_IGNORED (a huge folio that could not be split), CRASH (v10 as posted), or NOT_CACHED (no folio at that index). */
   result: string;
   split: boolean;
 }
 
 /**
  * memory_failure(pfn) for the page at `index` of `backing` (the model finds the pfn from the
- * cache; the kernel goes pfn -> page -> mapping): mark HWPoison, try_to_split_thp_page (fails on
- * extra references), me_pagecache_clean -> the mapping's error hook. Cost mf.memory_failure_ns
- * (+ split, + hook). Leaves out the rmap unmapping of user mappings (none) and soft-offline.
+ * cache; the kernel goes pfn -> page -> mapping): try_to_split_thp_page (fails on extra
+ * references: then MF_IGNORED and no hook, as 6.1's MF_MSG_UNSPLIT_THP), mark HWPoison,
+ * me_pagecache_clean -> the mapping's error hook. So the hook only ever sees an order-0 page, and
+ * v10's restrictedmem_error_page range `page->index .. + thp_nr_pages(page)` is one page: the
+ * index the model passes. Cost mf.memory_failure_ns (+ split, + hook). Leaves out the rmap
+ * unmapping of user mappings (none), soft-offline, and the PG_hwpoison/has_hwpoisoned flags of an
+ * unsplit folio (restrictedmem_get_page does not test them, so a guest would map the poisoned
+ * page again: page contents are not modeled).
  */
 export function* memory_failure(p: Process, host: Host, backing: PrivateBacking, index: number): Gen<MemoryFailureResult> {
   yield* charge(p, host.costs.ns('mf.memory_failure_ns'));
@@ -31,7 +36,16 @@ export function* memory_failure(p: Process, host: Host, backing: PrivateBacking,
   host.mem.folioGet(head);
   let held = head;
   let split = false;
-  if (order > 0) split = yield* try_to_split_thp_page(p, host, backing, index, head);
+  if (order > 0) {
+    split = yield* try_to_split_thp_page(p, host, backing, index, head);
+    if (!split) {
+      // 6.1 memory_failure: try_to_split_thp_page < 0 -> action_result(MF_MSG_UNSPLIT_THP,
+      // MF_IGNORED), -EBUSY: me_pagecache_clean and the mapping's hook never run.
+      host.event(p, 'memory_failure', { file: backing.id, index, pfn, result: 'MF_IGNORED' });
+      yield* charge(p, folioPutNs(host, head, p));
+      return { result: 'MF_IGNORED', split };
+    }
+  }
   if (split && pfn !== head) {
     host.mem.folioGet(pfn);
     yield* charge(p, folioPutNs(host, head, p));

@@ -291,10 +291,12 @@ export function* restrictedmem_error_page(p: Process, host: Host, pfn: number, m
   sbLock.unlock(p);
   host.metrics.errorLookup(host.sim.now - t0);
   if (r.nullDeref) {
-    host.safety.report('null_deref', `restrictedmem_error_page on pfn ${pfn}: the only inode on s_inodes is the pseudo-fs root, whose private_data is NULL (v10 as posted): host crash`);
+    host.safety.report('null_deref', `restrictedmem_error_page on pfn ${pfn}: the only inode on s_inodes is the pseudo-fs root, whose private_data is NULL (v10 as posted): host crash. me_pagecache_clean calls the hook for a memory error in any shmem page on the host, restricted or not, so any such error crashes it`);
     return 'CRASH';
   }
   if (!r.found) return 'MF_RECOVERED';
+  // [index, index + thp_nr_pages(page)): one page, since memory_failure splits a THP before the
+  // hook runs and skips the hook when it cannot (memory-failure.ts).
   yield* restrictedmem_notifier_error(p, r.found, index, index + 1);
   return 'MF_RECOVERED';
 }

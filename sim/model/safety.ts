@@ -2,7 +2,9 @@
 //  - whenever a VM's mmu_lock is released, every present leaf maps the folio that is in the page
 //    cache at that index now (checked incrementally: the gfns mapped under this hold, and the gfns
 //    whose folio left the page cache since the last release);
-//  - mmu_invalidate_in_progress never goes below zero, and is zero at the end of the run;
+//  - mmu_invalidate_in_progress never goes below zero (the report names what the kernel does
+//    then: 6.1's BUG_ON on the next mmu_notifier event, a host crash; 6.8+'s KVM_BUG_ON, the VM
+//    killed), and is zero at the end of the run;
 //  - no fault retries without bound (a raised in_progress that never drops livelocks faults).
 // Each violation is counted as safety.violations{kind} and kept with the trail of recent events.
 import type { Host } from './host.js';
@@ -77,7 +79,7 @@ export class SafetyChecker {
   /** After every in_progress change. */
   checkInProgress(vm: Vm): void {
     if (vm.mmu_invalidate_in_progress < 0) {
-      this.report('invalidate_underflow', `${vm.name} mmu_invalidate_in_progress = ${vm.mmu_invalidate_in_progress}: an invalidate_end without its begin`, { vm });
+      this.report('invalidate_underflow', `${vm.name} mmu_invalidate_in_progress = ${vm.mmu_invalidate_in_progress}: an invalidate_end without its begin; ${this.host.s.backend.invalidateUnderflow}`, { vm });
     }
   }
 

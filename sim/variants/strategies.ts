@@ -323,7 +323,20 @@ const slotZapSlot: SlotDeleteStrategy = { name: 'zap-slot', zapAll: false };
 
 export interface BackendStrategy {
   readonly name: ChoiceValues['backend'];
+  /** What an mmu_invalidate_in_progress below zero does on the KVM this backend runs on. */
+  readonly invalidateUnderflow: string;
 }
+
+/** v10 on 6.1: kvm_mmu_invalidate_end only decrements; the check is in the mmu_notifier path. */
+const backendRestrictedmem: BackendStrategy = {
+  name: 'restrictedmem',
+  invalidateUnderflow: "on 6.1 a host crash: the next mmu_notifier event on the VMM's mm (munmap, madvise, a THP split, NUMA balancing) runs kvm_mmu_notifier_invalidate_range_start/_end, and _end's BUG_ON(kvm->mmu_invalidate_in_progress < 0) fires",
+};
+/** 6.18 (from 6.8): kvm_mmu_invalidate_end has KVM_BUG_ON(kvm->mmu_invalidate_in_progress < 0, kvm). */
+const backendGuestMemfd: BackendStrategy = {
+  name: 'guest_memfd',
+  invalidateUnderflow: 'on 6.8 and later KVM_BUG_ON in kvm_mmu_invalidate_end: a WARN, and the VM is marked bugged (KVM_REQ_VM_DEAD to every vCPU, its ioctls fail with EIO); the host lives',
+};
 
 export interface Strategies {
   notifier: NotifierStrategy;
@@ -342,7 +355,7 @@ export const STRATEGIES: { [D in keyof Strategies]: Record<ChoiceValues[D], Stra
   partialPunch: { split: punchSplit, zero: punchZero },
   mmu: { tdp: mmuTdp, shadow: mmuShadow },
   errorLookup: { 'sb-walk': errorSbWalk, 'sb-walk-as-posted': errorSbWalkAsPosted, direct: errorDirect },
-  backend: { restrictedmem: { name: 'restrictedmem' }, guest_memfd: { name: 'guest_memfd' } },
+  backend: { restrictedmem: backendRestrictedmem, guest_memfd: backendGuestMemfd },
   faultRetry: { retry: retryHonoured, 'no-retry': retrySkipped },
   slotDelete: { 'zap-all': slotZapAll, 'zap-slot': slotZapSlot },
 };
