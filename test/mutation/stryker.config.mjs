@@ -19,7 +19,7 @@ function linesOf(file, first, last = first) {
 
 const LOCK_TESTS = ['engine/mutex.test.js', 'engine/mutex-handoff.test.js', 'engine/rwlocks.test.js', 'engine/spin-srcu.test.js',
   'engine/tick-resched.test.js', 'engine/scheduling.test.js', 'engine/fuzz.test.js', 'engine/lock-reference.test.js', 'engine/mutex-bookkeeping.test.js'];
-const FAULT_TESTS = ['model/kvm.test.js', 'model/fault-retry-race.test.js', 'model/safety.test.js', 'model/variants.test.js',
+const FAULT_TESTS = ['model/kvm.test.js', 'model/fault-retry-race.test.js', 'model/fault-path-units.test.js', 'model/safety.test.js', 'model/variants.test.js',
   'model/guest-memfd.test.js', 'model/restrictedmem.test.js', 'model/shmem.test.js'];
 
 /** Each group: the files (or line ranges) mutated and the compiled tests run against each mutant. */
@@ -37,7 +37,7 @@ const GROUPS = {
   // the quick slice of `fault`: the fault path and the faultRetry strategy
   'fault-retry': () => ({
     mutate: ['dist/sim/model/mmu.js', linesOf('dist/sim/variants/strategies.js', 'const retryHonoured', 'const retrySkipped')],
-    tests: ['model/kvm.test.js', 'model/fault-retry-race.test.js'],
+    tests: ['model/kvm.test.js', 'model/fault-retry-race.test.js', 'model/fault-path-units.test.js'],
   }),
 };
 
