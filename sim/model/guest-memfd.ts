@@ -68,6 +68,8 @@ export class GmemFile implements PrivateFile {
 /** A memslot's entry in its gmem_file's bindings. */
 export class GmemBinding implements PrivateBinding {
   readonly precheck = true;
+  /** 6.18 kvm_faultin_pfn_private: kvm_mmu_prepare_memory_fault_exit, then the error to userspace. */
+  readonly retryOnGetPfnError = false;
   constructor(readonly file: GmemFile, readonly vm: Vm, readonly slot: Memslot) {}
   get backing(): GmemInode {
     return this.file.inode;

@@ -68,7 +68,7 @@ export function wakeToRetry(sim: Simulation, p: Process<any>): void {
 }
 
 /** Wake-up latency of an off-CPU waiter: wakeup_ns, plus Exp(wakeup_spread_ns) when that is set (nothing drawn when 0). */
-function wakeDelay(sim: Simulation, p: Process<any>): number {
+export function wakeDelay(sim: Simulation, p: Process<any>): number {
   const c = sim.lockCosts;
   if (c.wakeup_spread_ns <= 0) return c.wakeup_ns;
   const s = (p.wakeRng ??= sim.rng(`lock/wakeup/${p.name}`));
