@@ -131,8 +131,46 @@ test('kvm_mmu_page_fault under guest_memfd: a pre-check that never clears retrie
   const v = host.safety.violations.filter((x) => x.kind === 'fault_livelock');
   assert.equal(v.length, 1);
   assert.match(v[0]!.detail, /gfn 9 retried 7 times/);
+  assert.equal(sim.stats.snapshot()['memory.allocated_bytes'], undefined, 'the pre-check retries before kvm_gmem_get_pfn: no page was allocated');
   const retries = sim.stats.snapshot()['fault.retries'];
   assert.ok(retries && retries.type === 'counter' && retries.value === 8, 'the retries of a fault that never mapped are counted');
   const lat = sim.stats.snapshot()['fault.latency_ns'];
   assert.ok(!lat || (lat.type === 'histogram' && lat.count === 0), 'and it records no fault latency');
+});
+
+/** A host with a small retry bound, so a fault that never succeeds ends quickly. */
+async function boundedHost(variant: string, maxFaultRetries: number) {
+  const profile = defaultProfile();
+  const sim = new Simulation({ seed: 1, cpus: 2, lockCosts: profile.lockCosts });
+  const host = createHost(sim, { memoryBytes: 1 * GiB, fastpaths: await fastPathsFor(GiB / 4096), profile, variant, maxFaultRetries });
+  return { sim, host, vm: host.createVm({ name: 'vm0' }) };
+}
+
+test('kvm_mmu_page_fault under v10 (no pre-check): a fault that stays stale under mmu_lock gets its page, drops it and retries, maxFaultRetries times, then reports fault_livelock', async () => {
+  const { sim, host, vm } = await boundedHost('v10', 5);
+  const out = runOne(sim, function* (p) {
+    const f = yield* privateFileCreate(p, host, vm, 4 * MiB);
+    yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 1024, file: f, offset: 0 });
+    vm.mmu_invalidate_in_progress = 1;
+    vm.mmu_invalidate_range_start = 0;
+    vm.mmu_invalidate_range_end = 1024;
+    return yield* kvm_mmu_page_fault(p, vm.vcpus[0]!, 9, { private: true });
+  }).value;
+  assert.deepEqual([out.result, out.retries], ['livelock', 6]);
+  assert.equal(vm.pt.walk(9), -1, 'nothing mapped');
+  const m = sim.stats.snapshot();
+  const alloc = m['memory.allocated_bytes'];
+  assert.ok(alloc && alloc.type === 'counter' && alloc.value === 4096, 'restrictedmem_get_page allocated the page once; the retries found it');
+  assert.equal(host.safety.violations.filter((x) => x.kind === 'fault_livelock').length, 1);
+});
+
+test('kvm_mmu_page_fault: a private access to a slot with no private file exits to userspace (KVM_EXIT_MEMORY_FAULT)', async () => {
+  const { sim, host } = await makeHost({ variant: 'guest_memfd' });
+  const vm = host.createVm({ name: 'vm0' });
+  const out = runOne(sim, function* (p) {
+    yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 1024, offset: 0 });
+    return yield* kvm_mmu_page_fault(p, vm.vcpus[0]!, 9, { private: true });
+  }).value;
+  assert.equal(out.result, 'memory_fault_exit');
+  assert.equal(vm.pt.walk(9), -1);
 });
