@@ -300,6 +300,11 @@ function changesSection(v: CompareView): Section {
       caption: `significant changes of a mean, p50, p99 or count, largest first${listed.length > MAX_LISTED ? ` (${MAX_LISTED} of ${listed.length})` : ''}; compare.txt has every row`,
     }));
   }
+  // compare.json leaves out a statistic that is 0 on every side: say which metrics that emptied, rather than draw nothing.
+  const rowed = new Set(v.doc.rows.map((r) => r.metric));
+  const unmatched = new Set(v.doc.unmatched.map((u) => u.metric));
+  const zero = Object.keys(v.docs.get(v.base)?.metrics ?? {}).filter((m) => !rowed.has(m) && !unmatched.has(m)).sort();
+  if (zero.length) blocks.push(noteBlock(`0 on every side, so not compared: ${zero.join(', ')}.`));
   if (v.doc.unmatched.length) {
     const bySide = new Map<string, string[]>();
     for (const u of v.doc.unmatched) bySide.set(u.only_in, [...(bySide.get(u.only_in) ?? []), u.metric]);
