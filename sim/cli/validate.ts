@@ -81,7 +81,7 @@ Examples:
       };
       if (flags.out) {
         writeFileAtomic(join(flags.out, 'validation.json'), JSON.stringify({ ...info, reps, ...v }, null, 1) + '\n');
-        const r = await writeValidationReport(v, info, flags.out);
+        const r = await writeValidationReport(v, { ...info, reps }, flags.out);
         for (const n of r.notes) log(n);
       }
       if (flags.json) {

@@ -1,6 +1,7 @@
 // The reports as a reader sees them, in Debian's Chromium (one launch): the run reports of
 // balloon and multi-vm-host, a compare report (balloon, v10 against guest_memfd, 10 paired
-// replications) and a sweep report (balloon over vms.count, two variants, an SLO). On every
+// replications), a sweep report (balloon over vms.count, two variants, an SLO), a check
+// report and the committed validation report, all pages of the one layout. On every
 // page: every chart draws a mark inside its axes and none outside, no axis invents a tick such
 // as 0.001 or prints a raw byte count, and the headline table comes before the first chart.
 // On the run reports also: time axes reach the end of the run, few-sample distributions are
@@ -8,7 +9,7 @@
 // waited.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +21,11 @@ import { parseAxes } from '../../sim/run/grid.js';
 import { parseSlo } from '../../sim/run/knee.js';
 import { planSweep } from '../../sim/run/sweep-plan.js';
 import { runSweep } from '../../sim/run/sweep.js';
+import { baselineEntry, checkAll } from '../../sim/run/check.js';
+import { writeCheckReport } from '../../reports/experiments/check-report.js';
+import { writeValidationReport } from '../../reports/validation.js';
+import type { ValidationSummary } from '../../sim/calibrate/validate.js';
+import { packageRoot } from '../../sim/paths.js';
 import { nonZeroPart, MIN_SAMPLES_FOR_CHART } from '../../reports/hist.js';
 import type { HistogramMetric, MetricsDoc } from '../../reports/metrics-types.js';
 import { groupByFamily } from '../../reports/metric-keys.js';
@@ -44,6 +50,18 @@ const EXPERIMENTS: Array<[string, (dir: string) => Promise<string>]> = [
     const plan = planSweep({ workload: 'balloon', sets: [], axes: parseAxes(['vms.count=1,2,4']), variants: ['v10', 'guest_memfd'], replications: 2, slo: parseSlo('fault.latency_ns.p99<=50us') });
     await writeSweepReport((await runSweep(plan, { workers: 1 })).document, dir, { svg: false, png: false });
     return join(dir, 'report.html');
+  }],
+  ['check balloon, guest_memfd against a v10 baseline', async (dir) => {
+    const spec = { workload: 'balloon', sets: [], seed: 1, variant: 'v10' };
+    const [base, now] = await runSides([{ label: 'baseline', spec }, { label: 'current', spec: { ...spec, variant: 'guest_memfd' } }], 1, { workers: 1 });
+    const entries = [baselineEntry(spec, base.doc)];
+    await writeCheckReport(checkAll({ schema: 'rmsim.baseline/1', entries }, [now.doc], 0.05), dir, { baseline: 'baseline.json', entries, current: [now.doc] }, { svg: false, png: false });
+    return join(dir, 'check.html');
+  }],
+  ['validation committed in bench/results/validation', async (dir) => {
+    const v = JSON.parse(readFileSync(join(packageRoot(), 'bench/results/validation/validation.json'), 'utf8')) as ValidationSummary & { profile: string; host: string; date: string };
+    await writeValidationReport(v, { profile: v.profile, host: v.host, date: v.date }, dir, { svg: false, png: false });
+    return join(dir, 'validation.html');
   }],
 ];
 
