@@ -17,7 +17,7 @@ import { pcpAlloc } from './pcp.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
 import {
   kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_mmu_lock,
-  kvm_mmu_unlock, kvm_unmap_gfn_range, slotGfnRange, userspaceMisaligned, type Memslot, type PrivateBinding, type Vm,
+  kvm_mmu_unlock, kvm_unmap_gfn_range, slotGfnRange, slotMisalignedForHugepages, type Memslot, type PrivateBinding, type Vm,
 } from './kvm.js';
 
 const GMEM_TRUNCATE: TruncateCosts = {
@@ -77,7 +77,7 @@ export class GmemBinding implements PrivateBinding {
    * huge folios (kvm_gmem_get_pfn's max_order follows the index alignment).
    */
   misalignedForHugepages(slot: Memslot): boolean {
-    return userspaceMisaligned(slot) || ((slot.baseGfn ^ slot.offsetPages) & (HPAGE_PMD_NR - 1)) !== 0;
+    return slotMisalignedForHugepages(slot);
   }
   constructor(readonly file: GmemFile, readonly vm: Vm, readonly slot: Memslot) {}
   get backing(): GmemInode {

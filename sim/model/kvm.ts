@@ -226,3 +226,12 @@ const PAGES_PER_2M = 512;
 export function userspaceMisaligned(slot: Memslot): boolean {
   return ((slot.baseGfn ^ slot.userspaceGfn) & (PAGES_PER_2M - 1)) !== 0;
 }
+
+/**
+ * The alignment test of a slot outside v10: userspace_addr, and the file offset congruent with
+ * base_gfn (what a kernel with huge guest_memfd folios needs: kvm_gmem_get_pfn's max_order follows
+ * the index alignment; 6.18's 4 KiB folios never reach it, and a slot without a file has offset 0).
+ */
+export function slotMisalignedForHugepages(slot: Memslot): boolean {
+  return userspaceMisaligned(slot) || ((slot.baseGfn ^ slot.offsetPages) & (PAGES_PER_2M - 1)) !== 0;
+}

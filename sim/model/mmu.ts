@@ -8,7 +8,7 @@ import { charge } from './charge.js';
 import { KernelError } from './errors.js';
 import { folioPutNs } from './folio.js';
 import { HPAGE_PMD_NR, type Gen, type GotPage } from './backing.js';
-import { kvm_mmu_lock, kvm_mmu_unlock, userspaceMisaligned, type Memslot, type Vcpu, type Vm } from './kvm.js';
+import { kvm_mmu_lock, kvm_mmu_unlock, slotMisalignedForHugepages, type Memslot, type Vcpu, type Vm } from './kvm.js';
 import { pcpAlloc } from './pcp.js';
 
 export type FaultResult = 'mapped' | 'memory_fault_exit' | 'no_slot' | 'hwpoison' | 'shutdown' | 'livelock' | 'enomem';
@@ -50,7 +50,7 @@ export function kvm_mmu_max_mapping_level(vm: Vm, slot: Memslot, gfn: number, or
   if (level >= 2) {
     const head = gfn - (gfn % HPAGE_PMD_NR);
     const inSlot = head >= slot.baseGfn && head + HPAGE_PMD_NR <= slot.baseGfn + slot.npages;
-    const misaligned = slot.binding ? slot.binding.misalignedForHugepages(slot) : userspaceMisaligned(slot);
+    const misaligned = slot.binding ? slot.binding.misalignedForHugepages(slot) : slotMisalignedForHugepages(slot);
     if (!inSlot || misaligned || !vm.memAttr.isUniform(head, head + HPAGE_PMD_NR)) level = 1;
   }
   return level;

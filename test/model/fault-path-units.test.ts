@@ -16,7 +16,7 @@ async function vmOf(variant: string): Promise<Vm> {
   return host.createVm({ name: 'vm0' });
 }
 
-const slotOf = (vm: Vm, baseGfn: number, npages: number, offsetPages = 0): Memslot => ({ id: 0, vm, baseGfn, npages, offsetPages });
+const slotOf = (vm: Vm, baseGfn: number, npages: number, offsetPages = 0): Memslot => ({ id: 0, vm, baseGfn, npages, offsetPages, userspaceGfn: baseGfn });
 
 test('mmu_invalidate_retry_gfn_unsafe (6.9+): retries inside [range_start, range_end) of an invalidation in progress, or once the sequence moved; not otherwise', async () => {
   const vm = await vmOf('guest_memfd');
