@@ -54,6 +54,12 @@ export class GmemFile implements PrivateFile {
   readonly kind = 'guest_memfd';
   readonly bindings: Memslot[] = [];
   released = false;
+  /**
+   * Who last wrote struct file's f_count cache line (get_file_active / fput): every vCPU of the
+   * VM faults through this one file, so a fault on another vCPU than the last finds the line in
+   * that CPU's cache. Kept per process, as pcp.ts keeps its lists (the engine has no CPU ids).
+   */
+  fCountLineOwner: Process | null = null;
   constructor(readonly inode: GmemInode, readonly vm: Vm) {}
 
   get backing(): GmemInode {
@@ -258,10 +264,15 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
 }
 
 /**
- * kvm_gmem_get_pfn: the file open (else EFAULT) and the slot bound (xa_load(bindings) == slot, else EIO), no file
- * lock; kvm_gmem_get_folio (lookup or allocate order 0); hwpoison -> EHWPOISON; zero when
- * !uptodate (clear_highpage) and mark uptodate. Returns with a reference. Cost gmem.get_pfn_ns
- * (+ allocation, + zeroing).
+ * kvm_gmem_get_pfn (6.18): kvm_gmem_get_file's get_file_active and the closing fput, two atomic
+ * RMWs on f_count, one cache line shared by every vCPU of the VM (a fault after another vCPU's
+ * pays one line transfer, lock.cacheline_ns; the second RMW then hits); the file open (else
+ * EFAULT) and the slot bound (xa_load(bindings) == slot, else EIO), no file lock;
+ * kvm_gmem_get_folio (lookup or allocate order 0; its folio lock is held only instantaneously
+ * here, folio-lock.ts); hwpoison -> EHWPOISON; zero when !uptodate (clear_highpage) and mark
+ * uptodate. Returns with a reference. Cost gmem.get_pfn_ns (+ the line, + allocation, + zeroing).
+ * Leaves out the line's transfers by anything but faults (fget elsewhere, the slot's other users)
+ * and any cost of the two error returns.
  */
 export function* kvm_gmem_get_pfn(p: Process, file: GmemFile, slot: Memslot, index: number): Gen<GotPage> {
   const inode = file.inode;
@@ -271,6 +282,10 @@ export function* kvm_gmem_get_pfn(p: Process, file: GmemFile, slot: Memslot, ind
   if (file.released) throw new KernelError('EFAULT', 'kvm_gmem_get_pfn');
   if (!file.bindings.includes(slot)) throw new KernelError('EIO', 'kvm_gmem_get_pfn');
   let ns = c.ns('gmem.get_pfn_ns');
+  if (file.fCountLineOwner !== p) {
+    ns += c.lockCosts.cacheline_ns;
+    file.fCountLineOwner = p;
+  }
   const r = host.fp.shmemGetFolio(inode.pages, index, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
   if (r.pfn < 0) throw new KernelError('ENOMEM', 'kvm_gmem_get_pfn');
   if (!r.hit) {
