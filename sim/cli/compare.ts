@@ -15,6 +15,7 @@ import { serializeMetricsDocument, verifyMetricsDigest, type MetricsDocument } f
 import { stableStringify, canonicalize } from '../output/canonical-json.js';
 import { compareJsonRows, compareTable } from '../output/compare-table.js';
 import { exitQuietlyOnClosedStdout } from '../output/quiet-epipe.js';
+import { formatWarnings } from '../output/summary.js';
 import { addExperimentOptions, baseSpecOf, experimentProgress, parseSeed, parseWorkers, writeOutputs, type RunOptionFlags } from './experiment-options.js';
 import { writeCompareReport } from '../../reports/experiments/compare-report.js';
 
@@ -113,5 +114,8 @@ async function compareCommand(inputs: string[], flags: CompareFlags): Promise<vo
   const written = files.map((f) => f.path);
   if (flags.report) written.push(...(await writeCompareReport(doc, sides.map((s) => ({ label: s.label, doc: s.doc })), flags.out)));
   if (flags.json) process.stdout.write(JSON.stringify(compareJsonRows(doc), null, 2) + '\n');
-  else if (!flags.quiet) process.stdout.write(`${text}\n\nwrote ${written.join(', ')}\n`);
+  else if (!flags.quiet) {
+    const warnings = doc.sides.flatMap((s) => s.warnings.map((w) => ({ ...w, message: `${s.label}: ${w.message}` })));
+    process.stdout.write(`${text}\n${warnings.length ? '\n' + formatWarnings(warnings) + '\n' : ''}\nwrote ${written.join(', ')}\n`);
+  }
 }
