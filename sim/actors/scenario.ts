@@ -85,6 +85,9 @@ export function buildScenario(host: Host, w: Workload): Scenario {
     stopArrivals(endNs) {
       ctx.stopping = true;
       for (const t of ctx.tallies) t.closeAt(endNs);
+      // VMs still being built when the duration ended: no actor thread exists yet, but each
+      // actor's start was due; one operation each says it never began.
+      if (!ready.triggered) for (const o of ops.values()) o.offered.add(1);
     },
   };
 }

@@ -96,3 +96,30 @@ test('compare carries each side\'s warnings', async () => {
   assert.deepEqual(doc.sides[0].warnings, []);
   assert.deepEqual(doc.sides[1].warnings.map((w) => [w.kind, w.actor]), [['saturated', 'reporting'], ['saturated', 'guest']]);
 });
+
+test('OpsTally: an operation due before the end and never started is offered, one due after is not', async () => {
+  const { Recorder } = await import('../../sim/engine/index.js');
+  const { OpsTally, actorOps } = await import('../../sim/actors/ops-tally.js');
+  const stats = new Recorder({ now: 0 });
+  const ops = actorOps(stats, 'a');
+  const waiting = new OpsTally(ops, 5); // due at 5, stuck in the run queue past the end (10)
+  const working = new OpsTally(ops, 0);
+  working.start();
+  working.complete();
+  working.due(12); // its next one is due after the end
+  const finished = new OpsTally(ops, 0);
+  finished.start();
+  finished.complete();
+  finished.due(3);
+  finished.close(); // its budget was spent: nothing more was due
+  for (const t of [waiting, working, finished]) t.closeAt(10);
+  waiting.closeAt(10); // counted once
+  assert.deepEqual([ops.offered.value, ops.completed.value], [3, 2]);
+  assert.deepEqual(stats.snapshot()['actor.ops{actor=a,state=offered}'], { type: 'counter', value: 3 });
+});
+
+test('VMs still being built when the duration ends leave every actor saturated', async () => {
+  const r = await runSpec({ workload: 'balloon', sets: ['vms.count=32', 'duration=1ms'], replication: 0 });
+  const d = JSON.parse(r.metricsJson) as Doc;
+  assert.deepEqual(d.warnings.map((w) => [w.kind, w.actor, w.offered, w.completed]), [['saturated', 'reporting', 1, 0], ['saturated', 'guest', 1, 0]]);
+});
