@@ -92,7 +92,7 @@ dl.fields dt{color:#666}dl.fields dd{margin:0;font-family:monospace}
 .warnings{background:#fff4e0;border-left:4px solid #e69500;padding:.3em .8em;font-size:.9em}
 table{border-collapse:collapse;font-size:.85em;margin:.4em 0}td,th{border-bottom:1px solid #ddd;padding:2px 10px;text-align:right}
 th{background:#f4f4f4}.text{text-align:left}td.text{font-family:monospace}caption{text-align:left;color:#666;font-size:.9em}
-table.headline{font-size:.95em}p.finding{font-weight:bold;margin:.3em 0 .6em}p.note{color:#555;font-size:.9em}
+table.headline{font-size:.95em}table.headline td:first-child{white-space:nowrap}p.finding{font-weight:bold;margin:.3em 0 .6em}p.note{color:#555;font-size:.9em}
 figure{margin:.6em 0}pre{font-size:.8em;background:#f6f6f6;padding:.8em;overflow-x:auto}`;
 
 /** One self-contained HTML page: nothing is fetched when it opens. */

@@ -12,9 +12,9 @@ export type VlSpec = Record<string, unknown>;
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 const WIDTH = 520;
 const HEIGHT = 220;
-const LEGEND = { labelLimit: 260, orient: 'right' };
+export const LEGEND = { labelLimit: 260, orient: 'right' };
 
-function frame(title: string, subtitle: string | undefined, height = HEIGHT): VlSpec {
+export function frame(title: string, subtitle: string | undefined, height = HEIGHT): VlSpec {
   return {
     $schema: SCHEMA,
     title: { text: title, anchor: 'start', ...(subtitle ? { subtitle, subtitleColor: '#555' } : {}) },
@@ -25,7 +25,7 @@ function frame(title: string, subtitle: string | undefined, height = HEIGHT): Vl
 }
 
 /** A duration axis on a log scale over the values given (all > 0). */
-function durationAxis(valuesNs: number[], title: string): Record<string, unknown> {
+export function durationAxis(valuesNs: number[], title: string): Record<string, unknown> {
   const { domain, values } = logAxis(Math.min(...valuesNs), Math.max(...valuesNs));
   return {
     scale: { type: 'log', domain, nice: false },

@@ -4,12 +4,33 @@
 // writeSweepReport writes report.html plus one SVG and PNG per chart (reports/report.ts).
 import type { SweepDocument } from '../../sim/run/sweep-aggregate.js';
 import { formatKnee, sweepPointRows } from '../../sim/run/sweep-summary.js';
-import { chartBlock, tableBlock, type Page, type Section } from '../layout.js';
+import { profileField } from '../header.js';
+import { chartBlock, noteBlock, tableBlock, type Page, type Section } from '../layout.js';
 import { writePage, type ReportOptions, type ReportResult } from '../report.js';
-import { sweepCharts } from './sweep-specs.js';
+import { fmtSweepFigure, sweepCharts, sweepMoves } from './sweep-specs.js';
 
 function showValue(v: unknown): string {
   return v === null || v === undefined ? '-' : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/**
+ * The metric that moved most over the swept range, relative to where it started, and how far
+ * each line took it: "fault.retries moved most: v10 0 at 1 -> 2 at 4, ...; 31 metrics recorded something".
+ */
+export function metricsSentence(doc: SweepDocument, drawn: Array<{ key: string; stat: string }>): string {
+  const axis = doc.params[0].path;
+  let best: { key: string; stat: string; ratio: number } | undefined;
+  for (const d of drawn) {
+    for (const m of sweepMoves(doc, d.key, d.stat)) {
+      const ratio = Math.abs(m.to - m.from) / Math.max(Math.abs(m.from), Math.abs(m.to), 1e-12);
+      if (!best || ratio > best.ratio) best = { ...d, ratio };
+    }
+  }
+  const count = `${drawn.length} metric${drawn.length === 1 ? '' : 's'} recorded something over ${axis}`;
+  if (!best || best.ratio === 0) return `${count}; none changed from the first value of ${axis} to the last.`;
+  const show = (x: unknown) => (typeof x === 'string' ? x : JSON.stringify(x));
+  const moves = sweepMoves(doc, best.key, best.stat).map((m) => `${m.series} ${fmtSweepFigure(best!.key, best!.stat, m.from)} at ${show(m.fromX)} -> ${fmtSweepFigure(best!.key, best!.stat, m.to)} at ${show(m.toX)}`);
+  return `${count}; ${best.key} ${best.stat === 'value' ? '' : `${best.stat} `}moved most: ${moves.join(', ')}.`;
 }
 
 export function sweepPage(doc: SweepDocument): Page {
@@ -29,9 +50,14 @@ export function sweepPage(doc: SweepDocument): Page {
   if (rest.length) {
     sections.push({
       id: 'metrics', title: `Every metric against ${doc.params[0].path}`,
-      sentence: `${rest.length} metrics that recorded something, one line per variant${doc.replications > 1 ? `, the band the 95% interval over ${doc.replications} replications` : ''}; crosses mark saturated points.`,
-      blocks: rest.map((c) => chartBlock(c.id, c.spec)),
+      sentence: metricsSentence(doc, rest),
+      blocks: [
+        noteBlock(`One line per variant${doc.params.length > 1 ? ' and value of the other parameters' : ''}${doc.replications > 1 ? `, the band the 95% interval over ${doc.replications} replications` : ''}; crosses mark saturated points.`),
+        ...rest.map((c) => chartBlock(c.id, c.spec)),
+      ],
     });
+  } else if (doc.params[0] && doc.params[0].values.length < 2) {
+    sections.push({ id: 'metrics', title: 'Every metric', sentence: `The sweep has one value of ${doc.params[0].path}: its figures are the table's rows, not lines.`, blocks: [] });
   }
   const { columns, rows } = sweepPointRows(doc);
   sections.push({ id: 'points', title: 'Points', sentence: `${doc.points.length} points in the sweep's canonical order.`, blocks: [tableBlock({ columns, rows, textColumns: [0, columns.length - 1] })] });
@@ -41,7 +67,7 @@ export function sweepPage(doc: SweepDocument): Page {
       ['workload', `${doc.workload} (sha256 ${doc.workload_sha256.slice(0, 12)})`],
       ['swept', doc.params.map((p) => `${p.path} = ${p.values.map(showValue).join(', ')}`).join('; ')],
       ['variants', doc.variants.join(', ')],
-      ['profile', doc.profile],
+      ['profile', profileField(doc.profile)],
       ['base seed', String(doc.seed)],
       ['replications', String(doc.replications)],
       ...(doc.sets.length ? [['--set', doc.sets.join(' ')] as [string, string]] : []),

@@ -2,7 +2,7 @@
 // the answers in one screen; then the sections in the order of the questions the tool is for
 // (hole-punch latency, notifier and file locks, fault path, THP orders, memory over time),
 // then everything else by subsystem.
-import { resolveProfile } from '../../sim/costs/index.js';
+import { profileField, warningText } from '../header.js';
 import { nonZeroPart } from '../hist.js';
 import type { Page, Table } from '../layout.js';
 import type { MetricsDoc } from '../metrics-types.js';
@@ -16,33 +16,11 @@ import { PUNCH_FAMILY, punchSection } from './punch.js';
 import { fallbackPhrase, orderPhrase, thpSection } from './thp.js';
 import { RunView } from './view.js';
 
-/** The cost profile's host, when the profile is a shipped one. */
-function profileHost(name: string | undefined): string | undefined {
-  if (!name) return undefined;
-  try {
-    const h = resolveProfile(name).host;
-    return [h.cpu, h.kernel && `kernel ${h.kernel}`, h.hypervisor?.split(/[,;]/)[0]].filter(Boolean).join(', ');
-  } catch {
-    return undefined;
-  }
-}
-
-export function warningText(w: unknown): string {
-  if (typeof w === 'string') return w;
-  if (w && typeof w === 'object' && typeof (w as { message?: unknown }).message === 'string') {
-    // metrics.json's RunWarning: { kind: 'saturated' | 'warmup_not_reached', message, ... }.
-    const o = w as { message: string; kind?: unknown };
-    return typeof o.kind === 'string' ? `${o.kind}: ${o.message}` : o.message;
-  }
-  return JSON.stringify(w);
-}
-
 export function runFields(doc: MetricsDoc): Array<[string, string]> {
-  const host = profileHost(doc.profile);
   return [
     ['workload', doc.workload],
     ['variant', doc.variant],
-    ['profile', `${doc.profile ?? 'unknown'}${host ? ` (${host})` : ''}`],
+    ['profile', profileField(doc.profile)],
     ['seed', `${doc.seed}${doc.replication ? `, replication ${doc.replication}` : ''}`],
     ['simulated', fmtDuration(doc.sim_end_ns ?? 0)],
     ['digest', String(doc.digest ?? '')],

@@ -37,9 +37,12 @@ export function* discardShared(p: Process, vm: Vm, gfnStart: number, gfnEnd: num
   yield* kvm_mmu_notifier_invalidate_range(p, vm, gfnStart, gfnEnd);
 }
 
-/** A vCPU access that faults: kvm_mmu_page_fault. */
-export function* fault(p: Process, vm: Vm, vcpu: number, gfn: number, priv: boolean): Gen<FaultOutcome> {
-  return yield* kvm_mmu_page_fault(p, vm.vcpus[vcpu % vm.vcpus.length], gfn, { private: priv });
+/**
+ * A vCPU access that faults: kvm_mmu_page_fault. Hands back the model's own generator (no
+ * wrapper generator): every wait of every fault would otherwise resume through one more frame.
+ */
+export function fault(p: Process, vm: Vm, vcpu: number, gfn: number, priv: boolean): Gen<FaultOutcome> {
+  return kvm_mmu_page_fault(p, vm.vcpus[vcpu % vm.vcpus.length], gfn, { private: priv });
 }
 
 /** A hardware memory error on the page at `index` of a private file. */

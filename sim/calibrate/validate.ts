@@ -5,6 +5,7 @@
 // is (predicted - measured) / measured.
 import { median } from 'simple-statistics';
 import type { CostProfile } from '../costs/index.js';
+import { UsageError } from '../errors.js';
 import { simulateSequence } from './simulate-sequence.js';
 import { needsKvm } from './sequences.js';
 import type { KernelSequence, ProbeSkip, SequenceMeasurement } from './types.js';
@@ -108,4 +109,29 @@ export async function runValidation(seqs: KernelSequence[], profile: CostProfile
   }
   o.onProgress?.(seqs.length, seqs.length, 'done');
   return summarise(out, skipped);
+}
+
+/** What recordedExecutor needs of an earlier validation.json. */
+export interface RecordedValidation {
+  host?: string;
+  date?: string;
+  reps?: number;
+  sequences: Pick<SequenceComparison, 'name' | 'measured_ns' | 'per_op'>[];
+}
+
+/**
+ * An executor that hands back the kernel measurements of an earlier `validation.json` instead of
+ * running the sequences again: a profile refitted later (or on a machine without /dev/kvm) is
+ * validated against the very runs the first one was, so two profiles' errors differ only by the
+ * profiles. A sequence the recording lacks, or whose op list changed since, is an error.
+ */
+export function recordedExecutor(rec: RecordedValidation, source: string): SequenceExecutor {
+  const byName = new Map(rec.sequences.map((s) => [s.name, s]));
+  return async (seq) => {
+    const s = byName.get(seq.name);
+    if (!s) throw new UsageError(`${source}: no measurement of sequence '${seq.name}' (it has ${[...byName.keys()].join(', ')})`);
+    const same = s.per_op.length === seq.ops.length && s.per_op.every((o, i) => o.op === seq.ops[i].op && o.offset === seq.ops[i].offset && o.len === seq.ops[i].len);
+    if (!same) throw new UsageError(`${source}: sequence '${seq.name}' was recorded with other ops than this version's suite: validate on the kernel again`);
+    return { name: seq.name, op_ns: s.per_op.map((o) => o.measured_ns), op_errors: s.per_op.map((o) => o.measured_error), wall_ns: s.measured_ns };
+  };
 }

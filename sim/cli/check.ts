@@ -77,7 +77,10 @@ async function checkCommand(only: string[], flags: CheckFlags): Promise<number> 
   const files: Array<{ path: string; data: string }> = [{ path: join(flags.out, 'check.json'), data: stableStringify(canonicalize(result)) + '\n' }];
   if (flags.junit) files.push({ path: flags.junit, data: checkJunit(result) });
   writeOutputs(files);
-  if (flags.report) await writeCheckReport(result, flags.out);
+  if (flags.report) {
+    const r = await writeCheckReport(result, flags.out, { baseline: flags.baseline, entries, current: docs.map((d) => d.doc) });
+    for (const n of r.notes) process.stderr.write(`rmsim check: ${n}\n`);
+  }
   if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, checkMarkdown(result) + '\n');
   if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   else if (!flags.quiet || failed(result)) process.stdout.write(checkSummary(result) + '\n');

@@ -112,7 +112,11 @@ async function compareCommand(inputs: string[], flags: CompareFlags): Promise<vo
   files.push({ path: join(flags.out, 'compare.txt'), data: compareTable(doc, true) + '\n' });
   writeOutputs(files);
   const written = files.map((f) => f.path);
-  if (flags.report) written.push(...(await writeCompareReport(doc, sides.map((s) => ({ label: s.label, doc: s.doc })), flags.out)));
+  if (flags.report) {
+    const r = await writeCompareReport(doc, sides.map((s) => ({ label: s.label, doc: s.doc })), flags.out);
+    written.push(r.files[0]);
+    for (const n of r.notes) process.stderr.write(`rmsim compare: ${n}\n`);
+  }
   if (flags.json) process.stdout.write(JSON.stringify(compareJsonRows(doc), null, 2) + '\n');
   else if (!flags.quiet) {
     const warnings = doc.sides.flatMap((s) => s.warnings.map((w) => ({ ...w, message: `${s.label}: ${w.message}` })));

@@ -46,6 +46,8 @@ interface RunFlags {
   backend?: 'guest_memfd' | 'shmem' | 'both';
   replications?: string;
   workers?: string;
+  /** false with --no-batching. */
+  batching: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -77,6 +79,7 @@ export function register(program: Command): void {
     .option('--check-safety', 'check the kernel safety properties during the run; a violation exits 1')
     .option('--report', 'also render <out>/report.html with SVG/PNG charts of every metric (see rmsim report)')
     .option('--quiet', 'no progress bar and no summary table')
+    .option('--no-batching', 'send every wait through the engine\'s heap (slower; metrics.json is byte-identical: a check that batching changes nothing)')
     .option('--replications <n>', 'run n replications (replication i draws every stream from (seed, i)) on worker threads and pool them; metrics.json keeps each replication\'s statistics', '1')
     .option('--workers <n>', 'with --replications: worker threads (default: the available CPUs); the bytes do not depend on it')
     .option('--trace <file.strace>', 'replay a VMM strace (strace -f -T -e trace=memfd_create,ftruncate,fallocate,ioctl)')
@@ -87,6 +90,7 @@ Examples:
   rmsim run                                  # vm-boot, default variant, outputs in ./out
   rmsim run balloon --variant guest_memfd --out out/balloon-gmem
   rmsim run memslot-churn --check-safety --set duration=50ms
+  rmsim run vm-boot --no-batching --out out/heap   # same metrics.json bytes as with batching
   rmsim run balloon --replications 10 --out out/balloon-x10
   rmsim run --trace test/fixtures/gmem_punch.strace --backend guest_memfd
   rmsim run --trace test/fixtures/gmem_punch.strace --backend both   # each traced file on its own backend`)
@@ -107,6 +111,7 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
   // Refuse an unusable --out before spending the run (a file where a folder must be).
   if (existsSync(flags.out) && !statSync(flags.out).isDirectory()) throw new UsageError(`--out ${flags.out}: expected a folder, found a file`);
   const replications = parseReplications(flags.replications);
+  if (!flags.batching && replications > 1) throw new UsageError('--no-batching: only for a single run (not with --replications)');
   if (replications > 1) return runReplicatedCommand(workloadArg, flags, replications, startedAt, t0);
   let workload: Workload;
   if (flags.trace) {
@@ -116,7 +121,7 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
   }
 
   const tracer = flags.traceOut ? new ChromeTraceWriter() : undefined;
-  const run = await startRun({ workload, checkSafety: flags.checkSafety ?? false, tracer, profile: flags.profile });
+  const run = await startRun({ workload, checkSafety: flags.checkSafety ?? false, tracer, profile: flags.profile, batching: flags.batching });
   const profile = resolveProfile(flags.profile ?? workload.profile);
   const otherHost = otherHostNote(profile.name, profile.host, { cpu_model: cpus()[0]?.model ?? 'unknown', kernel: release() });
   if (otherHost) process.stderr.write(`rmsim run: ${otherHost}\n`); // never in metrics.json: results do not depend on where they run

@@ -8,7 +8,8 @@ import { Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { resolveProfile, type CostProfile } from '../costs/profile.js';
 import { validationSuite } from '../calibrate/sequences.js';
-import { compareSequence, runValidation, type ValidationSummary } from '../calibrate/validate.js';
+import { compareSequence, recordedExecutor, runValidation, type RecordedValidation, type ValidationSummary } from '../calibrate/validate.js';
+import { readFileSync } from 'node:fs';
 import { simulateSequence } from '../calibrate/simulate-sequence.js';
 import { traceToSequence } from '../calibrate/trace-sequence.js';
 import { readStrace } from '../replay/strace.js';
@@ -27,6 +28,7 @@ interface ValidateFlags {
   only?: string;
   trace?: string;
   backend?: TraceBackend;
+  measured?: string;
 }
 
 const pct = (x: number | null) => (x === null ? '-' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`);
@@ -42,6 +44,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'write validation.json and the report (validation.html, charts/*.svg|png) here')
     .option('--trace <file.strace>', 'validate an strace of fallocate calls instead of the suite')
     .addOption(new Option('--backend <kind>', 'with --trace: which files of the trace to replay').choices(['guest_memfd', 'shmem']))
+    .option('--measured <validation.json>', 'take the kernel side from an earlier validation.json instead of running the sequences (no cc or /dev/kvm needed)')
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress')
     .addHelpText('after', `
@@ -49,6 +52,7 @@ Needs cc; the guest_memfd sequences need /dev/kvm (skipped with the reason witho
 Examples:
   rmsim calibrate --out my-host.json && rmsim validate --profile my-host.json --out validation/
   rmsim validate --only shmem-two-punchers-2m,gmem-two-punchers-2m
+  rmsim validate --profile refit.json --measured validation/validation.json   # same kernel runs, new profile
   rmsim validate --trace vmm.strace --backend guest_memfd --json`)
     .action(async (flags: ValidateFlags) => {
       const profile = resolveProfile(flags.profile);
@@ -64,13 +68,20 @@ Examples:
         for (const n of names) if (!seqs.some((s) => s.name === n)) throw new UsageError(`--only: no sequence '${n}' (known: ${seqs.map((s) => s.name).join(', ')})`);
         seqs = seqs.filter((s) => names.includes(s.name));
       }
-      const why = await guestMemfdMissing();
-      const v = await runValidation(seqs, profile, executeOnKernel, { reps, kvm: !why, kvmWhy: why, onProgress: (i, n, name) => log(`[${i}/${n}] ${name}`) });
+      const rec = flags.measured ? readRecorded(flags.measured) : undefined;
+      if (rec && flags.trace) throw new UsageError('--measured: not with --trace');
+      if (rec && !flags.only) seqs = seqs.filter((s) => rec.sequences.some((r) => r.name === s.name));
+      const why = rec ? undefined : await guestMemfdMissing();
+      const execute = rec ? recordedExecutor(rec, flags.measured!) : executeOnKernel;
+      const v = await runValidation(seqs, profile, execute, { reps, kvm: !why, kvmWhy: why, onProgress: (i, n, name) => log(`[${i}/${n}] ${name}`) });
       for (const s of v.skipped) log(`${s.what}: skipped: ${s.why}`);
-      const info = { profile: profile.name, host: `${profile.host.cpu}, ${profile.host.kernel}`, date: new Date().toISOString() };
+      const info = {
+        profile: profile.name, host: `${profile.host.cpu}, ${profile.host.kernel}`, date: new Date().toISOString(),
+        ...(rec ? { measured: { from: flags.measured!, host: rec.host ?? null, date: rec.date ?? null } } : {}),
+      };
       if (flags.out) {
         writeFileAtomic(join(flags.out, 'validation.json'), JSON.stringify({ ...info, reps, ...v }, null, 1) + '\n');
-        const r = await writeValidationReport(v, info, flags.out);
+        const r = await writeValidationReport(v, { ...info, reps }, flags.out);
         for (const n of r.notes) log(n);
       }
       if (flags.json) {
@@ -79,6 +90,17 @@ Examples:
       }
       process.stdout.write(formatSummary(v) + '\n');
     });
+}
+
+function readRecorded(path: string): RecordedValidation {
+  let doc: RecordedValidation;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8')) as RecordedValidation;
+  } catch (e) {
+    throw new UsageError(`--measured ${path}: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(doc.sequences)) throw new UsageError(`--measured ${path}: not a validation.json (no sequences)`);
+  return doc;
 }
 
 function formatSummary(v: ValidationSummary): string {

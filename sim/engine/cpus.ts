@@ -55,6 +55,11 @@ export class Cpus {
     return q;
   }
 
+  /** Nobody waits in the run queue (a CPU given up now would stay free). */
+  idleQueue(): boolean {
+    return this.runQueue.length === 0;
+  }
+
   /** p waits in the run queue. */
   queued(p: Process<any>): boolean {
     for (let i = 0; i < this.runQueue.length; i++) if (this.runQueue.at(i) === p) return true;

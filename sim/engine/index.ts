@@ -12,6 +12,7 @@ export { RwSemaphore } from './locks/rwsem.js';
 export { Spinlock } from './locks/spinlock.js';
 export { RwLock } from './locks/rwlock.js';
 export { Srcu } from './locks/srcu.js';
+export { wakeDelay } from './locks/lock-wait.js';
 export type { LockOptions } from './locks/lock-stats.js';
 export { DEFAULT_LOCK_COSTS, resolveLockCosts } from './costs.js';
 export type { LockCosts } from './costs.js';

@@ -68,6 +68,8 @@ export class GmemFile implements PrivateFile {
 /** A memslot's entry in its gmem_file's bindings. */
 export class GmemBinding implements PrivateBinding {
   readonly precheck = true;
+  /** 6.18 kvm_faultin_pfn_private: kvm_mmu_prepare_memory_fault_exit, then the error to userspace. */
+  readonly retryOnGetPfnError = false;
   constructor(readonly file: GmemFile, readonly vm: Vm, readonly slot: Memslot) {}
   get backing(): GmemInode {
     return this.file.inode;
@@ -144,7 +146,8 @@ export function* kvm_gmem_fallocate(p: Process, file: GmemFile, mode: number, of
 /**
  * kvm_gmem_allocate: filemap_invalidate_lock_shared; kvm_gmem_get_folio per index (order 0,
  * no zeroing on 6.18), in 2 MiB chunks through the fast path. Cost gmem.fallocate_fixed_ns +
- * per page host.alloc_page_ns + gmem.add_folio_4k_ns.
+ * per page host.alloc_page_ns + gmem.add_folio_4k_ns; a folio already present costs
+ * gmem.fallocate_found_folio_ns (filemap_grab_folio's lookup, folio_unlock, folio_put).
  */
 export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, len: number): Gen {
   const inode = file.inode;
@@ -161,7 +164,7 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
       const s = host.fp.shmemGetFolioRange(inode.pages, chunk, chunkEnd, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
       for (let i = 0; i < s.alloc4k; i++) host.metrics.folioAllocated(0);
       pcpAlloc(host, p, s.alloc4k);
-      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns')));
+      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns')) + s.hits * c.ns('gmem.fallocate_found_folio_ns'));
       if (s.enomem) throw new KernelError('ENOMEM', 'kvm_gmem_allocate');
       chunk = chunkEnd;
     }

@@ -10,6 +10,7 @@ import { createFastPaths, MIGRATE_MOVABLE, type FastPaths, type HostMemory } fro
 import { ModelMetrics } from './metrics.js';
 import { EventTrail, type TrailEvent } from './trail.js';
 import { SafetyChecker, type Violation } from './safety.js';
+import { FolioLocks } from './folio-lock.js';
 import { Vm, type VmOptions } from './kvm.js';
 import { restrictedmem_init, type RestrictedFile, type RestrictedmemSuperblock } from './restrictedmem.js';
 import type { PrivateBacking } from './backing.js';
@@ -47,6 +48,8 @@ export class Host {
   readonly metrics: ModelMetrics;
   readonly trail: EventTrail;
   readonly safety: SafetyChecker;
+  /** Folio locks held across simulated time (folio-lock.ts). */
+  readonly folioLocks: FolioLocks;
   readonly maxFaultRetries: number;
   /** The restrictedmem pseudo-fs superblock, mounted at "boot" (restrictedmem_init). */
   readonly restrictedmemSb: RestrictedmemSuperblock;
@@ -73,6 +76,7 @@ export class Host {
     this.metrics = new ModelMetrics(sim.stats);
     this.trail = new EventTrail(opts.trailSize ?? 256);
     this.safety = new SafetyChecker(this, opts.checkSafety ?? true);
+    this.folioLocks = new FolioLocks(this);
     this.maxFaultRetries = opts.maxFaultRetries ?? 10000;
     this.restrictedmemSb = restrictedmem_init(this);
     this.restrictedInodes = this.restrictedmemSb.s_inodes;

@@ -67,6 +67,8 @@ export function* kvm_restrictedmem_error(p: Process, slot: Memslot, start: numbe
 /** The v10 memslot binding: the embedded notifier, registered on bind, unregistered on free. */
 export class RestrictedmemBinding implements PrivateBinding {
   readonly precheck = false;
+  /** v10 8/9 kvm_faultin_pfn_private: `if (kvm_restricted_mem_get_pfn(...)) return RET_PF_RETRY;`. */
+  readonly retryOnGetPfnError = true;
   readonly notifier: RestrictedmemNotifier;
 
   constructor(readonly file: RestrictedFile, readonly slot: Memslot) {

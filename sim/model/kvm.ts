@@ -22,6 +22,12 @@ export interface PrivateBinding {
   readonly backing: PrivateBacking;
   /** 6.9+ guest_memfd: mmu_invalidate_retry_gfn_unsafe before the pfn lookup. */
   readonly precheck: boolean;
+  /**
+   * What kvm_faultin_pfn_private does when getPfn fails: v10 8/9 returns RET_PF_RETRY (the vCPU
+   * re-enters the guest and faults again, for as long as the error lasts); 6.18 prepares a
+   * KVM_EXIT_MEMORY_FAULT and returns the error (the fault ends).
+   */
+  readonly retryOnGetPfnError: boolean;
   /** Attach to the file (register notifier / kvm_gmem_bind). */
   bind(p: Process): Gen;
   /** Detach (unregister / kvm_gmem_unbind). */

@@ -1,7 +1,7 @@
 // The model's metric names (issue 4, stable): one place that creates them, so the names in
 // metrics.json are exactly these. Lock metrics (notifier_lock.*, inode_lock.*, mmu_lock.*)
 // come from the engine's locks.
-import type { Recorder } from '../engine/index.js';
+import type { Counter, Histogram, Recorder } from '../engine/index.js';
 import { PAGE_SIZE } from '../units.js';
 
 /** "4KiB", "64KiB", "2MiB", "1GiB", or bytes when not a power-of-two size class. */
@@ -14,6 +14,13 @@ export function sizeLabel(bytes: number): string {
 const LEVEL_NAMES = ['4K', '2M', '1G'];
 
 export class ModelMetrics {
+  // The per-fault metrics, looked up once: a lookup builds the labelled key string every time.
+  // Each is created on first use, as the recorder would (a metric never touched is absent).
+  private faultLatency: Histogram | undefined;
+  private readonly byLevel: Counter[] = [];
+  private readonly folioOrders: Counter[] = [];
+  private allocatedBytes: Counter | undefined;
+
   constructor(private readonly stats: Recorder) {}
 
   punchLatency(bytes: number, ns: number): void {
@@ -29,13 +36,13 @@ export class ModelMetrics {
     this.stats.counter('punch.refilled_bytes').add(bytes);
   }
   fault(ns: number, retries: number, level: number): void {
-    this.stats.histogram('fault.latency_ns').record(ns);
+    (this.faultLatency ??= this.stats.histogram('fault.latency_ns')).record(ns);
     if (retries) this.stats.counter('fault.retries').add(retries);
-    if (level > 0) this.stats.counter('fault.by_level', { level: LEVEL_NAMES[level - 1] ?? String(level) }).add(1);
+    if (level > 0) (this.byLevel[level] ??= this.stats.counter('fault.by_level', { level: LEVEL_NAMES[level - 1] ?? String(level) })).add(1);
   }
   folioAllocated(order: number): void {
-    this.stats.counter('thp.folio_orders', { order }).add(1);
-    this.stats.counter('memory.allocated_bytes').add(PAGE_SIZE * 2 ** order);
+    (this.folioOrders[order] ??= this.stats.counter('thp.folio_orders', { order })).add(1);
+    (this.allocatedBytes ??= this.stats.counter('memory.allocated_bytes')).add(PAGE_SIZE * 2 ** order);
   }
   thpFallback(reason: 'occupied' | 'alloc_failed'): void {
     this.stats.counter('thp.fallbacks', { reason }).add(1);

@@ -76,7 +76,8 @@ function* faultin_shared(p: Process, vm: Vm, gfn: number): Gen<GotPage> {
  * kvm_mmu_page_fault for a not-present gfn: each attempt costs an exit (the MMU strategy's),
  * takes kvm->srcu, snapshots mmu_invalidate_seq, checks the attribute (mismatch ->
  * KVM_EXIT_MEMORY_FAULT), optionally pre-checks (guest_memfd 6.9+), gets the page with a
- * reference, takes mmu_lock (read under tdp, write under shadow), retries if stale
+ * reference (on failure v10 returns RET_PF_RETRY and the fault repeats, guest_memfd ends it with
+ * the error: the binding's retryOnGetPfnError), takes mmu_lock (read under tdp, write under shadow), retries if stale
  * (is_page_fault_stale via the faultRetry strategy), maps at the allowed level, unlocks, drops
  * the page reference. Records fault.latency_ns, fault.retries, fault.by_level.
  */
@@ -115,8 +116,16 @@ export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: 
       try {
         got = binding ? yield* binding.getPfn(p, slot.offsetPages + (gfn - slot.baseGfn)) : yield* faultin_shared(p, vm, gfn);
       } catch (e) {
-        if (e instanceof KernelError && e.errno === 'EHWPOISON') return done('hwpoison');
-        if (e instanceof KernelError && e.errno === 'ENOMEM') return done('enomem');
+        if (!(e instanceof KernelError)) throw e;
+        if (binding?.retryOnGetPfnError) {
+          // v10: RET_PF_RETRY; the vCPU re-enters the guest and faults again.
+          retries++;
+          host.event(p, 'fault_retry', { vm: vm.name, gfn, errno: e.errno });
+          if (retries > host.maxFaultRetries) return livelock(p, vm, gfn, done, `restrictedmem_get_page keeps failing with -${e.errno} and v10's kvm_faultin_pfn_private returns RET_PF_RETRY`);
+          continue;
+        }
+        if (e.errno === 'EHWPOISON') return done('hwpoison');
+        if (e.errno === 'ENOMEM') return done('enomem');
         throw e;
       }
       const level = binding ? kvm_mmu_max_mapping_level(vm, slot, gfn, got.order) : 1;
@@ -148,7 +157,9 @@ export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: 
   }
 }
 
-function livelock(p: Process, vm: Vm, gfn: number, done: (r: FaultResult) => FaultOutcome): FaultOutcome {
-  vm.host.safety.report('fault_livelock', `${p.name}: fault on ${vm.name} gfn ${gfn} retried ${vm.host.maxFaultRetries} times (mmu_invalidate_in_progress = ${vm.mmu_invalidate_in_progress}, range ${vm.mmu_invalidate_range_start}..${vm.mmu_invalidate_range_end})`, { vm, gfn });
+/** The liveness check: a fault retried more than maxFaultRetries times, named with why it retries. */
+function livelock(p: Process, vm: Vm, gfn: number, done: (r: FaultResult) => FaultOutcome, why?: string): FaultOutcome {
+  const state = why ?? `mmu_invalidate_in_progress = ${vm.mmu_invalidate_in_progress}, range ${vm.mmu_invalidate_range_start}..${vm.mmu_invalidate_range_end}`;
+  vm.host.safety.report('fault_livelock', `${p.name}: fault on ${vm.name} gfn ${gfn} retried ${vm.host.maxFaultRetries} times (${state})`, { vm, gfn });
   return done('livelock');
 }

@@ -11,6 +11,7 @@ import { PAGE_SIZE } from '../units.js';
 import { try_to_free_pages } from './page-cache-load.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 import { pcpAlloc } from './pcp.js';
+import { folioPutNs } from './folio.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
 
 const INODE_LOCK_HANDOVER: HandoverCosts = { refill: 'shmem.inode_lock_contended_refill_ns', perPage: 'shmem.inode_lock_handover_page_ns' };
@@ -73,19 +74,42 @@ export function shmem_file_setup(host: Host, name: string, size: number): ShmemI
 /**
  * shmem_get_folio (6.1 shmem_get_folio_gfp): page-cache hit, or for SGP_WRITE/SGP_FALLOC a new
  * folio (huge per shmem_enabled when the 2 MiB block is empty, THP fallback counted by reason)
- * from the fast path. SGP_WRITE returns with a reference the caller drops (folio_put); no
- * zeroing (new and fallocated folios are left !Uptodate). Leaves out swap, memcg, the folio lock
- * wait behind a truncation, and i_size checks (SGP_WRITE may exceed i_size).
+ * from the fast path. A hit is __filemap_get_folio(FGP_LOCK): the lookup takes a reference, then
+ * folio_lock sleeps while a truncation holds the folio (folio-lock.ts: the reference it holds
+ * meanwhile makes that truncation's split fail; while the split has the count frozen the lookup
+ * spins instead), and a folio that left the cache meanwhile is put
+ * back and looked up again ("Has the page been truncated?"). SGP_WRITE returns with a reference
+ * the caller drops (folio_put); no zeroing (new and fallocated folios are left !Uptodate). The
+ * folio lock it returns with is released at once (restrictedmem_get_page's unlock: the hold is
+ * instantaneous here). Costs shmem.get_folio_hit_ns, plus the allocation's on a miss. Leaves out
+ * swap, memcg and i_size checks (SGP_WRITE may exceed i_size).
  */
 export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, sgp: Sgp): Gen<GotPage | null> {
   const host = inode.host;
   const c = host.costs;
-  const found = inode.pages.lookup(index);
+  let found = inode.pages.lookup(index);
+  let ref = false;
+  while (found >= 0 && host.folioLocks.isLocked(found)) {
+    if (yield* host.folioLocks.frozenSpin(p, found)) {
+      found = inode.pages.lookup(index);
+      continue;
+    }
+    host.mem.folioGet(found); // folio_try_get, before folio_lock sleeps
+    yield* host.folioLocks.lockBriefly(p, found);
+    const now = inode.pages.lookup(index);
+    if (now === found) {
+      ref = true;
+      break;
+    }
+    yield* charge(p, folioPutNs(host, found, p));
+    found = now;
+  }
   if (found >= 0 || sgp === 'SGP_NOALLOC') {
     // RCU lookup + folio_try_get at the same instant: a truncation running during the charge
     // below can then only drop the cache's reference, never free the folio under us.
     const order = found >= 0 ? inode.pages.lookupOrder(index) : -1;
-    if (found >= 0 && sgp === 'SGP_WRITE') host.mem.folioGet(found);
+    if (found >= 0 && sgp === 'SGP_WRITE' && !ref) host.mem.folioGet(found);
+    if (ref && sgp !== 'SGP_WRITE') yield* charge(p, folioPutNs(host, found, p));
     yield* charge(p, c.ns('shmem.get_folio_hit_ns'));
     if (found < 0) return null;
     return { folio: found, pfn: found + (index % 2 ** order), order };
@@ -129,8 +153,12 @@ function noteRefill(inode: ShmemInode, index: number, order: number): void {
  * shmem_fallocate (6.1): mode checks, inode_lock for the whole call; PUNCH_HOLE: falloc marker,
  * unmap_mapping_range (no user mappings here), shmem_truncate_range; allocate: shmem_get_folio
  * (SGP_FALLOC) per folio (done in 2 MiB chunks through the fast path's batched entry point),
- * rolled back with shmem_undo_range on failure, i_size extended unless KEEP_SIZE. `window`, when
+ * rolled back with shmem_undo_range on failure, i_size extended unless KEEP_SIZE. A folio
+ * already present costs shmem.fallocate_found_folio_ns (find_lock_entry, folio_mark_dirty,
+ * folio_unlock, folio_put), plus shmem.falloc_clear_page_ns per page when it is still !uptodate. `window`, when
  * given, is the caller's hole window (restrictedmem keeps it open until invalidate_end).
+ * Its per-folio folio_lock (SGP_FALLOC) never waits in the model: the only holds that last, a
+ * partial truncation's, run under inode_lock too, and a fault's hold is instantaneous (folio-lock.ts).
  * Leaves out signals, seals, the falloc waitqueue, and the partial-page zeroing of unaligned ends.
  */
 export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, offset: number, len: number, window?: HoleWindow): Gen<void> {
@@ -177,7 +205,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
       for (let i = 0; i < s.fallbackOccupied; i++) host.metrics.thpFallback('occupied');
       for (let i = 0; i < s.fallbackNoMem; i++) host.metrics.thpFallback('alloc_failed');
       pcpAlloc(host, p, s.alloc4k);
-      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns')) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns') + cleared * c.ns('shmem.falloc_clear_page_ns'));
+      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns')) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns') + s.hits * c.ns('shmem.fallocate_found_folio_ns') + cleared * c.ns('shmem.falloc_clear_page_ns'));
       if (s.enomem) {
         // shmem_undo_range(unfalloc): give back what this call allocated (6.1 frees only the
         // !Uptodate folios it added; the model frees the whole range it walked). A failed page

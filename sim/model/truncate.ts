@@ -7,6 +7,7 @@ import type { CostName } from '../costs/index.js';
 import type { Host } from './host.js';
 import { folioPutNs } from './folio.js';
 import { chargeWithCondResched } from './cond-resched.js';
+import { charge } from './charge.js';
 import { type Gen } from './backing.js';
 import { PAGE_SIZE } from '../units.js';
 
@@ -31,13 +32,16 @@ export interface TruncateResult {
 }
 
 /**
- * truncate_inode_pages_range / shmem_undo_range over [start, end) pages: every folio wholly in
- * range leaves the page cache and drops the cache's reference (freed at the last put: an
- * in-flight fault's reference defers the free to that fault); a huge folio partly in range goes
- * through truncate_inode_partial_folio. The cost is charged after the cache changed, so a fault
- * running meanwhile sees the hole (and may refill it). The cond_resched() after each folio batch
- * can hand the CPU to a task that became runnable meanwhile (cond-resched.ts), inside the caller's
- * file-lock hold. Leaves out the exceptional (swap/shadow) entries and the folio locks.
+ * truncate_inode_pages_range / shmem_undo_range over [start, end) pages (6.1 order): every folio
+ * wholly in range leaves the page cache and drops the cache's reference (freed at the last put:
+ * an in-flight fault's reference defers the free to that fault), and that first pass is charged;
+ * then each huge folio partly in range goes through truncate_inode_partial_folio under its folio
+ * lock, and the pages a successful split freed in range are removed and charged (the second
+ * pass). The cost of each pass is charged after the cache changed, so a fault running meanwhile
+ * sees the hole (and may refill it). The cond_resched() after each folio batch can hand the CPU
+ * to a task that became runnable meanwhile (cond-resched.ts), inside the caller's file-lock hold.
+ * Leaves out the exceptional (swap/shadow) entries and the short folio-lock holds of whole folios
+ * (find_lock_entries' trylock and pass 2's folio_lock: a fault's hold is instantaneous here).
  */
 export function* truncate_inode_pages_range(p: Process, host: Host, backing: { pages: PageCache }, start: number, end: number, costs: TruncateCosts): Gen<TruncateResult> {
   const pages = backing.pages;
@@ -57,33 +61,61 @@ export function* truncate_inode_pages_range(p: Process, host: Host, backing: { p
     ns += folioPutNs(host, pfn, p);
   };
   for (const w of erased.whole) removeWhole(w.index, w.pfn, w.order);
+  let charged = 0;
+  if (erased.partial.length > 0) {
+    // Pass 1 is spent before the partial folios are locked.
+    yield* chargeWithCondResched(p, host, ns, Math.ceil(folios / FOLIO_BATCH));
+    ns = 0;
+    charged = folios;
+  }
   for (const part of erased.partial) {
     const lo = Math.max(start, part.index);
     const hi = Math.min(end, part.index + 2 ** part.order);
-    // truncate_inode_partial_folio: zero the punched part first, always.
-    ns += (hi - lo) * c.ns('mm.clear_page_4k_ns');
-    if (!host.s.partialPunch.trySplit) {
-      res.zeroedKeptPages += hi - lo;
-      host.metrics.unfreedZeroed((hi - lo) * PAGE_SIZE);
-      continue;
-    }
-    // split_folio: the cache's reference only (an in-flight fault's extra reference makes it fail).
-    if (host.mem.folioRefcount(part.pfn) !== 1) {
-      res.splitFailures++;
-      host.metrics.thpSplit(false);
-      res.zeroedKeptPages += hi - lo;
-      host.metrics.unfreedZeroed((hi - lo) * PAGE_SIZE);
-      continue;
-    }
-    ns += c.ns('shmem.split_folio_ns');
-    host.mem.folioSplit(part.pfn);
-    pages.splitEntry(part.index);
-    res.splits++;
-    host.metrics.thpSplit(true);
+    if (!(yield* truncate_inode_partial_folio(p, host, pages, part, lo, hi, res))) continue;
     const inner = pages.eraseRange(lo, hi);
     for (const w of inner.whole) removeWhole(w.index, w.pfn, w.order);
   }
   if (folios > 0) ns += c.ns(costs.firstBatch);
-  yield* chargeWithCondResched(p, host, ns, Math.ceil(folios / FOLIO_BATCH));
+  yield* chargeWithCondResched(p, host, ns, Math.ceil((folios - charged) / FOLIO_BATCH));
   return res;
+}
+
+/**
+ * truncate_inode_partial_folio (6.1 mm/truncate.c), reached from shmem_undo_range through
+ * shmem_get_folio(SGP_READ), which returns the folio locked: under the folio lock (waiting for
+ * it when held), zero the punched pages [lo, hi) (mm.clear_page_4k_ns each), then, when the
+ * partial-punch policy splits, split_folio (shmem.split_folio_ns): it fails on any reference
+ * beyond the cache's, which a fault that found the folio meanwhile holds while it sleeps on the
+ * lock. The lock is held throughout (folio_lock.hold_ns; a fault on any page of the folio waits,
+ * folio_lock.wait_ns), the split keeps the reference count frozen while it runs (a fault's lookup
+ * spins meanwhile), and the lock is dropped when the split is done. Returns whether the folio split, so
+ * that the pages in range can be removed. Leaves out writeback, private data, the
+ * non-uniform split of 6.18 (try_folio_split) and a failed xarray node allocation.
+ */
+function* truncate_inode_partial_folio(p: Process, host: Host, pages: PageCache, part: { index: number; pfn: number; order: number }, lo: number, hi: number, res: TruncateResult): Gen<boolean> {
+  const c = host.costs;
+  yield* host.folioLocks.lock(p, part.pfn, 2 ** part.order);
+  try {
+    yield* charge(p, (hi - lo) * c.ns('mm.clear_page_4k_ns'));
+    if (pages.lookup(part.index) !== part.pfn) return false; // gone meanwhile (the caller's file lock excludes it)
+    if (!host.s.partialPunch.trySplit || host.mem.folioRefcount(part.pfn) !== 1) {
+      if (host.s.partialPunch.trySplit) {
+        res.splitFailures++;
+        host.metrics.thpSplit(false);
+      }
+      res.zeroedKeptPages += hi - lo;
+      host.metrics.unfreedZeroed((hi - lo) * PAGE_SIZE);
+      return false;
+    }
+    const splitNs = Math.round(c.ns('shmem.split_folio_ns'));
+    host.folioLocks.freeze(part.pfn, splitNs);
+    host.mem.folioSplit(part.pfn);
+    pages.splitEntry(part.index);
+    res.splits++;
+    host.metrics.thpSplit(true);
+    yield* charge(p, splitNs);
+    return true;
+  } finally {
+    host.folioLocks.unlock(p, part.pfn);
+  }
 }

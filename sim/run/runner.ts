@@ -28,6 +28,8 @@ export interface RunRequest {
   profile?: string;
   /** Fast-path implementation (default: WASM when built, else the reference). */
   impl?: 'wasm' | 'ts' | 'ref';
+  /** Horizon batching (SimulationOptions.batching; default on): speed only, never a result. */
+  batching?: boolean;
 }
 
 export interface RunOutcome {
@@ -101,6 +103,7 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
     lockCosts: profile.lockCosts,
     warmupNs: w.warmupNs,
     tracer: req.tracer,
+    batching: req.batching,
   });
   const host = await createHostWithFastPaths(sim, {
     memoryBytes: w.host.memoryBytes,

@@ -37,15 +37,16 @@ const TRUTH: Record<string, number> = {
   'shmem.punch_fixed_ns': 260, 'shmem.punch_first_batch_ns': 220, 'shmem.truncate_page_ns': 97, 'shmem.truncate_page_first_batch_extra_ns': 40,
   'gmem.punch_fixed_ns': 170, 'gmem.punch_first_batch_ns': 300, 'gmem.truncate_page_ns': 66, 'gmem.truncate_page_first_batch_extra_ns': 60,
   'kvm.invalidate_begin_ns': 30, 'kvm.invalidate_end_ns': 30, 'kvm.shadow_zap_per_gfn_ns': 0.4,
+  'shmem.fallocate_found_folio_ns': 120, 'gmem.fallocate_found_folio_ns': 75, 'shmem.falloc_clear_page_ns': 400,
 };
 
 async function modelRecording(): Promise<ProbeRecording> {
   const truth = defaultProfile().withOverrides(TRUTH);
   const rows: ProbeRow[] = [];
-  const one = async (backend: 'shmem' | 'guest_memfd', size: number, op: 'allocate' | 'punch', populated: boolean, bound = false) => {
+  const one = async (backend: 'shmem' | 'guest_memfd', size: number, op: 'allocate' | 'punch', populated: boolean, bound = false, allocations = 1) => {
     const seq: KernelSequence = {
       name: 'row', description: '', files: [{ backend, size_bytes: 128 << 20, bound }],
-      setup: populated ? [{ op: 'allocate', file: 0, offset: 0, len: size }] : [], ops: [{ op, file: 0, offset: 0, len: size }],
+      setup: populated ? Array.from({ length: allocations }, () => ({ op: 'allocate' as const, file: 0, offset: 0, len: size })) : [], ops: [{ op, file: 0, offset: 0, len: size }],
     };
     return (await simulateSequence(seq, truth)).op_ns[0];
   };
@@ -54,6 +55,10 @@ async function modelRecording(): Promise<ProbeRecording> {
     const b: Record<string, boolean> = backend === 'guest_memfd' ? { bound: false } : {};
     for (const size of [4096, 65536, 2 << 20, 64 << 20]) {
       if (size !== 65536) rows.push({ probe: `${probe}.fallocate`, backend, params: { size_bytes: size, state: 'empty' }, samples_ns: [await one(backend, size, 'allocate', false)] });
+      if (size !== 65536 && size <= 2 << 20) {
+        rows.push({ probe: `${probe}.fallocate`, backend, params: { size_bytes: size, state: 'allocated' }, samples_ns: [await one(backend, size, 'allocate', true)] });
+        if (backend === 'shmem') rows.push({ probe: 'shmem.fallocate', backend, params: { size_bytes: size, state: 'written' }, samples_ns: [await one(backend, size, 'allocate', true, false, 2)] });
+      }
       rows.push({ probe: `${probe}.punch`, backend, params: { size_bytes: size, state: 'populated', ...b }, samples_ns: [await one(backend, size, 'punch', true)] });
       rows.push({ probe: `${probe}.punch`, backend, params: { size_bytes: size, state: 'empty', ...b }, samples_ns: [await one(backend, size, 'punch', false)] });
       if (backend === 'guest_memfd') rows.push({ probe: 'gmem.punch', backend, params: { size_bytes: size, state: 'empty', bound: true }, samples_ns: [await one(backend, size, 'punch', false, true)] });
@@ -73,11 +78,11 @@ test('fitting a recording the model produced under known costs gives those costs
   }
 });
 
-test('the Intel recording fits every rule; the rest is kept and marked; the profile passes the schema', () => {
+test('the Intel recording fits every rule but the found-folio ones (it predates their rows); the rest is kept and marked; the profile passes the schema', () => {
   const rec = intelRecording();
   const base = defaultProfile().file;
   const fit = fitProfile(rec, base, { name: 'intel-test' });
-  assert.deepEqual(fit.notFitted, []);
+  assert.deepEqual(fit.notFitted.map((n) => n.costs).flat().sort(), ['gmem.fallocate_found_folio_ns', 'shmem.fallocate_found_folio_ns']);
   assert.ok(fit.fitted.length >= 30, `${fit.fitted.length} fitted`);
   const p = parseProfile(JSON.parse(formatProfile(fit.profile)), 'round trip');
   assert.equal(p.name, 'intel-test');

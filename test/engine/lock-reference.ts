@@ -41,10 +41,27 @@ interface Proc {
   onCpu: boolean;
 }
 
+type TimedStep = { t: number; seq: number; run: () => void };
+
+/** Runs the timed steps, earliest first, then in the order they were queued, until none is left. */
+function drain(queue: TimedStep[], setNow: (t: number) => void): void {
+  while (queue.length > 0) {
+    let best = 0;
+    for (let i = 1; i < queue.length; i++) {
+      const a = queue[i]!;
+      const b = queue[best]!;
+      if (a.t < b.t || (a.t === b.t && a.seq < b.seq)) best = i;
+    }
+    const { t, run } = queue.splice(best, 1)[0]!;
+    setNow(t);
+    run();
+  }
+}
+
 export function referenceMutex(scripts: Step[][], costs: RefCosts): LockEvent[] {
   const log: LockEvent[] = [];
   // The queue of timed steps: earliest first, then in the order they were queued.
-  const queue: Array<{ t: number; seq: number; run: () => void }> = [];
+  const queue: TimedStep[] = [];
   let seq = 0;
   let now = 0;
   const at = (t: number, run: () => void) => queue.push({ t, seq: seq++, run });
@@ -138,17 +155,9 @@ export function referenceMutex(scripts: Step[][], costs: RefCosts): LockEvent[] 
 
   const procs = scripts.map((steps, i): Proc => ({ name: `p${i}`, steps, next: 0, onCpu: false }));
   for (const p of procs) startStep(p);
-  while (queue.length > 0) {
-    let best = 0;
-    for (let i = 1; i < queue.length; i++) {
-      const a = queue[i]!;
-      const b = queue[best]!;
-      if (a.t < b.t || (a.t === b.t && a.seq < b.seq)) best = i;
-    }
-    const { t, run } = queue.splice(best, 1)[0]!;
+  drain(queue, (t) => {
     now = t;
-    run();
-  }
+  });
   return log;
 }
 
@@ -192,7 +201,7 @@ interface RwProc {
 
 export function referenceRwsem(scripts: RwStep[][], costs: RwRefCosts): LockEvent[] {
   const log: LockEvent[] = [];
-  const queue: Array<{ t: number; seq: number; run: () => void }> = [];
+  const queue: TimedStep[] = [];
   let seq = 0;
   let now = 0;
   const at = (t: number, run: () => void) => queue.push({ t, seq: seq++, run });
@@ -344,16 +353,8 @@ export function referenceRwsem(scripts: RwStep[][], costs: RwRefCosts): LockEven
 
   const procs = scripts.map((steps, i): RwProc => ({ name: `p${i}`, steps, next: 0, onCpu: false, spinning: false, waitStart: 0, token: 0 }));
   for (const p of procs) startStep(p);
-  while (queue.length > 0) {
-    let best = 0;
-    for (let i = 1; i < queue.length; i++) {
-      const a = queue[i]!;
-      const b = queue[best]!;
-      if (a.t < b.t || (a.t === b.t && a.seq < b.seq)) best = i;
-    }
-    const { t, run } = queue.splice(best, 1)[0]!;
+  drain(queue, (t) => {
     now = t;
-    run();
-  }
+  });
   return log;
 }

@@ -18,6 +18,7 @@ export interface TestHostOptions {
   seed?: number;
   initialFragmentation?: number;
   impl?: 'wasm' | 'ts' | 'ref';
+  maxFaultRetries?: number;
 }
 
 /** The fast-path implementation the tests use: WASM when built, else the Map reference. */
@@ -35,7 +36,7 @@ export async function makeHost(o: TestHostOptions = {}): Promise<{ sim: Simulati
   const memoryBytes = o.memoryBytes ?? 1 * GiB;
   const sim = new Simulation({ seed: o.seed ?? 1, cpus: o.cpus ?? 2, lockCosts: profile.lockCosts });
   const fastpaths = await fastPathsFor(memoryBytes / 4096, o.impl);
-  const host = createHost(sim, { memoryBytes, fastpaths, profile, variant: o.variant ?? 'v10', initialFragmentation: o.initialFragmentation });
+  const host = createHost(sim, { memoryBytes, fastpaths, profile, variant: o.variant ?? 'v10', initialFragmentation: o.initialFragmentation, maxFaultRetries: o.maxFaultRetries });
   return { sim, host };
 }
 

@@ -24,6 +24,7 @@ test('the validation report is a page of the one layout, with a computed sentenc
   const page = validationPage(summary, { profile: 'spr-pvm-6.18', host: 'epyc', date: '2026-12-04' });
   assert.equal(page.sections[0].sentence, '2 of 3 sequences within 10% of the kernel; median |error| 5.0%, worst 30.0% (gmem-punch-2m).');
   assert.deepEqual(pageCharts(page).map((c) => c.id), ['validation-predicted-vs-measured', 'validation-errors']);
+  assert.equal(page.sections[1].sentence, 'shmem: 0 of 1 predicted faster than measured (median +5.0%); gmem: 0 of 1 predicted faster than measured (median +30.0%); two: 1 of 1 predicted faster than measured (median -2.0%).');
   const html = renderPage(page);
   assert.ok(html.indexOf('class="headline"') < html.indexOf('data-chart='));
   assert.match(html, /guest touches: skipped: no \/dev\/kvm/);

@@ -119,6 +119,20 @@ test('--json prints exactly metrics.json on stdout', async () => {
   assert.equal(r.stdout, readFileSync(join(out, 'metrics.json'), 'utf8'));
 });
 
+test('--no-batching writes the same metrics.json bytes as a batched run; refused with --replications', async () => {
+  const dir = tmp();
+  const sets = ['--set', 'vms.vcpus=4', '--set', 'vms.memory=8MiB'];
+  const on = await rmsim(['run', 'vm-boot', ...sets, '--out', join(dir, 'on'), '--json']);
+  const off = await rmsim(['run', 'vm-boot', ...sets, '--no-batching', '--out', join(dir, 'off'), '--json']);
+  assert.equal(on.code, 0);
+  assert.equal(off.code, 0);
+  assert.ok(on.stdout.includes('fault.latency_ns'));
+  assert.equal(off.stdout, on.stdout);
+  const refused = await rmsim(['run', 'vm-boot', '--no-batching', '--replications', '2', '--out', join(dir, 'r')]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /--no-batching: only for a single run/);
+});
+
 test('--check-safety: the v10 notifier race in memslot-churn exits 1; held-across does not', async () => {
   const out = join(tmp(), 'out');
   // Seed 2: under slot_delete=zap-all the race shows in 5 of seeds 1-10 within the 60 ms (workloads/memslot-churn.yaml).

@@ -9,12 +9,22 @@ import {
 import { PRIORITY_NORMAL } from '../simulation.js';
 import type { Simulation } from '../simulation.js';
 import { detLog } from '../detmath.js';
+import type { Gauge } from '../recorder.js';
+import type { Fifo } from '../fifo.js';
 
 /** Mark p as waiting on lock l from now. */
 export function beginWait(sim: Simulation, p: Process<any>, l: LockImpl): void {
   p.state = ST_WAIT_LOCK;
   p.waitLock = l;
   p.waitStart = sim.now;
+}
+
+/** p spins in the FIFO queue of a lock whose waiters never sleep (spinlock, rwlock). */
+export function queueSpinner(sim: Simulation, p: Process<any>, l: LockImpl, queue: Fifo<Process<any>>, qlen: Gauge): void {
+  beginWait(sim, p, l);
+  p.lockPhase = PH_SPIN;
+  queue.push(p);
+  qlen.set(queue.length);
 }
 
 /** p sleeps on a lock now, with nothing scheduled: it leaves its CPU unless it holds a spinlock. */
@@ -58,7 +68,7 @@ export function wakeToRetry(sim: Simulation, p: Process<any>): void {
 }
 
 /** Wake-up latency of an off-CPU waiter: wakeup_ns, plus Exp(wakeup_spread_ns) when that is set (nothing drawn when 0). */
-function wakeDelay(sim: Simulation, p: Process<any>): number {
+export function wakeDelay(sim: Simulation, p: Process<any>): number {
   const c = sim.lockCosts;
   if (c.wakeup_spread_ns <= 0) return c.wakeup_ns;
   const s = (p.wakeRng ??= sim.rng(`lock/wakeup/${p.name}`));

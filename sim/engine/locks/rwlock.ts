@@ -10,13 +10,13 @@
 // - Holders (readers and writers) keep their CPU until they unlock.
 // Left out: interrupt-context readers stealing past the queue, rwlock_needbreak/cond_resched.
 import type { Process, LockImpl } from '../process.js';
-import { PH_GRANTED, PH_SPIN } from '../process.js';
+import { PH_GRANTED } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
 import { ModeStats, queueGauge, ReadHolders } from './lock-stats.js';
 import type { LockOptions } from './lock-stats.js';
-import { beginWait, grant } from './lock-wait.js';
+import { grant, queueSpinner } from './lock-wait.js';
 
 const READ = 0;
 const WRITE = 1;
@@ -74,10 +74,7 @@ export class RwLock implements LockImpl {
     }
     if (this.writer === p) throw new Error(`${p.name}: rwlock ${this.name} already write-held by itself (deadlock)`);
     (mode === READ ? this.rd : this.wr).contended.value++;
-    beginWait(this.sim, p, this);
-    p.lockPhase = PH_SPIN;
-    this.queue.push(p);
-    this.qlen.set(this.queue.length);
+    queueSpinner(this.sim, p, this, this.queue, this.qlen);
     return false;
   }
 

@@ -8,13 +8,13 @@
 // Left out: the pending-bit fast path for the first contender, paravirt spinning and
 // vCPU preemption, NUMA-aware (CNA) queueing.
 import type { Process, LockImpl } from '../process.js';
-import { PH_GRANTED, PH_SPIN } from '../process.js';
+import { PH_GRANTED } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
 import { ModeStats, queueGauge } from './lock-stats.js';
 import type { LockOptions } from './lock-stats.js';
-import { beginWait, grant } from './lock-wait.js';
+import { grant, queueSpinner } from './lock-wait.js';
 
 export class Spinlock implements LockImpl {
   owner: Process<any> | null = null;
@@ -49,10 +49,7 @@ export class Spinlock implements LockImpl {
     }
     if (this.owner === p) throw new Error(`${p.name}: spinlock ${this.name} already held by itself (deadlock)`);
     this.st.contended.value++;
-    beginWait(this.sim, p, this);
-    p.lockPhase = PH_SPIN;
-    this.queue.push(p);
-    this.qlen.set(this.queue.length);
+    queueSpinner(this.sim, p, this, this.queue, this.qlen);
     return false;
   }
 
