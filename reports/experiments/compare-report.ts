@@ -48,7 +48,10 @@ function metricName(metric: string): string {
   return label ? `${base}, ${label}` : base;
 }
 
-const pct = (x: number) => `${Math.abs(x * 100) >= 10 ? Math.abs(x * 100).toFixed(0) : Math.abs(x * 100).toFixed(1)}%`;
+const pct = (x: number) => {
+  const p = Math.abs(x * 100);
+  return p >= 10 ? `${p.toFixed(0)}%` : p >= 0.1 ? `${p.toFixed(1)}%` : p > 0 ? '<0.1%' : '0%';
+};
 
 /** "-10.6% (95% CI -10.7 to -10.5%)", "~ +0.3% (p=0.42)", "from 0". */
 export function changeCell(r: CompareRow): string {
@@ -68,8 +71,10 @@ export function changeSentence(r: CompareRow): string {
   const what = `${metricName(r.metric)} ${r.stat === 'p999' ? 'p99.9' : r.stat}`;
   const reps = `${Math.min(r.a.n, r.b.n)} ${r.paired ? 'paired ' : ''}replication${Math.min(r.a.n, r.b.n) === 1 ? '' : 's'}`;
   if (r.delta === null) return `${r.b.label}'s ${what} is ${fmtFigure(r.metric, r.stat, r.b.mean)} where ${r.a.label}'s is 0 (${reps})`;
+  const figures = `${fmtFigure(r.metric, r.stat, r.b.mean)} against ${fmtFigure(r.metric, r.stat, r.a.mean)}`;
+  if (r.p === null) return `${r.b.label}'s ${what} is ${pct(r.delta)} ${r.delta < 0 ? 'lower' : 'higher'} than ${r.a.label}'s (${figures}; one replication a side, so no test of significance)`;
   if (!r.significant) {
-    return `${r.b.label}'s ${what} does not differ significantly from ${r.a.label}'s (${fmtFigure(r.metric, r.stat, r.b.mean)} against ${fmtFigure(r.metric, r.stat, r.a.mean)}, ${r.p === null ? 'no test with one replication' : `p=${r.p.toFixed(2)}`}, ${reps})`;
+    return `${r.b.label}'s ${what} does not differ significantly from ${r.a.label}'s (${figures}, p=${r.p.toFixed(2)}, ${reps})`;
   }
   const dir = r.delta < 0 ? 'lower' : 'higher';
   if (r.ci !== null && r.ci < 0.0005) return `${r.b.label}'s ${what} is ${pct(r.delta)} ${dir} than ${r.a.label}'s in each of ${reps}`;
@@ -258,7 +263,8 @@ function latencySentence(v: CompareView, metrics: string[], none: string): strin
       const p99 = v.row(m, 'p99', o);
       const p50 = v.row(m, 'p50', o);
       if (p99) parts.push(changeSentence(p99));
-      if (p50 && (!p99 || p50.significant !== p99.significant || (p50.delta ?? 0) * (p99.delta ?? 0) < 0 || Math.abs((p50.delta ?? 0) - (p99.delta ?? 0)) > 0.1)) {
+      const bothMoved = p50?.significant && p99?.significant && ((p50.delta ?? 0) * (p99.delta ?? 0) < 0 || Math.abs((p50.delta ?? 0) - (p99.delta ?? 0)) > 0.1);
+      if (p50 && (!p99 || p50.significant !== p99.significant || bothMoved)) {
         parts.push(`its p50 ${p50.significant && p50.delta !== null ? `is ${pct(p50.delta)} ${p50.delta < 0 ? 'lower' : 'higher'}` : 'does not differ significantly'}`);
       }
     }

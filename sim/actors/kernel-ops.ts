@@ -4,7 +4,7 @@
 // on either backend.
 import type { Process } from '../engine/index.js';
 import { kvm_set_memory_region, kvm_delete_memory_region, kvm_vm_set_mem_attributes, kvm_mmu_notifier_invalidate_range, memory_failure, kvm_mmu_page_fault, isKernelError } from '../model/index.js';
-import type { AnyPrivateFile, Host, Memslot, Vm, MemoryFailureResult, FaultOutcome, Gen } from '../model/index.js';
+import type { AnyPrivateFile, Host, Memslot, Vm, MemoryFailureResult, FaultFlags, FaultOutcome, Gen } from '../model/index.js';
 
 /** A private-memory file as the VMM holds it (its fd): the backend strategy's file. */
 export type VmmFile = AnyPrivateFile;
@@ -37,12 +37,16 @@ export function* discardShared(p: Process, vm: Vm, gfnStart: number, gfnEnd: num
   yield* kvm_mmu_notifier_invalidate_range(p, vm, gfnStart, gfnEnd);
 }
 
+// The two kinds of access, made once (the model only reads them): no object per fault.
+const PRIVATE_ACCESS: FaultFlags = Object.freeze({ private: true });
+const SHARED_ACCESS: FaultFlags = Object.freeze({ private: false });
+
 /**
  * A vCPU access that faults: kvm_mmu_page_fault. Hands back the model's own generator (no
  * wrapper generator): every wait of every fault would otherwise resume through one more frame.
  */
 export function fault(p: Process, vm: Vm, vcpu: number, gfn: number, priv: boolean): Gen<FaultOutcome> {
-  return kvm_mmu_page_fault(p, vm.vcpus[vcpu % vm.vcpus.length], gfn, { private: priv });
+  return kvm_mmu_page_fault(p, vm.vcpus[vcpu % vm.vcpus.length], gfn, priv ? PRIVATE_ACCESS : SHARED_ACCESS);
 }
 
 /** A hardware memory error on the page at `index` of a private file. */

@@ -18,8 +18,8 @@ function linesOf(file, first, last = first) {
 }
 
 const LOCK_TESTS = ['engine/mutex.test.js', 'engine/mutex-handoff.test.js', 'engine/rwlocks.test.js', 'engine/spin-srcu.test.js',
-  'engine/tick-resched.test.js', 'engine/scheduling.test.js', 'engine/fuzz.test.js', 'engine/lock-reference.test.js', 'engine/mutex-bookkeeping.test.js'];
-const FAULT_TESTS = ['model/kvm.test.js', 'model/fault-retry-race.test.js', 'model/safety.test.js', 'model/variants.test.js',
+  'engine/tick-resched.test.js', 'engine/scheduling.test.js', 'engine/fuzz.test.js', 'engine/lock-reference.test.js', 'engine/mutex-bookkeeping.test.js', 'engine/mutex-interrupt.test.js'];
+const FAULT_TESTS = ['model/kvm.test.js', 'model/fault-retry-race.test.js', 'model/fault-path-units.test.js', 'model/safety.test.js', 'model/variants.test.js',
   'model/guest-memfd.test.js', 'model/restrictedmem.test.js', 'model/shmem.test.js'];
 
 /** Each group: the files (or line ranges) mutated and the compiled tests run against each mutant. */
@@ -27,7 +27,7 @@ const GROUPS = {
   // sim/engine/locks/ (mutex, rwsem, rwlock, spinlock, srcu, tick-resched, lock-stats)
   locks: () => ({ mutate: ['dist/sim/engine/locks/*.js'], tests: LOCK_TESTS }),
   // the mutex alone, with its own tests and the reference model: the quick slice of `locks`
-  mutex: () => ({ mutate: ['dist/sim/engine/locks/mutex.js'], tests: ['engine/mutex.test.js', 'engine/mutex-handoff.test.js', 'engine/mutex-bookkeeping.test.js', 'engine/lock-reference.test.js', 'engine/tick-resched.test.js'] }),
+  mutex: () => ({ mutate: ['dist/sim/engine/locks/mutex.js'], tests: ['engine/mutex.test.js', 'engine/mutex-handoff.test.js', 'engine/mutex-bookkeeping.test.js', 'engine/mutex-interrupt.test.js', 'engine/lock-reference.test.js', 'engine/tick-resched.test.js'] }),
   histogram: () => ({ mutate: ['dist/sim/engine/histogram.js'], tests: ['engine/histogram-buckets.property.test.js', 'engine/histogram.test.js'] }),
   // the fault path (mmu.js), the invalidation protocol (kvm.js, kvm_mmu_lock .. kvm_flush_remote_tlbs), every variant strategy
   fault: () => ({
@@ -37,7 +37,7 @@ const GROUPS = {
   // the quick slice of `fault`: the fault path and the faultRetry strategy
   'fault-retry': () => ({
     mutate: ['dist/sim/model/mmu.js', linesOf('dist/sim/variants/strategies.js', 'const retryHonoured', 'const retrySkipped')],
-    tests: ['model/kvm.test.js', 'model/fault-retry-race.test.js'],
+    tests: ['model/kvm.test.js', 'model/fault-retry-race.test.js', 'model/fault-path-units.test.js'],
   }),
 };
 

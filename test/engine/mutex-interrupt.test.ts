@@ -1,0 +1,85 @@
+// Interrupting a mutex waiter in each phase it can be in (cancelWait): asleep as first waiter
+// with HANDOFF pending, woken but not yet running, and granted the lock but not yet running. The
+// expected times are worked out by hand in the comments from the rules in sim/engine/locks/mutex.ts
+// (costs: sleep_ns 0, wakeup_ns 50, spin_poll_ns 3, cacheline_ns 2; 4 CPUs, so nobody queues for one).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Simulation, Mutex, Interrupt, type Process } from '../../sim/engine/index.js';
+
+function setup() {
+  const sim = new Simulation({ cpus: 4, lockCosts: { sleep_ns: 0, wakeup_ns: 50, spin_poll_ns: 3, cacheline_ns: 2 } });
+  const m = new Mutex(sim, 'm');
+  const log: string[] = [];
+  /** A process that arrives at `at`, locks, holds for `hold` ns of compute, unlocks; logs when it got the lock or was interrupted. */
+  const locker = (name: string, at: number, hold = 0) =>
+    sim.spawn(name, function* (p: Process) {
+      yield p.sleep(at);
+      try {
+        yield m.lock(p);
+      } catch (e) {
+        assert.ok(e instanceof Interrupt);
+        log.push(`${name} interrupted@${sim.now}`);
+        return;
+      }
+      log.push(`${name} locked@${sim.now}`);
+      if (hold) yield p.compute(hold);
+      m.unlock(p);
+    });
+  return { sim, m, log, locker };
+}
+
+test('a woken waiter interrupted before it runs: the next waiter is woken at once and takes the free lock wakeup_ns later', () => {
+  const { sim, log, locker, m } = setup();
+  // A holds the lock from 0 and sleeps (off CPU) to 100, so B (10) and C (20) sleep in the wait
+  // list. At 100 A unlocks: the lock is free, B is woken (due at 150). At 120 B is interrupted:
+  // C is woken then and takes the lock at 120 + 50 = 170.
+  sim.spawn('A', function* (p) {
+    yield m.lock(p);
+    log.push(`A locked@${sim.now}`);
+    yield p.sleep(100);
+    m.unlock(p);
+  });
+  const b = locker('B', 10);
+  locker('C', 20);
+  sim.at(120, () => b.interrupt());
+  sim.run();
+  assert.deepEqual(log, ['A locked@0', 'B interrupted@120', 'C locked@170']);
+  const q = sim.stats.snapshot()['m.queue_len'];
+  assert.ok(q && q.type === 'gauge' && q.max === 2 && q.last === 0);
+});
+
+/**
+ * The hand-off scenario: A holds from 0, sleeps to 100, unlocks and at once locks again (a steal);
+ * W (arrived at 1, asleep) was woken at 100 and finds the lock taken at 150: it sets HANDOFF and
+ * sleeps as first waiter. A computes 100 ns and unlocks at 200. S arrives at 120 while A is on
+ * its CPU and HANDOFF is not set yet, so it spins.
+ */
+function handoff(interruptAt?: number) {
+  const { sim, log, locker, m } = setup();
+  sim.spawn('A', function* (p) {
+    yield m.lock(p);
+    yield p.sleep(100);
+    m.unlock(p);
+    yield m.lock(p);
+    log.push(`A relocked@${sim.now}`);
+    yield p.compute(100);
+    m.unlock(p);
+  });
+  const w = locker('W', 1);
+  locker('S', 120);
+  if (interruptAt !== undefined) sim.at(interruptAt, () => w.interrupt());
+  sim.run();
+  return log;
+}
+
+test('without an interrupt: W is handed the lock at 200 and runs at 250; S, moved to the wait list then, is woken at 250 and takes it at 300', () => {
+  assert.deepEqual(handoff(), ['A relocked@100', 'W locked@250', 'S locked@300']);
+});
+
+test('the first waiter interrupted while HANDOFF is pending (170): the hand-off is dropped, so at 200 the spinner S takes the lock after spin_poll_ns + cacheline_ns (205)', () => {
+  assert.deepEqual(handoff(170), ['A relocked@100', 'W interrupted@170', 'S locked@205']);
+});
+
+test('a waiter granted the lock but not yet running, interrupted (220): the lock passes on, S (asleep since the grant) is woken and takes it at 270', () => {
+  assert.deepEqual(handoff(220), ['A relocked@100', 'W interrupted@220', 'S locked@270']);
+});
