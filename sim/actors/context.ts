@@ -8,6 +8,7 @@ import type { VmmFile } from './kernel-ops.js';
 import type { InterpretedTrace } from '../replay/interpret.js';
 import type { ReplayCallResult } from './replay-report.js';
 import type { Host, Memslot, Vm } from '../model/index.js';
+import { OpsTally, type ActorOps } from './ops-tally.js';
 
 /** One VM as the scenario built it: guest RAM [0, ramBytes) maps to the file at +fileBase. */
 export interface VmRuntime {
@@ -50,6 +51,20 @@ export interface ActorContext {
   stopping: boolean;
   /** Replay actors' traces (parsed before the run, so a bad trace is bad input) and results. */
   replays?: Map<string, ReplayState>;
+  /** Per actor name: its offered and completed counters (ops-tally.ts). */
+  actorOps: Map<string, ActorOps>;
+  /** Every actor thread's tally, so the end of the duration can count what was due. */
+  tallies: OpsTally[];
+}
+
+/**
+ * The tally of one actor thread spawned now: its first operation is due when the actor starts
+ * (now + startNs), whether or not the thread gets a CPU by then.
+ */
+export function tallyFor(ctx: ActorContext, a: { name: string; startNs: number }): OpsTally {
+  const t = new OpsTally(ctx.actorOps.get(a.name)!, ctx.sim.now + a.startNs);
+  ctx.tallies.push(t);
+  return t;
 }
 
 export function rngFor(ctx: ActorContext, actor: string, thread: string | number): RngStream {
@@ -123,16 +138,21 @@ export function moreOps(ctx: ActorContext, done: number, ops: number | undefined
 }
 
 /**
- * Paces an open-loop actor: waits until its next arrival and says whether to run one more
- * operation (false once `done` reaches the op budget or the run is draining, before or after
- * the wait). One draw per arrival, in the same order for every actor kind.
+ * Paces an open-loop actor: the operation before (if any) completed; waits until the next
+ * arrival and says whether to run one more operation (false once the op budget is spent or the
+ * run is draining, before or after the wait). One draw per arrival, in the same order for every
+ * actor kind. The tally sees the operation due at the arrival and started after it.
  */
 export function* awaitArrival(
   p: Process, ctx: ActorContext, s: RngStream,
-  a: { ops?: number; intervalNs?: number; arrival: Arrival }, done: number,
+  a: { ops?: number; intervalNs?: number; arrival: Arrival }, tally: OpsTally,
 ): Generator<Yieldable, boolean, unknown> {
-  if (!moreOps(ctx, done, a.ops)) return false;
+  tally.complete();
+  if (!moreOps(ctx, tally.started, a.ops)) return false;
   const gap = drawGap(s, a.intervalNs, a.arrival);
+  tally.due(ctx.sim.now + gap);
   if (gap > 0) yield p.sleep(gap);
-  return !ctx.stopping;
+  if (ctx.stopping) return false;
+  tally.start();
+  return true;
 }

@@ -6,7 +6,8 @@
 // Records conversion.latency_ns{size,to} (attributes + discard, without the touch).
 import type { Process } from '../engine/index.js';
 import type { ConversionActor } from '../workload/types.js';
-import { awaitArrival, traceOp, drawOffset, drawSize, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import type { OpsTally } from './ops-tally.js';
+import { awaitArrival, tallyFor, traceOp, drawOffset, drawSize, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { PAGE_SIZE } from '../units.js';
 import { discardShared, errnoOf, fault, punchRange, setMemoryAttributes } from './kernel-ops.js';
 import { sizeLabel } from '../model/index.js';
@@ -14,20 +15,19 @@ import { sizeLabel } from '../model/index.js';
 export function spawnConversionActor(ctx: ActorContext, a: ConversionActor): void {
   for (const rt of vmsOf(ctx, a.vm)) {
     for (let t = 0; t < a.threads; t++) {
-      ctx.sim.spawn(`${rt.vm.name}/${a.name}${t}`, (p) => runConversion(p, ctx, a, rt, t));
+      const tally = tallyFor(ctx, a);
+      ctx.sim.spawn(`${rt.vm.name}/${a.name}${t}`, (p) => runConversion(p, ctx, a, rt, t, tally));
     }
   }
 }
 
-function* runConversion(p: Process, ctx: ActorContext, a: ConversionActor, rt: VmRuntime, t: number) {
+function* runConversion(p: Process, ctx: ActorContext, a: ConversionActor, rt: VmRuntime, t: number, tally: OpsTally) {
   yield ctx.ready;
   if (a.startNs) yield p.sleep(a.startNs);
   const s = rngFor(ctx, a.name, `${rt.vm.name}/${t}`);
   const [lo, hi] = rangeOf(rt, a.range);
   const stats = ctx.sim.stats;
-  let done = 0;
-  while (yield* awaitArrival(p, ctx, s, a, done)) {
-    done++;
+  while (yield* awaitArrival(p, ctx, s, a, tally)) {
     if (rt.vm.dead) break;
     const len = drawSize(s, a.size);
     const off = drawOffset(s, lo, hi, len, a.alignmentBytes);

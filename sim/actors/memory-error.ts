@@ -5,12 +5,14 @@
 // superblock walk) and memory_failure.result{result}.
 import type { Process } from '../engine/index.js';
 import type { MemoryErrorActor } from '../workload/types.js';
-import { traceOp, drawGap, moreOps, rngFor, uniformInt, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { tallyFor, traceOp, drawGap, moreOps, rngFor, uniformInt, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { PAGE_SIZE } from '../units.js';
 import { injectMemoryError } from './kernel-ops.js';
+import type { OpsTally } from './ops-tally.js';
 
 export function spawnMemoryErrorActor(ctx: ActorContext, a: MemoryErrorActor): void {
-  ctx.sim.spawn(`host/${a.name}`, (p) => runErrors(p, ctx, a));
+  const tally = tallyFor(ctx, a);
+  ctx.sim.spawn(`host/${a.name}`, (p) => runErrors(p, ctx, a, tally));
 }
 
 /** A file index holding a page, searching forward (wrapping) from `start`, or -1. */
@@ -23,27 +25,32 @@ function presentIndex(rt: VmRuntime, start: number): number {
   return -1;
 }
 
-function* runErrors(p: Process, ctx: ActorContext, a: MemoryErrorActor) {
+function* runErrors(p: Process, ctx: ActorContext, a: MemoryErrorActor, tally: OpsTally) {
   yield ctx.ready;
   if (a.startNs) yield p.sleep(a.startNs);
   const s = rngFor(ctx, a.name, 0);
   const stats = ctx.sim.stats;
   const origin = ctx.sim.now;
   const targets = vmsOf(ctx, a.vm);
-  let done = 0;
+  // Timed errors follow their own schedule (at), not the actor's start.
+  if (a.atNs.length) tally.close();
   for (;;) {
+    tally.complete();
+    const done = tally.started;
     if (a.atNs.length) {
       if (done >= a.atNs.length || ctx.stopping) break;
       const at = origin + a.atNs[done];
+      tally.due(at);
       if (at > ctx.sim.now) yield p.sleep(at - ctx.sim.now);
       if (ctx.stopping) break;
     } else {
       if (!moreOps(ctx, done, a.ops)) break;
       const gap = drawGap(s, a.intervalNs, a.arrival);
+      tally.due(ctx.sim.now + gap);
       if (gap > 0) yield p.sleep(gap);
       if (ctx.stopping) break;
     }
-    done++;
+    tally.start();
     const rt = targets[uniformInt(s, targets.length)];
     const pages = rt.file.sizeBytes / PAGE_SIZE;
     let index = uniformInt(s, pages);
@@ -58,5 +65,6 @@ function* runErrors(p: Process, ctx: ActorContext, a: MemoryErrorActor) {
     traceOp(ctx, p, 'memory_failure', t0, { vm: rt.vm.name, index, result: r.result });
     stats.counter('memory_failure.result', { result: r.result }).add(1);
   }
+  tally.close();
   ctx.finished(p);
 }

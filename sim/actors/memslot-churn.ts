@@ -6,7 +6,8 @@
 // Records memslot.create_ns and memslot.delete_ns.
 import type { Process } from '../engine/index.js';
 import type { MemslotChurnActor } from '../workload/types.js';
-import { awaitArrival, traceOp, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import type { OpsTally } from './ops-tally.js';
+import { awaitArrival, tallyFor, traceOp, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { PAGE_SIZE } from '../units.js';
 import { addMemslot, deleteMemslot, errnoOf } from './kernel-ops.js';
 
@@ -16,21 +17,20 @@ export const HOTPLUG_SLOT_BASE = 1000;
 export function spawnMemslotChurnActor(ctx: ActorContext, a: MemslotChurnActor, hotplugBase: (rt: VmRuntime) => number): void {
   for (const rt of vmsOf(ctx, a.vm)) {
     for (let k = 0; k < a.slots; k++) {
-      ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${k}`, (p) => runChurn(p, ctx, a, rt, k, hotplugBase(rt)));
+      const tally = tallyFor(ctx, a);
+      ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${k}`, (p) => runChurn(p, ctx, a, rt, k, hotplugBase(rt), tally));
     }
   }
 }
 
-function* runChurn(p: Process, ctx: ActorContext, a: MemslotChurnActor, rt: VmRuntime, k: number, base: number) {
+function* runChurn(p: Process, ctx: ActorContext, a: MemslotChurnActor, rt: VmRuntime, k: number, base: number, tally: OpsTally) {
   yield ctx.ready;
   if (a.startNs) yield p.sleep(a.startNs);
   const s = rngFor(ctx, a.name, `${rt.vm.name}/${k}`);
   const stats = ctx.sim.stats;
   const ramOffset = base + k * a.slotBytes;
   const npages = a.slotBytes / PAGE_SIZE;
-  let done = 0;
-  while (yield* awaitArrival(p, ctx, s, a, done)) {
-    done++;
+  while (yield* awaitArrival(p, ctx, s, a, tally)) {
     if (rt.vm.dead) break;
     const t0 = ctx.sim.now;
     let slot;

@@ -5,15 +5,17 @@
 // and go, huge pages get scarce (sim/model/page-cache-load.ts). Gauge: host.page_cache_bytes.
 import type { Process } from '../engine/index.js';
 import type { PageCacheActor } from '../workload/types.js';
+import type { OpsTally } from './ops-tally.js';
 import { PageCacheLoad, page_cache_ra_unbounded } from '../model/index.js';
-import { awaitArrival, rngFor, type ActorContext } from './context.js';
+import { awaitArrival, rngFor, tallyFor, type ActorContext } from './context.js';
 import { PAGE_SIZE } from '../units.js';
 
 export function spawnPageCacheActor(ctx: ActorContext, a: PageCacheActor): void {
-  ctx.sim.spawn(`host/${a.name}`, (p) => runReads(p, ctx, a));
+  const tally = tallyFor(ctx, a);
+  ctx.sim.spawn(`host/${a.name}`, (p) => runReads(p, ctx, a, tally));
 }
 
-function* runReads(p: Process, ctx: ActorContext, a: PageCacheActor) {
+function* runReads(p: Process, ctx: ActorContext, a: PageCacheActor, tally: OpsTally) {
   yield ctx.ready;
   const pc = new PageCacheLoad(ctx.host, rngFor(ctx, a.name, 'reread'), {
     rereadFraction: a.rereadFraction,
@@ -24,9 +26,7 @@ function* runReads(p: Process, ctx: ActorContext, a: PageCacheActor) {
   if (a.startNs) yield p.sleep(a.startNs);
   const s = rngFor(ctx, a.name, 'arrivals');
   const gauge = ctx.sim.stats.gauge('host.page_cache_bytes');
-  let done = 0;
-  while (yield* awaitArrival(p, ctx, s, a, done)) {
-    done++;
+  while (yield* awaitArrival(p, ctx, s, a, tally)) {
     yield* page_cache_ra_unbounded(p, pc, Math.floor(a.readBytes / PAGE_SIZE));
     gauge.set(pc.pages * PAGE_SIZE);
   }

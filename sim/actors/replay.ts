@@ -11,7 +11,8 @@ import type { ReplayOp } from '../replay/interpret.js';
 import type { Process, SimEvent } from '../engine/index.js';
 import type { ReplayActor } from '../workload/types.js';
 import type { TraceFile } from '../replay/interpret.js';
-import { traceOp, type ActorContext, type ReplayState } from './context.js';
+import { tallyFor, traceOp, type ActorContext, type ReplayState } from './context.js';
+import type { OpsTally } from './ops-tally.js';
 import { errnoOf, fallocateRaw, type VmmFile } from './kernel-ops.js';
 import { BACKENDS, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, type Gen } from '../model/index.js';
 
@@ -39,7 +40,8 @@ export function parseFallocMode(mode: string): number {
 export function spawnReplayActor(ctx: ActorContext, a: ReplayActor): void {
   const state = ctx.replays?.get(a.name);
   if (!state) throw new Error(`replay ${a.name}: trace not loaded before the run`);
-  ctx.sim.spawn(`vmm/${a.name}`, (p) => runReplay(p, ctx, a, state));
+  const tally = tallyFor(ctx, a);
+  ctx.sim.spawn(`vmm/${a.name}`, (p) => runReplay(p, ctx, a, state, tally));
 }
 
 /** The backend each traced file kind becomes (v10 wraps exactly such a shmem memfd). */
@@ -50,7 +52,7 @@ function openTraceFile(p: Process, ctx: ActorContext, f: TraceFile): Gen<VmmFile
   return TRACE_BACKEND[f.backend].create(p, ctx.host, ctx.vms[0].vm, f.sizeBytes);
 }
 
-function* runReplay(p: Process, ctx: ActorContext, a: ReplayActor, st: ReplayState) {
+function* runReplay(p: Process, ctx: ActorContext, a: ReplayActor, st: ReplayState, tally: OpsTally) {
   yield ctx.ready;
   if (a.startNs) yield p.sleep(a.startNs);
   const wanted = (b: string) => a.backend === 'both' || a.backend === b;
@@ -59,8 +61,9 @@ function* runReplay(p: Process, ctx: ActorContext, a: ReplayActor, st: ReplaySta
     if (wanted(f.backend)) files.set(f.id, yield* openTraceFile(p, ctx, f));
   }
   if (a.concurrency === 'serial') {
-    yield* replayCalls(p, ctx, st, files, st.trace.ops);
+    yield* replayCalls(p, ctx, st, files, st.trace.ops, tally);
   } else {
+    tally.close(); // the calls are the per-pid processes' operations
     const ops = st.trace.ops.filter((o) => files.has(o.file.id));
     const done = new Map(ops.map((o) => [o, ctx.sim.event<unknown>(`replay line ${o.line}`)]));
     const byCompletion = [...ops].sort((x, y) => x.line - y.line);
@@ -74,16 +77,20 @@ function* runReplay(p: Process, ctx: ActorContext, a: ReplayActor, st: ReplaySta
       return evs;
     };
     const pids = [...new Set(ops.map((o) => o.pid))];
-    const procs = pids.map((pid) => ctx.sim.spawn(`vmm/${a.name}-${pid}`, (q) =>
-      replayCalls(q, ctx, st, files, ops.filter((o) => o.pid === pid), before, done)));
+    const procs = pids.map((pid) => {
+      const own = tallyFor(ctx, { name: a.name, startNs: 0 });
+      return ctx.sim.spawn(`vmm/${a.name}-${pid}`, (q) => replayCalls(q, ctx, st, files, ops.filter((o) => o.pid === pid), own, before, done));
+    });
     yield ctx.sim.allOf(procs.map((q) => q.done));
     st.results.sort((x, y) => x.line - y.line);
   }
+  tally.close();
   ctx.finished(p);
 }
 
+/** Replay calls in order; each call is an operation of the actor. */
 function* replayCalls(
-  p: Process, ctx: ActorContext, st: ReplayState, files: Map<number, VmmFile>, ops: ReplayOp[],
+  p: Process, ctx: ActorContext, st: ReplayState, files: Map<number, VmmFile>, ops: ReplayOp[], tally: OpsTally,
   before?: (op: ReplayOp) => SimEvent<unknown>[], done?: Map<ReplayOp, SimEvent<unknown>>,
 ) {
   for (const op of ops) {
@@ -91,6 +98,7 @@ function* replayCalls(
     if (!file) continue;
     const wait = before?.(op) ?? [];
     if (wait.length) yield ctx.sim.allOf(wait);
+    tally.start();
     const t0 = ctx.sim.now;
     let simulated = '0';
     try {
@@ -107,6 +115,8 @@ function* replayCalls(
       line: op.line, file: op.file.id, backend: op.file.backend, op: op.op, offset: op.offset, len: op.len,
       recorded_ns: op.recordedNs, simulated_ns: dt, result: op.result === 0 ? '0' : op.result, simulated_result: simulated,
     });
+    tally.complete();
     done?.get(op)?.succeed(undefined);
   }
+  tally.close();
 }

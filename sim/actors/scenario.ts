@@ -18,11 +18,18 @@ import { spawnReplayActor } from './replay.js';
 import { readStrace } from '../replay/strace.js';
 import { interpretTrace } from '../replay/interpret.js';
 import type { Host } from '../model/index.js';
+import { actorOps, type ActorOps } from './ops-tally.js';
+import { declareMetrics } from './declared-metrics.js';
 
 export interface Scenario {
   ctx: ActorContext;
   /** Simulated time at which the last actor process finished (the end of a run without duration). */
   lastFinishNs(): number;
+  /**
+   * The run's duration ended at endNs: actors start nothing new (ctx.stopping), and every
+   * operation due before endNs that no thread started yet is counted as offered.
+   */
+  stopArrivals(endNs: number): void;
 }
 
 /** Check what the builder needs beyond the schema (sizes that must add up). */
@@ -41,8 +48,11 @@ export function buildScenario(host: Host, w: Workload): Scenario {
   const sim = host.sim;
   const ready = sim.event<unknown>('scenario_ready');
   let last = 0;
+  // Declared up front, so an actor that never ran shows 0 rather than vanishing.
+  declareMetrics(sim.stats, w.actors);
+  const ops = new Map<string, ActorOps>(w.actors.map((a) => [a.name, actorOps(sim.stats, a.name)]));
   const ctx: ActorContext = {
-    sim, host, workload: w, vms: [], ready, replays: loadReplays(w), stopping: false,
+    sim, host, workload: w, vms: [], ready, replays: loadReplays(w), stopping: false, actorOps: ops, tallies: [],
     finished: () => {
       last = Math.max(last, sim.now);
     },
@@ -69,7 +79,17 @@ export function buildScenario(host: Host, w: Workload): Scenario {
     // Actors start once the VMs exist, in workload order (deterministic spawn order).
     for (const a of w.actors) spawnActor(ctx, a);
   });
-  return { ctx, lastFinishNs: () => last };
+  return {
+    ctx,
+    lastFinishNs: () => last,
+    stopArrivals(endNs) {
+      ctx.stopping = true;
+      for (const t of ctx.tallies) t.closeAt(endNs);
+      // VMs still being built when the duration ended: no actor thread exists yet, but each
+      // actor's start was due; one operation each says it never began.
+      if (!ready.triggered) for (const o of ops.values()) o.offered.add(1);
+    },
+  };
 }
 
 /** Parse every replay actor's trace now: a malformed one is bad input (exit 2), not a failed run. */

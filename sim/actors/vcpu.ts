@@ -8,20 +8,22 @@
 import type { Process } from '../engine/index.js';
 import { makeDistribution } from '../engine/index.js';
 import type { VcpuActor } from '../workload/types.js';
-import { drawGap, moreOps, traceOp, rangeOf, rngFor, uniformInt, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { drawGap, moreOps, tallyFor, traceOp, rangeOf, rngFor, uniformInt, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { PAGE_SIZE } from '../units.js';
 import { fault, setMemoryAttributes } from './kernel-ops.js';
+import type { OpsTally } from './ops-tally.js';
 
 export function spawnVcpuActor(ctx: ActorContext, a: VcpuActor): void {
   for (const rt of vmsOf(ctx, a.vm)) {
     const n = a.vcpus === 'all' ? rt.vm.vcpus.length : Math.min(a.vcpus, rt.vm.vcpus.length);
     for (let v = 0; v < n; v++) {
-      ctx.sim.spawn(`${rt.vm.name}/vcpu${v}`, (p) => runVcpu(p, ctx, a, rt, v, n));
+      const tally = tallyFor(ctx, a);
+      ctx.sim.spawn(`${rt.vm.name}/vcpu${v}`, (p) => runVcpu(p, ctx, a, rt, v, n, tally));
     }
   }
 }
 
-function* runVcpu(p: Process, ctx: ActorContext, a: VcpuActor, rt: VmRuntime, v: number, n: number) {
+function* runVcpu(p: Process, ctx: ActorContext, a: VcpuActor, rt: VmRuntime, v: number, n: number, tally: OpsTally) {
   yield ctx.ready;
   if (a.startNs) yield p.sleep(a.startNs);
   const s = rngFor(ctx, a.name, `${rt.vm.name}/vcpu${v}`);
@@ -34,8 +36,8 @@ function* runVcpu(p: Process, ctx: ActorContext, a: VcpuActor, rt: VmRuntime, v:
   const hotPages = a.zipf.hotSetBytes ? Math.floor(a.zipf.hotSetBytes / PAGE_SIZE) : pages;
   const zipf = a.pattern === 'zipf' ? makeDistribution({ kind: 'zipf', n: Math.max(1, hotPages), s: a.zipf.s }) : undefined;
   const stats = ctx.sim.stats;
-  let done = 0;
   for (;;) {
+    const done = tally.started;
     if (!moreOps(ctx, done, a.ops)) break;
     let page: number;
     if (a.pattern === 'sequential') {
@@ -46,7 +48,7 @@ function* runVcpu(p: Process, ctx: ActorContext, a: VcpuActor, rt: VmRuntime, v:
     } else {
       page = uniformInt(s, pages);
     }
-    done++;
+    tally.start();
     const ramOffset = lo + page * PAGE_SIZE;
     const gfn = rt.gfnOf(ramOffset);
     if (rt.vm.dead) break;
@@ -66,7 +68,10 @@ function* runVcpu(p: Process, ctx: ActorContext, a: VcpuActor, rt: VmRuntime, v:
     } else {
       stats.counter('vcpu.mapped_accesses').add(1);
     }
+    tally.complete();
+    // The next access is due when the guest's think time ends, CPU or not.
     const gap = a.thinkNs + drawGap(s, a.intervalNs, a.arrival);
+    tally.due(ctx.sim.now + gap);
     if (gap > 0) {
       vcpu.inGuest = true;
       yield p.compute(gap);
@@ -76,5 +81,6 @@ function* runVcpu(p: Process, ctx: ActorContext, a: VcpuActor, rt: VmRuntime, v:
     yield p.sleep(0);
   }
   vcpu.inGuest = false;
+  tally.close();
   ctx.finished(p);
 }

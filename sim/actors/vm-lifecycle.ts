@@ -6,7 +6,8 @@
 // free space index for order 9 (mm/vmstat.c), sampled at every arrival and departure.
 import type { Process } from '../engine/index.js';
 import type { VmLifecycleActor } from '../workload/types.js';
-import { awaitArrival, traceOp, rngFor, type ActorContext } from './context.js';
+import type { OpsTally } from './ops-tally.js';
+import { awaitArrival, tallyFor, traceOp, rngFor, type ActorContext } from './context.js';
 import { PAGE_SIZE } from '../units.js';
 import { allocateRange, errnoOf } from './kernel-ops.js';
 import { buildVm, destroyVm } from './vm-build.js';
@@ -14,7 +15,8 @@ import { buildVm, destroyVm } from './vm-build.js';
 const CHUNK = 2 * 1024 * 1024;
 
 export function spawnVmLifecycleActor(ctx: ActorContext, a: VmLifecycleActor): void {
-  ctx.sim.spawn(`tenants/${a.name}`, (p) => runArrivals(p, ctx, a));
+  const tally = tallyFor(ctx, a);
+  ctx.sim.spawn(`tenants/${a.name}`, (p) => runArrivals(p, ctx, a, tally));
 }
 
 /** Tenants alive per run, over every vm_lifecycle actor (a workload may have several). */
@@ -27,16 +29,14 @@ function sampleHost(ctx: ActorContext, delta: number): void {
   ctx.sim.stats.gauge('host.unusable_free_index', { order: 9 }).set(ctx.host.mem.unusableIndex(9));
 }
 
-function* runArrivals(p: Process, ctx: ActorContext, a: VmLifecycleActor) {
+function* runArrivals(p: Process, ctx: ActorContext, a: VmLifecycleActor, tally: OpsTally) {
   yield ctx.ready;
   if (a.startNs) yield p.sleep(a.startNs);
   const s = rngFor(ctx, a.name, 'arrivals');
   let live = 0;
   let next = ctx.vms.length; // tenant VM indices follow the scenario's
-  let done = 0;
   sampleHost(ctx, 0);
-  while (yield* awaitArrival(p, ctx, s, a, done)) {
-    done++;
+  while (yield* awaitArrival(p, ctx, s, a, tally)) {
     if (live >= a.maxLive) {
       ctx.sim.stats.counter('vm.refused').add(1);
       continue;

@@ -3,29 +3,32 @@
 // boot). whole_file allocates the whole file once. Records fallocate.latency_ns{size}.
 import type { Process } from '../engine/index.js';
 import type { FallocateActor } from '../workload/types.js';
-import { traceOp, drawGap, drawOffset, drawSize, moreOps, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { tallyFor, traceOp, drawGap, drawOffset, drawSize, moreOps, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { allocateRange, errnoOf } from './kernel-ops.js';
 import { sizeLabel } from '../model/index.js';
+import type { OpsTally } from './ops-tally.js';
 
 export function spawnFallocateActor(ctx: ActorContext, a: FallocateActor): void {
   for (const rt of vmsOf(ctx, a.vm)) {
     const threads = a.wholeFile ? 1 : a.threads;
     for (let t = 0; t < threads; t++) {
-      ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${t}`, (p) => runFallocate(p, ctx, a, rt, t));
+      const tally = tallyFor(ctx, a);
+      ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${t}`, (p) => runFallocate(p, ctx, a, rt, t, tally));
     }
   }
 }
 
-function* runFallocate(p: Process, ctx: ActorContext, a: FallocateActor, rt: VmRuntime, t: number) {
+function* runFallocate(p: Process, ctx: ActorContext, a: FallocateActor, rt: VmRuntime, t: number, tally: OpsTally) {
   yield ctx.ready;
   if (a.startNs) yield p.sleep(a.startNs);
   const s = rngFor(ctx, a.name, `${rt.vm.name}/${t}`);
   const [lo, hi] = rangeOf(rt, a.range);
-  let done = 0;
-  while (a.wholeFile ? done === 0 && !ctx.stopping : moreOps(ctx, done, a.ops)) {
+  while (a.wholeFile ? tally.started === 0 && !ctx.stopping : moreOps(ctx, tally.started, a.ops)) {
     const gap = drawGap(s, a.intervalNs, a.arrival);
+    tally.due(ctx.sim.now + gap);
     if (gap > 0) yield p.sleep(gap);
     if (ctx.stopping) break;
+    tally.start();
     const len = a.wholeFile ? hi - lo : drawSize(s, a.size);
     const off = a.wholeFile ? lo : drawOffset(s, lo, hi, len, a.alignmentBytes);
     const t0 = ctx.sim.now;
@@ -38,7 +41,8 @@ function* runFallocate(p: Process, ctx: ActorContext, a: FallocateActor, rt: VmR
       ctx.sim.stats.counter('fallocate.errors', { errno }).add(1);
     }
     traceOp(ctx, p, 'fallocate', t0, { offset: off, len });
-    done++;
+    tally.complete();
   }
+  tally.close();
   ctx.finished(p);
 }

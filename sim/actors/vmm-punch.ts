@@ -5,20 +5,22 @@
 // range once first so punches free real pages. The model records punch.latency_ns{size}.
 import type { Process } from '../engine/index.js';
 import type { PunchActor } from '../workload/types.js';
-import { awaitArrival, traceOp, drawOffset, drawSize, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
+import { awaitArrival, tallyFor, traceOp, drawOffset, drawSize, rangeOf, rngFor, vmsOf, type ActorContext, type VmRuntime } from './context.js';
 import { allocateRange, errnoOf, punchRange } from './kernel-ops.js';
 import type { Gen } from '../model/index.js';
 import { PAGE_SIZE } from '../units.js';
+import type { OpsTally } from './ops-tally.js';
 
 export function spawnPunchActor(ctx: ActorContext, a: PunchActor): void {
   for (const rt of vmsOf(ctx, a.vm)) {
     for (let t = 0; t < a.threads; t++) {
-      ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${t}`, (p) => runPunch(p, ctx, a, rt, t));
+      const tally = tallyFor(ctx, a);
+      ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${t}`, (p) => runPunch(p, ctx, a, rt, t, tally));
     }
   }
 }
 
-function* runPunch(p: Process, ctx: ActorContext, a: PunchActor, rt: VmRuntime, t: number) {
+function* runPunch(p: Process, ctx: ActorContext, a: PunchActor, rt: VmRuntime, t: number, tally: OpsTally) {
   yield ctx.ready;
   const s = rngFor(ctx, a.name, `${rt.vm.name}/${t}`);
   const [lo, hi] = rangeOf(rt, a.range);
@@ -42,15 +44,13 @@ function* runPunch(p: Process, ctx: ActorContext, a: PunchActor, rt: VmRuntime, 
     }
     traceOp(ctx, p, name, t0, { offset: off, len });
   }
-  let done = 0;
-  while (yield* awaitArrival(p, ctx, s, a, done)) {
+  while (yield* awaitArrival(p, ctx, s, a, tally)) {
     for (let b = 0; b < a.batch; b++) {
       const len = drawSize(s, a.size);
       const off = drawOffset(s, lo, hi, len, a.alignmentBytes);
       yield* call('fallocate(PUNCH_HOLE)', punchRange(p, rt.file, rt.fileBase + off, len), off, len);
       if (a.refill) yield* call('fallocate', allocateRange(p, rt.file, rt.fileBase + off, len), off, len);
     }
-    done++;
   }
   ctx.finished(p);
 }

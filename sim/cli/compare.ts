@@ -15,6 +15,7 @@ import { serializeMetricsDocument, verifyMetricsDigest, type MetricsDocument } f
 import { stableStringify, canonicalize } from '../output/canonical-json.js';
 import { compareJsonRows, compareTable } from '../output/compare-table.js';
 import { exitQuietlyOnClosedStdout } from '../output/quiet-epipe.js';
+import { formatWarnings } from '../output/summary.js';
 import { addExperimentOptions, baseSpecOf, experimentProgress, parseSeed, parseWorkers, writeOutputs, type RunOptionFlags } from './experiment-options.js';
 import { writeCompareReport } from '../../reports/experiments/compare-report.js';
 
@@ -117,5 +118,8 @@ async function compareCommand(inputs: string[], flags: CompareFlags): Promise<vo
     for (const n of r.notes) process.stderr.write(`rmsim compare: ${n}\n`);
   }
   if (flags.json) process.stdout.write(JSON.stringify(compareJsonRows(doc), null, 2) + '\n');
-  else if (!flags.quiet) process.stdout.write(`${text}\n\nwrote ${written.join(', ')}\n`);
+  else if (!flags.quiet) {
+    const warnings = doc.sides.flatMap((s) => s.warnings.map((w) => ({ ...w, message: `${s.label}: ${w.message}` })));
+    process.stdout.write(`${text}\n${warnings.length ? '\n' + formatWarnings(warnings) + '\n' : ''}\nwrote ${written.join(', ')}\n`);
+  }
 }

@@ -43,7 +43,7 @@ interface RunFlags {
   quiet?: boolean;
   report?: boolean;
   trace?: string;
-  backend?: 'guest_memfd' | 'shmem';
+  backend?: 'guest_memfd' | 'shmem' | 'both';
   replications?: string;
   workers?: string;
   /** false with --no-batching. */
@@ -83,7 +83,7 @@ export function register(program: Command): void {
     .option('--replications <n>', 'run n replications (replication i draws every stream from (seed, i)) on worker threads and pool them; metrics.json keeps each replication\'s statistics', '1')
     .option('--workers <n>', 'with --replications: worker threads (default: the available CPUs); the bytes do not depend on it')
     .option('--trace <file.strace>', 'replay a VMM strace (strace -f -T -e trace=memfd_create,ftruncate,fallocate,ioctl)')
-    .addOption(new Option('--backend <kind>', 'with --trace: replay the guest_memfd (default) or the shmem files of the trace').choices(['guest_memfd', 'shmem']))
+    .addOption(new Option('--backend <kind>', 'with --trace: replay the guest_memfd (default) or the shmem files of the trace, or both side by side').choices(['guest_memfd', 'shmem', 'both']))
     .addHelpText('after', `
 Exit codes: 0 ok; 1 a safety violation (--check-safety) or processes stalled or livelocked at the end; 2 bad input.
 Examples:
@@ -92,7 +92,8 @@ Examples:
   rmsim run memslot-churn --check-safety --set duration=50ms
   rmsim run vm-boot --no-batching --out out/heap   # same metrics.json bytes as with batching
   rmsim run balloon --replications 10 --out out/balloon-x10
-  rmsim run --trace test/fixtures/gmem_punch.strace --backend guest_memfd`)
+  rmsim run --trace test/fixtures/gmem_punch.strace --backend guest_memfd
+  rmsim run --trace test/fixtures/gmem_punch.strace --backend both   # each traced file on its own backend`)
     .action(async (workloadArg: string | undefined, flags: RunFlags) => {
       const code = await runCommand(workloadArg, flags);
       if (code !== 0) process.exitCode = code;
@@ -104,7 +105,9 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
   const startedAt = new Date();
   const t0 = process.hrtime.bigint();
   const loadOpts: LoadOptions = { sets: flags.set, variant: flags.variant, seed: parseSeed(flags.seed) };
-  if (flags.backend && !flags.trace) throw new UsageError('--backend: only with --trace <file.strace>');
+  if (flags.backend && !flags.trace) {
+    throw new UsageError(`--backend ${flags.backend}: only with --trace <file.strace>; a workload's backend is its variant's (--variant guest_memfd; both side by side: rmsim compare <workload> --variants v10,guest_memfd)`);
+  }
   // Refuse an unusable --out before spending the run (a file where a folder must be).
   if (existsSync(flags.out) && !statSync(flags.out).isDirectory()) throw new UsageError(`--out ${flags.out}: expected a folder, found a file`);
   const replications = parseReplications(flags.replications);

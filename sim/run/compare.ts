@@ -4,7 +4,7 @@
 // own statistics when it was a single run. Runs that were replicated with the same indices are
 // paired (common random numbers); nothing here reaches into the model.
 import type { MetricSnapshot } from '../engine/index.js';
-import type { MetricsDocument } from '../output/metrics-document.js';
+import type { MetricsDocument, RunWarning } from '../output/metrics-document.js';
 import { compareSamples, summarize, type SideSummary } from './compare-stats.js';
 import { STATS_OF, statsOf, type ReplicationStats } from './replication-stats.js';
 
@@ -32,7 +32,8 @@ export interface CompareRow {
 
 export interface CompareDocument {
   schema: typeof COMPARE_SCHEMA_ID;
-  sides: Array<{ label: string; workload: string; variant: string; profile: string; seed: number; replications: number; digest: string }>;
+  /** Each side's warnings travel with it: a saturated side's latencies describe only the work that ran. */
+  sides: Array<{ label: string; workload: string; variant: string; profile: string; seed: number; replications: number; digest: string; warnings: RunWarning[] }>;
   rows: CompareRow[];
   /** Metrics only one side has (not compared). */
   unmatched: Array<{ metric: string; only_in: string }>;
@@ -86,7 +87,7 @@ export function compareSides(sides: Side[]): CompareDocument {
   const rows = sides.slice(1).flatMap((b) => compareTwo(sides[0], b, unmatched));
   return {
     schema: COMPARE_SCHEMA_ID,
-    sides: sides.map((s) => ({ label: s.label, workload: s.doc.workload, variant: s.doc.variant, profile: s.doc.profile, seed: s.doc.seed, replications: s.samples.length, digest: s.doc.digest })),
+    sides: sides.map((s) => ({ label: s.label, workload: s.doc.workload, variant: s.doc.variant, profile: s.doc.profile, seed: s.doc.seed, replications: s.samples.length, digest: s.doc.digest, warnings: s.doc.warnings ?? [] })),
     rows,
     unmatched,
   };

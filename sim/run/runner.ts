@@ -9,8 +9,8 @@ import { resolveVariant, type ResolvedVariant } from '../variants/index.js';
 import { UsageError } from '../errors.js';
 import { buildScenario, type Scenario } from '../actors/scenario.js';
 import { summarizeBySizeClass, type ReplayReport } from '../actors/replay-report.js';
-import { buildMetricsDocument, type MetricsDocument, type RunWarning } from '../output/metrics-document.js';
-import { formatDuration } from '../units.js';
+import { buildMetricsDocument, type MetricsDocument } from '../output/metrics-document.js';
+import { runWarnings } from './run-warnings.js';
 import { canonicalJson, sha256Hex } from '../output/canonical-json.js';
 import type { Workload } from '../workload/types.js';
 import { createHostWithFastPaths, formatTrail } from '../model/index.js';
@@ -148,7 +148,7 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
         if (sim.now >= horizon) {
           // Drain: no new operations; those in flight complete so the end-of-run checks see
           // a quiescent kernel. Bounded, so a livelock still ends (and is reported).
-          scenario.ctx.stopping = true;
+          scenario.stopArrivals(horizon);
           advance(horizon + Math.max(horizon, DRAIN_MIN_NS));
           if (sim.peekNextTime() !== Infinity) {
             // Who keeps it busy: the processes behind the model's latest events (a livelock
@@ -184,6 +184,7 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
           by_size_class: summarizeBySizeClass(calls),
         };
       }
+      const body = sim.stats.snapshot();
       const metrics = buildMetricsDocument({
         workload: w.name,
         variant: variant.name,
@@ -191,9 +192,9 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
         seed: w.seed,
         replication: req.replication ?? 0,
         simEndNs,
-        warnings: runWarnings(w, simEndNs),
+        warnings: runWarnings(w, simEndNs, body),
         warmupNs: w.warmupNs,
-        metrics: sim.stats.snapshot() as unknown as Record<string, unknown>,
+        metrics: body as unknown as Record<string, unknown>,
         replay,
         safety: req.checkSafety ? {
           checked: true,
@@ -216,18 +217,6 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
     },
   };
   return handle;
-}
-
-/**
- * What makes this run's numbers less than they seem. A run without a duration whose actors
- * finish before the warm-up ends records nothing: the warm-up's reset clears what they did.
- */
-function runWarnings(w: Workload, simEndNs: number): RunWarning[] {
-  const out: RunWarning[] = [];
-  if (w.warmupNs > 0 && simEndNs < w.warmupNs) {
-    out.push({ kind: 'warmup_not_reached', message: `the actors finished at ${formatDuration(simEndNs)}, before the warm-up of ${formatDuration(w.warmupNs)} ended: its reset cleared what they recorded` });
-  }
-  return out;
 }
 
 /** Run a workload to its end (the library form of `rmsim run` without outputs). */

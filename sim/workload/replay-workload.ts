@@ -1,5 +1,6 @@
-// `rmsim run --trace file.strace [--backend guest_memfd|shmem]`: the short form of a workload
-// whose only actor replays the trace. The VM's memory is sized to hold the largest traced
+// `rmsim run --trace file.strace [--backend guest_memfd|shmem|both]`: the short form of a
+// workload whose only actor replays the trace; `both` replays each traced file on its own
+// backend in one run (the replay actor's `backend: both`), reported side by side per backend. The VM's memory is sized to hold the largest traced
 // file; the variant defaults to the backend's own (guest_memfd, or v10 whose restrictedmem
 // wraps a shmem file) unless --variant or a workload file says otherwise.
 import { basename } from 'node:path';
@@ -11,12 +12,13 @@ import type { Workload } from './types.js';
 
 const TWO_MIB = 2 * 1024 * 1024;
 
-export function replayWorkload(tracePath: string, backend: 'guest_memfd' | 'shmem', workloadArg: string | undefined, opts: LoadOptions): Workload {
+export function replayWorkload(tracePath: string, backend: 'guest_memfd' | 'shmem' | 'both', workloadArg: string | undefined, opts: LoadOptions): Workload {
   const trace = interpretTrace(readStrace(tracePath), tracePath);
-  const files = trace.files.filter((f) => f.backend === backend);
-  if (files.length === 0 || !trace.ops.some((o) => o.file.backend === backend)) {
+  const wanted = (b: string) => backend === 'both' || b === backend;
+  const files = trace.files.filter((f) => wanted(f.backend));
+  if (files.length === 0 || !trace.ops.some((o) => wanted(o.file.backend))) {
     const have = [...new Set(trace.files.map((f) => f.backend))].join(', ') || 'none';
-    throw new WorkloadError([{ source: tracePath, path: '--backend', expected: `fallocate calls on a ${backend} file in the trace`, found: `files of kind: ${have}` }]);
+    throw new WorkloadError([{ source: tracePath, path: '--backend', expected: `fallocate calls on a ${backend === 'both' ? 'guest_memfd or shmem' : backend} file in the trace`, found: `files of kind: ${have}` }]);
   }
   const largest = Math.max(...files.map((f) => f.sizeBytes));
   const memory = Math.max(TWO_MIB, Math.ceil(largest / TWO_MIB) * TWO_MIB);
@@ -30,6 +32,7 @@ export function replayWorkload(tracePath: string, backend: 'guest_memfd' | 'shme
   const text = JSON.stringify({
     name: `replay-${basename(tracePath).replace(/\.[^.]*$/, '').toLowerCase().replace(/[^a-z0-9_-]/g, '-')}`,
     description: `replay of ${basename(tracePath)} (${backend})`,
+    // both: v10's VM; each traced file still runs on its own kind (replay.ts TRACE_BACKEND).
     variant: backend === 'guest_memfd' ? 'guest_memfd' : 'v10',
     host: { memory: '4GiB', cpus: 2 },
     vms: { count: 1, memory: `${memory / 1024}KiB`, vcpus: 1 },

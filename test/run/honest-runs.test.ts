@@ -24,3 +24,102 @@ test('actors that finish before the warm-up ends raise warmup_not_reached', asyn
   assert.equal(doc.warnings[0].kind, 'warmup_not_reached');
   assert.match(doc.warnings[0].message, /before the warm-up of 1\.00s ended/);
 });
+
+interface Doc {
+  metrics: Record<string, { type: string; value?: number; count?: number }>;
+  warnings: Array<{ kind: string; message: string; actor?: string; offered?: number; completed?: number }>;
+}
+
+async function balloon(vms: number): Promise<Doc> {
+  const r = await runSpec({ workload: 'balloon', sets: [`vms.count=${vms}`], replication: 0 });
+  return JSON.parse(r.metricsJson) as Doc;
+}
+
+const ops = (d: Doc, actor: string, state: string) => d.metrics[`actor.ops{actor=${actor},state=${state}}`]?.value;
+
+test('every actor reports the work it was offered and completed (actor.ops)', async () => {
+  const d = await balloon(1);
+  for (const actor of ['guest', 'reporting']) {
+    const offered = ops(d, actor, 'offered');
+    const completed = ops(d, actor, 'completed');
+    assert.ok(offered !== undefined && offered > 0, `${actor} offered ${String(offered)}`);
+    assert.ok(completed !== undefined && completed >= 0.9 * offered, `${actor}: ${String(completed)} of ${offered}`);
+  }
+  // One VM on two CPUs keeps up: its p99 is a real one.
+  assert.deepEqual(d.warnings, []);
+});
+
+test('balloon with 8 VMs on 2 CPUs is saturated, named with its numbers, and fault.latency_ns stays (count 0)', async () => {
+  const d = await balloon(8);
+  const guest = d.warnings.find((w) => w.actor === 'guest');
+  assert.ok(guest, JSON.stringify(d.warnings));
+  assert.equal(guest.kind, 'saturated');
+  // 8 VMs x 2 vCPUs: each vCPU's first access was due and none ran.
+  assert.equal(guest.offered, 16);
+  assert.equal(guest.completed, 0);
+  assert.equal(ops(d, 'guest', 'offered'), 16);
+  assert.match(guest.message, /^actor guest completed 0 of 16 operations offered \(0%, under 90%\)/);
+  assert.equal(d.metrics['fault.latency_ns']?.type, 'histogram');
+  assert.equal(d.metrics['fault.latency_ns']?.count, 0);
+});
+
+test('rmsim run prints the saturated warning after the summary table', async () => {
+  const r = await rmsim(['run', 'balloon', '--set', 'vms.count=8', '--out', `/tmp/rmsim-honest-${process.pid}`]);
+  assert.equal(r.code, 0, r.stderr);
+  const table = r.stdout.indexOf('actor.ops{actor=guest,state=offered}');
+  const warnings = r.stdout.indexOf('\nwarnings:\n');
+  assert.ok(table >= 0 && warnings > table, r.stdout);
+  assert.match(r.stdout.slice(warnings), /\n {2}saturated: actor guest completed 0 of 16 operations offered/);
+});
+
+test('an actor asking for more vCPUs than the VM has is refused with the numbers (exit 2)', async () => {
+  const r = await rmsim(['run', 'balloon', '--set', 'actors.guest.vcpus=4', '--out', '/tmp/rmsim-never-written']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /vcpus: expected at most vms\.vcpus \(2\) or "all", found 4/);
+});
+
+test('--backend both replays every traced file on its own backend in one run', async () => {
+  const out = `/tmp/rmsim-honest-both-${process.pid}`;
+  const run = await rmsim(['run', '--trace', 'test/fixtures/gmem_punch.strace', '--backend', 'both', '--quiet', '--out', out]);
+  assert.equal(run.code, 0, run.stderr);
+  const { readFileSync } = await import('node:fs');
+  const doc = JSON.parse(readFileSync(`${out}/metrics.json`, 'utf8')) as Doc & { replay: { backend: string; calls: Array<{ backend: string }> } };
+  assert.equal(doc.replay.backend, 'both');
+  assert.deepEqual([...new Set(doc.replay.calls.map((c) => c.backend))].sort(), ['guest_memfd', 'shmem']);
+  for (const b of ['guest_memfd', 'shmem']) assert.ok((doc.metrics[`replay.call_ns{backend=${b},op=punch}`]?.count ?? 0) > 0, b);
+});
+
+test('compare carries each side\'s warnings', async () => {
+  const { compareSides, sideOf } = await import('../../sim/run/compare.js');
+  const docs = await Promise.all([1, 8].map(async (n) => JSON.parse((await runSpec({ workload: 'balloon', sets: [`vms.count=${n}`], replication: 0 })).metricsJson)));
+  const doc = compareSides([sideOf('one', docs[0]), sideOf('eight', docs[1])]);
+  assert.deepEqual(doc.sides[0].warnings, []);
+  assert.deepEqual(doc.sides[1].warnings.map((w) => [w.kind, w.actor]), [['saturated', 'reporting'], ['saturated', 'guest']]);
+});
+
+test('OpsTally: an operation due before the end and never started is offered, one due after is not', async () => {
+  const { Recorder } = await import('../../sim/engine/index.js');
+  const { OpsTally, actorOps } = await import('../../sim/actors/ops-tally.js');
+  const stats = new Recorder({ now: 0 });
+  const ops = actorOps(stats, 'a');
+  const waiting = new OpsTally(ops, 5); // due at 5, stuck in the run queue past the end (10)
+  const working = new OpsTally(ops, 0);
+  working.start();
+  working.complete();
+  working.due(12); // its next one is due after the end
+  const finished = new OpsTally(ops, 0);
+  finished.start();
+  finished.complete();
+  finished.due(3);
+  finished.close(); // its budget was spent: nothing more was due
+  for (const t of [waiting, working, finished]) t.closeAt(10);
+  waiting.closeAt(10); // counted once
+  assert.deepEqual([ops.offered.value, ops.completed.value], [3, 2]);
+  assert.deepEqual(stats.snapshot()['actor.ops{actor=a,state=offered}'], { type: 'counter', value: 3 });
+});
+
+test('VMs still being built when the duration ends leave every actor saturated', async () => {
+  const r = await runSpec({ workload: 'balloon', sets: ['vms.count=32', 'duration=1ms'], replication: 0 });
+  const d = JSON.parse(r.metricsJson) as Doc;
+  assert.deepEqual(d.warnings.map((w) => [w.kind, w.actor, w.offered, w.completed]), [['saturated', 'reporting', 1, 0], ['saturated', 'guest', 1, 0]]);
+});

@@ -70,7 +70,7 @@ test('bad flags are bad input too: --set path, --seed, --variant, --backend with
     [['run', '--seed', '-3'], /--seed: expected a whole number/],
     [['run', '--variant', 'v11'], /unknown variant 'v11'.*did you mean 'v10'/],
     [['run', 'intra-host-migration', '--variant', 'guest_memfd'], /requires backend restrictedmem; variant 'guest_memfd' chooses backend guest_memfd/],
-    [['run', '--backend', 'shmem'], /--backend: only with --trace/],
+    [['run', '--backend', 'shmem'], /--backend shmem: only with --trace <file.strace>; a workload's backend is its variant's/],
     [['run', 'no-such-workload'], /expected a workload file or a built-in workload/],
     [['run', '--profile', '/nonexistent/profile.json'], /cost profile \/nonexistent\/profile\.json: cannot read the file/],
     [['run', '--profile', fixture], /cost profile .*gmem_punch\.strace/],
