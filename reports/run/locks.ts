@@ -41,6 +41,38 @@ export function lockModes(view: RunView, lock: string): LockMode[] {
   })).filter((l) => l.acquisitions > 0);
 }
 
+/** The operations whose lock waits the model attributes (`<op>.lock_wait_ns{lock}` beside `<op>.latency_ns`). */
+export const WAITING_OPS = [{ op: 'punch', plural: 'punches' }, { op: 'fault', plural: 'faults' }] as const;
+
+export interface OpWaitShare {
+  /** 'punch' or 'fault'. */
+  op: string;
+  lock: string;
+  waitNs: number;
+  /** Sum of the operation's latencies, over every size. */
+  latencyNs: number;
+  /** waitNs / latencyNs: the share of the operation's time spent waiting on the lock. */
+  share: number;
+}
+
+/**
+ * For each operation that ran and each lock of the run it may take (in report order), the share
+ * of its time spent waiting on that lock; a lock it never waited on has share 0. Runs recorded
+ * before `<op>.lock_wait_ns` existed give none.
+ */
+export function opWaitShares(view: RunView, op: string): OpWaitShare[] {
+  const latencyNs = view.histograms(`${op}.latency_ns`).reduce((a, h) => a + h.m.mean * h.m.count, 0);
+  const waits = view.counters(`${op}.lock_wait_ns`);
+  if (latencyNs <= 0) return [];
+  const waitedLocks = waits.map((w) => w.labels.lock);
+  const taken = orderedLocks(view).filter((l) => FILE_LOCKS.includes(l) || l === 'mmu_lock');
+  const locks = [...taken, ...waitedLocks.filter((l) => !taken.includes(l)).sort()];
+  return locks.map((lock) => {
+    const waitNs = waits.filter((w) => w.labels.lock === lock).reduce((a, w) => a + w.m.value, 0);
+    return { op, lock, waitNs, latencyNs, share: waitNs / latencyNs };
+  });
+}
+
 export const lockLabel = (l: { lock: string; mode: string }) => (l.mode ? `${l.lock} (${l.mode})` : l.lock);
 
 /** "12% of 65 acquisitions waited; p99 wait 41 us" */
@@ -69,6 +101,8 @@ export function lockSection(view: RunView): Section {
   if (file.length === 0) sentence = 'No notifier or file lock was taken in this run';
   else if (fileWaited.length === 0) sentence = `No notifier or file lock acquisition waited (${file.map((m) => `${lockLabel(m)} ${fmtCount(m.acquisitions)}`).join(', ')})`;
   else sentence = fileWaited.map((m) => `${lockLabel(m)}: ${waitPhrase(m)}`).join('; ');
+  const punchWaits = opWaitShares(view, 'punch').filter((w) => w.waitNs > 0).sort((a, b) => b.share - a.share);
+  if (punchWaits.length > 0) sentence = `Punches spent ${punchWaits.map((w) => `${fmtPercent(w.share)} of their time waiting on ${w.lock}`).join(', ')}; ${sentence}`;
   const other = waited.find((m) => !FILE_LOCKS.includes(m.lock));
   sentence += other ? `; the most contended other lock was ${lockLabel(other)}: ${waitPhrase(other)}.` : '.';
 

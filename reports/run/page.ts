@@ -9,7 +9,7 @@ import type { MetricsDoc } from '../metrics-types.js';
 import { fmtBytes, fmtCount, fmtDuration, fmtPercent, spacedSize } from '../scales.js';
 import { seriesLabel, sortMembers } from './blocks.js';
 import { FAULT_FAMILY, faultSection } from './fault.js';
-import { FILE_LOCKS, lockLabel, lockModes, lockSection, orderedLocks } from './locks.js';
+import { FILE_LOCKS, lockLabel, lockModes, lockSection, opWaitShares, orderedLocks, WAITING_OPS } from './locks.js';
 import { memorySection, unfreedBytes } from './memory.js';
 import { otherSections } from './other.js';
 import { PUNCH_FAMILY, punchSection } from './punch.js';
@@ -40,6 +40,11 @@ function headline(view: RunView): Table {
     const nz = nonZeroPart(m.wait);
     rows.push([`waited on ${lockLabel(m)}`, nz.count === 0 ? 'never' : `${fmtPercent(nz.share)} of acquisitions, p99 ${fmtDuration(nz.stats.p99)}`,
       `${fmtCount(m.acquisitions)} acquisitions${nz.count ? `, ${fmtDuration(nz.sumNs)} waited in all` : ''}`]);
+  }
+  for (const { op, plural } of WAITING_OPS) {
+    for (const w of opWaitShares(view, op)) {
+      rows.push([`${op} time waiting on ${w.lock}`, w.waitNs === 0 ? 'never' : fmtPercent(w.share), `${fmtDuration(w.waitNs)} of ${fmtDuration(w.latencyNs)} in ${plural}`]);
+    }
   }
   const orders = orderPhrase(view);
   if (orders) rows.push(['THP folio orders', orders, fallbackPhrase(view) ?? 'no fallbacks']);

@@ -88,6 +88,11 @@ function badNs(what: string, ns: number): never {
   throw new RangeError(`${what}(${ns}): time must be a non-negative integer number of ns`);
 }
 
+/** Where a process's lock waits go: `lock` is the lock's name, `ns` how long it waited (> 0). */
+export interface LockWaitSink {
+  waited(lock: string, ns: number): void;
+}
+
 export class Process<T = unknown> {
   // Hot fields first (the dispatch loop touches these on every event; they share cache lines).
   /** Key of its live heap entry, -1 when none (lazy cancellation; see Simulation.run). */
@@ -120,6 +125,8 @@ export class Process<T = unknown> {
   lockPhase = PH_NONE;
   lockMode = 0;
   waitStart = 0;
+  /** Told of every lock wait this process ends (the model attributes waits to the operation running). */
+  lockWaitSink: LockWaitSink | null = null;
   sleepOutEnd = 0;
   rqSince = 0;
   waitEvent: SimEvent<any> | null = null;

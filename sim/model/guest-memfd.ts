@@ -243,6 +243,7 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
   const inode = file.inode;
   const host = inode.host;
   const t0 = host.sim.now;
+  host.metrics.punchWaits.begin(p);
   const start = offset / PAGE_SIZE;
   const end = (offset + len) / PAGE_SIZE;
   const tLock = host.sim.now;
@@ -258,6 +259,7 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
   } finally {
     inode.invalidateLock.upWrite(p);
   }
+  host.metrics.punchWaits.end(p, !err);
   if (err) throw err;
   host.metrics.punchLatency(len, host.sim.now - t0);
   host.event(p, 'gmem_punch', { file: inode.id, start, end });

@@ -3,6 +3,7 @@
 // come from the engine's locks.
 import type { Counter, Histogram, Recorder } from '../engine/index.js';
 import { PAGE_SIZE } from '../units.js';
+import { OpLockWaits } from './op-lock-waits.js';
 
 /** "4KiB", "64KiB", "2MiB", "1GiB", or bytes when not a power-of-two size class. */
 export function sizeLabel(bytes: number): string {
@@ -21,7 +22,14 @@ export class ModelMetrics {
   private readonly folioOrders: Counter[] = [];
   private allocatedBytes: Counter | undefined;
 
-  constructor(private readonly stats: Recorder) {}
+  /** punch.lock_wait_ns{lock} and fault.lock_wait_ns{lock}: which lock each operation waited on. */
+  readonly punchWaits: OpLockWaits;
+  readonly faultWaits: OpLockWaits;
+
+  constructor(private readonly stats: Recorder) {
+    this.punchWaits = new OpLockWaits(stats, 'punch');
+    this.faultWaits = new OpLockWaits(stats, 'fault');
+  }
 
   punchLatency(bytes: number, ns: number): void {
     this.stats.histogram('punch.latency_ns', { size: sizeLabel(bytes) }).record(ns);

@@ -82,7 +82,7 @@ function* faultin_shared(p: Process, vm: Vm, gfn: number): Gen<GotPage> {
  * reference (on failure v10 returns RET_PF_RETRY and the fault repeats, guest_memfd ends it with
  * the error: the binding's retryOnGetPfnError), takes mmu_lock (read under tdp, write under shadow), retries if stale
  * (is_page_fault_stale via the faultRetry strategy), maps at the allowed level, unlocks, drops
- * the page reference. Records fault.latency_ns, fault.retries, fault.by_level.
+ * the page reference. Records fault.latency_ns, fault.retries, fault.by_level, fault.lock_wait_ns{lock}.
  */
 export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: FaultFlags): Gen<FaultOutcome> {
   const vm = vcpu.vm;
@@ -91,8 +91,10 @@ export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: 
   const mode = host.s.mmu.faultLockMode;
   const t0 = host.sim.now;
   let retries = 0;
+  host.metrics.faultWaits.begin(p);
   const done = (result: FaultResult, level = 0): FaultOutcome => {
     const latencyNs = host.sim.now - t0;
+    host.metrics.faultWaits.end(p, result === 'mapped');
     if (result === 'mapped') host.metrics.fault(latencyNs, retries, level);
     else if (retries) host.metrics.count('fault.retries', undefined, retries);
     return { result, retries, level, latencyNs };

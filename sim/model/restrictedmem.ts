@@ -142,12 +142,14 @@ export function* restrictedmem_fallocate(p: Process, file: RestrictedFile, mode:
  * restrictedmem_punch_hole: page alignment (EINVAL), restrictedmem_invalidate_start, the memfd's
  * shmem_fallocate(PUNCH_HOLE) with no restrictedmem lock held (v10; the held-across, rwsem
  * strategies keep the read side across), restrictedmem_invalidate_end; a shmem error surfaces
- * after the invalidation ran. Records punch.latency_ns{size}, punch.invalidate_ns, punch.truncate_ns.
+ * after the invalidation ran. Records punch.latency_ns{size}, punch.invalidate_ns, punch.truncate_ns,
+ * punch.lock_wait_ns{lock}.
  */
 export function* restrictedmem_punch_hole(p: Process, file: RestrictedFile, mode: number, offset: number, len: number): Gen {
   if (offset % PAGE_SIZE !== 0 || len % PAGE_SIZE !== 0) throw new KernelError('EINVAL', 'restrictedmem_punch_hole');
   const host = file.host;
   const t0 = host.sim.now;
+  host.metrics.punchWaits.begin(p);
   const start = offset / PAGE_SIZE;
   const end = (offset + len) / PAGE_SIZE;
   const window: HoleWindow = { start, end, open: false };
@@ -165,6 +167,7 @@ export function* restrictedmem_punch_hole(p: Process, file: RestrictedFile, mode
     if (held) file.lock.unlockRead(p, token);
     closeWindow(file.memfd, window);
   }
+  host.metrics.punchWaits.end(p, true);
   host.metrics.punchLatency(len, host.sim.now - t0);
   host.event(p, 'punch_end', { file: file.id, start, end, err: err ? String((err as Error).message) : '' });
   if (err) throw err;

@@ -18,13 +18,23 @@ const isTime = (name: string) => /_ns(\{|$)/.test(name);
 /** What a user of each workload looks at first: operations, then faults, then locks, then the rest. */
 const HEADLINE = ['punch.', 'fallocate.', 'conversion.', 'fault.', 'memslot.', 'memory_failure.', 'vm.', 'replay.', 'thp.', 'memory.', 'error.'];
 
+/** Operation latencies (punch. to replay.): shown even when they counted nothing, as 0 and '-'. */
+const OPERATION_FAMILIES = HEADLINE.indexOf('thp.');
+
+/** The work each actor was offered and completed: a 0 completed is the point, so it is shown. */
+const ALWAYS_SHOWN_COUNTERS = 'actor.ops{';
+
 function rank(key: string): number {
   const i = HEADLINE.findIndex((p) => key.startsWith(p));
   if (i >= 0) return i;
   return /_lock\.|lock\.|srcu\./.test(key) ? HEADLINE.length : HEADLINE.length + 1;
 }
 
-/** Headline table: distributions with samples, then counters, then gauges (at most `limit` rows each). */
+/**
+ * Headline table: distributions with samples (and the operations' own ones without, as 0 and
+ * '-': a fault latency that vanished read as "no problem"), then counters, then gauges (at most
+ * `limit` rows each).
+ */
 export function summaryTable(metrics: Record<string, unknown>, limit = 30): string {
   const keys = Object.keys(metrics).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
   const dist: string[][] = [];
@@ -35,7 +45,9 @@ export function summaryTable(metrics: Record<string, unknown>, limit = 30): stri
     if (m.type === 'histogram' && m.count > 0) {
       const f = isTime(k) ? formatDuration : (v: number) => String(Math.round(v * 100) / 100);
       dist.push([k, String(m.count), f(m.mean), f(m.p50), f(m.p99), f(m.max)]);
-    } else if (m.type === 'counter' && m.value !== 0) {
+    } else if (m.type === 'histogram' && rank(k) < OPERATION_FAMILIES) {
+      dist.push([k, '0', '-', '-', '-', '-']);
+    } else if (m.type === 'counter' && (m.value !== 0 || k.startsWith(ALWAYS_SHOWN_COUNTERS))) {
       ctrs.push([k, String(m.value)]);
     } else if (m.type === 'gauge' && m.max !== 0) {
       gauges.push([k, String(Math.round(m.mean * 100) / 100), String(m.max), String(m.last)]);

@@ -17,7 +17,7 @@ import { parseMetricKey } from '../../reports/metric-keys.js';
 import type { HistogramMetric, Metric, MetricsDoc } from '../../reports/metrics-types.js';
 import { fontsAvailable, renderSvg, svgToPng } from '../../reports/render.js';
 import { runPage } from '../../reports/run/page.js';
-import { bySize, fmtBytes, fmtDuration, logAxis } from '../../reports/scales.js';
+import { bySize, fmtBytes, fmtDuration, fmtPercent, logAxis } from '../../reports/scales.js';
 
 /** A histogram metric as metrics.json writes it, from raw samples. */
 function hist(samples: number[]): HistogramMetric {
@@ -207,4 +207,18 @@ test('rmsim run --report writes report.html and the charts beside metrics.json',
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
   assert.match(html, /Fault path/);
   assert.ok(readdirSync(join(dir, 'charts')).includes('fault.latency_ns.tail.svg'), readdirSync(join(dir, 'charts')).join(' '));
+});
+
+test('the headline and the lock sentence give the share of punch and fault time spent waiting on each lock (issue 16)', () => {
+  const doc = craftedDoc();
+  // Punch latencies sum to 5,531,500 ns (the three sizes above), fault latencies to 1,612,500 ns.
+  doc.metrics['punch.lock_wait_ns{lock=notifier_lock}'] = counter(553_150);
+  doc.metrics['fault.lock_wait_ns{lock=mmu_lock}'] = counter(403_125);
+  const p = runPage(doc);
+  const row = (head: string) => p.headline.rows.find((r) => r[0] === head);
+  assert.equal(row('punch time waiting on notifier_lock')?.[1], fmtPercent(0.1));
+  assert.equal(row('punch time waiting on inode_lock')?.[1], 'never');
+  assert.equal(row('fault time waiting on mmu_lock')?.[1], fmtPercent(0.25));
+  assert.equal(row('fault time waiting on notifier_lock')?.[1], 'never');
+  assert.match(p.sections.find((s) => s.id === 'locks')!.sentence, new RegExp(`^Punches spent ${fmtPercent(0.1)} of their time waiting on notifier_lock`));
 });

@@ -70,6 +70,9 @@ test('rmsim run prints the saturated warning after the summary table', async () 
   const warnings = r.stdout.indexOf('\nwarnings:\n');
   assert.ok(table >= 0 && warnings > table, r.stdout);
   assert.match(r.stdout.slice(warnings), /\n {2}saturated: actor guest completed 0 of 16 operations offered/);
+  // The table keeps the fault latency that counted nothing, and the completed work of 0.
+  assert.match(r.stdout, /\nfault\.latency_ns +0 +- +- +- +-\n/);
+  assert.match(r.stdout, /\nactor\.ops\{actor=guest,state=completed\} +0\n/);
 });
 
 test('an actor asking for more vCPUs than the VM has is refused with the numbers (exit 2)', async () => {

@@ -20,6 +20,8 @@ export function lockTrack(name: string, opts: LockOptions): string {
 }
 
 export class ModeStats {
+  /** The lock's name: a waiting process's wait sink is told which lock it waited on. */
+  private readonly name: string;
   readonly acquisitions: Counter;
   readonly contended: Counter;
   readonly wait: Histogram;
@@ -33,6 +35,7 @@ export class ModeStats {
   constructor(private readonly sim: Simulation, name: string, opts: LockOptions, mode?: string) {
     let labels = opts.labels;
     if (mode !== undefined) labels = { ...(labels ?? {}), mode };
+    this.name = name;
     this.track = lockTrack(name, opts);
     this.acquisitions = sim.stats.counter(`${name}.acquisitions`, labels);
     this.contended = sim.stats.counter(`${name}.contended`, labels);
@@ -46,6 +49,7 @@ export class ModeStats {
   taken(p: Process<any>, waitNs: number): void {
     this.acquisitions.value++;
     this.wait.record(waitNs);
+    if (waitNs > 0 && p.lockWaitSink) p.lockWaitSink.waited(this.name, waitNs);
     const tr = this.sim.tracer;
     if (waitNs > 0 && tr) tr.span(p.name, `wait ${this.track}${this.waitTag}`, this.sim.now - waitNs, this.sim.now);
   }

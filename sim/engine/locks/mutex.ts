@@ -65,11 +65,6 @@ export class Mutex implements LockImpl {
     this.release();
   }
 
-  /** True when free and no hand-off is pending (mutex_is_locked negated, roughly). */
-  get isLocked(): boolean {
-    return this.owner !== null;
-  }
-
   acquire(p: Process<any>): boolean {
     const owner = this.owner;
     if (owner === null && !this.handoff) {
