@@ -18,6 +18,28 @@ async function vmOf(variant: string): Promise<Vm> {
 
 const slotOf = (vm: Vm, baseGfn: number, npages: number, offsetPages = 0): Memslot => ({ id: 0, vm, baseGfn, npages, offsetPages, userspaceGfn: baseGfn });
 
+/** A host with a small retry bound, so a fault that never succeeds ends quickly. */
+async function boundedHost(variant: string, maxFaultRetries: number) {
+  const profile = defaultProfile();
+  const sim = new Simulation({ seed: 1, cpus: 2, lockCosts: profile.lockCosts });
+  const host = createHost(sim, { memoryBytes: 1 * GiB, fastpaths: await fastPathsFor(GiB / 4096), profile, variant, maxFaultRetries });
+  return { sim, host, vm: host.createVm({ name: 'vm0' }) };
+}
+
+/** One private fault at gfn 9 of a bound 4 MiB file while an invalidation of the whole slot never ends. */
+async function faultUnderEndlessInvalidation(variant: string, maxFaultRetries: number) {
+  const { sim, host, vm } = await boundedHost(variant, maxFaultRetries);
+  const out = runOne(sim, function* (p) {
+    const f = yield* privateFileCreate(p, host, vm, 4 * MiB);
+    yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 1024, file: f, offset: 0 });
+    vm.mmu_invalidate_in_progress = 1;
+    vm.mmu_invalidate_range_start = 0;
+    vm.mmu_invalidate_range_end = 1024;
+    return yield* kvm_mmu_page_fault(p, vm.vcpus[0]!, 9, { private: true });
+  }).value;
+  return { sim, host, vm, out };
+}
+
 test('mmu_invalidate_retry_gfn_unsafe (6.9+): retries inside [range_start, range_end) of an invalidation in progress, or once the sequence moved; not otherwise', async () => {
   const vm = await vmOf('guest_memfd');
   vm.mmu_invalidate_seq = 5;
@@ -115,18 +137,7 @@ test('kvm_mmu_page_fault: a shared gfn gets a movable page of the VMM once; a se
 });
 
 test('kvm_mmu_page_fault under guest_memfd: a pre-check that never clears retries maxFaultRetries times, then reports fault_livelock and counts the retries', async () => {
-  const profile = defaultProfile();
-  const sim = new Simulation({ seed: 1, cpus: 2, lockCosts: profile.lockCosts });
-  const host = createHost(sim, { memoryBytes: 1 * GiB, fastpaths: await fastPathsFor(GiB / 4096), profile, variant: 'guest_memfd', maxFaultRetries: 7 });
-  const vm = host.createVm({ name: 'vm0' });
-  const out = runOne(sim, function* (p) {
-    const f = yield* privateFileCreate(p, host, vm, 4 * MiB);
-    yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 1024, file: f, offset: 0 });
-    vm.mmu_invalidate_in_progress = 1;
-    vm.mmu_invalidate_range_start = 0;
-    vm.mmu_invalidate_range_end = 1024;
-    return yield* kvm_mmu_page_fault(p, vm.vcpus[0]!, 9, { private: true });
-  }).value;
+  const { sim, host, vm, out } = await faultUnderEndlessInvalidation('guest_memfd', 7);
   assert.deepEqual([out.result, out.retries, out.level], ['livelock', 8, 0]);
   const v = host.safety.violations.filter((x) => x.kind === 'fault_livelock');
   assert.equal(v.length, 1);
@@ -138,24 +149,8 @@ test('kvm_mmu_page_fault under guest_memfd: a pre-check that never clears retrie
   assert.ok(!lat || (lat.type === 'histogram' && lat.count === 0), 'and it records no fault latency');
 });
 
-/** A host with a small retry bound, so a fault that never succeeds ends quickly. */
-async function boundedHost(variant: string, maxFaultRetries: number) {
-  const profile = defaultProfile();
-  const sim = new Simulation({ seed: 1, cpus: 2, lockCosts: profile.lockCosts });
-  const host = createHost(sim, { memoryBytes: 1 * GiB, fastpaths: await fastPathsFor(GiB / 4096), profile, variant, maxFaultRetries });
-  return { sim, host, vm: host.createVm({ name: 'vm0' }) };
-}
-
 test('kvm_mmu_page_fault under v10 (no pre-check): a fault that stays stale under mmu_lock gets its page, drops it and retries, maxFaultRetries times, then reports fault_livelock', async () => {
-  const { sim, host, vm } = await boundedHost('v10', 5);
-  const out = runOne(sim, function* (p) {
-    const f = yield* privateFileCreate(p, host, vm, 4 * MiB);
-    yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 1024, file: f, offset: 0 });
-    vm.mmu_invalidate_in_progress = 1;
-    vm.mmu_invalidate_range_start = 0;
-    vm.mmu_invalidate_range_end = 1024;
-    return yield* kvm_mmu_page_fault(p, vm.vcpus[0]!, 9, { private: true });
-  }).value;
+  const { sim, host, vm, out } = await faultUnderEndlessInvalidation('v10', 5);
   assert.deepEqual([out.result, out.retries], ['livelock', 6]);
   assert.equal(vm.pt.walk(9), -1, 'nothing mapped');
   const m = sim.stats.snapshot();
