@@ -26,7 +26,8 @@ const LOCK_TESTS = ['engine/mutex.test.js', 'engine/mutex-handoff.test.js', 'eng
 // The fault path's own tests, with those of its error exits (restrictedmem_get_page / kvm_gmem_get_pfn
 // failing: v10's RET_PF_RETRY, EHWPOISON after memory_failure, ENOMEM, EIO/EFAULT).
 const FAULT_RETRY_TESTS = ['model/kvm.test.js', 'model/fault-retry-race.test.js', 'model/fault-path-units.test.js', 'model/fault-errors.test.js',
-  'model/corrections.test.js', 'model/consequences.test.js', 'model/shmem.test.js', 'model/restrictedmem.test.js'];
+  'model/corrections.test.js', 'model/consequences.test.js', 'model/shmem.test.js', 'model/restrictedmem.test.js', 'model/fault-after-effects.test.js',
+  'model/fault-exits.test.js'];
 const FAULT_TESTS = [...FAULT_RETRY_TESTS, 'model/safety.test.js', 'model/variants.test.js', 'model/guest-memfd.test.js'];
 
 /** Each group: the files (or line ranges) mutated and the compiled tests run against each mutant. */
