@@ -22,14 +22,10 @@
 // wall_ns runs from the first timed op's start to the last one's end. A failed op has -1 and
 // its errno name. Setup failures end the run (exit 1, the reason on stderr).
 // Before each repetition the executor writes and frees as much anonymous memory as the files
-// can hold plus 64 MiB (host_prefault), so the pages the kernel hands the files are ones the
-// hypervisor backs: on a nested host that takes back free guest memory (free page reporting;
-// this machine kind boots with page_reporting_order=9), the first write of a page it took back
-// is a fault in the host below, ~15 us per 4 KiB page, which the model leaves out (it is not
-// the modeled kernel's) and which otherwise falls on whichever op first writes such a page
-// (shmem zeroing fallocated pages, a guest's first touch) depending on what the machine did
-// before (bench/kernel-probe/README.md, "The sequence executor").
+// can hold plus 64 MiB (host-prefault.h), so the pages the kernel hands the files are ones the
+// hypervisor backs.
 #include "kvm-guest.h"
+#include "host-prefault.h"
 #include <pthread.h>
 #include <time.h>
 
@@ -209,20 +205,11 @@ static const char *errno_name(int e)
 	return n ? n : "EUNKNOWN";
 }
 
-/* Write every page of an anonymous mapping of `bytes`, then free it (see the header). */
-static void host_prefault(uint64_t bytes)
-{
-	uint8_t *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m == MAP_FAILED) die("mmap of the prefault buffer failed");
-	for (uint64_t off = 0; off < bytes; off += 4096) m[off] = 1;
-	munmap(m, bytes);
-}
-
 static void run_rep(int print, int k)
 {
 	uint64_t total = 64ull << 20;
 	for (int i = 0; i < nfiles; i++) total += files[i].size;
-	host_prefault(total);
+	if (host_prefault(total)) die("mmap of the prefault buffer failed");
 	open_files();
 	for (int i = 0; i < nsetup; i++) {
 		uint64_t s, e;
