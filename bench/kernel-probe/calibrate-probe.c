@@ -19,6 +19,7 @@
 //   {"skip": WHAT, "why": WHY}                             a part that could not run here
 // Progress on stderr: "# SECTION ROW" before each row.
 #include "kvm-guest.h"
+#include "host-prefault.h"
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
@@ -285,6 +286,7 @@ static void run_kinds(const char *section, enum backend be, const struct row_kin
 			/* under THP a call below 2 MiB works inside one huge folio, 2 MiB and up on whole ones */
 			char extra2[256];
 			snprintf(extra2, sizeof(extra2), "%s%s", extra, slot_align == 4096 ? "" : len < slot_align ? ",\"placement\":\"inside_huge_folio\"" : ",\"placement\":\"aligned\"");
+			if (!dry_run) host_prefault(region_for(len) + 64 * MiB); /* host-prefault.h */
 			if (file_open(&f, be, region_for(len), gflags, bound, 0) || (vmm_map && file_map(&f)) ||
 			    run_row(&f, kinds[k].probe, kinds[k].st, len, kinds[k].punch ? do_punch : do_alloc, extra2))
 				emit_skip(what, guest_why);
@@ -435,6 +437,7 @@ static void section_spread(void)
 			progress("spread", what);
 			struct file cold, warm;
 			guest_why[0] = 0;
+			if (!dry_run) host_prefault(2 * SPREAD_REGION + 64 * MiB);
 			enum state st = kinds[k].st;
 			int rc = file_open(&cold, kinds[k].be, SPREAD_REGION, 0, 0, 0);
 			if (!rc) rc = file_open(&warm, kinds[k].be, SPREAD_REGION, 0, 0, 0);
@@ -623,6 +626,7 @@ static void section_guest(void)
 		{ "guest.exit", ST_GUEST_MAPPED, 4 * KiB, ",\"exit\":\"mmio\"" }, /* one store to a mapped page, the MMIO exit */
 	};
 	for (unsigned k = 0; k < sizeof(touches) / sizeof(touches[0]); k++) {
+		if (!dry_run) host_prefault(128 * MiB);
 		if (quick && touches[k].len == 16 * MiB && strcmp(touches[k].probe, "guest.first_touch")) continue;
 		char what[96];
 		snprintf(what, sizeof(what), "%s %s %llu", touches[k].probe, state_name[touches[k].st], (unsigned long long)touches[k].len);
