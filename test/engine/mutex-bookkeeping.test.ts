@@ -126,3 +126,25 @@ test('locking a mutex one already holds fails the process (deadlock)', () => {
   });
   assert.throws(() => sim.run(), /already held by itself \(deadlock\)/);
 });
+
+test('mutex_unlock by a non-owner names the owner in the error: the holder, or none for a free mutex', () => {
+  const free = new Simulation();
+  const m = new Mutex(free, 'm');
+  free.spawn('rogue', function* (p) {
+    m.unlock(p);
+    yield p.sleep(1);
+  });
+  assert.throws(() => free.run(), /rogue: mutex_unlock\(m\) by non-owner \(owner: none\)/);
+
+  const held = new Simulation();
+  const h = new Mutex(held, 'h');
+  held.spawn('holder', function* (p) {
+    yield h.lock(p);
+    yield p.sleep(10);
+  });
+  held.spawn('rogue', function* (p) {
+    yield p.sleep(1);
+    h.unlock(p);
+  });
+  assert.throws(() => held.run(), /rogue: mutex_unlock\(h\) by non-owner \(owner: holder\)/);
+});
