@@ -39,14 +39,32 @@ export function lookupArray(h: u32, idx: usize, n: u32): f64 {
 
 const BUDDY_ORDERS: StaticArray<u32> = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 9, 9];
 
-/** The C reference's buddy churn (xorshift32 from seed): n mixed alloc/free; sum of pfns. */
-export function buddyChurn(n: u32, seed: u32): f64 {
-  const livePfn = bumpAlloc(<usize>n << 2, 8);
-  const liveOrd = bumpAlloc(<usize>n << 2, 8);
-  let live: u32 = 0;
-  let x = seed;
-  let sum: u64 = 0;
-  for (let i: u32 = 0; i < n; i++) {
+/** The churn between calls (buddyChurnStart, buddyChurnSteps): the live blocks' pfns and
+ * orders, how many, the xorshift32 state and the sum of the pfns allocated so far. */
+let churnPfn: usize = 0;
+let churnOrd: usize = 0;
+let churnLive: u32 = 0;
+let churnX: u32 = 0;
+let churnSum: u64 = 0;
+
+/** Start the C reference's buddy churn (xorshift32 from seed) for at most n ops in all. */
+export function buddyChurnStart(n: u32, seed: u32): void {
+  churnPfn = bumpAlloc(<usize>n << 2, 8);
+  churnOrd = bumpAlloc(<usize>n << 2, 8);
+  churnLive = 0;
+  churnX = seed;
+  churnSum = 0;
+}
+
+/** The churn's next `steps` mixed alloc/free (as c/fastpath.c buddy_steps); the sum of every
+ * pfn allocated since buddyChurnStart. The state is held in locals inside the loop. */
+export function buddyChurnSteps(steps: u32): f64 {
+  const livePfn = churnPfn;
+  const liveOrd = churnOrd;
+  let live = churnLive;
+  let x = churnX;
+  let sum = churnSum;
+  for (let i: u32 = 0; i < steps; i++) {
     x ^= x << 13; x ^= x >> 17; x ^= x << 5;
     if ((x & 1) && live > 0) {
       const k = (x >> 1) % live;
@@ -66,7 +84,16 @@ export function buddyChurn(n: u32, seed: u32): f64 {
       }
     }
   }
+  churnLive = live;
+  churnX = x;
+  churnSum = sum;
   return <f64>sum;
+}
+
+/** The whole churn of n ops in one call: sum of the pfns allocated. */
+export function buddyChurn(n: u32, seed: u32): f64 {
+  buddyChurnStart(n, seed);
+  return buddyChurnSteps(n);
 }
 
 /** zap [starts[i], starts[i] + len) for i < n, leaves only. */

@@ -129,19 +129,21 @@ function eptMapSlow(h: u32, gfn: u32, pfn: u32, level: u32): void {
   return chunkAddr(load<u32>(header(h) + H_ROOT));
 }
 
-/** eptWalk from the root table at `root` (eptRootAddr). */
+/**
+ * eptWalk from the root table at `root` (eptRootAddr). An empty entry (0) names chunk 0, the
+ * zero table (mem.ts ZERO_TABLE), so the walk follows it like a table and finds only empty
+ * entries below: no test for empty at any level, only the one for a leaf. As MIPS and
+ * LoongArch point a none pmd at invalid_pte_table so that their TLB refill handler walks
+ * without checks. Leaves out nothing: same answers as the reference's walk.
+ */
 @inline export function eptWalkFrom(root: usize, gfn: u32): i32 {
   let e = load<u32>(root + (<usize>(gfn >> 27) << 2));
-  if (e == 0) return -1;
   e = load<u32>(chunkAddr(e >> 2) + (<usize>((gfn >> 18) & 511) << 2));
   if (e & E_LEAF) return <i32>((e >> 2) + (gfn & 0x3ffff));
-  if (e == 0) return -1;
   e = load<u32>(chunkAddr(e >> 2) + (<usize>((gfn >> 9) & 511) << 2));
   if (e & E_LEAF) return <i32>((e >> 2) + (gfn & 511));
-  if (e == 0) return -1;
   e = load<u32>(chunkAddr(e >> 2) + (<usize>(gfn & 511) << 2));
-  if (e & E_LEAF) return <i32>(e >> 2);
-  return -1;
+  return e & E_LEAF ? <i32>(e >> 2) : -1;
 }
 
 export function eptWalkLevel(h: u32, gfn: u32): u32 {

@@ -1,7 +1,8 @@
 // Linear-memory layout and the two allocators every structure uses: a bump region that grows
 // memory on demand, and a free list of 2 KiB chunks (one 512-entry table of u32).
 //
-//   [__heap_base .. HEADERS)        AssemblyScript static data
+//   [0 .. 2048)                     ZERO_TABLE: chunk 0, all zero, never written
+//   [2048 .. HEADERS)               AssemblyScript static data (asconfig memoryBase 2048)
 //   HEADERS  16384 x 32 B           one header per page table / page cache (handle)
 //   OUT      64 KiB                 results of batched calls, read by the TypeScript wrapper
 //   COUNTS   2^21 x u16             live entries per chunk (page-cache tables; freed at 0)
@@ -21,6 +22,13 @@ export const HEADERS: usize = 65536;
 export const OUT: usize = HEADERS + <usize>(MAX_HANDLES * HEADER_BYTES);
 export const COUNTS: usize = OUT + <usize>OUT_BYTES;
 export const BUMP_START: usize = COUNTS + (<usize>2 << 21);
+
+/** Chunk 0: the table an empty entry (0) names. Nothing writes it (no chunk id is 0, and the
+ * static data starts above it), so a walk may follow an empty entry and read empty entries
+ * (ept.ts eptWalkFrom). */
+export const ZERO_TABLE: usize = 0;
+// asconfig's memoryBase keeps the static data out of the zero table.
+if (<usize>ASC_MEMORY_BASE < ZERO_TABLE + <usize>CHUNK_BYTES) ERROR('asconfig memoryBase must be at least 2048: chunk 0 is the zero table');
 
 /** Next free byte of the bump region. */
 export let bump: usize = 0;

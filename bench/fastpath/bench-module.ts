@@ -9,6 +9,8 @@ export interface BenchExports extends RmsimExports {
   bench_insert_array(h: number, idx: number, pfns: number, orders: number, n: number): number;
   bench_lookup_array(h: number, idx: number, n: number): number;
   bench_buddy_churn(n: number, seed: number): number;
+  bench_buddy_churn_start(n: number, seed: number): void;
+  bench_buddy_churn_steps(steps: number): number;
   bench_zap_array(h: number, starts: number, n: number, len: number): void;
   bench_erase_array(h: number, starts: number, n: number, len: number): void;
   bench_walk_many_array(h: number, keys: number, out: number, n: number, withOffset: number): number;

@@ -30,6 +30,15 @@ export function formatTable(r: FastpathBenchResult): string {
   for (const [name, o] of Object.entries(r.ops)) {
     lines.push(`${name.padEnd(28)}${f(o.wasm_ns).padStart(11)}${f(o.wasm_from_ts_ns).padStart(11)}${f(o.wasm_batch_ns).padStart(11)}${f(o.ts_ns).padStart(11)}${f(o.ref_ns).padStart(11)}${f(o.c_ns).padStart(11)}`);
   }
+  if ('ops' in r.c) {
+    const t = r.c;
+    lines.push(`wasm / c (${t.cc}, ${t.flags.join(' ')}), median of the per-pair ratios [min, max], ${t.rounds} rounds x ${t.pieces} pairs:`);
+    for (const [name, o] of Object.entries(t.ops)) lines.push(`  ${name.padEnd(26)}${o.ratio.median.toFixed(3)} [${o.ratio.min.toFixed(2)}, ${o.ratio.max.toFixed(2)}]`);
+    const bad = Object.entries(t.results_match).filter(([, ok]) => !ok).map(([k]) => k);
+    if (bad.length) lines.push(`  C and WASM results DIFFER: ${bad.join(', ')}`);
+  } else {
+    lines.push(`C reference: ${r.c.note}`);
+  }
   lines.push(`bytes/page: all structures at 4 KiB ${r.bytes_per_page.all_structures_4k!.toFixed(2)}, with THP ${r.bytes_per_page.all_structures_thp!.toFixed(2)}; 1 TiB host fully at 4 KiB ~ ${(r.memory.host_1tib_fully_populated_4k_estimate_bytes! / 2 ** 30).toFixed(2)} GiB`);
   const missed = Object.entries(r.targets).filter(([, t]) => t.met === false).map(([k, t]) => `${k} (${t.value?.toFixed(2)} vs ${t.target})`);
   lines.push(missed.length ? `targets NOT met: ${missed.join('; ')}` : 'all targets met');

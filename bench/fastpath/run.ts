@@ -1,11 +1,12 @@
 // The fast-path benchmark (issue 3): the same workloads over the WASM fast paths (loops inside
 // WASM, and op by op from TypeScript), the typed-array TypeScript twin, the Map reference and
-// (EPT, buddy) the C reference, all in one run. Method: each figure is the best of `reps`
-// full passes on fresh state after a warm-up pass (V8 tiers WASM up from Liftoff only between
-// calls: no OSR), wall-clock ns per operation; benchmark.js adds per-op statistics for the
-// read-only walks and lookups. Results go to bench/results/fastpath.json with the machine.
-import v8 from 'node:v8';
-import vm from 'node:vm';
+// (EPT, buddy) the C reference, all in one run. Method: the ops with a C twin are timed against
+// it in pairs, piece by piece, C and WASM alternating (c-twins.ts: medians and spread of the
+// per-pair ratios); every other figure is the best of `reps` full passes on fresh state after a
+// warm-up pass (V8 tiers WASM up from Liftoff only between calls: no OSR), implementations
+// interleaved round by round; process CPU time per operation. benchmark.js adds per-op
+// statistics for the read-only walks and lookups. Results go to bench/results/fastpath.json
+// with the machine.
 import os from 'node:os';
 import Benchmark from 'benchmark';
 import { fileURLToPath } from 'node:url';
@@ -20,14 +21,12 @@ import { RefHostMemory, RefPageCache, RefPageTable } from '../../sim/fastpath/re
 import { faultRange, punchRange, shmemGetFolioRange } from '../../sim/fastpath/shmem-ops.js';
 import type { HostMemory, PageCache, PageTable, ShmemArgs } from '../../sim/fastpath/api.js';
 import { BUDDY_HOST_PAGES, BUDDY_ORDERS, BUDDY_SEED, SHMEM_HOST_PAGES, cacheOps, eptOps, sizes, xorshift32, type Sizes } from './workloads.js';
-import { buildCReference, type CRun, type CSection } from './c-reference.js';
+import { startCReference } from './c-reference.js';
+import { runCTwins, TWIN_OPS, type CTwinsResult, type TwinOp } from './c-twins.js';
+import { cpuNs, quiesce } from './timing.js';
 
-// Optimize every WASM function before it first runs (toolchain.md: no OSR for wasm).
-v8.setFlagsFromString('--no-liftoff');
-// process.cpuUsage counts V8's GC threads too: collect before each timed pass so one variant's
-// garbage is not charged to the next.
-v8.setFlagsFromString('--expose-gc');
-const collectGarbage = vm.runInNewContext('gc') as () => void;
+/** Pieces per round of the C-twin pairs (c-twins.ts): 10 pairs per op and round. */
+const TWIN_PIECES = 10;
 
 export interface FastpathBenchOptions {
   scale?: number;
@@ -60,9 +59,9 @@ export interface FastpathBenchResult {
   scale: number;
   reps: number;
   method: string;
-  /** runs: every C run, in order (each section right before and right after the WASM runs it
-   * is compared with); c_ns is the best over them, as wasm_ns is the best of its passes. */
-  c: { cc: string; walk_checksum_matches: boolean; buddy_checksum_matches: boolean; runs?: Array<CRun & { section: CSection; when: 'before' | 'after' }> } | { note: string };
+  /** The ops with a C twin timed against it in pairs (c-twins.ts): per op the median ratio
+   * and its spread; those ops' wasm_ns and c_ns are the medians of the pairs. */
+  c: CTwinsResult | { note: string };
   ops: Record<string, OpResult>;
   benchmarkjs: Record<string, Record<string, { ns_per_op: number; rme_percent: number; samples: number }>>;
   bytes_per_page: Record<string, number>;
@@ -70,25 +69,7 @@ export interface FastpathBenchResult {
   targets: Record<string, { value: number | null; target: string; met: boolean | null }>;
 }
 
-/** Process CPU time in ns (the machine is shared: wall time would count other tenants). */
-const cpuNs = () => { const u = process.cpuUsage(); return (u.user + u.system) * 1000; };
-
 interface Variant<S = unknown> { setup: () => S; body: (s: S) => void; reps?: number }
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-/**
- * Wait (without spending CPU) until no thread of this process is working: after gc() V8 still
- * frees dead ArrayBuffers' memory on background threads (tens of MB from the typed-array and
- * Map variants), and process CPU time would charge that to whatever is timed next. Returns when
- * a 10 ms sleep costs under 0.5 ms of process CPU, or after 1 s.
- */
-function settle(): void {
-  for (let i = 0; i < 100; i++) {
-    const c0 = cpuNs();
-    Atomics.wait(sleepCell, 0, 0, 10);
-    if (cpuNs() - c0 < 500_000) return;
-  }
-}
 
 /**
  * Time several variants of one workload interleaved (round r runs every variant once), so a
@@ -101,8 +82,7 @@ function race(reps: number, variants: Record<string, Variant<any> | null>): Reco
     for (const [k, v] of Object.entries(variants)) {
       if (!v || r > (v.reps ?? reps)) continue;
       const st = v.setup();
-      collectGarbage();
-      settle();
+      quiesce();
       const t0 = cpuNs();
       v.body(st);
       const dt = cpuNs() - t0;
@@ -156,19 +136,23 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
   const small = new WasmBox(1024);
   const chunk = 10_000;
 
-  // The C reference, built once; each section runs right before and right after the WASM runs
-  // it is compared with, so both sides are timed in the same minutes of this shared machine.
-  const cRef = opts.c === false ? { note: 'skipped (--no-c)' } : buildCReference(scale, reps);
-  const cRuns: Array<CRun & { section: CSection; when: 'before' | 'after' }> = [];
-  const runC = (section: CSection, when: 'before' | 'after') => {
-    if ('note' in cRef) return;
-    log(`C reference (cc -O2), ${section}, ${when}`);
-    cRuns.push({ section, when, ...cRef.run(section) });
-  };
+  // The ops with a C twin first, C and WASM piece by piece in alternation (c-twins.ts); their
+  // WASM loops then need no pass of their own below.
+  const cRef = opts.c === false ? { note: 'skipped (--no-c)' } : startCReference(z);
+  let twins: CTwinsResult | null = null;
+  if (!('note' in cRef)) {
+    try {
+      twins = runCTwins(cRef, z, reps, TWIN_PIECES, log);
+    } finally {
+      cRef.dispose();
+    }
+  }
+  /** The WASM loop of a C-twin op for the interleaved passes below, unless its pairs timed it. */
+  const alone = <S>(v: { setup: () => S; body: (s: S) => void }) => (twins ? null : v);
+  const twin = (op: TwinOp) => twins ? { wasm_ns: twins.ops[op].wasm_ns.median, c_ns: twins.ops[op].c_ns.median } : {};
 
   // ---------------- EPT ----------------
   log(`EPT: map ${z.map}, walk ${z.walk}, zap ${z.zap} x 2 MiB`);
-  runC('ept', 'before');
   const e = eptOps(z);
   const mapPfns = Uint32Array.from({ length: z.map }, (_, i) => i);
   const mapTs = (pt: PageTable) => { for (let i = 0; i < z.map; i++) pt.map(e.gfns[i]!, i, 1); };
@@ -179,16 +163,15 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
   const refMapped = () => { const pt = new RefPageTable(); mapTs(pt); return pt; };
   {
     const t = race(reps, {
-      wasm: { setup: () => { small.reset(); return { pt: small.pt(), p: small.copy(e.gfns) }; }, body: (s) => small.x.bench_map_array(s.pt.handle, s.p, z.map) },
+      wasm: alone({ setup: () => { small.reset(); return { pt: small.pt(), p: small.copy(e.gfns) }; }, body: (s) => small.x.bench_map_array(s.pt.handle, s.p, z.map) }),
       wasm_from_ts: { setup: () => { small.reset(); return small.pt(); }, body: mapTs },
       wasm_batch: { setup: () => { small.reset(); return small.pt(); }, body: (pt) => pt.mapMany(e.gfns, mapPfns, 1) },
       ts: { setup: () => new TypedPageTable(new ChunkPool()), body: mapTs },
       ref: withRef ? { setup: () => new RefPageTable(), body: mapTs, reps: refReps } : null,
     });
-    ops.ept_map = { n: z.map, wasm_ns: per(t.wasm, z.map), wasm_from_ts_ns: per(t.wasm_from_ts, z.map), wasm_batch_ns: per(t.wasm_batch, z.map), ts_ns: per(t.ts, z.map), ref_ns: per(t.ref, z.map),
+    ops.ept_map = { n: z.map, wasm_ns: per(t.wasm, z.map), wasm_from_ts_ns: per(t.wasm_from_ts, z.map), wasm_batch_ns: per(t.wasm_batch, z.map), ts_ns: per(t.ts, z.map), ref_ns: per(t.ref, z.map), ...twin('ept_map'),
       note: 'wasm = one eptMap per gfn in a loop inside WASM (as the C loop); wasm_batch = mapMany from TS (pt_map_batch: each group of 32 slots read first, then mapped in order; checks and copies included)' };
   }
-  let wasmWalkSum = 0;
   {
     const wpt = wasmMapped();
     const pw = small.copy(e.walks);
@@ -196,13 +179,13 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
     const walkOut = new Int32Array(z.walk);
     const rpt = withRef ? refMapped() : null;
     const t = race(reps, {
-      wasm: { setup: () => 0, body: () => { wasmWalkSum = small.x.bench_walk_array(wpt.handle, pw, z.walk); } },
+      wasm: alone({ setup: () => 0, body: () => { benchSink += small.x.bench_walk_array(wpt.handle, pw, z.walk); } }),
       wasm_from_ts: { setup: () => wpt, body: walkTs },
       wasm_batch: { setup: () => wpt, body: (pt) => { pt.walkMany(e.walks, walkOut); let s = 0; for (let i = 0; i < z.walk; i++) s += walkOut[i]!; benchSink += s; } },
       ts: { setup: () => tpt, body: walkTs },
       ref: rpt ? { setup: () => rpt, body: walkTs, reps: refReps } : null,
     });
-    ops.ept_walk = { n: z.walk, wasm_ns: per(t.wasm, z.walk), wasm_from_ts_ns: per(t.wasm_from_ts, z.walk), wasm_batch_ns: per(t.wasm_batch, z.walk), ts_ns: per(t.ts, z.walk), ref_ns: per(t.ref, z.walk),
+    ops.ept_walk = { n: z.walk, wasm_ns: per(t.wasm, z.walk), wasm_from_ts_ns: per(t.wasm_from_ts, z.walk), wasm_batch_ns: per(t.wasm_batch, z.walk), ts_ns: per(t.ts, z.walk), ref_ns: per(t.ref, z.walk), ...twin('ept_walk'),
       note: 'wasm = one eptWalk per gfn in a loop inside WASM (as the C loop); wasm_batch = walkMany from TS (pt_walk_batch: groups of 32 walked level by level), summed in TS as wasm_from_ts is' };
     bjs.ept_walk = {
       wasm: benchjs(() => { benchSink += small.x.bench_walk_array(wpt.handle, pw, chunk); }, chunk),
@@ -210,14 +193,13 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
       ts: benchjs(() => { let s = 0; for (let i = 0; i < chunk; i++) s += tpt.walk(e.walks[i]!); benchSink += s; }, chunk),
     };
     const z2 = race(reps, {
-      wasm: { setup: () => ({ pt: wasmMapped(), p: small.copy(e.zaps) }), body: (s) => small.x.bench_zap_array(s.pt.handle, s.p, z.zap, 512) },
+      wasm: alone({ setup: () => ({ pt: wasmMapped(), p: small.copy(e.zaps) }), body: (s) => small.x.bench_zap_array(s.pt.handle, s.p, z.zap, 512) }),
       wasm_from_ts: { setup: wasmMapped, body: zapTs },
       ts: { setup: tsMapped, body: zapTs },
       ref: withRef ? { setup: refMapped, body: zapTs, reps: refReps } : null,
     });
-    ops.ept_zap_2m = { n: z.zap, wasm_ns: per(z2.wasm, z.zap), wasm_from_ts_ns: per(z2.wasm_from_ts, z.zap), ts_ns: per(z2.ts, z.zap), ref_ns: per(z2.ref, z.zap), note: 'wasm = loop inside WASM; wasm_from_ts = one pt_zap call per range through the wrapper (the entry point the model uses)' };
+    ops.ept_zap_2m = { n: z.zap, wasm_ns: per(z2.wasm, z.zap), wasm_from_ts_ns: per(z2.wasm_from_ts, z.zap), ts_ns: per(z2.ts, z.zap), ref_ns: per(z2.ref, z.zap), ...twin('ept_zap_2m'), note: 'wasm = loop inside WASM; wasm_from_ts = one pt_zap call per range through the wrapper (the entry point the model uses)' };
   }
-  runC('ept', 'after');
 
   // ---------------- page cache ----------------
   log(`page cache: insert ${z.insert}, lookup ${z.lookup}, erase ${z.erase} x 512`);
@@ -293,22 +275,19 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
     return sum;
   };
   const bigHost = new WasmBox(BUDDY_HOST_PAGES);
-  let wasmBuddySum = 0;
   const refN = Math.min(z.buddy, 200_000);
-  runC('buddy', 'before');
   {
     const t = race(reps, {
-      wasm: { setup: () => bigHost.reset(), body: () => { wasmBuddySum = bigHost.x.bench_buddy_churn(z.buddy, BUDDY_SEED); } },
+      wasm: alone({ setup: () => bigHost.reset(), body: () => { benchSink += bigHost.x.bench_buddy_churn(z.buddy, BUDDY_SEED); } }),
       wasm_from_ts: { setup: () => { bigHost.reset(); return bigHost.host(); }, body: (h) => churnTs(h, z.buddy) },
       ts: { setup: () => new TypedHostMemory(BUDDY_HOST_PAGES), body: (h) => churnTs(h, z.buddy) },
       ref: withRef ? { setup: () => new RefHostMemory(BUDDY_HOST_PAGES), body: (h) => churnTs(h, refN), reps: refReps } : null,
     });
     ops.buddy_alloc_free = {
-      n: z.buddy, wasm_ns: per(t.wasm, z.buddy), wasm_from_ts_ns: per(t.wasm_from_ts, z.buddy), ts_ns: per(t.ts, z.buddy), ref_ns: per(t.ref, refN), ref_n: refN,
+      n: z.buddy, wasm_ns: per(t.wasm, z.buddy), wasm_from_ts_ns: per(t.wasm_from_ts, z.buddy), ts_ns: per(t.ts, z.buddy), ref_ns: per(t.ref, refN), ref_n: refN, ...twin('buddy_alloc_free'),
       note: `wasm = the churn loop inside WASM; the Map reference scans a Set for the lowest pfn per allocation, so it runs the first ${refN} ops only`,
     };
   }
-  runC('buddy', 'after');
 
   // ---------------- shmem_get_folio, faults, punch over a 16 GiB file ----------------
   log(`shmem_get_folio / fault / punch over a ${z.file}-page file`);
@@ -372,35 +351,11 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
     bpp.host_allocator_and_folio_table_1tib = hostBytes / 2 ** 28;
   }
 
-  // ---------------- C ----------------
-  let cInfo: FastpathBenchResult['c'];
-  if ('note' in cRef) {
-    cInfo = cRef;
-  } else {
-    cRef.dispose();
-    const best = (k: 'ept_map_ns' | 'ept_walk_ns' | 'ept_zap_ns' | 'buddy_ns') => {
-      const v = cRuns.map((r) => r[k]).filter((x): x is number => x !== null);
-      return v.length ? Math.min(...v) : null;
-    };
-    ops.ept_map!.c_ns = best('ept_map_ns');
-    ops.ept_walk!.c_ns = best('ept_walk_ns');
-    ops.ept_zap_2m!.c_ns = best('ept_zap_ns');
-    ops.buddy_alloc_free!.c_ns = best('buddy_ns');
-    const ept = cRuns.filter((r) => r.walk_checksum !== null);
-    const bud = cRuns.filter((r) => r.buddy_checksum !== null);
-    cInfo = {
-      cc: cRef.cc,
-      walk_checksum_matches: ept.length > 0 && ept.every((r) => r.walk_checksum === wasmWalkSum),
-      buddy_checksum_matches: bud.length > 0 && bud.every((r) => r.buddy_checksum === wasmBuddySum),
-      runs: cRuns,
-    };
-  }
-
   // ---------------- targets ----------------
   const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
   const targets: FastpathBenchResult['targets'] = {};
-  for (const op of ['ept_map', 'ept_walk', 'buddy_alloc_free']) {
-    const v = ratio(ops[op]!.wasm_ns, ops[op]!.c_ns);
+  for (const op of TWIN_OPS) {
+    const v = twins ? twins.ops[op].ratio.median : null;
     targets[`${op}_wasm_vs_c`] = { value: v, target: '<= 1.25', met: v === null ? null : v <= 1.25 };
   }
   for (const [name, o] of Object.entries(ops)) {
@@ -423,8 +378,8 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
     load_average: { start: loadStart, end: os.loadavg() },
     scale,
     reps,
-    method: 'process CPU time per op (the machine is shared), best of `reps` full passes on fresh state after one warm-up pass, implementations interleaved round by round, each pass after a full GC and once the process is idle again (no background sweeping charged to it); node --no-liftoff set at start; Map reference one pass; C: CLOCK_PROCESS_CPUTIME_ID, same passes, each section run right before and right after the WASM runs it is compared with (c.runs), best of both',
-    c: cInfo,
+    method: 'process CPU time per op (the machine is shared). Ops with a C twin (c): C (CLOCK_PROCESS_CPUTIME_ID, a server process) and WASM timed in pairs, back to back, the order alternating pair by pair, `reps` rounds of 10 pieces each after a warm-up round (c.rounds, c.pieces); ratio = median over the pairs of wasm/c, with min and max; their wasm_ns and c_ns are the medians of the pairs. Every other figure: best of `reps` full passes on fresh state after one warm-up pass, implementations interleaved round by round. Each timed pass or pair after a full GC and once the process is idle again (no background sweeping charged to it); node --no-liftoff set at start; Map reference one pass',
+    c: twins ?? ('note' in cRef ? cRef : { note: 'not run' }),
     ops,
     benchmarkjs: bjs,
     bytes_per_page: bpp,

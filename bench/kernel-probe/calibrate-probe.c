@@ -8,7 +8,7 @@
 // probe fits `rmsim calibrate`'s time limit on a slow host as on a fast one.
 //
 // usage: calibrate-probe [--quick] [--thp] [--only SECTION[,SECTION...]] [--dry-run]
-//   sections: caps gmem shmem thp guest
+//   sections: caps gmem shmem spread thp guest
 //   --thp: the probe may write /sys/kernel/mm/transparent_hugepage/shmem_enabled ('always' for
 //          the thp section; the value found is restored afterwards, also on SIGINT/SIGTERM/SIGHUP).
 //   --dry-run: print the caps and the progress lines only, measuring nothing (so a caller knows
@@ -19,6 +19,7 @@
 //   {"skip": WHAT, "why": WHY}                             a part that could not run here
 // Progress on stderr: "# SECTION ROW" before each row.
 #include "kvm-guest.h"
+#include "host-prefault.h"
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
@@ -210,6 +211,50 @@ static int run_row(struct file *f, const char *probe, enum state st, uint64_t le
 	return 0;
 }
 
+/*
+ * A pair of rows, taken interleaved so that the host's load weighs on both alike: `cold` calls at
+ * spread offsets of a file put in state `st` whole (untimed) once per round, each call at a slot
+ * far from the previous one's (slot n x step mod slots, step odd and near 0.62 x slots: every
+ * slot once per round) with nothing prepared in between, so what it meets was last touched a
+ * round before (struct pages, xarray nodes and, shmem allocated, the pages themselves) and
+ * there is no stream for the prefetcher, as for an operation inside a composite sequence; and
+ * `warm` calls as run_row makes them (each slot put in its state right before, consecutive
+ * slots) on a second file. Rows `PROBE` with params order "spread" and "warm".
+ */
+static int run_spread_pair(struct file *cold, struct file *warm, const char *probe, enum state st, uint64_t len, int (*timed)(struct file *, uint64_t, uint64_t), const char *extra)
+{
+	static uint64_t cns[MAX_SAMPLES], wns[MAX_SAMPLES];
+	if (dry_run) return 0;
+	struct budget b = row_budget(len);
+	uint64_t slots = cold->size / len, step = ((uint64_t)(slots * 0.618)) | 1, t0 = now_ns();
+	int n = 0;
+	while (n < b.max_reps && n < MAX_SAMPLES && (n < b.min_reps || (now_ns() - t0) < 2 * b.seconds * 1e9)) {
+		if (n % slots == 0 && prepare(cold, st, 0, cold->size)) break;
+		uint64_t off = ((n % slots) * step % slots) * len, woff = (n % (warm->size / len)) * len;
+		uint64_t s = now_ns();
+		int rc = timed(cold, off, len);
+		uint64_t e = now_ns();
+		if (rc) return guest_fail(probe);
+		cns[n] = e - s;
+		if (prepare(warm, st, woff, len)) break;
+		s = now_ns();
+		rc = timed(warm, woff, len);
+		e = now_ns();
+		if (rc) return guest_fail(probe);
+		wns[n++] = e - s;
+	}
+	if (n < b.min_reps) {
+		if (!guest_why[0]) snprintf(guest_why, sizeof(guest_why), "prepare %s: %s", state_name[st], strerror(errno));
+		return -1;
+	}
+	char params[512];
+	snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"%s\",\"region_bytes\":%llu,\"order\":\"spread\"%s", (unsigned long long)len, state_name[st], (unsigned long long)cold->size, extra);
+	emit_row(probe, backend_name[cold->backend], params, cns, n);
+	snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"%s\",\"region_bytes\":%llu,\"order\":\"warm\"%s", (unsigned long long)len, state_name[st], (unsigned long long)warm->size, extra);
+	emit_row(probe, backend_name[warm->backend], params, wns, n);
+	return 0;
+}
+
 static const uint64_t sizes_full[] = { 4 * KiB, 64 * KiB, 2 * MiB, 64 * MiB, GiB };
 static const uint64_t sizes_quick[] = { 4 * KiB, 64 * KiB, 2 * MiB, 64 * MiB };
 #define SIZES (quick ? sizes_quick : sizes_full)
@@ -241,6 +286,7 @@ static void run_kinds(const char *section, enum backend be, const struct row_kin
 			/* under THP a call below 2 MiB works inside one huge folio, 2 MiB and up on whole ones */
 			char extra2[256];
 			snprintf(extra2, sizeof(extra2), "%s%s", extra, slot_align == 4096 ? "" : len < slot_align ? ",\"placement\":\"inside_huge_folio\"" : ",\"placement\":\"aligned\"");
+			if (!dry_run) host_prefault(region_for(len) + 64 * MiB); /* host-prefault.h */
 			if (file_open(&f, be, region_for(len), gflags, bound, 0) || (vmm_map && file_map(&f)) ||
 			    run_row(&f, kinds[k].probe, kinds[k].st, len, kinds[k].punch ? do_punch : do_alloc, extra2))
 				emit_skip(what, guest_why);
@@ -364,6 +410,46 @@ static void section_shmem(void)
 	run_kinds("shmem", SHMEM, kinds, 7, 0, 0, 0, ",\"thp\":\"never\"");
 	const struct row_kind mapped[] = { { "shmem.punch", ST_VMM_MAPPED, 1, 64 * MiB } };
 	run_kinds("shmem", SHMEM, mapped, 1, 0, 0, 1, ",\"thp\":\"never\"");
+}
+
+/* ---- spread: calls at far-apart offsets of a file prepared whole (cold), paired with warm ones ---- */
+
+#define SPREAD_REGION (64 * MiB)
+
+static void section_spread(void)
+{
+	static const uint64_t lens[] = { 4 * KiB, 64 * KiB, 2 * MiB };
+	struct { enum backend be; const char *probe; enum state st; int punch; } kinds[] = {
+		{ GMEM, "gmem.spread.punch", ST_POPULATED, 1 },
+		{ GMEM, "gmem.spread.fallocate", ST_EMPTY, 0 },
+		{ SHMEM, "shmem.spread.punch", ST_POPULATED, 1 },
+		{ SHMEM, "shmem.spread.fallocate", ST_EMPTY, 0 },
+		{ SHMEM, "shmem.spread.fallocate", ST_ALLOCATED, 0 },
+	};
+	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		if (kinds[k].be == GMEM && !have_gmem) {
+			emit_skip(kinds[k].probe, no_gmem_why);
+			continue;
+		}
+		for (unsigned i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			char what[128];
+			snprintf(what, sizeof(what), "%s %s %llu", kinds[k].probe, state_name[kinds[k].st], (unsigned long long)lens[i]);
+			progress("spread", what);
+			struct file cold, warm;
+			guest_why[0] = 0;
+			if (!dry_run) host_prefault(2 * SPREAD_REGION + 64 * MiB);
+			enum state st = kinds[k].st;
+			int rc = file_open(&cold, kinds[k].be, SPREAD_REGION, 0, 0, 0);
+			if (!rc) rc = file_open(&warm, kinds[k].be, SPREAD_REGION, 0, 0, 0);
+			else warm.fd = -1;
+			/* empty: the cold file is populated first, so each round's punch leaves holes whose pages went back to the buddy lists */
+			if (!rc && st == ST_EMPTY && !dry_run) rc = do_alloc(&cold, 0, SPREAD_REGION);
+			if (rc || run_spread_pair(&cold, &warm, kinds[k].probe, st, lens[i], kinds[k].punch ? do_punch : do_alloc, kinds[k].be == GMEM ? ",\"bound\":false" : ",\"thp\":\"never\""))
+				emit_skip(what, guest_why);
+			file_close(&cold);
+			if (warm.fd >= 0) file_close(&warm);
+		}
+	}
 }
 
 /* ---- shmem THP: shmem_enabled set to 'always' for the section, restored on every way out ---- */
@@ -540,6 +626,7 @@ static void section_guest(void)
 		{ "guest.exit", ST_GUEST_MAPPED, 4 * KiB, ",\"exit\":\"mmio\"" }, /* one store to a mapped page, the MMIO exit */
 	};
 	for (unsigned k = 0; k < sizeof(touches) / sizeof(touches[0]); k++) {
+		if (!dry_run) host_prefault(128 * MiB);
 		if (quick && touches[k].len == 16 * MiB && strcmp(touches[k].probe, "guest.first_touch")) continue;
 		char what[96];
 		snprintf(what, sizeof(what), "%s %s %llu", touches[k].probe, state_name[touches[k].st], (unsigned long long)touches[k].len);
@@ -582,7 +669,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--dry-run")) dry_run = 1;
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
 		else {
-			fprintf(stderr, "usage: %s [--quick] [--thp] [--only caps,gmem,shmem,thp,guest] [--dry-run]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--quick] [--thp] [--only caps,gmem,shmem,spread,thp,guest] [--dry-run]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -590,6 +677,7 @@ int main(int argc, char **argv)
 	section_caps();
 	if (WANT("gmem")) section_gmem();
 	if (WANT("shmem")) section_shmem();
+	if (WANT("spread")) section_spread();
 	if (WANT("thp")) section_thp(thp_allowed);
 	if (WANT("guest")) section_guest();
 	return 0;

@@ -4,7 +4,7 @@
 import { UsageError } from '../../sim/errors.js';
 import { writeFileAtomic } from '../../sim/output/atomic-write.js';
 import { parseDuration, UnitError } from '../../sim/units.js';
-import { defaultSweepResultPath, runSweepBench, SWEEP_BENCH_TARGET } from './run.js';
+import { defaultSweepResultPath, runSweepBench, SWEEP_BENCH_TARGET, type SweepBenchResult, type SweepTiming } from './run.js';
 
 export interface SweepBenchCliOptions {
   json?: boolean;
@@ -31,8 +31,7 @@ export async function sweepBenchCommand(o: SweepBenchCliOptions): Promise<void> 
     throw err;
   }
   const result = await runSweepBench({
-    // The engine benchmark's default of 5 trials would be a long wait here; 3 keep a median.
-    trials: wholeAtLeast('trials', o.trials === '5' ? undefined : o.trials, 3, 1),
+    trials: wholeAtLeast('trials', o.trials, 5, 1),
     points: wholeAtLeast('points', o.points, 8, 2),
     duration,
     log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`),
@@ -43,10 +42,22 @@ export async function sweepBenchCommand(o: SweepBenchCliOptions): Promise<void> 
     process.stdout.write(JSON.stringify(result) + '\n');
     return;
   }
-  process.stdout.write([
-    `sweep benchmark (${result.grid.points} equal-cost points of ${result.grid.workload}, ${result.grid.sets.join(' ')}; median of ${result.trials}; ${result.machine.cpu_model}, ${result.machine.cores} cores, Node ${result.machine.node_version})`,
-    `  1 worker ${result.one_worker_s.toFixed(2)} s, 2 workers ${result.two_workers_s.toFixed(2)} s -> ${result.ratio.toFixed(2)}x (target >= ${SWEEP_BENCH_TARGET} on 2 cores: ${result.meets ? 'met' : 'NOT met'})`,
-    `  sweep.json on 1 and 2 workers ${result.identical ? 'byte-identical' : 'DIFFER'}`,
-    ...(o.write !== false ? [`  written to ${path}`] : []),
-  ].join('\n') + '\n');
+  process.stdout.write(summary(result).concat(o.write !== false ? [`  written to ${path}`] : []).join('\n') + '\n');
+}
+
+function summary(r: SweepBenchResult): string[] {
+  const { grid, breakdown: b } = r;
+  const events = grid.per_point.map((p) => p.events);
+  const values = grid.per_point.map((p) => p.value);
+  const side = (name: string, t: SweepTiming, workers: number) =>
+    `  ${name} ${t.elapsed_s.toFixed(2)} s = runs ${t.runs_s.toFixed(2)} s${workers > 1 ? ` / ${workers}` : ''} + ${t.outside_runs_s.toFixed(2)} s outside the runs (start-up, teardown, imbalance)`;
+  return [
+    `sweep benchmark: ${grid.points} points of ${grid.workload} (${grid.sets.join(' ')}), ${values[0]}..${values[values.length - 1]} ${grid.order}; ${grid.equal_cost ? 'equal cost' : 'NOT equal cost'} (events ${Math.min(...events)}..${Math.max(...events)}, spread ${(grid.cost_spread * 100).toFixed(2)}%)`,
+    `  median of ${r.trials} trials on ${r.machine.cpu_model}, ${r.machine.cores} cores, Node ${r.machine.node_version}`,
+    `  both measured as: ${r.method}`,
+    side('1 worker ', b.one_worker, 1),
+    side('2 workers', b.two_workers, 2),
+    `  -> ${r.ratio.toFixed(2)}x (target >= ${SWEEP_BENCH_TARGET} on 2 cores: ${r.meets ? 'met' : 'NOT met'}); each run takes ${(b.two_workers.runs_s / b.one_worker.runs_s).toFixed(2)}x its time alone when two run at once`,
+    `  sweep.json on 1 and 2 workers ${r.identical ? 'byte-identical' : 'DIFFER'}`,
+  ];
 }

@@ -1,18 +1,27 @@
-// Sweep benchmark: the same grid on 2 worker threads against 1, in this process, interleaved
-// trials, median elapsed times. The grid has 8 equal-cost points - balloon with 2 VMs at host
-// memory 11 GiB down to 4 GiB, which the workload never comes near, so every point runs the
-// same events - listed longest first (more host memory is never cheaper to set up), so no long
-// point starts last. Target: 2 workers at least 1.7x faster than 1 on a 2-core machine. The
-// two sweep.json must be byte-identical, or the result says so.
+// Sweep benchmark: the same grid on 2 worker threads against 1, interleaved trials, median
+// elapsed times. Both are timed the same way: each sweep on a fresh worker pool (1 thread or 2),
+// from the pool's start to its teardown, while this thread only waits - so each side pays its
+// workers' start-up (module load, schema compile, JIT warm-up) and neither runs on a thread an
+// earlier trial warmed. The grid has 8 points of equal cost - balloon with 2 VMs at host memory
+// 11 GiB down to 4 GiB, which the workload never comes near, so the points differ only in their
+// seeds (derived from the point) and dispatch the same events to within a fraction of a percent
+// (checked: `cost_spread`, `equal_cost`) - listed longest first (more host memory is never
+// cheaper to set up), so no long point starts last. Target: 2 workers at least 1.7x faster than
+// 1 on a 2-core machine. The two sweep.json must be byte-identical, or the result says so.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAxes } from '../../sim/run/grid.js';
-import { runSweep } from '../../sim/run/sweep.js';
+import { runSweep, type SweepExecStats } from '../../sim/run/sweep.js';
 import { serializeSweepDocument } from '../../sim/run/sweep-aggregate.js';
 import { planSweep, type SweepPlan } from '../../sim/run/sweep-plan.js';
 import { machineInfo, type MachineInfo } from '../engine/machine.js';
 
 export const SWEEP_BENCH_TARGET = 1.7;
+/** Points whose event counts differ by at most this fraction of their mean count as equal cost. */
+export const EQUAL_COST_SPREAD = 0.01;
+
+/** How both sides are timed (printed and written with the result). */
+export const SWEEP_BENCH_METHOD = 'each sweep on a fresh worker pool of 1 or 2 threads (tinypool), timed from pool start to teardown, this thread only waiting; worker start-up included on both sides';
 
 export interface SweepBenchOptions {
   trials: number;
@@ -23,11 +32,35 @@ export interface SweepBenchOptions {
   log?: (line: string) => void;
 }
 
+/** One sweep timed: elapsed, and where the time went. */
+export interface SweepTiming {
+  /** Elapsed wall time of the whole sweep, s. */
+  elapsed_s: number;
+  /** Sum of the runs' own wall times, measured in the workers, s. */
+  runs_s: number;
+  /** elapsed - runs / workers: start-up, teardown, dispatch and imbalance, s. */
+  outside_runs_s: number;
+}
+
 export interface SweepBenchResult {
-  schema: 'rmsim.bench-sweep/1';
+  schema: 'rmsim.bench-sweep/2';
   date: string;
   machine: MachineInfo;
-  grid: { workload: string; sets: string[]; param: string; points: number; runs: number };
+  method: string;
+  grid: {
+    workload: string;
+    sets: string[];
+    param: string;
+    points: number;
+    runs: number;
+    order: 'longest first';
+    /** (most events - fewest) / mean over the points. */
+    cost_spread: number;
+    /** cost_spread <= EQUAL_COST_SPREAD. */
+    equal_cost: boolean;
+    /** Per point in grid order: its value, events, median own wall time on 1 worker (s). */
+    per_point: Array<{ value: string; events: number; run_s: number }>;
+  };
   trials: number;
   /** Median elapsed wall time of the whole sweep, s. */
   one_worker_s: number;
@@ -37,11 +70,13 @@ export interface SweepBenchResult {
   meets: boolean;
   /** Both sweep.json byte-identical (1 worker = 2 workers). */
   identical: boolean;
-  all_trials: Array<{ one_worker_s: number; two_workers_s: number }>;
+  /** Median elapsed and runs over the trials, and what lies outside the runs by them. */
+  breakdown: { one_worker: SweepTiming; two_workers: SweepTiming };
+  all_trials: Array<{ one_worker: SweepTiming; two_workers: SweepTiming }>;
 }
 
+/** The host memory values of the grid, largest (longest to set up) first, down to 4 GiB. */
 export function benchGrid(points: number): string {
-  // 4 GiB and up, descending: longest first.
   return `host.memory=${Array.from({ length: points }, (_, k) => `${4 + points - 1 - k}GiB`).join(',')}`;
 }
 
@@ -51,19 +86,34 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-async function timed(plan: SweepPlan, workers: number): Promise<{ s: number; bytes: string }> {
+const round = (x: number, digits = 4) => Number(x.toFixed(digits));
+
+function timing(elapsedS: number, stats: SweepExecStats, workers: number): SweepTiming {
+  const runsS = stats.runWallNs / 1e9;
+  return { elapsed_s: round(elapsedS), runs_s: round(runsS), outside_runs_s: round(elapsedS - runsS / workers) };
+}
+
+/** Median elapsed and median runs; outside the runs derived from them, so the three add up. */
+function medianTiming(ts: SweepTiming[], workers: number): SweepTiming {
+  const elapsed = median(ts.map((t) => t.elapsed_s));
+  const runs = median(ts.map((t) => t.runs_s));
+  return { elapsed_s: round(elapsed), runs_s: round(runs), outside_runs_s: round(elapsed - runs / workers) };
+}
+
+async function timed(plan: SweepPlan, workers: number): Promise<{ timing: SweepTiming; stats: SweepExecStats; bytes: string }> {
   const t0 = process.hrtime.bigint();
-  const { document } = await runSweep(plan, { workers });
-  return { s: Number(process.hrtime.bigint() - t0) / 1e9, bytes: serializeSweepDocument(document) };
+  const { document, stats } = await runSweep(plan, { workers, onWorkerThreads: true });
+  const elapsedS = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { timing: timing(elapsedS, stats, workers), stats, bytes: serializeSweepDocument(document) };
 }
 
 export async function runSweepBench(o: SweepBenchOptions): Promise<SweepBenchResult> {
   const sets = [`duration=${o.duration}`, 'vms.count=2'];
   const param = benchGrid(o.points);
-  const plan = planSweep({ workload: 'balloon', sets, axes: parseAxes([param]), replications: 1 });
-  // Warm-up: this thread's first run compiles the WASM fast paths and loads the profile.
-  await runSweep(planSweep({ workload: 'balloon', sets: ['duration=1ms'], axes: parseAxes(['vms.count=1']), replications: 1 }), { workers: 1 });
-  const trials: Array<{ one_worker_s: number; two_workers_s: number }> = [];
+  const axes = parseAxes([param]);
+  const plan = planSweep({ workload: 'balloon', sets, axes, replications: 1 });
+  const trials: Array<{ one_worker: SweepTiming; two_workers: SweepTiming }> = [];
+  const oneWorkerRuns: Array<SweepExecStats['perRun']> = [];
   let identical = true;
   for (let t = 0; t < o.trials; t++) {
     // Interleaved, alternating which goes first, so a drift in machine load hits both alike.
@@ -72,24 +122,44 @@ export async function runSweepBench(o: SweepBenchOptions): Promise<SweepBenchRes
     const b = await timed(plan, 3 - first);
     const [one, two] = first === 1 ? [a, b] : [b, a];
     identical &&= one.bytes === two.bytes;
-    trials.push({ one_worker_s: one.s, two_workers_s: two.s });
-    o.log?.(`trial ${t + 1}/${o.trials}: 1 worker ${one.s.toFixed(2)} s, 2 workers ${two.s.toFixed(2)} s -> ${(one.s / two.s).toFixed(2)}x`);
+    trials.push({ one_worker: one.timing, two_workers: two.timing });
+    oneWorkerRuns.push(one.stats.perRun);
+    o.log?.(`trial ${t + 1}/${o.trials}: 1 worker ${one.timing.elapsed_s.toFixed(2)} s, 2 workers ${two.timing.elapsed_s.toFixed(2)} s -> ${(one.timing.elapsed_s / two.timing.elapsed_s).toFixed(2)}x`);
   }
-  const one = median(trials.map((t) => t.one_worker_s));
-  const two = median(trials.map((t) => t.two_workers_s));
-  const ratio = one / two;
+  const perPoint = plan.runs.map((r, k) => ({
+    value: axes[0].values[r.point].raw,
+    events: oneWorkerRuns[0][k].events,
+    run_s: round(median(oneWorkerRuns.map((runs) => runs[k].wallNs / 1e9))),
+  }));
+  const events = perPoint.map((p) => p.events);
+  const spread = (Math.max(...events) - Math.min(...events)) / (events.reduce((a, b) => a + b, 0) / events.length);
+  const one = medianTiming(trials.map((t) => t.one_worker), 1);
+  const two = medianTiming(trials.map((t) => t.two_workers), 2);
+  const ratio = one.elapsed_s / two.elapsed_s;
   return {
-    schema: 'rmsim.bench-sweep/1',
+    schema: 'rmsim.bench-sweep/2',
     date: new Date().toISOString(),
     machine: machineInfo(),
-    grid: { workload: 'balloon', sets, param, points: o.points, runs: plan.runs.length },
+    method: SWEEP_BENCH_METHOD,
+    grid: {
+      workload: 'balloon',
+      sets,
+      param,
+      points: o.points,
+      runs: plan.runs.length,
+      order: 'longest first',
+      cost_spread: round(spread, 5),
+      equal_cost: spread <= EQUAL_COST_SPREAD,
+      per_point: perPoint,
+    },
     trials: o.trials,
-    one_worker_s: Number(one.toFixed(4)),
-    two_workers_s: Number(two.toFixed(4)),
-    ratio: Number(ratio.toFixed(3)),
+    one_worker_s: one.elapsed_s,
+    two_workers_s: two.elapsed_s,
+    ratio: round(ratio, 3),
     target: SWEEP_BENCH_TARGET,
     meets: ratio >= SWEEP_BENCH_TARGET,
     identical,
+    breakdown: { one_worker: one, two_workers: two },
     all_trials: trials,
   };
 }

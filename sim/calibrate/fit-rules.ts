@@ -4,7 +4,7 @@
 // through `ctx.value` (a fitted one when an earlier rule set it, else the base profile's) and
 // returns the costs it set with their fit quality. A rule whose rows are missing sets nothing:
 // its costs keep the base profile's values, marked kept with the missing rows named.
-import { median, mean } from 'simple-statistics';
+import { median, mean, sampleStandardDeviation } from 'simple-statistics';
 import { FOLIO_BATCH } from '../model/truncate.js';
 import type { FittedCost } from '../costs/schema.js';
 import { lockShares } from './two-punchers-analysis.js';
@@ -311,6 +311,35 @@ const fallocClear: FitRule = {
   },
 };
 
+/**
+ * What a page of a cold range costs more (sim/model/cold-range.ts): the probe's spread rows
+ * time calls at far-apart offsets of a file prepared whole (order 'spread') interleaved with
+ * warm calls (order 'warm', each range prepared right before), so the host's load weighs on both
+ * alike. Per page: (spread median - warm median) / pages at the largest size (2 MiB), where the
+ * per-page part dwarfs any fixed difference (none shows at 4 KiB). Clamped at 0.
+ */
+function coldRangePerPage(probe: string, state: string, name: string): FitRule {
+  return {
+    sets: [name],
+    fit(ctx) {
+      const spread = selectRows(ctx.rec, probe, { state, order: 'spread' });
+      const size = Math.max(...spread.map((r) => Number(r.params.size_bytes)));
+      const cold = spread.find((r) => Number(r.params.size_bytes) === size)!;
+      const [warm] = selectRows(ctx.rec, probe, { state, order: 'warm', size_bytes: size });
+      const pages = pagesOf(cold);
+      const c = rowMedian(cold.samples_ns);
+      const w = rowMedian(warm.samples_ns);
+      const se = Math.hypot(medianSe(cold.samples_ns), medianSe(warm.samples_ns)) / pages;
+      return [fitted(name, (c - w) / pages, `(median of the spread row - median of the warm row taken interleaved with it) / ${pages} pages`, [rowLabel(cold), rowLabel(warm)], cold.samples_ns.length + warm.samples_ns.length, se, `${probe} over ${state} ranges at spread offsets: ${(c / pages).toFixed(1)} ns/page against ${(w / pages).toFixed(1)} warm`)];
+    },
+  };
+}
+
+/** The standard error of a sample's median, from its spread (1.2533 sd / sqrt n, normal approximation). */
+function medianSe(xs: number[]): number {
+  return xs.length < 2 ? 0 : (1.2533 * sampleStandardDeviation(xs)) / Math.sqrt(xs.length);
+}
+
 /** In order: a rule may read values set by rules before it. */
 export const FIT_RULES: FitRule[] = [
   constantOf('gmem.create_ns', 'gmem.create', {}),
@@ -346,4 +375,9 @@ export const FIT_RULES: FitRule[] = [
   handoverPerPage('shmem', 'shmem.inode_lock_handover_page_ns'),
   handoverPerPage('guest_memfd', 'gmem.invalidate_lock_handover_page_ns'),
   pcpBulkFree,
+  coldRangePerPage('gmem.spread.punch', 'populated', 'gmem.cold_range_punch_page_ns'),
+  coldRangePerPage('gmem.spread.fallocate', 'empty', 'gmem.cold_range_alloc_page_ns'),
+  coldRangePerPage('shmem.spread.punch', 'populated', 'shmem.cold_range_punch_page_ns'),
+  coldRangePerPage('shmem.spread.fallocate', 'empty', 'shmem.cold_range_alloc_page_ns'),
+  coldRangePerPage('shmem.spread.fallocate', 'allocated', 'shmem.cold_range_clear_page_ns'),
 ];

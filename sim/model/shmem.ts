@@ -13,6 +13,7 @@ import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 import { pcpAlloc } from './pcp.js';
 import { folioPutNs } from './folio.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
+import { touchRange } from './cold-range.js';
 
 const INODE_LOCK_HANDOVER: HandoverCosts = { refill: 'shmem.inode_lock_contended_refill_ns', perPage: 'shmem.inode_lock_handover_page_ns' };
 
@@ -157,6 +158,9 @@ function noteRefill(inode: ShmemInode, index: number, order: number): void {
  * already present costs shmem.fallocate_found_folio_ns (find_lock_entry, folio_mark_dirty,
  * folio_unlock, folio_put), plus shmem.falloc_clear_page_ns per page when it is still !uptodate. `window`, when
  * given, is the caller's hole window (restrictedmem keeps it open until invalidate_end).
+ * A call whose range is cold for the caller (cold-range.ts) costs more per page it removes
+ * (shmem.cold_range_punch_page_ns), allocates (shmem.cold_range_alloc_page_ns) or zeroes
+ * (shmem.cold_range_clear_page_ns).
  * Its per-folio folio_lock (SGP_FALLOC) never waits in the model: the only holds that last, a
  * partial truncation's, run under inode_lock too, and a fault's hold is instantaneous (folio-lock.ts).
  * Leaves out signals, seals, the falloc waitqueue, and the partial-page zeroing of unaligned ends.
@@ -182,7 +186,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
       const w = window ?? { start, end, open: false };
       if (!window) inode.holeWindows.push(w);
       w.open = true;
-      yield* shmem_undo_range(p, inode, start, end);
+      yield* shmem_undo_range(p, inode, start, end, touchRange(inode, p, start, end) ? c.ns('shmem.cold_range_punch_page_ns') : 0);
       inode.fallocMarker = null;
       if (!window) closeWindow(inode, w);
       host.event(p, 'shmem_punch', { file: inode.id, start, end });
@@ -191,6 +195,9 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
     const start = Math.floor(offset / PAGE_SIZE);
     const end = Math.ceil((offset + len) / PAGE_SIZE);
     yield* charge(p, c.ns('shmem.fallocate_fixed_ns'));
+    const cold = touchRange(inode, p, start, end);
+    const coldAlloc = cold ? c.ns('shmem.cold_range_alloc_page_ns') : 0;
+    const coldClear = cold ? c.ns('shmem.cold_range_clear_page_ns') : 0;
     for (let chunk = start; chunk < end; ) {
       const chunkEnd = Math.min(end, chunk - (chunk % HPAGE_PMD_NR) + HPAGE_PMD_NR);
       const cleared = shmem_falloc_clear(host, inode, chunk, chunkEnd);
@@ -205,7 +212,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
       for (let i = 0; i < s.fallbackOccupied; i++) host.metrics.thpFallback('occupied');
       for (let i = 0; i < s.fallbackNoMem; i++) host.metrics.thpFallback('alloc_failed');
       pcpAlloc(host, p, s.alloc4k);
-      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns')) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns') + s.hits * c.ns('shmem.fallocate_found_folio_ns') + cleared * c.ns('shmem.falloc_clear_page_ns'));
+      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns') + coldAlloc) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns') + s.hits * c.ns('shmem.fallocate_found_folio_ns') + cleared * (c.ns('shmem.falloc_clear_page_ns') + coldClear));
       if (s.enomem) {
         // shmem_undo_range(unfalloc): give back what this call allocated (6.1 frees only the
         // !Uptodate folios it added; the model frees the whole range it walked). A failed page
@@ -251,11 +258,12 @@ export function closeWindow(inode: ShmemInode, w: HoleWindow): void {
 }
 
 /**
- * shmem_undo_range (6.1) over whole pages [start, end): truncate through mm/truncate.c's rules,
- * then shmem_recalc_inode. Leaves out swap entries and the unfalloc distinction.
+ * shmem_undo_range (6.1) over whole pages [start, end): truncate through mm/truncate.c's rules
+ * (`coldPageNs` more per page removed from a cold range), then shmem_recalc_inode. Leaves out
+ * swap entries and the unfalloc distinction.
  */
-export function* shmem_undo_range(p: Process, inode: ShmemInode, start: number, end: number): Gen<void> {
-  yield* truncate_inode_pages_range(p, inode.host, inode, start, end, SHMEM_TRUNCATE);
+export function* shmem_undo_range(p: Process, inode: ShmemInode, start: number, end: number, coldPageNs = 0): Gen<void> {
+  yield* truncate_inode_pages_range(p, inode.host, inode, start, end, SHMEM_TRUNCATE, coldPageNs);
 }
 
 /** shmem_truncate_range(lstart, lend inclusive) -> shmem_undo_range on whole pages. */

@@ -40,10 +40,12 @@ export interface TruncateResult {
  * pass). The cost of each pass is charged after the cache changed, so a fault running meanwhile
  * sees the hole (and may refill it). The cond_resched() after each folio batch can hand the CPU
  * to a task that became runnable meanwhile (cond-resched.ts), inside the caller's file-lock hold.
+ * `coldPageNs` is charged per page removed on top when the caller found the range cold
+ * (cold-range.ts: the struct pages and xarray nodes out of the caches).
  * Leaves out the exceptional (swap/shadow) entries and the short folio-lock holds of whole folios
  * (find_lock_entries' trylock and pass 2's folio_lock: a fault's hold is instantaneous here).
  */
-export function* truncate_inode_pages_range(p: Process, host: Host, backing: { pages: PageCache }, start: number, end: number, costs: TruncateCosts): Gen<TruncateResult> {
+export function* truncate_inode_pages_range(p: Process, host: Host, backing: { pages: PageCache }, start: number, end: number, costs: TruncateCosts, coldPageNs = 0): Gen<TruncateResult> {
   const pages = backing.pages;
   const res: TruncateResult = { pagesRemoved: 0, foliosRemoved: 0, splits: 0, splitFailures: 0, zeroedKeptPages: 0 };
   if (end <= start) return res;
@@ -54,6 +56,7 @@ export function* truncate_inode_pages_range(p: Process, host: Host, backing: { p
   const removeWhole = (index: number, pfn: number, order: number): void => {
     host.safety.noteRemoved(backing, index, 2 ** order);
     ns += order === 0 ? c.ns(costs.perPage) : c.ns('shmem.truncate_huge_folio_ns');
+    ns += coldPageNs * 2 ** order;
     if (folios < FOLIO_BATCH) ns += c.ns(costs.firstBatchExtra);
     folios++;
     res.foliosRemoved++;

@@ -10,6 +10,12 @@ import type { WorkerReply } from './pool-worker.js';
 export interface RunManyOptions {
   /** Worker threads (default: os.availableParallelism()). 1 runs in this thread. */
   workers?: number;
+  /**
+   * Run on worker threads even with one worker. Off by default: one worker in this thread
+   * skips a second start-up (module load, schema compile, JIT warm-up); the sweep benchmark
+   * turns it on to time 1 and 2 workers the same way.
+   */
+  onWorkerThreads?: boolean;
   /** Called after each run completes, with the count done so far (in completion order). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -26,7 +32,7 @@ export async function runMany(specs: RunSpec[], opts: RunManyOptions = {}): Prom
   const workers = workerCount(specs.length, opts.workers);
   let done = 0;
   const tick = () => opts.onProgress?.(++done, specs.length);
-  if (workers === 1) {
+  if (workers === 1 && opts.onWorkerThreads !== true) {
     const results: RunResult[] = [];
     for (const s of specs) {
       results.push(await runSpec(s));

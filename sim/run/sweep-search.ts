@@ -26,7 +26,7 @@ export async function runSearch(req: SweepRequest, range: SearchRange, opts: Swe
   if (req.axes.length > 0) throw new UsageError('--search explores one parameter: give it without --param');
   const specs = variantSpecs(req);
   const done = new Map<string, RunMetrics>();
-  const stats: SweepExecStats = { runs: 0, events: 0, runWallNs: 0 };
+  const stats: SweepExecStats = { runs: 0, events: 0, runWallNs: 0, perRun: [] };
 
   const probe = async (probes: ReadonlyArray<{ searcher: number; value: number }>): Promise<boolean[]> => {
     // One plan per probe (its variant, its value); all of a round's runs go to the pool at once.
@@ -37,6 +37,7 @@ export async function runSearch(req: SweepRequest, range: SearchRange, opts: Swe
     stats.runs += ran.stats.runs;
     stats.events += ran.stats.events;
     stats.runWallNs += ran.stats.runWallNs;
+    stats.perRun.push(...ran.stats.perRun);
     return plans.map((pl) => {
       const doc = buildSweepDocument(planHeader(pl), pl.fingerprint, pl.runs.map((r) => done.get(runKey(r))!));
       return doc.points[0].slo!.meets;

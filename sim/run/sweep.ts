@@ -11,6 +11,8 @@ import { buildShardFile, type ShardFile } from './sweep-shard.js';
 export interface SweepExecOptions {
   /** Worker threads (default: the pool's). */
   workers?: number;
+  /** Even one worker on a worker thread (RunManyOptions.onWorkerThreads). */
+  onWorkerThreads?: boolean;
   /** Called as runs finish: runs done, runs in this batch. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -21,6 +23,8 @@ export interface SweepExecStats {
   events: number;
   /** Sum of the runs' own wall times (CPU-ish work); the caller measures elapsed time. */
   runWallNs: number;
+  /** Each run's events and own wall time, in the order the runs were given to the pool. */
+  perRun: Array<{ events: number; wallNs: number }>;
 }
 
 export function toRunSpec(r: PlannedRun): RunSpec {
@@ -36,13 +40,14 @@ export function toRunSpec(r: PlannedRun): RunSpec {
 
 /** Run planned runs on the pool; metrics in the order given. */
 export async function executeRuns(runs: readonly PlannedRun[], opts: SweepExecOptions = {}): Promise<{ metrics: RunMetrics[]; stats: SweepExecStats }> {
-  const results = await runMany(runs.map(toRunSpec), { workers: opts.workers, onProgress: opts.onProgress });
+  const results = await runMany(runs.map(toRunSpec), { workers: opts.workers, onWorkerThreads: opts.onWorkerThreads, onProgress: opts.onProgress });
   return {
     metrics: results.map((r) => JSON.parse(r.metricsJson) as RunMetrics),
     stats: {
       runs: results.length,
       events: results.reduce((a, r) => a + r.events, 0),
       runWallNs: results.reduce((a, r) => a + r.wallNs, 0),
+      perRun: results.map((r) => ({ events: r.events, wallNs: r.wallNs })),
     },
   };
 }

@@ -1,16 +1,29 @@
-// The sweep benchmark at a tiny size: it runs, its grid is equal-cost and longest first, and
-// the two worker counts give byte-identical sweep.json. (Its speed is measured by the lead with
-// `rmsim bench sweep` on an idle machine, never asserted here.)
+// The sweep benchmark at a tiny size: it runs, its grid is longest first, both worker counts are
+// timed the same way (a fresh worker pool each) and give byte-identical sweep.json, and its
+// breakdown adds up. (Its speed is measured by the lead with `rmsim bench sweep` on an idle
+// machine, never asserted here.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchGrid, runSweepBench } from '../../bench/sweep/run.js';
+import { benchGrid, runSweepBench, EQUAL_COST_SPREAD, SWEEP_BENCH_METHOD } from '../../bench/sweep/run.js';
 
 test('sweep benchmark: 8 points longest first by default; tiny run is identical on 1 and 2 workers', { timeout: 120_000 }, async () => {
   assert.equal(benchGrid(8), 'host.memory=11GiB,10GiB,9GiB,8GiB,7GiB,6GiB,5GiB,4GiB');
   const r = await runSweepBench({ trials: 1, points: 2, duration: '1ms' });
   assert.equal(r.identical, true);
   assert.equal(r.grid.runs, 2);
+  assert.equal(r.method, SWEEP_BENCH_METHOD);
   assert.ok(r.one_worker_s > 0 && r.two_workers_s > 0 && Number.isFinite(r.ratio));
   assert.equal(r.meets, r.ratio >= r.target);
   assert.ok(r.machine.cores >= 1 && r.machine.node_version.startsWith('v'));
+  // One entry per point, in grid order, each with the events its run dispatched.
+  assert.deepEqual(r.grid.per_point.map((p) => p.value), ['5GiB', '4GiB']);
+  for (const p of r.grid.per_point) assert.ok(p.events > 0 && p.run_s > 0, JSON.stringify(p));
+  assert.equal(r.grid.equal_cost, r.grid.cost_spread <= EQUAL_COST_SPREAD);
+  // elapsed = runs / workers + what lies outside the runs, on each side.
+  for (const [t, workers] of [[r.breakdown.one_worker, 1], [r.breakdown.two_workers, 2]] as const) {
+    assert.ok(Math.abs(t.elapsed_s - (t.runs_s / workers + t.outside_runs_s)) < 1e-3, JSON.stringify(t));
+    assert.ok(t.runs_s > 0);
+  }
+  assert.equal(r.all_trials.length, 1);
+  assert.equal(r.one_worker_s, r.all_trials[0].one_worker.elapsed_s);
 });

@@ -83,3 +83,70 @@ test('the first waiter interrupted while HANDOFF is pending (170): the hand-off 
 test('a waiter granted the lock but not yet running, interrupted (220): the lock passes on, S (asleep since the grant) is woken and takes it at 270', () => {
   assert.deepEqual(handoff(220), ['A relocked@100', 'W interrupted@220', 'S locked@270']);
 });
+
+/**
+ * The hand-off scenario with a second sleeper X (arrived at 2) behind W. At 150 W sets HANDOFF
+ * and sleeps again as first waiter, X still behind it; interrupting X must leave the hand-off to
+ * W alone.
+ */
+function handoffWithSecondWaiter(interruptXAt: number) {
+  const { sim, log, locker, m } = setup();
+  sim.spawn('A', function* (p) {
+    yield m.lock(p);
+    yield p.sleep(100);
+    m.unlock(p);
+    yield m.lock(p);
+    log.push(`A relocked@${sim.now}`);
+    yield p.compute(100);
+    m.unlock(p);
+  });
+  locker('W', 1);
+  const x = locker('X', 2);
+  locker('S', 120);
+  sim.at(interruptXAt, () => x.interrupt());
+  sim.run();
+  return log;
+}
+
+test('a second waiter interrupted while HANDOFF is pending for the first (170): the hand-off stands, W is handed the lock at 200 (runs 250) and the spinner S, sent to sleep then, takes it at 300', () => {
+  // 170: X leaves the wait list; W is still first with HANDOFF set and A (on its CPU) owns the
+  // lock, so nobody is woken. 200: A unlocks, HANDOFF grants W (asleep: runs at 250); W is off
+  // its CPU, so S stops spinning and sleeps. 250: W unlocks, S is woken, takes it at 300.
+  // Clearing HANDOFF on X's interrupt would let S take the lock at 205 instead.
+  assert.deepEqual(handoffWithSecondWaiter(170), ['A relocked@100', 'X interrupted@170', 'W locked@250', 'S locked@300']);
+});
+
+test('a second waiter interrupted while the first is woken (120): the first keeps its wake-up (due 150) and nobody else is woken; the third is woken when the first unlocks', () => {
+  const { sim, log, locker, m } = setup();
+  // A holds from 0, off its CPU until 100; W (10), X (20), Y (30) sleep in that order. 100: A
+  // unlocks, W is woken (due 150). 120: X is interrupted: W stays the woken waiter, the lock is
+  // free but nobody else is woken (a second wake-up of W would move it to 170). 150: W takes the
+  // free lock and unlocks at once, waking Y, which takes it at 200.
+  sim.spawn('A', function* (p) {
+    yield m.lock(p);
+    log.push(`A locked@${sim.now}`);
+    yield p.sleep(100);
+    m.unlock(p);
+  });
+  locker('W', 10);
+  const x = locker('X', 20);
+  locker('Y', 30);
+  sim.at(120, () => x.interrupt());
+  sim.run();
+  assert.deepEqual(log, ['A locked@0', 'X interrupted@120', 'W locked@150', 'Y locked@200']);
+});
+
+test('the only waiter, woken, interrupted (120): nobody is left to wake, the lock stays free and a later locker (130) takes it at once', () => {
+  const { sim, log, locker, m } = setup();
+  sim.spawn('A', function* (p) {
+    yield m.lock(p);
+    log.push(`A locked@${sim.now}`);
+    yield p.sleep(100);
+    m.unlock(p);
+  });
+  const b = locker('B', 10);
+  locker('C', 130);
+  sim.at(120, () => b.interrupt());
+  sim.run();
+  assert.deepEqual(log, ['A locked@0', 'B interrupted@120', 'C locked@130']);
+});

@@ -78,3 +78,22 @@ test('srcu: a reader that never leaves stalls the synchronizer, and the stall na
   });
   assert.throws(() => sim.run(), (e: unknown) => e instanceof StallError && /srcu kvm_srcu.*leaky-reader/.test(e.message));
 });
+
+test("srcu: a synchronizer's grace-period wait reaches the operation it runs in (its lockWaitSink)", () => {
+  const sim = new Simulation({ lockCosts: { srcu_gp_ns: 30 } });
+  const s = new Srcu(sim, 'kvm_srcu');
+  const seen: [string, number][] = [];
+  sim.spawn('reader', function* (p) {
+    const i = s.readLock(p);
+    yield p.sleep(100);
+    s.readUnlock(p, i);
+  });
+  sim.spawn('syncer', function* (p) {
+    p.lockWaitSink = { waited: (lock, ns) => seen.push([lock, ns]) };
+    yield p.sleep(40);
+    yield s.synchronize(p); // the reader leaves at 100: 60 ns of waiting
+    p.lockWaitSink = null;
+  });
+  sim.run();
+  assert.deepEqual(seen, [['kvm_srcu', 60]]);
+});

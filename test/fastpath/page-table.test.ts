@@ -37,14 +37,33 @@ const tableCommands = [
   }),
 ];
 
+/** Non-zero bytes of chunk 0, the zero table a WASM walk follows from every empty entry. */
+function zeroTableDirt(w: World): number {
+  const mem = (w.sut as unknown as { exports: { memory: WebAssembly.Memory } }).exports.memory;
+  return new Uint8Array(mem.buffer, 0, 2048).filter((b) => b !== 0).length;
+}
+
 for (const impl of IMPLS) {
   test(`page table: ${impl} equals the Map reference`, async () => {
     const make = await makeWorldFactory(impl, 1024);
     runModel(fc.commands(tableCommands, { maxCommands: MAX_COMMANDS }), make, (w) => {
       assert.deepEqual(tableState(w.sutPt, w.touched), tableState(w.refPt, w.touched));
+      if (impl === 'wasm') assert.equal(zeroTableDirt(w), 0, 'the zero table was written');
     });
   });
 }
+
+test('page table: a walk through an empty entry at every level finds nothing (the zero table)', async () => {
+  const make = await makeWorldFactory('wasm', 1024);
+  const w = make();
+  assert.equal(zeroTableDirt(w), 0);
+  w.sutPt.map(2 ** 27 + 5, 77, 1); // root entry 1, its tables down to a 4 KiB leaf
+  for (const g of [0, 2 ** 18, 2 ** 27 + 2 ** 18, 2 ** 27 + 512, 2 ** 27 + 6, 2 ** 32 - 1]) assert.equal(w.sutPt.walk(g), -1, `walk(${g})`);
+  assert.equal(w.sutPt.walk(2 ** 27 + 5), 77);
+  w.sutPt.zapRange(0, 2 ** 32, true);
+  assert.equal(w.sutPt.walk(2 ** 27 + 5), -1);
+  assert.equal(zeroTableDirt(w), 0);
+});
 
 test('page table: a 2 MiB leaf over 4 KiB leaves drops them and their table', async () => {
   const make = await makeWorldFactory('wasm', 1024);

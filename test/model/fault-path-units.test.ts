@@ -9,6 +9,7 @@ import { Simulation } from '../../sim/engine/index.js';
 import { defaultProfile } from '../../sim/costs/index.js';
 import { kvm_mmu_max_mapping_level, mmu_invalidate_retry_gfn_unsafe } from '../../sim/model/mmu.js';
 import { createHost, kvm_mmu_page_fault, kvm_set_memory_region, privateFileCreate, privateFileFallocate, type Memslot, type Vm } from '../../sim/model/index.js';
+import { STRATEGIES } from '../../sim/variants/index.js';
 import { fastPathsFor, GiB, makeHost, MiB, runOne } from './helpers.js';
 
 async function vmOf(variant: string): Promise<Vm> {
@@ -168,4 +169,21 @@ test('kvm_mmu_page_fault: a private access to a slot with no private file exits 
   }).value;
   assert.equal(out.result, 'memory_fault_exit');
   assert.equal(vm.pt.walk(9), -1);
+});
+
+test('kvm_mmu_max_mapping_level: a 2 MiB block that starts below the slot\'s base_gfn is not wholly inside it, even with base_gfn congruent to the offset', async () => {
+  const vm = await vmOf('v10+tdp');
+  // base_gfn 100, offset 100 pages: congruent; gfn 200's block [0, 512) starts below the slot.
+  const slot = slotOf(vm, 100, 2000, 100);
+  assert.equal(kvm_mmu_max_mapping_level(vm, slot, 200, 9), 1);
+  assert.equal(kvm_mmu_max_mapping_level(vm, slot, 600, 9), 2, 'the next block, [512, 1024), is inside');
+});
+
+test('faultRetry strategies: retry (mmu_invalidate_retry_gfn) is stale inside [range_start, range_end) of an invalidation in progress or once the sequence moved; no-retry never is', async () => {
+  const vm = await vmOf('v10');
+  Object.assign(vm, { mmu_invalidate_seq: 5, mmu_invalidate_in_progress: 1, mmu_invalidate_range_start: 100, mmu_invalidate_range_end: 200 });
+  const { retry, 'no-retry': noRetry } = STRATEGIES.faultRetry;
+  assert.deepEqual([99, 100, 199, 200].map((g) => retry.isStale(vm, 5, g)), [false, true, true, false], 'the range is half open');
+  assert.equal(retry.isStale(vm, 4, 50), true, 'the sequence moved');
+  assert.deepEqual([99, 100, 199, 200].map((g) => noRetry.isStale(vm, 4, g)), [false, false, false, false]);
 });

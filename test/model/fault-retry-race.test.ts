@@ -105,3 +105,25 @@ test('unsafe-no-retry: the same race maps the truncated page and the safety chec
   assert.equal(stale[0]!.gfn, GFN);
   assert.ok(stale[0]!.trail.some((e) => e.what === 'fault_map'), 'the report carries the trail up to the mapping');
 });
+
+test('unsafe-no-retry with a 2 MiB folio under tdp: the fault installs a 2 MiB leaf of the truncated folio, and the safety checker reports it at the leaf head (gfn 0) as well as at the faulting gfn', async () => {
+  // The file's 2 MiB folio (thp always) is punched whole while the fault is preempted; the fault
+  // still holds its reference, so the folio is out of the page cache but not reused. The leaf
+  // maps gfns [0, 512) to it: gfn 7 and the head, gfn 0, are both stale at the unlock.
+  const { vm, log, violations } = await invalidationBetweenSnapshotAndLock('unsafe-no-retry+thp-always+tdp');
+  assertTheRaceHappened(log);
+  assert.deepEqual([log.outcome?.result, log.outcome?.level, log.outcome?.retries], ['mapped', 2, 0]);
+  assert.equal(vm.pt.walkLevel(0), 2);
+  assert.equal(vm.pt.walk(GFN), log.firstPfn);
+  assert.equal(vm.pt.walk(0), log.firstPfn - GFN, 'the head maps the folio head');
+  const stale = violations.filter((v) => v.kind === 'stale_mapping');
+  assert.deepEqual(stale.map((v) => v.gfn), [0, GFN], JSON.stringify(violations.map((v) => v.kind)));
+  const map = stale[0]!.trail.find((e) => e.what === 'fault_map');
+  assert.deepEqual(map?.args, { vm: 'vm0', gfn: GFN, pfn: log.firstPfn, level: 2 }, 'the trail shows the mapping: gfn, page, level');
+});
+
+test('the honoured retry is traced: fault_retry with the sequence the fault found under mmu_lock and no invalidation in progress', async () => {
+  const { vm, log } = await invalidationBetweenSnapshotAndLock('v10');
+  const retries = vm.host.trail.recent().filter((e) => e.what === 'fault_retry');
+  assert.deepEqual(retries.map((e) => e.args), [{ vm: 'vm0', gfn: GFN, seq: log.seqAtLock, in_progress: 0 }]);
+});

@@ -32,6 +32,15 @@ test('1 worker and 2 workers give the same bytes, in spec order', async () => {
   assert.notEqual(one[0].metricsJson, one[1].metricsJson);
 });
 
+test('one worker on a worker thread (onWorkerThreads) gives the bytes one worker gives in this thread', async () => {
+  const inThisThread = await runMany(specs.slice(0, 2), { workers: 1 });
+  const onThread = await runMany(specs.slice(0, 2), { workers: 1, onWorkerThreads: true });
+  assert.equal(onThread.length, 2);
+  for (let i = 0; i < 2; i++) assert.equal(onThread[i].metricsJson, inThisThread[i].metricsJson, `spec ${i}`);
+  // The run happened on another thread: a UsageError from there still arrives as one.
+  await assert.rejects(runMany([{ workload: 'balloon', sets: ['vms.count=banana'], replication: 0 }], { workers: 1, onWorkerThreads: true }), UsageError);
+});
+
 test('bad input in a worker thread comes back as a UsageError', async () => {
   const bad: RunSpec[] = [specs[0], { workload: 'balloon', sets: ['vms.count=banana'], replication: 0 }];
   await assert.rejects(runMany(bad, { workers: 2 }), (err: unknown) => err instanceof UsageError && /vms\.count/.test(err.message));

@@ -2,12 +2,25 @@
  * C reference of the EPT radix and the buddy allocator: the same algorithms and memory layout
  * as wasm/ept.ts and wasm/buddy.ts (see there), driven by the same workloads as
  * bench/fastpath/workloads.ts (same xorshift32 sequences). The physical limit the WASM fast
- * paths are measured against. Built with `cc -O2` by the benchmark; prints one JSON object.
+ * paths are measured against. Built with `cc -O2` by the benchmark (bench/fastpath/c-twins.ts).
  *
- *   fastpath <scale> <reps> [all|ept|buddy]
+ *   fastpath <maps> <walks> <zaps> <buddy-ops> [in out]
  *
- * A section alone lets the benchmark time C in the same minutes as the WASM runs it compares
- * with (the figures of a section not run are null).
+ * A server: reads one command a line (from stdin, or the FIFO `in`), runs it and answers one
+ * JSON line (to stdout, or the FIFO `out`), so the benchmark can time C and WASM alternately,
+ * piece by piece, in the same seconds of a shared machine. Times are CLOCK_PROCESS_CPUTIME_ID
+ * ns of the timed loop only:
+ *
+ *   ept-map            fresh table, then map every gfn          {"ns"}
+ *   ept-walk FROM TO   walk walks[FROM..TO)                      {"ns","sum"}
+ *   ept-zap            zap every 2 MiB range                     {"ns","zapped"}
+ *   buddy-reset        fresh host, churn back at its first op    {}
+ *   buddy STEPS        the churn's next STEPS ops                {"ns","sum"} (sum of all so far)
+ *
+ * Anything else (or a range past the workload) answers {"error"}.
+ *
+ * Every array is allocated once and reset with memset, so no first touch of a page (a page
+ * fault) falls in a timed loop after the first round, as in the WASM instance.
  */
 #define _POSIX_C_SOURCE 199309L
 #include <stdint.h>
@@ -128,10 +141,19 @@ static inline void del_free(uint32_t pfn) {
 }
 static void host_init(uint32_t pages) {
   total_pages = pages;
-  folios = calloc(pages, 4); pbmt = malloc(pages >> PB_ORDER);
-  memset(pbmt, 1, pages >> PB_ORDER);
+  folios = malloc(4ull * pages); pbmt = malloc(pages >> PB_ORDER);
   for (int mt = 0; mt < 2; mt++) for (int o = 0; o <= MAX_ORDER; o++) bs_create(mt * NORDERS + o, pages >> o);
-  for (uint32_t pfn = 0; pfn < pages; pfn += 1u << MAX_ORDER) add_free(pfn, MAX_ORDER, 1);
+}
+/* memmap_init + memblock_free_all: every pageblock movable, every MAX_ORDER block free */
+static void host_reset(void) {
+  memset(folios, 0, 4ull * total_pages);
+  memset(pbmt, 1, total_pages >> PB_ORDER);
+  memset(free_count, 0, sizeof free_count);
+  for (int b = 0; b < 2 * NORDERS; b++) {
+    uint64_t words = ((uint64_t)(total_pages >> (b % NORDERS)) + 63) >> 6;
+    for (int l = 0; l < nlev[b]; l++) { memset(bits[b][l], 0, 8 * (words ? words : 1)); words = (words + 63) >> 6; }
+  }
+  for (uint32_t pfn = 0; pfn < total_pages; pfn += 1u << MAX_ORDER) add_free(pfn, MAX_ORDER, 1);
 }
 static int32_t rmqueue_smallest(uint32_t order, uint32_t mt) {
   for (uint32_t co = order; co <= MAX_ORDER; co++) {
@@ -207,83 +229,90 @@ static void free_pages(uint32_t pfn, uint32_t order) {
 
 /* ---- workloads (constants as in workloads.ts) ---- */
 static const uint32_t BUDDY_ORDERS[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 3, 9, 9};
+static uint32_t n_map, n_walk, n_zap, n_buddy, *gfns, *walks, *zaps;
+static uint32_t *live_pfn, *live_ord, live;
+static uint64_t buddy_sum;
+
+static void ept_reset(void) {
+  memset(pool, 0, (size_t)pool_next * CHUNK * 4);
+  pool_next = 1; pool_free = 0; memset(ept_count, 0, sizeof ept_count);
+  ept_root = chunk_alloc();
+}
+
+static void buddy_reset(void) {
+  host_reset();
+  rng_state = 0x2545f491u; live = 0; buddy_sum = 0;
+}
+
+/* the churn's next `steps` ops: free a random live block (odd draw) or allocate; the state is
+ * held in locals inside the loop (as the WASM twin does) */
+static void buddy_steps(uint32_t steps) {
+  uint32_t *lp = live_pfn, *lo = live_ord, n = live, x = rng_state;
+  uint64_t sum = buddy_sum;
+  for (uint32_t i = 0; i < steps; i++) {
+    x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+    if ((x & 1) && n) {
+      uint32_t k = (x >> 1) % n;
+      free_pages(lp[k], lo[k]);
+      n--; lp[k] = lp[n]; lo[k] = lo[n];
+    } else {
+      uint32_t o = BUDDY_ORDERS[(x >> 8) & 15], mt = (x >> 16) & 1;
+      int32_t p = alloc_pages(o, mt);
+      if (p >= 0) { lp[n] = (uint32_t)p; lo[n] = o; n++; sum += (uint32_t)p; }
+    }
+  }
+  live = n; rng_state = x; buddy_sum = sum;
+}
 
 int main(int argc, char **argv) {
-  double scale = argc > 1 ? atof(argv[1]) : 1.0;
-  int reps = argc > 2 ? atoi(argv[2]) : 3;
-  const char *section = argc > 3 ? argv[3] : "all";
-  int do_ept = strcmp(section, "buddy") != 0, do_buddy = strcmp(section, "ept") != 0;
-  if (strcmp(section, "all") && strcmp(section, "ept") && strcmp(section, "buddy")) { fprintf(stderr, "bad section %s\n", section); return 2; }
-  uint32_t n_map = (uint32_t)(1e6 * scale), n_walk = (uint32_t)(1e7 * scale), n_zap = 1000;
-  uint32_t n_buddy = (uint32_t)(1e7 * scale);
+  if (argc != 5 && argc != 7) { fprintf(stderr, "usage: fastpath <maps> <walks> <zaps> <buddy-ops> [in out]\n"); return 2; }
+  n_map = (uint32_t)strtoul(argv[1], 0, 10); n_walk = (uint32_t)strtoul(argv[2], 0, 10);
+  n_zap = (uint32_t)strtoul(argv[3], 0, 10); n_buddy = (uint32_t)strtoul(argv[4], 0, 10);
+  FILE *in = argc == 7 ? fopen(argv[5], "r") : stdin, *out = argc == 7 ? fopen(argv[6], "w") : stdout;
+  if (!in || !out) { perror("fastpath: fifo"); return 1; }
   const uint32_t gpa_mask = (1u << 24) - 1;
 
-  uint32_t *gfns = malloc(4ull * n_map), *walks = malloc(4ull * n_walk), *zaps = malloc(4ull * n_zap);
+  gfns = malloc(4ull * n_map + 4); walks = malloc(4ull * n_walk + 4); zaps = malloc(4ull * n_zap + 4);
   rng_state = 0x9e3779b9u;
   for (uint32_t i = 0; i < n_map; i++) gfns[i] = rng() & gpa_mask;
   for (uint32_t i = 0; i < n_walk; i++) walks[i] = gfns[rng() % n_map];
   for (uint32_t i = 0; i < n_zap; i++) zaps[i] = (rng() & gpa_mask) & ~511u;
-
   pool_cap = 1u << 21; /* 4 GiB of tables at most */
   pool = calloc((size_t)pool_cap, CHUNK * 4);
   static uint32_t zc[3];
   zap_counts = zc;
-  double best_map = 1e300, best_walk = 1e300, best_zap = 1e300, best_buddy = 1e300;
-  uint64_t walk_sum = 0; uint32_t zapped = 0; uint64_t buddy_sum = 0;
-  /* r = 0 is a warm-up pass (first touch of the pool's pages), not counted: as the WASM side */
-  for (int r = 0; do_ept && r <= reps; r++) {
-    memset(pool, 0, (size_t)pool_next * CHUNK * 4);
-    pool_next = 1; pool_free = 0; memset(ept_count, 0, sizeof ept_count);
-    ept_root = chunk_alloc();
-    double t0 = now_ns();
-    for (uint32_t i = 0; i < n_map; i++) ept_map(gfns[i], i, 1);
-    double t1 = now_ns();
-    uint64_t s = 0;
-    for (uint32_t i = 0; i < n_walk; i++) s += (uint64_t)(int64_t)ept_walk(walks[i]);
-    double t2 = now_ns();
-    zc[0] = zc[1] = zc[2] = 0;
-    for (uint32_t i = 0; i < n_zap; i++) zap_level(ept_root, 4, 0, zaps[i], (uint64_t)zaps[i] + 512);
-    double t3 = now_ns();
-    walk_sum = s; zapped = zc[0];
-    if (r == 0 && reps > 0) continue; /* the warm-up pass */
-    if (t1 - t0 < best_map) best_map = t1 - t0;
-    if (t2 - t1 < best_walk) best_walk = t2 - t1;
-    if (t3 - t2 < best_zap) best_zap = t3 - t2;
-  }
-  for (int r = 0; do_buddy && r <= reps; r++) {
-    /* fresh host each repetition: 16 GiB */
-    for (int b = 0; b < 2 * NORDERS; b++) for (int l = 0; l < nlev[b]; l++) free(bits[b][l]);
-    free(folios); free(pbmt); memset(free_count, 0, sizeof free_count);
-    host_init(1u << 22);
-    uint32_t *live_pfn = malloc(4ull * n_buddy), *live_ord = malloc(4ull * n_buddy), live = 0;
-    rng_state = 0x2545f491u;
-    uint64_t sum = 0;
-    double t0 = now_ns();
-    for (uint32_t i = 0; i < n_buddy; i++) {
-      uint32_t x = rng();
-      if ((x & 1) && live) {
-        uint32_t k = (x >> 1) % live;
-        free_pages(live_pfn[k], live_ord[k]);
-        live--; live_pfn[k] = live_pfn[live]; live_ord[k] = live_ord[live];
-      } else {
-        uint32_t o = BUDDY_ORDERS[(x >> 8) & 15], mt = (x >> 16) & 1;
-        int32_t p = alloc_pages(o, mt);
-        if (p >= 0) { live_pfn[live] = (uint32_t)p; live_ord[live] = o; live++; sum += (uint32_t)p; }
-      }
+  host_init(1u << 22); /* 16 GiB */
+  live_pfn = malloc(4ull * n_buddy + 4); live_ord = malloc(4ull * n_buddy + 4);
+
+  char line[128];
+  while (fgets(line, sizeof line, in)) {
+    unsigned long a = 0, b = 0;
+    if (!strcmp(line, "ept-map\n")) {
+      ept_reset();
+      double t0 = now_ns();
+      for (uint32_t i = 0; i < n_map; i++) ept_map(gfns[i], i, 1);
+      fprintf(out, "{\"ns\":%.0f}\n", now_ns() - t0);
+    } else if (sscanf(line, "ept-walk %lu %lu", &a, &b) == 2 && a <= b && b <= n_walk) {
+      uint64_t s = 0;
+      double t0 = now_ns();
+      for (uint32_t i = (uint32_t)a; i < (uint32_t)b; i++) s += (uint64_t)(int64_t)ept_walk(walks[i]);
+      fprintf(out, "{\"ns\":%.0f,\"sum\":%llu}\n", now_ns() - t0, (unsigned long long)s);
+    } else if (!strcmp(line, "ept-zap\n")) {
+      zc[0] = zc[1] = zc[2] = 0;
+      double t0 = now_ns();
+      for (uint32_t i = 0; i < n_zap; i++) zap_level(ept_root, 4, 0, zaps[i], (uint64_t)zaps[i] + 512);
+      fprintf(out, "{\"ns\":%.0f,\"zapped\":%u}\n", now_ns() - t0, zc[0]);
+    } else if (!strcmp(line, "buddy-reset\n")) {
+      buddy_reset();
+      fprintf(out, "{}\n");
+    } else if (sscanf(line, "buddy %lu", &a) == 1 && a <= n_buddy) {
+      double t0 = now_ns();
+      buddy_steps((uint32_t)a);
+      fprintf(out, "{\"ns\":%.0f,\"sum\":%llu}\n", now_ns() - t0, (unsigned long long)buddy_sum);
+    } else {
+      fprintf(out, "{\"error\":\"bad command\"}\n");
     }
-    double t1 = now_ns();
-    buddy_sum = sum;
-    if ((r > 0 || reps == 0) && t1 - t0 < best_buddy) best_buddy = t1 - t0;
-    free(live_pfn); free(live_ord);
+    fflush(out);
   }
-  if (do_ept)
-    printf("{\"ept_map_ns\":%.3f,\"ept_walk_ns\":%.3f,\"ept_zap_ns\":%.3f,\"walk_checksum\":%llu,\"zapped\":%u,",
-           best_map / n_map, best_walk / n_walk, best_zap / n_zap, (unsigned long long)walk_sum, zapped);
-  else
-    printf("{\"ept_map_ns\":null,\"ept_walk_ns\":null,\"ept_zap_ns\":null,\"walk_checksum\":null,\"zapped\":null,");
-  if (do_buddy)
-    printf("\"buddy_ns\":%.3f,\"buddy_checksum\":%llu}\n", best_buddy / n_buddy, (unsigned long long)buddy_sum);
-  else
-    printf("\"buddy_ns\":null,\"buddy_checksum\":null}\n");
   return 0;
 }

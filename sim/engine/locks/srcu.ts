@@ -106,9 +106,9 @@ export class Srcu implements LockImpl {
     throw new Error('synchronize_srcu waiters are never woken to retry');
   }
 
+  /** The grace period is over: the wait counts toward the synchronizer's operation too. */
   acquired(p: Process<any>): void {
-    this.sy.acquisitions.value++;
-    this.sy.wait.record(this.sim.now - p.waitStart);
+    this.sy.taken(p, this.sim.now - p.waitStart);
   }
 
   cancelWait(p: Process<any>): void {
