@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
+import type { ValidateFunction } from 'ajv';
 import { createAjv } from '../schema.js';
 import { UsageError } from '../errors.js';
 import { costProfileSchema, type CostProfileFile, type CostEntry, type CostHost } from './schema.js';
@@ -25,7 +26,10 @@ export interface LockCostValues {
 
 export const DEFAULT_PROFILE_NAME = 'spr-pvm-6.18';
 
-const validate = createAjv().compile(costProfileSchema);
+// Compiled on first use: a worker thread handed an already validated profile (sim/run/run-spec.ts)
+// never pays for compiling the schema.
+let compiled: ValidateFunction | undefined;
+const validator = (): ValidateFunction => (compiled ??= createAjv().compile(costProfileSchema));
 
 /** A validated profile: `ns(name)` is what model code charges (fractional ns are rounded by the caller once per operation). */
 export class CostProfile {
@@ -100,6 +104,7 @@ function canonicalJson(v: unknown): string {
 
 /** Validate parsed JSON as a cost profile; `where` names the source in errors. */
 export function parseProfile(data: unknown, where: string): CostProfile {
+  const validate = validator();
   if (!validate(data)) {
     const e = validate.errors?.[0];
     throw new UsageError(`${where}: not a cost profile: ${e?.instancePath || '/'} ${e?.message ?? 'invalid'}`);
