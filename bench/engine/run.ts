@@ -116,29 +116,97 @@ function runSimpy(events: number, procs: number, acquisitions: number, trials: n
   return JSON.parse(r.stdout);
 }
 
+/** The options every group runs with, defaults filled in. */
+function groupOptions(opts: EngineBenchOptions): GroupOptions {
+  return {
+    events: opts.events ?? 2_000_000,
+    procs: opts.procs ?? 1000,
+    acquisitions: opts.acquisitions ?? 1_000_000,
+    trials: Math.max(1, opts.trials ?? 5),
+    warmups: WARMUP_PASSES,
+  };
+}
+
+function runGroupAs(group: GroupName, go: GroupOptions, opts: EngineBenchOptions): GroupResult {
+  return opts.inProcess ? runGroup(group, go, opts.log ?? (() => {})) : runGroupChild(group, go, opts.log !== undefined);
+}
+
+/** Each task replayed its group's reference exactly (same draws: same end, same dispatches), else throws. */
+function checkReplays(group: GroupName, r: GroupResult): void {
+  const { ends, events } = r;
+  if (group === 'timeouts') {
+    for (const k of ['ceiling_predrawn', 'timeouts', 'timeouts_actor'] as const) {
+      if (ends[k] !== ends.ceiling) throw new Error(`${k} disagrees with the ceiling: end ${ends[k]} vs ${ends.ceiling} (not the same draws)`);
+    }
+    return;
+  }
+  for (const k of ['mutex_actor', 'mutex_floor'] as const) {
+    if (ends[k] !== ends.mutex || events[k] !== events.mutex) {
+      throw new Error(`mutex workloads disagree: generators end ${ends.mutex} after ${events.mutex} events, ${k} ${ends[k]} after ${events[k]}`);
+    }
+  }
+}
+
+/** What each group's tasks are measured against: (a) the bare heap, (b) its hand-written floor. */
+const REFERENCE: Record<GroupName, TaskName> = { timeouts: 'ceiling', mutex: 'mutex_floor' };
+
+/** One group run alone (`rmsim bench engine --only mutex`): a quick look, never a result to commit. */
+export interface EngineGroupSummary {
+  schema: 'rmsim.bench.engine-group/1';
+  group: GroupName;
+  trials: number;
+  /** The task every ratio is against (ceiling or mutex_floor). */
+  reference: TaskName;
+  /** Median rate per task: events/s in (a), acquisitions/s in (b). */
+  per_s: Partial<Record<TaskName, number>>;
+  /** Task median against the reference median (the full run's ratio_to_ceiling, ratio_mutex_to_floor, ...). */
+  ratio: Partial<Record<TaskName, number>>;
+  /** Median over trials of the task against the reference run beside it. */
+  ratio_median_of_trials: Partial<Record<TaskName, number>>;
+  /** (b): engine events per acquisition (the full run's mutex_events_per_acquisition). */
+  events_per_acquisition: number | null;
+  peak_heap_bytes: Partial<Record<TaskName, number>>;
+}
+
+export function runEngineGroup(group: GroupName, opts: EngineBenchOptions = {}): EngineGroupSummary {
+  const go = groupOptions(opts);
+  const r = runGroupAs(group, go, opts);
+  checkReplays(group, r);
+  const n = group === 'timeouts' ? go.events : go.acquisitions;
+  const ref = REFERENCE[group];
+  const refSamples = r.samples[ref]!;
+  const out: EngineGroupSummary = {
+    schema: 'rmsim.bench.engine-group/1', group, trials: go.trials, reference: ref,
+    per_s: {}, ratio: {}, ratio_median_of_trials: {},
+    events_per_acquisition: group === 'mutex' ? r6((r.events.mutex ?? 0) / n) : null,
+    peak_heap_bytes: r.heap,
+  };
+  for (const k of GROUPS[group]) {
+    const ms = r.samples[k]!;
+    out.per_s[k] = Math.round(n / (median(ms) / 1000));
+    out.ratio[k] = r6(median(refSamples) / median(ms));
+    out.ratio_median_of_trials[k] = r6(median(ms.map((x, i) => refSamples[i] / x)));
+  }
+  return out;
+}
+
+const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
 export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult {
-  const events = opts.events ?? 2_000_000;
-  const procs = opts.procs ?? 1000;
-  const acquisitions = opts.acquisitions ?? 1_000_000;
-  const trials = Math.max(1, opts.trials ?? 5);
+  const go = groupOptions(opts);
+  const { events, procs, acquisitions, trials } = go;
   const log = opts.log ?? (() => {});
-  const go: GroupOptions = { events, procs, acquisitions, trials, warmups: WARMUP_PASSES };
-  const groups = (Object.keys(GROUPS) as GroupName[]).map((g) => (opts.inProcess ? runGroup(g, go, log) : runGroupChild(g, go, opts.log !== undefined)));
+  const groups = (Object.keys(GROUPS) as GroupName[]).map((g) => {
+    const r = runGroupAs(g, go, opts);
+    checkReplays(g, r);
+    return r;
+  });
   const pick = <T>(f: (r: GroupResult) => Partial<Record<TaskName, T>>): Record<TaskName, T> =>
     Object.assign({}, ...groups.map(f)) as Record<TaskName, T>;
   const samples = pick((r) => r.samples);
   const wallSamples = pick((r) => r.wall);
   const heap = pick((r) => r.heap);
-  const ends = pick((r) => r.ends);
   const mutexEvents = pick((r) => r.events);
-  for (const k of ['ceiling_predrawn', 'timeouts', 'timeouts_actor'] as const) {
-    if (ends[k] !== ends.ceiling) throw new Error(`${k} disagrees with the ceiling: end ${ends[k]} vs ${ends.ceiling} (not the same draws)`);
-  }
-  for (const k of ['mutex_actor', 'mutex_floor'] as const) {
-    if (ends[k] !== ends.mutex || mutexEvents[k] !== mutexEvents.mutex) {
-      throw new Error(`mutex workloads disagree: generators end ${ends.mutex} after ${mutexEvents.mutex} events, ${k} ${ends[k]} after ${mutexEvents[k]}`);
-    }
-  }
 
   const rate = (n: number, ms: number) => n / (ms / 1000);
   const med = (k: TaskName) => median(samples[k]);
@@ -158,7 +226,6 @@ export function runEngineBench(opts: EngineBenchOptions = {}): EngineBenchResult
     simpy = runSimpy(events, procs, Math.min(acquisitions, 200_000), opts.simpyTrials ?? 3);
   }
   const sp = simpy && 'timeouts_events_per_s' in simpy ? simpy : null;
-  const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
   const result: EngineBenchResult = {
     schema: 'rmsim.bench.engine/1',
     date: new Date().toISOString(),

@@ -221,16 +221,19 @@ static int run_row(struct file *f, const char *probe, enum state st, uint64_t le
  * `warm` calls as run_row makes them (each slot put in its state right before, consecutive
  * slots) on a second file. Rows `PROBE` with params order "spread" and "warm".
  */
-static int run_spread_pair(struct file *cold, struct file *warm, const char *probe, enum state st, uint64_t len, int (*timed)(struct file *, uint64_t, uint64_t), const char *extra)
+static int run_spread_pair(struct file *cold, struct file *warm, const char *probe, enum state st, int holes, uint64_t len, int (*timed)(struct file *, uint64_t, uint64_t), const char *extra)
 {
 	static uint64_t cns[MAX_SAMPLES], wns[MAX_SAMPLES];
 	if (dry_run) return 0;
 	struct budget b = row_budget(len);
-	uint64_t slots = cold->size / len, step = ((uint64_t)(slots * 0.618)) | 1, t0 = now_ns();
+	/* with holes, the calls go to the even slots only, which the round's preparation punched */
+	uint64_t slots = cold->size / len / (holes ? 2 : 1), step = ((uint64_t)(slots * 0.618)) | 1, t0 = now_ns();
 	int n = 0;
 	while (n < b.max_reps && n < MAX_SAMPLES && (n < b.min_reps || (now_ns() - t0) < 2 * b.seconds * 1e9)) {
-		if (n % slots == 0 && prepare(cold, st, 0, cold->size)) break;
-		uint64_t off = ((n % slots) * step % slots) * len, woff = (n % (warm->size / len)) * len;
+		if (n % slots == 0 && prepare(cold, holes ? ST_POPULATED : st, 0, cold->size)) break;
+		for (uint64_t h = 0; holes && n % slots == 0 && h < slots; h++)
+			if (do_punch(cold, 2 * h * len, len)) return guest_fail(probe);
+		uint64_t off = ((n % slots) * step % slots) * len * (holes ? 2 : 1), woff = (n % (warm->size / len)) * len;
 		uint64_t s = now_ns();
 		int rc = timed(cold, off, len);
 		uint64_t e = now_ns();
@@ -248,9 +251,9 @@ static int run_spread_pair(struct file *cold, struct file *warm, const char *pro
 		return -1;
 	}
 	char params[512];
-	snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"%s\",\"region_bytes\":%llu,\"order\":\"spread\"%s", (unsigned long long)len, state_name[st], (unsigned long long)cold->size, extra);
+	snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"%s\",\"region_bytes\":%llu,\"order\":\"spread\"%s%s", (unsigned long long)len, state_name[st], (unsigned long long)cold->size, holes ? ",\"between\":\"populated\"" : "", extra);
 	emit_row(probe, backend_name[cold->backend], params, cns, n);
-	snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"%s\",\"region_bytes\":%llu,\"order\":\"warm\"%s", (unsigned long long)len, state_name[st], (unsigned long long)warm->size, extra);
+	snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"%s\",\"region_bytes\":%llu,\"order\":\"warm\"%s%s", (unsigned long long)len, state_name[st], (unsigned long long)warm->size, holes ? ",\"between\":\"populated\"" : "", extra);
 	emit_row(probe, backend_name[warm->backend], params, wns, n);
 	return 0;
 }
@@ -419,12 +422,17 @@ static void section_shmem(void)
 static void section_spread(void)
 {
 	static const uint64_t lens[] = { 4 * KiB, 64 * KiB, 2 * MiB };
-	struct { enum backend be; const char *probe; enum state st; int punch; } kinds[] = {
-		{ GMEM, "gmem.spread.punch", ST_POPULATED, 1 },
-		{ GMEM, "gmem.spread.fallocate", ST_EMPTY, 0 },
-		{ SHMEM, "shmem.spread.punch", ST_POPULATED, 1 },
-		{ SHMEM, "shmem.spread.fallocate", ST_EMPTY, 0 },
-		{ SHMEM, "shmem.spread.fallocate", ST_ALLOCATED, 0 },
+	/* holes: the cold file is populated whole and every other slot punched, and the calls go to those holes */
+	struct { enum backend be; const char *probe; enum state st; int punch, holes; } kinds[] = {
+		{ GMEM, "gmem.spread.punch", ST_POPULATED, 1, 0 },
+		{ GMEM, "gmem.spread.punch", ST_EMPTY, 1, 1 },
+		{ GMEM, "gmem.spread.fallocate", ST_EMPTY, 0, 0 },
+		{ GMEM, "gmem.spread.fallocate", ST_ALLOCATED, 0, 0 },
+		{ SHMEM, "shmem.spread.punch", ST_POPULATED, 1, 0 },
+		{ SHMEM, "shmem.spread.punch", ST_EMPTY, 1, 1 },
+		{ SHMEM, "shmem.spread.fallocate", ST_EMPTY, 0, 0 },
+		{ SHMEM, "shmem.spread.fallocate", ST_WRITTEN, 0, 0 },
+		{ SHMEM, "shmem.spread.fallocate", ST_ALLOCATED, 0, 0 },
 	};
 	for (unsigned k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		if (kinds[k].be == GMEM && !have_gmem) {
@@ -444,7 +452,7 @@ static void section_spread(void)
 			else warm.fd = -1;
 			/* empty: the cold file is populated first, so each round's punch leaves holes whose pages went back to the buddy lists */
 			if (!rc && st == ST_EMPTY && !dry_run) rc = do_alloc(&cold, 0, SPREAD_REGION);
-			if (rc || run_spread_pair(&cold, &warm, kinds[k].probe, st, lens[i], kinds[k].punch ? do_punch : do_alloc, kinds[k].be == GMEM ? ",\"bound\":false" : ",\"thp\":\"never\""))
+			if (rc || run_spread_pair(&cold, &warm, kinds[k].probe, st, kinds[k].holes, lens[i], kinds[k].punch ? do_punch : do_alloc, kinds[k].be == GMEM ? ",\"bound\":false" : ",\"thp\":\"never\""))
 				emit_skip(what, guest_why);
 			file_close(&cold);
 			if (warm.fd >= 0) file_close(&warm);

@@ -267,15 +267,31 @@ function handoverPerPage(backend: 'shmem' | 'guest_memfd', name: string): FitRul
   };
 }
 
-/** The per-CPU list drains: in a steady run of one thread's punches, mean - median = pages x host.pcp_bulk_free_page_ns. */
+/**
+ * Punches of a one-thread pass longer than this many times its median are not list drains (a
+ * drain of 2016 pages adds about one 2 MiB punch's time, bench/kernel-probe/README.md) but the
+ * thread losing its CPU: under load, a few punches of milliseconds, which would otherwise weigh
+ * on the mean more than all the drains together.
+ */
+const DRAIN_BOUND = 3;
+
+/**
+ * The per-CPU list drains: in a steady run of one thread's punches, what the punches above the
+ * median add beyond it (up to DRAIN_BOUND x the median), per punch and page, is
+ * host.pcp_bulk_free_page_ns (sim/model/pcp.ts: pages x the cost, once every few punches).
+ */
 const pcpBulkFree: FitRule = {
   sets: ['host.pcp_bulk_free_page_ns'],
   fit(ctx) {
     const rows = selectRows(ctx.rec, 'two_punchers', { threads: 1 }).filter((r) => pagesOf(r) >= 512 && r.samples_ns.length >= 20);
     if (!rows.length) throw new Error('two_punchers one-thread rows of 2 MiB or more with every punch kept');
-    const per = rows.map((r) => (mean(r.samples_ns) - median(r.samples_ns)) / pagesOf(r));
+    const per = rows.map((r) => {
+      const m = median(r.samples_ns);
+      const excess = r.samples_ns.reduce((sum, x) => sum + (x > m && x <= DRAIN_BOUND * m ? x - m : 0), 0);
+      return excess / r.samples_ns.length / pagesOf(r);
+    });
     const c = fitConstant(per);
-    return [fitted('host.pcp_bulk_free_page_ns', c.value, 'mean over one-thread passes of (mean - median punch) / pages', rows.map(rowLabel), c.n, c.se, 'one thread punching consecutive 2 MiB ranges: the tail of the drains')];
+    return [fitted('host.pcp_bulk_free_page_ns', c.value, `mean over one-thread passes of the excess over the median of the punches up to ${DRAIN_BOUND}x it, per punch and page`, rows.map(rowLabel), c.n, c.se, 'one thread punching consecutive 2 MiB ranges: the tail of the drains')];
   },
 };
 
@@ -316,9 +332,10 @@ const fallocClear: FitRule = {
  * time calls at far-apart offsets of a file prepared whole (order 'spread') interleaved with
  * warm calls (order 'warm', each range prepared right before), so the host's load weighs on both
  * alike. Per page: (spread median - warm median) / pages at the largest size (2 MiB), where the
- * per-page part dwarfs any fixed difference (none shows at 4 KiB). Clamped at 0.
+ * per-page part dwarfs any fixed difference; less a cold punch's fixed extra and, for a part of
+ * a page's cost, the cold costs of the other parts (`minus`). Clamped at 0.
  */
-function coldRangePerPage(probe: string, state: string, name: string): FitRule {
+function coldRangePerPage(probe: string, state: string, name: string, minus: { perPage?: string; perCall?: string } = {}): FitRule {
   return {
     sets: [name],
     fit(ctx) {
@@ -330,7 +347,31 @@ function coldRangePerPage(probe: string, state: string, name: string): FitRule {
       const c = rowMedian(cold.samples_ns);
       const w = rowMedian(warm.samples_ns);
       const se = Math.hypot(medianSe(cold.samples_ns), medianSe(warm.samples_ns)) / pages;
-      return [fitted(name, (c - w) / pages, `(median of the spread row - median of the warm row taken interleaved with it) / ${pages} pages`, [rowLabel(cold), rowLabel(warm)], cold.samples_ns.length + warm.samples_ns.length, se, `${probe} over ${state} ranges at spread offsets: ${(c / pages).toFixed(1)} ns/page against ${(w / pages).toFixed(1)} warm`)];
+      const perCall = minus.perCall ? ctx.value(minus.perCall) : 0;
+      const perPage = minus.perPage ? ctx.value(minus.perPage) : 0;
+      const how = `(median of the spread row - median of the warm row taken interleaved with it${minus.perCall ? ` - ${minus.perCall}` : ''}) / ${pages} pages${minus.perPage ? ` - ${minus.perPage}` : ''}`;
+      return [fitted(name, (c - w - perCall) / pages - perPage, how, [rowLabel(cold), rowLabel(warm)], cold.samples_ns.length + warm.samples_ns.length, se, `${probe} over ${state} ranges at spread offsets: ${(c / pages).toFixed(1)} ns/page against ${(w / pages).toFixed(1)} warm`)];
+    },
+  };
+}
+
+/**
+ * What a punch of a cold range costs more per call: the probe's spread punches of holes between
+ * populated ranges (params between: 'populated'; the xarray walk of a file that has entries
+ * around the hole, last touched a round before) against warm hole punches taken interleaved,
+ * at the smallest size: spread median - warm median. Clamped at 0.
+ */
+function coldRangePunchFixed(probe: string, name: string): FitRule {
+  return {
+    sets: [name],
+    fit(ctx) {
+      const spread = selectRows(ctx.rec, probe, { state: 'empty', order: 'spread', between: 'populated' });
+      const size = Math.min(...spread.map((r) => Number(r.params.size_bytes)));
+      const cold = spread.find((r) => Number(r.params.size_bytes) === size)!;
+      const [warm] = selectRows(ctx.rec, probe, { state: 'empty', order: 'warm', between: 'populated', size_bytes: size });
+      const c = rowMedian(cold.samples_ns);
+      const w = rowMedian(warm.samples_ns);
+      return [fitted(name, c - w, 'median of the spread hole punches between populated ranges - median of the warm hole punches taken interleaved with them', [rowLabel(cold), rowLabel(warm)], cold.samples_ns.length + warm.samples_ns.length, Math.hypot(medianSe(cold.samples_ns), medianSe(warm.samples_ns)), `${probe} of holes at spread offsets between populated ranges: ${c.toFixed(0)} ns against ${w.toFixed(0)} warm`)];
     },
   };
 }
@@ -375,9 +416,13 @@ export const FIT_RULES: FitRule[] = [
   handoverPerPage('shmem', 'shmem.inode_lock_handover_page_ns'),
   handoverPerPage('guest_memfd', 'gmem.invalidate_lock_handover_page_ns'),
   pcpBulkFree,
-  coldRangePerPage('gmem.spread.punch', 'populated', 'gmem.cold_range_punch_page_ns'),
+  coldRangePunchFixed('gmem.spread.punch', 'gmem.cold_range_punch_fixed_ns'),
+  coldRangePunchFixed('shmem.spread.punch', 'shmem.cold_range_punch_fixed_ns'),
+  coldRangePerPage('gmem.spread.punch', 'populated', 'gmem.cold_range_punch_page_ns', { perCall: 'gmem.cold_range_punch_fixed_ns' }),
   coldRangePerPage('gmem.spread.fallocate', 'empty', 'gmem.cold_range_alloc_page_ns'),
-  coldRangePerPage('shmem.spread.punch', 'populated', 'shmem.cold_range_punch_page_ns'),
+  coldRangePerPage('gmem.spread.fallocate', 'allocated', 'gmem.cold_range_found_folio_ns'),
+  coldRangePerPage('shmem.spread.punch', 'populated', 'shmem.cold_range_punch_page_ns', { perCall: 'shmem.cold_range_punch_fixed_ns' }),
   coldRangePerPage('shmem.spread.fallocate', 'empty', 'shmem.cold_range_alloc_page_ns'),
-  coldRangePerPage('shmem.spread.fallocate', 'allocated', 'shmem.cold_range_clear_page_ns'),
+  coldRangePerPage('shmem.spread.fallocate', 'written', 'shmem.cold_range_found_folio_ns'),
+  coldRangePerPage('shmem.spread.fallocate', 'allocated', 'shmem.cold_range_clear_page_ns', { perPage: 'shmem.cold_range_found_folio_ns' }),
 ];

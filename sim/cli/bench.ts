@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { positiveInt } from './options.js';
-import { defaultEngineResultPath, runEngineBench, writeResult } from '../../bench/engine/run.js';
+import { defaultEngineResultPath, runEngineBench, runEngineGroup, writeResult } from '../../bench/engine/run.js';
+import { GROUPS } from '../../bench/engine/group.js';
+import type { GroupName } from '../../bench/engine/group.js';
 import { fastpathCommand } from '../../bench/fastpath/cli.js';
 import { e2eCommand } from '../../bench/e2e/cli.js';
 import { sweepBenchCommand } from '../../bench/sweep/cli.js';
@@ -28,8 +30,8 @@ export function register(program: Command): void {
     .option('--chart <file>', 'engine: also draw every trial against the ceiling, the floor and the target (.svg or .png)')
     .option('--from <file>', 'engine: draw --chart from an earlier result file instead of running')
     .option('--scale <x>', 'fastpath: fraction (0..1] of the full op counts; e2e: of the memory sizes (below 1 a check, not written)')
-    .option('--only <cases>', 'e2e: which cases, e.g. a,d (default a,b,c,d)')
-    .option('--reps <n>', 'fastpath: timed passes per implementation (best reported)', '3')
+    .option('--only <cases>', 'e2e: which cases, e.g. a,d (default a,b,c,d); engine: one group, timeouts or mutex (printed, never written)')
+    .option('--reps <n>', 'fastpath: timed passes per implementation (best reported); for the ops with a C twin, rounds of 10 C/WASM pairs (median ratio reported)', '3')
     .option('--no-ref', 'fastpath: skip the Map reference')
     .option('--no-c', 'fastpath: skip the C reference')
     .option('--points <n>', 'sweep: grid points (default 8)')
@@ -37,6 +39,7 @@ export function register(program: Command): void {
     .addHelpText('after', `
 Examples:
   rmsim bench engine --trials 11 --chart bench/results/engine.png
+  rmsim bench engine --only mutex --trials 7           (the mutex loops and their floor alone)
   rmsim bench fastpath --json
   rmsim bench e2e --chart bench/results/e2e.png
   rmsim bench e2e --only a,d --scale 0.01 --no-write   (a quick check of the command)
@@ -52,6 +55,7 @@ Examples:
         process.stdout.write(`chart: ${o.chart}\n`);
         return;
       }
+      if (o.only !== undefined) return engineGroupCommand(o.only, o);
       const result = runEngineBench({
         trials: positiveInt('trials', o.trials, 5),
         events: positiveInt('events', o.events, 2_000_000),
@@ -88,6 +92,31 @@ Examples:
       if (o.chart) lines.push(`  chart: ${o.chart}`);
       process.stdout.write(lines.join('\n') + '\n');
     });
+}
+
+/** `--only <group>`: one group's figures on stdout; a partial run is never written to bench/results/. */
+function engineGroupCommand(only: string, o: { json?: boolean; trials?: string; events?: string; acquisitions?: string; chart?: string }): void {
+  if (!(only in GROUPS)) throw new UsageError(`--only ${only}: the engine benchmark's groups are ${Object.keys(GROUPS).join(' and ')}`);
+  if (o.chart) throw new UsageError('--chart draws a full run: leave out --only');
+  const group = only as GroupName;
+  const r = runEngineGroup(group, {
+    trials: positiveInt('trials', o.trials, 5),
+    events: positiveInt('events', o.events, 2_000_000),
+    acquisitions: positiveInt('acquisitions', o.acquisitions, 1_000_000),
+    log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`),
+  });
+  if (o.json) {
+    process.stdout.write(JSON.stringify(r) + '\n');
+    return;
+  }
+  const unit = group === 'timeouts' ? 'events/s' : 'acquisitions/s';
+  const lines = [`engine benchmark, group ${group} only (${r.trials} trials, medians, process CPU time; not written)`];
+  for (const [k, v] of Object.entries(r.per_s)) {
+    const vs = k === r.reference ? '(reference)' : `-> ${r.ratio[k as keyof typeof r.ratio]!.toFixed(3)} x ${r.reference} (median of per-trial ratios ${r.ratio_median_of_trials[k as keyof typeof r.ratio]!.toFixed(3)})`;
+    lines.push(`  ${k.padEnd(17)} ${(v / 1e6).toFixed(3)} M ${unit} ${vs}`);
+  }
+  if (r.events_per_acquisition !== null) lines.push(`  ${r.events_per_acquisition.toFixed(6)} events/acquisition`);
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
 function readResult(path: string): EngineBenchResult {

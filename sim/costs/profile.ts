@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
+import type { ValidateFunction } from 'ajv';
 import { createAjv } from '../schema.js';
 import { UsageError } from '../errors.js';
 import { costProfileSchema, type CostProfileFile, type CostEntry, type CostHost } from './schema.js';
@@ -25,7 +26,10 @@ export interface LockCostValues {
 
 export const DEFAULT_PROFILE_NAME = 'spr-pvm-6.18';
 
-const validate = createAjv().compile(costProfileSchema);
+// Compiled on first use: a worker thread handed an already validated profile (sim/run/run-spec.ts)
+// never pays for compiling the schema.
+let compiled: ValidateFunction | undefined;
+const validator = (): ValidateFunction => (compiled ??= createAjv().compile(costProfileSchema));
 
 /** A validated profile: `ns(name)` is what model code charges (fractional ns are rounded by the caller once per operation). */
 export class CostProfile {
@@ -100,13 +104,21 @@ function canonicalJson(v: unknown): string {
 
 /** Validate parsed JSON as a cost profile; `where` names the source in errors. */
 export function parseProfile(data: unknown, where: string): CostProfile {
+  const validate = validator();
   if (!validate(data)) {
     const e = validate.errors?.[0];
     throw new UsageError(`${where}: not a cost profile: ${e?.instancePath || '/'} ${e?.message ?? 'invalid'}`);
   }
   const file = data as CostProfileFile;
   const missing = COST_NAMES.filter((n) => !(n in file.costs));
-  if (missing.length) throw new UsageError(`${where}: cost profile lacks ${missing.join(', ')}`);
+  // A profile calibrated before a cost existed is refused rather than completed with the
+  // shipped values: a silent mix of two hosts' costs would pass for a calibration of one.
+  if (missing.length) {
+    throw new UsageError(
+      `${where}: cost profile lacks ${missing.join(', ')} (it predates these costs: rerun rmsim calibrate on its host, ` +
+        `or copy their entries from the shipped profile, sim/costs/profiles/spr-pvm-6.18.json, and say so in their source)`,
+    );
+  }
   return new CostProfile(file);
 }
 

@@ -99,8 +99,8 @@ export class Simulation {
   /** The top heap entry is being dispatched and not yet removed (fused pop-and-push). */
   private topLive = false;
   private running = false;
-  /** The `until` of the current run() (compute run-ahead must not pass it). */
-  private until = Infinity;
+  /** Run-ahead may reach up to here: the `until` of the current run(), or -1 with batching off. */
+  private aheadLimit = -1;
   /** @internal Compute and sleep run-ahead on (SimulationOptions.batching). */
   runAhead: boolean;
   private readonly cpu: Cpus;
@@ -250,7 +250,7 @@ export class Simulation {
     const until = opts.until ?? Infinity;
     if (until !== Infinity && (!Number.isSafeInteger(until) || until < this.now)) throw new RangeError(`until must be an integer >= now (${this.now}), got ${until}`);
     this.running = true;
-    this.until = until;
+    this.aheadLimit = this.runAhead ? until : -1;
     try {
       const h = this.heap;
       while (h.size > 0) {
@@ -354,7 +354,7 @@ export class Simulation {
    * smaller of its two children. Stale entries count as pending (conservative).
    */
   private nextIsOwn(t: number): boolean {
-    if (t > this.until || !this.runAhead) return false;
+    if (t > this.aheadLimit) return false;
     const h = this.heap;
     const n = h.size;
     if (this.topLive) {
@@ -467,35 +467,31 @@ export class Simulation {
       if (y === p) {
         const op = p.op;
         p.op = OP_NONE;
-        if (op === OP_SLEEP) {
+        if (op === OP_COMPUTE || op === OP_SLEEP) {
+          // One call site each for the run-ahead test and the heap entry, shared by compute and
+          // sleep: the generator or actor inlined into step leaves V8 little inlining budget.
           const t = this.now + p.opNs;
-          if (p.nOwned === 0 && this.nextIsOwn(t) && this.sleepInPlace(p)) {
-            // The sleep's end would be the very next event dispatched and nobody waits for the
-            // CPU it gives up: the CPU it takes back at t is the one it leaves now (recorded as
-            // a wake-up with no run-queue delay, as the heap path records it).
+          const sleeps = op === OP_SLEEP;
+          if (this.nextIsOwn(t) && (!sleeps || (p.nOwned === 0 && this.sleepInPlace(p)))) {
+            // The wait's end would be the very next event dispatched: dispatch it here (same
+            // time, same count) and skip the heap round trip. A compute keeps its CPU; a sleeper
+            // holding no sleeping lock gives its CPU up and takes it back at t, when nobody waits
+            // for it in between (recorded as a wake-up with no run-queue delay, as the heap path
+            // records it).
             this.now = t;
             this.eventsProcessed++;
             continue;
           }
+          this.resumeAt(p, t);
+          if (!sleeps) {
+            p.state = ST_COMPUTING;
+            return;
+          }
           p.state = ST_SLEEPING;
-          this.resumeAt(p, this.now + p.opNs);
           if (p.atomic === 0) {
             if (this.finiteCpus || p.nOwned !== 0) this.offCpu(p);
             else p.onCpu = false;
           }
-          return;
-        }
-        if (op === OP_COMPUTE) {
-          const t = this.now + p.opNs;
-          if (this.nextIsOwn(t)) {
-            // The compute's end would be the very next event dispatched: dispatch it here
-            // (same time, same count) and skip the heap round trip. p keeps its CPU either way.
-            this.now = t;
-            this.eventsProcessed++;
-            continue;
-          }
-          p.state = ST_COMPUTING;
-          this.resumeAt(p, t);
           return;
         }
         if (op === OP_LOCK) {

@@ -9,14 +9,15 @@
 // What a cold page costs more is measured by the probe's spread rows (bench/kernel-probe/README.md,
 // "The calibration probe": calls at far-apart offsets of a file prepared whole, interleaved with
 // warm calls) and fitted per backend and operation (sim/calibrate/fit-rules.ts, coldRangePerPage):
-// `shmem.cold_range_punch_page_ns`, `shmem.cold_range_alloc_page_ns`,
-// `shmem.cold_range_clear_page_ns`, `gmem.cold_range_punch_page_ns`,
-// `gmem.cold_range_alloc_page_ns`, all 0 in the shipped profile (its host was not measured so).
+// `*.cold_range_punch_fixed_ns` per punch, `*.cold_range_punch_page_ns` per page removed,
+// `*.cold_range_alloc_page_ns` per page allocated, `*.cold_range_found_folio_ns` per folio a
+// fallocate finds present, `shmem.cold_range_clear_page_ns` per page shmem zeroes, all 0 in
+// the shipped profile (its host was not measured so).
 //
 // Leaves out the distance (a range two pages past the previous one is as cold as one a gigabyte
 // away), what other tasks or files did to the caches meanwhile, the first call on a fresh file
-// (it meets the range the task's setup just prepared, so it counts as warm), and any fixed part
-// of the extra (the spread rows show none at 4 KiB).
+// (it meets the range the task's setup just prepared, so it counts as warm), and a fixed part
+// of a cold fallocate's extra (the spread rows show none at 4 KiB).
 import type { Process } from '../engine/index.js';
 
 interface PageRange {

@@ -164,7 +164,8 @@ export function* kvm_gmem_fallocate(p: Process, file: GmemFile, mode: number, of
  * no zeroing on 6.18), in 2 MiB chunks through the fast path. Cost gmem.fallocate_fixed_ns +
  * per page host.alloc_page_ns + gmem.add_folio_4k_ns; a folio already present costs
  * gmem.fallocate_found_folio_ns (filemap_grab_folio's lookup, folio_unlock, folio_put); a range
- * cold for the caller (cold-range.ts) gmem.cold_range_alloc_page_ns more per page allocated.
+ * cold for the caller (cold-range.ts) gmem.cold_range_alloc_page_ns more per page allocated and
+ * gmem.cold_range_found_folio_ns more per folio found.
  */
 export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, len: number): Gen {
   const inode = file.inode;
@@ -175,14 +176,16 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
     yield* charge(p, c.ns('gmem.fallocate_fixed_ns'));
     const start = offset / PAGE_SIZE;
     const end = (offset + len) / PAGE_SIZE;
-    const coldAlloc = touchRange(inode, p, start, end) ? c.ns('gmem.cold_range_alloc_page_ns') : 0;
+    const cold = touchRange(inode, p, start, end);
+    const coldAlloc = cold ? c.ns('gmem.cold_range_alloc_page_ns') : 0;
+    const coldFound = cold ? c.ns('gmem.cold_range_found_folio_ns') : 0;
     for (let chunk = start; chunk < end; ) {
       const chunkEnd = Math.min(end, chunk - (chunk % HPAGE_PMD_NR) + HPAGE_PMD_NR);
       yield* try_to_free_pages(p, host, chunkEnd - chunk);
       const s = host.fp.shmemGetFolioRange(inode.pages, chunk, chunkEnd, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
       for (let i = 0; i < s.alloc4k; i++) host.metrics.folioAllocated(0);
       pcpAlloc(host, p, s.alloc4k);
-      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns') + coldAlloc) + s.hits * c.ns('gmem.fallocate_found_folio_ns'));
+      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns') + coldAlloc) + s.hits * (c.ns('gmem.fallocate_found_folio_ns') + coldFound));
       if (s.enomem) throw new KernelError('ENOMEM', 'kvm_gmem_allocate');
       chunk = chunkEnd;
     }
@@ -240,8 +243,9 @@ export function* kvm_gmem_invalidate_end(p: Process, inode: GmemInode, start: nu
 /**
  * kvm_gmem_punch_hole: filemap_invalidate_lock (exclusive) across begin, truncate_inode_pages_range
  * and end, so whole punches on one file serialise. Records punch.* metrics. Cost
- * gmem.punch_fixed_ns + invalidation + truncation (+ gmem.cold_range_punch_page_ns per page
- * removed when the range is cold for the caller, cold-range.ts).
+ * gmem.punch_fixed_ns + invalidation + truncation (+ gmem.cold_range_punch_fixed_ns and
+ * gmem.cold_range_punch_page_ns per page removed when the range is cold for the caller,
+ * cold-range.ts).
  */
 export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number, len: number): Gen {
   const inode = file.inode;
@@ -255,10 +259,11 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
   yield inode.invalidateLock.downWrite(p);
   try {
     yield* chargeLockHandover(p, host, tLock, INVALIDATE_LOCK_HANDOVER, end - start);
-    yield* charge(p, host.costs.ns('gmem.punch_fixed_ns'));
+    const cold = touchRange(inode, p, start, end);
+    yield* charge(p, host.costs.ns('gmem.punch_fixed_ns') + (cold ? host.costs.ns('gmem.cold_range_punch_fixed_ns') : 0));
     err = yield* timedPunchPhases(p, host,
       kvm_gmem_invalidate_begin(p, inode, start, end),
-      truncate_inode_pages_range(p, host, inode, start, end, GMEM_TRUNCATE, touchRange(inode, p, start, end) ? host.costs.ns('gmem.cold_range_punch_page_ns') : 0),
+      truncate_inode_pages_range(p, host, inode, start, end, GMEM_TRUNCATE, cold ? host.costs.ns('gmem.cold_range_punch_page_ns') : 0),
       kvm_gmem_invalidate_end(p, inode, start, end));
   } finally {
     inode.invalidateLock.upWrite(p);

@@ -158,9 +158,10 @@ function noteRefill(inode: ShmemInode, index: number, order: number): void {
  * already present costs shmem.fallocate_found_folio_ns (find_lock_entry, folio_mark_dirty,
  * folio_unlock, folio_put), plus shmem.falloc_clear_page_ns per page when it is still !uptodate. `window`, when
  * given, is the caller's hole window (restrictedmem keeps it open until invalidate_end).
- * A call whose range is cold for the caller (cold-range.ts) costs more per page it removes
- * (shmem.cold_range_punch_page_ns), allocates (shmem.cold_range_alloc_page_ns) or zeroes
- * (shmem.cold_range_clear_page_ns).
+ * A call whose range is cold for the caller (cold-range.ts) costs more: a punch
+ * shmem.cold_range_punch_fixed_ns and shmem.cold_range_punch_page_ns per page it removes, an
+ * allocation per page it allocates (shmem.cold_range_alloc_page_ns), per folio it finds
+ * (shmem.cold_range_found_folio_ns) and per page it zeroes (shmem.cold_range_clear_page_ns).
  * Its per-folio folio_lock (SGP_FALLOC) never waits in the model: the only holds that last, a
  * partial truncation's, run under inode_lock too, and a fault's hold is instantaneous (folio-lock.ts).
  * Leaves out signals, seals, the falloc waitqueue, and the partial-page zeroing of unaligned ends.
@@ -181,12 +182,13 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
     if (mode & FALLOC_FL_PUNCH_HOLE) {
       const start = Math.ceil(offset / PAGE_SIZE);
       const end = Math.floor((offset + len) / PAGE_SIZE);
-      yield* charge(p, c.ns('shmem.punch_fixed_ns'));
+      const cold = touchRange(inode, p, start, end);
+      yield* charge(p, c.ns('shmem.punch_fixed_ns') + (cold ? c.ns('shmem.cold_range_punch_fixed_ns') : 0));
       inode.fallocMarker = { start, end };
       const w = window ?? { start, end, open: false };
       if (!window) inode.holeWindows.push(w);
       w.open = true;
-      yield* shmem_undo_range(p, inode, start, end, touchRange(inode, p, start, end) ? c.ns('shmem.cold_range_punch_page_ns') : 0);
+      yield* shmem_undo_range(p, inode, start, end, cold ? c.ns('shmem.cold_range_punch_page_ns') : 0);
       inode.fallocMarker = null;
       if (!window) closeWindow(inode, w);
       host.event(p, 'shmem_punch', { file: inode.id, start, end });
@@ -198,6 +200,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
     const cold = touchRange(inode, p, start, end);
     const coldAlloc = cold ? c.ns('shmem.cold_range_alloc_page_ns') : 0;
     const coldClear = cold ? c.ns('shmem.cold_range_clear_page_ns') : 0;
+    const coldFound = cold ? c.ns('shmem.cold_range_found_folio_ns') : 0;
     for (let chunk = start; chunk < end; ) {
       const chunkEnd = Math.min(end, chunk - (chunk % HPAGE_PMD_NR) + HPAGE_PMD_NR);
       const cleared = shmem_falloc_clear(host, inode, chunk, chunkEnd);
@@ -212,7 +215,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
       for (let i = 0; i < s.fallbackOccupied; i++) host.metrics.thpFallback('occupied');
       for (let i = 0; i < s.fallbackNoMem; i++) host.metrics.thpFallback('alloc_failed');
       pcpAlloc(host, p, s.alloc4k);
-      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns') + coldAlloc) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns') + s.hits * c.ns('shmem.fallocate_found_folio_ns') + cleared * (c.ns('shmem.falloc_clear_page_ns') + coldClear));
+      yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns') + coldAlloc) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns') + s.hits * (c.ns('shmem.fallocate_found_folio_ns') + coldFound) + cleared * (c.ns('shmem.falloc_clear_page_ns') + coldClear));
       if (s.enomem) {
         // shmem_undo_range(unfalloc): give back what this call allocated (6.1 frees only the
         // !Uptodate folios it added; the model frees the whole range it walked). A failed page

@@ -26,6 +26,8 @@ export interface RunRequest {
   tracer?: Tracer;
   /** Cost profile name or JSON path; overrides the workload's `profile`. */
   profile?: string;
+  /** The cost profile already resolved (from `profile` or the workload's); wins over both. */
+  costProfile?: CostProfile;
   /** Fast-path implementation (default: WASM when built, else the reference). */
   impl?: 'wasm' | 'ts' | 'ref';
   /** Horizon batching (SimulationOptions.batching; default on): speed only, never a result. */
@@ -94,7 +96,7 @@ function formatViolations(host: Host): string[] {
 export async function startRun(req: RunRequest): Promise<RunHandle> {
   const w = req.workload;
   const variant = variantFor(w);
-  const base: CostProfile = resolveProfile(req.profile ?? w.profile);
+  const base: CostProfile = req.costProfile ?? resolveProfile(req.profile ?? w.profile);
   const profile = Object.keys(w.costOverrides).length > 0 ? base.withOverrides(w.costOverrides) : base;
   const sim = new Simulation({
     seed: w.seed,

@@ -12,6 +12,7 @@ import { resolveProfile } from '../costs/index.js';
 import { canonicalJson, sha256Hex } from '../output/canonical-json.js';
 import { loadWorkload } from '../workload/load.js';
 import { variantFor, workloadHash } from './runner.js';
+import { preloadRun, type PreloadedRun } from './run-spec.js';
 import { gridPoints, pointSets, type Axis, type GridPoint } from './grid.js';
 import type { Slo } from './knee.js';
 
@@ -46,6 +47,8 @@ export interface PlannedRun {
   variant?: string;
   seed: number;
   profile?: string;
+  /** The point's workload and profile as the planner loaded them, handed on to the run. */
+  preloaded?: PreloadedRun;
 }
 
 export interface PlannedPoint {
@@ -123,10 +126,11 @@ export function planSweep(req: SweepRequest, grid: GridOf = gridPoints(req.axes)
       const seed = pointSeed(baseSeed, params);
       const sets = [...req.sets, ...pointSets(params)];
       const w = loadWorkload(req.workload, { sets, seed, variant });
+      const preloaded = preloadRun(w, req.profile);
       const point = points.length;
       points.push({ index: point, params, variant: variantFor(w).name, seed });
       for (let replication = 0; replication < req.replications; replication++) {
-        runs.push({ index: runs.length, point, replication, workload: req.workload, sets, ...(variant === undefined ? {} : { variant }), seed, ...(req.profile === undefined ? {} : { profile: req.profile }) });
+        runs.push({ index: runs.length, point, replication, workload: req.workload, sets, ...(variant === undefined ? {} : { variant }), seed, ...(req.profile === undefined ? {} : { profile: req.profile }), preloaded });
       }
     }
   }

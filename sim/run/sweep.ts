@@ -35,6 +35,7 @@ export function toRunSpec(r: PlannedRun): RunSpec {
     seed: r.seed,
     replication: r.replication,
     ...(r.profile === undefined ? {} : { profile: r.profile }),
+    ...(r.preloaded === undefined ? {} : { preloaded: r.preloaded }),
   };
 }
 

@@ -49,3 +49,17 @@ test('the in-process harness times the same tasks and checks the same replays', 
     assert.equal(r.samples_ms[k].length, 2, k);
   }
 });
+
+test('one group alone (bench engine --only mutex) reports its tasks against its floor, replays checked', async () => {
+  const { runEngineGroup } = await import('../../bench/engine/run.js');
+  const r = runEngineGroup('mutex', { acquisitions: 16_000, trials: 2, inProcess: true });
+  assert.equal(r.reference, 'mutex_floor');
+  assert.deepEqual(Object.keys(r.per_s).sort(), ['mutex', 'mutex_actor', 'mutex_floor']);
+  for (const k of ['mutex', 'mutex_actor'] as const) {
+    assert.ok(r.per_s[k]! > 0, `${k} = ${r.per_s[k]}`);
+    assert.ok(Math.abs(r.ratio[k]! - r.per_s[k]! / r.per_s.mutex_floor!) < 1e-3, `${k}: the ratio is of the reported rates`);
+  }
+  assert.equal(r.ratio.mutex_floor, 1);
+  assert.ok(r.events_per_acquisition! > 2 && r.events_per_acquisition! < 3.5, `${r.events_per_acquisition} events/acquisition`);
+  assert.equal(runEngineGroup('timeouts', { events: 20_000, procs: 50, trials: 1, inProcess: true }).events_per_acquisition, null);
+});

@@ -34,30 +34,35 @@ const punches = (backend: 'shmem' | 'guest_memfd', step: number): KernelSequence
 };
 
 const COLD: Record<string, CostName> = { shmem: 'shmem.cold_range_punch_page_ns', guest_memfd: 'gmem.cold_range_punch_page_ns' };
+const FIXED: Record<string, CostName> = { shmem: 'shmem.cold_range_punch_fixed_ns', guest_memfd: 'gmem.cold_range_punch_fixed_ns' };
 
 for (const backend of ['shmem', 'guest_memfd'] as const) {
   test(`${backend}: punches with gaps pay the cold per-page cost from the second on, consecutive punches never`, async () => {
     const base = defaultProfile();
     assert.equal(base.ns(COLD[backend]), 0, 'the shipped profile charges nothing');
-    const cold = base.withOverrides({ [COLD[backend]]: 100 });
+    const cold = base.withOverrides({ [COLD[backend]]: 100, [FIXED[backend]]: 1000 });
     const gaps = punches(backend, 256 * KiB);
     const [g0, g1] = [await simulateSequence(gaps, base), await simulateSequence(gaps, cold)];
     assert.equal(g1.op_ns[0], g0.op_ns[0], 'the first punch starts inside the range the setup populated');
-    for (let i = 1; i < gaps.ops.length; i++) assert.equal(g1.op_ns[i] - g0.op_ns[i], 16 * 100, `punch ${i}: 16 pages x 100 ns more`);
+    for (let i = 1; i < gaps.ops.length; i++) assert.equal(g1.op_ns[i] - g0.op_ns[i], 1000 + 16 * 100, `punch ${i}: 1000 ns and 16 pages x 100 ns more`);
     const seq = punches(backend, 64 * KiB);
     assert.deepEqual((await simulateSequence(seq, cold)).op_ns, (await simulateSequence(seq, base)).op_ns);
   });
 }
 
-test('shmem: a cold fallocate pays per page it allocates and per page it zeroes; guest_memfd per page it allocates', async () => {
+test('a cold fallocate pays per page it allocates and per folio it finds, and on shmem per page it zeroes', async () => {
   const far: KernelOp = { op: 'punch', file: 0, offset: 8 * MiB, len: 4 * KiB };
   const alloc: KernelOp = { op: 'allocate', file: 0, offset: 0, len: 2 * MiB };
   const seq = (backend: 'shmem' | 'guest_memfd', setup: KernelOp[]): KernelSequence => ({ name: 's', description: '', files: [{ backend, size_bytes: 16 * MiB }], setup, ops: [alloc] });
   const base = defaultProfile();
-  const cold = base.withOverrides({ 'shmem.cold_range_alloc_page_ns': 10, 'shmem.cold_range_clear_page_ns': 30, 'gmem.cold_range_alloc_page_ns': 20 });
+  const cold = base.withOverrides({
+    'shmem.cold_range_alloc_page_ns': 10, 'shmem.cold_range_clear_page_ns': 30, 'shmem.cold_range_found_folio_ns': 5, 'gmem.cold_range_alloc_page_ns': 20, 'gmem.cold_range_found_folio_ns': 7,
+  });
   const extra = async (s: KernelSequence) => (await simulateSequence(s, cold)).op_ns[0] - (await simulateSequence(s, base)).op_ns[0];
   assert.equal(await extra(seq('shmem', [far])), 512 * 10, 'allocating a cold hole');
-  assert.equal(await extra(seq('shmem', [alloc, far])), 512 * 30, 'zeroing cold fallocated, unwritten pages');
+  assert.equal(await extra(seq('shmem', [alloc, far])), 512 * (30 + 5), 'finding and zeroing cold fallocated, unwritten pages');
+  assert.equal(await extra(seq('shmem', [alloc, alloc, far])), 512 * 5, 'finding cold uptodate pages');
   assert.equal(await extra(seq('shmem', [alloc])), 0, 'the same range right after: warm');
   assert.equal(await extra(seq('guest_memfd', [far])), 512 * 20);
+  assert.equal(await extra(seq('guest_memfd', [alloc, far])), 512 * 7);
 });

@@ -3,7 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runMany } from '../../sim/run/pool.js';
-import type { RunSpec } from '../../sim/run/run-spec.js';
+import { preloadRun, type RunSpec } from '../../sim/run/run-spec.js';
+import { loadWorkload } from '../../sim/workload/load.js';
+import { plantedProfile } from './planted-profile.js';
 import { UsageError } from '../../sim/errors.js';
 
 const small = ['duration=1ms', 'host.memory=512MiB'];
@@ -45,4 +47,21 @@ test('bad input in a worker thread comes back as a UsageError', async () => {
   const bad: RunSpec[] = [specs[0], { workload: 'balloon', sets: ['vms.count=banana'], replication: 0 }];
   await assert.rejects(runMany(bad, { workers: 2 }), (err: unknown) => err instanceof UsageError && /vms\.count/.test(err.message));
   await assert.rejects(runMany(bad, { workers: 1 }), UsageError);
+});
+
+test('a spec handed its workload and profile preloaded gives the bytes of one loaded by name', async () => {
+  const named: RunSpec[] = [
+    { workload: 'balloon', sets: [...small, 'costs.shmem.fallocate_fixed_ns=999'], seed: 5, replication: 1, variant: 'notifier-rwsem' },
+    { workload: 'vm-boot', sets: ['vms.memory=4MiB', 'host.memory=256MiB'], seed: 2, replication: 0, profile: plantedProfile(1.1, 'planted-10') },
+  ];
+  const preloaded = named.map((s) => ({ ...s, preloaded: preloadRun(loadWorkload(s.workload, { sets: s.sets, seed: s.seed, variant: s.variant }), s.profile) }));
+  const [byName, handed] = [await runMany(named, { workers: 1 }), await runMany(preloaded, { workers: 2 })];
+  for (let i = 0; i < named.length; i++) {
+    assert.equal(handed[i].metricsJson, byName[i].metricsJson, `spec ${i}`);
+    assert.deepEqual(handed[i].info, byName[i].info, `spec ${i}`);
+    // What came back names the run; the loaded objects stay behind.
+    assert.deepEqual(handed[i].spec, named[i]);
+  }
+  assert.match(byName[0].metricsJson, /notifier-rwsem/);
+  assert.match(byName[1].metricsJson, /planted-10/);
 });

@@ -45,21 +45,31 @@ export class ModeStats {
     this.waitTag = mode === undefined ? '' : ` (${mode})`;
   }
 
-  /** p takes the lock now after waiting waitNs (0: at once). */
+  /**
+   * p takes the lock now after waiting waitNs (0: at once). Every lock's acquisition goes
+   * through here and the mutex's fast path inlines it: what only a wait needs (the operation's
+   * sink, the trace span) is in waitEnded, so this stays within V8's inlining budget.
+   */
   taken(p: Process<any>, waitNs: number): void {
     this.acquisitions.value++;
     this.wait.record(waitNs);
-    if (waitNs > 0 && p.lockWaitSink) p.lockWaitSink.waited(this.name, waitNs);
-    const tr = this.sim.tracer;
-    if (waitNs > 0 && tr) tr.span(p.name, `wait ${this.track}${this.waitTag}`, this.sim.now - waitNs, this.sim.now);
+    if (waitNs > 0) this.waitEnded(p, waitNs);
   }
 
-  /** p's hold that began at `start` ends now (the unlock's bookkeeping). */
+  /** p's hold that began at `start` ends now (the unlock's bookkeeping; the span kept cold as above). */
   released(p: Process<any>, start: number): void {
-    const now = this.sim.now;
-    this.hold.record(now - start);
+    this.hold.record(this.sim.now - start);
+    if (this.sim.tracer !== null) this.traceHold(p, start);
+  }
+
+  private waitEnded(p: Process<any>, waitNs: number): void {
+    if (p.lockWaitSink !== null) p.lockWaitSink.waited(this.name, waitNs);
     const tr = this.sim.tracer;
-    if (tr) tr.span(this.track, `${this.holdVerb} ${p.name}`, start, now);
+    if (tr !== null) tr.span(p.name, `wait ${this.track}${this.waitTag}`, this.sim.now - waitNs, this.sim.now);
+  }
+
+  private traceHold(p: Process<any>, start: number): void {
+    this.sim.tracer!.span(this.track, `${this.holdVerb} ${p.name}`, start, this.sim.now);
   }
 }
 

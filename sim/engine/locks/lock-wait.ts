@@ -81,10 +81,14 @@ export function addOwned(p: Process<any>, l: LockImpl): void {
   p.nOwned++;
 }
 
-/** p no longer owns l (usually the lock it took last). */
+/** p no longer owns l (usually the lock it took last: the rest is out of line, off the unlock's hot path). */
 export function dropOwned(p: Process<any>, l: LockImpl): void {
   const o = p.owned;
   if (o[o.length - 1] === l) o.pop();
-  else o.splice(o.lastIndexOf(l), 1);
+  else dropOwnedInside(o, l);
   p.nOwned--;
+}
+
+function dropOwnedInside(o: LockImpl[], l: LockImpl): void {
+  o.splice(o.lastIndexOf(l), 1);
 }

@@ -115,12 +115,7 @@ export class Mutex implements LockImpl {
   /** Pass the lock on after the owner let go (or a reserved waiter was interrupted). */
   private release(): void {
     if (this.handoff) {
-      this.handoff = false;
-      const w = this.waiters.shift()!;
-      this.qlen.set(--this.queued);
-      this.owner = w;
-      grant(this.sim, w, 0);
-      if (!w.onCpu) this.ownerOffCpu(w);
+      this.handOff();
       return;
     }
     const s = this.spinners.shift();
@@ -136,6 +131,16 @@ export class Mutex implements LockImpl {
       this.woken = this.waiters.peek()!;
       wakeToRetry(this.sim, this.woken);
     }
+  }
+
+  /** The first waiter set HANDOFF: it gets the lock straight away (out of line: rare, and release is inlined into every unlock). */
+  private handOff(): void {
+    this.handoff = false;
+    const w = this.waiters.shift()!;
+    this.qlen.set(--this.queued);
+    this.owner = w;
+    grant(this.sim, w, 0);
+    if (!w.onCpu) this.ownerOffCpu(w);
   }
 
   cancelWait(p: Process<any>): void {
