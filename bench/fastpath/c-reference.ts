@@ -1,11 +1,12 @@
 // Builds the C reference (c/fastpath.c) with the system `cc -O2` when there is one and runs it
 // as a server: one command out, one JSON line back, synchronously, so the benchmark can time a
 // piece of C and the same piece of WASM back to back (c-twins.ts). The two talk through two
-// FIFOs; this side opens both read-write and non-blocking (an open never waits for the other
-// end, and a dead server cannot hang the benchmark: a reply not there within the deadline is an
-// error).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+// FIFOs with blocking reads on both sides: while one side works the other sleeps in read(2)
+// without waking (a polling wait would wake this process a thousand times a second, and on a
+// busy machine each wake-up can preempt the server mid-piece). A server that dies is seen as
+// end of file.
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,10 +23,6 @@ export interface CReference {
   call(command: string): Record<string, number>;
   dispose(): void;
 }
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-/** Longest a command may take (a full-size walk is well under a second). */
-const REPLY_DEADLINE_MS = 120_000;
 
 /** Compile the C reference and start it for these workload sizes, or say why not. */
 export function startCReference(z: Sizes): CReference | { note: string } {
@@ -49,10 +46,12 @@ export function startCReference(z: Sizes): CReference | { note: string } {
   };
   try {
     execFileSync('cc', [...C_FLAGS, '-o', bin, src]);
+    // it runs (no arguments: usage, exit 2) before anything waits for it to open the FIFOs
+    if (spawnSync(bin, [], { stdio: 'ignore' }).status !== 2) throw new Error(`C reference: ${bin} does not run`);
     execFileSync('mkfifo', [req, rep]);
-    const flags = constants.O_RDWR | constants.O_NONBLOCK;
-    fds.push(openSync(req, flags), openSync(rep, flags));
     child = spawn(bin, [z.map, z.walk, z.zap, z.buddy, req, rep].map(String), { stdio: ['ignore', 'ignore', 'inherit'] });
+    // each open waits for the server's open of the other end (it opens req, then rep)
+    fds.push(openSync(req, 'w'), openSync(rep, 'r'));
   } catch (e) {
     dispose();
     throw e;
@@ -62,17 +61,10 @@ export function startCReference(z: Sizes): CReference | { note: string } {
   const call = (command: string): Record<string, number> => {
     writeSync(reqFd, `${command}\n`);
     let text = '';
-    const deadline = Date.now() + REPLY_DEADLINE_MS;
     while (!text.endsWith('\n')) {
-      let n = 0;
-      try {
-        n = readSync(repFd, buf, 0, buf.length, null);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-      }
-      if (n > 0) { text += buf.toString('utf8', 0, n); continue; }
-      if (Date.now() > deadline) throw new Error(`C reference: no answer to '${command}' within ${REPLY_DEADLINE_MS / 1000} s`);
-      Atomics.wait(sleepCell, 0, 0, 1); // idle (no CPU) while the server works
+      const n = readSync(repFd, buf, 0, buf.length, null);
+      if (n === 0) throw new Error(`C reference: the server exited on '${command}'`);
+      text += buf.toString('utf8', 0, n);
     }
     const answer = JSON.parse(text) as Record<string, number> & { error?: string };
     if (answer.error !== undefined) throw new Error(`C reference: ${answer.error}: '${command}'`);

@@ -52,7 +52,7 @@ function summary(r: SweepBenchResult): string[] {
   const side = (name: string, t: SweepTiming, workers: number) =>
     `  ${name} ${t.elapsed_s.toFixed(2)} s = runs ${t.runs_s.toFixed(2)} s${workers > 1 ? ` / ${workers}` : ''} + ${t.outside_runs_s.toFixed(2)} s outside the runs (start-up, teardown, imbalance)`;
   return [
-    `sweep benchmark: ${grid.points} points of ${grid.workload} (${grid.sets.join(' ')}), ${values[0]}..${values[values.length - 1]} ${grid.order}; ${grid.equal_cost ? 'equal cost' : 'NOT equal cost'} (events ${Math.min(...events)}..${Math.max(...events)}, spread ${(grid.cost_spread * 100).toFixed(2)}%)`,
+    `sweep benchmark: ${grid.points} points of ${grid.workload} (${grid.sets.join(' ')}), ${values[0]}..${values[values.length - 1]}; ${grid.equal_cost ? 'equal cost, so any order is longest first' : 'NOT equal cost'} (events ${Math.min(...events)}..${Math.max(...events)}, spread ${(grid.cost_spread * 100).toFixed(2)}%)`,
     `  median of ${r.trials} trials on ${r.machine.cpu_model}, ${r.machine.cores} cores, Node ${r.machine.node_version}`,
     `  both measured as: ${r.method}`,
     side('1 worker ', b.one_worker, 1),

@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .option('--from <file>', 'engine: draw --chart from an earlier result file instead of running')
     .option('--scale <x>', 'fastpath: fraction (0..1] of the full op counts; e2e: of the memory sizes (below 1 a check, not written)')
     .option('--only <cases>', 'e2e: which cases, e.g. a,d (default a,b,c,d); engine: one group, timeouts or mutex (printed, never written)')
-    .option('--reps <n>', 'fastpath: timed passes per implementation (best reported)', '3')
+    .option('--reps <n>', 'fastpath: timed passes per implementation (best reported); for the ops with a C twin, rounds of 10 C/WASM pairs (median ratio reported)', '3')
     .option('--no-ref', 'fastpath: skip the Map reference')
     .option('--no-c', 'fastpath: skip the C reference')
     .option('--points <n>', 'sweep: grid points (default 8)')

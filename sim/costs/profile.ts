@@ -111,7 +111,14 @@ export function parseProfile(data: unknown, where: string): CostProfile {
   }
   const file = data as CostProfileFile;
   const missing = COST_NAMES.filter((n) => !(n in file.costs));
-  if (missing.length) throw new UsageError(`${where}: cost profile lacks ${missing.join(', ')}`);
+  // A profile calibrated before a cost existed is refused rather than completed with the
+  // shipped values: a silent mix of two hosts' costs would pass for a calibration of one.
+  if (missing.length) {
+    throw new UsageError(
+      `${where}: cost profile lacks ${missing.join(', ')} (it predates these costs: rerun rmsim calibrate on its host, ` +
+        `or copy their entries from the shipped profile, sim/costs/profiles/spr-pvm-6.18.json, and say so in their source)`,
+    );
+  }
   return new CostProfile(file);
 }
 

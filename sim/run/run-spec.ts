@@ -4,7 +4,6 @@
 // the pool (sim/run/pool.ts). A caller that has already loaded and validated the spec's workload
 // and profile (a sweep's planner does, to refuse bad input before any run) hands them along as
 // plain data too, so a worker thread does not parse, validate and compile schemas a second time.
-import { loadWorkload } from '../workload/load.js';
 import { CostProfile, resolveProfile, type CostProfileFile } from '../costs/index.js';
 import { runWorkload } from './runner.js';
 import { serializeMetricsDocument } from '../output/metrics-document.js';
@@ -67,7 +66,9 @@ export interface RunIdentity {
 export async function runSpec(spec: RunSpec): Promise<RunResult> {
   const t0 = process.hrtime.bigint();
   const { preloaded, ...named } = spec;
-  const workload = preloaded?.workload ?? loadWorkload(spec.workload, { sets: spec.sets, variant: spec.variant, seed: spec.seed });
+  // The loader (YAML parser, workload schema) is imported only when needed, so a worker thread
+  // whose specs all come preloaded never loads it.
+  const workload = preloaded?.workload ?? (await import('../workload/load.js')).loadWorkload(spec.workload, { sets: spec.sets, variant: spec.variant, seed: spec.seed });
   const costProfile = preloaded ? new CostProfile(preloaded.profile) : undefined;
   const outcome = await runWorkload({ workload, replication: spec.replication, profile: spec.profile, costProfile });
   return {

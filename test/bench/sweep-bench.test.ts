@@ -1,4 +1,4 @@
-// The sweep benchmark at a tiny size: it runs, its grid is longest first, both worker counts are
+// The sweep benchmark at a tiny size: it runs, its grid is host memory descending, both worker counts are
 // timed the same way (a fresh worker pool each) and give byte-identical sweep.json, and its
 // breakdown adds up. (Its speed is measured by the lead with `rmsim bench sweep` on an idle
 // machine, never asserted here.)
@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { benchGrid, runSweepBench, EQUAL_COST_SPREAD, SWEEP_BENCH_METHOD } from '../../bench/sweep/run.js';
 
-test('sweep benchmark: 8 points longest first by default; tiny run is identical on 1 and 2 workers', { timeout: 120_000 }, async () => {
+test('sweep benchmark: 8 points, host memory descending, by default; tiny run is identical on 1 and 2 workers', { timeout: 120_000 }, async () => {
   assert.equal(benchGrid(8), 'host.memory=11GiB,10GiB,9GiB,8GiB,7GiB,6GiB,5GiB,4GiB');
   const r = await runSweepBench({ trials: 1, points: 2, duration: '1ms' });
   assert.equal(r.identical, true);
