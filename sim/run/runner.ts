@@ -203,7 +203,7 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
           violations: host.violations.map((v) => ({ kind: v.kind, t_ns: v.t, vm: v.vm ?? null, gfn: v.gfn ?? null, detail: v.detail })),
         } : undefined,
       });
-      return {
+      const outcome: RunOutcome = {
         metrics,
         events: sim.eventsProcessed,
         variantName: variant.name,
@@ -216,6 +216,11 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
         fastpathImpl: host.fp.impl,
         firstViolationTrail: req.checkSafety && host.violations.length ? formatTrail(host.violations[0].trail) : '',
       };
+      // Hand the fast paths' WASM instance back (FastPaths.dispose): the next run in this thread
+      // reuses its memory and its exported functions instead of a fresh instance, so code V8
+      // optimized around those functions stays valid from one run to the next.
+      host.fp.dispose();
+      return outcome;
     },
   };
   return handle;
