@@ -25,20 +25,23 @@ function setup() {
       if (hold) yield p.compute(hold);
       m.unlock(p);
     });
-  return { sim, m, log, locker };
+  /** A takes the lock at 0 and holds it asleep (off its CPU) until 100. */
+  const holdOffCpu = () =>
+    sim.spawn('A', function* (p: Process) {
+      yield m.lock(p);
+      log.push(`A locked@${sim.now}`);
+      yield p.sleep(100);
+      m.unlock(p);
+    });
+  return { sim, m, log, locker, holdOffCpu };
 }
 
 test('a woken waiter interrupted before it runs: the next waiter is woken at once and takes the free lock wakeup_ns later', () => {
-  const { sim, log, locker, m } = setup();
+  const { sim, log, locker, holdOffCpu } = setup();
   // A holds the lock from 0 and sleeps (off CPU) to 100, so B (10) and C (20) sleep in the wait
   // list. At 100 A unlocks: the lock is free, B is woken (due at 150). At 120 B is interrupted:
   // C is woken then and takes the lock at 120 + 50 = 170.
-  sim.spawn('A', function* (p) {
-    yield m.lock(p);
-    log.push(`A locked@${sim.now}`);
-    yield p.sleep(100);
-    m.unlock(p);
-  });
+  holdOffCpu();
   const b = locker('B', 10);
   locker('C', 20);
   sim.at(120, () => b.interrupt());
@@ -54,7 +57,7 @@ test('a woken waiter interrupted before it runs: the next waiter is woken at onc
  * sleeps as first waiter. A computes 100 ns and unlocks at 200. S arrives at 120 while A is on
  * its CPU and HANDOFF is not set yet, so it spins.
  */
-function handoff(interruptAt?: number) {
+function handoff(interruptAt?: number, opts: { secondWaiter?: boolean; interrupt?: 'W' | 'X' } = {}) {
   const { sim, log, locker, m } = setup();
   sim.spawn('A', function* (p) {
     yield m.lock(p);
@@ -66,8 +69,10 @@ function handoff(interruptAt?: number) {
     m.unlock(p);
   });
   const w = locker('W', 1);
+  const x = opts.secondWaiter ? locker('X', 2) : undefined;
   locker('S', 120);
-  if (interruptAt !== undefined) sim.at(interruptAt, () => w.interrupt());
+  const victim = opts.interrupt === 'X' ? x! : w;
+  if (interruptAt !== undefined) sim.at(interruptAt, () => victim.interrupt());
   sim.run();
   return log;
 }
@@ -84,50 +89,23 @@ test('a waiter granted the lock but not yet running, interrupted (220): the lock
   assert.deepEqual(handoff(220), ['A relocked@100', 'W interrupted@220', 'S locked@270']);
 });
 
-/**
- * The hand-off scenario with a second sleeper X (arrived at 2) behind W. At 150 W sets HANDOFF
- * and sleeps again as first waiter, X still behind it; interrupting X must leave the hand-off to
- * W alone.
- */
-function handoffWithSecondWaiter(interruptXAt: number) {
-  const { sim, log, locker, m } = setup();
-  sim.spawn('A', function* (p) {
-    yield m.lock(p);
-    yield p.sleep(100);
-    m.unlock(p);
-    yield m.lock(p);
-    log.push(`A relocked@${sim.now}`);
-    yield p.compute(100);
-    m.unlock(p);
-  });
-  locker('W', 1);
-  const x = locker('X', 2);
-  locker('S', 120);
-  sim.at(interruptXAt, () => x.interrupt());
-  sim.run();
-  return log;
-}
-
+// The hand-off scenario with a second sleeper X (arrived at 2) behind W: at 150 W sets HANDOFF and
+// sleeps again as first waiter, X still behind it; interrupting X must leave the hand-off to W alone.
 test('a second waiter interrupted while HANDOFF is pending for the first (170): the hand-off stands, W is handed the lock at 200 (runs 250) and the spinner S, sent to sleep then, takes it at 300', () => {
   // 170: X leaves the wait list; W is still first with HANDOFF set and A (on its CPU) owns the
   // lock, so nobody is woken. 200: A unlocks, HANDOFF grants W (asleep: runs at 250); W is off
   // its CPU, so S stops spinning and sleeps. 250: W unlocks, S is woken, takes it at 300.
   // Clearing HANDOFF on X's interrupt would let S take the lock at 205 instead.
-  assert.deepEqual(handoffWithSecondWaiter(170), ['A relocked@100', 'X interrupted@170', 'W locked@250', 'S locked@300']);
+  assert.deepEqual(handoff(170, { secondWaiter: true, interrupt: 'X' }), ['A relocked@100', 'X interrupted@170', 'W locked@250', 'S locked@300']);
 });
 
 test('a second waiter interrupted while the first is woken (120): the first keeps its wake-up (due 150) and nobody else is woken; the third is woken when the first unlocks', () => {
-  const { sim, log, locker, m } = setup();
+  const { sim, log, locker, holdOffCpu } = setup();
   // A holds from 0, off its CPU until 100; W (10), X (20), Y (30) sleep in that order. 100: A
   // unlocks, W is woken (due 150). 120: X is interrupted: W stays the woken waiter, the lock is
   // free but nobody else is woken (a second wake-up of W would move it to 170). 150: W takes the
   // free lock and unlocks at once, waking Y, which takes it at 200.
-  sim.spawn('A', function* (p) {
-    yield m.lock(p);
-    log.push(`A locked@${sim.now}`);
-    yield p.sleep(100);
-    m.unlock(p);
-  });
+  holdOffCpu();
   locker('W', 10);
   const x = locker('X', 20);
   locker('Y', 30);
@@ -137,13 +115,8 @@ test('a second waiter interrupted while the first is woken (120): the first keep
 });
 
 test('the only waiter, woken, interrupted (120): nobody is left to wake, the lock stays free and a later locker (130) takes it at once', () => {
-  const { sim, log, locker, m } = setup();
-  sim.spawn('A', function* (p) {
-    yield m.lock(p);
-    log.push(`A locked@${sim.now}`);
-    yield p.sleep(100);
-    m.unlock(p);
-  });
+  const { sim, log, locker, holdOffCpu } = setup();
+  holdOffCpu();
   const b = locker('B', 10);
   locker('C', 130);
   sim.at(120, () => b.interrupt());

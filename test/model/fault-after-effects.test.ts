@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { MIGRATE_UNMOVABLE } from '../../sim/fastpath/index.js';
 import { kvm_mmu_page_fault, kvm_set_memory_region, privateFileCreate, type FaultOutcome } from '../../sim/model/index.js';
 import { pcpOf } from '../../sim/model/pcp.js';
-import { makeHost, MiB, runOne } from './helpers.js';
+import { makeHost, MiB, runOne, vmWithSharedGfns } from './helpers.js';
 
 test('every exit of a fault leaves kvm->srcu: after faults that mapped, found no slot, exited to userspace and livelocked, a memslot update waits only the grace period', async () => {
   const { sim, host } = await makeHost({ variant: 'guest_memfd', maxFaultRetries: 2 });
@@ -39,20 +39,8 @@ test('every exit of a fault leaves kvm->srcu: after faults that mapped, found no
   assert.equal(update.ns, host.costs.ns('kvm.memslot_update_ns') + sim.lockCosts.srcu_gp_ns);
 });
 
-/** A guest_memfd VM with a 4 MiB private slot at gfn 0 whose first 16 gfns are shared. */
-async function sharedSetup() {
-  const { sim, host } = await makeHost({ variant: 'guest_memfd' });
-  const vm = host.createVm({ name: 'vm0' });
-  vm.memAttr.set(0, 16, false);
-  runOne(sim, function* (p) {
-    const f = yield* privateFileCreate(p, host, vm, 4 * MiB);
-    yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 1024, file: f, offset: 0 });
-  });
-  return { sim, host, vm };
-}
-
 test('a shared gfn: the first fault allocates the VMM page (accounted, off the per-CPU list, host.alloc_page_ns more than a refault of it) and the page keeps the VMM mapping\'s reference', async () => {
-  const { sim, host, vm } = await sharedSetup();
+  const { sim, host, vm } = await vmWithSharedGfns();
   const counter = (name: string) => {
     const m = sim.stats.snapshot()[name];
     return m && m.type === 'counter' ? m.value : 0;
@@ -85,7 +73,7 @@ test('a shared gfn: the first fault allocates the VMM page (accounted, off the p
 });
 
 test('a shared gfn with no free memory: hva_to_pfn fails with ENOMEM, the fault ends with enomem and maps nothing', async () => {
-  const { sim, host, vm } = await sharedSetup();
+  const { sim, host, vm } = await vmWithSharedGfns();
   while (host.mem.allocPages(0, MIGRATE_UNMOVABLE) >= 0);
   const out = runOne(sim, (p) => kvm_mmu_page_fault(p, vm.vcpus[0]!, 3, { private: false })).value;
   assert.deepEqual([out.result, out.retries, out.level], ['enomem', 0, 0]);

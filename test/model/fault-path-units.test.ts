@@ -10,7 +10,7 @@ import { defaultProfile } from '../../sim/costs/index.js';
 import { kvm_mmu_max_mapping_level, mmu_invalidate_retry_gfn_unsafe } from '../../sim/model/mmu.js';
 import { createHost, kvm_mmu_page_fault, kvm_set_memory_region, privateFileCreate, privateFileFallocate, type Memslot, type Vm } from '../../sim/model/index.js';
 import { STRATEGIES } from '../../sim/variants/index.js';
-import { fastPathsFor, GiB, makeHost, MiB, runOne } from './helpers.js';
+import { fastPathsFor, GiB, makeHost, MiB, runOne, vmWithSharedGfns } from './helpers.js';
 
 async function vmOf(variant: string): Promise<Vm> {
   const { host } = await makeHost({ variant });
@@ -120,14 +120,8 @@ test('kvm_mmu_page_fault: no slot, an attribute mismatch, a dead VM: each ends t
 });
 
 test('kvm_mmu_page_fault: a shared gfn gets a movable page of the VMM once; a second fault after a zap maps the same page', async () => {
-  const { sim, host } = await makeHost({ variant: 'guest_memfd' });
-  const vm = host.createVm({ name: 'vm0' });
-  vm.memAttr.set(0, 16, false);
-  runOne(sim, function* (p) {
-    const f = yield* privateFileCreate(p, host, vm, 4 * MiB);
-    yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 1024, file: f, offset: 0 });
-    return yield* kvm_mmu_page_fault(p, vm.vcpus[0]!, 3, { private: false });
-  });
+  const { sim, vm } = await vmWithSharedGfns();
+  runOne(sim, (p) => kvm_mmu_page_fault(p, vm.vcpus[0]!, 3, { private: false }));
   const first = vm.pt.walk(3);
   assert.ok(first >= 0);
   assert.equal(vm.shared.get(3), first);

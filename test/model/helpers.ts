@@ -3,7 +3,7 @@
 import { Simulation, type Process } from '../../sim/engine/index.js';
 import { createFastPaths } from '../../sim/fastpath/index.js';
 import { defaultProfile, type CostProfile } from '../../sim/costs/index.js';
-import { createHost, type Host } from '../../sim/model/index.js';
+import { createHost, kvm_set_memory_region, privateFileCreate, type Host } from '../../sim/model/index.js';
 import type { Gen } from '../../sim/model/backing.js';
 
 export const KiB = 1024;
@@ -67,4 +67,16 @@ export function* expectErrno(gen: Gen<unknown>, errno: string): Gen<string> {
 
 export function within(actual: number, expected: number, tol = 0.1): boolean {
   return Math.abs(actual - expected) <= tol * expected;
+}
+
+/** A guest_memfd VM with a 4 MiB private file bound at gfn 0 (slot 0) whose first 16 gfns are shared. */
+export async function vmWithSharedGfns() {
+  const { sim, host } = await makeHost({ variant: 'guest_memfd' });
+  const vm = host.createVm({ name: 'vm0' });
+  vm.memAttr.set(0, 16, false);
+  runOne(sim, function* (p) {
+    const f = yield* privateFileCreate(p, host, vm, 4 * MiB);
+    yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 1024, file: f, offset: 0 });
+  });
+  return { sim, host, vm };
 }
