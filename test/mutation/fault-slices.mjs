@@ -10,12 +10,13 @@ const KVM_INVAL_TESTS = ['model/kvm.test.js', 'model/invalidation.test.js', 'mod
   'model/guest-memfd.test.js', 'model/restrictedmem.test.js', 'model/consequences.test.js', 'model/fault-exits.test.js',
   'model/fault-path-units.test.js', 'model/op-lock-waits.test.js', 'model/findings.test.js'];
 
-// Each strategy's observable effect: variant resolution (variants), the strategies' own tests,
-// and the model tests that run each choice: notifier locking and the v10 range (restrictedmem,
+// Each strategy's observable effect: variant resolution (variants), the strategies' own tests
+// (variants/strategies: slot ranges, notifier lock orderings, error lookups, fault exits), the
+// zap and flush costs per MMU (invalidation), and the model tests that run each choice: notifier locking and the v10 range (restrictedmem,
 // safety, findings, op-lock-waits), THP and partial punch (shmem, hugepage-eligibility,
 // directions), MMU costs and lock mode (kvm, fault-path-units), error lookup and backend
 // (consequences, corrections, guest-memfd), slot delete (kvm).
-const STRATEGIES_TESTS = ['model/variants.test.js', 'variants/strategies.test.js', 'model/restrictedmem.test.js', 'model/safety.test.js',
+const STRATEGIES_TESTS = ['model/variants.test.js', 'variants/strategies.test.js', 'model/invalidation.test.js', 'model/restrictedmem.test.js', 'model/safety.test.js',
   'model/findings.test.js', 'model/op-lock-waits.test.js', 'model/shmem.test.js', 'model/hugepage-eligibility.test.js', 'model/directions.test.js',
   'model/kvm.test.js', 'model/fault-path-units.test.js', 'model/consequences.test.js', 'model/corrections.test.js', 'model/guest-memfd.test.js'];
 
