@@ -54,7 +54,7 @@ export class VcpuLoop implements Actor<void> {
   private sliceLo = 0;
   private sliceHi = 0;
   private zipf: ReturnType<typeof makeDistribution> | undefined;
-  private readonly vcpu: Vcpu;
+  private vcpu!: Vcpu;
 
   constructor(
     private readonly ctx: ActorContext,
@@ -63,9 +63,7 @@ export class VcpuLoop implements Actor<void> {
     private readonly v: number,
     private readonly n: number,
     private readonly tally: OpsTally,
-  ) {
-    this.vcpu = rt.vm.vcpus[v];
-  }
+  ) {}
 
   resume(p: Process<void>, value: unknown): Yieldable | ActorExit {
     switch (this.at) {
@@ -102,6 +100,7 @@ export class VcpuLoop implements Actor<void> {
   private begin(p: Process<void>): Yieldable | ActorExit {
     const { ctx, a, rt, v, n } = this;
     this.s = rngFor(ctx, a.name, `${rt.vm.name}/vcpu${v}`);
+    this.vcpu = rt.vm.vcpus[v];
     const [lo, hi] = rangeOf(rt, a.range);
     this.lo = lo;
     this.pages = Math.floor((hi - lo) / PAGE_SIZE);
