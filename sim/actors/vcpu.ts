@@ -7,14 +7,19 @@
 // uniform over the range, or zipf over a hot set at the start of the range.
 // Each vCPU is a VcpuLoop (vcpu-loop.ts): a state machine the engine resumes directly.
 import type { VcpuActor } from '../workload/types.js';
-import { tallyFor, vmsOf, type ActorContext } from './context.js';
+import { rangeOf, tallyFor, vmsOf, type ActorContext } from './context.js';
+import { PAGE_SIZE } from '../units.js';
 import { VcpuLoop } from './vcpu-loop.js';
 
 export function spawnVcpuActor(ctx: ActorContext, a: VcpuActor): void {
   for (const rt of vmsOf(ctx, a.vm)) {
     const n = a.vcpus === 'all' ? rt.vm.vcpus.length : Math.min(a.vcpus, rt.vm.vcpus.length);
+    const [lo, hi] = rangeOf(rt, a.range);
+    const pages = Math.floor((hi - lo) / PAGE_SIZE);
     for (let v = 0; v < n; v++) {
-      const tally = tallyFor(ctx, a);
+      // Sequential: this vCPU's slice of the range, once; otherwise the op budget.
+      const slice = Math.floor((pages * (v + 1)) / n) - Math.floor((pages * v) / n);
+      const tally = tallyFor(ctx, a, a.pattern === 'sequential' ? Math.min(slice, a.ops ?? Infinity) : a.ops);
       ctx.sim.spawnActor(`${rt.vm.name}/vcpu${v}`, new VcpuLoop(ctx, a, rt, v, n, tally));
     }
   }
