@@ -34,7 +34,7 @@ export function faultSlices(linesOf, FAULT_RETRY_TESTS) {
     },
     // the invalidation protocol: kvm.js from kvm_mmu_lock to kvm_flush_remote_tlbs
     'kvm-inval': {
-      mutate: [linesOf('dist/sim/model/kvm.js', 'export function* kvm_mmu_lock', 'export function* kvm_flush_remote_tlbs')],
+      mutate: [linesOf('dist/sim/model/kvm.js', 'export function kvm_mmu_lock', 'export function* kvm_flush_remote_tlbs')],
       tests: KVM_INVAL_TESTS,
     },
     // strategies.js but the faultRetry entries (`fault-retry` has them): from the imports to the
