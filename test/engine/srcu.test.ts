@@ -105,3 +105,14 @@ test('srcu misuse: an unlock with another epoch\'s index or by a process that ho
     'synchronize_srcu waiters are never woken to retry',
   ]);
 });
+
+test('srcu: a synchronizer with no readers joins the queue for an instant: the queue length peaks at 1', () => {
+  const { sim, log, syncer, stat } = setup();
+  syncer('S', 5);
+  sim.run();
+  assert.deepEqual(log, ['S done@35']);
+  const q = stat('kvm_srcu.queue_len');
+  assert.ok(q.type === 'gauge');
+  // Joined and released at 5: the series shows no change, the peak does (metrics.json keeps it).
+  assert.deepEqual([q.max, q.last, q.series], [1, 0, [[0, 0]]]);
+});

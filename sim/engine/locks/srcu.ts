@@ -73,8 +73,9 @@ export class Srcu implements LockImpl {
     this.sy.contended.value++;
     beginWait(this.sim, p, this);
     this.syncs.push({ p, target, start: this.sim.now });
+    this.qlen.set(this.syncs.length);
     sleepNow(this.sim, p);
-    this.complete(); // sets the queue length
+    this.complete();
     return false;
   }
 
