@@ -43,10 +43,11 @@ const LOCK_SLICES = {
     mutate: lockFile('rwsem'),
     tests: ['engine/rwlocks.test.js', 'engine/rwsem.test.js', 'engine/rwsem-tick.test.js', 'engine/tick-resched.test.js', 'engine/lock-reference.test.js', 'engine/fuzz.test.js'],
   },
-  // The protocol and the statistics every lock shares: the whole lock suite.
-  'lock-wait': { mutate: lockFile('lock-wait'), tests: LOCK_TESTS },
-  'lock-stats': { mutate: lockFile('lock-stats'), tests: [...LOCK_TESTS, 'engine/lock-stats.test.js'] },
 };
+// The protocol and the statistics every lock shares: the whole lock suite.
+const ALL_LOCK_TESTS = [...new Set([...LOCK_TESTS, ...Object.values(LOCK_SLICES).flatMap((s) => s.tests), 'engine/lock-wait.test.js', 'engine/lock-stats.test.js'])];
+LOCK_SLICES['lock-wait'] = { mutate: lockFile('lock-wait'), tests: ALL_LOCK_TESTS };
+LOCK_SLICES['lock-stats'] = { mutate: lockFile('lock-stats'), tests: ALL_LOCK_TESTS };
 // --- end mut-locks ---
 
 /** Each group: the files (or line ranges) mutated and the compiled tests run against each mutant. */
