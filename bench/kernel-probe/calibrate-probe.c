@@ -502,26 +502,28 @@ static void section_spread(void)
 			if (warm.fd >= 0) file_close(&warm);
 		}
 	}
-	/* 4 KiB punches at consecutive slots, neighbours populated or none: the xarray node free */
+	/* 4 and 64 KiB punches at consecutive slots, neighbours populated or none: the xarray node free, and the warm side of a cold punch */
 	for (enum backend be = GMEM; be <= SHMEM; be++) {
 		const char *probe = be == GMEM ? "gmem.spread.punch" : "shmem.spread.punch";
 		if (be == GMEM && !have_gmem) {
 			emit_skip(probe, no_gmem_why);
 			continue;
 		}
-		char what[128];
-		snprintf(what, sizeof(what), "%s populated 4096 consecutive", probe);
-		progress("spread", what);
-		struct file dense, alone;
-		guest_why[0] = 0;
-		if (!dry_run) host_prefault(2 * SPREAD_REGION + 64 * MiB);
-		int rc = file_open(&dense, be, SPREAD_REGION, 0, 0, 0);
-		if (!rc) rc = file_open(&alone, be, SPREAD_REGION, 0, 0, 0);
-		else alone.fd = -1;
-		if (rc || run_neighbours_pair(&dense, &alone, probe, 4 * KiB, be == GMEM ? ",\"bound\":false" : ",\"thp\":\"never\""))
-			emit_skip(what, guest_why);
-		file_close(&dense);
-		if (alone.fd >= 0) file_close(&alone);
+		for (uint64_t len = 4 * KiB; len <= 64 * KiB; len *= 16) {
+			char what[128];
+			snprintf(what, sizeof(what), "%s populated %llu consecutive", probe, (unsigned long long)len);
+			progress("spread", what);
+			struct file dense, alone;
+			guest_why[0] = 0;
+			if (!dry_run) host_prefault(2 * SPREAD_REGION + 64 * MiB);
+			int rc = file_open(&dense, be, SPREAD_REGION, 0, 0, 0);
+			if (!rc) rc = file_open(&alone, be, SPREAD_REGION, 0, 0, 0);
+			else alone.fd = -1;
+			if (rc || run_neighbours_pair(&dense, &alone, probe, len, be == GMEM ? ",\"bound\":false" : ",\"thp\":\"never\""))
+				emit_skip(what, guest_why);
+			file_close(&dense);
+			if (alone.fd >= 0) file_close(&alone);
+		}
 	}
 }
 

@@ -393,13 +393,15 @@ function xaNodeFree(probe: string, name: string): FitRule {
 
 /**
  * What a punch of a cold range costs more (cold-range.ts), per call and per page, from rows that
- * differ in the order of the calls only: at 4 KiB, spread punches of a file populated whole
- * against consecutive ones of a file populated whole (neighbours 'populated': neither empties a
- * xarray node), d4 = fixed + 1 page; at 2 MiB, spread against warm (both empty their 8 nodes),
- * d2M = fixed + 512 pages. So page = (d2M - d4) / 511 and fixed = d4 - page, each clamped at 0.
- * (Before the consecutive rows, the fixed part came from hole punches between populated ranges
- * against holes of an empty file: that difference is the xarray walk of a populated file, which
- * a populated punch's own rows already hold, not coldness.)
+ * differ in the order of the calls only: spread punches of a file populated whole against
+ * consecutive ones of a file populated whole (neighbours 'populated': neither empties an
+ * xarray node, truncate.ts), at 4 KiB (d4 = fixed + 1 page) and 64 KiB (d64 = fixed + 16
+ * pages). So page = (d64 - d4) / 15 and fixed = d4 - page, each clamped at 0. Not from the 2 MiB
+ * pair: there spread and warm punches differ in more than the order (the 64 MiB spread file's
+ * per-CPU list drains; on the AMD EPYC host under load they read 68-95 ns per page more where
+ * the 64 KiB pair read less than nothing). (Before the consecutive rows, the fixed part came
+ * from hole punches between populated ranges against holes of an empty file: that difference is
+ * the xarray walk of a populated file, which a populated punch's own rows already hold.)
  */
 function coldRangePunch(probe: string, prefix: 'shmem' | 'gmem'): FitRule {
   const fixedName = `${prefix}.cold_range_punch_fixed_ns`;
@@ -408,23 +410,20 @@ function coldRangePunch(probe: string, prefix: 'shmem' | 'gmem'): FitRule {
     sets: [fixedName, pageName],
     fit(ctx) {
       const one = (match: ParamMatch) => selectRows(ctx.rec, probe, { state: 'populated', ...match })[0];
-      const spread4 = one({ order: 'spread', size_bytes: 4096 });
-      const dense4 = one({ order: 'consecutive', neighbours: 'populated', size_bytes: 4096 });
-      const spread2m = one({ order: 'spread', size_bytes: HUGE });
-      const warm2m = one({ order: 'warm', size_bytes: HUGE });
-      const d4 = rowMedian(spread4.samples_ns) - rowMedian(dense4.samples_ns);
-      const d2m = rowMedian(spread2m.samples_ns) - rowMedian(warm2m.samples_ns);
-      const pages = HUGE / 4096;
-      const page = (d2m - d4) / (pages - 1);
-      const rows = [spread4, dense4, spread2m, warm2m];
+      const pair = (size: number) => [one({ order: 'spread', size_bytes: size }), one({ order: 'consecutive', neighbours: 'populated', size_bytes: size })];
+      const diff = ([cold, warm]: ProbeRow[]) => rowMedian(cold.samples_ns) - rowMedian(warm.samples_ns);
+      const se = ([cold, warm]: ProbeRow[]) => Math.hypot(medianSe(cold.samples_ns), medianSe(warm.samples_ns));
+      const [p4, p64] = [pair(4096), pair(65536)];
+      const [d4, d64] = [diff(p4), diff(p64)];
+      const page = (d64 - d4) / 15;
+      const pageSe = Math.hypot(se(p4), se(p64)) / 15;
+      const rows = [...p4, ...p64];
       const labels = rows.map(rowLabel);
       const n = rows.reduce((sum, r) => sum + r.samples_ns.length, 0);
-      const se4 = Math.hypot(medianSe(spread4.samples_ns), medianSe(dense4.samples_ns));
-      const se2m = Math.hypot(medianSe(spread2m.samples_ns), medianSe(warm2m.samples_ns));
-      const pageSe = Math.hypot(se4, se2m) / (pages - 1);
+      const how = '(spread - consecutive punches of a file populated whole) at 4 KiB (fixed + 1 page) and 64 KiB (fixed + 16 pages)';
       return [
-        fitted(fixedName, d4 - Math.max(0, page), '(4 KiB spread - 4 KiB consecutive, both in a file populated whole) - the per-page part', labels, n, Math.hypot(se4, pageSe), `${probe}: a cold 4 KiB punch ${d4.toFixed(0)} ns more than a warm one of the same file`),
-        fitted(pageName, page, `((2 MiB spread - 2 MiB warm) - (4 KiB spread - 4 KiB consecutive)) / ${pages - 1} pages`, labels, n, pageSe, `${probe}: a cold 2 MiB punch ${d2m.toFixed(0)} ns more than a warm one`),
+        fitted(fixedName, d4 - Math.max(0, page), `${how}: the 4 KiB difference less one page`, labels, n, Math.hypot(se(p4), pageSe), `${probe}: a cold punch ${d4.toFixed(0)} ns (4 KiB) and ${d64.toFixed(0)} ns (64 KiB) more than a warm one of the same file`),
+        fitted(pageName, page, `${how}: (64 KiB difference - 4 KiB difference) / 15`, labels, n, pageSe, `${probe}: a cold punch ${d4.toFixed(0)} ns (4 KiB) and ${d64.toFixed(0)} ns (64 KiB) more than a warm one`),
       ];
     },
   };

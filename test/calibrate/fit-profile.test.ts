@@ -62,7 +62,7 @@ async function spreadPair(truth: ReturnType<typeof defaultProfile>, backend: 'sh
     { probe, backend, params: params('spread'), samples_ns: [await run([...spreadPrepared, far])] },
     { probe, backend, params: params('warm'), samples_ns: [await run(prepare(size))] },
   ];
-  if (op === 'punch' && state === 'populated' && size === 4096) {
+  if (op === 'punch' && state === 'populated' && size < NODE) {
     // The consecutive pair: a page alone in its xarray node, and one of a file populated whole; both warm.
     const consecutive = (neighbours: string) => ({ size_bytes: size, state, region_bytes: 64 << 20, order: 'consecutive', neighbours });
     rows.push({ probe, backend, params: consecutive('populated'), samples_ns: [await run(prepare(NODE))] });
@@ -102,7 +102,7 @@ async function modelRecording(): Promise<ProbeRecording> {
       if (backend === 'guest_memfd') rows.push({ probe: 'gmem.punch', backend, params: { size_bytes: size, state: 'empty', bound: true }, samples_ns: [await one(backend, size, 'punch', false, true)] });
     }
   }
-  for (const size of [4096, 2 << 20]) {
+  for (const size of [4096, 65536, 2 << 20]) {
     for (const [op, state] of [['punch', 'populated'], ['punch', 'empty'], ['allocate', 'empty'], ['allocate', 'allocated'], ['allocate', 'written']] as const) {
       rows.push(...(await spreadPair(truth, 'guest_memfd', size, op, state)));
       rows.push(...(await spreadPair(truth, 'shmem', size, op, state)));
