@@ -16,8 +16,12 @@ import type { OpsTally } from './ops-tally.js';
 export function spawnVcpuActor(ctx: ActorContext, a: VcpuActor): void {
   for (const rt of vmsOf(ctx, a.vm)) {
     const n = a.vcpus === 'all' ? rt.vm.vcpus.length : Math.min(a.vcpus, rt.vm.vcpus.length);
+    const [lo, hi] = rangeOf(rt, a.range);
+    const pages = Math.floor((hi - lo) / PAGE_SIZE);
     for (let v = 0; v < n; v++) {
-      const tally = tallyFor(ctx, a);
+      // Sequential: this vCPU's slice of the range, once; otherwise the op budget.
+      const slice = Math.floor((pages * (v + 1)) / n) - Math.floor((pages * v) / n);
+      const tally = tallyFor(ctx, a, a.pattern === 'sequential' ? Math.min(slice, a.ops ?? Infinity) : a.ops);
       ctx.sim.spawn(`${rt.vm.name}/vcpu${v}`, (p) => runVcpu(p, ctx, a, rt, v, n, tally));
     }
   }
