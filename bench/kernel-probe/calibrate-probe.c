@@ -211,6 +211,15 @@ static int run_row(struct file *f, const char *probe, enum state st, uint64_t le
 	return 0;
 }
 
+/* One timed call, CLOCK_MONOTONIC around it: its ns in *ns; nonzero when the call failed. */
+static int time_call(int (*timed)(struct file *, uint64_t, uint64_t), struct file *f, uint64_t off, uint64_t len, uint64_t *ns)
+{
+	uint64_t s = now_ns();
+	int rc = timed(f, off, len);
+	*ns = now_ns() - s;
+	return rc;
+}
+
 /*
  * A pair of rows, taken interleaved so that the host's load weighs on both alike: `cold` calls at
  * spread offsets of a file put in state `st` whole (untimed) once per round, each call at a slot
@@ -234,17 +243,9 @@ static int run_spread_pair(struct file *cold, struct file *warm, const char *pro
 		for (uint64_t h = 0; holes && n % slots == 0 && h < slots; h++)
 			if (do_punch(cold, 2 * h * len, len)) return guest_fail(probe);
 		uint64_t off = ((n % slots) * step % slots) * len * (holes ? 2 : 1), woff = (n % (warm->size / len)) * len;
-		uint64_t s = now_ns();
-		int rc = timed(cold, off, len);
-		uint64_t e = now_ns();
-		if (rc) return guest_fail(probe);
-		cns[n] = e - s;
+		if (time_call(timed, cold, off, len, &cns[n])) return guest_fail(probe);
 		if (prepare(warm, st, woff, len)) break;
-		s = now_ns();
-		rc = timed(warm, woff, len);
-		e = now_ns();
-		if (rc) return guest_fail(probe);
-		wns[n++] = e - s;
+		if (time_call(timed, warm, woff, len, &wns[n++])) return guest_fail(probe);
 	}
 	if (n < b.min_reps) {
 		if (!guest_why[0]) snprintf(guest_why, sizeof(guest_why), "prepare %s: %s", state_name[st], strerror(errno));
@@ -278,17 +279,9 @@ static int run_neighbours_pair(struct file *dense, struct file *alone, const cha
 	while (n < b.max_reps && n < MAX_SAMPLES && (n < b.min_reps || (now_ns() - t0) < 2 * b.seconds * 1e9)) {
 		uint64_t off = (n % slots) * len;
 		if (n % slots == 0 && do_alloc(dense, 0, dense->size)) break;
-		uint64_t s = now_ns();
-		int rc = do_punch(dense, off, len);
-		uint64_t e = now_ns();
-		if (rc) return guest_fail(probe);
-		dns[n] = e - s;
+		if (time_call(do_punch, dense, off, len, &dns[n])) return guest_fail(probe);
 		if (prepare(alone, ST_POPULATED, off, len)) break;
-		s = now_ns();
-		rc = do_punch(alone, off, len);
-		e = now_ns();
-		if (rc) return guest_fail(probe);
-		ans[n++] = e - s;
+		if (time_call(do_punch, alone, off, len, &ans[n++])) return guest_fail(probe);
 	}
 	if (n < b.min_reps) {
 		if (!guest_why[0]) snprintf(guest_why, sizeof(guest_why), "prepare populated: %s", strerror(errno));
