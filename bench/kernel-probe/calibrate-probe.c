@@ -258,6 +258,50 @@ static int run_spread_pair(struct file *cold, struct file *warm, const char *pro
 	return 0;
 }
 
+/*
+ * A pair of rows taken interleaved, call by call, both at consecutive slots (warm, as run_row):
+ * `dense` punches consecutive len-sized ranges of a file populated whole beforehand, so the
+ * xarray node holding each range keeps its other entries (one punch in 256 KiB / len empties a
+ * node); `alone` punches consecutive ranges of a second file, each populated right before in a
+ * file otherwise empty (the previous range was punched), so every punch removes the last
+ * entries of its node and frees it (xas_store -> xas_delete_node -> xa_node_free). Rows `PROBE`
+ * with params order "consecutive" and neighbours "populated" / "none"; their difference is what
+ * freeing a node costs, and `dense` against the spread rows is what coldness alone costs.
+ */
+static int run_neighbours_pair(struct file *dense, struct file *alone, const char *probe, uint64_t len, const char *extra)
+{
+	static uint64_t dns[MAX_SAMPLES], ans[MAX_SAMPLES];
+	if (dry_run) return 0;
+	struct budget b = row_budget(len);
+	uint64_t slots = dense->size / len, t0 = now_ns();
+	int n = 0;
+	while (n < b.max_reps && n < MAX_SAMPLES && (n < b.min_reps || (now_ns() - t0) < 2 * b.seconds * 1e9)) {
+		uint64_t off = (n % slots) * len;
+		if (n % slots == 0 && do_alloc(dense, 0, dense->size)) break;
+		uint64_t s = now_ns();
+		int rc = do_punch(dense, off, len);
+		uint64_t e = now_ns();
+		if (rc) return guest_fail(probe);
+		dns[n] = e - s;
+		if (prepare(alone, ST_POPULATED, off, len)) break;
+		s = now_ns();
+		rc = do_punch(alone, off, len);
+		e = now_ns();
+		if (rc) return guest_fail(probe);
+		ans[n++] = e - s;
+	}
+	if (n < b.min_reps) {
+		if (!guest_why[0]) snprintf(guest_why, sizeof(guest_why), "prepare populated: %s", strerror(errno));
+		return -1;
+	}
+	char params[512];
+	snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"populated\",\"region_bytes\":%llu,\"order\":\"consecutive\",\"neighbours\":\"populated\"%s", (unsigned long long)len, (unsigned long long)dense->size, extra);
+	emit_row(probe, backend_name[dense->backend], params, dns, n);
+	snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"populated\",\"region_bytes\":%llu,\"order\":\"consecutive\",\"neighbours\":\"none\"%s", (unsigned long long)len, (unsigned long long)alone->size, extra);
+	emit_row(probe, backend_name[alone->backend], params, ans, n);
+	return 0;
+}
+
 static const uint64_t sizes_full[] = { 4 * KiB, 64 * KiB, 2 * MiB, 64 * MiB, GiB };
 static const uint64_t sizes_quick[] = { 4 * KiB, 64 * KiB, 2 * MiB, 64 * MiB };
 #define SIZES (quick ? sizes_quick : sizes_full)
@@ -456,6 +500,29 @@ static void section_spread(void)
 				emit_skip(what, guest_why);
 			file_close(&cold);
 			if (warm.fd >= 0) file_close(&warm);
+		}
+	}
+	/* 4 and 64 KiB punches at consecutive slots, neighbours populated or none: the xarray node free, and the warm side of a cold punch */
+	for (enum backend be = GMEM; be <= SHMEM; be++) {
+		const char *probe = be == GMEM ? "gmem.spread.punch" : "shmem.spread.punch";
+		if (be == GMEM && !have_gmem) {
+			emit_skip(probe, no_gmem_why);
+			continue;
+		}
+		for (uint64_t len = 4 * KiB; len <= 64 * KiB; len *= 16) {
+			char what[128];
+			snprintf(what, sizeof(what), "%s populated %llu consecutive", probe, (unsigned long long)len);
+			progress("spread", what);
+			struct file dense, alone;
+			guest_why[0] = 0;
+			if (!dry_run) host_prefault(2 * SPREAD_REGION + 64 * MiB);
+			int rc = file_open(&dense, be, SPREAD_REGION, 0, 0, 0);
+			if (!rc) rc = file_open(&alone, be, SPREAD_REGION, 0, 0, 0);
+			else alone.fd = -1;
+			if (rc || run_neighbours_pair(&dense, &alone, probe, len, be == GMEM ? ",\"bound\":false" : ",\"thp\":\"never\""))
+				emit_skip(what, guest_why);
+			file_close(&dense);
+			if (alone.fd >= 0) file_close(&alone);
 		}
 	}
 }
