@@ -10,7 +10,7 @@
 //       to tell a test that never ends from one that was only slow.
 // Stryker's incremental mode cannot do this with the command runner: without per-test coverage it
 // reuses every earlier result, survivors included (IncrementalDiffer.mutantCanBeReused).
-import { readFileSync, writeFileSync, mkdtempSync, cpSync, rmSync, symlinkSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, cpSync, rmSync, symlinkSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
@@ -72,6 +72,11 @@ const { default: config } = await import('./stryker.config.mjs');
 const work = mkdtempSync(join(tmpdir(), 'rmsim-recheck-'));
 cpSync('dist', join(work, 'dist'), { recursive: true });
 cpSync('test/mutation', join(work, 'test/mutation'), { recursive: true, filter: (s) => !s.includes('/out') });
+// What the built code and tests read at run time, as Stryker's sandbox has it: the WASM build,
+// the cost profiles and other data beside the sources, workloads, test fixtures (not the .ts).
+for (const d of ['build', 'sim', 'workloads', 'test']) {
+  if (existsSync(d)) cpSync(d, join(work, d), { recursive: true, filter: (s) => !s.endsWith('.ts') && !s.includes('/out') });
+}
 cpSync('package.json', join(work, 'package.json'));
 symlinkSync(join(process.cwd(), 'node_modules'), join(work, 'node_modules'));
 for (const file of new Set(all.map((a) => a.file))) {
