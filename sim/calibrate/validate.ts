@@ -48,16 +48,22 @@ export interface ValidationSummary {
   worst_abs_error: number | null;
   worst_sequence: string | null;
   /**
-   * The noise floor: the median over sequences of their repetitions' range, (max - min) /
-   * measured; null when no sequence kept its repetitions.
+   * The noise floor: the median over sequences of their repetitions' range, (max - min) / the
+   * median of the repetitions' totals; null when no sequence kept its repetitions.
    */
   median_rep_range?: number | null;
   skipped: ProbeSkip[];
 }
 
-/** A sequence's repetition range relative to its measured figure, (max - min) / measured. */
-export function repRange(s: Pick<SequenceComparison, 'measured_ns' | 'measured_reps'>): number | null {
-  return s.measured_reps && s.measured_ns > 0 ? (s.measured_reps.max_ns - s.measured_reps.min_ns) / s.measured_ns : null;
+/**
+ * A sequence's repetition range relative to the median of its repetitions' totals, (max - min) /
+ * median. Relative to their own median, not to the measured figure: that is the sum of per-op
+ * medians, which leaves out the ops a repetition lost its CPU in, so on a loaded host it lies
+ * below every repetition's total.
+ */
+export function repRange(s: Pick<SequenceComparison, 'measured_reps'>): number | null {
+  const r = s.measured_reps;
+  return r && r.median_ns > 0 ? (r.max_ns - r.min_ns) / r.median_ns : null;
 }
 
 export function relativeError(predicted: number, measured: number): number {

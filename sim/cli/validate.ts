@@ -61,8 +61,9 @@ export function register(program: Command): void {
     .option('--quiet', 'no progress')
     .addHelpText('after', `
 Needs cc; the guest_memfd sequences need /dev/kvm (skipped with the reason without it).
-The "reps range" column is how far one repetition's total moved between repetitions: the noise
-floor to read each error against.
+The "reps range" column is how far whole repetitions' totals moved about their median: the noise
+floor to read each error against. The measured figure itself is the sum of per-op medians over
+the repetitions (robust to an op that lost its CPU), so under load it can lie below every total.
 Examples:
   rmsim validate --calibrate --out validation/       # calibrate and validate in one run (about 2 min)
   rmsim calibrate --out my-host.json && rmsim validate --profile my-host.json --out validation/
@@ -157,11 +158,11 @@ function readRecorded(path: string): RecordedValidation {
   return doc;
 }
 
-/** The repetitions' totals as a range relative to the measured figure ("-4.0%..+6.1%"), '-' without them. */
+/** The repetitions' totals as a range about their median ("-4.0%..+6.1%"), '-' without them. */
 function repsRange(s: SequenceComparison): string {
   const r = s.measured_reps;
-  if (!r || !(s.measured_ns > 0)) return '-';
-  return `${pct((r.min_ns - s.measured_ns) / s.measured_ns)}..${pct((r.max_ns - s.measured_ns) / s.measured_ns)}`;
+  if (!r || !(r.median_ns > 0)) return '-';
+  return `${pct((r.min_ns - r.median_ns) / r.median_ns)}..${pct((r.max_ns - r.median_ns) / r.median_ns)}`;
 }
 
 function formatSummary(v: ValidationSummary): string {
@@ -169,7 +170,7 @@ function formatSummary(v: ValidationSummary): string {
   for (const s of v.sequences) lines.push(`${s.name.padEnd(42)} ${us(s.measured_ns).padStart(11)} ${us(s.predicted_ns).padStart(13)} ${pct(s.error).padStart(8)}  ${repsRange(s)}${s.failed_ops ? `  (${s.failed_ops} ops failed, left out)` : ''}`);
   for (const s of v.skipped) lines.push(`${s.what.padEnd(42)} skipped: ${s.why}`);
   lines.push(`median |error| ${pct(v.median_abs_error)}, worst ${pct(v.worst_abs_error)} (${v.worst_sequence ?? '-'}) over ${v.sequences.length} sequences`);
-  if (v.median_rep_range != null) lines.push(`noise floor: the repetitions' totals span a median ${pct(v.median_rep_range).replace('+', '')} of the measured figure (max - min)`);
+  if (v.median_rep_range != null) lines.push(`noise floor: the repetitions' totals span a median ${pct(v.median_rep_range).replace('+', '')} of their median (max - min)`);
   return lines.join('\n');
 }
 

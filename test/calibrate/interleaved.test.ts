@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { poolRecordings, pooledExecutor, runInterleaved } from '../../sim/calibrate/interleaved.js';
 import { poolMeasurements, reduceRepetitions, repetitionSpread } from '../../sim/calibrate/repetitions.js';
-import { compareSequence, recordedExecutor, summarise } from '../../sim/calibrate/validate.js';
+import { compareSequence, recordedExecutor, repRange, summarise } from '../../sim/calibrate/validate.js';
 import type { KernelSequence, ProbeRecording, ProbeRow } from '../../sim/calibrate/types.js';
 
 const host: ProbeRecording['host'] = { cpu_model: 'cpu', kernel: '6.18', nested: true, date: '2026-12-04T00:00:00.000Z', online_cpus: 2, kvm: true, guest_memfd: true, shmem_enabled: 'never' };
@@ -81,6 +81,8 @@ test('the spread of the repetitions\' totals counts the scored ops only, and is 
   const v = summarise([c, { ...c, name: 'x', measured_reps: { reps: 3, median_ns: 360, min_ns: 360, max_ns: 396 } }]);
   assert.ok(Math.abs(v.median_rep_range! - (100 / 360 + 36 / 360) / 2) < 1e-12);
   assert.equal(summarise([{ ...c, measured_reps: undefined }]).median_rep_range, null);
+  // Under load every repetition's total holds an op that lost its CPU, and the sum of per-op medians lies below them all: the range is about the totals' median.
+  assert.equal(repRange({ measured_reps: { reps: 3, median_ns: 200, min_ns: 150, max_ns: 250 } }), 0.5);
 });
 
 test('a validation.json read back (--measured) keeps the recorded spread', async () => {

@@ -6,6 +6,7 @@
 // only the compiled tests of the chosen groups, in one process (run-files.mjs). tsc keeps
 // function names and statements, so a mutant in dist/ maps to its TypeScript source by function.
 import { readFileSync, existsSync } from 'node:fs';
+import { faultSlices } from './fault-slices.mjs';
 
 /**
  * `file:from-to`, the lines from the one starting with `first` to the end of the declaration
@@ -61,16 +62,9 @@ const GROUPS = {
   // the mutex alone, with its own tests and the reference model: the quick slice of `locks`
   mutex: () => ({ mutate: ['dist/sim/engine/locks/mutex.js'], tests: ['engine/mutex.test.js', 'engine/mutex-handoff.test.js', 'engine/mutex-bookkeeping.test.js', 'engine/mutex-interrupt.test.js', 'engine/mutex-spin-cpu.test.js', 'engine/lock-reference.test.js', 'engine/tick-resched.test.js'] }),
   histogram: () => ({ mutate: ['dist/sim/engine/histogram.js'], tests: ['engine/histogram-buckets.property.test.js', 'engine/histogram.test.js'] }),
-  // the fault path (mmu.js), the invalidation protocol (kvm.js, kvm_mmu_lock .. kvm_flush_remote_tlbs), every variant strategy
-  fault: () => ({
-    mutate: ['dist/sim/model/mmu.js', linesOf('dist/sim/model/kvm.js', 'export function* kvm_mmu_lock', 'export function* kvm_flush_remote_tlbs'), 'dist/sim/variants/strategies.js'],
-    tests: FAULT_TESTS,
-  }),
-  // the quick slice of `fault`: the fault path and the faultRetry strategy
-  'fault-retry': () => ({
-    mutate: ['dist/sim/model/mmu.js', linesOf('dist/sim/variants/strategies.js', 'const retryHonoured', 'const retrySkipped')],
-    tests: FAULT_RETRY_TESTS,
-  }),
+  // --- the fault group and its slices (mut-fault): test/mutation/fault-slices.mjs ---
+  ...Object.fromEntries(Object.entries(faultSlices(linesOf, FAULT_RETRY_TESTS)).map(([name, slice]) => [name, () => slice])),
+  // --- end mut-fault ---
 };
 
 const chosen = (process.env.RMSIM_MUTATE ?? 'locks,histogram,fault').split(',');
