@@ -280,3 +280,55 @@ test('rwsem misuse: up_read without holding it and up_write by a non-owner are e
     assert.throws(() => s2.sim.run(), /^Error: A: rwsem sem already write-held by itself \(deadlock\)$/);
   }
 });
+
+test('rwsem: need_resched at the tick ends a writer\'s spin: it queues, sleeps, and is woken at the release', () => {
+  // 2 CPUs, a tick every 1000 ns that always sets need_resched. W0 writes on its CPU 0-5000; W1 (10)
+  // spins until the tick at 1000, then sleeps: C (20) gets its CPU then. At 5000 W1 is woken: 5050.
+  const sim = new Simulation({ cpus: 2, lockCosts: { sleep_ns: 0, wakeup_ns: 50, spin_poll_ns: 3, cacheline_ns: 2, tick_ns: 1000, tick_resched_ppm: 1_000_000 } });
+  const sem = new RwSemaphore(sim, 'sem');
+  const log: string[] = [];
+  sim.spawn('W0', function* (p: Process) {
+    yield sem.downWrite(p);
+    yield p.compute(5000);
+    sem.upWrite(p);
+  });
+  sim.spawn('W1', function* (p: Process) {
+    yield p.sleep(10);
+    yield sem.downWrite(p);
+    log.push(`W1 w@${sim.now}`);
+    sem.upWrite(p);
+  });
+  sim.spawn('C', function* (p: Process) {
+    yield p.sleep(20);
+    yield p.compute(100);
+    log.push(`C ran@${sim.now - 100}`);
+  });
+  const seen: string[] = [];
+  for (const t of [500, 2000]) sim.at(t, () => { for (const b of sim.blocked()) if (b.name === 'W1') seen.push(`${t}: ${b.waitsOn}`); });
+  sim.run();
+  assert.deepEqual(log, ['C ran@1000', 'W1 w@5050']);
+  assert.deepEqual(seen, ['500: rwsem sem for write (spinning; writer W0, readers 0)', '2000: rwsem sem for write (sleeping; writer W0, readers 0)']);
+});
+
+test('rwsem: need_resched at the tick ends the HANDOFF waiter\'s spin too; it is handed the lock asleep', () => {
+  // Ticks every 100 ns, RWSEM_WAIT_TIMEOUT one jiffy. A writes asleep 0-300 (W queued at 1), unlocks
+  // and steals it back, computing 300-1000. W, woken at 300, retries at 350: jiffy 3 > 0 + 1, so it
+  // sets HANDOFF and spins; the tick at 400 ends the spin; at 1000 it is handed the lock, asleep: 1050.
+  const run = (ppm: number) => {
+    const { sim, log, proc } = setup({ tick_ns: 100, tick_resched_ppm: ppm, rwsem_wait_timeout_ns: 100 });
+    proc('A', 0, ['w', -300], ['w', 700]);
+    proc('W', 1, ['w', 10]);
+    const seen: string[] = [];
+    for (const t of [380, 500]) sim.at(t, () => { for (const b of sim.blocked()) if (b.name === 'W') seen.push(`${t}: ${b.waitsOn}`); });
+    sim.run();
+    return { log, seen };
+  };
+  const busy = run(1_000_000);
+  assert.deepEqual(busy.log, ['A w@0', 'A w@300', 'W w@1050']);
+  assert.deepEqual(busy.seen, [
+    '380: rwsem sem for write (spinning with HANDOFF set; writer A, readers 0)',
+    '500: rwsem sem for write (sleeping; writer A, readers 0)',
+  ]);
+  // Without need_resched it spins to the release: 1000 + 5.
+  assert.deepEqual(run(0).log, ['A w@0', 'A w@300', 'W w@1005']);
+});
