@@ -332,3 +332,17 @@ test('rwsem: need_resched at the tick ends the HANDOFF waiter\'s spin too; it is
   // Without need_resched it spins to the release: 1000 + 5.
   assert.deepEqual(run(0).log, ['A w@0', 'A w@300', 'W w@1005']);
 });
+
+test('rwsem: contended acquisitions are counted per mode (two readers, one writer)', () => {
+  const { sim, log, proc, stat } = setup();
+  // W0 writes asleep 0-100; R1 (1), R2 (2) and W (3) sleep. At 100 both readers are granted (150,
+  // holding asleep to 160), skipping W; at 160 W is woken: 210.
+  proc('W0', 0, ['w', -100]);
+  proc('R1', 1, ['r', -10]);
+  proc('R2', 2, ['r', -10]);
+  proc('W', 3, ['w', -10]);
+  sim.run();
+  assert.deepEqual(log, ['W0 w@0', 'R1 r@150', 'R2 r@150', 'W w@210']);
+  assert.deepEqual(stat('sem.contended{mode=read}'), { type: 'counter', value: 2 });
+  assert.deepEqual(stat('sem.contended{mode=write}'), { type: 'counter', value: 1 });
+});
