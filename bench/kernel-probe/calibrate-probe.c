@@ -211,6 +211,15 @@ static int run_row(struct file *f, const char *probe, enum state st, uint64_t le
 	return 0;
 }
 
+/* One timed call, CLOCK_MONOTONIC around it: its ns in *ns; nonzero when the call failed. */
+static int time_call(int (*timed)(struct file *, uint64_t, uint64_t), struct file *f, uint64_t off, uint64_t len, uint64_t *ns)
+{
+	uint64_t s = now_ns();
+	int rc = timed(f, off, len);
+	*ns = now_ns() - s;
+	return rc;
+}
+
 /*
  * A pair of rows, taken interleaved so that the host's load weighs on both alike: `cold` calls at
  * spread offsets of a file put in state `st` whole (untimed) once per round, each call at a slot
@@ -234,17 +243,9 @@ static int run_spread_pair(struct file *cold, struct file *warm, const char *pro
 		for (uint64_t h = 0; holes && n % slots == 0 && h < slots; h++)
 			if (do_punch(cold, 2 * h * len, len)) return guest_fail(probe);
 		uint64_t off = ((n % slots) * step % slots) * len * (holes ? 2 : 1), woff = (n % (warm->size / len)) * len;
-		uint64_t s = now_ns();
-		int rc = timed(cold, off, len);
-		uint64_t e = now_ns();
-		if (rc) return guest_fail(probe);
-		cns[n] = e - s;
+		if (time_call(timed, cold, off, len, &cns[n])) return guest_fail(probe);
 		if (prepare(warm, st, woff, len)) break;
-		s = now_ns();
-		rc = timed(warm, woff, len);
-		e = now_ns();
-		if (rc) return guest_fail(probe);
-		wns[n++] = e - s;
+		if (time_call(timed, warm, woff, len, &wns[n++])) return guest_fail(probe);
 	}
 	if (n < b.min_reps) {
 		if (!guest_why[0]) snprintf(guest_why, sizeof(guest_why), "prepare %s: %s", state_name[st], strerror(errno));
@@ -255,6 +256,42 @@ static int run_spread_pair(struct file *cold, struct file *warm, const char *pro
 	emit_row(probe, backend_name[cold->backend], params, cns, n);
 	snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"%s\",\"region_bytes\":%llu,\"order\":\"warm\"%s%s", (unsigned long long)len, state_name[st], (unsigned long long)warm->size, holes ? ",\"between\":\"populated\"" : "", extra);
 	emit_row(probe, backend_name[warm->backend], params, wns, n);
+	return 0;
+}
+
+/*
+ * A pair of rows taken interleaved, call by call, both at consecutive slots (warm, as run_row):
+ * `dense` punches consecutive len-sized ranges of a file populated whole beforehand, so the
+ * xarray node holding each range keeps its other entries (one punch in 256 KiB / len empties a
+ * node); `alone` punches consecutive ranges of a second file, each populated right before in a
+ * file otherwise empty (the previous range was punched), so every punch removes the last
+ * entries of its node and frees it (xas_store -> xas_delete_node -> xa_node_free). Rows `PROBE`
+ * with params order "consecutive" and neighbours "populated" / "none"; their difference is what
+ * freeing a node costs, and `dense` against the spread rows is what coldness alone costs.
+ */
+static int run_neighbours_pair(struct file *dense, struct file *alone, const char *probe, uint64_t len, const char *extra)
+{
+	static uint64_t dns[MAX_SAMPLES], ans[MAX_SAMPLES];
+	if (dry_run) return 0;
+	struct budget b = row_budget(len);
+	uint64_t slots = dense->size / len, t0 = now_ns();
+	int n = 0;
+	while (n < b.max_reps && n < MAX_SAMPLES && (n < b.min_reps || (now_ns() - t0) < 2 * b.seconds * 1e9)) {
+		uint64_t off = (n % slots) * len;
+		if (n % slots == 0 && do_alloc(dense, 0, dense->size)) break;
+		if (time_call(do_punch, dense, off, len, &dns[n])) return guest_fail(probe);
+		if (prepare(alone, ST_POPULATED, off, len)) break;
+		if (time_call(do_punch, alone, off, len, &ans[n++])) return guest_fail(probe);
+	}
+	if (n < b.min_reps) {
+		if (!guest_why[0]) snprintf(guest_why, sizeof(guest_why), "prepare populated: %s", strerror(errno));
+		return -1;
+	}
+	char params[512];
+	snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"populated\",\"region_bytes\":%llu,\"order\":\"consecutive\",\"neighbours\":\"populated\"%s", (unsigned long long)len, (unsigned long long)dense->size, extra);
+	emit_row(probe, backend_name[dense->backend], params, dns, n);
+	snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"populated\",\"region_bytes\":%llu,\"order\":\"consecutive\",\"neighbours\":\"none\"%s", (unsigned long long)len, (unsigned long long)alone->size, extra);
+	emit_row(probe, backend_name[alone->backend], params, ans, n);
 	return 0;
 }
 
@@ -456,6 +493,29 @@ static void section_spread(void)
 				emit_skip(what, guest_why);
 			file_close(&cold);
 			if (warm.fd >= 0) file_close(&warm);
+		}
+	}
+	/* 4 and 64 KiB punches at consecutive slots, neighbours populated or none: the xarray node free, and the warm side of a cold punch */
+	for (enum backend be = GMEM; be <= SHMEM; be++) {
+		const char *probe = be == GMEM ? "gmem.spread.punch" : "shmem.spread.punch";
+		if (be == GMEM && !have_gmem) {
+			emit_skip(probe, no_gmem_why);
+			continue;
+		}
+		for (uint64_t len = 4 * KiB; len <= 64 * KiB; len *= 16) {
+			char what[128];
+			snprintf(what, sizeof(what), "%s populated %llu consecutive", probe, (unsigned long long)len);
+			progress("spread", what);
+			struct file dense, alone;
+			guest_why[0] = 0;
+			if (!dry_run) host_prefault(2 * SPREAD_REGION + 64 * MiB);
+			int rc = file_open(&dense, be, SPREAD_REGION, 0, 0, 0);
+			if (!rc) rc = file_open(&alone, be, SPREAD_REGION, 0, 0, 0);
+			else alone.fd = -1;
+			if (rc || run_neighbours_pair(&dense, &alone, probe, len, be == GMEM ? ",\"bound\":false" : ",\"thp\":\"never\""))
+				emit_skip(what, guest_why);
+			file_close(&dense);
+			if (alone.fd >= 0) file_close(&alone);
 		}
 	}
 }

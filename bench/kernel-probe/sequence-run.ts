@@ -1,11 +1,11 @@
 // Runs a KernelSequence (sim/calibrate/types.ts) on this host's kernel through seq-exec.c and
-// reduces its repetitions to one SequenceMeasurement: per op the median over repetitions (a
-// robust centre: on a shared machine single repetitions catch preemptions and ticks), and the
-// median wall time. seq-exec runs every repetition in one process (plus one warm-up
-// repetition, not kept) so process start-up stays out of the timings. Validation
-// (`rmsim validate`) calls runSequenceOnKernel.
+// reduces its repetitions to one SequenceMeasurement (sim/calibrate/repetitions.ts: per op the
+// median over repetitions, the median wall time, every repetition kept). seq-exec runs every
+// repetition in one process (plus one warm-up repetition, not kept) so process start-up stays
+// out of the timings. Validation (`rmsim validate`) calls runSequenceOnKernel.
 import { accessSync, constants } from 'node:fs';
 import type { KernelOp, KernelSequence, SequenceMeasurement } from '../../sim/calibrate/types.js';
+import { reduceRepetitions } from '../../sim/calibrate/repetitions.js';
 import { buildProbe, streamProbe, ProbeError, type BuiltProbe } from './build-probe.js';
 
 export { ProbeError };
@@ -52,24 +52,10 @@ export function sequenceToExecInput(seq: KernelSequence, opts: SequenceRunOption
   return lines.join('\n') + '\n';
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /** Per op the median over repetitions; an op that failed in any repetition is -1 with its first errno name. */
 export function reduceSequenceReps(name: string, reps: SequenceRep[]): SequenceMeasurement {
   if (reps.length === 0) throw new ProbeError(`sequence '${name}': seq-exec printed no repetitions`);
-  const n = reps[0]!.op_ns.length;
-  const op_ns: number[] = [];
-  const op_errors: (string | null)[] = [];
-  for (let i = 0; i < n; i++) {
-    const err = reps.map((r) => r.op_errors[i]).find((e) => e) ?? null;
-    op_errors.push(err);
-    op_ns.push(err ? -1 : median(reps.map((r) => r.op_ns[i]!)));
-  }
-  return { name, op_ns, op_errors, wall_ns: median(reps.map((r) => r.wall_ns)) };
+  return reduceRepetitions(name, reps);
 }
 
 let executor: BuiltProbe | undefined;

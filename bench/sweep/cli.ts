@@ -32,7 +32,7 @@ export async function sweepBenchCommand(o: SweepBenchCliOptions): Promise<void> 
   }
   const result = await runSweepBench({
     trials: wholeAtLeast('trials', o.trials, 5, 1),
-    points: wholeAtLeast('points', o.points, 8, 2),
+    points: wholeAtLeast('points', o.points, 16, 2),
     duration,
     log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`),
   });
@@ -50,7 +50,7 @@ function summary(r: SweepBenchResult): string[] {
   const events = grid.per_point.map((p) => p.events);
   const values = grid.per_point.map((p) => p.value);
   const side = (name: string, t: SweepTiming, workers: number) =>
-    `  ${name} ${t.elapsed_s.toFixed(2)} s = runs ${t.runs_s.toFixed(2)} s${workers > 1 ? ` / ${workers}` : ''} + ${t.outside_runs_s.toFixed(2)} s outside the runs (start-up, teardown, imbalance)`;
+    `  ${name} ${t.elapsed_s.toFixed(2)} s = runs ${t.runs_s.toFixed(2)} s${workers > 1 ? ` / ${workers}` : ''} + ${t.outside_runs_s.toFixed(2)} s outside the runs (start-up, teardown, imbalance); CPU ${t.cpu_s.toFixed(2)} s, ${(t.cpu_s / t.elapsed_s).toFixed(2)} cores busy`;
   return [
     `sweep benchmark: ${grid.points} points of ${grid.workload} (${grid.sets.join(' ')}), ${values[0]}..${values[values.length - 1]}; ${grid.equal_cost ? 'equal cost, so any order is longest first' : 'NOT equal cost'} (events ${Math.min(...events)}..${Math.max(...events)}, spread ${(grid.cost_spread * 100).toFixed(2)}%)`,
     `  median of ${r.trials} trials on ${r.machine.cpu_model}, ${r.machine.cores} cores, Node ${r.machine.node_version}`,

@@ -1,14 +1,18 @@
 // Sweep benchmark: the same grid on 2 worker threads against 1, interleaved trials, median
 // elapsed times. Both are timed the same way: each sweep on a fresh worker pool (1 thread or 2),
 // from the pool's start to its teardown, while this thread only waits - so each side pays its
-// workers' start-up (module load, schema compile, JIT warm-up) and neither runs on a thread an
-// earlier trial warmed. The grid has 8 points of equal cost - balloon with 2 VMs at host memory
-// 11 GiB down to 4 GiB, which the workload never comes near, so the points differ only in their
-// seeds (derived from the point) and dispatch the same events to within half a percent at 6s
-// (checked: `cost_spread`, `equal_cost`), a few ms a run. Listed host memory descending (set-up
-// grows with it); with points this equal, any order is longest first to within those few ms, so
-// no long point starts last. Target: 2 workers at least 1.7x faster than 1 on a 2-core machine.
-// The two sweep.json must be byte-identical, or the result says so.
+// workers' start-up (module load, JIT warm-up) and neither runs on a thread an earlier trial
+// warmed. The grid has 16 points of equal cost by default: one configuration (balloon with 2
+// VMs, 6 s) under seeds 1..16, so the points differ only in their random streams and dispatch
+// the same events to within half a percent (checked: `cost_spread`, `equal_cost`); with points
+// this equal, any order is longest first to within a few ms a run, so no long point starts last.
+// (A host-memory grid, 8 points from 11 GiB down, was used before: its set-up grows with the
+// host, and 8 points leave each worker's first-run JIT warm-up, ~0.45 s of ~1.55 s runs, on
+// one run in four on the 2-worker side against one in eight on the other.) Each side's CPU
+// time (all threads of the process) says how many cores it kept busy: V8 compiles and collects
+// garbage on helper threads, so a single worker already keeps part of the second core busy,
+// which bounds the ratio below 2 on a 2-core machine. Target: 2 workers at least 1.7x faster
+// than 1 on a 2-core machine. The two sweep.json must be byte-identical, or the result says so.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAxes } from '../../sim/run/grid.js';
@@ -37,6 +41,8 @@ export interface SweepBenchOptions {
 export interface SweepTiming {
   /** Elapsed wall time of the whole sweep, s. */
   elapsed_s: number;
+  /** CPU time of the whole process (every thread: workers, V8's compiler and GC helpers), s. */
+  cpu_s: number;
   /** Sum of the runs' own wall times, measured in the workers, s. */
   runs_s: number;
   /** elapsed - runs / workers: start-up, teardown, dispatch and imbalance, s. */
@@ -44,7 +50,7 @@ export interface SweepTiming {
 }
 
 export interface SweepBenchResult {
-  schema: 'rmsim.bench-sweep/2';
+  schema: 'rmsim.bench-sweep/3';
   date: string;
   machine: MachineInfo;
   method: string;
@@ -55,7 +61,7 @@ export interface SweepBenchResult {
     points: number;
     runs: number;
     /** Equal cost, so longest first to within cost_spread: the order they are listed in. */
-    order: 'host memory descending';
+    order: 'seeds ascending, one configuration';
     /** (most events - fewest) / mean over the points. */
     cost_spread: number;
     /** cost_spread <= EQUAL_COST_SPREAD. */
@@ -77,9 +83,9 @@ export interface SweepBenchResult {
   all_trials: Array<{ one_worker: SweepTiming; two_workers: SweepTiming }>;
 }
 
-/** The host memory values of the grid, largest (longest to set up) first, down to 4 GiB. */
+/** The grid: one configuration under seeds 1..points. */
 export function benchGrid(points: number): string {
-  return `host.memory=${Array.from({ length: points }, (_, k) => `${4 + points - 1 - k}GiB`).join(',')}`;
+  return `seed=1..${points}`;
 }
 
 function median(xs: number[]): number {
@@ -90,23 +96,25 @@ function median(xs: number[]): number {
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 
-function timing(elapsedS: number, stats: SweepExecStats, workers: number): SweepTiming {
+function timing(elapsedS: number, cpuS: number, stats: SweepExecStats, workers: number): SweepTiming {
   const runsS = stats.runWallNs / 1e9;
-  return { elapsed_s: round(elapsedS), runs_s: round(runsS), outside_runs_s: round(elapsedS - runsS / workers) };
+  return { elapsed_s: round(elapsedS), cpu_s: round(cpuS), runs_s: round(runsS), outside_runs_s: round(elapsedS - runsS / workers) };
 }
 
-/** Median elapsed and median runs; outside the runs derived from them, so the three add up. */
+/** Median elapsed, CPU and runs; outside the runs derived from them, so the three add up. */
 function medianTiming(ts: SweepTiming[], workers: number): SweepTiming {
   const elapsed = median(ts.map((t) => t.elapsed_s));
   const runs = median(ts.map((t) => t.runs_s));
-  return { elapsed_s: round(elapsed), runs_s: round(runs), outside_runs_s: round(elapsed - runs / workers) };
+  return { elapsed_s: round(elapsed), cpu_s: round(median(ts.map((t) => t.cpu_s))), runs_s: round(runs), outside_runs_s: round(elapsed - runs / workers) };
 }
 
 async function timed(plan: SweepPlan, workers: number): Promise<{ timing: SweepTiming; stats: SweepExecStats; bytes: string }> {
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const { document, stats } = await runSweep(plan, { workers, onWorkerThreads: true });
   const elapsedS = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { timing: timing(elapsedS, stats, workers), stats, bytes: serializeSweepDocument(document) };
+  const cpu = process.cpuUsage(c0);
+  return { timing: timing(elapsedS, (cpu.user + cpu.system) / 1e6, stats, workers), stats, bytes: serializeSweepDocument(document) };
 }
 
 export async function runSweepBench(o: SweepBenchOptions): Promise<SweepBenchResult> {
@@ -139,7 +147,7 @@ export async function runSweepBench(o: SweepBenchOptions): Promise<SweepBenchRes
   const two = medianTiming(trials.map((t) => t.two_workers), 2);
   const ratio = one.elapsed_s / two.elapsed_s;
   return {
-    schema: 'rmsim.bench-sweep/2',
+    schema: 'rmsim.bench-sweep/3',
     date: new Date().toISOString(),
     machine: machineInfo(),
     method: SWEEP_BENCH_METHOD,
@@ -149,7 +157,7 @@ export async function runSweepBench(o: SweepBenchOptions): Promise<SweepBenchRes
       param,
       points: o.points,
       runs: plan.runs.length,
-      order: 'host memory descending',
+      order: 'seeds ascending, one configuration',
       cost_spread: round(spread, 5),
       equal_cost: spread <= EQUAL_COST_SPREAD,
       per_point: perPoint,

@@ -59,10 +59,11 @@ export interface ActorContext {
 
 /**
  * The tally of one actor thread spawned now: its first operation is due when the actor starts
- * (now + startNs), whether or not the thread gets a CPU by then.
+ * (now + startNs), whether or not the thread gets a CPU by then. budget: the operations the
+ * thread would ever start (default the actor's op budget; none: until the duration ends).
  */
-export function tallyFor(ctx: ActorContext, a: { name: string; startNs: number }): OpsTally {
-  const t = new OpsTally(ctx.actorOps.get(a.name)!, ctx.sim.now + a.startNs);
+export function tallyFor(ctx: ActorContext, a: { name: string; startNs: number; ops?: number }, budget = a.ops): OpsTally {
+  const t = new OpsTally(ctx.actorOps.get(a.name)!, ctx.sim, ctx.sim.now + a.startNs, budget ?? Infinity, ctx.workload.warmupNs);
   ctx.tallies.push(t);
   return t;
 }

@@ -11,7 +11,7 @@ import { injectMemoryError } from './kernel-ops.js';
 import type { OpsTally } from './ops-tally.js';
 
 export function spawnMemoryErrorActor(ctx: ActorContext, a: MemoryErrorActor): void {
-  const tally = tallyFor(ctx, a);
+  const tally = tallyFor(ctx, a, a.atNs.length ? a.atNs.length : a.ops);
   ctx.sim.spawn(`host/${a.name}`, (p) => runErrors(p, ctx, a, tally));
 }
 

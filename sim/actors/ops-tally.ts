@@ -3,13 +3,22 @@
 // hides it in its latencies (work that never ran is never measured), so the run counts both
 // and the runner warns `saturated` when an actor got under 90% of its work done.
 //
-// Offered follows the actor's own schedule, not the CPU it got: an operation is offered when
-// it is due (the actor starts, an arrival gap or a vCPU's think time ends), even if the thread
-// then waits in the run queue past the end of the duration. So one tally per actor thread
-// remembers the time its next operation is due; when the duration ends, every operation due
-// before it and not started yet is counted as offered (and will never complete: the run is
-// draining). An operation started is offered; one that ran to its end is completed. The first
-// operation is due when the actor starts (ready + start), arrival gap not included.
+// Offered is the work the actor's own schedule asked for in the duration, not the work the
+// host let it start. Each thread's next operation is due when its arrival gap or think time
+// ends (the first when the actor starts); an operation that starts after it was due started
+// late by the difference: the thread waited for a CPU, or its previous operation overran the
+// schedule. Time lost that way is work the workload asked for and never got: when the
+// duration ends, a thread still at work is offered as many operations as fit in its time on
+// schedule at the pace it kept while not late (started x active / (active - late)), capped by
+// its op budget, and at least the one operation due and not started. So a thread that never
+// ran is offered its first operation and completes none; a thread that spent 30% of its time
+// waiting for a CPU between operations completes about 70% of what it was offered; a thread
+// that was never late is offered exactly what it started. Waits inside an operation (a lock,
+// the run queue after a sleeping lock) lengthen that operation and show in its own latency,
+// which the SLO judges; they are not counted twice. A thread that ran out of work (budget spent)
+// before the end was offered what it started. Without a duration (run to completion) every
+// operation is started, so offered is what started. With a warm-up, only starts and lateness
+// after it count, as the counters are reset there.
 import type { Counter, Recorder } from '../engine/index.js';
 
 export const ACTOR_OPS = 'actor.ops';
@@ -27,24 +36,59 @@ export function actorOps(stats: Recorder, actor: string): ActorOps {
   };
 }
 
+/** The simulated clock the tally reads (the Simulation). */
+export interface TallyClock {
+  readonly now: number;
+}
+
 /** One actor thread's schedule: at most one operation due and not started. */
 export class OpsTally {
   private dueNs: number | null;
   private inFlight = false;
+  /** The thread said it has no more work (close); a due time opens it again. */
+  private closed = false;
+  /** Due time of the first operation started after the warm-up: where its time on schedule begins. */
+  private scheduleStartNs: number | null = null;
+  /** Time after the warm-up between operations falling due and starting, ns. */
+  private lateNs = 0;
+  /** Operations started after the warm-up (those the reset counters still hold). */
+  private startedCounted = 0;
   /** Operations this thread started (the actor's `done`). */
   started = 0;
 
-  constructor(private readonly ops: ActorOps, firstDueNs: number) {
+  /**
+   * @param firstDueNs when the first operation is due (the actor's start).
+   * @param budget operations this thread would ever start (its op budget, a slice's pages).
+   * @param warmupNs statistics reset at this time: earlier starts and lateness do not count.
+   */
+  constructor(
+    private readonly ops: ActorOps, private readonly clock: TallyClock, firstDueNs: number,
+    private readonly budget = Infinity, private readonly warmupNs = 0,
+  ) {
     this.dueNs = firstDueNs;
   }
 
   /** The next operation is due at t (an earlier due time already set stays). */
   due(t: number): void {
     if (this.dueNs === null) this.dueNs = t;
+    this.closed = false;
   }
 
-  /** An operation starts now: it is offered. */
+  /** The first operation is due at t after all: the thread's set-up (populating its range) came first. */
+  rearm(t: number): void {
+    if (this.started === 0) this.dueNs = t;
+  }
+
+  /** An operation starts now: it is offered, late by how long it was due. */
   start(): void {
+    const now = this.clock.now;
+    if (now >= this.warmupNs) {
+      const due = this.dueNs ?? now;
+      const from = Math.max(due, this.warmupNs);
+      this.scheduleStartNs ??= from;
+      this.lateNs += Math.max(0, now - from);
+      this.startedCounted++;
+    }
     this.dueNs = null;
     this.inFlight = true;
     this.started++;
@@ -61,11 +105,25 @@ export class OpsTally {
   /** The thread has no more work: nothing is due. */
   close(): void {
     this.dueNs = null;
+    this.closed = true;
   }
 
-  /** The duration ended at endNs: an operation due before it and not started was offered all the same. */
+  /**
+   * The duration ended at endNs: a thread still at work (not closed; a spent budget caps it)
+   * was offered what its schedule fits in its time, late or not (see the file comment).
+   */
   closeAt(endNs: number): void {
-    if (this.dueNs !== null && this.dueNs < endNs) this.ops.offered.add(1);
+    const pending = this.dueNs !== null && this.dueNs < endNs;
+    if (pending) this.lateNs += endNs - Math.max(this.dueNs!, this.warmupNs);
+    let extra = pending ? 1 : 0;
+    if (!this.closed && this.scheduleStartNs !== null) {
+      const active = endNs - this.scheduleStartNs;
+      const onTime = Math.max(1, active - this.lateNs);
+      const fit = Math.floor((this.startedCounted * active) / onTime);
+      const left = this.budget - (this.started - this.startedCounted);
+      extra = Math.max(extra, Math.min(fit, left) - this.startedCounted);
+    }
+    if (extra > 0) this.ops.offered.add(extra);
     this.dueNs = null;
   }
 }

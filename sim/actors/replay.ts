@@ -40,7 +40,7 @@ export function parseFallocMode(mode: string): number {
 export function spawnReplayActor(ctx: ActorContext, a: ReplayActor): void {
   const state = ctx.replays?.get(a.name);
   if (!state) throw new Error(`replay ${a.name}: trace not loaded before the run`);
-  const tally = tallyFor(ctx, a);
+  const tally = tallyFor(ctx, a, state.trace.ops.length);
   ctx.sim.spawn(`vmm/${a.name}`, (p) => runReplay(p, ctx, a, state, tally));
 }
 
@@ -78,8 +78,9 @@ function* runReplay(p: Process, ctx: ActorContext, a: ReplayActor, st: ReplaySta
     };
     const pids = [...new Set(ops.map((o) => o.pid))];
     const procs = pids.map((pid) => {
-      const own = tallyFor(ctx, { name: a.name, startNs: 0 });
-      return ctx.sim.spawn(`vmm/${a.name}-${pid}`, (q) => replayCalls(q, ctx, st, files, ops.filter((o) => o.pid === pid), own, before, done));
+      const mine = ops.filter((o) => o.pid === pid);
+      const own = tallyFor(ctx, { name: a.name, startNs: 0 }, mine.length);
+      return ctx.sim.spawn(`vmm/${a.name}-${pid}`, (q) => replayCalls(q, ctx, st, files, mine, own, before, done));
     });
     yield ctx.sim.allOf(procs.map((q) => q.done));
     st.results.sort((x, y) => x.line - y.line);

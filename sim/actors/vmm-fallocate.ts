@@ -12,7 +12,7 @@ export function spawnFallocateActor(ctx: ActorContext, a: FallocateActor): void 
   for (const rt of vmsOf(ctx, a.vm)) {
     const threads = a.wholeFile ? 1 : a.threads;
     for (let t = 0; t < threads; t++) {
-      const tally = tallyFor(ctx, a);
+      const tally = tallyFor(ctx, a, a.wholeFile ? 1 : a.ops);
       ctx.sim.spawn(`${rt.vm.name}-vmm/${a.name}${t}`, (p) => runFallocate(p, ctx, a, rt, t, tally));
     }
   }

@@ -30,6 +30,8 @@ function* runPunch(p: Process, ctx: ActorContext, a: PunchActor, rt: VmRuntime, 
     const from = lo + share * t;
     const to = t === a.threads - 1 ? hi : from + share;
     if (to > from) yield* allocateRange(p, rt.file, rt.fileBase + from, to - from);
+    // Populating is set-up, not an operation: the schedule starts after it.
+    tally.rearm(ctx.sim.now + a.startNs);
   }
   if (a.startNs) yield p.sleep(a.startNs);
   // One fallocate call, its errno counted (punch.errors) and its span traced.

@@ -5,7 +5,7 @@
 // returns the costs it set with their fit quality. A rule whose rows are missing sets nothing:
 // its costs keep the base profile's values, marked kept with the missing rows named.
 import { median, mean, sampleStandardDeviation } from 'simple-statistics';
-import { FOLIO_BATCH } from '../model/truncate.js';
+import { FOLIO_BATCH, XA_CHUNK_SIZE } from '../model/truncate.js';
 import type { FittedCost } from '../costs/schema.js';
 import { lockShares } from './two-punchers-analysis.js';
 import { fitConstant, fitLineRelative, rowMedian, type LineFit } from './least-squares.js';
@@ -42,10 +42,11 @@ const HUGE = 2 * 1024 * 1024;
  */
 const LINE_MAX_BYTES = 16 * 1024 * 1024;
 
-function lineOf(rows: ProbeRow[], x: (r: ProbeRow) => number): { fit: LineFit; labels: string[] } {
+/** A line through the rows' medians (`y` when a modeled part is taken off each first) against `x`. */
+function lineOf(rows: ProbeRow[], x: (r: ProbeRow) => number, y: (r: ProbeRow) => number = (r) => rowMedian(r.samples_ns)): { fit: LineFit; labels: string[] } {
   const small = rows.filter((r) => !(Number(r.params.size_bytes) > LINE_MAX_BYTES));
   const use = new Set(small.map(x)).size >= 2 ? small : rows;
-  return { fit: fitLineRelative(use.map((r) => ({ x: x(r), y: rowMedian(r.samples_ns) }))), labels: use.map(rowLabel) };
+  return { fit: fitLineRelative(use.map((r) => ({ x: x(r), y: y(r) }))), labels: use.map(rowLabel) };
 }
 
 function fitted(name: string, value: number, method: string, rows: string[], n: number, se: number, source: string, r2?: number): FittedValue {
@@ -74,10 +75,21 @@ function fallocateLine(probe: string, match: ParamMatch, fixed: string, perPage:
 }
 
 /**
+ * The xarray leaf nodes one call of a populated-punch row empties (truncate.ts xa_nodes_emptied):
+ * the row's ranges lie at consecutive slots, each populated right before while the previous one
+ * was punched, so a range below a node's 64 pages is alone in its node and a larger one fills
+ * pages / 64.
+ */
+function nodesEmptiedByRow(r: ProbeRow): number {
+  return Math.max(1, Math.floor(pagesOf(r) / XA_CHUNK_SIZE));
+}
+
+/**
  * Punch of a populated range (truncate.ts): fixed + first_batch + pages x (truncate_page +
- * host.free_page_ns) + min(pages, FOLIO_BATCH) x first_batch_extra. Rows beyond one folio batch
- * lie on a line (slope = truncate_page + free_page, intercept = fixed + first_batch +
- * FOLIO_BATCH x extra); the 1-page row then gives the extra and the first-batch term.
+ * host.free_page_ns) + min(pages, FOLIO_BATCH) x first_batch_extra + the nodes emptied x
+ * xa_node_free. Each row's median less its nodes' cost: rows beyond one folio batch lie on a line
+ * (slope = truncate_page + free_page, intercept = fixed + first_batch + FOLIO_BATCH x extra); the
+ * 1-page row then gives the extra and the first-batch term.
  */
 function populatedPunch(probe: string, match: ParamMatch, prefix: 'shmem' | 'gmem'): FitRule {
   const names = [`${prefix}.punch_first_batch_ns`, `${prefix}.truncate_page_ns`, `${prefix}.truncate_page_first_batch_extra_ns`];
@@ -88,14 +100,16 @@ function populatedPunch(probe: string, match: ParamMatch, prefix: 'shmem' | 'gme
       const long = rows.filter((r) => pagesOf(r) > FOLIO_BATCH);
       const one = rows.find((r) => pagesOf(r) === 1);
       if (!one) throw new Error(`${probe}: no populated 4 KiB row`);
+      const nodeFree = ctx.value(`${prefix}.xa_node_free_ns`);
+      const lessNodes = (r: ProbeRow) => rowMedian(r.samples_ns) - nodesEmptiedByRow(r) * nodeFree;
       const longSmall = long.filter((r) => Number(r.params.size_bytes) <= LINE_MAX_BYTES);
-      if (longSmall.length === 1) return twoRowPunch(ctx, probe, prefix, one, longSmall[0]);
-      const { fit, labels } = lineOf(long, pagesOf);
-      const y1 = rowMedian(one.samples_ns);
+      if (longSmall.length === 1) return twoRowPunch(ctx, probe, prefix, one, longSmall[0], lessNodes);
+      const { fit, labels } = lineOf(long, pagesOf, lessNodes);
+      const y1 = lessNodes(one);
       const extra = (fit.intercept - (y1 - fit.slope)) / (FOLIO_BATCH - 1);
       const firstBatch = y1 - fit.slope - extra - ctx.value(`${prefix}.punch_fixed_ns`);
       const all = [...labels, rowLabel(one)];
-      const how = `least squares (relative) over rows of more than ${FOLIO_BATCH} pages, then the 4 KiB row`;
+      const how = `least squares (relative) over rows of more than ${FOLIO_BATCH} pages, then the 4 KiB row, each less its emptied xarray nodes x ${prefix}.xa_node_free_ns`;
       return [
         fitted(names[0], firstBatch, `${how}: 4 KiB row minus one page, the first-batch extra and the hole's fixed cost`, all, all.length, Math.hypot(fit.interceptSe, fit.slopeSe), `${probe} populated: fixed part beyond a hole's punch`, fit.r2),
         fitted(names[1], fit.slope - ctx.value('host.free_page_ns'), `${how}: slope minus host.free_page_ns`, labels, fit.n, fit.slopeSe, `${probe} populated: ${fit.slope.toFixed(2)} ns/page minus the page free`, fit.r2),
@@ -109,11 +123,11 @@ function populatedPunch(probe: string, match: ParamMatch, prefix: 'shmem' | 'gme
  * With one row beyond the first batch (the probe's --quick sizes), the first-batch extra keeps
  * its value (not fitted) and the 4 KiB row and that row give the fixed part and the slope.
  */
-function twoRowPunch(ctx: FitContext, probe: string, prefix: 'shmem' | 'gmem', one: ProbeRow, long: ProbeRow): FittedValue[] {
+function twoRowPunch(ctx: FitContext, probe: string, prefix: 'shmem' | 'gmem', one: ProbeRow, long: ProbeRow, y: (r: ProbeRow) => number): FittedValue[] {
   const e = ctx.value(`${prefix}.truncate_page_first_batch_extra_ns`);
-  const y1 = rowMedian(one.samples_ns);
+  const y1 = y(one);
   const p = pagesOf(long);
-  const slope = (rowMedian(long.samples_ns) - y1 - (FOLIO_BATCH - 1) * e) / (p - 1);
+  const slope = (y(long) - y1 - (FOLIO_BATCH - 1) * e) / (p - 1);
   const labels = [rowLabel(one), rowLabel(long)];
   const how = `the 4 KiB row and one row beyond the first batch, ${prefix}.truncate_page_first_batch_extra_ns kept`;
   return [
@@ -331,11 +345,12 @@ const fallocClear: FitRule = {
  * What a page of a cold range costs more (sim/model/cold-range.ts): the probe's spread rows
  * time calls at far-apart offsets of a file prepared whole (order 'spread') interleaved with
  * warm calls (order 'warm', each range prepared right before), so the host's load weighs on both
- * alike. Per page: (spread median - warm median) / pages at the largest size (2 MiB), where the
- * per-page part dwarfs any fixed difference; less a cold punch's fixed extra and, for a part of
- * a page's cost, the cold costs of the other parts (`minus`). Clamped at 0.
+ * alike. Per page of a fallocate: (spread median - warm median) / pages at the largest size
+ * (2 MiB), where the per-page part dwarfs any fixed difference (the spread rows show none at
+ * 4 KiB); less, for a part of a page's cost, the cold costs of the other parts (`minus`).
+ * Clamped at 0. Punches: coldRangePunch.
  */
-function coldRangePerPage(probe: string, state: string, name: string, minus: { perPage?: string; perCall?: string } = {}): FitRule {
+function coldRangePerPage(probe: string, state: string, name: string, minus: { perPage?: string } = {}): FitRule {
   return {
     sets: [name],
     fit(ctx) {
@@ -347,31 +362,69 @@ function coldRangePerPage(probe: string, state: string, name: string, minus: { p
       const c = rowMedian(cold.samples_ns);
       const w = rowMedian(warm.samples_ns);
       const se = Math.hypot(medianSe(cold.samples_ns), medianSe(warm.samples_ns)) / pages;
-      const perCall = minus.perCall ? ctx.value(minus.perCall) : 0;
       const perPage = minus.perPage ? ctx.value(minus.perPage) : 0;
-      const how = `(median of the spread row - median of the warm row taken interleaved with it${minus.perCall ? ` - ${minus.perCall}` : ''}) / ${pages} pages${minus.perPage ? ` - ${minus.perPage}` : ''}`;
-      return [fitted(name, (c - w - perCall) / pages - perPage, how, [rowLabel(cold), rowLabel(warm)], cold.samples_ns.length + warm.samples_ns.length, se, `${probe} over ${state} ranges at spread offsets: ${(c / pages).toFixed(1)} ns/page against ${(w / pages).toFixed(1)} warm`)];
+      const how = `(median of the spread row - median of the warm row taken interleaved with it) / ${pages} pages${minus.perPage ? ` - ${minus.perPage}` : ''}`;
+      return [fitted(name, (c - w) / pages - perPage, how, [rowLabel(cold), rowLabel(warm)], cold.samples_ns.length + warm.samples_ns.length, se, `${probe} over ${state} ranges at spread offsets: ${(c / pages).toFixed(1)} ns/page against ${(w / pages).toFixed(1)} warm`)];
     },
   };
 }
 
 /**
- * What a punch of a cold range costs more per call: the probe's spread punches of holes between
- * populated ranges (params between: 'populated'; the xarray walk of a file that has entries
- * around the hole, last touched a round before) against warm hole punches taken interleaved,
- * at the smallest size: spread median - warm median. Clamped at 0.
+ * What an xarray leaf node's free costs (truncate.ts xa_nodes_emptied): the probe's pair of 4 KiB
+ * punches at consecutive slots, taken interleaved (bench/kernel-probe/README.md): each page alone
+ * in its node, so every punch empties and frees one (neighbours 'none'), against the same in a
+ * file populated whole, whose nodes keep their other entries (neighbours 'populated'). Both warm
+ * in the model's sense (cold-range.ts: each range adjoins the previous). Difference of medians,
+ * clamped at 0.
  */
-function coldRangePunchFixed(probe: string, name: string): FitRule {
+function xaNodeFree(probe: string, name: string): FitRule {
   return {
     sets: [name],
     fit(ctx) {
-      const spread = selectRows(ctx.rec, probe, { state: 'empty', order: 'spread', between: 'populated' });
-      const size = Math.min(...spread.map((r) => Number(r.params.size_bytes)));
-      const cold = spread.find((r) => Number(r.params.size_bytes) === size)!;
-      const [warm] = selectRows(ctx.rec, probe, { state: 'empty', order: 'warm', between: 'populated', size_bytes: size });
-      const c = rowMedian(cold.samples_ns);
-      const w = rowMedian(warm.samples_ns);
-      return [fitted(name, c - w, 'median of the spread hole punches between populated ranges - median of the warm hole punches taken interleaved with them', [rowLabel(cold), rowLabel(warm)], cold.samples_ns.length + warm.samples_ns.length, Math.hypot(medianSe(cold.samples_ns), medianSe(warm.samples_ns)), `${probe} of holes at spread offsets between populated ranges: ${c.toFixed(0)} ns against ${w.toFixed(0)} warm`)];
+      const pair = (neighbours: string) => selectRows(ctx.rec, probe, { state: 'populated', order: 'consecutive', neighbours, size_bytes: 4096 })[0];
+      const alone = pair('none');
+      const dense = pair('populated');
+      const a = rowMedian(alone.samples_ns);
+      const d = rowMedian(dense.samples_ns);
+      return [fitted(name, a - d, 'median of 4 KiB punches of pages alone in their xarray node - median of 4 KiB punches in a file populated whole, taken interleaved at consecutive slots', [rowLabel(alone), rowLabel(dense)], alone.samples_ns.length + dense.samples_ns.length, Math.hypot(medianSe(alone.samples_ns), medianSe(dense.samples_ns)), `${probe}: ${a.toFixed(0)} ns emptying a node against ${d.toFixed(0)} ns keeping it`)];
+    },
+  };
+}
+
+/**
+ * What a punch of a cold range costs more (cold-range.ts), per call and per page, from rows that
+ * differ in the order of the calls only: spread punches of a file populated whole against
+ * consecutive ones of a file populated whole (neighbours 'populated': neither empties an
+ * xarray node, truncate.ts), at 4 KiB (d4 = fixed + 1 page) and 64 KiB (d64 = fixed + 16
+ * pages). So page = (d64 - d4) / 15 and fixed = d4 - page, each clamped at 0. Not from the 2 MiB
+ * pair: there spread and warm punches differ in more than the order (the 64 MiB spread file's
+ * per-CPU list drains; on the AMD EPYC host under load they read 68-95 ns per page more where
+ * the 64 KiB pair read less than nothing). (Before the consecutive rows, the fixed part came
+ * from hole punches between populated ranges against holes of an empty file: that difference is
+ * the xarray walk of a populated file, which a populated punch's own rows already hold.)
+ */
+function coldRangePunch(probe: string, prefix: 'shmem' | 'gmem'): FitRule {
+  const fixedName = `${prefix}.cold_range_punch_fixed_ns`;
+  const pageName = `${prefix}.cold_range_punch_page_ns`;
+  return {
+    sets: [fixedName, pageName],
+    fit(ctx) {
+      const one = (match: ParamMatch) => selectRows(ctx.rec, probe, { state: 'populated', ...match })[0];
+      const pair = (size: number) => [one({ order: 'spread', size_bytes: size }), one({ order: 'consecutive', neighbours: 'populated', size_bytes: size })];
+      const diff = ([cold, warm]: ProbeRow[]) => rowMedian(cold.samples_ns) - rowMedian(warm.samples_ns);
+      const se = ([cold, warm]: ProbeRow[]) => Math.hypot(medianSe(cold.samples_ns), medianSe(warm.samples_ns));
+      const [p4, p64] = [pair(4096), pair(65536)];
+      const [d4, d64] = [diff(p4), diff(p64)];
+      const page = (d64 - d4) / 15;
+      const pageSe = Math.hypot(se(p4), se(p64)) / 15;
+      const rows = [...p4, ...p64];
+      const labels = rows.map(rowLabel);
+      const n = rows.reduce((sum, r) => sum + r.samples_ns.length, 0);
+      const how = '(spread - consecutive punches of a file populated whole) at 4 KiB (fixed + 1 page) and 64 KiB (fixed + 16 pages)';
+      return [
+        fitted(fixedName, d4 - Math.max(0, page), `${how}: the 4 KiB difference less one page`, labels, n, Math.hypot(se(p4), pageSe), `${probe}: a cold punch ${d4.toFixed(0)} ns (4 KiB) and ${d64.toFixed(0)} ns (64 KiB) more than a warm one of the same file`),
+        fitted(pageName, page, `${how}: (64 KiB difference - 4 KiB difference) / 15`, labels, n, pageSe, `${probe}: a cold punch ${d4.toFixed(0)} ns (4 KiB) and ${d64.toFixed(0)} ns (64 KiB) more than a warm one`),
+      ];
     },
   };
 }
@@ -394,6 +447,8 @@ export const FIT_RULES: FitRule[] = [
   fallocClear,
   constantOf('shmem.punch_fixed_ns', 'shmem.punch', { state: 'empty' }),
   constantOf('gmem.punch_fixed_ns', 'gmem.punch', { state: 'empty', bound: false }),
+  xaNodeFree('shmem.spread.punch', 'shmem.xa_node_free_ns'),
+  xaNodeFree('gmem.spread.punch', 'gmem.xa_node_free_ns'),
   populatedPunch('shmem.punch', {}, 'shmem'),
   populatedPunch('gmem.punch', { bound: false }, 'gmem'),
   boundHole,
@@ -416,12 +471,10 @@ export const FIT_RULES: FitRule[] = [
   handoverPerPage('shmem', 'shmem.inode_lock_handover_page_ns'),
   handoverPerPage('guest_memfd', 'gmem.invalidate_lock_handover_page_ns'),
   pcpBulkFree,
-  coldRangePunchFixed('gmem.spread.punch', 'gmem.cold_range_punch_fixed_ns'),
-  coldRangePunchFixed('shmem.spread.punch', 'shmem.cold_range_punch_fixed_ns'),
-  coldRangePerPage('gmem.spread.punch', 'populated', 'gmem.cold_range_punch_page_ns', { perCall: 'gmem.cold_range_punch_fixed_ns' }),
+  coldRangePunch('gmem.spread.punch', 'gmem'),
+  coldRangePunch('shmem.spread.punch', 'shmem'),
   coldRangePerPage('gmem.spread.fallocate', 'empty', 'gmem.cold_range_alloc_page_ns'),
   coldRangePerPage('gmem.spread.fallocate', 'allocated', 'gmem.cold_range_found_folio_ns'),
-  coldRangePerPage('shmem.spread.punch', 'populated', 'shmem.cold_range_punch_page_ns', { perCall: 'shmem.cold_range_punch_fixed_ns' }),
   coldRangePerPage('shmem.spread.fallocate', 'empty', 'shmem.cold_range_alloc_page_ns'),
   coldRangePerPage('shmem.spread.fallocate', 'written', 'shmem.cold_range_found_folio_ns'),
   coldRangePerPage('shmem.spread.fallocate', 'allocated', 'shmem.cold_range_clear_page_ns', { perPage: 'shmem.cold_range_found_folio_ns' }),

@@ -112,4 +112,19 @@ export interface SequenceMeasurement {
   op_errors: (string | null)[];
   /** Wall time of the timed part, first op start to last op end. */
   wall_ns: number;
+  /**
+   * Every kept repetition's per-op ns (index-aligned with `ops`), when the executor kept them:
+   * validation shows how far their totals spread, and pools repetitions taken in rounds.
+   */
+  reps_op_ns?: number[][];
+  /** The repetitions' spread as an earlier validation recorded it, when they were not kept. */
+  spread?: RepetitionSpread;
+}
+
+/** How far a sequence's repetitions spread: their count and the median, least and greatest of their totals (the ops validation scores). */
+export interface RepetitionSpread {
+  reps: number;
+  median_ns: number;
+  min_ns: number;
+  max_ns: number;
 }

@@ -2,13 +2,15 @@
 // in, bench/kernel-probe/) and in the simulator (simulate-sequence.ts) under one profile. A
 // sequence's figure is the sum of its timed ops' durations (of the kinds in `score_ops` when it
 // names some; ops that failed on either side are left out of both sums and counted); its error
-// is (predicted - measured) / measured.
+// is (predicted - measured) / measured. When the executor kept every repetition, the comparison
+// also carries the spread of the repetitions' totals (the noise floor to read the error against).
 import { median } from 'simple-statistics';
 import type { CostProfile } from '../costs/index.js';
 import { UsageError } from '../errors.js';
 import { simulateSequence } from './simulate-sequence.js';
 import { needsKvm } from './sequences.js';
-import type { KernelSequence, ProbeSkip, SequenceMeasurement } from './types.js';
+import { repetitionSpread } from './repetitions.js';
+import type { KernelSequence, ProbeSkip, RepetitionSpread, SequenceMeasurement } from './types.js';
 
 export type SequenceExecutor = (seq: KernelSequence, opts: { reps: number }) => Promise<SequenceMeasurement>;
 
@@ -35,6 +37,8 @@ export interface SequenceComparison {
   predicted_ns: number;
   measured_ns: number;
   error: number;
+  /** The kernel repetitions' totals over the same ops: how far one run of the sequence moves. */
+  measured_reps?: RepetitionSpread;
   per_op: OpComparison[];
 }
 
@@ -43,7 +47,23 @@ export interface ValidationSummary {
   median_abs_error: number | null;
   worst_abs_error: number | null;
   worst_sequence: string | null;
+  /**
+   * The noise floor: the median over sequences of their repetitions' range, (max - min) / the
+   * median of the repetitions' totals; null when no sequence kept its repetitions.
+   */
+  median_rep_range?: number | null;
   skipped: ProbeSkip[];
+}
+
+/**
+ * A sequence's repetition range relative to the median of its repetitions' totals, (max - min) /
+ * median. Relative to their own median, not to the measured figure: that is the sum of per-op
+ * medians, which leaves out the ops a repetition lost its CPU in, so on a loaded host it lies
+ * below every repetition's total.
+ */
+export function repRange(s: Pick<SequenceComparison, 'measured_reps'>): number | null {
+  const r = s.measured_reps;
+  return r && r.median_ns > 0 ? (r.max_ns - r.min_ns) / r.median_ns : null;
 }
 
 export function relativeError(predicted: number, measured: number): number {
@@ -59,6 +79,7 @@ export function compareSequence(seq: KernelSequence, measured: SequenceMeasureme
   let p = 0;
   let m = 0;
   let failed = 0;
+  const counted = new Set<number>();
   const per_op = seq.ops.map((op, i): OpComparison => {
     const pn = predicted.op_ns[i];
     const mn = measured.op_ns[i];
@@ -67,6 +88,7 @@ export function compareSequence(seq: KernelSequence, measured: SequenceMeasureme
     if (ok && scored) {
       p += pn;
       m += mn;
+      counted.add(i);
     } else if (!ok) failed++;
     return {
       index: i, op: op.op, offset: op.offset, len: op.len, thread: op.thread ?? 0, predicted_ns: pn, measured_ns: mn,
@@ -74,15 +96,17 @@ export function compareSequence(seq: KernelSequence, measured: SequenceMeasureme
       measured_error: measured.op_errors[i] ?? null, predicted_error: predicted.op_errors[i] ?? null,
     };
   });
-  return { name: seq.name, description: seq.description, ops: seq.ops.length, failed_ops: failed, predicted_ns: p, measured_ns: m, error: relativeError(p, m), per_op };
+  const spread = repetitionSpread(measured, (i) => counted.has(i));
+  return { name: seq.name, description: seq.description, ops: seq.ops.length, failed_ops: failed, predicted_ns: p, measured_ns: m, error: relativeError(p, m), ...(spread ? { measured_reps: spread } : {}), per_op };
 }
 
 /** Median and worst absolute error over the sequences (null without any). */
 export function summarise(sequences: SequenceComparison[], skipped: ProbeSkip[] = []): ValidationSummary {
-  if (sequences.length === 0) return { sequences, median_abs_error: null, worst_abs_error: null, worst_sequence: null, skipped };
+  if (sequences.length === 0) return { sequences, median_abs_error: null, worst_abs_error: null, worst_sequence: null, median_rep_range: null, skipped };
   const abs = sequences.map((s) => Math.abs(s.error));
   const worst = abs.indexOf(Math.max(...abs));
-  return { sequences, median_abs_error: median(abs), worst_abs_error: abs[worst], worst_sequence: sequences[worst].name, skipped };
+  const ranges = sequences.map(repRange).filter((r): r is number => r !== null);
+  return { sequences, median_abs_error: median(abs), worst_abs_error: abs[worst], worst_sequence: sequences[worst].name, median_rep_range: ranges.length ? median(ranges) : null, skipped };
 }
 
 export interface ValidateOptions {
@@ -116,7 +140,7 @@ export interface RecordedValidation {
   host?: string;
   date?: string;
   reps?: number;
-  sequences: Pick<SequenceComparison, 'name' | 'measured_ns' | 'per_op'>[];
+  sequences: (Pick<SequenceComparison, 'name' | 'measured_ns' | 'per_op'> & Partial<Pick<SequenceComparison, 'measured_reps'>>)[];
 }
 
 /**
@@ -132,6 +156,6 @@ export function recordedExecutor(rec: RecordedValidation, source: string): Seque
     if (!s) throw new UsageError(`${source}: no measurement of sequence '${seq.name}' (it has ${[...byName.keys()].join(', ')})`);
     const same = s.per_op.length === seq.ops.length && s.per_op.every((o, i) => o.op === seq.ops[i].op && o.offset === seq.ops[i].offset && o.len === seq.ops[i].len);
     if (!same) throw new UsageError(`${source}: sequence '${seq.name}' was recorded with other ops than this version's suite: validate on the kernel again`);
-    return { name: seq.name, op_ns: s.per_op.map((o) => o.measured_ns), op_errors: s.per_op.map((o) => o.measured_error), wall_ns: s.measured_ns };
+    return { name: seq.name, op_ns: s.per_op.map((o) => o.measured_ns), op_errors: s.per_op.map((o) => o.measured_error), wall_ns: s.measured_ns, ...(s.measured_reps ? { spread: s.measured_reps } : {}) };
   };
 }

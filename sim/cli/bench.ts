@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .option('--reps <n>', 'fastpath: timed passes per implementation (best reported); for the ops with a C twin, rounds of 10 C/WASM pairs (median ratio reported)', '3')
     .option('--no-ref', 'fastpath: skip the Map reference')
     .option('--no-c', 'fastpath: skip the C reference')
-    .option('--points <n>', 'sweep: grid points (default 8)')
+    .option('--points <n>', 'sweep: grid points, seeds 1..n of one configuration (default 16)')
     .option('--duration <d>', 'sweep: simulated duration of each point (default 6s)')
     .addHelpText('after', `
 Examples:
@@ -43,7 +43,7 @@ Examples:
   rmsim bench fastpath --json
   rmsim bench e2e --chart bench/results/e2e.png
   rmsim bench e2e --only a,d --scale 0.01 --no-write   (a quick check of the command)
-  rmsim bench sweep                                     (8 points, 2 workers against 1)`)
+  rmsim bench sweep                                     (16 points, 2 workers against 1)`)
     .action(async (which: string, o: { json?: boolean; only?: string; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; chart?: string; from?: string; scale?: string; reps?: string; ref: boolean; c: boolean; points?: string; duration?: string }) => {
       if (which === 'fastpath') return fastpathCommand(o);
       if (which === 'e2e') return e2eCommand(o);

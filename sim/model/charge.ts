@@ -38,14 +38,30 @@ class ChargeIterator implements Iterator<Yieldable, void, unknown>, Iterable<Yie
 
 const CHARGE = new ChargeIterator();
 
-/** Busy `ns` on a CPU (rounded to an integer once); nothing when it rounds to zero. Use as `yield* charge(p, ns)`. */
-export function charge(p: Process, ns: number): Iterable<Yieldable> {
+/** The shared iterator, checked free: a charge or wait made and never run is a bug. */
+function takeIterator(): ChargeIterator {
   const stale = CHARGE.pending;
   if (stale !== null) {
     CHARGE.pending = null; // the bug is reported once; later charges work again
     throw new Error(`charge for ${stale.name} was never run (charge is used only as yield* charge(...))`);
   }
-  const t = Math.round(ns);
-  if (t > 0) CHARGE.pending = p.compute(t);
   return CHARGE;
+}
+
+/** Busy `ns` on a CPU (rounded to an integer once); nothing when it rounds to zero. Use as `yield* charge(p, ns)`. */
+export function charge(p: Process, ns: number): Iterable<Yieldable> {
+  const it = takeIterator();
+  const t = Math.round(ns);
+  if (t > 0) it.pending = p.compute(t);
+  return it;
+}
+
+/**
+ * One wait on a command the process already holds (a lock request: `p.acquire(...)` returns p),
+ * as `yield* waitOn(cmd)`: a model function that only waits once needs no generator of its own.
+ */
+export function waitOn(cmd: Process): Iterable<Yieldable> {
+  const it = takeIterator();
+  it.pending = cmd;
+  return it;
 }

@@ -8,7 +8,9 @@
 //
 // What a cold page costs more is measured by the probe's spread rows (bench/kernel-probe/README.md,
 // "The calibration probe": calls at far-apart offsets of a file prepared whole, interleaved with
-// warm calls) and fitted per backend and operation (sim/calibrate/fit-rules.ts, coldRangePerPage):
+// warm calls) and fitted per backend and operation (sim/calibrate/fit-rules.ts, coldRangePunch and
+// coldRangePerPage; a punch's against consecutive punches of a file populated whole, so that the
+// xarray node frees, truncate.ts xa_nodes_emptied, stay out of it):
 // `*.cold_range_punch_fixed_ns` per punch, `*.cold_range_punch_page_ns` per page removed,
 // `*.cold_range_alloc_page_ns` per page allocated, `*.cold_range_found_folio_ns` per folio a
 // fallocate finds present, `shmem.cold_range_clear_page_ns` per page shmem zeroes, all 0 in

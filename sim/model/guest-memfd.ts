@@ -25,6 +25,7 @@ const GMEM_TRUNCATE: TruncateCosts = {
   firstBatch: 'gmem.punch_first_batch_ns',
   perPage: 'gmem.truncate_page_ns',
   firstBatchExtra: 'gmem.truncate_page_first_batch_extra_ns',
+  nodeFree: 'gmem.xa_node_free_ns',
 };
 
 const INVALIDATE_LOCK_HANDOVER: HandoverCosts = { refill: 'gmem.invalidate_lock_contended_refill_ns', perPage: 'gmem.invalidate_lock_handover_page_ns' };
@@ -245,7 +246,7 @@ export function* kvm_gmem_invalidate_end(p: Process, inode: GmemInode, start: nu
  * and end, so whole punches on one file serialise. Records punch.* metrics. Cost
  * gmem.punch_fixed_ns + invalidation + truncation (+ gmem.cold_range_punch_fixed_ns and
  * gmem.cold_range_punch_page_ns per page removed when the range is cold for the caller,
- * cold-range.ts).
+ * cold-range.ts; gmem.xa_node_free_ns per xarray leaf node the truncation empties, truncate.ts).
  */
 export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number, len: number): Gen {
   const inode = file.inode;

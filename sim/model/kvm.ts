@@ -2,10 +2,10 @@
 // memslots, the secondary page table), vCPUs, and the generic MMU
 // invalidation protocol (begin / range_add / zap / flush-if-zapped / end). Memslot create and
 // delete are in kvm-memslot.ts (they bind the slot through the backend, which imports this file).
-import { Mutex, RwLock, Srcu, type Process } from '../engine/index.js';
+import { Mutex, RwLock, Srcu, type Process, type Yieldable } from '../engine/index.js';
 import type { PageTable } from '../fastpath/index.js';
 import type { Host } from './host.js';
-import { charge } from './charge.js';
+import { charge, waitOn } from './charge.js';
 import { MemAttributes } from './mem-attributes.js';
 import { exactGfnRange } from '../variants/index.js';
 import type { Gen, GotPage, PrivateBacking } from './backing.js';
@@ -148,9 +148,9 @@ export class Vm {
   }
 }
 
-/** KVM_MMU_LOCK / read_lock(mmu_lock). */
-export function* kvm_mmu_lock(p: Process, vm: Vm, mode: 'read' | 'write'): Gen {
-  yield mode === 'write' ? vm.mmuLock.writeLock(p) : vm.mmuLock.readLock(p);
+/** KVM_MMU_LOCK / read_lock(mmu_lock), as `yield* kvm_mmu_lock(...)` (one wait: no generator per fault). */
+export function kvm_mmu_lock(p: Process, vm: Vm, mode: 'read' | 'write'): Iterable<Yieldable> {
+  return waitOn(mode === 'write' ? vm.mmuLock.writeLock(p) : vm.mmuLock.readLock(p));
 }
 
 /** KVM_MMU_UNLOCK: the safety invariant is checked at every release. */

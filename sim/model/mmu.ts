@@ -10,6 +10,7 @@ import { folioPutNs } from './folio.js';
 import { HPAGE_PMD_NR, type Gen, type GotPage } from './backing.js';
 import { kvm_mmu_lock, kvm_mmu_unlock, slotMisalignedForHugepages, type Memslot, type Vcpu, type Vm } from './kvm.js';
 import { pcpAlloc } from './pcp.js';
+import type { Host } from './host.js';
 
 export type FaultResult = 'mapped' | 'memory_fault_exit' | 'no_slot' | 'hwpoison' | 'shutdown' | 'livelock' | 'enomem';
 
@@ -92,30 +93,23 @@ export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: 
   const t0 = host.sim.now;
   let retries = 0;
   host.metrics.faultWaits.begin(p);
-  const done = (result: FaultResult, level = 0): FaultOutcome => {
-    const latencyNs = host.sim.now - t0;
-    host.metrics.faultWaits.end(p, result === 'mapped');
-    if (result === 'mapped') host.metrics.fault(latencyNs, retries, level);
-    else if (retries) host.metrics.count('fault.retries', undefined, retries);
-    return { result, retries, level, latencyNs };
-  };
   for (;;) {
-    if (vm.dead) return done('shutdown');
+    if (vm.dead) return faultDone(p, host, t0, retries, 'shutdown');
     yield* charge(p, host.s.mmu.faultExitNs(c));
     const idx = vm.srcu.readLock(p);
     let got: GotPage | undefined;
     try {
       const slot = vm.slotFor(gfn);
-      if (!slot) return done('no_slot');
+      if (!slot) return faultDone(p, host, t0, retries, 'no_slot');
       const mmuSeq = vm.mmu_invalidate_seq;
       yield* charge(p, c.ns('kvm.mem_attr_lookup_ns'));
       const isPrivate = vm.memAttr.isPrivate(gfn);
-      if (flags.private !== isPrivate) return done('memory_fault_exit');
+      if (flags.private !== isPrivate) return faultDone(p, host, t0, retries, 'memory_fault_exit');
       const binding = isPrivate ? slot.binding : undefined;
-      if (isPrivate && !binding) return done('memory_fault_exit');
+      if (isPrivate && !binding) return faultDone(p, host, t0, retries, 'memory_fault_exit');
       if (binding?.precheck && mmu_invalidate_retry_gfn_unsafe(vm, mmuSeq, gfn)) {
         retries++;
-        if (retries > host.maxFaultRetries) return livelock(p, vm, gfn, done);
+        if (retries > host.maxFaultRetries) return livelock(p, vm, gfn, t0, retries);
         continue;
       }
       try {
@@ -126,11 +120,11 @@ export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: 
           // v10: RET_PF_RETRY; the vCPU re-enters the guest and faults again.
           retries++;
           host.event(p, 'fault_retry', { vm: vm.name, gfn, errno: e.errno });
-          if (retries > host.maxFaultRetries) return livelock(p, vm, gfn, done, `restrictedmem_get_page keeps failing with -${e.errno} and v10's kvm_faultin_pfn_private returns RET_PF_RETRY`);
+          if (retries > host.maxFaultRetries) return livelock(p, vm, gfn, t0, retries, `restrictedmem_get_page keeps failing with -${e.errno} and v10's kvm_faultin_pfn_private returns RET_PF_RETRY`);
           continue;
         }
-        if (e.errno === 'EHWPOISON') return done('hwpoison');
-        if (e.errno === 'ENOMEM') return done('enomem');
+        if (e.errno === 'EHWPOISON') return faultDone(p, host, t0, retries, 'hwpoison');
+        if (e.errno === 'ENOMEM') return faultDone(p, host, t0, retries, 'enomem');
         throw e;
       }
       const level = kvm_mmu_max_mapping_level(vm, slot, gfn, got.order);
@@ -141,7 +135,7 @@ export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: 
         got = undefined;
         retries++;
         host.event(p, 'fault_retry', { vm: vm.name, gfn, seq: vm.mmu_invalidate_seq, in_progress: vm.mmu_invalidate_in_progress });
-        if (retries > host.maxFaultRetries) return livelock(p, vm, gfn, done);
+        if (retries > host.maxFaultRetries) return livelock(p, vm, gfn, t0, retries);
         continue;
       }
       const span = 2 ** (9 * (level - 1));
@@ -155,16 +149,29 @@ export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: 
       kvm_mmu_unlock(p, vm, mode);
       yield* charge(p, folioPutNs(host, got.folio, p));
       got = undefined;
-      return done('mapped', level);
+      return faultDone(p, host, t0, retries, 'mapped', level);
     } finally {
       vm.srcu.readUnlock(p, idx);
     }
   }
 }
 
+/**
+ * The fault ends with `result` (begun at t0, retried `retries` times): its latency and lock waits
+ * are recorded when it mapped, its retries either way. A function of its own, not a closure in
+ * kvm_mmu_page_fault: a closure would put the fault's locals in a context allocated per fault.
+ */
+function faultDone(p: Process, host: Host, t0: number, retries: number, result: FaultResult, level = 0): FaultOutcome {
+  const latencyNs = host.sim.now - t0;
+  host.metrics.faultWaits.end(p, result === 'mapped');
+  if (result === 'mapped') host.metrics.fault(latencyNs, retries, level);
+  else if (retries) host.metrics.count('fault.retries', undefined, retries);
+  return { result, retries, level, latencyNs };
+}
+
 /** The liveness check: a fault retried more than maxFaultRetries times, named with why it retries. */
-function livelock(p: Process, vm: Vm, gfn: number, done: (r: FaultResult) => FaultOutcome, why?: string): FaultOutcome {
+function livelock(p: Process, vm: Vm, gfn: number, t0: number, retries: number, why?: string): FaultOutcome {
   const state = why ?? `mmu_invalidate_in_progress = ${vm.mmu_invalidate_in_progress}, range ${vm.mmu_invalidate_range_start}..${vm.mmu_invalidate_range_end}`;
   vm.host.safety.report('fault_livelock', `${p.name}: fault on ${vm.name} gfn ${gfn} retried ${vm.host.maxFaultRetries} times (${state})`, { vm, gfn });
-  return done('livelock');
+  return faultDone(p, vm.host, t0, retries, 'livelock');
 }

@@ -23,6 +23,7 @@ const SHMEM_TRUNCATE: TruncateCosts = {
   firstBatch: 'shmem.punch_first_batch_ns',
   perPage: 'shmem.truncate_page_ns',
   firstBatchExtra: 'shmem.truncate_page_first_batch_extra_ns',
+  nodeFree: 'shmem.xa_node_free_ns',
 };
 
 /** A range being punched, from the moment shmem_undo_range emptied it until the punch returns. */
@@ -162,6 +163,7 @@ function noteRefill(inode: ShmemInode, index: number, order: number): void {
  * shmem.cold_range_punch_fixed_ns and shmem.cold_range_punch_page_ns per page it removes, an
  * allocation per page it allocates (shmem.cold_range_alloc_page_ns), per folio it finds
  * (shmem.cold_range_found_folio_ns) and per page it zeroes (shmem.cold_range_clear_page_ns).
+ * A punch also costs shmem.xa_node_free_ns per xarray leaf node it empties (truncate.ts).
  * Its per-folio folio_lock (SGP_FALLOC) never waits in the model: the only holds that last, a
  * partial truncation's, run under inode_lock too, and a fault's hold is instantaneous (folio-lock.ts).
  * Leaves out signals, seals, the falloc waitqueue, and the partial-page zeroing of unaligned ends.

@@ -21,6 +21,35 @@ export interface TruncateCosts {
   perPage: CostName;
   /** Extra per folio in the first batch. */
   firstBatchExtra: CostName;
+  /** Per xarray leaf node the removal empties (xa_nodes_emptied). */
+  nodeFree: CostName;
+}
+
+/** Slots of one xarray node (XA_CHUNK_SIZE, CONFIG_BASE_SMALL=0): the page indices one leaf node holds. */
+export const XA_CHUNK_SIZE = 64;
+
+/**
+ * How many xarray leaf nodes a removal of order-0 folios from [start, end) left empty, each freed
+ * by page_cache_delete's xas_store(NULL) (lib/xarray.c, 6.18: update_node -> xas_delete_node ->
+ * xa_node_free, the node going back to radix_tree_node_cachep after an RCU grace period):
+ * `blocks` are the nodes (index / XA_CHUNK_SIZE) an order-0 folio was removed from, and a node
+ * is empty when no entry is left at its indices (those outside the range are looked up; a node
+ * wholly inside the range was emptied by the removal). Leaves out the nodes above the leaves
+ * (freed when their last child goes, one per 4096 indices) and huge folios' multi-index entries.
+ */
+export function xa_nodes_emptied(pages: PageCache, blocks: Iterable<number>, start: number, end: number): number {
+  let emptied = 0;
+  for (const b of blocks) {
+    const lo = b * XA_CHUNK_SIZE;
+    const hi = lo + XA_CHUNK_SIZE;
+    if (!anyEntry(pages, lo, Math.min(hi, start)) && !anyEntry(pages, Math.max(lo, end), hi)) emptied++;
+  }
+  return emptied;
+}
+
+function anyEntry(pages: PageCache, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (pages.lookup(i) >= 0) return true;
+  return false;
 }
 
 export interface TruncateResult {
@@ -41,7 +70,9 @@ export interface TruncateResult {
  * sees the hole (and may refill it). The cond_resched() after each folio batch can hand the CPU
  * to a task that became runnable meanwhile (cond-resched.ts), inside the caller's file-lock hold.
  * `coldPageNs` is charged per page removed on top when the caller found the range cold
- * (cold-range.ts: the struct pages and xarray nodes out of the caches).
+ * (cold-range.ts: the struct pages and xarray nodes out of the caches), and `costs.nodeFree` per
+ * xarray leaf node the first pass left empty (xa_nodes_emptied: counted only when that cost is
+ * set, so a profile without it pays no lookups).
  * Leaves out the exceptional (swap/shadow) entries and the short folio-lock holds of whole folios
  * (find_lock_entries' trylock and pass 2's folio_lock: a fault's hold is instantaneous here).
  */
@@ -53,7 +84,10 @@ export function* truncate_inode_pages_range(p: Process, host: Host, backing: { p
   const erased = pages.eraseRange(start, end);
   let ns = 0;
   let folios = 0;
+  const nodeFreeNs = c.ns(costs.nodeFree);
+  const blocks = new Set<number>();
   const removeWhole = (index: number, pfn: number, order: number): void => {
+    if (nodeFreeNs > 0 && order === 0) blocks.add(Math.floor(index / XA_CHUNK_SIZE));
     host.safety.noteRemoved(backing, index, 2 ** order);
     ns += order === 0 ? c.ns(costs.perPage) : c.ns('shmem.truncate_huge_folio_ns');
     ns += coldPageNs * 2 ** order;
@@ -64,6 +98,7 @@ export function* truncate_inode_pages_range(p: Process, host: Host, backing: { p
     ns += folioPutNs(host, pfn, p);
   };
   for (const w of erased.whole) removeWhole(w.index, w.pfn, w.order);
+  if (blocks.size > 0) ns += nodeFreeNs * xa_nodes_emptied(pages, blocks, start, end);
   let charged = 0;
   if (erased.partial.length > 0) {
     // Pass 1 is spent before the partial folios are locked.

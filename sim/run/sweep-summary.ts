@@ -28,6 +28,11 @@ export function formatKnee(k: SweepKnee): string {
   return `${head} = ${showValue(k.knee)} (${interval}; ${next})`;
 }
 
+/** A statistic of a metric, none for a distribution that counted nothing (its p99 is no 0 ns). */
+function counted(m: Record<string, StatSummary> | undefined, stat: string): StatSummary | undefined {
+  return m?.count?.mean === 0 && stat !== 'count' ? undefined : m?.[stat];
+}
+
 /** The points as table columns and rows: variant, parameters, the statistic shown, warnings, verdict. */
 export function sweepPointRows(doc: SweepDocument): { columns: string[]; rows: string[][] } {
   const paths = doc.params.map((p) => p.path);
@@ -39,7 +44,7 @@ export function sweepPointRows(doc: SweepDocument): { columns: string[]; rows: s
     rows: doc.points.map((p) => [
       p.variant,
       ...paths.map((path) => showValue(p.params[path])),
-      ...columns.map((c) => formatStat(c.metric, doc.slo ? p.slo?.value ?? undefined : p.metrics[c.metric]?.[c.stat])),
+      ...columns.map((c) => formatStat(c.metric, doc.slo ? p.slo?.value ?? undefined : counted(p.metrics[c.metric], c.stat))),
       p.warnings.length ? p.warnings.join(',') : '-',
       ...(p.slo ? [p.slo.meets ? 'meets' : p.slo.reason === 'slo' ? 'misses' : p.slo.reason === 'saturated' ? 'saturated' : 'no samples'] : []),
     ]),

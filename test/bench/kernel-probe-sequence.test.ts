@@ -57,7 +57,7 @@ test('reduceSequenceReps: per op the median over repetitions; a failure in any r
     { rep: 2, wall_ns: 200, op_ns: [20, 1000, 9], op_errors: [null, null, null] },
     { rep: 3, wall_ns: 400, op_ns: [40, 6, -1], op_errors: [null, null, 'EINVAL'] },
   ]);
-  assert.deepEqual(m, { name: 's', op_ns: [25, 6.5, -1], op_errors: [null, null, 'EINVAL'], wall_ns: 250 });
+  assert.deepEqual(m, { name: 's', op_ns: [25, 6.5, -1], op_errors: [null, null, 'EINVAL'], wall_ns: 250, reps_op_ns: [[10, 5, -1], [30, 7, -1], [20, 1000, 9], [40, 6, -1]] });
   assert.throws(() => reduceSequenceReps('s', []), /no repetitions/);
 });
 

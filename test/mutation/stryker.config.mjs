@@ -6,6 +6,7 @@
 // only the compiled tests of the chosen groups, in one process (run-files.mjs). tsc keeps
 // function names and statements, so a mutant in dist/ maps to its TypeScript source by function.
 import { readFileSync, existsSync } from 'node:fs';
+import { faultSlices } from './fault-slices.mjs';
 
 /**
  * `file:from-to`, the lines from the one starting with `first` to the end of the declaration
@@ -30,23 +31,40 @@ const FAULT_RETRY_TESTS = ['model/kvm.test.js', 'model/fault-retry-race.test.js'
   'model/fault-exits.test.js'];
 const FAULT_TESTS = [...FAULT_RETRY_TESTS, 'model/safety.test.js', 'model/variants.test.js', 'model/guest-memfd.test.js'];
 
+// --- sim/engine/locks/, one slice per file (mut-locks) ---
+// Each slice runs only the tests that drive its file, so a mutant costs a second or two, not the
+// whole lock suite; `locks` is their union (and the `mutex` slice below).
+const lockFile = (f) => [`dist/sim/engine/locks/${f}.js`];
+const LOCK_SLICES = {
+  'tick-resched': { mutate: lockFile('tick-resched'), tests: ['engine/tick-resched.test.js', 'engine/mutex-spin-cpu.test.js', 'engine/tick-resched-draw.test.js'] },
+  spinlock: { mutate: lockFile('spinlock'), tests: ['engine/spin-srcu.test.js', 'engine/cpu.test.js', 'engine/spinlock.test.js', 'engine/fuzz.test.js'] },
+  srcu: { mutate: lockFile('srcu'), tests: ['engine/spin-srcu.test.js', 'engine/srcu.test.js', 'engine/fuzz.test.js'] },
+  rwlock: { mutate: lockFile('rwlock'), tests: ['engine/rwlocks.test.js', 'engine/rwlock.test.js', 'engine/fuzz.test.js'] },
+  rwsem: {
+    mutate: lockFile('rwsem'),
+    tests: ['engine/rwlocks.test.js', 'engine/rwsem.test.js', 'engine/rwsem-tick.test.js', 'engine/tick-resched.test.js', 'engine/lock-reference.test.js', 'engine/fuzz.test.js'],
+  },
+};
+// The protocol and the statistics every lock shares: the whole lock suite.
+const ALL_LOCK_TESTS = [...new Set([...LOCK_TESTS, ...Object.values(LOCK_SLICES).flatMap((s) => s.tests), 'engine/lock-wait.test.js', 'engine/lock-stats.test.js'])];
+LOCK_SLICES['lock-wait'] = { mutate: lockFile('lock-wait'), tests: ALL_LOCK_TESTS };
+LOCK_SLICES['lock-stats'] = { mutate: lockFile('lock-stats'), tests: ALL_LOCK_TESTS };
+// --- end mut-locks ---
+
 /** Each group: the files (or line ranges) mutated and the compiled tests run against each mutant. */
 const GROUPS = {
-  // sim/engine/locks/ (mutex, rwsem, rwlock, spinlock, srcu, tick-resched, lock-stats)
-  locks: () => ({ mutate: ['dist/sim/engine/locks/*.js'], tests: LOCK_TESTS }),
+  ...Object.fromEntries(Object.entries(LOCK_SLICES).map(([name, slice]) => [name, () => slice])),
+  // sim/engine/locks/ whole: the union of its slices and the mutex's
+  locks: () => ({
+    mutate: ['dist/sim/engine/locks/*.js'],
+    tests: [...new Set([...Object.values(LOCK_SLICES).flatMap((s) => s.tests), ...GROUPS.mutex().tests])],
+  }),
   // the mutex alone, with its own tests and the reference model: the quick slice of `locks`
   mutex: () => ({ mutate: ['dist/sim/engine/locks/mutex.js'], tests: ['engine/mutex.test.js', 'engine/mutex-handoff.test.js', 'engine/mutex-bookkeeping.test.js', 'engine/mutex-interrupt.test.js', 'engine/mutex-spin-cpu.test.js', 'engine/lock-reference.test.js', 'engine/tick-resched.test.js'] }),
   histogram: () => ({ mutate: ['dist/sim/engine/histogram.js'], tests: ['engine/histogram-buckets.property.test.js', 'engine/histogram.test.js'] }),
-  // the fault path (mmu.js), the invalidation protocol (kvm.js, kvm_mmu_lock .. kvm_flush_remote_tlbs), every variant strategy
-  fault: () => ({
-    mutate: ['dist/sim/model/mmu.js', linesOf('dist/sim/model/kvm.js', 'export function* kvm_mmu_lock', 'export function* kvm_flush_remote_tlbs'), 'dist/sim/variants/strategies.js'],
-    tests: FAULT_TESTS,
-  }),
-  // the quick slice of `fault`: the fault path and the faultRetry strategy
-  'fault-retry': () => ({
-    mutate: ['dist/sim/model/mmu.js', linesOf('dist/sim/variants/strategies.js', 'const retryHonoured', 'const retrySkipped')],
-    tests: FAULT_RETRY_TESTS,
-  }),
+  // --- the fault group and its slices (mut-fault): test/mutation/fault-slices.mjs ---
+  ...Object.fromEntries(Object.entries(faultSlices(linesOf, FAULT_RETRY_TESTS)).map(([name, slice]) => [name, () => slice])),
+  // --- end mut-fault ---
 };
 
 const chosen = (process.env.RMSIM_MUTATE ?? 'locks,histogram,fault').split(',');
@@ -67,8 +85,10 @@ export default {
   mutator: { excludedMutations: ['StringLiteral'] },
   concurrency: Number(process.env.RMSIM_MUTATE_CONCURRENCY ?? 1),
   dryRunTimeoutMinutes: 30,
-  timeoutMS: 60000,
-  timeoutFactor: 2,
+  // A mutant that makes a lock wait forever spins the event loop until Stryker's limit: keep the
+  // limit a few times a slice's unmutated run (1-5 s), not a minute. RMSIM_MUTATE_TIMEOUT_MS sets it.
+  timeoutMS: Number(process.env.RMSIM_MUTATE_TIMEOUT_MS ?? 10000),
+  timeoutFactor: 1.5,
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: `test/mutation/out/mutation-${chosen.join('-')}.json` },
   // Outside test/: tsc compiles test/**/*.ts, and the sandbox holds copies of them.

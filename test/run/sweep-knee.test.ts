@@ -72,3 +72,16 @@ test('bisection finds the knee of a monotone predicate in about log2 probes', as
   assert.throws(() => parseSearch('vms.count=1,2'), /lo..hi/);
   assert.deepEqual(parseSearch('vms.memory=64MiB..1024MiB'), { path: 'vms.memory', lo: 64, hi: 1024, unit: 'MiB' });
 });
+
+test('the sweep table shows - for a distribution that counted nothing, not a p99 of 0 ns', async () => {
+  const { sweepPointRows } = await import('../../sim/run/sweep-summary.js');
+  const stat = (mean: number) => ({ mean, lo: mean, hi: mean, n: 1 });
+  const point = (vms: number, count: number) => ({
+    variant: 'v10', params: { 'vms.count': vms }, warnings: [],
+    metrics: { 'fault.latency_ns': { count: stat(count), p99: stat(count ? 21_400 : 0) } },
+  });
+  const doc = { params: [{ path: 'vms.count' }], points: [point(1, 5), point(2, 0)], slo: null, knees: [] };
+  const { columns, rows } = sweepPointRows(doc as unknown as Parameters<typeof sweepPointRows>[0]);
+  assert.deepEqual(columns, ['variant', 'vms.count', 'fault.latency_ns.p99', 'warnings']);
+  assert.deepEqual(rows.map((r) => r[2]), ['21.40us', '-']);
+});

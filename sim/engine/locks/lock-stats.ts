@@ -93,11 +93,19 @@ export class ReadHolders {
 
   /** Ends p's latest read hold and returns when it began, or -1 when p holds none. */
   remove(p: Process<any>): number {
-    const i = this.procs.lastIndexOf(p);
+    const procs = this.procs;
+    const starts = this.starts;
+    const i = procs.lastIndexOf(p);
     if (i < 0) return -1;
-    const start = this.starts[i];
-    this.procs.splice(i, 1);
-    this.starts.splice(i, 1);
+    const start = starts[i];
+    // Close the gap by hand: splice allocates the removed elements' array on every release.
+    const last = procs.length - 1;
+    for (let j = i; j < last; j++) {
+      procs[j] = procs[j + 1];
+      starts[j] = starts[j + 1];
+    }
+    procs.pop();
+    starts.pop();
     return start;
   }
 

@@ -42,7 +42,8 @@ export class Spinlock implements LockImpl {
   }
 
   acquire(p: Process<any>): boolean {
-    if (this.owner === null && this.queue.length === 0) {
+    // Free means nobody queues either: release hands the lock straight to the queue head.
+    if (this.owner === null) {
       this.owner = p;
       this.take(p, 0);
       return true;
@@ -93,6 +94,7 @@ export class Spinlock implements LockImpl {
   }
 
   describeWait(): string {
-    return `spinlock ${this.name} (spinning; owner ${this.owner?.name ?? 'none'})`;
+    // A waiter is queued or handed the lock: either way the lock has an owner.
+    return `spinlock ${this.name} (spinning; owner ${this.owner!.name})`;
   }
 }

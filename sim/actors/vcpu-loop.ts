@@ -1,0 +1,188 @@
+// A vCPU's access loop as a state machine (an engine Actor, DESIGN.md principle 6), not a
+// generator: the engine resumes it directly, and it resumes the model's generator of the fault
+// it is in (kvm_mmu_page_fault, or the VMM's conversion after KVM_EXIT_MEMORY_FAULT) itself.
+// A generator loop would add one more generator frame that every wait of every fault resumes
+// through (`yield* fault(...)`), about a sixth of a first-touch fault's cost in a vm-boot.
+// It makes the same waits in the same order as the generator it replaced (test/golden holds
+// every workload's results to the same bytes); vcpu.ts spawns one per vCPU.
+import type { Actor, ActorExit, Gen, Process, RngStream, Yieldable } from '../engine/index.js';
+import { makeDistribution } from '../engine/index.js';
+import type { VcpuActor } from '../workload/types.js';
+import { drawGap, moreOps, traceOp, rangeOf, rngFor, uniformInt, type ActorContext, type VmRuntime } from './context.js';
+import { PAGE_SIZE } from '../units.js';
+import { fault, setMemoryAttributes } from './kernel-ops.js';
+import type { FaultOutcome, Vcpu } from '../model/index.js';
+import type { OpsTally } from './ops-tally.js';
+
+/**
+ * %GeneratorPrototype%.next and .throw, called directly: the model's generators (one prototype
+ * per generator function) would make `gen.next` a megamorphic load (see engine/simulation.ts).
+ */
+const GeneratorPrototype = Object.getPrototypeOf(function* () {}).prototype as Generator<unknown, unknown, unknown>;
+const genNext = GeneratorPrototype.next;
+const genThrow = GeneratorPrototype.throw;
+
+// Where the loop waits.
+const AT_SPAWN = -1; // not started
+const AT_READY = 0; // the scenario's ready event
+const AT_START = 1; // the actor's start delay
+const AT_MODEL = 2; // inside `sub`, a model generator
+const AT_THINK = 3; // the guest's think time (compute)
+const AT_EXIT = 4; // the scheduling point of a guest exit (sleep 0)
+
+// Which model generator `sub` is.
+const SUB_FAULT = 0; // the first fault on the page
+const SUB_CONVERT = 1; // the VMM converting the page after KVM_EXIT_MEMORY_FAULT
+const SUB_REFAULT = 2; // the fault after the conversion
+
+/**
+ * One vCPU touching guest memory: each access to a page the VM's page table does not map is a
+ * KVM page fault (kvm_mmu_page_fault through the model); a mapped one costs only the guest's
+ * think time. A private access to a shared page exits to the VMM, which converts the page, and
+ * the vCPU refaults. Sequential: this vCPU's slice once; uniform or zipf: pages drawn from the
+ * range or the hot set. After each access a guest exit is a scheduling point (sleep 0).
+ */
+export class VcpuLoop implements Actor<void> {
+  private at = AT_SPAWN;
+  private sub: Gen<unknown> | null = null;
+  private subKind = SUB_FAULT;
+  private gfn = 0;
+  private t0 = 0;
+  private s!: RngStream;
+  private lo = 0;
+  private pages = 0;
+  private sliceLo = 0;
+  private sliceHi = 0;
+  private zipf: ReturnType<typeof makeDistribution> | undefined;
+  private vcpu!: Vcpu;
+
+  constructor(
+    private readonly ctx: ActorContext,
+    private readonly a: VcpuActor,
+    private readonly rt: VmRuntime,
+    private readonly v: number,
+    private readonly n: number,
+    private readonly tally: OpsTally,
+  ) {}
+
+  resume(p: Process<void>, value: unknown): Yieldable | ActorExit {
+    switch (this.at) {
+      case AT_SPAWN:
+        this.at = AT_READY;
+        return this.ctx.ready;
+      case AT_READY:
+        if (this.a.startNs) {
+          this.at = AT_START;
+          return p.sleep(this.a.startNs);
+        }
+        return this.begin(p);
+      case AT_START:
+        return this.begin(p);
+      case AT_MODEL:
+        return this.model(p, genNext.call(this.sub, value) as IteratorResult<Yieldable, unknown>);
+      case AT_THINK:
+        // A guest exit is a scheduling point (KVM checks need_resched on the way out): without it
+        // a vCPU would keep its host CPU forever in a non-preemptive engine and starve the VMM.
+        this.at = AT_EXIT;
+        return p.sleep(0);
+      default:
+        return this.access(p);
+    }
+  }
+
+  /** An error at a wait: thrown into the model generator waiting there, else it fails the vCPU. */
+  fail(p: Process<void>, error: unknown): Yieldable | ActorExit {
+    if (this.at !== AT_MODEL) throw error;
+    return this.model(p, genThrow.call(this.sub, error) as IteratorResult<Yieldable, unknown>);
+  }
+
+  /** The waits are over: draw the stream and the range, then the first access. */
+  private begin(p: Process<void>): Yieldable | ActorExit {
+    const { ctx, a, rt, v, n } = this;
+    this.s = rngFor(ctx, a.name, `${rt.vm.name}/vcpu${v}`);
+    this.vcpu = rt.vm.vcpus[v];
+    const [lo, hi] = rangeOf(rt, a.range);
+    this.lo = lo;
+    this.pages = Math.floor((hi - lo) / PAGE_SIZE);
+    this.sliceLo = Math.floor((this.pages * v) / n);
+    this.sliceHi = Math.floor((this.pages * (v + 1)) / n);
+    const hotPages = a.zipf.hotSetBytes ? Math.floor(a.zipf.hotSetBytes / PAGE_SIZE) : this.pages;
+    this.zipf = a.pattern === 'zipf' ? makeDistribution({ kind: 'zipf', n: Math.max(1, hotPages), s: a.zipf.s }) : undefined;
+    return this.access(p);
+  }
+
+  /** The next access: a fault on an unmapped page, or a mapped access; the end when none is left. */
+  private access(p: Process<void>): Yieldable | ActorExit {
+    const { ctx, a, rt, tally } = this;
+    const done = tally.started;
+    if (!moreOps(ctx, done, a.ops)) return this.end(p);
+    let page: number;
+    if (a.pattern === 'sequential') {
+      if (this.sliceLo + done >= this.sliceHi) return this.end(p);
+      page = this.sliceLo + done;
+    } else if (this.zipf) {
+      page = this.zipf.sample(this.s);
+    } else {
+      page = uniformInt(this.s, this.pages);
+    }
+    tally.start();
+    const gfn = rt.gfnOf(this.lo + page * PAGE_SIZE);
+    if (rt.vm.dead) return this.end(p);
+    if (rt.vm.pt.walk(gfn) < 0) {
+      this.vcpu.inGuest = false;
+      this.gfn = gfn;
+      this.t0 = ctx.sim.now;
+      return this.enter(p, SUB_FAULT, fault(p, rt.vm, this.v, gfn, a.private));
+    }
+    ctx.sim.stats.counter('vcpu.mapped_accesses').add(1);
+    return this.think(p);
+  }
+
+  /** Run a model generator from its start. */
+  private enter(p: Process<void>, kind: number, sub: Gen<unknown>): Yieldable | ActorExit {
+    this.sub = sub;
+    this.subKind = kind;
+    this.at = AT_MODEL;
+    return this.model(p, genNext.call(sub, undefined) as IteratorResult<Yieldable, unknown>);
+  }
+
+  /** The model generator stepped: its wait, or what follows its end. */
+  private model(p: Process<void>, r: IteratorResult<Yieldable, unknown>): Yieldable | ActorExit {
+    if (r.done !== true) return r.value;
+    this.sub = null;
+    const { ctx, rt, a, gfn } = this;
+    if (this.subKind === SUB_CONVERT) return this.enter(p, SUB_REFAULT, fault(p, rt.vm, this.v, gfn, a.private));
+    const out = r.value as FaultOutcome;
+    if (this.subKind === SUB_FAULT && out.result === 'memory_fault_exit') {
+      // The VMM converts the page the guest asked for, then the vCPU re-enters and refaults.
+      ctx.sim.stats.counter('vcpu.memory_fault_exits').add(1);
+      return this.enter(p, SUB_CONVERT, setMemoryAttributes(p, rt.vm, gfn, gfn + 1, a.private));
+    }
+    if (out.result !== 'mapped') ctx.sim.stats.counter('vcpu.fault_outcomes', { result: out.result }).add(1);
+    if (ctx.sim.tracer !== null) traceOp(ctx, p, 'kvm_mmu_page_fault', this.t0, { gfn, result: out.result, retries: out.retries, level: out.level });
+    if (out.result === 'shutdown') return this.end(p);
+    return this.think(p);
+  }
+
+  /** The access completed: the next is due when the guest's think time ends, CPU or not. */
+  private think(p: Process<void>): Yieldable | ActorExit {
+    const { ctx, a, tally } = this;
+    tally.complete();
+    const gap = a.thinkNs + drawGap(this.s, a.intervalNs, a.arrival);
+    tally.due(ctx.sim.now + gap);
+    if (gap > 0) {
+      this.vcpu.inGuest = true;
+      this.at = AT_THINK;
+      return p.compute(gap);
+    }
+    this.at = AT_EXIT;
+    return p.sleep(0);
+  }
+
+  private end(p: Process<void>): ActorExit {
+    this.vcpu.inGuest = false;
+    this.tally.close();
+    this.ctx.finished(p);
+    return p.exit();
+  }
+}
