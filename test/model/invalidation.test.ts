@@ -78,15 +78,20 @@ function recordInvalidations(host: Awaited<ReturnType<typeof makeHost>>['host'])
   return log;
 }
 
-test('v10 punch over two slots of one file: each slot begins with its own gfns (the newest notifier first: list_add), the second widening the range in progress to the union below; each ends; seq +2', async () => {
-  const { sim, host } = await makeHost({ variant: 'v10' });
+/** A 4 MiB private file of vm0 bound in slots 0 and 1, each given as [base_gfn, npages, file offset in bytes]. */
+async function fileInTwoSlots(variant: string, ...slots: [number, number, number][]) {
+  const { sim, host } = await makeHost({ variant });
   const vm = host.createVm({ name: 'vm0' });
   const { value: f } = runOne(sim, function* (p) {
     const f = yield* privateFileCreate(p, host, vm, 4 * MiB);
-    yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0x1000, npages: 1024, file: f, offset: 0 });
-    yield* kvm_set_memory_region(p, vm, { slot: 1, baseGfn: 0x8000, npages: 256, file: f, offset: 0 });
+    for (const [i, [baseGfn, npages, offset]] of slots.entries()) yield* kvm_set_memory_region(p, vm, { slot: i, baseGfn, npages, file: f, offset });
     return f;
   });
+  return { sim, host, f };
+}
+
+test('v10 punch over two slots of one file: each slot begins with its own gfns (the newest notifier first: list_add), the second widening the range in progress to the union below; each ends; seq +2', async () => {
+  const { sim, host, f } = await fileInTwoSlots('v10', [0x1000, 1024, 0], [0x8000, 256, 0]);
   const log = recordInvalidations(host);
   // file pages [16, 32): gfns [0x1010, 0x1020) of slot 0 and [0x8010, 0x8020) of slot 1
   runOne(sim, (p) => privateFilePunch(p, f, 64 * 1024, 64 * 1024));
@@ -100,14 +105,7 @@ test('v10 punch over two slots of one file: each slot begins with its own gfns (
 });
 
 test('guest_memfd punch over two bindings: one begin under one mmu_lock hold, each binding adding its gfns; one end', async () => {
-  const { sim, host } = await makeHost({ variant: 'guest_memfd' });
-  const vm = host.createVm({ name: 'vm0' });
-  const { value: f } = runOne(sim, function* (p) {
-    const f = yield* privateFileCreate(p, host, vm, 4 * MiB);
-    yield* kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0x1000, npages: 64, file: f, offset: 0 });
-    yield* kvm_set_memory_region(p, vm, { slot: 1, baseGfn: 0x8000, npages: 64, file: f, offset: 256 * 1024 });
-    return f;
-  });
+  const { sim, host, f } = await fileInTwoSlots('guest_memfd', [0x1000, 64, 0], [0x8000, 64, 256 * 1024]);
   const log = recordInvalidations(host);
   // file pages [32, 96): gfns [0x1020, 0x1040) of slot 0 (pages 0..63), [0x8000, 0x8020) of slot 1 (pages 64..127)
   runOne(sim, (p) => privateFilePunch(p, f, 128 * 1024, 256 * 1024));
