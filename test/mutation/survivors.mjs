@@ -7,7 +7,8 @@
 //       applies each survivor, one at a time, to a copy of dist/ and runs the group's tests on
 //       it (the command Stryker ran): prints which the tests now kill. With --timeouts it runs
 //       the report's timeouts instead, with no time limit but RMSIM_RECHECK_LIMIT_S (default 120),
-//       to tell a test that never ends from one that was only slow.
+//       to tell a test that never ends from one that was only slow. RMSIM_RECHECK_TESTS runs only
+//       the named tests (those written since the report) instead of the slice's.
 // Stryker's incremental mode cannot do this with the command runner: without per-test coverage it
 // reuses every earlier result, survivors included (IncrementalDiffer.mutantCanBeReused).
 import { readFileSync, writeFileSync, mkdtempSync, cpSync, rmSync, symlinkSync, existsSync } from 'node:fs';
@@ -82,6 +83,10 @@ symlinkSync(join(process.cwd(), 'node_modules'), join(work, 'node_modules'));
 for (const file of new Set(all.map((a) => a.file))) {
   if (readFileSync(file, 'utf8') !== report.files[file].source) console.log(`note: ${file} changed since the run; the mutants are applied to the report's copy of it`);
 }
+// RMSIM_RECHECK_TESTS (comma-separated, e.g. engine/rwsem.test.js): run only the tests written since
+// the report; a survivor passed the rest already, so only they can kill it, at a fraction of the time.
+const only = process.env.RMSIM_RECHECK_TESTS;
+const command = only ? `RMSIM_MUTATION=1 node test/mutation/run-files.mjs ${only.split(',').map((t) => `dist/test/${t}`).join(' ')}` : config.commandRunner.command;
 const limitS = timeouts ? Number(process.env.RMSIM_RECHECK_LIMIT_S ?? 120) : 60;
 let nowKilled = 0;
 try {
@@ -94,7 +99,7 @@ try {
     writeFileSync(join(work, file), src.join('\n'));
     const t0 = Date.now();
     // exec: the time limit's SIGTERM reaches node itself, not only the shell.
-    const r = spawnSync('sh', ['-c', `exec env ${config.commandRunner.command}`], { cwd: work, stdio: 'ignore', timeout: limitS * 1000 });
+    const r = spawnSync('sh', ['-c', `exec env ${command}`], { cwd: work, stdio: 'ignore', timeout: limitS * 1000 });
     writeFileSync(join(work, file), report.files[file].source);
     const s = ((Date.now() - t0) / 1000).toFixed(1);
     const verdict = r.error ? `still running after ${limitS} s` : r.status === 0 ? 'SURVIVES' : `killed (exit ${r.status}, ${s} s)`;
