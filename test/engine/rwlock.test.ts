@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Simulation, RwLock, Interrupt, type Process, type MetricSnapshot } from '../../sim/engine/index.js';
+import { misuseErrors } from './misuse-errors.js';
 
 function setup() {
   const sim = new Simulation({ cpus: 8, lockCosts: { cacheline_ns: 7 } });
@@ -136,14 +137,7 @@ test('rwlock: what a waiter waits on names its mode, the writer and the readers'
 
 test('rwlock misuse: read_unlock without holding it, write_unlock by a non-owner, a retry are errors; re-locking deadlocks', () => {
   const { sim, l } = setup();
-  const errors: string[] = [];
-  const attempt = (f: () => void) => {
-    try {
-      f();
-    } catch (e) {
-      errors.push((e as Error).message);
-    }
-  };
+  const { errors, attempt } = misuseErrors();
   sim.spawn('A', function* (p: Process) {
     attempt(() => l.readUnlock(p));
     attempt(() => l.writeUnlock(p));

@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Simulation, RwSemaphore, Interrupt, type Process, type MetricSnapshot, type LockCosts } from '../../sim/engine/index.js';
+import { misuseErrors } from './misuse-errors.js';
 
 type Step = ['r' | 'w', number] | ['c', number] | ['s', number];
 
@@ -246,14 +247,7 @@ test('rwsem: what a waiting reader waits on', () => {
 
 test('rwsem misuse: up_read without holding it and up_write by a non-owner are errors; re-locking deadlocks', () => {
   const { sim, sem } = setup();
-  const errors: string[] = [];
-  const attempt = (f: () => void) => {
-    try {
-      f();
-    } catch (e) {
-      errors.push((e as Error).message);
-    }
-  };
+  const { errors, attempt } = misuseErrors();
   sim.spawn('A', function* (p: Process) {
     attempt(() => sem.upRead(p));
     attempt(() => sem.upWrite(p));

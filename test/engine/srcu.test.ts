@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Simulation, Srcu, Interrupt, type Process, type MetricSnapshot } from '../../sim/engine/index.js';
+import { misuseErrors } from './misuse-errors.js';
 
 function setup() {
   const sim = new Simulation({ lockCosts: { srcu_gp_ns: 30 } });
@@ -80,14 +81,7 @@ test('srcu: an interrupted synchronizer leaves the queue; the others still wait 
 
 test('srcu misuse: an unlock with another epoch\'s index or by a process that holds none, and a retry, are errors', () => {
   const { sim, s } = setup();
-  const errors: string[] = [];
-  const attempt = (f: () => void) => {
-    try {
-      f();
-    } catch (e) {
-      errors.push((e as Error).message);
-    }
-  };
+  const { errors, attempt } = misuseErrors();
   sim.spawn('A', function* (p: Process) {
     const i = s.readLock(p); // epoch 0
     attempt(() => s.readUnlock(p, i + 1)); // no reader in epoch 1
