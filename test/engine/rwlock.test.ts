@@ -5,8 +5,9 @@
 // behind it in with it, each hand-off costs cacheline_ns (7 here); 8 CPUs, nobody waits for one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Simulation, RwLock, Interrupt, type Process, type MetricSnapshot } from '../../sim/engine/index.js';
+import { Simulation, RwLock, Interrupt, type Process } from '../../sim/engine/index.js';
 import { misuseErrors } from './misuse-errors.js';
+import { statsLookup } from './stats-lookup.js';
 
 function setup() {
   const sim = new Simulation({ cpus: 8, lockCosts: { cacheline_ns: 7 } });
@@ -28,16 +29,7 @@ function setup() {
       if (mode === 'r') l.readUnlock(p);
       else l.writeUnlock(p);
     });
-  const stat = (key: string): MetricSnapshot => {
-    const m = sim.stats.snapshot()[key];
-    assert.ok(m, `no metric ${key}`);
-    return m;
-  };
-  const histo = (key: string) => {
-    const h = stat(key);
-    assert.ok(h.type === 'histogram');
-    return [h.count, h.min, h.max, h.sum];
-  };
+  const { stat, histo } = statsLookup(sim);
   return { sim, l, log, locker, stat, histo };
 }
 

@@ -8,8 +8,9 @@
 // takes the lock 5 ns after the release, a sleeper 50 ns after its wake-up); infinite CPUs unless said.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Simulation, RwSemaphore, Interrupt, type Process, type MetricSnapshot, type LockCosts } from '../../sim/engine/index.js';
+import { Simulation, RwSemaphore, Interrupt, type Process, type LockCosts } from '../../sim/engine/index.js';
 import { misuseErrors } from './misuse-errors.js';
+import { statsLookup } from './stats-lookup.js';
 
 type Step = ['r' | 'w', number] | ['c', number] | ['s', number];
 
@@ -41,16 +42,7 @@ function setup(costs: Partial<LockCosts> = {}) {
         else sem.upRead(p);
       }
     });
-  const stat = (key: string): MetricSnapshot => {
-    const m = sim.stats.snapshot()[key];
-    assert.ok(m, `no metric ${key}`);
-    return m;
-  };
-  const histo = (key: string) => {
-    const h = stat(key);
-    assert.ok(h.type === 'histogram');
-    return [h.count, h.min, h.max, h.sum];
-  };
+  const { stat, histo } = statsLookup(sim);
   const series = () => {
     const q = stat('sem.queue_len');
     assert.ok(q.type === 'gauge');

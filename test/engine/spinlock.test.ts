@@ -4,7 +4,8 @@
 // head costs cacheline_ns (7 here); 4 CPUs, so nobody waits for a CPU.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Simulation, Spinlock, Interrupt, type Process, type MetricSnapshot } from '../../sim/engine/index.js';
+import { Simulation, Spinlock, Interrupt, type Process } from '../../sim/engine/index.js';
+import { statsLookup } from './stats-lookup.js';
 
 function setup() {
   const sim = new Simulation({ cpus: 4, lockCosts: { cacheline_ns: 7 } });
@@ -25,11 +26,7 @@ function setup() {
       yield p.compute(hold);
       l.unlock(p);
     });
-  const stat = (key: string): MetricSnapshot => {
-    const s = sim.stats.snapshot()[key];
-    assert.ok(s, `no metric ${key}`);
-    return s;
-  };
+  const { stat } = statsLookup(sim);
   return { sim, l, log, locker, stat };
 }
 

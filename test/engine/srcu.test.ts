@@ -4,8 +4,9 @@
 // reader of the epochs up to the one it closed, and returns no earlier than start + srcu_gp_ns (30).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Simulation, Srcu, Interrupt, type Process, type MetricSnapshot } from '../../sim/engine/index.js';
+import { Simulation, Srcu, Interrupt, type Process } from '../../sim/engine/index.js';
 import { misuseErrors } from './misuse-errors.js';
+import { statsLookup } from './stats-lookup.js';
 
 function setup() {
   const sim = new Simulation({ lockCosts: { srcu_gp_ns: 30 } });
@@ -30,11 +31,7 @@ function setup() {
       }
       log.push(`${name} done@${sim.now}`);
     });
-  const stat = (key: string): MetricSnapshot => {
-    const m = sim.stats.snapshot()[key];
-    assert.ok(m, `no metric ${key}`);
-    return m;
-  };
+  const { stat } = statsLookup(sim);
   return { sim, s, log, reader, syncer, stat };
 }
 
