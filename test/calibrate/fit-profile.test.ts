@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defaultProfile, parseProfile } from '../../sim/costs/index.js';
 import { formatProfile } from '../../sim/costs/format-profile.js';
-import { fitProfile } from '../../sim/calibrate/fit-profile.js';
+import { concatRecordings, fitProfile, fitProfileRounds, splitRounds } from '../../sim/calibrate/fit-profile.js';
 import { fitLineRelative, fitConstant, fitRepetitions } from '../../sim/calibrate/least-squares.js';
 import { parseRecording } from '../../sim/calibrate/recording.js';
 import type { KernelSequence, ProbeRecording, ProbeRow } from '../../sim/calibrate/types.js';
@@ -225,4 +225,23 @@ test('the drain cost comes from the punches a little above the median; a punch t
   const got = fit.profile.costs['host.pcp_bulk_free_page_ns'].value;
   const drains = samples.filter((x) => x === 290_000).length;
   assert.ok(Math.abs(got - (drains * 140_000) / 200 / 512) < 0.01, `fitted ${got} ns/page`);
+});
+
+test('a recording of three rounds is fitted round by round: a round in a slow spell of the host (every row 1.5x) does not move the median, and shows in fit.rounds and the standard error', () => {
+  const rec = intelRecording();
+  const slow: ProbeRecording = { ...rec, rows: rec.rows.map((r) => ({ ...r, samples_ns: r.samples_ns.map((x) => x * 1.5) })) };
+  const three = concatRecordings([rec, slow, rec], 'three rounds');
+  assert.deepEqual(three.round_starts, [0, rec.rows.length, 2 * rec.rows.length]);
+  assert.equal(splitRounds(three).length, 3);
+  const base = defaultProfile().file;
+  const one = fitProfile(rec, base);
+  const fit = fitProfileRounds(three, base);
+  assert.deepEqual(fit.fitted.sort(), one.fitted.sort());
+  for (const name of ['gmem.create_ns', 'gmem.truncate_page_ns', 'shmem.add_folio_4k_ns']) {
+    const e = fit.profile.costs[name];
+    assert.equal(e.value, one.profile.costs[name].value, `${name}: the median of the rounds is the normal rounds' value`);
+    assert.ok(e.fit?.status === 'fitted' && e.fit.rounds?.length === 3 && e.fit.se > 0, `${name}: rounds and spread kept`);
+    assert.ok(e.fit.status === 'fitted' && Math.max(...e.fit.rounds!) > e.value * 1.2, `${name}: the slow round's value is in fit.rounds`);
+  }
+  parseProfile(JSON.parse(formatProfile(fit.profile)), 'round trip');
 });
