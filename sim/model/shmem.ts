@@ -52,11 +52,19 @@ export class ShmemInode implements PrivateBacking {
   errorHook?: (p: Process, pfn: number, index: number) => Gen<string>;
   /** Test hook: the next shmem_fallocate fails with this errno after taking inode_lock. */
   injectError?: Errno;
+  /** shmem.get_folio_hit_ns and the 4 KiB and huge allocation costs, read once: a fault pays them every time. */
+  readonly getFolioNs: number;
+  readonly alloc4kNs: number;
+  readonly allocHugeNs: number;
 
   constructor(readonly host: Host, name: string) {
     this.id = host.nextId(name);
     this.pages = host.fp.newPageCache();
     this.inodeLock = new RwSemaphore(host.sim, 'inode_lock', { owner: name });
+    const c = host.costs;
+    this.getFolioNs = c.ns('shmem.get_folio_hit_ns');
+    this.alloc4kNs = c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns');
+    this.allocHugeNs = c.ns('shmem.alloc_huge_folio_ns');
     host.backings.push(this);
   }
 
@@ -138,7 +146,7 @@ export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, inde
   got.folio = found;
   got.pfn = found + (index % 2 ** order);
   got.order = order;
-  return host.costs.ns('shmem.get_folio_hit_ns');
+  return inode.getFolioNs;
 }
 
 /**
@@ -147,7 +155,6 @@ export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, inde
  */
 function shmem_alloc_folio(p: Process, inode: ShmemInode, index: number, sgp: Sgp, got: GotPage): number {
   const host = inode.host;
-  const c = host.costs;
   const r = host.fp.shmemGetFolio(inode.pages, index, {
     policy: host.s.thp.policy,
     iSizePages: Math.floor(inode.i_size / PAGE_SIZE),
@@ -163,12 +170,7 @@ function shmem_alloc_folio(p: Process, inode: ShmemInode, index: number, sgp: Sg
   got.folio = r.pfn;
   got.pfn = r.pfn + (index % 2 ** r.order);
   got.order = r.order;
-  return c.ns('shmem.get_folio_hit_ns') + allocNs(host, r.order);
-}
-
-function allocNs(host: Host, order: number): number {
-  const c = host.costs;
-  return order === 0 ? c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns') : c.ns('shmem.alloc_huge_folio_ns');
+  return inode.getFolioNs + (r.order === 0 ? inode.alloc4kNs : inode.allocHugeNs);
 }
 
 /** An allocation inside a hole being punched refills it (SGP_WRITE ignores the falloc marker). */
