@@ -2,7 +2,7 @@
 // restrictedmem file. inode_lock (i_rwsem, taken exclusive) serialises fallocate and punch per
 // file; shmem_get_folio allocates 4 KiB or, per shmem_enabled, 2 MiB folios on the fast paths.
 import { RwSemaphore, type Process } from '../engine/index.js';
-import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, FOLIO_UPTODATE, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, type PageCache } from '../fastpath/index.js';
+import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, FOLIO_UPTODATE, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, type GetFolioResult, type PageCache } from '../fastpath/index.js';
 import type { Host } from './host.js';
 import { charge } from './charge.js';
 import { KernelError, type Errno } from './errors.js';
@@ -138,15 +138,27 @@ export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, s
  */
 export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, index: number, got: GotPage): number {
   const host = inode.host;
-  const found = inode.pages.lookup(index);
-  if (found < 0) return shmem_alloc_folio(p, inode, index, 'SGP_WRITE', got);
-  if (host.folioLocks.isLocked(found)) return -1;
-  const order = inode.pages.lookupOrder(index);
-  host.mem.folioGet(found);
-  got.folio = found;
-  got.pfn = found + (index % 2 ** order);
-  got.order = order;
-  return inode.getFolioNs;
+  // One call for the lookup and, on a miss, the allocation: a hit changes nothing, so a locked
+  // folio can still be left to the generator.
+  const r = shmemGetFolioFast(host, inode, index);
+  if (r.hit) {
+    if (host.folioLocks.isLocked(r.pfn)) return -1;
+    host.mem.folioGet(r.pfn);
+    got.folio = r.pfn;
+    got.pfn = r.pfn + (index % 2 ** r.order);
+    got.order = r.order;
+    return inode.getFolioNs;
+  }
+  return shmem_folio_allocated(p, inode, index, 'SGP_WRITE', r, got);
+}
+
+/** The fast path's shmem_get_folio: lookup, and on a miss the allocation and insert. */
+function shmemGetFolioFast(host: Host, inode: ShmemInode, index: number): GetFolioResult {
+  return host.fp.shmemGetFolio(inode.pages, index, {
+    policy: host.s.thp.policy,
+    iSizePages: Math.floor(inode.i_size / PAGE_SIZE),
+    migratetype: inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE,
+  });
 }
 
 /**
@@ -154,12 +166,12 @@ export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, inde
  * the caller's reference for SGP_WRITE. Fills `got`; returns the ns to charge (lookup + allocation).
  */
 function shmem_alloc_folio(p: Process, inode: ShmemInode, index: number, sgp: Sgp, got: GotPage): number {
+  return shmem_folio_allocated(p, inode, index, sgp, shmemGetFolioFast(inode.host, inode, index), got);
+}
+
+/** What follows the fast path's allocation (r, not a hit): fallbacks and ENOMEM, counts, the reference, the per-CPU list. */
+function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp: Sgp, r: GetFolioResult, got: GotPage): number {
   const host = inode.host;
-  const r = host.fp.shmemGetFolio(inode.pages, index, {
-    policy: host.s.thp.policy,
-    iSizePages: Math.floor(inode.i_size / PAGE_SIZE),
-    migratetype: inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE,
-  });
   if (r.fallback === FALLBACK_OCCUPIED) host.metrics.thpFallback('occupied');
   if (r.fallback === FALLBACK_NOMEM) host.metrics.thpFallback('alloc_failed');
   if (r.pfn < 0) throw new KernelError('ENOMEM', 'shmem_get_folio');
