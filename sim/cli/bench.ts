@@ -19,7 +19,7 @@ import { writeFileAtomic } from '../output/atomic-write.js';
 export function register(program: Command): void {
   program
     .command('bench')
-    .description('run a benchmark: engine (event engine vs bare heap and SimPy), fastpath (fast paths vs C), e2e (whole runs: vm-boot at 64 GiB, a 1 TiB host, conversion-storm, cost per fault by size) or sweep (2 workers vs 1)')
+    .description('run a benchmark: engine (event engine vs bare heap and SimPy), fastpath (fast paths vs C), e2e (whole runs: vm-boot at 64 GiB, 1 TiB of guests on one host, conversion-storm, cost per fault by size) or sweep (2 workers vs 1)')
     .argument('<which>', 'engine | fastpath | e2e | sweep')
     .option('--json', 'print one JSON object instead of a summary')
     .option('--trials <n>', 'interleaved trials (median reported); e2e: rounds of (d), every size once per round in rotating order', '5')
@@ -45,7 +45,7 @@ Examples:
   rmsim bench fastpath --json
   rmsim bench e2e --chart bench/results/e2e.png
   rmsim bench e2e --only a,d --scale 0.01 --no-write   (a quick check of the command)
-  rmsim bench e2e --only b --scale 1/16 --no-write --json   (the 1 TiB host at 1/16: faults, THP, WASM memory)
+  rmsim bench e2e --only b --scale 1/16 --no-write --json   (case b at 1/16: faults, THP, WASM memory)
   rmsim bench e2e --only b --max-wall 120s --no-write  (stopped after 120 s with the full time extrapolated)
   rmsim bench sweep                                     (16 points, 2 workers against 1)`)
     .action(async (which: string, o: { json?: boolean; only?: string; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; chart?: string; from?: string; scale?: string; reps?: string; ref: boolean; c: boolean; points?: string; duration?: string; maxWall?: string }) => {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../sim/errors.js';
-import { B_VMS, bootHostBytes, scaledBytes, terabyteHostSpec } from '../../bench/e2e/cases.js';
+import { B_VMS, bootHostBytes, scaledBytes, terabyteHostBytes, terabyteHostSpec } from '../../bench/e2e/cases.js';
 import { parseMaxWall, parseOnly, parseScale } from '../../bench/e2e/cli.js';
 import { E2E_TARGETS, rotatedOrder, runE2eBench, runSizeTrials, verdicts, type CaseFigures } from '../../bench/e2e/run.js';
 import { runChild, type ChildMessage } from '../../bench/e2e/child.js';
@@ -21,6 +21,11 @@ test('e2e cases: sizes scale to whole 2 MiB, hosts to whole 4 MiB with room for 
   assert.equal(scaledBytes(1, 1e-9), 2 * MiB);
   assert.equal(bootHostBytes(64 * 2 ** 30), 80 * 2 ** 30);
   assert.equal(bootHostBytes(6 * MiB), 72 * MiB);
+  // (b): the guests' 1 TiB and room beyond the pages fragmentation pins (0.3 / 512 of memory).
+  assert.equal(terabyteHostBytes(16 * 2 ** 30), 1040 * 2 ** 30);
+  assert.ok(terabyteHostBytes(16 * 2 ** 30) - 2 ** 40 > (0.3 / 512) * 1040 * 2 ** 30);
+  const b = terabyteHostSpec(1);
+  assert.deepEqual(b.kind === 'workload' ? b.sets : [], ['vms.memory=16GiB', 'host.memory=1040GiB']);
   assert.deepEqual(parseOnly('a,d'), ['a', 'd']);
   assert.deepEqual(parseOnly(undefined), ['a', 'b', 'c', 'd']);
   assert.throws(() => parseOnly('a,x'), UsageError);
