@@ -62,6 +62,12 @@ export interface ProbeRecording {
   command: string;
   rows: ProbeRow[];
   skipped: ProbeSkip[];
+  /**
+   * When the recording is several runs of the probe one after the other (rounds, apart in time):
+   * the index in `rows` of each round's first row. Calibration fits each round alone and takes
+   * each cost's median over the rounds (fit-profile.ts fitProfileRounds).
+   */
+  round_starts?: number[];
 }
 
 /**
