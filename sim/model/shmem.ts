@@ -117,6 +117,38 @@ export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, s
     if (found < 0) return null;
     return { folio: found, pfn: found + (index % 2 ** order), order };
   }
+  const got: GotPage = { folio: 0, pfn: 0, order: 0 };
+  yield* charge(p, shmem_alloc_folio(p, inode, index, sgp, got));
+  return got;
+}
+
+/**
+ * shmem_get_folio without a generator, for SGP_WRITE when nothing locks the folio at `index`
+ * (kvm_mmu_page_fault's state machine, mmu.ts): a hit takes the caller's reference, a miss
+ * allocates (shmem_alloc_folio). Fills `got` and returns the ns shmem_get_folio charges then,
+ * or -1 with nothing done when the folio is locked (the generator's folio_lock wait applies).
+ * Throws ENOMEM as shmem_get_folio does.
+ */
+export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, index: number, got: GotPage): number {
+  const host = inode.host;
+  const found = inode.pages.lookup(index);
+  if (found < 0) return shmem_alloc_folio(p, inode, index, 'SGP_WRITE', got);
+  if (host.folioLocks.isLocked(found)) return -1;
+  const order = inode.pages.lookupOrder(index);
+  host.mem.folioGet(found);
+  got.folio = found;
+  got.pfn = found + (index % 2 ** order);
+  got.order = order;
+  return host.costs.ns('shmem.get_folio_hit_ns');
+}
+
+/**
+ * shmem_get_folio's miss: a folio from the fast path (huge per shmem_enabled), counted, taking
+ * the caller's reference for SGP_WRITE. Fills `got`; returns the ns to charge (lookup + allocation).
+ */
+function shmem_alloc_folio(p: Process, inode: ShmemInode, index: number, sgp: Sgp, got: GotPage): number {
+  const host = inode.host;
+  const c = host.costs;
   const r = host.fp.shmemGetFolio(inode.pages, index, {
     policy: host.s.thp.policy,
     iSizePages: Math.floor(inode.i_size / PAGE_SIZE),
@@ -129,8 +161,10 @@ export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, s
   noteRefill(inode, index, r.order);
   if (sgp === 'SGP_WRITE') host.mem.folioGet(r.pfn);
   if (r.order === 0) pcpAlloc(host, p, 1);
-  yield* charge(p, c.ns('shmem.get_folio_hit_ns') + allocNs(host, r.order));
-  return { folio: r.pfn, pfn: r.pfn + (index % 2 ** r.order), order: r.order };
+  got.folio = r.pfn;
+  got.pfn = r.pfn + (index % 2 ** r.order);
+  got.order = r.order;
+  return c.ns('shmem.get_folio_hit_ns') + allocNs(host, r.order);
 }
 
 function allocNs(host: Host, order: number): number {
