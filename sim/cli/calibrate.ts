@@ -37,12 +37,12 @@ export function register(program: Command): void {
     .option('--json', 'print the fit summary as JSON')
     .option('--quiet', 'no progress and no summary')
     .addHelpText('after', `
-Takes about 1.5 minutes on an idle 2-CPU host (three rounds; under load up to 3; --quick a third);
-needs cc, and /dev/kvm with guest_memfd
-for the guest_memfd and guest rows (without them those rows are skipped and their costs kept).
+Takes about 1.5 minutes on an idle 2-CPU host (three probe rounds; under load up to 3;
+--quick a third). Needs cc, and /dev/kvm with guest_memfd for the guest_memfd and guest rows
+(without them those rows are skipped and their costs kept).
 Examples:
   rmsim calibrate --out my-host.json                 # probe this host, fit, write
-  rmsim calibrate --quick --save-recording rec.json  # also keep what was measured
+  rmsim calibrate --quick --save-recording rec.json  # one round; also keep what was measured
   rmsim calibrate --from rec.json --out my-host.json # refit a recording anywhere
   rmsim run vm-boot --profile my-host.json`)
     .action(async (flags: CalibrateFlags) => {
