@@ -130,7 +130,8 @@ export function fitProfileRounds(rec: ProbeRecording, base: CostProfileFile, opt
     const fit = nearest.fit as FittedCost;
     const target = entryOf(out, name)!;
     Object.assign(target, {
-      value: Math.round(m.value * 100) / 100,
+      // Lock costs are whole ns (or ppm): the median of an even count of rounds can end in .5.
+      value: name.startsWith('lock.') ? Math.round(m.value) : Math.round(m.value * 100) / 100,
       kind: 'measured',
       source: nearest.source,
       fit: { ...fit, method: `median over ${values.length} rounds of the probe of: ${fit.method}`, n: entries.reduce((s, e) => s + (e.fit as FittedCost).n, 0), se: Math.round(m.se * 100) / 100, rounds: values },

@@ -219,7 +219,8 @@ const faultExit: FitRule = {
 /**
  * Two punchers at 4 KiB (sim/costs/README.md "Two punchers"): strict alternation gives per
  * punch 2 x P - gap with P = hold + refill + hand-off (lock.spin_poll_ns + lock.cacheline_ns),
- * the hold being one thread's median punch.
+ * the hold being one thread's median punch less what of it runs outside the file's lock
+ * (host.fallocate_syscall_ns, sim/model/sys-fallocate.ts).
  */
 function contendedRefill(backend: 'shmem' | 'guest_memfd', name: string): FitRule {
   return {
@@ -233,12 +234,56 @@ function contendedRefill(backend: 'shmem' | 'guest_memfd', name: string): FitRul
       const m2 = median(m2s);
       const gap = Number(two[0].params.gap_ns ?? GAP_NS_DEFAULT) || GAP_NS_DEFAULT;
       const handoff = ctx.value('lock.spin_poll_ns') + ctx.value('lock.cacheline_ns');
-      const refill = (m2 + gap) / 2 - m1 - handoff;
+      const hold = m1 - Math.min(ctx.value('host.fallocate_syscall_ns'), m1);
+      const refill = (m2 + gap) / 2 - hold - handoff;
       const se = m2s.length > 1 ? fitConstant(m2s).se / 2 : 0;
-      return [fitted(name, refill, `(two-thread median + gap ${gap} ns) / 2 - one-thread median - (lock.spin_poll_ns + lock.cacheline_ns)`, [...one, ...two].map(rowLabel), one.length + two.length, se, `two punchers at 4 KiB: ${m1.toFixed(0)} ns alone, ${m2.toFixed(0)} ns each with two threads`)];
+      return [fitted(name, refill, `(two-thread median + gap ${gap} ns) / 2 - (one-thread median - host.fallocate_syscall_ns) - (lock.spin_poll_ns + lock.cacheline_ns)`, [...one, ...two].map(rowLabel), one.length + two.length, se, `two punchers at 4 KiB: ${m1.toFixed(0)} ns alone, ${m2.toFixed(0)} ns each with two threads`)];
     },
   };
 }
+
+/**
+ * Runs of lock stealing in the two-thread rows (bench/kernel-probe/README.md): each starts when
+ * the waiting writer stops spinning and sleeps, and shows as one punch that waited out the other
+ * thread's run (until RWSEM_WAIT_TIMEOUT, one tick or more); the rest of the time the threads
+ * took turns. Per pooled rows: those waits (half a tick or more) and the time outside them (half
+ * the sum of both threads' latencies, each thread always being in a punch, less the waits).
+ */
+function stealingRuns(rows: ProbeRow[], tickNs: number): { runs: number; turnsNs: number } {
+  let runs = 0;
+  let turnsNs = 0;
+  for (const r of rows) {
+    const waits = r.samples_ns.filter((x) => x >= tickNs / 2);
+    runs += waits.length;
+    turnsNs += Math.max(0, r.samples_ns.reduce((s, x) => s + x, 0) / 2 - waits.reduce((s, x) => s + x, 0));
+  }
+  return { runs, turnsNs };
+}
+
+/**
+ * lock.tick_resched_ppm (sim/engine/locks/tick-resched.ts): how often a tick on the waiting
+ * writer's CPU ends its optimistic spin, on this host under its load at the time (a woken
+ * kthread, or the owner's vCPU preempted by the host: rwsem_spin_on_owner's need_resched and
+ * owner_on_cpu checks). Only rows of 2 MiB and more count: there a sleep always becomes a run
+ * (the lock is free only in the releaser's syscall, host.fallocate_syscall_ns, out of a hold of
+ * 100 us and more, so the woken waiter finds it taken until RWSEM_WAIT_TIMEOUT sets HANDOFF);
+ * at 4 KiB the woken waiter takes it in that window within tens of us, so most sleeps never
+ * show as a long wait there, and the model, given the window, does the same. Runs / ticks of
+ * turn-taking, pooled: the maximum-likelihood chance of a Bernoulli draw per tick.
+ */
+const spinnerResched: FitRule = {
+  sets: ['lock.tick_resched_ppm'],
+  fit(ctx) {
+    const tick = ctx.value('lock.tick_ns');
+    if (!(tick > 0)) throw new Error('lock.tick_ns is 0: the profile has no scheduler tick for spinners to meet');
+    const rows = selectRows(ctx.rec, 'two_punchers', { threads: 2 }).filter((r) => pagesOf(r) >= 512);
+    const { runs, turnsNs } = stealingRuns(rows, tick);
+    const ticks = turnsNs / tick;
+    if (ticks < 1) throw new Error(`two_punchers two-thread rows of 2 MiB or more span ${ticks.toFixed(2)} ticks of turn-taking outside their long waits: too few to see a tick`);
+    const q = Math.min(1, runs / ticks);
+    return [fitted('lock.tick_resched_ppm', Math.round(q * 1e6), 'two-thread rows of 2 MiB or more, pooled: waits of half a tick or more / ticks of the time outside them', rows.map(rowLabel), rows.length, Math.round((Math.sqrt(Math.max(runs, 1)) / ticks) * 1e6), `two punchers of 2 MiB and more: ${runs} runs of stealing in ${ticks.toFixed(1)} ticks of turn-taking`)];
+  },
+};
 
 /**
  * A pass where the threads took turns often enough (a tenth of the punches or more) for its
@@ -491,6 +536,8 @@ export const FIT_RULES: FitRule[] = [
   flushKick,
   constantOf('kvm.vcpu_run_exit_ns', 'guest.exit', {}),
   faultExit,
+  constantOf('host.fallocate_syscall_ns', 'fallocate.syscall', {}),
+  spinnerResched,
   contendedRefill('shmem', 'shmem.inode_lock_contended_refill_ns'),
   contendedRefill('guest_memfd', 'gmem.invalidate_lock_contended_refill_ns'),
   handoverPerPage('shmem', 'shmem.inode_lock_handover_page_ns'),

@@ -15,6 +15,7 @@ import { PAGE_SIZE } from '../units.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 import { pcpAlloc } from './pcp.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
+import { sys_fallocate_entry } from './sys-fallocate.js';
 import { touchRange } from './cold-range.js';
 import {
   kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_mmu_lock,
@@ -172,9 +173,10 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
   const inode = file.inode;
   const host = inode.host;
   const c = host.costs;
+  const fixedUnderLock = yield* sys_fallocate_entry(p, host, c.ns('gmem.fallocate_fixed_ns'));
   yield inode.invalidateLock.downRead(p);
   try {
-    yield* charge(p, c.ns('gmem.fallocate_fixed_ns'));
+    yield* charge(p, fixedUnderLock);
     const start = offset / PAGE_SIZE;
     const end = (offset + len) / PAGE_SIZE;
     const cold = touchRange(inode, p, start, end);
@@ -247,6 +249,8 @@ export function* kvm_gmem_invalidate_end(p: Process, inode: GmemInode, start: nu
  * gmem.punch_fixed_ns + invalidation + truncation (+ gmem.cold_range_punch_fixed_ns and
  * gmem.cold_range_punch_page_ns per page removed when the range is cold for the caller,
  * cold-range.ts; gmem.xa_node_free_ns per xarray leaf node the truncation empties, truncate.ts).
+ * The syscall's share of the fixed cost (host.fallocate_syscall_ns, sys-fallocate.ts) is spent
+ * before invalidate_lock, so two punchers overlap there.
  */
 export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number, len: number): Gen {
   const inode = file.inode;
@@ -255,13 +259,14 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
   host.metrics.punchWaits.begin(p);
   const start = offset / PAGE_SIZE;
   const end = (offset + len) / PAGE_SIZE;
+  const fixedUnderLock = yield* sys_fallocate_entry(p, host, host.costs.ns('gmem.punch_fixed_ns'));
   const tLock = host.sim.now;
   let err: unknown;
   yield inode.invalidateLock.downWrite(p);
   try {
     yield* chargeLockHandover(p, host, tLock, INVALIDATE_LOCK_HANDOVER, end - start);
     const cold = touchRange(inode, p, start, end);
-    yield* charge(p, host.costs.ns('gmem.punch_fixed_ns') + (cold ? host.costs.ns('gmem.cold_range_punch_fixed_ns') : 0));
+    yield* charge(p, fixedUnderLock + (cold ? host.costs.ns('gmem.cold_range_punch_fixed_ns') : 0));
     err = yield* timedPunchPhases(p, host,
       kvm_gmem_invalidate_begin(p, inode, start, end),
       truncate_inode_pages_range(p, host, inode, start, end, GMEM_TRUNCATE, cold ? host.costs.ns('gmem.cold_range_punch_page_ns') : 0),

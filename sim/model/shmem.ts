@@ -13,6 +13,7 @@ import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 import { pcpAlloc } from './pcp.js';
 import { folioPutNs } from './folio.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
+import { sys_fallocate_entry } from './sys-fallocate.js';
 import { touchRange } from './cold-range.js';
 
 const INODE_LOCK_HANDOVER: HandoverCosts = { refill: 'shmem.inode_lock_contended_refill_ns', perPage: 'shmem.inode_lock_handover_page_ns' };
@@ -198,6 +199,8 @@ function noteRefill(inode: ShmemInode, index: number, order: number): void {
  * allocation per page it allocates (shmem.cold_range_alloc_page_ns), per folio it finds
  * (shmem.cold_range_found_folio_ns) and per page it zeroes (shmem.cold_range_clear_page_ns).
  * A punch also costs shmem.xa_node_free_ns per xarray leaf node it empties (truncate.ts).
+ * The syscall's share of the fixed cost (host.fallocate_syscall_ns, sys-fallocate.ts) is spent
+ * before inode_lock, so two callers overlap there.
  * Its per-folio folio_lock (SGP_FALLOC) never waits in the model: the only holds that last, a
  * partial truncation's, run under inode_lock too, and a fault's hold is instantaneous (folio-lock.ts).
  * Leaves out signals, seals, the falloc waitqueue, and the partial-page zeroing of unaligned ends.
@@ -206,6 +209,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
   const host = inode.host;
   const c = host.costs;
   if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) throw new KernelError('EOPNOTSUPP', 'shmem_fallocate');
+  const fixedUnderLock = yield* sys_fallocate_entry(p, host, c.ns(mode & FALLOC_FL_PUNCH_HOLE ? 'shmem.punch_fixed_ns' : 'shmem.fallocate_fixed_ns'));
   const tLock = host.sim.now;
   yield inode.inodeLock.downWrite(p);
   try {
@@ -219,7 +223,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
       const start = Math.ceil(offset / PAGE_SIZE);
       const end = Math.floor((offset + len) / PAGE_SIZE);
       const cold = touchRange(inode, p, start, end);
-      yield* charge(p, c.ns('shmem.punch_fixed_ns') + (cold ? c.ns('shmem.cold_range_punch_fixed_ns') : 0));
+      yield* charge(p, fixedUnderLock + (cold ? c.ns('shmem.cold_range_punch_fixed_ns') : 0));
       inode.fallocMarker = { start, end };
       const w = window ?? { start, end, open: false };
       if (!window) inode.holeWindows.push(w);
@@ -232,7 +236,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
     }
     const start = Math.floor(offset / PAGE_SIZE);
     const end = Math.ceil((offset + len) / PAGE_SIZE);
-    yield* charge(p, c.ns('shmem.fallocate_fixed_ns'));
+    yield* charge(p, fixedUnderLock);
     const cold = touchRange(inode, p, start, end);
     const coldAlloc = cold ? c.ns('shmem.cold_range_alloc_page_ns') : 0;
     const coldClear = cold ? c.ns('shmem.cold_range_clear_page_ns') : 0;
