@@ -8,7 +8,7 @@
 // probe fits `rmsim calibrate`'s time limit on a slow host as on a fast one.
 //
 // usage: calibrate-probe [--quick] [--thp] [--only SECTION[,SECTION...]] [--dry-run]
-//   sections: caps gmem shmem stride spread thp guest (stride runs three times: first, middle, last)
+//   sections: caps gmem shmem stride spread thp guest (stride runs five times, first, last and between the others)
 //   --thp: the probe may write /sys/kernel/mm/transparent_hugepage/shmem_enabled ('always' for
 //          the thp section; the value found is restored afterwards, also on SIGINT/SIGTERM/SIGHUP).
 //   --dry-run: print the caps and the progress lines only, measuring nothing (so a caller knows
@@ -535,7 +535,7 @@ static void section_spread(void)
  * round of `slots` calls (a forward pattern wraps to the file's start slots / stride times a
  * round); then every file is populated whole again (untimed). Rows `PROBE` (gmem.stride.punch,
  * shmem.stride.punch) with params order, gap_pages (forward) and round: the probe takes the
- * section several times (rounds), apart in time.
+ * section five times (rounds), apart in time.
  */
 #define STRIDE_REGION (64 * MiB)
 #define STRIDE_PATTERNS 6
@@ -826,14 +826,16 @@ int main(int argc, char **argv)
 	}
 #define WANT(s) (!only || strstr(only, s))
 	section_caps();
-	/* the stride section in rounds apart in time (start, middle, end), so that its fit is a median over spells of the host */
+	/* the stride section in five rounds apart in time, between the others, so that its fit is a median over spells of the host */
 	if (WANT("stride")) section_stride(0);
 	if (WANT("gmem")) section_gmem();
-	if (WANT("shmem")) section_shmem();
 	if (WANT("stride")) section_stride(1);
+	if (WANT("shmem")) section_shmem();
+	if (WANT("stride")) section_stride(2);
 	if (WANT("spread")) section_spread();
 	if (WANT("thp")) section_thp(thp_allowed);
+	if (WANT("stride")) section_stride(3);
 	if (WANT("guest")) section_guest();
-	if (WANT("stride")) section_stride(2);
+	if (WANT("stride")) section_stride(4);
 	return 0;
 }

@@ -58,11 +58,14 @@ export class RestrictedFile implements PrivateFile {
   f_count = 1;
   /** I_FREEING: skipped by the fixed memory-error walk. */
   freeing = false;
+  /** restrictedmem.get_page_ns, read once (every fault pays it). */
+  readonly getPageNs: number;
 
   constructor(readonly host: Host) {
     this.id = host.nextId('rmem');
     this.memfd = shmem_file_setup(host, `${this.id}.memfd`, 0);
     this.lock = host.s.notifier.create(host.sim, {}, this.id);
+    this.getPageNs = host.costs.ns('restrictedmem.get_page_ns');
   }
 
   /** The shmem inode behind the file: what memslots map and memory errors hit. */
@@ -261,7 +264,7 @@ export function restrictedmem_get_page_begin(p: Process, file: RestrictedFile, o
 /** restrictedmem_get_page after shmem_get_folio's wait: SetPageUptodate, unlock; the ns to charge. */
 export function restrictedmem_get_page_end(file: RestrictedFile, got: GotPage): number {
   markUptodate(file.host, got.folio);
-  return file.host.costs.ns('restrictedmem.get_page_ns');
+  return file.getPageNs;
 }
 
 /** fget on the restricted file (a memslot's reference). */

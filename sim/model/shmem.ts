@@ -2,7 +2,7 @@
 // restrictedmem file. inode_lock (i_rwsem, taken exclusive) serialises fallocate and punch per
 // file; shmem_get_folio allocates 4 KiB or, per shmem_enabled, 2 MiB folios on the fast paths.
 import { RwSemaphore, type Process } from '../engine/index.js';
-import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, FOLIO_UPTODATE, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, type PageCache } from '../fastpath/index.js';
+import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, FOLIO_UPTODATE, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, type GetFolioResult, type PageCache } from '../fastpath/index.js';
 import type { Host } from './host.js';
 import { charge } from './charge.js';
 import { KernelError, type Errno } from './errors.js';
@@ -53,11 +53,19 @@ export class ShmemInode implements PrivateBacking {
   errorHook?: (p: Process, pfn: number, index: number) => Gen<string>;
   /** Test hook: the next shmem_fallocate fails with this errno after taking inode_lock. */
   injectError?: Errno;
+  /** shmem.get_folio_hit_ns and the 4 KiB and huge allocation costs, read once: a fault pays them every time. */
+  readonly getFolioNs: number;
+  readonly alloc4kNs: number;
+  readonly allocHugeNs: number;
 
   constructor(readonly host: Host, name: string) {
     this.id = host.nextId(name);
     this.pages = host.fp.newPageCache();
     this.inodeLock = new RwSemaphore(host.sim, 'inode_lock', { owner: name });
+    const c = host.costs;
+    this.getFolioNs = c.ns('shmem.get_folio_hit_ns');
+    this.alloc4kNs = c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns');
+    this.allocHugeNs = c.ns('shmem.alloc_huge_folio_ns');
     host.backings.push(this);
   }
 
@@ -131,15 +139,27 @@ export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, s
  */
 export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, index: number, got: GotPage): number {
   const host = inode.host;
-  const found = inode.pages.lookup(index);
-  if (found < 0) return shmem_alloc_folio(p, inode, index, 'SGP_WRITE', got);
-  if (host.folioLocks.isLocked(found)) return -1;
-  const order = inode.pages.lookupOrder(index);
-  host.mem.folioGet(found);
-  got.folio = found;
-  got.pfn = found + (index % 2 ** order);
-  got.order = order;
-  return host.costs.ns('shmem.get_folio_hit_ns');
+  // One call for the lookup and, on a miss, the allocation: a hit changes nothing, so a locked
+  // folio can still be left to the generator.
+  const r = shmemGetFolioFast(host, inode, index);
+  if (r.hit) {
+    if (host.folioLocks.isLocked(r.pfn)) return -1;
+    host.mem.folioGet(r.pfn);
+    got.folio = r.pfn;
+    got.pfn = r.pfn + (index % 2 ** r.order);
+    got.order = r.order;
+    return inode.getFolioNs;
+  }
+  return shmem_folio_allocated(p, inode, index, 'SGP_WRITE', r, got);
+}
+
+/** The fast path's shmem_get_folio: lookup, and on a miss the allocation and insert. */
+function shmemGetFolioFast(host: Host, inode: ShmemInode, index: number): GetFolioResult {
+  return host.fp.shmemGetFolio(inode.pages, index, {
+    policy: host.s.thp.policy,
+    iSizePages: Math.floor(inode.i_size / PAGE_SIZE),
+    migratetype: inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE,
+  });
 }
 
 /**
@@ -147,13 +167,12 @@ export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, inde
  * the caller's reference for SGP_WRITE. Fills `got`; returns the ns to charge (lookup + allocation).
  */
 function shmem_alloc_folio(p: Process, inode: ShmemInode, index: number, sgp: Sgp, got: GotPage): number {
+  return shmem_folio_allocated(p, inode, index, sgp, shmemGetFolioFast(inode.host, inode, index), got);
+}
+
+/** What follows the fast path's allocation (r, not a hit): fallbacks and ENOMEM, counts, the reference, the per-CPU list. */
+function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp: Sgp, r: GetFolioResult, got: GotPage): number {
   const host = inode.host;
-  const c = host.costs;
-  const r = host.fp.shmemGetFolio(inode.pages, index, {
-    policy: host.s.thp.policy,
-    iSizePages: Math.floor(inode.i_size / PAGE_SIZE),
-    migratetype: inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE,
-  });
   if (r.fallback === FALLBACK_OCCUPIED) host.metrics.thpFallback('occupied');
   if (r.fallback === FALLBACK_NOMEM) host.metrics.thpFallback('alloc_failed');
   if (r.pfn < 0) throw new KernelError('ENOMEM', 'shmem_get_folio');
@@ -164,12 +183,7 @@ function shmem_alloc_folio(p: Process, inode: ShmemInode, index: number, sgp: Sg
   got.folio = r.pfn;
   got.pfn = r.pfn + (index % 2 ** r.order);
   got.order = r.order;
-  return c.ns('shmem.get_folio_hit_ns') + allocNs(host, r.order);
-}
-
-function allocNs(host: Host, order: number): number {
-  const c = host.costs;
-  return order === 0 ? c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns') : c.ns('shmem.alloc_huge_folio_ns');
+  return inode.getFolioNs + (r.order === 0 ? inode.alloc4kNs : inode.allocHugeNs);
 }
 
 /** An allocation inside a hole being punched refills it (SGP_WRITE ignores the falloc marker). */
