@@ -51,6 +51,11 @@ export function twoPunchersRow(text: string, backend: 'guest_memfd' | 'shmem', p
   return row;
 }
 
+/** Runs in a plan (progress steps): per backend and pass one zero-length run, then one and two threads per size. */
+export function twoPunchersSteps(plan: TwoPunchersPlan): number {
+  return plan.backends.length * plan.passes * (1 + 2 * plan.sizes.length);
+}
+
 /** Zero-length punches per backend and pass: the syscall outside the file's lock (about 0.5 ms). */
 export const SYSCALL_PUNCHES = 2000;
 

@@ -4,7 +4,7 @@
 // through `ctx.value` (a fitted one when an earlier rule set it, else the base profile's) and
 // returns the costs it set with their fit quality. A rule whose rows are missing sets nothing:
 // its costs keep the base profile's values, marked kept with the missing rows named.
-import { median } from 'simple-statistics';
+import { mean, median } from 'simple-statistics';
 import { FOLIO_BATCH, XA_CHUNK_SIZE } from '../model/truncate.js';
 import type { FittedCost } from '../costs/schema.js';
 import { lockShares } from './two-punchers-analysis.js';
@@ -286,6 +286,34 @@ const spinnerResched: FitRule = {
 };
 
 /**
+ * gmem.punch_after_guest_fault_ns (sim/model/guest-memfd.ts chargeAfterGuestFault): per pass of
+ * the probe pair (16 KiB punches while the vCPU faults another range of the file, and with it
+ * idle), the difference of the medians over the share of punches that followed a fault, which
+ * the model charges once each: min(1, (mean faulting punch + the pause between punches) / the
+ * vCPU's time per fault), 1 with the probe's 100 us pauses. The median over passes.
+ */
+const punchAfterGuestFault: FitRule = {
+  sets: ['gmem.punch_after_guest_fault_ns'],
+  fit(ctx) {
+    const faulting = selectRows(ctx.rec, 'gmem.punch_while_faulting', { vcpu: 'faulting' });
+    const idle = selectRows(ctx.rec, 'gmem.punch_while_faulting', { vcpu: 'idle' });
+    const perPass: number[] = [];
+    const labels: string[] = [];
+    for (const f of faulting) {
+      const i = idle.find((r) => r.params.pass === f.params.pass && r.params.round === f.params.round);
+      const period = Number(f.params.fault_period_ns);
+      if (!i || !(period > 0)) continue;
+      const share = Math.min(1, (mean(f.samples_ns) + (Number(f.params.pause_ns) || 0)) / period);
+      perPass.push((rowMedian(f.samples_ns) - rowMedian(i.samples_ns)) / share);
+      labels.push(rowLabel(f), rowLabel(i));
+    }
+    if (!perPass.length) throw new Error('gmem.punch_while_faulting: no pass with both sides and the vCPU\'s time per fault');
+    const c = fitConstant(perPass);
+    return [fitted('gmem.punch_after_guest_fault_ns', median(perPass), 'median over passes of (median punch while the vCPU faults - with it idle) / min(1, (mean punch + pause) / time per fault), clamped at 0', labels, perPass.length, c.se, `16 KiB punches while a guest faults the file: per pass ${perPass.map((x) => x.toFixed(0)).join(', ')} ns per punch after a fault`)];
+  },
+};
+
+/**
  * A pass where the threads took turns often enough (a tenth of the punches or more) for its
  * hand-overs to be lock passes; in a pass of long runs of stealing the few hand-overs follow
  * HANDOFF waits of milliseconds, which are not a cost per page.
@@ -543,6 +571,7 @@ export const FIT_RULES: FitRule[] = [
   handoverPerPage('shmem', 'shmem.inode_lock_handover_page_ns'),
   handoverPerPage('guest_memfd', 'gmem.invalidate_lock_handover_page_ns'),
   pcpBulkFree,
+  punchAfterGuestFault,
   coldRangePunch('gmem.stride.punch', 'gmem'),
   coldRangePunch('shmem.stride.punch', 'shmem'),
   coldRangePerPage('gmem.spread.fallocate', 'empty', 'gmem.cold_range_alloc_page_ns'),

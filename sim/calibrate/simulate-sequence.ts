@@ -55,6 +55,7 @@ function* runOp(p: Process, host: Host, vm: Vm, files: SimFile[], op: KernelOp):
   const f = files[op.file];
   if (!f) throw new Error(`op on file ${op.file}, which the sequence does not declare`);
   if (op.op === 'guest_touch') return yield* guestTouch(p, host, vm, f, op.offset, op.len);
+  if (op.op === 'pause') return yield* charge(p, op.len); // user space, on the thread's CPU
   const mode = op.op === 'punch' ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE : f.gmem ? FALLOC_FL_KEEP_SIZE : 0;
   if (f.gmem) yield* kvm_gmem_fallocate(p, f.gmem, mode, op.offset, op.len);
   else yield* shmem_fallocate(p, f.shmem!, mode, op.offset, op.len);

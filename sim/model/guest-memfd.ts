@@ -38,6 +38,14 @@ export class GmemInode implements PrivateBacking {
   /** mapping->invalidate_lock (filemap_invalidate_lock[_shared]). */
   readonly invalidateLock: RwSemaphore;
   readonly files: GmemFile[] = [];
+  /**
+   * Who last wrote the lines a guest fault that adds a folio writes and a punch then reads and
+   * writes (kvm_gmem_get_folio -> filemap_add_folio: the mapping's xa_lock, the xarray's upper
+   * nodes, nrpages; the fault's KVM_MMU_LOCK: kvm->mmu_lock and the mmu_invalidate_* fields):
+   * set by such a fault, cleared by a punch, which then has them (kvm_gmem_punch_hole). Kept
+   * per process, as pcp.ts keeps its lists (the engine has no CPU ids).
+   */
+  faultLinesOwner: Process | null = null;
 
   constructor(readonly host: Host, readonly size: number) {
     this.id = host.nextId('gmem');
@@ -244,11 +252,29 @@ export function* kvm_gmem_invalidate_end(p: Process, inode: GmemInode, start: nu
 }
 
 /**
+ * What a punch pays for a guest fault on another CPU into the same file since the last punch
+ * (6.18, under filemap_invalidate_lock): the fault's filemap_add_folio left the mapping's
+ * xa_lock, the upper xarray nodes and nrpages in that CPU's cache, and its KVM_MMU_LOCK
+ * kvm->mmu_lock and mmu_invalidate_*, which truncate_inode_pages_range (find_lock_entries,
+ * delete_from_page_cache_batch) and kvm_gmem_invalidate_begin/end take next: once per punch,
+ * gmem.punch_after_guest_fault_ns. Not the fault's side (its retry on mmu_invalidate_seq and
+ * re-fault after a zap are kvm_mmu_page_fault's), and not a punch after a fault that only found
+ * its folio (it writes none of these). Leaves out contention on those lines while both run, and
+ * the lruvec lock of folio_add_lru's batch.
+ */
+function* chargeAfterGuestFault(p: Process, inode: GmemInode): Gen {
+  const owner = inode.faultLinesOwner;
+  inode.faultLinesOwner = null;
+  if (owner !== null && owner !== p) yield* charge(p, inode.host.costs.ns('gmem.punch_after_guest_fault_ns'));
+}
+
+/**
  * kvm_gmem_punch_hole: filemap_invalidate_lock (exclusive) across begin, truncate_inode_pages_range
  * and end, so whole punches on one file serialise. Records punch.* metrics. Cost
  * gmem.punch_fixed_ns + invalidation + truncation (+ gmem.cold_range_punch_fixed_ns and
  * gmem.cold_range_punch_page_ns per page removed when the range is cold for the caller,
- * cold-range.ts; gmem.xa_node_free_ns per xarray leaf node the truncation empties, truncate.ts).
+ * cold-range.ts; gmem.xa_node_free_ns per xarray leaf node the truncation empties, truncate.ts;
+ * gmem.punch_after_guest_fault_ns after another task's guest fault added a folio, chargeAfterGuestFault).
  * The syscall's share of the fixed cost (host.fallocate_syscall_ns, sys-fallocate.ts) is spent
  * before invalidate_lock, so two punchers overlap there.
  */
@@ -265,6 +291,7 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
   yield inode.invalidateLock.downWrite(p);
   try {
     yield* chargeLockHandover(p, host, tLock, INVALIDATE_LOCK_HANDOVER, end - start);
+    yield* chargeAfterGuestFault(p, inode);
     const cold = touchRange(inode, p, start, end);
     yield* charge(p, fixedUnderLock + (cold ? host.costs.ns('gmem.cold_range_punch_fixed_ns') : 0));
     err = yield* timedPunchPhases(p, host,
@@ -307,6 +334,7 @@ export function* kvm_gmem_get_pfn(p: Process, file: GmemFile, slot: Memslot, ind
   if (r.pfn < 0) throw new KernelError('ENOMEM', 'kvm_gmem_get_pfn');
   if (!r.hit) {
     host.metrics.folioAllocated(0);
+    inode.faultLinesOwner = p;
     pcpAlloc(host, p, 1);
     ns += c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns');
   }

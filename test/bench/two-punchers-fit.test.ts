@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultProfile, parseProfile } from '../../sim/costs/index.js';
-import { fitProfile } from '../../sim/calibrate/fit-profile.js';
+import { fitProfile, fitProfileRounds } from '../../sim/calibrate/fit-profile.js';
 import { FIT_RULES } from '../../sim/calibrate/fit-rules.js';
 import { simulateSequence, simulateSequenceReps } from '../../sim/calibrate/simulate-sequence.js';
 import { syscallRow } from '../../bench/kernel-probe/two-punchers-rows.js';
@@ -45,6 +45,16 @@ test("the spinner's resched chance per tick is runs of stealing per tick of turn
   const none = fitProfile(rec([twoThreadRow(4096, 200, 5)]), defaultProfile().file);
   assert.equal(none.profile.lockCosts.tick_resched_ppm.value, defaultProfile().file.lockCosts.tick_resched_ppm.value);
   assert.ok(none.notFitted.some((n) => n.costs.includes('lock.tick_resched_ppm')));
+});
+
+test('fitted per round, the chance per tick is the median of the rounds, a whole number of ppm', () => {
+  const tick = defaultProfile().file.lockCosts.tick_ns.value;
+  const q = (runs: number) => Math.round((runs / ((200 * 400_000 + runs * 6 * MS) / 2 - runs * 6 * MS)) * tick * 1e6);
+  const rows = [twoThreadRow(2 << 20, 200, 3), twoThreadRow(2 << 20, 200, 2)];
+  const fit = fitProfileRounds({ ...rec(rows), round_starts: [0, 1] }, defaultProfile().file);
+  const got = fit.profile.lockCosts.tick_resched_ppm.value;
+  assert.equal(got, Math.round((q(3) + q(2)) / 2));
+  assert.ok(Number.isInteger(got));
 });
 
 /** Below the shipped shmem.punch_fixed_ns (230 ns): the share is capped at the call's fixed cost. */
