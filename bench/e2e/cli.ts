@@ -84,7 +84,7 @@ export function formatE2e(r: E2eBenchResult): string {
     out.push(`      bare fast paths ${(c.a.bare_faults_per_s / 1e6).toFixed(2)} M faults/s: simulated/bare ${c.a.ratio_to_bare.toFixed(3)} (target >= ${r.targets.a_ratio_to_bare})`);
   }
   if (c.b) {
-    out.push(line(`(b) ${gib(c.b.vms * c.b.vm_bytes)} GiB host, ${c.b.vms} VMs`, c.b, c.b.compute_ns_per_fault ? `, ${c.b.compute_ns_per_fault.toFixed(0)} ns/fault` : ''));
+    out.push(line(`(b) ${gib(c.b.host_bytes)} GiB host, ${c.b.vms} VMs`, c.b, c.b.compute_ns_per_fault ? `, ${c.b.compute_ns_per_fault.toFixed(0)} ns/fault` : ''));
     const d = c.b.detail;
     if (d) {
       const levels = Object.entries(d.faults_by_level).map(([l, n]) => `${(n / 1e6).toFixed(3)} M at ${l}`).join(', ');

@@ -6,7 +6,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
 import { machineInfo, type MachineInfo } from '../engine/machine.js';
-import { A_VM_GIB, B_VMS, B_VM_GIB, CASE_IDS, D_SIZES_GIB, bareSpec, bootSpec, conversionStormSpec, scaledBytes, terabyteHostSpec, WARMUP_VM_BYTES, type CaseId, type ChildSpec } from './cases.js';
+import { A_VM_GIB, B_VMS, CASE_IDS, D_SIZES_GIB, bareSpec, bootSpec, conversionStormSpec, scaledBytes, terabyteHostBytes, terabyteHostSpec, terabyteVmBytes, WARMUP_VM_BYTES, type CaseId, type ChildSpec } from './cases.js';
 import type { ChildMessage, ChildResult, RunDetail } from './child.js';
 import type { InstanceMemory } from '../../sim/fastpath/wasm/module.js';
 
@@ -77,7 +77,7 @@ export interface E2eBenchResult {
   load_average: { start: number[]; end: number[] };
   cases: {
     a?: CaseFigures & { vm_bytes: number; bare_faults_per_s: number; ratio_to_bare: number };
-    b?: CaseFigures & { vm_bytes: number; vms: number; detail: RunDetail | null; wasm: InstanceMemory[] };
+    b?: CaseFigures & { vm_bytes: number; host_bytes: number; vms: number; detail: RunDetail | null; wasm: InstanceMemory[] };
     c?: CaseFigures;
     d?: { method: string; trials: number; sizes: DSize[]; spread: number };
   };
@@ -216,10 +216,10 @@ export async function runE2eBench(o: E2eBenchOptions = {}): Promise<E2eBenchResu
     cases.a = { ...f, vm_bytes: vm, bare_faults_per_s: bareRate, ratio_to_bare: f.faults_per_s / bareRate };
   }
   if (only.has('b')) {
-    const vm = scaledBytes(B_VM_GIB * GiB, scale);
-    log(`(b) ${B_VMS} VMs of ${gib(vm)} GiB booting and converting`);
+    const vm = terabyteVmBytes(scale);
+    log(`(b) ${B_VMS} VMs of ${gib(vm)} GiB on a ${gib(terabyteHostBytes(vm))} GiB host, booting and converting`);
     const r = await runCase(terabyteHostSpec(scale), '(b) faults');
-    cases.b = { ...r.figures, vm_bytes: vm, vms: B_VMS, detail: r.detail ?? null, wasm: r.wasm };
+    cases.b = { ...r.figures, vm_bytes: vm, host_bytes: terabyteHostBytes(vm), vms: B_VMS, detail: r.detail ?? null, wasm: r.wasm };
   }
   if (only.has('c')) {
     log('(c) conversion-storm on 16 GiB');

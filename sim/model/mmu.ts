@@ -114,7 +114,7 @@ const genThrow = GeneratorPrototype.throw;
 const F_EXIT = 0; // the exit's charge: take kvm->srcu, find the slot, then the attribute lookup's charge
 const F_ATTR = 1; // the attribute lookup's charge: check it, get the page
 const F_PFN = 2; // inside the getPfn / faultin_shared generator
-const F_PFN_BEGIN = 3; // getPfnBegin's charge: getPfnEnd, then its charge
+const F_PFN_BEGIN = 3; // getPfnBegin's charge: getPfnEnd (which may throw as getPfn would), then its charge
 const F_PFN_END = 4; // getPfnEnd's charge: the page is held; take mmu_lock
 const F_LOCK = 5; // mmu_lock's acquisition: stale? else the map's charge
 const F_MAP = 6; // the map's charge: map, unlock, drop the reference
@@ -176,7 +176,7 @@ export class KvmPageFault {
       case F_EXIT: return this.lookup(p);
       case F_ATTR: return this.faultin(p);
       case F_PFN: return this.stepPfn(p, false, value);
-      case F_PFN_BEGIN: return this.charge(p, this.binding!.getPfnEnd!(this.got), F_PFN_END);
+      case F_PFN_BEGIN: return this.pfnEnd(p);
       case F_PFN_END: return this.lockMmu(p);
       case F_LOCK: return this.locked(p);
       case F_MAP: return this.map(p);
@@ -252,6 +252,17 @@ export class KvmPageFault {
     this.sub = binding ? binding.getPfn(p, this.slot!.offsetPages + (gfn - this.slot!.baseGfn)) : faultin_shared(p, vm, gfn);
     this.at = F_PFN;
     return this.stepPfn(p, false, undefined);
+  }
+
+  /** getPfn's work after its first charge (which may fail it), then its second charge. */
+  private pfnEnd(p: Process): Yieldable | null {
+    let ns: number;
+    try {
+      ns = this.binding!.getPfnEnd!(this.got);
+    } catch (e) {
+      return this.getPfnFailed(p, e);
+    }
+    return this.charge(p, ns, F_PFN_END);
   }
 
   /** Step the getPfn generator; its end holds the page. */

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../sim/errors.js';
-import { B_VMS, bootHostBytes, scaledBytes, terabyteHostBytes, terabyteHostSpec } from '../../bench/e2e/cases.js';
+import { B_VMS, bootHostBytes, scaledBytes, terabyteHostBytes, terabyteHostSpec, terabyteVmBytes } from '../../bench/e2e/cases.js';
+import { MAX_HOST_PAGES } from '../../sim/fastpath/buddy-rules.js';
 import { parseMaxWall, parseOnly, parseScale } from '../../bench/e2e/cli.js';
 import { E2E_TARGETS, rotatedOrder, runE2eBench, runSizeTrials, verdicts, type CaseFigures } from '../../bench/e2e/run.js';
 import { runChild, type ChildMessage } from '../../bench/e2e/child.js';
@@ -21,11 +22,18 @@ test('e2e cases: sizes scale to whole 2 MiB, hosts to whole 4 MiB with room for 
   assert.equal(scaledBytes(1, 1e-9), 2 * MiB);
   assert.equal(bootHostBytes(64 * 2 ** 30), 80 * 2 ** 30);
   assert.equal(bootHostBytes(6 * MiB), 72 * MiB);
-  // (b): the guests' 1 TiB and room beyond the pages fragmentation pins (0.3 / 512 of memory).
-  assert.equal(terabyteHostBytes(16 * 2 ** 30), 1040 * 2 ** 30);
-  assert.ok(terabyteHostBytes(16 * 2 ** 30) - 2 ** 40 > (0.3 / 512) * 1040 * 2 ** 30);
+  // (b): a 1 TiB host (the fast paths' most) with room beyond the pages fragmentation pins
+  // (0.3 / 512 of memory), at every scale.
+  assert.equal(terabyteVmBytes(1), 16128 * MiB);
+  assert.equal(terabyteHostBytes(terabyteVmBytes(1)), 2 ** 40);
+  assert.equal(terabyteHostBytes(terabyteVmBytes(1)) / 4096, MAX_HOST_PAGES);
+  for (const s of [1, 1 / 4, 1 / 16, 1 / 64, 1 / 256, 1 / 2048, 1e-4]) {
+    const vm = terabyteVmBytes(s);
+    const host = terabyteHostBytes(vm);
+    assert.ok(host - B_VMS * vm > 2 * (0.3 / 512) * host, `scale ${s}: host ${host}, guests ${B_VMS * vm}`);
+  }
   const b = terabyteHostSpec(1);
-  assert.deepEqual(b.kind === 'workload' ? b.sets : [], ['vms.memory=16GiB', 'host.memory=1040GiB']);
+  assert.deepEqual(b.kind === 'workload' ? b.sets : [], ['vms.memory=16128MiB', 'host.memory=1024GiB']);
   assert.deepEqual(parseOnly('a,d'), ['a', 'd']);
   assert.deepEqual(parseOnly(undefined), ['a', 'b', 'c', 'd']);
   assert.throws(() => parseOnly('a,x'), UsageError);
@@ -69,7 +77,7 @@ test('e2e verdicts: judged at scale 1 only; a stopped case fails only a limit it
   const f = (wall_s: number, complete: boolean): CaseFigures => ({
     wall_s, warmup_s: 0, run_s: wall_s, events: 1, events_per_s: 1, faults: 1, faults_per_s: 1, peak_rss_bytes: 2 ** 30, compute_ns_per_fault: 1, complete,
   });
-  const b = (wall: number, complete: boolean) => ({ ...f(wall, complete), vm_bytes: 1, vms: 1, detail: null, wasm: [] });
+  const b = (wall: number, complete: boolean) => ({ ...f(wall, complete), vm_bytes: 1, host_bytes: 2, vms: 1, detail: null, wasm: [] });
   assert.equal(verdicts({ b: b(30, true) }, 1).b_wall_s, true);
   assert.equal(verdicts({ b: b(90, true) }, 1).b_wall_s, false);
   assert.equal(verdicts({ b: b(90, false) }, 1).b_wall_s, false, 'stopped after the 60 s target: missed');
@@ -83,7 +91,7 @@ test('e2e child: progress while it runs, then how the (b) host served its faults
   const spec = terabyteHostSpec(1 / 2048);
   assert.equal(spec.kind, 'workload');
   const expect = spec.kind === 'workload' ? spec.expectFaults! : 0;
-  assert.equal(expect, (B_VMS * 8 * MiB) / 4096);
+  assert.equal(expect, (B_VMS * terabyteVmBytes(1 / 2048)) / 4096);
   const seen: ChildMessage[] = [];
   const r = await runChild(spec, (m) => seen.push(m), 0);
   assert.ok(seen.length >= 2, `progress reported ${seen.length} times`);
@@ -111,7 +119,7 @@ test('e2e bench: a run past --max-wall stops, says how far it got, extrapolates,
   assert.ok(b.stopped, 'stopped');
   const f = b.stopped.done_fraction!;
   assert.ok(f > 0 && f < 1, `done ${f}`);
-  assert.ok(b.faults > 0 && b.faults < (B_VMS * 64 * MiB) / 4096);
+  assert.ok(b.faults > 0 && b.faults < (B_VMS * terabyteVmBytes(1 / 256)) / 4096);
   assert.ok(b.stopped.extrapolated_wall_s! > b.wall_s, 'the whole run takes longer than the part done');
   assert.match(b.stopped.method, /remaining faults/);
   assert.ok(b.detail && b.wasm.length >= 1);
