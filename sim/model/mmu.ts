@@ -122,12 +122,18 @@ const F_PUT = 7; // the reference's folio_put charge after mapping: done
 const F_STALE_PUT = 8; // the folio_put charge of a stale attempt: retry
 
 /**
- * kvm_mmu_page_fault as a state machine (DESIGN.md principle 6): `start` and `resume` return
- * what the vCPU waits on next (a compute or mmu_lock, exactly where the generator form waited)
- * or null when the fault is over (its outcome in `result`, `retries`, `level`, `latencyNs`). A
- * vCPU keeps one and reuses it (nothing allocated per fault); the cost values are read once per
- * host. The binding's getPfnBegin/getPfnEnd (restrictedmem_get_page) run without a generator;
- * a binding without them, a locked folio and the shared side step the getPfn generator.
+ * kvm_mmu_page_fault (v10 on 6.1; guest_memfd 6.18) as a state machine (DESIGN.md principle 6),
+ * the flow the generator form's docstring describes: `start` and `resume` return what the vCPU
+ * waits on next (a compute or mmu_lock, exactly where the generator form waited) or null when
+ * the fault is over (its outcome in `result`, `retries`, `level`, `latencyNs`). Locks: kvm->srcu
+ * (read) across an attempt, mmu_lock (read under tdp, write under shadow) around the map. Costs
+ * the MMU strategy's exit (kvm.fault_exit_tdp_ns / kvm.fault_exit_shadow_ns),
+ * kvm.mem_attr_lookup_ns, kvm.map_leaf_ns, plus getPfn's and folio_put's. A vCPU keeps one and
+ * reuses it (nothing allocated per fault); those values are read once per host. The binding's
+ * getPfnBegin/getPfnEnd (restrictedmem_get_page, kvm_gmem_get_pfn) run without a generator; a
+ * binding without them, a locked folio and the shared side step the getPfn generator. Leaves out
+ * fast_page_fault (the lockless path for a present SPTE, which a first touch never takes) and
+ * async page faults.
  */
 export class KvmPageFault {
   result: FaultResult = 'mapped';
@@ -135,7 +141,6 @@ export class KvmPageFault {
   level = 0;
   latencyNs = 0;
   private at = F_EXIT;
-  private p!: Process;
   private vm!: Vm;
   private host: Host | null = null;
   private gfn = 0;
@@ -159,7 +164,6 @@ export class KvmPageFault {
     const vm = vcpu.vm;
     const host = vm.host;
     if (this.host !== host) this.useHost(host);
-    this.p = p;
     this.vm = vm;
     this.gfn = gfn;
     this.priv = priv;
