@@ -8,7 +8,7 @@
 // probe fits `rmsim calibrate`'s time limit on a slow host as on a fast one.
 //
 // usage: calibrate-probe [--quick] [--thp] [--only SECTION[,SECTION...]] [--dry-run]
-//   sections: caps gmem shmem spread thp guest
+//   sections: caps gmem shmem stride spread thp guest (stride runs five times, first, last and between the others)
 //   --thp: the probe may write /sys/kernel/mm/transparent_hugepage/shmem_enabled ('always' for
 //          the thp section; the value found is restored afterwards, also on SIGINT/SIGTERM/SIGHUP).
 //   --dry-run: print the caps and the progress lines only, measuring nothing (so a caller knows
@@ -520,6 +520,89 @@ static void section_spread(void)
 	}
 }
 
+/* ---- stride: punches stepping forward through a file by gaps of several sizes, and jumping, interleaved ---- */
+
+/*
+ * What makes a punch "cold" (sim/model/cold-range.ts): files of 64 MiB, each populated whole,
+ * one per access pattern, punched len at a time, one call per file in turn (the order rotating
+ * each iteration) so that the host's load and its slower and faster spells weigh on every
+ * pattern alike: `forward` with `gap_pages` G starts each call G pages past the end of the
+ * previous one (G = 0: adjoining, as a thread punching consecutive ranges; 8: the same xarray
+ * leaf node; 64: the next node; 256, 1024: several nodes on, within one level-1 node of 4096
+ * pages); `jump` goes ~0.62 of the file forward (mod the file: alternately ~40 MiB forward and
+ * ~24 MiB back), so every call lands where nothing was touched since the file was populated.
+ * Slot n of a pattern is (n x stride) mod slots with stride odd, so each slot is punched once per
+ * round of `slots` calls (a forward pattern wraps to the file's start slots / stride times a
+ * round); then every file is populated whole again (untimed). Rows `PROBE` (gmem.stride.punch,
+ * shmem.stride.punch) with params order, gap_pages (forward) and round: the probe takes the
+ * section five times (rounds), apart in time.
+ */
+#define STRIDE_REGION (64 * MiB)
+#define STRIDE_PATTERNS 6
+static const int64_t stride_gaps[STRIDE_PATTERNS] = { 0, 8, 64, 256, 1024, -1 }; /* pages; -1: jump */
+
+static void stride_rows(enum backend be, uint64_t len, int round)
+{
+	static uint64_t ns[STRIDE_PATTERNS][MAX_SAMPLES];
+	const char *probe = be == GMEM ? "gmem.stride.punch" : "shmem.stride.punch";
+	const uint64_t slot_pages = len / 4096, slots = STRIDE_REGION / len;
+	struct file f[STRIDE_PATTERNS];
+	uint64_t stride[STRIDE_PATTERNS];
+	int np = 0, failed = 0;
+	char what[128];
+	snprintf(what, sizeof(what), "%s %llu round %d", probe, (unsigned long long)len, round);
+	progress("stride", what);
+	if (dry_run) return;
+	guest_why[0] = 0;
+	host_prefault(STRIDE_PATTERNS * STRIDE_REGION + 64 * MiB);
+	for (int k = 0; k < STRIDE_PATTERNS; k++) {
+		if (stride_gaps[k] >= 0 && stride_gaps[k] % slot_pages) continue; /* a gap of part of a slot */
+		stride[np] = stride_gaps[k] < 0 ? ((uint64_t)(slots * 0.618)) | 1 : stride_gaps[k] / slot_pages + 1;
+		if (file_open(&f[np], be, STRIDE_REGION, 0, 0, 0)) {
+			failed = 1;
+			break;
+		}
+		np++;
+	}
+	struct budget b = row_budget(len);
+	int reps = 0;
+	uint64_t t0 = now_ns();
+	while (!failed && reps < 3000 && (reps < 200 || now_ns() - t0 < 2 * b.seconds * 1e9)) {
+		for (int k = 0; k < np && reps % slots == 0; k++)
+			if (do_alloc(&f[k], 0, STRIDE_REGION)) failed = 1;
+		for (int j = 0; j < np && !failed; j++) {
+			int k = (j + reps) % np;
+			uint64_t off = (reps * stride[k] % slots) * len;
+			if (time_call(do_punch, &f[k], off, len, &ns[k][reps])) failed = 1;
+		}
+		if (!failed) reps++;
+	}
+	if (failed && !guest_why[0]) snprintf(guest_why, sizeof(guest_why), "%s: %s", probe, strerror(errno));
+	for (int k = 0; k < np; k++) file_close(&f[k]);
+	if (failed) return emit_skip(what, guest_why);
+	for (int k = 0, i = 0; k < STRIDE_PATTERNS; k++) {
+		if (stride_gaps[k] >= 0 && stride_gaps[k] % slot_pages) continue;
+		char params[320], gap[48] = "";
+		if (stride_gaps[k] >= 0) snprintf(gap, sizeof(gap), ",\"gap_pages\":%lld", (long long)stride_gaps[k]);
+		snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"populated\",\"region_bytes\":%llu,\"order\":\"%s\"%s,\"round\":%d%s",
+			 (unsigned long long)len, (unsigned long long)STRIDE_REGION, stride_gaps[k] < 0 ? "jump" : "forward", gap, round,
+			 be == GMEM ? ",\"bound\":false" : ",\"thp\":\"never\"");
+		emit_row(probe, backend_name[be], params, ns[i++], reps);
+	}
+}
+
+static void section_stride(int round)
+{
+	for (enum backend be = GMEM; be <= SHMEM; be++) {
+		if (be == GMEM && !have_gmem) {
+			if (round == 0) emit_skip("gmem.stride.punch", no_gmem_why);
+			continue;
+		}
+		stride_rows(be, 4 * KiB, round);
+		stride_rows(be, 64 * KiB, round);
+	}
+}
+
 /* ---- shmem THP: shmem_enabled set to 'always' for the section, restored on every way out ---- */
 
 #define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
@@ -737,16 +820,22 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--dry-run")) dry_run = 1;
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
 		else {
-			fprintf(stderr, "usage: %s [--quick] [--thp] [--only caps,gmem,shmem,spread,thp,guest] [--dry-run]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--quick] [--thp] [--only caps,gmem,shmem,stride,spread,thp,guest] [--dry-run]\n", argv[0]);
 			return 2;
 		}
 	}
 #define WANT(s) (!only || strstr(only, s))
 	section_caps();
+	/* the stride section in five rounds apart in time, between the others, so that its fit is a median over spells of the host */
+	if (WANT("stride")) section_stride(0);
 	if (WANT("gmem")) section_gmem();
+	if (WANT("stride")) section_stride(1);
 	if (WANT("shmem")) section_shmem();
+	if (WANT("stride")) section_stride(2);
 	if (WANT("spread")) section_spread();
 	if (WANT("thp")) section_thp(thp_allowed);
+	if (WANT("stride")) section_stride(3);
 	if (WANT("guest")) section_guest();
+	if (WANT("stride")) section_stride(4);
 	return 0;
 }

@@ -6,7 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { ProbeHost, ProbeRecording, ProbeRow, ProbeSkip } from '../../sim/calibrate/types.js';
 import { buildProbe, streamProbe, ProbeError } from './build-probe.js';
-import { runTwoPunchersRows, twoPunchersPlan } from './two-punchers-rows.js';
+import { runTwoPunchersRows, twoPunchersPlan, twoPunchersSteps } from './two-punchers-rows.js';
+import { runGuestFaultPunchRows } from './sequence-run.js';
 
 export { ProbeError };
 
@@ -24,7 +25,7 @@ export interface CalibrationProbeOptions {
   /** Recorded as the recording's command (default: the probe's own). */
   command?: string;
   /** Sections of calibrate-probe.c to run (default all) and whether to run the two punchers. */
-  sections?: ('gmem' | 'shmem' | 'spread' | 'thp' | 'guest')[];
+  sections?: ('gmem' | 'shmem' | 'stride' | 'spread' | 'thp' | 'guest')[];
   twoPunchers?: boolean;
 }
 
@@ -110,7 +111,9 @@ export async function runCalibrationProbe(opts: CalibrationProbeOptions = {}): P
     let probeSteps = 0;
     await streamProbe(probe.bin, [...args, '--dry-run'], { onLine: (l) => absorbProbeLine(l, dry), onStderr: (l) => void (l.startsWith('# ') && probeSteps++) });
     const plan = twoPunchersPlan(!!opts.quick, dry.caps.guest_memfd);
-    const total = probeSteps + (punchers ? plan.backends.length * plan.sizes.length * plan.passes * 2 : 0);
+    // The guest-fault pair (seq-exec) runs with the two punchers, one pass each, when guest_memfd works.
+    const guestFault = punchers && dry.caps.guest_memfd ? plan.passes : 0;
+    const total = probeSteps + (punchers ? twoPunchersSteps(plan) + 2 * guestFault : 0);
     let done = 0;
     const progress = (what: string): void => opts.onProgress?.(done++, total, what);
     await streamProbe(probe.bin, args, {
@@ -123,6 +126,8 @@ export async function runCalibrationProbe(opts: CalibrationProbeOptions = {}): P
     if (punchers) {
       if (!into.caps.guest_memfd) into.skipped.push({ what: 'two_punchers guest_memfd', why: into.caps.why });
       into.rows.push(...(await runTwoPunchersRows(punchers.bin, plan, progress)));
+      if (guestFault && into.caps.guest_memfd) into.rows.push(...(await runGuestFaultPunchRows(guestFault, progress)));
+      else if (guestFault) into.skipped.push({ what: 'gmem.punch_while_faulting', why: into.caps.why });
     }
     opts.onProgress?.(total, total, 'done');
   } finally {

@@ -8,7 +8,7 @@
 //   warmup N                     repetitions run first and not printed (default 0)
 //   file gmem|shmem SIZE BOUND   a file, index by order (0, 1, ...); BOUND 1: in a memslot
 //   setup OP FILE OFFSET LEN     untimed, in order, before the timed part
-//   op THREAD OP FILE OFFSET LEN timed; OP allocate | punch | guest_touch
+//   op THREAD OP FILE OFFSET LEN timed; OP allocate | punch | guest_touch | pause
 // Every repetition starts from nothing: a fresh VM (when a file is guest_memfd), fresh files,
 // the setup ops, then the timed ops: one thread per THREAD value, each running its ops in
 // order, all released together by a barrier. allocate is fallocate(KEEP_SIZE) on guest_memfd
@@ -16,7 +16,8 @@
 // guest of kvm-guest.h (one vCPU) storing one byte per 4 KiB page of the range of a bound
 // guest_memfd file (such a file is created with MMAP|INIT_SHARED so guest faults are served
 // from it; other guest_memfd files with flags 0). The vCPU's registers are set before the
-// timer starts, so a guest_touch times KVM_RUN alone.
+// timer starts, so a guest_touch times KVM_RUN alone. pause busy-waits LEN ns in user space (no
+// syscall): probe rows use it to space one thread's calls out.
 // Output (stdout), one JSON object per printed repetition:
 //   {"rep":K,"wall_ns":W,"op_ns":[...],"op_errors":[null,"EINVAL",...]}
 // wall_ns runs from the first timed op's start to the last one's end. A failed op has -1 and
@@ -32,7 +33,7 @@
 #define MAX_FILES GUEST_MAX_FILES
 #define MAX_THREADS 16
 
-enum opkind { OP_ALLOCATE, OP_PUNCH, OP_TOUCH };
+enum opkind { OP_ALLOCATE, OP_PUNCH, OP_TOUCH, OP_PAUSE };
 struct op {
 	enum opkind kind;
 	int file, thread;
@@ -84,6 +85,7 @@ static enum opkind parse_kind(const char *s, int lineno)
 	if (!strcmp(s, "allocate")) return OP_ALLOCATE;
 	if (!strcmp(s, "punch")) return OP_PUNCH;
 	if (!strcmp(s, "guest_touch")) return OP_TOUCH;
+	if (!strcmp(s, "pause")) return OP_PAUSE;
 	char msg[96];
 	snprintf(msg, sizeof(msg), "line %d: unknown op '%s'", lineno, s);
 	die(msg);
@@ -181,6 +183,13 @@ static int run_op(const struct op *o, uint64_t *start, uint64_t *end, const char
 		rc = guest_run(&vm);
 		*end = now_ns();
 		if (rc) return *why = "KVM_RUN", errno ? errno : EIO;
+		return 0;
+	}
+	if (o->kind == OP_PAUSE) {
+		*start = now_ns();
+		while (now_ns() - *start < o->len)
+			;
+		*end = now_ns();
 		return 0;
 	}
 	int mode = o->kind == OP_PUNCH ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE : f->gmem ? FALLOC_FL_KEEP_SIZE : 0;

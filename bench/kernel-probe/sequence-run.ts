@@ -4,7 +4,8 @@
 // repetition in one process (plus one warm-up repetition, not kept) so process start-up stays
 // out of the timings. Validation (`rmsim validate`) calls runSequenceOnKernel.
 import { accessSync, constants } from 'node:fs';
-import type { KernelOp, KernelSequence, SequenceMeasurement } from '../../sim/calibrate/types.js';
+import { median } from 'simple-statistics';
+import type { KernelOp, KernelSequence, ProbeRow, SequenceMeasurement } from '../../sim/calibrate/types.js';
 import { reduceRepetitions } from '../../sim/calibrate/repetitions.js';
 import { buildProbe, streamProbe, ProbeError, type BuiltProbe } from './build-probe.js';
 
@@ -113,4 +114,65 @@ export function kernelSupport(): Promise<KernelSupport> {
 /** Whether a sequence needs guest_memfd (any guest_memfd file). */
 export function sequenceNeedsGuestMemfd(seq: KernelSequence): boolean {
   return seq.files.some((f) => f.backend === 'guest_memfd');
+}
+
+/** The punches of the guest-fault probe pair: 16 KiB (the validation suite punches 4 KiB and 2 MiB while a guest faults). */
+export const GUEST_FAULT_PUNCH_BYTES = 16 << 10;
+const GUEST_FAULT_PUNCHES = 256;
+/** Longer than the punches take (256 x ~100 us) at the fastest first touch seen here (10 us a page). */
+const GUEST_FAULT_TOUCH_BYTES = 16 << 20;
+/** Between punches: several guest faults' time (each 10-50 us here), so every punch follows one. */
+const GUEST_FAULT_PAUSE_NS = 100_000;
+
+/**
+ * The probe pair behind gmem.punch_after_guest_fault_ns (sim/model/guest-memfd.ts
+ * chargeAfterGuestFault): a bound guest_memfd file, 256 consecutive 16 KiB punches of a
+ * populated 4 MiB range by one thread, 100 us apart, while the vCPU first-touches 16 MiB of
+ * another range of the file (faulting: every fault adds a folio, several between two punches),
+ * or touches 4 KiB (idle: one fault, then the vCPU is out of the guest). The same file, VM and preparation either way, so the difference is what
+ * the faults cost the punches.
+ */
+export function guestFaultPunchSequence(vcpu: 'faulting' | 'idle'): KernelSequence {
+  const base = GUEST_FAULT_TOUCH_BYTES;
+  const ops: KernelOp[] = [{ op: 'guest_touch', file: 0, offset: 0, len: vcpu === 'faulting' ? GUEST_FAULT_TOUCH_BYTES : 4096, thread: 1 }];
+  for (let i = 0; i < GUEST_FAULT_PUNCHES; i++) {
+    ops.push({ op: 'punch', file: 0, offset: base + i * GUEST_FAULT_PUNCH_BYTES, len: GUEST_FAULT_PUNCH_BYTES, thread: 0 });
+    ops.push({ op: 'pause', file: 0, offset: 0, len: GUEST_FAULT_PAUSE_NS, thread: 0 });
+  }
+  return {
+    name: `probe-gmem-punch-16k-vcpu-${vcpu}`,
+    description: `probe: 16 KiB punches of a populated range while the vCPU ${vcpu === 'faulting' ? 'first-touches 16 MiB of the file' : 'is idle'}`,
+    files: [{ backend: 'guest_memfd', size_bytes: base + GUEST_FAULT_PUNCHES * GUEST_FAULT_PUNCH_BYTES, bound: true }],
+    setup: [{ op: 'allocate', file: 0, offset: base, len: GUEST_FAULT_PUNCHES * GUEST_FAULT_PUNCH_BYTES, thread: 0 }],
+    ops,
+  };
+}
+
+/**
+ * One pass's row of the pair from seq-exec's repetitions: every punch's latency, and for the
+ * faulting side the vCPU's time per fault (the median over repetitions of its KVM_RUN / pages),
+ * from which fitting knows what share of the punches followed a fault.
+ */
+export function guestFaultPunchRow(seq: KernelSequence, vcpu: 'faulting' | 'idle', reps: SequenceRep[], pass: number): ProbeRow {
+  const punches = seq.ops.flatMap((o, i) => (o.op === 'punch' ? [i] : []));
+  const touch = seq.ops.findIndex((o) => o.op === 'guest_touch');
+  const samples = reps.flatMap((r) => punches.map((i) => r.op_ns[i]).filter((x) => x >= 0));
+  if (!samples.length) throw new ProbeError(`${seq.name}: every punch failed`);
+  const params: ProbeRow['params'] = { size_bytes: GUEST_FAULT_PUNCH_BYTES, state: 'populated', bound: true, mmap: true, vcpu, pass };
+  params.pause_ns = GUEST_FAULT_PAUSE_NS;
+  if (vcpu === 'faulting') params.fault_period_ns = Math.round(median(reps.map((r) => r.op_ns[touch] / (seq.ops[touch].len / 4096))));
+  return { probe: 'gmem.punch_while_faulting', backend: 'guest_memfd', params, samples_ns: samples };
+}
+
+/** The pair, `passes` times, the two sides alternating (3 repetitions each after a warm-up). */
+export async function runGuestFaultPunchRows(passes: number, onStep: (what: string) => void): Promise<ProbeRow[]> {
+  const rows: ProbeRow[] = [];
+  for (let pass = 1; pass <= passes; pass++) {
+    for (const vcpu of ['faulting', 'idle'] as const) {
+      onStep(`gmem.punch_while_faulting ${vcpu} pass ${pass}`);
+      const seq = guestFaultPunchSequence(vcpu);
+      rows.push(guestFaultPunchRow(seq, vcpu, await runSequenceReps(seq, { reps: 3, warmup: 1 }), pass));
+    }
+  }
+  return rows;
 }

@@ -51,16 +51,42 @@ export function twoPunchersRow(text: string, backend: 'guest_memfd' | 'shmem', p
   return row;
 }
 
+/** Runs in a plan (progress steps): per backend and pass one zero-length run, then one and two threads per size. */
+export function twoPunchersSteps(plan: TwoPunchersPlan): number {
+  return plan.backends.length * plan.passes * (1 + 2 * plan.sizes.length);
+}
+
+/** Zero-length punches per backend and pass: the syscall outside the file's lock (about 0.5 ms). */
+export const SYSCALL_PUNCHES = 2000;
+
+/**
+ * The row of a zero-length pass (`two-punchers.c` with LEN_BYTES 0): each punch fails with
+ * EINVAL at the top of vfs_fallocate, so it times the syscall, fdget and the argument check, the
+ * part of every fallocate that runs outside the file's lock (fit: host.fallocate_syscall_ns).
+ */
+export function syscallRow(text: string, backend: 'guest_memfd' | 'shmem', pass: number): ProbeRow {
+  const p = parseProbeOutput(text);
+  if (p.lenBytes !== 0) throw new Error(`fallocate.syscall row from a pass of ${p.lenBytes}-byte punches`);
+  return { probe: 'fallocate.syscall', backend, params: { size_bytes: 0, pass }, samples_ns: p.punches.map((x) => x.endNs - x.startNs) };
+}
+
 /** Runs the plan with a built two-punchers binary; onStep names each run before it starts. */
 export async function runTwoPunchersRows(bin: string, plan: TwoPunchersPlan, onStep: (what: string) => void): Promise<ProbeRow[]> {
   const rows: ProbeRow[] = [];
   for (const backend of plan.backends) {
+    const name = backend === 'guest_memfd' ? 'gmem' : 'shmem';
+    for (let pass = 1; pass <= plan.passes; pass++) {
+      onStep(`fallocate.syscall ${backend} pass ${pass}`);
+      const lines: string[] = [];
+      await streamProbe(bin, [name, '0', String(SYSCALL_PUNCHES), '1'], { onLine: (l) => lines.push(l) });
+      rows.push(syscallRow(lines.join('\n'), backend, pass));
+    }
     for (const len of plan.sizes) {
       for (let pass = 1; pass <= plan.passes; pass++) {
         for (const threads of [1, 2]) {
           onStep(`two_punchers ${backend} ${len} pass ${pass} threads ${threads}`);
           const lines: string[] = [];
-          await streamProbe(bin, [backend === 'guest_memfd' ? 'gmem' : 'shmem', String(len), String(calibrationPunchCount(len)), String(threads)], { onLine: (l) => lines.push(l) });
+          await streamProbe(bin, [name, String(len), String(calibrationPunchCount(len)), String(threads)], { onLine: (l) => lines.push(l) });
           rows.push(twoPunchersRow(lines.join('\n'), backend, pass));
         }
       }

@@ -2,6 +2,11 @@
 // the measurement behind docs/kernel-model.md section 7's "Concurrency on one file" rows, with enough
 // detail (who punched when) to see which regime the per-file lock runs in.
 // usage: two-punchers gmem|shmem LEN_BYTES COUNT_PER_THREAD THREADS [GAP_NS]
+// LEN_BYTES 0: zero-length punches, which vfs_fallocate refuses (EINVAL) before the file system
+// and its lock: what a fallocate costs outside the file's lock (host.fallocate_syscall_ns).
+// The file is prepared as seq-exec.c prepares a sequence's (host-prefault.h first, then one
+// fallocate by the main thread), so the probe's rows and the validation's two-puncher
+// sequences measure the same punches.
 // Prints one line per punch: thread start_ns end_ns (CLOCK_MONOTONIC, relative to the first start);
 // the header's base_mono_ns is that first start, so a tracefs trace taken with trace_clock=mono
 // can be lined up with the punches (trace-stealing.sh).
@@ -18,6 +23,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
+#include "host-prefault.h"
 
 #ifndef KVM_CREATE_GUEST_MEMFD
 struct kvm_create_guest_memfd { uint64_t size, flags, reserved[6]; };
@@ -44,7 +50,7 @@ static void *puncher(void *arg)
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t off = (t * count + i) * len;
 		uint64_t s = now_ns();
-		if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len))
+		if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len) && !(len == 0 && errno == EINVAL))
 			die("punch");
 		uint64_t e = now_ns();
 		starts[t * count + i] = s;
@@ -66,7 +72,8 @@ int main(int argc, char **argv)
 	count = strtoull(argv[3], 0, 0);
 	uint64_t threads = strtoull(argv[4], 0, 0);
 	gap_ns = argc > 5 ? strtoull(argv[5], 0, 0) : 0;
-	uint64_t size = threads * count * len;
+	uint64_t size = threads * count * (len ? len : 4096);
+	if (host_prefault(size + (64ull << 20))) die("mmap of the prefault buffer");
 	if (gmem) {
 		int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 		if (kvm < 0) die("/dev/kvm");

@@ -10,8 +10,8 @@ import { makeDistribution } from '../engine/index.js';
 import type { VcpuActor } from '../workload/types.js';
 import { drawGap, moreOps, traceOp, rangeOf, rngFor, uniformInt, type ActorContext, type VmRuntime } from './context.js';
 import { PAGE_SIZE } from '../units.js';
-import { fault, setMemoryAttributes } from './kernel-ops.js';
-import type { FaultOutcome, Vcpu } from '../model/index.js';
+import { setMemoryAttributes } from './kernel-ops.js';
+import { KvmPageFault, type Vcpu } from '../model/index.js';
 import type { OpsTally } from './ops-tally.js';
 
 /**
@@ -30,10 +30,10 @@ const AT_MODEL = 2; // inside `sub`, a model generator
 const AT_THINK = 3; // the guest's think time (compute)
 const AT_EXIT = 4; // the scheduling point of a guest exit (sleep 0)
 
-// Which model generator `sub` is.
-const SUB_FAULT = 0; // the first fault on the page
-const SUB_CONVERT = 1; // the VMM converting the page after KVM_EXIT_MEMORY_FAULT
-const SUB_REFAULT = 2; // the fault after the conversion
+// What the loop runs at AT_MODEL.
+const SUB_FAULT = 0; // the first fault on the page (the KvmPageFault machine)
+const SUB_CONVERT = 1; // the VMM converting the page after KVM_EXIT_MEMORY_FAULT (generator `sub`)
+const SUB_REFAULT = 2; // the fault after the conversion (the machine)
 
 /**
  * One vCPU touching guest memory: each access to a page the VM's page table does not map is a
@@ -44,7 +44,10 @@ const SUB_REFAULT = 2; // the fault after the conversion
  */
 export class VcpuLoop implements Actor<void> {
   private at = AT_SPAWN;
+  /** The VMM's conversion generator while subKind is SUB_CONVERT. */
   private sub: Gen<unknown> | null = null;
+  /** kvm_mmu_page_fault as a state machine, reused by every fault of this vCPU. */
+  private readonly pf = new KvmPageFault();
   private subKind = SUB_FAULT;
   private gfn = 0;
   private t0 = 0;
@@ -79,7 +82,8 @@ export class VcpuLoop implements Actor<void> {
       case AT_START:
         return this.begin(p);
       case AT_MODEL:
-        return this.model(p, genNext.call(this.sub, value) as IteratorResult<Yieldable, unknown>);
+        if (this.subKind !== SUB_CONVERT) return this.faulted(p, this.pf.resume(p, value));
+        return this.converted(p, genNext.call(this.sub, value) as IteratorResult<Yieldable, unknown>);
       case AT_THINK:
         // A guest exit is a scheduling point (KVM checks need_resched on the way out): without it
         // a vCPU would keep its host CPU forever in a non-preemptive engine and starve the VMM.
@@ -93,7 +97,8 @@ export class VcpuLoop implements Actor<void> {
   /** An error at a wait: thrown into the model generator waiting there, else it fails the vCPU. */
   fail(p: Process<void>, error: unknown): Yieldable | ActorExit {
     if (this.at !== AT_MODEL) throw error;
-    return this.model(p, genThrow.call(this.sub, error) as IteratorResult<Yieldable, unknown>);
+    if (this.subKind !== SUB_CONVERT) return this.faulted(p, this.pf.fail(p, error));
+    return this.converted(p, genThrow.call(this.sub, error) as IteratorResult<Yieldable, unknown>);
   }
 
   /** The waits are over: draw the stream and the range, then the first access. */
@@ -132,36 +137,43 @@ export class VcpuLoop implements Actor<void> {
       this.vcpu.inGuest = false;
       this.gfn = gfn;
       this.t0 = ctx.sim.now;
-      return this.enter(p, SUB_FAULT, fault(p, rt.vm, this.v, gfn, a.private));
+      return this.fault(p, SUB_FAULT);
     }
     ctx.sim.stats.counter('vcpu.mapped_accesses').add(1);
     return this.think(p);
   }
 
-  /** Run a model generator from its start. */
-  private enter(p: Process<void>, kind: number, sub: Gen<unknown>): Yieldable | ActorExit {
-    this.sub = sub;
+  /** kvm_mmu_page_fault on this.gfn, as the first fault on the page or the one after a conversion. */
+  private fault(p: Process<void>, kind: number): Yieldable | ActorExit {
     this.subKind = kind;
     this.at = AT_MODEL;
-    return this.model(p, genNext.call(sub, undefined) as IteratorResult<Yieldable, unknown>);
+    const vm = this.rt.vm;
+    return this.faulted(p, this.pf.start(p, vm.vcpus[this.v % vm.vcpus.length], this.gfn, this.a.private));
   }
 
-  /** The model generator stepped: its wait, or what follows its end. */
-  private model(p: Process<void>, r: IteratorResult<Yieldable, unknown>): Yieldable | ActorExit {
-    if (r.done !== true) return r.value;
-    this.sub = null;
-    const { ctx, rt, a, gfn } = this;
-    if (this.subKind === SUB_CONVERT) return this.enter(p, SUB_REFAULT, fault(p, rt.vm, this.v, gfn, a.private));
-    const out = r.value as FaultOutcome;
-    if (this.subKind === SUB_FAULT && out.result === 'memory_fault_exit') {
+  /** The fault stepped: its wait, or what follows its end. */
+  private faulted(p: Process<void>, y: Yieldable | null): Yieldable | ActorExit {
+    if (y !== null) return y;
+    const { ctx, rt, a, gfn, pf } = this;
+    const result = pf.result;
+    if (this.subKind === SUB_FAULT && result === 'memory_fault_exit') {
       // The VMM converts the page the guest asked for, then the vCPU re-enters and refaults.
       ctx.sim.stats.counter('vcpu.memory_fault_exits').add(1);
-      return this.enter(p, SUB_CONVERT, setMemoryAttributes(p, rt.vm, gfn, gfn + 1, a.private));
+      this.subKind = SUB_CONVERT;
+      this.sub = setMemoryAttributes(p, rt.vm, gfn, gfn + 1, a.private);
+      return this.converted(p, genNext.call(this.sub, undefined) as IteratorResult<Yieldable, unknown>);
     }
-    if (out.result !== 'mapped') ctx.sim.stats.counter('vcpu.fault_outcomes', { result: out.result }).add(1);
-    if (ctx.sim.tracer !== null) traceOp(ctx, p, 'kvm_mmu_page_fault', this.t0, { gfn, result: out.result, retries: out.retries, level: out.level });
-    if (out.result === 'shutdown') return this.end(p);
+    if (result !== 'mapped') ctx.sim.stats.counter('vcpu.fault_outcomes', { result }).add(1);
+    if (ctx.sim.tracer !== null) traceOp(ctx, p, 'kvm_mmu_page_fault', this.t0, { gfn, result, retries: pf.retries, level: pf.level });
+    if (result === 'shutdown') return this.end(p);
     return this.think(p);
+  }
+
+  /** The VMM's conversion stepped: its wait, or the refault. */
+  private converted(p: Process<void>, r: IteratorResult<Yieldable, unknown>): Yieldable | ActorExit {
+    if (r.done !== true) return r.value;
+    this.sub = null;
+    return this.fault(p, SUB_REFAULT);
   }
 
   /** The access completed: the next is due when the guest's think time ends, CPU or not. */

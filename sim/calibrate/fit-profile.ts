@@ -1,7 +1,8 @@
 // A cost profile for the host a probe recording was made on: every cost the fit rules reach is
 // refitted from the recording (fit-rules.ts), every other cost keeps the base profile's value
 // and is marked kept with why, and the host block says where and when the recording was made.
-import type { CostEntry, CostProfileFile } from '../costs/schema.js';
+import type { CostEntry, CostProfileFile, FittedCost } from '../costs/schema.js';
+import { fitRepetitions } from './least-squares.js';
 import { parseProfile } from '../costs/profile.js';
 import { FIT_RULES, type FitContext, type FitRule } from './fit-rules.js';
 import type { ProbeRecording } from './types.js';
@@ -85,4 +86,65 @@ export function fitProfile(rec: ProbeRecording, base: CostProfileFile, opts: Fit
 
 function slug(s: string): string {
   return s.toLowerCase().replace(/\(r\)|\(tm\)|processor|cpu/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+/** Runs of the probe made one after the other, as one recording that keeps where each run starts (ProbeRecording.round_starts). */
+export function concatRecordings(recs: ProbeRecording[], command: string): ProbeRecording {
+  if (recs.length === 0) throw new RangeError('no probe recordings to join');
+  const round_starts: number[] = [];
+  const rows: ProbeRecording['rows'] = [];
+  for (const r of recs) {
+    round_starts.push(rows.length);
+    rows.push(...r.rows);
+  }
+  const skipped = [...new Map(recs.flatMap((r) => r.skipped).map((s) => [`${s.what}\n${s.why}`, s])).values()];
+  return { schema: 'rmsim.probe/1', host: recs[0].host, command, rows, skipped, round_starts };
+}
+
+/** The rounds of a recording (one recording when it has no round_starts). */
+export function splitRounds(rec: ProbeRecording): ProbeRecording[] {
+  const starts = rec.round_starts ?? [0];
+  return starts.map((s, i) => ({ ...rec, rows: rec.rows.slice(s, starts[i + 1] ?? rec.rows.length), round_starts: undefined }));
+}
+
+/**
+ * Fit each round of the recording alone (fitProfile) and give each cost the median of its
+ * rounds' values: a round the host ran in a slow or fast spell (every row of it some 20-40%
+ * off, seen on the AMD EPYC host between runs minutes apart) moves a mean of the rows or a fit
+ * of their pooled samples, not the median of three. The entry keeps the rounds' values
+ * (fit.rounds), their spread as its standard error (1.2533 sd / sqrt k) and the method and rows of
+ * the round nearest the median. A cost no round could fit is kept, as in fitProfile.
+ */
+export function fitProfileRounds(rec: ProbeRecording, base: CostProfileFile, opts: FitOptions = {}): ProfileFit {
+  const rounds = splitRounds(rec);
+  if (rounds.length < 2) return fitProfile(rec, base, opts);
+  const fits = rounds.map((r) => fitProfile(r, base, opts));
+  const merged = fitProfile(rec, base, opts); // the template: host, kept marks, names
+  const out = merged.profile;
+  const fitted: string[] = [];
+  for (const name of new Set(fits.flatMap((f) => f.fitted))) {
+    const entries = fits.map((f) => entryOf(f.profile, name)).filter((e): e is CostEntry => e?.fit?.status === 'fitted');
+    const values = entries.map((e) => e.value);
+    const m = fitRepetitions(values);
+    const nearest = entries.reduce((a, e) => (Math.abs(e.value - m.value) < Math.abs(a.value - m.value) ? e : a));
+    const fit = nearest.fit as FittedCost;
+    const target = entryOf(out, name)!;
+    Object.assign(target, {
+      // Lock costs are whole ns (or ppm): the median of an even count of rounds can end in .5.
+      value: name.startsWith('lock.') ? Math.round(m.value) : Math.round(m.value * 100) / 100,
+      kind: 'measured',
+      source: nearest.source,
+      fit: { ...fit, method: `median over ${values.length} rounds of the probe of: ${fit.method}`, n: entries.reduce((s, e) => s + (e.fit as FittedCost).n, 0), se: Math.round(m.se * 100) / 100, rounds: values },
+    });
+    fitted.push(name);
+  }
+  const notFitted = merged.notFitted.filter((n) => !n.costs.some((c) => fitted.includes(c)));
+  const kept = merged.kept.filter((c) => !fitted.includes(c));
+  for (const name of merged.fitted.filter((c) => !fitted.includes(c))) {
+    // fitted from the rounds pooled only (no single round had its rows): keep the pooled value
+    fitted.push(name);
+  }
+  out.description = `${out.description} Each cost is the median of its fits to ${rounds.length} rounds of the probe.`;
+  parseProfile(out, `fitted profile ${out.name}`);
+  return { profile: out, fitted, kept, notFitted };
 }

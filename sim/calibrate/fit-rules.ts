@@ -4,12 +4,12 @@
 // through `ctx.value` (a fitted one when an earlier rule set it, else the base profile's) and
 // returns the costs it set with their fit quality. A rule whose rows are missing sets nothing:
 // its costs keep the base profile's values, marked kept with the missing rows named.
-import { median, mean, sampleStandardDeviation } from 'simple-statistics';
+import { mean, median } from 'simple-statistics';
 import { FOLIO_BATCH, XA_CHUNK_SIZE } from '../model/truncate.js';
 import type { FittedCost } from '../costs/schema.js';
 import { lockShares } from './two-punchers-analysis.js';
-import { fitConstant, fitLineRelative, rowMedian, type LineFit } from './least-squares.js';
-import { medianAt, pagesOf, rowLabel, selectRows, type ParamMatch } from './probe-rows.js';
+import { fitConstant, fitLineRelative, fitRepetitions, medianSe, rowMedian, type LineFit } from './least-squares.js';
+import { MissingRows, medianAt, pagesOf, rowLabel, selectRows, type ParamMatch } from './probe-rows.js';
 import type { ProbeRecording, ProbeRow } from './types.js';
 
 export interface FitContext {
@@ -49,8 +49,8 @@ function lineOf(rows: ProbeRow[], x: (r: ProbeRow) => number, y: (r: ProbeRow) =
   return { fit: fitLineRelative(use.map((r) => ({ x: x(r), y: y(r) }))), labels: use.map(rowLabel) };
 }
 
-function fitted(name: string, value: number, method: string, rows: string[], n: number, se: number, source: string, r2?: number): FittedValue {
-  const fit: FittedCost = { status: 'fitted', method, rows, n, se: round(se), ...(r2 === undefined ? {} : { r2: round(r2, 6) }) };
+function fitted(name: string, value: number, method: string, rows: string[], n: number, se: number, source: string, r2?: number, rounds?: number[]): FittedValue {
+  const fit: FittedCost = { status: 'fitted', method, rows, n, se: round(se), ...(r2 === undefined ? {} : { r2: round(r2, 6) }), ...(rounds === undefined ? {} : { rounds }) };
   return { name, value: round(Math.max(0, value)), fit, source };
 }
 
@@ -219,7 +219,8 @@ const faultExit: FitRule = {
 /**
  * Two punchers at 4 KiB (sim/costs/README.md "Two punchers"): strict alternation gives per
  * punch 2 x P - gap with P = hold + refill + hand-off (lock.spin_poll_ns + lock.cacheline_ns),
- * the hold being one thread's median punch.
+ * the hold being one thread's median punch less what of it runs outside the file's lock
+ * (host.fallocate_syscall_ns, sim/model/sys-fallocate.ts).
  */
 function contendedRefill(backend: 'shmem' | 'guest_memfd', name: string): FitRule {
   return {
@@ -233,12 +234,84 @@ function contendedRefill(backend: 'shmem' | 'guest_memfd', name: string): FitRul
       const m2 = median(m2s);
       const gap = Number(two[0].params.gap_ns ?? GAP_NS_DEFAULT) || GAP_NS_DEFAULT;
       const handoff = ctx.value('lock.spin_poll_ns') + ctx.value('lock.cacheline_ns');
-      const refill = (m2 + gap) / 2 - m1 - handoff;
+      const hold = m1 - Math.min(ctx.value('host.fallocate_syscall_ns'), m1);
+      const refill = (m2 + gap) / 2 - hold - handoff;
       const se = m2s.length > 1 ? fitConstant(m2s).se / 2 : 0;
-      return [fitted(name, refill, `(two-thread median + gap ${gap} ns) / 2 - one-thread median - (lock.spin_poll_ns + lock.cacheline_ns)`, [...one, ...two].map(rowLabel), one.length + two.length, se, `two punchers at 4 KiB: ${m1.toFixed(0)} ns alone, ${m2.toFixed(0)} ns each with two threads`)];
+      return [fitted(name, refill, `(two-thread median + gap ${gap} ns) / 2 - (one-thread median - host.fallocate_syscall_ns) - (lock.spin_poll_ns + lock.cacheline_ns)`, [...one, ...two].map(rowLabel), one.length + two.length, se, `two punchers at 4 KiB: ${m1.toFixed(0)} ns alone, ${m2.toFixed(0)} ns each with two threads`)];
     },
   };
 }
+
+/**
+ * Runs of lock stealing in the two-thread rows (bench/kernel-probe/README.md): each starts when
+ * the waiting writer stops spinning and sleeps, and shows as one punch that waited out the other
+ * thread's run (until RWSEM_WAIT_TIMEOUT, one tick or more); the rest of the time the threads
+ * took turns. Per pooled rows: those waits (half a tick or more) and the time outside them (half
+ * the sum of both threads' latencies, each thread always being in a punch, less the waits).
+ */
+function stealingRuns(rows: ProbeRow[], tickNs: number): { runs: number; turnsNs: number } {
+  let runs = 0;
+  let turnsNs = 0;
+  for (const r of rows) {
+    const waits = r.samples_ns.filter((x) => x >= tickNs / 2);
+    runs += waits.length;
+    turnsNs += Math.max(0, r.samples_ns.reduce((s, x) => s + x, 0) / 2 - waits.reduce((s, x) => s + x, 0));
+  }
+  return { runs, turnsNs };
+}
+
+/**
+ * lock.tick_resched_ppm (sim/engine/locks/tick-resched.ts): how often a tick on the waiting
+ * writer's CPU ends its optimistic spin, on this host under its load at the time (a woken
+ * kthread, or the owner's vCPU preempted by the host: rwsem_spin_on_owner's need_resched and
+ * owner_on_cpu checks). Only rows of 2 MiB and more count: there a sleep always becomes a run
+ * (the lock is free only in the releaser's syscall, host.fallocate_syscall_ns, out of a hold of
+ * 100 us and more, so the woken waiter finds it taken until RWSEM_WAIT_TIMEOUT sets HANDOFF);
+ * at 4 KiB the woken waiter takes it in that window within tens of us, so most sleeps never
+ * show as a long wait there, and the model, given the window, does the same. Runs / ticks of
+ * turn-taking, pooled: the maximum-likelihood chance of a Bernoulli draw per tick.
+ */
+const spinnerResched: FitRule = {
+  sets: ['lock.tick_resched_ppm'],
+  fit(ctx) {
+    const tick = ctx.value('lock.tick_ns');
+    if (!(tick > 0)) throw new Error('lock.tick_ns is 0: the profile has no scheduler tick for spinners to meet');
+    const rows = selectRows(ctx.rec, 'two_punchers', { threads: 2 }).filter((r) => pagesOf(r) >= 512);
+    const { runs, turnsNs } = stealingRuns(rows, tick);
+    const ticks = turnsNs / tick;
+    if (ticks < 1) throw new Error(`two_punchers two-thread rows of 2 MiB or more span ${ticks.toFixed(2)} ticks of turn-taking outside their long waits: too few to see a tick`);
+    const q = Math.min(1, runs / ticks);
+    return [fitted('lock.tick_resched_ppm', Math.round(q * 1e6), 'two-thread rows of 2 MiB or more, pooled: waits of half a tick or more / ticks of the time outside them', rows.map(rowLabel), rows.length, Math.round((Math.sqrt(Math.max(runs, 1)) / ticks) * 1e6), `two punchers of 2 MiB and more: ${runs} runs of stealing in ${ticks.toFixed(1)} ticks of turn-taking`)];
+  },
+};
+
+/**
+ * gmem.punch_after_guest_fault_ns (sim/model/guest-memfd.ts chargeAfterGuestFault): per pass of
+ * the probe pair (16 KiB punches while the vCPU faults another range of the file, and with it
+ * idle), the difference of the medians over the share of punches that followed a fault, which
+ * the model charges once each: min(1, (mean faulting punch + the pause between punches) / the
+ * vCPU's time per fault), 1 with the probe's 100 us pauses. The median over passes.
+ */
+const punchAfterGuestFault: FitRule = {
+  sets: ['gmem.punch_after_guest_fault_ns'],
+  fit(ctx) {
+    const faulting = selectRows(ctx.rec, 'gmem.punch_while_faulting', { vcpu: 'faulting' });
+    const idle = selectRows(ctx.rec, 'gmem.punch_while_faulting', { vcpu: 'idle' });
+    const perPass: number[] = [];
+    const labels: string[] = [];
+    for (const f of faulting) {
+      const i = idle.find((r) => r.params.pass === f.params.pass && r.params.round === f.params.round);
+      const period = Number(f.params.fault_period_ns);
+      if (!i || !(period > 0)) continue;
+      const share = Math.min(1, (mean(f.samples_ns) + (Number(f.params.pause_ns) || 0)) / period);
+      perPass.push((rowMedian(f.samples_ns) - rowMedian(i.samples_ns)) / share);
+      labels.push(rowLabel(f), rowLabel(i));
+    }
+    if (!perPass.length) throw new Error('gmem.punch_while_faulting: no pass with both sides and the vCPU\'s time per fault');
+    const c = fitConstant(perPass);
+    return [fitted('gmem.punch_after_guest_fault_ns', median(perPass), 'median over passes of (median punch while the vCPU faults - with it idle) / min(1, (mean punch + pause) / time per fault), clamped at 0', labels, perPass.length, c.se, `16 KiB punches while a guest faults the file: per pass ${perPass.map((x) => x.toFixed(0)).join(', ')} ns per punch after a fault`)];
+  },
+};
 
 /**
  * A pass where the threads took turns often enough (a tenth of the punches or more) for its
@@ -252,7 +325,9 @@ function turnTaking(handovers: number, continuations: number): boolean {
 /**
  * Per page of a hand-over (two-punchers-analysis.ts lockShares): the median over passes of
  * (median hand-over share - median continuation share) / pages, from rows that keep every punch
- * or from the probe's two_punchers.lock_share rows (the shares already split).
+ * or from the probe's two_punchers.lock_share rows (the shares already split). Punches of half
+ * a tick or more are left out (a sleeper's wait for a CPU: under load 11, 2026-12-04 19:23, one
+ * 2 MiB shmem pass read 8.3 us a page with them).
  */
 function handoverPerPage(backend: 'shmem' | 'guest_memfd', name: string): FitRule {
   return {
@@ -262,7 +337,7 @@ function handoverPerPage(backend: 'shmem' | 'guest_memfd', name: string): FitRul
       const labels: string[] = [];
       const big = (r: ProbeRow) => r.backend === backend && pagesOf(r) >= 16;
       for (const r of ctx.rec.rows.filter((x) => x.probe === 'two_punchers' && x.params.threads === 2 && x.punches && big(x))) {
-        const s = lockShares(r.punches!.map((p) => ({ thread: p.thread, startNs: p.start_ns, endNs: p.end_ns })));
+        const s = lockShares(r.punches!.map((p) => ({ thread: p.thread, startNs: p.start_ns, endNs: p.end_ns })), ctx.value('lock.tick_ns') / 2 || Infinity);
         if (!turnTaking(s.handover.length, s.continuation.length)) continue;
         perPass.push((median(s.handover) - median(s.continuation)) / pagesOf(r));
         labels.push(rowLabel(r));
@@ -392,16 +467,37 @@ function xaNodeFree(probe: string, name: string): FitRule {
 }
 
 /**
- * What a punch of a cold range costs more (cold-range.ts), per call and per page, from rows that
- * differ in the order of the calls only: spread punches of a file populated whole against
- * consecutive ones of a file populated whole (neighbours 'populated': neither empties an
- * xarray node, truncate.ts), at 4 KiB (d4 = fixed + 1 page) and 64 KiB (d64 = fixed + 16
- * pages). So page = (d64 - d4) / 15 and fixed = d4 - page, each clamped at 0. Not from the 2 MiB
- * pair: there spread and warm punches differ in more than the order (the 64 MiB spread file's
- * per-CPU list drains; on the AMD EPYC host under load they read 68-95 ns per page more where
- * the 64 KiB pair read less than nothing). (Before the consecutive rows, the fixed part came
- * from hole punches between populated ranges against holes of an empty file: that difference is
- * the xarray walk of a populated file, which a populated punch's own rows already hold.)
+ * The stride rows of one probe and size (bench/kernel-probe/calibrate-probe.c, stride_rows) in
+ * blocks, one per run of the section: the adjoining row (forward, gap 0 pages) and the rows taken
+ * interleaved with it, in the recording's order (a recording pooled from several probe runs
+ * repeats the `round` numbers, so blocks are told apart by order, not by round).
+ */
+function strideBlocks(rec: ProbeRecording, probe: string, size: number): { adjoining: ProbeRow; others: ProbeRow[] }[] {
+  const blocks: { adjoining: ProbeRow; others: ProbeRow[] }[] = [];
+  for (const r of rec.rows) {
+    if (r.probe !== probe || Number(r.params.size_bytes) !== size || r.samples_ns.length === 0) continue;
+    if (r.params.order === 'forward' && r.params.gap_pages === 0) blocks.push({ adjoining: r, others: [] });
+    else blocks.at(-1)?.others.push(r);
+  }
+  return blocks;
+}
+
+/** A stride row whose calls land in an xarray leaf node other than the previous call's (cold-range.ts): jumps, and forward gaps of a node or more. */
+function leavesNode(r: ProbeRow): boolean {
+  return r.params.order === 'jump' || (r.params.order === 'forward' && Number(r.params.gap_pages) >= XA_CHUNK_SIZE);
+}
+
+/**
+ * What a punch of a cold range costs more (cold-range.ts), per call and per page, from the probe's
+ * stride rows: in each run of the section (a round), per size, the median over its rows that
+ * leave the previous call's xarray leaf node (jumps, forward gaps of 64 pages and more) of
+ * (row median - the adjoining row's median), all taken interleaved call by call on files
+ * populated whole; at 4 KiB that is d4 = fixed + 1 page, at 64 KiB d64 = fixed + 16 pages, so
+ * page = (d64 - d4) / 15 and fixed = d4 - page (page clamped at 0 there). The value is the median
+ * over rounds, with the rounds' values kept (fit.rounds): a round taken in one of the host's slow
+ * or fast spells moves a difference of rows taken minutes apart by several hundred ns (the spread
+ * rows against the consecutive ones read a cold 4 KiB guest_memfd punch at 722 and 151 ns in two
+ * calibrations four minutes apart), rows taken call by call together do not.
  */
 function coldRangePunch(probe: string, prefix: 'shmem' | 'gmem'): FitRule {
   const fixedName = `${prefix}.cold_range_punch_fixed_ns`;
@@ -409,29 +505,33 @@ function coldRangePunch(probe: string, prefix: 'shmem' | 'gmem'): FitRule {
   return {
     sets: [fixedName, pageName],
     fit(ctx) {
-      const one = (match: ParamMatch) => selectRows(ctx.rec, probe, { state: 'populated', ...match })[0];
-      const pair = (size: number) => [one({ order: 'spread', size_bytes: size }), one({ order: 'consecutive', neighbours: 'populated', size_bytes: size })];
-      const diff = ([cold, warm]: ProbeRow[]) => rowMedian(cold.samples_ns) - rowMedian(warm.samples_ns);
-      const se = ([cold, warm]: ProbeRow[]) => Math.hypot(medianSe(cold.samples_ns), medianSe(warm.samples_ns));
-      const [p4, p64] = [pair(4096), pair(65536)];
-      const [d4, d64] = [diff(p4), diff(p64)];
-      const page = (d64 - d4) / 15;
-      const pageSe = Math.hypot(se(p4), se(p64)) / 15;
-      const rows = [...p4, ...p64];
-      const labels = rows.map(rowLabel);
-      const n = rows.reduce((sum, r) => sum + r.samples_ns.length, 0);
-      const how = '(spread - consecutive punches of a file populated whole) at 4 KiB (fixed + 1 page) and 64 KiB (fixed + 16 pages)';
+      const extra = (b: { adjoining: ProbeRow; others: ProbeRow[] }) => {
+        const far = b.others.filter(leavesNode);
+        if (!far.length) throw new MissingRows(`${probe} jump or forward gap_pages >= ${XA_CHUNK_SIZE} next to ${rowLabel(b.adjoining)}`);
+        return median(far.map((r) => rowMedian(r.samples_ns) - rowMedian(b.adjoining.samples_ns)));
+      };
+      const [b4, b64] = [strideBlocks(ctx.rec, probe, 4096), strideBlocks(ctx.rec, probe, 65536)];
+      const rounds = Math.min(b4.length, b64.length);
+      if (rounds === 0) throw new MissingRows(`${probe}{size_bytes=4096 and 65536,order=forward,gap_pages=0} (found ${b4.length} and ${b64.length} rounds)`);
+      const pages: number[] = [];
+      const fixed: number[] = [];
+      for (let i = 0; i < rounds; i++) {
+        const [d4, d64] = [extra(b4[i]), extra(b64[i])];
+        const page = (d64 - d4) / 15;
+        pages.push(round(page));
+        fixed.push(round(d4 - Math.max(0, page)));
+      }
+      const used = [...b4.slice(0, rounds), ...b64.slice(0, rounds)].flatMap((b) => [b.adjoining, ...b.others.filter(leavesNode)]);
+      const labels = [...new Set(used.map(rowLabel))];
+      const [f, pg] = [fitRepetitions(fixed), fitRepetitions(pages)];
+      const how = `median over ${rounds} rounds of the stride rows of: per size, the median over rows leaving the previous call's xarray leaf node (jumps, forward gaps of ${XA_CHUNK_SIZE}+ pages) of (row median - adjoining row median), taken interleaved; 4 KiB = fixed + 1 page, 64 KiB = fixed + 16 pages`;
+      const what = `${probe}: per round fixed ${fixed.map((x) => x.toFixed(0)).join(', ')} ns, page ${pages.map((x) => x.toFixed(1)).join(', ')} ns`;
       return [
-        fitted(fixedName, d4 - Math.max(0, page), `${how}: the 4 KiB difference less one page`, labels, n, Math.hypot(se(p4), pageSe), `${probe}: a cold punch ${d4.toFixed(0)} ns (4 KiB) and ${d64.toFixed(0)} ns (64 KiB) more than a warm one of the same file`),
-        fitted(pageName, page, `${how}: (64 KiB difference - 4 KiB difference) / 15`, labels, n, pageSe, `${probe}: a cold punch ${d4.toFixed(0)} ns (4 KiB) and ${d64.toFixed(0)} ns (64 KiB) more than a warm one`),
+        fitted(fixedName, f.value, `${how}: the 4 KiB extra less one page`, labels, rounds, f.se, what, undefined, fixed),
+        fitted(pageName, pg.value, `${how}: (64 KiB extra - 4 KiB extra) / 15`, labels, rounds, pg.se, what, undefined, pages),
       ];
     },
   };
-}
-
-/** The standard error of a sample's median, from its spread (1.2533 sd / sqrt n, normal approximation). */
-function medianSe(xs: number[]): number {
-  return xs.length < 2 ? 0 : (1.2533 * sampleStandardDeviation(xs)) / Math.sqrt(xs.length);
 }
 
 /** In order: a rule may read values set by rules before it. */
@@ -466,13 +566,16 @@ export const FIT_RULES: FitRule[] = [
   flushKick,
   constantOf('kvm.vcpu_run_exit_ns', 'guest.exit', {}),
   faultExit,
+  constantOf('host.fallocate_syscall_ns', 'fallocate.syscall', {}),
+  spinnerResched,
   contendedRefill('shmem', 'shmem.inode_lock_contended_refill_ns'),
   contendedRefill('guest_memfd', 'gmem.invalidate_lock_contended_refill_ns'),
   handoverPerPage('shmem', 'shmem.inode_lock_handover_page_ns'),
   handoverPerPage('guest_memfd', 'gmem.invalidate_lock_handover_page_ns'),
   pcpBulkFree,
-  coldRangePunch('gmem.spread.punch', 'gmem'),
-  coldRangePunch('shmem.spread.punch', 'shmem'),
+  punchAfterGuestFault,
+  coldRangePunch('gmem.stride.punch', 'gmem'),
+  coldRangePunch('shmem.stride.punch', 'shmem'),
   coldRangePerPage('gmem.spread.fallocate', 'empty', 'gmem.cold_range_alloc_page_ns'),
   coldRangePerPage('gmem.spread.fallocate', 'allocated', 'gmem.cold_range_found_folio_ns'),
   coldRangePerPage('shmem.spread.fallocate', 'empty', 'shmem.cold_range_alloc_page_ns'),

@@ -3,11 +3,12 @@
 // hypervisor taking memory back, frequency) weighs on the probe rows and on the sequences
 // alike. A calibration taken minutes before a validation drifts with the host: on this
 // repository's nested AMD EPYC host the kernel's own totals for one sequence moved 0.70-1.55x
-// between two idle runs (bench/results/validation/README.md). The rounds' probe rows are pooled
-// into one recording (per row the samples of every round) which alone is fitted (fit-profile.ts:
-// the rules read probe rows, never a sequence); the rounds' repetitions of each sequence are
+// between two idle runs (bench/results/validation/README.md). The rounds' probe rows alone are
+// fitted, each round apart and each cost the median over the rounds (fit-profile.ts
+// fitProfileRounds: the rules read probe rows, never a sequence); the rounds' repetitions of each sequence are
 // pooled into one measurement (repetitions.ts), whose spread is the noise floor validation
 // reports next to each error.
+import { concatRecordings } from './fit-profile.js';
 import { poolMeasurements } from './repetitions.js';
 import { needsKvm } from './sequences.js';
 import type { KernelSequence, ProbeRecording, ProbeRow, SequenceMeasurement } from './types.js';
@@ -33,8 +34,10 @@ export interface InterleavedOptions {
 }
 
 export interface InterleavedRun {
-  /** Every round's probe rows pooled: what the fit reads. */
+  /** Every round's probe rows pooled (per row the samples of every round). */
   recording: ProbeRecording;
+  /** The rounds' recordings one after the other (round_starts): what the fit reads, round by round (fit-profile.ts fitProfileRounds). */
+  rounds: ProbeRecording;
   /** Per sequence, every round's repetitions pooled. */
   measured: Map<string, SequenceMeasurement>;
 }
@@ -54,7 +57,7 @@ export async function runInterleaved(seqs: KernelSequence[], runners: Interleave
     }
   }
   const measured = new Map([...taken].map(([name, ms]) => [name, poolMeasurements(name, ms)]));
-  return { recording: poolRecordings(recordings, o.command), measured };
+  return { recording: poolRecordings(recordings, o.command), rounds: concatRecordings(recordings, o.command), measured };
 }
 
 /** An executor handing back the pooled measurements (validate.ts runValidation's input). */

@@ -68,6 +68,28 @@ export function fitConstant(values: readonly number[]): ConstantFit {
   return { value: mean([...values]), se: n > 1 ? sampleStandardDeviation([...values]) / Math.sqrt(n) : 0, n };
 }
 
+export interface RepetitionsFit {
+  /** The median of the repetitions' values. */
+  value: number;
+  /** Its standard error from their spread (1.2533 sd / sqrt n, normal approximation; 0 for one). */
+  se: number;
+  n: number;
+}
+
+/**
+ * One value from fits of repetitions taken apart in time (rounds): their median, so that a
+ * round taken in one of the host's slow or fast spells does not move it as it moves a mean.
+ */
+export function fitRepetitions(values: readonly number[]): RepetitionsFit {
+  if (values.length === 0) throw new RangeError('no repetitions to take the median of');
+  return { value: median([...values]), se: medianSe(values), n: values.length };
+}
+
+/** The standard error of a sample's median, from its spread (1.2533 sd / sqrt n, normal approximation). */
+export function medianSe(xs: readonly number[]): number {
+  return xs.length < 2 ? 0 : (1.2533 * sampleStandardDeviation([...xs])) / Math.sqrt(xs.length);
+}
+
 /** The median of one row's samples (what the probe reports per row). */
 export function rowMedian(samples: readonly number[]): number {
   if (samples.length === 0) throw new RangeError('a probe row without samples');

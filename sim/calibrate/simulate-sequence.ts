@@ -14,6 +14,7 @@ import {
 } from '../model/index.js';
 import { charge } from '../model/charge.js';
 import type { KernelOp, KernelSequence, SequenceFile, SequenceMeasurement } from './types.js';
+import { reduceRepetitions } from './repetitions.js';
 
 const PAGE = 4096;
 const SLOT_BASE_GFN = 0x100000;
@@ -54,6 +55,7 @@ function* runOp(p: Process, host: Host, vm: Vm, files: SimFile[], op: KernelOp):
   const f = files[op.file];
   if (!f) throw new Error(`op on file ${op.file}, which the sequence does not declare`);
   if (op.op === 'guest_touch') return yield* guestTouch(p, host, vm, f, op.offset, op.len);
+  if (op.op === 'pause') return yield* charge(p, op.len); // user space, on the thread's CPU
   const mode = op.op === 'punch' ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE : f.gmem ? FALLOC_FL_KEEP_SIZE : 0;
   if (f.gmem) yield* kvm_gmem_fallocate(p, f.gmem, mode, op.offset, op.len);
   else yield* shmem_fallocate(p, f.shmem!, mode, op.offset, op.len);
@@ -65,10 +67,14 @@ function memoryFor(seq: KernelSequence): number {
   return Math.max(512 << 20, Math.ceil((2 * total) / (2 << 20)) * (2 << 20));
 }
 
-/** Simulate one sequence under a profile: per timed op, simulated ns (-1 and the errno when the model refuses it). */
-export async function simulateSequence(seq: KernelSequence, profile: CostProfile): Promise<SequenceMeasurement> {
+/**
+ * Simulate one sequence under a profile: per timed op, simulated ns (-1 and the errno when the
+ * model refuses it). `seed` draws the host's random events (a tick ending a spin, a wake-up's
+ * latency, a task woken inside a long truncation).
+ */
+export async function simulateSequence(seq: KernelSequence, profile: CostProfile, seed = 1): Promise<SequenceMeasurement> {
   const memoryBytes = memoryFor(seq);
-  const sim = new Simulation({ seed: 1, cpus: 2, lockCosts: profile.lockCosts });
+  const sim = new Simulation({ seed, cpus: 2, lockCosts: profile.lockCosts });
   let fastpaths;
   try {
     fastpaths = await createFastPaths({ hostPages: memoryBytes / PAGE, impl: 'wasm' });
@@ -118,4 +124,19 @@ export async function simulateSequence(seq: KernelSequence, profile: CostProfile
   }
   sim.run();
   return { name: seq.name, op_ns: opNs, op_errors: opErrors, wall_ns: wallEnd - wallStart };
+}
+
+/**
+ * The sequence simulated `reps` times (seeds 1..reps) and reduced as the kernel's repetitions
+ * are (repetitions.ts: per op the median): the kernel figure is a per-op median over
+ * repetitions, which drops a run of lock stealing unless most repetitions had it at that op, so
+ * the prediction is the same statistic over as many draws of the host's random events.
+ */
+export async function simulateSequenceReps(seq: KernelSequence, profile: CostProfile, reps: number): Promise<SequenceMeasurement> {
+  if (!(Number.isInteger(reps) && reps >= 1)) throw new RangeError(`reps must be a positive integer, got ${reps}`);
+  const runs: SequenceMeasurement[] = [];
+  for (let seed = 1; seed <= reps; seed++) runs.push(await simulateSequence(seq, profile, seed));
+  if (reps === 1) return runs[0];
+  const m = reduceRepetitions(seq.name, runs);
+  return { name: m.name, op_ns: m.op_ns, op_errors: m.op_errors, wall_ns: m.wall_ns };
 }

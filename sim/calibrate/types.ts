@@ -62,6 +62,12 @@ export interface ProbeRecording {
   command: string;
   rows: ProbeRow[];
   skipped: ProbeSkip[];
+  /**
+   * When the recording is several runs of the probe one after the other (rounds, apart in time):
+   * the index in `rows` of each round's first row. Calibration fits each round alone and takes
+   * each cost's median over the rounds (fit-profile.ts fitProfileRounds).
+   */
+  round_starts?: number[];
 }
 
 /**
@@ -74,7 +80,9 @@ export type KernelOp =
   /** fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE). */
   | { op: 'punch'; file: number; offset: number; len: number; thread?: number }
   /** The guest (one vCPU) touches one byte per 4 KiB page of [offset, offset+len) of the file. */
-  | { op: 'guest_touch'; file: number; offset: number; len: number; thread?: number };
+  | { op: 'guest_touch'; file: number; offset: number; len: number; thread?: number }
+  /** The thread busy-waits `len` ns in user space, no syscall (probe rows that space a thread's calls out); file and offset 0. */
+  | { op: 'pause'; file: number; offset: number; len: number; thread?: number };
 
 /** A file the sequence works on, created before its first operation. */
 export interface SequenceFile {

@@ -2,12 +2,14 @@
 // in, bench/kernel-probe/) and in the simulator (simulate-sequence.ts) under one profile. A
 // sequence's figure is the sum of its timed ops' durations (of the kinds in `score_ops` when it
 // names some; ops that failed on either side are left out of both sums and counted); its error
-// is (predicted - measured) / measured. When the executor kept every repetition, the comparison
+// is (predicted - measured) / measured. The kernel side is per op the median over its
+// repetitions, so the simulator's is the same over as many seeds (simulateSequenceReps). When the
+// executor kept every repetition, the comparison
 // also carries the spread of the repetitions' totals (the noise floor to read the error against).
 import { median } from 'simple-statistics';
 import type { CostProfile } from '../costs/index.js';
 import { UsageError } from '../errors.js';
-import { simulateSequence } from './simulate-sequence.js';
+import { simulateSequenceReps } from './simulate-sequence.js';
 import { needsKvm } from './sequences.js';
 import { repetitionSpread } from './repetitions.js';
 import type { KernelSequence, ProbeSkip, RepetitionSpread, SequenceMeasurement } from './types.js';
@@ -117,6 +119,11 @@ export interface ValidateOptions {
   onProgress?: (done: number, total: number, name: string) => void;
 }
 
+/** How many kernel repetitions a measurement's per-op medians are over (1 when it does not say). */
+export function measuredReps(m: SequenceMeasurement): number {
+  return m.reps_op_ns?.length ?? m.spread?.reps ?? 1;
+}
+
 /** Run every sequence on the kernel and in the simulator; sequences that need KVM are skipped without it. */
 export async function runValidation(seqs: KernelSequence[], profile: CostProfile, execute: SequenceExecutor, o: ValidateOptions): Promise<ValidationSummary> {
   const out: SequenceComparison[] = [];
@@ -128,7 +135,7 @@ export async function runValidation(seqs: KernelSequence[], profile: CostProfile
       continue;
     }
     const measured = await execute(seq, { reps: o.reps });
-    const predicted = await simulateSequence(seq, profile);
+    const predicted = await simulateSequenceReps(seq, profile, measuredReps(measured));
     out.push(compareSequence(seq, measured, predicted));
   }
   o.onProgress?.(seqs.length, seqs.length, 'done');

@@ -9,6 +9,7 @@ import { GROUPS } from '../../bench/engine/group.js';
 import type { GroupName } from '../../bench/engine/group.js';
 import { fastpathCommand } from '../../bench/fastpath/cli.js';
 import { e2eCommand } from '../../bench/e2e/cli.js';
+import { D_TRIALS } from '../../bench/e2e/run.js';
 import { sweepBenchCommand } from '../../bench/sweep/cli.js';
 import type { EngineBenchResult } from '../../bench/engine/run.js';
 import { benchEngineSpec } from '../../bench/engine/chart-spec.js';
@@ -18,10 +19,10 @@ import { writeFileAtomic } from '../output/atomic-write.js';
 export function register(program: Command): void {
   program
     .command('bench')
-    .description('run a benchmark: engine (event engine vs bare heap and SimPy), fastpath (fast paths vs C), e2e (whole runs: vm-boot at 64 GiB, a 1 TiB host, conversion-storm, cost per fault by size) or sweep (2 workers vs 1)')
+    .description('run a benchmark: engine (event engine vs bare heap and SimPy), fastpath (fast paths vs C), e2e (whole runs: vm-boot at 64 GiB, 1 TiB of guests on one host, conversion-storm, cost per fault by size) or sweep (2 workers vs 1)')
     .argument('<which>', 'engine | fastpath | e2e | sweep')
     .option('--json', 'print one JSON object instead of a summary')
-    .option('--trials <n>', 'interleaved trials (median reported)', '5')
+    .option('--trials <n>', 'interleaved trials (median reported); e2e: rounds of (d), every size once per round in rotating order', '5')
     .option('--events <n>', 'events of workload (a) and its ceiling', '2000000')
     .option('--acquisitions <n>', 'mutex acquisitions of workload (b) and its floor', '1000000')
     .option('--no-simpy', 'skip the SimPy reference')
@@ -31,6 +32,7 @@ export function register(program: Command): void {
     .option('--from <file>', 'engine: draw --chart from an earlier result file instead of running')
     .option('--scale <x>', 'fastpath: fraction (0..1] of the full op counts; e2e: of the memory sizes (below 1 a check, not written)')
     .option('--only <cases>', 'e2e: which cases, e.g. a,d (default a,b,c,d); engine: one group, timeouts or mutex (printed, never written)')
+    .option('--max-wall <d>', 'e2e: stop a run that goes past this wall time (e.g. 120s) and report how far it got and its extrapolated full time')
     .option('--reps <n>', 'fastpath: timed passes per implementation (best reported); for the ops with a C twin, rounds of 10 C/WASM pairs (median ratio reported)', '3')
     .option('--no-ref', 'fastpath: skip the Map reference')
     .option('--no-c', 'fastpath: skip the C reference')
@@ -43,10 +45,12 @@ Examples:
   rmsim bench fastpath --json
   rmsim bench e2e --chart bench/results/e2e.png
   rmsim bench e2e --only a,d --scale 0.01 --no-write   (a quick check of the command)
+  rmsim bench e2e --only b --scale 1/16 --no-write --json   (case b at 1/16: faults, THP, WASM memory)
+  rmsim bench e2e --only b --max-wall 120s --no-write  (stopped after 120 s with the full time extrapolated)
   rmsim bench sweep                                     (16 points, 2 workers against 1)`)
-    .action(async (which: string, o: { json?: boolean; only?: string; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; chart?: string; from?: string; scale?: string; reps?: string; ref: boolean; c: boolean; points?: string; duration?: string }) => {
+    .action(async (which: string, o: { json?: boolean; only?: string; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; chart?: string; from?: string; scale?: string; reps?: string; ref: boolean; c: boolean; points?: string; duration?: string; maxWall?: string }) => {
       if (which === 'fastpath') return fastpathCommand(o);
-      if (which === 'e2e') return e2eCommand(o);
+      if (which === 'e2e') return e2eCommand({ ...o, trials: positiveInt('trials', o.trials, D_TRIALS) });
       if (which === 'sweep') return sweepBenchCommand(o);
       if (which !== 'engine') throw new UsageError(`unknown benchmark '${which}' (expected: engine, fastpath, e2e or sweep)`);
       if (o.from !== undefined) {

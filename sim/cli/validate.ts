@@ -10,7 +10,7 @@ import { Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { parseProfile, resolveProfile, type CostProfile } from '../costs/profile.js';
 import { formatProfile } from '../costs/format-profile.js';
-import { fitProfile } from '../calibrate/fit-profile.js';
+import { fitProfileRounds } from '../calibrate/fit-profile.js';
 import { pooledExecutor, runInterleaved } from '../calibrate/interleaved.js';
 import type { KernelSequence } from '../calibrate/types.js';
 import { validationSuite } from '../calibrate/sequences.js';
@@ -134,13 +134,13 @@ async function validateCalibrated(flags: ValidateFlags, seqs: KernelSequence[], 
     onStep: (r, n, what) => log(`round ${r + 1}/${n}: ${what === 'probe' ? `probe${flags.fullProbe ? '' : ' --quick'}` : what} (${secs()} s)`),
   });
   for (const s of run.recording.skipped) log(`probe skipped: ${s.what}: ${s.why}`);
-  const fit = fitProfile(run.recording, base.file);
+  const fit = fitProfileRounds(run.rounds, base.file);
   const profile = parseProfile(fit.profile, `fitted profile ${fit.profile.name}`);
   log(`${profile.name}: ${fit.fitted.length} costs fitted from ${run.recording.rows.length} probe rows of ${rounds} rounds, ${fit.kept.length} kept from ${base.name} (${secs()} s)`);
   for (const n of fit.notFitted) log(`not fitted (kept): ${n.costs.join(', ')}: ${n.why}`);
   if (flags.out) {
     writeFileAtomic(join(flags.out, 'profile.json'), formatProfile(fit.profile));
-    writeFileAtomic(join(flags.out, 'probe-recording.json'), JSON.stringify(run.recording) + '\n');
+    writeFileAtomic(join(flags.out, 'probe-recording.json'), JSON.stringify(run.rounds) + '\n');
   }
   const v = await runValidation(seqs, profile, pooledExecutor(run), { reps: rounds * repsPerRound, kvm: !why, kvmWhy: why });
   const calibrated = { rounds, reps_per_round: repsPerRound, probe: flags.fullProbe ? 'full' : 'quick', probe_rows: run.recording.rows.length, fitted: fit.fitted.length, kept: fit.kept.length, base: base.name, seconds: Number(secs()) };

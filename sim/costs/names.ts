@@ -51,6 +51,8 @@ export const COST_NAMES = [
   'gmem.truncate_page_first_batch_extra_ns',
   'gmem.xa_node_free_ns',
   'gmem.get_pfn_ns',
+  'gmem.punch_after_guest_fault_ns',
+  'host.fallocate_syscall_ns',
   'host.alloc_page_ns',
   'host.free_page_ns',
   'host.free_huge_ns',

@@ -25,6 +25,11 @@ export interface FittedCost {
   r2?: number;
   /** Standard error of the value, in its unit. */
   se: number;
+  /**
+   * When the value is the median of fits of the probe's repetitions (rounds of the same rows
+   * taken apart in time), each repetition's value, in the order taken: how far they spread.
+   */
+  rounds?: number[];
 }
 
 /** A value calibration could not reach: kept from the base profile, with why. */
@@ -85,6 +90,7 @@ const entry = {
             n: { type: 'integer', minimum: 1 },
             r2: { type: 'number' },
             se: { type: 'number', minimum: 0 },
+            rounds: { type: 'array', items: { type: 'number' } },
           },
         },
         {

@@ -15,6 +15,7 @@ import { PAGE_SIZE } from '../units.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 import { pcpAlloc } from './pcp.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
+import { sys_fallocate_entry } from './sys-fallocate.js';
 import { touchRange } from './cold-range.js';
 import {
   kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_mmu_lock,
@@ -37,6 +38,14 @@ export class GmemInode implements PrivateBacking {
   /** mapping->invalidate_lock (filemap_invalidate_lock[_shared]). */
   readonly invalidateLock: RwSemaphore;
   readonly files: GmemFile[] = [];
+  /**
+   * Who last wrote the lines a guest fault that adds a folio writes and a punch then reads and
+   * writes (kvm_gmem_get_folio -> filemap_add_folio: the mapping's xa_lock, the xarray's upper
+   * nodes, nrpages; the fault's KVM_MMU_LOCK: kvm->mmu_lock and the mmu_invalidate_* fields):
+   * set by such a fault, cleared by a punch, which then has them (kvm_gmem_punch_hole). Kept
+   * per process, as pcp.ts keeps its lists (the engine has no CPU ids).
+   */
+  faultLinesOwner: Process | null = null;
 
   constructor(readonly host: Host, readonly size: number) {
     this.id = host.nextId('gmem');
@@ -99,6 +108,14 @@ export class GmemBinding implements PrivateBinding {
   }
   getPfn(p: Process, index: number): Gen<GotPage> {
     return kvm_gmem_get_pfn(p, this.file, this.slot, index);
+  }
+  /** kvm_gmem_get_pfn up to its charge, without a generator. */
+  getPfnBegin(p: Process, index: number, got: GotPage): number {
+    return kvm_gmem_get_pfn_begin(p, this.file, this.slot, index, got);
+  }
+  /** kvm_gmem_get_pfn after its charge (EHWPOISON, else nothing more to charge). */
+  getPfnEnd(got: GotPage): number {
+    return kvm_gmem_get_pfn_end(got);
   }
 }
 
@@ -172,9 +189,10 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
   const inode = file.inode;
   const host = inode.host;
   const c = host.costs;
+  const fixedUnderLock = yield* sys_fallocate_entry(p, host, c.ns('gmem.fallocate_fixed_ns'));
   yield inode.invalidateLock.downRead(p);
   try {
-    yield* charge(p, c.ns('gmem.fallocate_fixed_ns'));
+    yield* charge(p, fixedUnderLock);
     const start = offset / PAGE_SIZE;
     const end = (offset + len) / PAGE_SIZE;
     const cold = touchRange(inode, p, start, end);
@@ -242,11 +260,31 @@ export function* kvm_gmem_invalidate_end(p: Process, inode: GmemInode, start: nu
 }
 
 /**
+ * What a punch pays for a guest fault on another CPU into the same file since the last punch
+ * (6.18, under filemap_invalidate_lock): the fault's filemap_add_folio left the mapping's
+ * xa_lock, the upper xarray nodes and nrpages in that CPU's cache, and its KVM_MMU_LOCK
+ * kvm->mmu_lock and mmu_invalidate_*, which truncate_inode_pages_range (find_lock_entries,
+ * delete_from_page_cache_batch) and kvm_gmem_invalidate_begin/end take next: once per punch,
+ * gmem.punch_after_guest_fault_ns. Not the fault's side (its retry on mmu_invalidate_seq and
+ * re-fault after a zap are kvm_mmu_page_fault's), and not a punch after a fault that only found
+ * its folio (it writes none of these). Leaves out contention on those lines while both run, and
+ * the lruvec lock of folio_add_lru's batch.
+ */
+function* chargeAfterGuestFault(p: Process, inode: GmemInode): Gen {
+  const owner = inode.faultLinesOwner;
+  inode.faultLinesOwner = null;
+  if (owner !== null && owner !== p) yield* charge(p, inode.host.costs.ns('gmem.punch_after_guest_fault_ns'));
+}
+
+/**
  * kvm_gmem_punch_hole: filemap_invalidate_lock (exclusive) across begin, truncate_inode_pages_range
  * and end, so whole punches on one file serialise. Records punch.* metrics. Cost
  * gmem.punch_fixed_ns + invalidation + truncation (+ gmem.cold_range_punch_fixed_ns and
  * gmem.cold_range_punch_page_ns per page removed when the range is cold for the caller,
- * cold-range.ts; gmem.xa_node_free_ns per xarray leaf node the truncation empties, truncate.ts).
+ * cold-range.ts; gmem.xa_node_free_ns per xarray leaf node the truncation empties, truncate.ts;
+ * gmem.punch_after_guest_fault_ns after another task's guest fault added a folio, chargeAfterGuestFault).
+ * The syscall's share of the fixed cost (host.fallocate_syscall_ns, sys-fallocate.ts) is spent
+ * before invalidate_lock, so two punchers overlap there.
  */
 export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number, len: number): Gen {
   const inode = file.inode;
@@ -255,13 +293,15 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
   host.metrics.punchWaits.begin(p);
   const start = offset / PAGE_SIZE;
   const end = (offset + len) / PAGE_SIZE;
+  const fixedUnderLock = yield* sys_fallocate_entry(p, host, host.costs.ns('gmem.punch_fixed_ns'));
   const tLock = host.sim.now;
   let err: unknown;
   yield inode.invalidateLock.downWrite(p);
   try {
     yield* chargeLockHandover(p, host, tLock, INVALIDATE_LOCK_HANDOVER, end - start);
+    yield* chargeAfterGuestFault(p, inode);
     const cold = touchRange(inode, p, start, end);
-    yield* charge(p, host.costs.ns('gmem.punch_fixed_ns') + (cold ? host.costs.ns('gmem.cold_range_punch_fixed_ns') : 0));
+    yield* charge(p, fixedUnderLock + (cold ? host.costs.ns('gmem.cold_range_punch_fixed_ns') : 0));
     err = yield* timedPunchPhases(p, host,
       kvm_gmem_invalidate_begin(p, inode, start, end),
       truncate_inode_pages_range(p, host, inode, start, end, GMEM_TRUNCATE, cold ? host.costs.ns('gmem.cold_range_punch_page_ns') : 0),
@@ -287,6 +327,21 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
  * and any cost of the two error returns.
  */
 export function* kvm_gmem_get_pfn(p: Process, file: GmemFile, slot: Memslot, index: number): Gen<GotPage> {
+  const got: GotPage = { folio: 0, pfn: 0, order: 0 };
+  yield* charge(p, kvm_gmem_get_pfn_begin(p, file, slot, index, got));
+  kvm_gmem_get_pfn_end(got);
+  return got;
+}
+
+/** `got.order` of a poisoned folio between kvm_gmem_get_pfn's two halves: charged, then EHWPOISON. */
+const GOT_POISONED = -1;
+
+/**
+ * kvm_gmem_get_pfn up to its charge, without a generator (its first half, and what
+ * kvm_mmu_page_fault's state machine calls): fills `got` and returns the ns to charge. Throws
+ * EFAULT, EIO and ENOMEM before any wait, as kvm_gmem_get_pfn does.
+ */
+export function kvm_gmem_get_pfn_begin(p: Process, file: GmemFile, slot: Memslot, index: number, got: GotPage): number {
   const inode = file.inode;
   const host = inode.host;
   const c = host.costs;
@@ -302,21 +357,30 @@ export function* kvm_gmem_get_pfn(p: Process, file: GmemFile, slot: Memslot, ind
   if (r.pfn < 0) throw new KernelError('ENOMEM', 'kvm_gmem_get_pfn');
   if (!r.hit) {
     host.metrics.folioAllocated(0);
+    inode.faultLinesOwner = p;
     pcpAlloc(host, p, 1);
     ns += c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns');
   }
+  got.folio = r.pfn;
+  got.pfn = r.pfn;
+  got.order = 0;
   const flags = host.mem.folioFlags(r.pfn);
   if (flags & FOLIO_HWPOISON) {
-    yield* charge(p, ns);
-    throw new KernelError('EHWPOISON', 'kvm_gmem_get_pfn');
+    got.order = GOT_POISONED;
+    return ns;
   }
   if (!(flags & FOLIO_UPTODATE)) {
     ns += c.ns('mm.clear_page_4k_ns');
     host.mem.folioSetFlags(r.pfn, FOLIO_UPTODATE);
   }
   host.mem.folioGet(r.pfn);
-  yield* charge(p, ns);
-  return { folio: r.pfn, pfn: r.pfn, order: 0 };
+  return ns;
+}
+
+/** kvm_gmem_get_pfn after its charge: EHWPOISON for a poisoned folio, else done (no second charge: 0). */
+export function kvm_gmem_get_pfn_end(got: GotPage): number {
+  if (got.order === GOT_POISONED) throw new KernelError('EHWPOISON', 'kvm_gmem_get_pfn');
+  return 0;
 }
 
 /**

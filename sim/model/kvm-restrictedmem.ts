@@ -6,7 +6,7 @@ import { charge } from './charge.js';
 import { HPAGE_PMD_NR, type Gen, type GotPage } from './backing.js';
 import { kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_lock, kvm_mmu_unlock, kvm_unmap_gfn_range, slotGfnRange, type Memslot, type PrivateBinding } from './kvm.js';
 import {
-  type RestrictedFile, restrictedmem_fget, restrictedmem_fput, restrictedmem_get_page, restrictedmem_register_notifier,
+  type RestrictedFile, restrictedmem_fget, restrictedmem_fput, restrictedmem_get_page, restrictedmem_get_page_begin, restrictedmem_get_page_end, restrictedmem_register_notifier,
   restrictedmem_unregister_notifier, type RestrictedmemNotifier,
 } from './restrictedmem.js';
 
@@ -112,5 +112,15 @@ export class RestrictedmemBinding implements PrivateBinding {
   /** kvm_restricted_mem_get_pfn -> restrictedmem_get_page. */
   getPfn(p: Process, index: number): Gen<GotPage> {
     return restrictedmem_get_page(p, this.file, index);
+  }
+
+  /** restrictedmem_get_page up to shmem_get_folio's charge, without a generator. */
+  getPfnBegin(p: Process, index: number, got: GotPage): number {
+    return restrictedmem_get_page_begin(p, this.file, index, got);
+  }
+
+  /** restrictedmem_get_page after shmem_get_folio's charge. */
+  getPfnEnd(got: GotPage): number {
+    return restrictedmem_get_page_end(this.file, got);
   }
 }

@@ -1,6 +1,9 @@
 // kvm->mem_attr_array: per-gfn private/shared attribute (one xarray value entry per gfn in v10
 // and 6.8). Stored here as sorted ranges that differ from the VM's default, so a fully private
 // 1 TiB guest costs nothing to hold; the per-gfn cost of the kernel's stores is charged anyway.
+// Every operation finds its place by binary search and edits only the ranges it touches: a VM
+// whose VMM converts page by page (one memory-fault exit each) holds many ranges, and rebuilding
+// the whole list per store made each store cost the list's length in simulator time.
 
 export class MemAttributes {
   /** Sorted, disjoint, non-adjacent [start, end) ranges whose attribute is NOT the default. */
@@ -10,51 +13,47 @@ export class MemAttributes {
 
   /** kvm_mem_is_private: one xa_load. */
   isPrivate(gfn: number): boolean {
-    return this.inFlipped(gfn) !== this.privateByDefault;
+    const i = this.firstEndingAfter(gfn);
+    const inFlipped = i < this.flipped.length && this.flipped[i]![0] <= gfn;
+    return inFlipped !== this.privateByDefault;
   }
 
   /** Every gfn of [start, end) has the same attribute (the lpage mixed flag is clear). */
   isUniform(start: number, end: number): boolean {
-    const first = this.inFlipped(start);
-    for (const [a, b] of this.flipped) {
-      if (b <= start || a >= end) continue;
-      if (!first) return false; // a flipped range starts inside
-      if (a > start || b < end) return false; // covers only part
-    }
-    return true;
+    const r = this.flipped[this.firstEndingAfter(start)];
+    // No flipped range meets [start, end), or one covers all of it (ranges are non-adjacent).
+    if (r === undefined || r[0] >= end) return true;
+    return r[0] <= start && r[1] >= end;
   }
 
   set(start: number, end: number, priv: boolean): void {
     if (end <= start) return;
-    const flip = priv !== this.privateByDefault;
-    const out: Array<[number, number]> = [];
-    for (const [a, b] of this.flipped) {
-      if (b <= start || a >= end) out.push([a, b]);
-      else {
-        if (a < start) out.push([a, start]);
-        if (b > end) out.push([end, b]);
-      }
+    const r = this.flipped;
+    // Ranges lo..hi-1 overlap or touch [start, end]: the only ones a store can change.
+    const lo = this.firstEndingAfter(start - 1);
+    let hi = lo;
+    while (hi < r.length && r[hi]![0] <= end) hi++;
+    const replacement: Array<[number, number]> = [];
+    if (priv !== this.privateByDefault) {
+      // Flipped: one range, merged with those it meets.
+      replacement.push(lo < hi ? [Math.min(start, r[lo]![0]), Math.max(end, r[hi - 1]![1])] : [start, end]);
+    } else if (lo < hi) {
+      // Back to the default: what lies outside [start, end) stays flipped.
+      if (r[lo]![0] < start) replacement.push([r[lo]![0], start]);
+      if (r[hi - 1]![1] > end) replacement.push([end, r[hi - 1]![1]]);
     }
-    if (flip) out.push([start, end]);
-    out.sort((x, y) => x[0] - y[0]);
-    this.flipped.length = 0;
-    for (const r of out) {
-      const last = this.flipped[this.flipped.length - 1];
-      if (last && last[1] >= r[0]) last[1] = Math.max(last[1], r[1]);
-      else this.flipped.push([r[0], r[1]]);
-    }
+    r.splice(lo, hi - lo, ...replacement);
   }
 
-  private inFlipped(gfn: number): boolean {
+  /** Index of the first range ending after gfn (r[1] > gfn), or the length when none does. */
+  private firstEndingAfter(gfn: number): number {
     let lo = 0;
-    let hi = this.flipped.length - 1;
-    while (lo <= hi) {
+    let hi = this.flipped.length;
+    while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const [a, b] = this.flipped[mid] as [number, number];
-      if (gfn < a) hi = mid - 1;
-      else if (gfn >= b) lo = mid + 1;
-      else return true;
+      if (this.flipped[mid]![1] > gfn) hi = mid;
+      else lo = mid + 1;
     }
-    return false;
+    return lo;
   }
 }

@@ -21,6 +21,8 @@ export class ModelMetrics {
   private readonly byLevel: Counter[] = [];
   private readonly folioOrders: Counter[] = [];
   private allocatedBytes: Counter | undefined;
+  /** thp.fallbacks{reason}: under THP every 4 KiB fault in a block that fell back is one. */
+  private readonly fallbacks = new Map<string, Counter>();
 
   /** punch.lock_wait_ns{lock} and fault.lock_wait_ns{lock}: which lock each operation waited on. */
   readonly punchWaits: OpLockWaits;
@@ -53,7 +55,9 @@ export class ModelMetrics {
     (this.allocatedBytes ??= this.stats.counter('memory.allocated_bytes')).add(PAGE_SIZE * 2 ** order);
   }
   thpFallback(reason: 'occupied' | 'alloc_failed'): void {
-    this.stats.counter('thp.fallbacks', { reason }).add(1);
+    let c = this.fallbacks.get(reason);
+    if (!c) this.fallbacks.set(reason, (c = this.stats.counter('thp.fallbacks', { reason })));
+    c.add(1);
   }
   thpSplit(ok: boolean): void {
     this.stats.counter(ok ? 'thp.splits' : 'thp.split_failures').add(1);

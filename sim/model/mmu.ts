@@ -2,13 +2,13 @@
 // kvm_mmu_page_fault -> kvm_faultin_pfn -> (restrictedmem_get_page | kvm_gmem_get_pfn) ->
 // kvm_mmu_hugepage_adjust -> map under mmu_lock, retrying while an invalidation covers the gfn
 // or completed since the sequence snapshot. A retried fault re-enters the guest and refaults.
-import type { Process } from '../engine/index.js';
+import type { Process, Yieldable } from '../engine/index.js';
 import { MIGRATE_MOVABLE } from '../fastpath/index.js';
 import { charge } from './charge.js';
 import { KernelError } from './errors.js';
 import { folioPutNs } from './folio.js';
 import { HPAGE_PMD_NR, type Gen, type GotPage } from './backing.js';
-import { kvm_mmu_lock, kvm_mmu_unlock, slotMisalignedForHugepages, type Memslot, type Vcpu, type Vm } from './kvm.js';
+import { kvm_mmu_unlock, slotMisalignedForHugepages, type Memslot, type PrivateBinding, type Vcpu, type Vm } from './kvm.js';
 import { pcpAlloc } from './pcp.js';
 import type { Host } from './host.js';
 
@@ -84,94 +84,305 @@ function* faultin_shared(p: Process, vm: Vm, gfn: number): Gen<GotPage> {
  * the error: the binding's retryOnGetPfnError), takes mmu_lock (read under tdp, write under shadow), retries if stale
  * (is_page_fault_stale via the faultRetry strategy), maps at the allowed level, unlocks, drops
  * the page reference. Records fault.latency_ns, fault.retries, fault.by_level, fault.lock_wait_ns{lock}.
+ * A generator over KvmPageFault (the same waits), for callers that `yield*` it.
  */
 export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: FaultFlags): Gen<FaultOutcome> {
-  const vm = vcpu.vm;
-  const host = vm.host;
-  const c = host.costs;
-  const mode = host.s.mmu.faultLockMode;
-  const t0 = host.sim.now;
-  let retries = 0;
-  host.metrics.faultWaits.begin(p);
-  for (;;) {
-    if (vm.dead) return faultDone(p, host, t0, retries, 'shutdown');
-    yield* charge(p, host.s.mmu.faultExitNs(c));
-    const idx = vm.srcu.readLock(p);
-    let got: GotPage | undefined;
+  const f = new KvmPageFault();
+  let y = f.start(p, vcpu, gfn, flags.private);
+  while (y !== null) {
+    let v: unknown;
     try {
-      const slot = vm.slotFor(gfn);
-      if (!slot) return faultDone(p, host, t0, retries, 'no_slot');
-      const mmuSeq = vm.mmu_invalidate_seq;
-      yield* charge(p, c.ns('kvm.mem_attr_lookup_ns'));
-      const isPrivate = vm.memAttr.isPrivate(gfn);
-      if (flags.private !== isPrivate) return faultDone(p, host, t0, retries, 'memory_fault_exit');
-      const binding = isPrivate ? slot.binding : undefined;
-      if (isPrivate && !binding) return faultDone(p, host, t0, retries, 'memory_fault_exit');
-      if (binding?.precheck && mmu_invalidate_retry_gfn_unsafe(vm, mmuSeq, gfn)) {
-        retries++;
-        if (retries > host.maxFaultRetries) return livelock(p, vm, gfn, t0, retries);
-        continue;
-      }
-      try {
-        got = binding ? yield* binding.getPfn(p, slot.offsetPages + (gfn - slot.baseGfn)) : yield* faultin_shared(p, vm, gfn);
-      } catch (e) {
-        if (!(e instanceof KernelError)) throw e;
-        if (binding?.retryOnGetPfnError) {
-          // v10: RET_PF_RETRY; the vCPU re-enters the guest and faults again.
-          retries++;
-          host.event(p, 'fault_retry', { vm: vm.name, gfn, errno: e.errno });
-          if (retries > host.maxFaultRetries) return livelock(p, vm, gfn, t0, retries, `restrictedmem_get_page keeps failing with -${e.errno} and v10's kvm_faultin_pfn_private returns RET_PF_RETRY`);
-          continue;
-        }
-        if (e.errno === 'EHWPOISON') return faultDone(p, host, t0, retries, 'hwpoison');
-        if (e.errno === 'ENOMEM') return faultDone(p, host, t0, retries, 'enomem');
-        throw e;
-      }
-      const level = kvm_mmu_max_mapping_level(vm, slot, gfn, got.order);
-      yield* kvm_mmu_lock(p, vm, mode);
-      if (host.s.faultRetry.isStale(vm, mmuSeq, gfn)) {
-        kvm_mmu_unlock(p, vm, mode);
-        yield* charge(p, folioPutNs(host, got.folio, p));
-        got = undefined;
-        retries++;
-        host.event(p, 'fault_retry', { vm: vm.name, gfn, seq: vm.mmu_invalidate_seq, in_progress: vm.mmu_invalidate_in_progress });
-        if (retries > host.maxFaultRetries) return livelock(p, vm, gfn, t0, retries);
-        continue;
-      }
-      const span = 2 ** (9 * (level - 1));
-      const gfnHead = gfn - (gfn % span);
-      const pfnHead = got.pfn - (got.pfn % span); // kvm_mmu_hugepage_adjust: fault->pfn &= ~mask
-      yield* charge(p, c.ns('kvm.map_leaf_ns'));
-      vm.pt.map(gfnHead, pfnHead, level);
-      host.safety.noteMapped(vm, gfn);
-      if (span > 1) host.safety.noteMapped(vm, gfnHead);
-      host.event(p, 'fault_map', { vm: vm.name, gfn, pfn: got.pfn, level });
-      kvm_mmu_unlock(p, vm, mode);
-      yield* charge(p, folioPutNs(host, got.folio, p));
-      got = undefined;
-      return faultDone(p, host, t0, retries, 'mapped', level);
-    } finally {
-      vm.srcu.readUnlock(p, idx);
+      v = yield y;
+    } catch (e) {
+      y = f.fail(p, e);
+      continue;
     }
+    y = f.resume(p, v);
   }
+  return f.outcome();
 }
 
 /**
- * The fault ends with `result` (begun at t0, retried `retries` times): its latency and lock waits
- * are recorded when it mapped, its retries either way. A function of its own, not a closure in
- * kvm_mmu_page_fault: a closure would put the fault's locals in a context allocated per fault.
+ * %GeneratorPrototype%.next and .throw, called directly (engine/simulation.ts says why): the
+ * getPfn generators a fault steps when the binding has no generator-free path.
  */
-function faultDone(p: Process, host: Host, t0: number, retries: number, result: FaultResult, level = 0): FaultOutcome {
-  const latencyNs = host.sim.now - t0;
-  host.metrics.faultWaits.end(p, result === 'mapped');
-  if (result === 'mapped') host.metrics.fault(latencyNs, retries, level);
-  else if (retries) host.metrics.count('fault.retries', undefined, retries);
-  return { result, retries, level, latencyNs };
+const GeneratorPrototype = Object.getPrototypeOf(function* () {}).prototype as Generator<unknown, unknown, unknown>;
+const genNext = GeneratorPrototype.next;
+const genThrow = GeneratorPrototype.throw;
+
+// Where a KvmPageFault waits (what its next resume does).
+const F_EXIT = 0; // the exit's charge: take kvm->srcu, find the slot, then the attribute lookup's charge
+const F_ATTR = 1; // the attribute lookup's charge: check it, get the page
+const F_PFN = 2; // inside the getPfn / faultin_shared generator
+const F_PFN_BEGIN = 3; // getPfnBegin's charge: getPfnEnd (which may throw as getPfn would), then its charge
+const F_PFN_END = 4; // getPfnEnd's charge: the page is held; take mmu_lock
+const F_LOCK = 5; // mmu_lock's acquisition: stale? else the map's charge
+const F_MAP = 6; // the map's charge: map, unlock, drop the reference
+const F_PUT = 7; // the reference's folio_put charge after mapping: done
+const F_STALE_PUT = 8; // the folio_put charge of a stale attempt: retry
+
+/**
+ * kvm_mmu_page_fault (v10 on 6.1; guest_memfd 6.18) as a state machine (DESIGN.md principle 6),
+ * the flow the generator form's docstring describes: `start` and `resume` return what the vCPU
+ * waits on next (a compute or mmu_lock, exactly where the generator form waited) or null when
+ * the fault is over (its outcome in `result`, `retries`, `level`, `latencyNs`). Locks: kvm->srcu
+ * (read) across an attempt, mmu_lock (read under tdp, write under shadow) around the map. Costs
+ * the MMU strategy's exit (kvm.fault_exit_tdp_ns / kvm.fault_exit_shadow_ns),
+ * kvm.mem_attr_lookup_ns, kvm.map_leaf_ns, plus getPfn's and folio_put's. A vCPU keeps one and
+ * reuses it (nothing allocated per fault); those values are read once per host. The binding's
+ * getPfnBegin/getPfnEnd (restrictedmem_get_page, kvm_gmem_get_pfn) run without a generator; a
+ * binding without them, a locked folio and the shared side step the getPfn generator. Leaves out
+ * fast_page_fault (the lockless path for a present SPTE, which a first touch never takes) and
+ * async page faults.
+ */
+export class KvmPageFault {
+  result: FaultResult = 'mapped';
+  retries = 0;
+  level = 0;
+  latencyNs = 0;
+  private at = F_EXIT;
+  private vm!: Vm;
+  private host: Host | null = null;
+  private gfn = 0;
+  private priv = false;
+  private t0 = 0;
+  private srcuIdx = -1;
+  private slot: Memslot | undefined;
+  private binding: PrivateBinding | undefined;
+  private mmuSeq = 0;
+  private sub: Gen<GotPage> | null = null;
+  private readonly got: GotPage = { folio: 0, pfn: 0, order: 0 };
+  // Read from the host once (the profile and strategies are fixed for a host's life).
+  private exitNs = 0;
+  private attrNs = 0;
+  private mapNs = 0;
+  private writeMode = false;
+  private faultRetry!: Host['s']['faultRetry'];
+
+  /** Begin a fault on gfn (priv: the guest's access is private). */
+  start(p: Process, vcpu: Vcpu, gfn: number, priv: boolean): Yieldable | null {
+    const vm = vcpu.vm;
+    const host = vm.host;
+    if (this.host !== host) this.useHost(host);
+    this.vm = vm;
+    this.gfn = gfn;
+    this.priv = priv;
+    this.t0 = host.sim.now;
+    this.retries = 0;
+    this.level = 0;
+    host.metrics.faultWaits.begin(p);
+    return this.attempt(p);
+  }
+
+  /** The wait is over (value: what it returned). */
+  resume(p: Process, value: unknown): Yieldable | null {
+    switch (this.at) {
+      case F_EXIT: return this.lookup(p);
+      case F_ATTR: return this.faultin(p);
+      case F_PFN: return this.stepPfn(p, false, value);
+      case F_PFN_BEGIN: return this.pfnEnd(p);
+      case F_PFN_END: return this.lockMmu(p);
+      case F_LOCK: return this.locked(p);
+      case F_MAP: return this.map(p);
+      case F_PUT: return this.done(p, 'mapped', this.level);
+      default: return this.staleRetry(p);
+    }
+  }
+
+  /** An error at the wait: into the getPfn generator if it waits there, else it ends the fault (kvm->srcu released). */
+  fail(p: Process, error: unknown): Yieldable | null {
+    if (this.at === F_PFN) return this.stepPfn(p, true, error);
+    this.srcuUnlock(p);
+    throw error;
+  }
+
+  /** The outcome as an object (the generator form's return value). */
+  outcome(): FaultOutcome {
+    return { result: this.result, retries: this.retries, level: this.level, latencyNs: this.latencyNs };
+  }
+
+  private useHost(host: Host): void {
+    this.host = host;
+    this.exitNs = host.s.mmu.faultExitNs(host.costs);
+    this.attrNs = host.costs.ns('kvm.mem_attr_lookup_ns');
+    this.mapNs = host.costs.ns('kvm.map_leaf_ns');
+    this.writeMode = host.s.mmu.faultLockMode === 'write';
+    this.faultRetry = host.s.faultRetry;
+  }
+
+  /** `yield* charge(p, ns)` then `next`: a compute when ns rounds above zero, else straight on. */
+  private charge(p: Process, ns: number, next: number): Yieldable | null {
+    this.at = next;
+    const t = Math.round(ns);
+    if (t > 0) return p.compute(t);
+    return this.resume(p, undefined);
+  }
+
+  /** One attempt: the exit into KVM. */
+  private attempt(p: Process): Yieldable | null {
+    if (this.vm.dead) return this.done(p, 'shutdown', 0);
+    return this.charge(p, this.exitNs, F_EXIT);
+  }
+
+  /** srcu_read_lock, kvm_vcpu_gfn_to_memslot, mmu_seq = mmu_invalidate_seq, the attribute lookup. */
+  private lookup(p: Process): Yieldable | null {
+    const vm = this.vm;
+    this.srcuIdx = vm.srcu.readLock(p);
+    this.slot = vm.slotFor(this.gfn);
+    if (!this.slot) return this.done(p, 'no_slot', 0);
+    this.mmuSeq = vm.mmu_invalidate_seq;
+    return this.charge(p, this.attrNs, F_ATTR);
+  }
+
+  /** kvm_faultin_pfn: attribute mismatch exits to the VMM; else the page, private or shared. */
+  private faultin(p: Process): Yieldable | null {
+    const vm = this.vm;
+    const gfn = this.gfn;
+    const isPrivate = vm.memAttr.isPrivate(gfn);
+    if (this.priv !== isPrivate) return this.done(p, 'memory_fault_exit', 0);
+    const binding = isPrivate ? this.slot!.binding : undefined;
+    this.binding = binding;
+    if (isPrivate && !binding) return this.done(p, 'memory_fault_exit', 0);
+    if (binding?.precheck && mmu_invalidate_retry_gfn_unsafe(vm, this.mmuSeq, gfn)) return this.retry(p);
+    if (binding !== undefined && binding.getPfnBegin !== undefined) {
+      let ns: number;
+      try {
+        ns = binding.getPfnBegin(p, this.slot!.offsetPages + (gfn - this.slot!.baseGfn), this.got);
+      } catch (e) {
+        return this.getPfnFailed(p, e);
+      }
+      if (ns >= 0) return this.charge(p, ns, F_PFN_BEGIN);
+    }
+    this.sub = binding ? binding.getPfn(p, this.slot!.offsetPages + (gfn - this.slot!.baseGfn)) : faultin_shared(p, vm, gfn);
+    this.at = F_PFN;
+    return this.stepPfn(p, false, undefined);
+  }
+
+  /** getPfn's work after its first charge (which may fail it), then its second charge. */
+  private pfnEnd(p: Process): Yieldable | null {
+    let ns: number;
+    try {
+      ns = this.binding!.getPfnEnd!(this.got);
+    } catch (e) {
+      return this.getPfnFailed(p, e);
+    }
+    return this.charge(p, ns, F_PFN_END);
+  }
+
+  /** Step the getPfn generator; its end holds the page. */
+  private stepPfn(p: Process, thrown: boolean, value: unknown): Yieldable | null {
+    let r: IteratorResult<Yieldable, GotPage>;
+    try {
+      r = (thrown ? genThrow.call(this.sub, value) : genNext.call(this.sub, value)) as IteratorResult<Yieldable, GotPage>;
+    } catch (e) {
+      this.sub = null;
+      return this.getPfnFailed(p, e);
+    }
+    if (r.done !== true) return r.value;
+    this.sub = null;
+    const got = this.got;
+    got.folio = r.value.folio;
+    got.pfn = r.value.pfn;
+    got.order = r.value.order;
+    return this.lockMmu(p);
+  }
+
+  /** getPfn threw: v10 retries (RET_PF_RETRY); otherwise poison and ENOMEM end the fault, anything else propagates. */
+  private getPfnFailed(p: Process, e: unknown): Yieldable | null {
+    if (!(e instanceof KernelError)) {
+      this.srcuUnlock(p);
+      throw e;
+    }
+    const vm = this.vm;
+    if (this.binding?.retryOnGetPfnError) {
+      // v10: RET_PF_RETRY; the vCPU re-enters the guest and faults again.
+      vm.host.event(p, 'fault_retry', { vm: vm.name, gfn: this.gfn, errno: e.errno });
+      return this.retry(p, `restrictedmem_get_page keeps failing with -${e.errno} and v10's kvm_faultin_pfn_private returns RET_PF_RETRY`);
+    }
+    if (e.errno === 'EHWPOISON') return this.done(p, 'hwpoison', 0);
+    if (e.errno === 'ENOMEM') return this.done(p, 'enomem', 0);
+    this.srcuUnlock(p);
+    throw e;
+  }
+
+  /** kvm_mmu_hugepage_adjust's level, then KVM_MMU_LOCK (read under tdp, write under shadow). */
+  private lockMmu(p: Process): Yieldable | null {
+    this.level = kvm_mmu_max_mapping_level(this.vm, this.slot!, this.gfn, this.got.order);
+    this.at = F_LOCK;
+    const l = this.vm.mmuLock;
+    return this.writeMode ? l.writeLock(p) : l.readLock(p);
+  }
+
+  /** Under mmu_lock: is_page_fault_stale, else the map's charge. */
+  private locked(p: Process): Yieldable | null {
+    const vm = this.vm;
+    if (this.faultRetry.isStale(vm, this.mmuSeq, this.gfn)) {
+      kvm_mmu_unlock(p, vm, this.writeMode ? 'write' : 'read');
+      return this.charge(p, folioPutNs(vm.host, this.got.folio, p), F_STALE_PUT);
+    }
+    return this.charge(p, this.mapNs, F_MAP);
+  }
+
+  /** The leaf (kvm_mmu_hugepage_adjust: fault->pfn &= ~mask), unlock, then the reference's folio_put. */
+  private map(p: Process): Yieldable | null {
+    const vm = this.vm;
+    const host = vm.host;
+    const gfn = this.gfn;
+    const level = this.level;
+    const got = this.got;
+    const span = 2 ** (9 * (level - 1));
+    const gfnHead = gfn - (gfn % span);
+    vm.pt.map(gfnHead, got.pfn - (got.pfn % span), level);
+    host.safety.noteMapped(vm, gfn);
+    if (span > 1) host.safety.noteMapped(vm, gfnHead);
+    host.event(p, 'fault_map', { vm: vm.name, gfn, pfn: got.pfn, level });
+    kvm_mmu_unlock(p, vm, this.writeMode ? 'write' : 'read');
+    return this.charge(p, folioPutNs(host, got.folio, p), F_PUT);
+  }
+
+  /** A stale attempt dropped its page: count it, then retry. */
+  private staleRetry(p: Process): Yieldable | null {
+    const vm = this.vm;
+    vm.host.event(p, 'fault_retry', { vm: vm.name, gfn: this.gfn, seq: vm.mmu_invalidate_seq, in_progress: vm.mmu_invalidate_in_progress });
+    return this.retry(p);
+  }
+
+  /**
+   * Another attempt (the guest re-enters and refaults, kvm->srcu released), unless this one was
+   * the last allowed: then the liveness check reports it, with why it retries when known.
+   */
+  private retry(p: Process, why?: string): Yieldable | null {
+    this.retries++;
+    if (this.retries > this.vm.host.maxFaultRetries) {
+      livelock(p, this.vm, this.gfn, why);
+      return this.done(p, 'livelock', 0);
+    }
+    this.srcuUnlock(p);
+    return this.attempt(p);
+  }
+
+  private srcuUnlock(p: Process): void {
+    if (this.srcuIdx < 0) return;
+    this.vm.srcu.readUnlock(p, this.srcuIdx);
+    this.srcuIdx = -1;
+  }
+
+  /** The fault ends (faultDone), then kvm->srcu is released if held (the generator form's finally). */
+  private done(p: Process, result: FaultResult, level: number): null {
+    const host = this.vm.host;
+    this.result = result;
+    this.level = level;
+    this.latencyNs = host.sim.now - this.t0;
+    host.metrics.faultWaits.end(p, result === 'mapped');
+    if (result === 'mapped') host.metrics.fault(this.latencyNs, this.retries, level);
+    else if (this.retries) host.metrics.count('fault.retries', undefined, this.retries);
+    this.srcuUnlock(p);
+    return null;
+  }
 }
 
 /** The liveness check: a fault retried more than maxFaultRetries times, named with why it retries. */
-function livelock(p: Process, vm: Vm, gfn: number, t0: number, retries: number, why?: string): FaultOutcome {
+function livelock(p: Process, vm: Vm, gfn: number, why?: string): void {
   const state = why ?? `mmu_invalidate_in_progress = ${vm.mmu_invalidate_in_progress}, range ${vm.mmu_invalidate_range_start}..${vm.mmu_invalidate_range_end}`;
   vm.host.safety.report('fault_livelock', `${p.name}: fault on ${vm.name} gfn ${gfn} retried ${vm.host.maxFaultRetries} times (${state})`, { vm, gfn });
-  return faultDone(p, vm.host, t0, retries, 'livelock');
 }

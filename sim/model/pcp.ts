@@ -21,17 +21,39 @@ export interface PerCpuPages {
   allocFactor: number;
 }
 
-const lists = new WeakMap<Host, WeakMap<Process, PerCpuPages>>();
+/** A host's lists by process, and the profile values the allocation path reads (fixed for the host's life). */
+interface HostPcp {
+  readonly lists: WeakMap<Process, PerCpuPages>;
+  readonly batch: number;
+  readonly highMax: number;
+  /** CONFIG_PCP_BATCH_SCALE_MAX: log2(free_count_max / batch). */
+  readonly scaleMax: number;
+}
+
+const hosts = new WeakMap<Host, HostPcp>();
+
+function hostPcp(host: Host): HostPcp {
+  let h = hosts.get(host);
+  if (h === undefined) {
+    const c = host.costs;
+    const batch = c.ns('host.pcp_batch');
+    h = { lists: new WeakMap(), batch, highMax: c.ns('host.pcp_high_max'), scaleMax: Math.round(Math.log2(c.ns('host.pcp_free_count_max') / batch)) };
+    hosts.set(host, h);
+  }
+  return h;
+}
 
 /** The lists of the CPU p runs on; a new one starts as an idle CPU's (profile's start count, high = high_min). */
 export function pcpOf(host: Host, p: Process): PerCpuPages {
-  let m = lists.get(host);
-  if (m === undefined) lists.set(host, (m = new WeakMap()));
-  let pcp = m.get(p);
+  return listsOf(hostPcp(host), host, p);
+}
+
+function listsOf(h: HostPcp, host: Host, p: Process): PerCpuPages {
+  let pcp = h.lists.get(p);
   if (pcp === undefined) {
     const c = host.costs;
     pcp = { count: c.ns('host.pcp_start_count'), high: c.ns('host.pcp_high_min'), freeCount: 0, allocFactor: 0 };
-    m.set(p, pcp);
+    h.lists.set(p, pcp);
   }
   return pcp;
 }
@@ -82,11 +104,11 @@ export function free_unref_page_commit(host: Host, p: Process, pages: number): n
  */
 export function pcpAlloc(host: Host, p: Process, pages: number): void {
   if (pages <= 0) return;
-  const c = host.costs;
-  const base = c.ns('host.pcp_batch');
-  const highMax = c.ns('host.pcp_high_max');
-  const scaleMax = Math.round(Math.log2(c.ns('host.pcp_free_count_max') / base));
-  const pcp = pcpOf(host, p);
+  const h = hostPcp(host);
+  const base = h.batch;
+  const highMax = h.highMax;
+  const scaleMax = h.scaleMax;
+  const pcp = listsOf(h, host, p);
   // free_count >>= 1 per allocation: after more than 16 it is 0 (a short field).
   pcp.freeCount = pages >= 16 ? 0 : pcp.freeCount >> pages;
   let left = pages;

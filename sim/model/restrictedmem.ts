@@ -10,7 +10,7 @@ import { timedPunchPhases } from './punch-phases.js';
 import { KernelError } from './errors.js';
 import { FALLOC_FL_PUNCH_HOLE, vfsFallocateCheck, type Gen, type GotPage, type PrivateFile } from './backing.js';
 import { PAGE_SIZE } from '../units.js';
-import { closeWindow, markUptodate, shmem_evict_inode, shmem_fallocate, shmem_file_setup, shmem_get_folio, shmem_setattr, type HoleWindow, type ShmemInode } from './shmem.js';
+import { closeWindow, markUptodate, shmem_evict_inode, shmem_fallocate, shmem_file_setup, shmem_get_folio, shmem_get_folio_write_nowait, shmem_setattr, type HoleWindow, type ShmemInode } from './shmem.js';
 
 /** include/uapi/linux/magic.h in the series: "RESM". */
 export const RESTRICTEDMEM_MAGIC = 0x5245534d;
@@ -58,11 +58,14 @@ export class RestrictedFile implements PrivateFile {
   f_count = 1;
   /** I_FREEING: skipped by the fixed memory-error walk. */
   freeing = false;
+  /** restrictedmem.get_page_ns, read once (every fault pays it). */
+  readonly getPageNs: number;
 
   constructor(readonly host: Host) {
     this.id = host.nextId('rmem');
     this.memfd = shmem_file_setup(host, `${this.id}.memfd`, 0);
     this.lock = host.s.notifier.create(host.sim, {}, this.id);
+    this.getPageNs = host.costs.ns('restrictedmem.get_page_ns');
   }
 
   /** The shmem inode behind the file: what memslots map and memory errors hit. */
@@ -246,9 +249,22 @@ export function* restrictedmem_unregister_notifier(p: Process, file: RestrictedF
 export function* restrictedmem_get_page(p: Process, file: RestrictedFile, offset: number): Gen<GotPage> {
   const got = yield* shmem_get_folio(p, file.memfd, offset, 'SGP_WRITE');
   if (!got) throw new KernelError('ENOMEM', 'restrictedmem_get_page');
-  markUptodate(file.host, got.folio);
-  yield* charge(p, file.host.costs.ns('restrictedmem.get_page_ns'));
+  yield* charge(p, restrictedmem_get_page_end(file, got));
   return got;
+}
+
+/**
+ * restrictedmem_get_page without a generator, up to its first wait (kvm_mmu_page_fault's state
+ * machine, mmu.ts): shmem_get_folio_write_nowait's ns to charge, or -1 with nothing done.
+ */
+export function restrictedmem_get_page_begin(p: Process, file: RestrictedFile, offset: number, got: GotPage): number {
+  return shmem_get_folio_write_nowait(p, file.memfd, offset, got);
+}
+
+/** restrictedmem_get_page after shmem_get_folio's wait: SetPageUptodate, unlock; the ns to charge. */
+export function restrictedmem_get_page_end(file: RestrictedFile, got: GotPage): number {
+  markUptodate(file.host, got.folio);
+  return file.getPageNs;
 }
 
 /** fget on the restricted file (a memslot's reference). */

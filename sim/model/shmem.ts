@@ -2,7 +2,7 @@
 // restrictedmem file. inode_lock (i_rwsem, taken exclusive) serialises fallocate and punch per
 // file; shmem_get_folio allocates 4 KiB or, per shmem_enabled, 2 MiB folios on the fast paths.
 import { RwSemaphore, type Process } from '../engine/index.js';
-import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, FOLIO_UPTODATE, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, type PageCache } from '../fastpath/index.js';
+import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, FOLIO_UPTODATE, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, type GetFolioResult, type PageCache } from '../fastpath/index.js';
 import type { Host } from './host.js';
 import { charge } from './charge.js';
 import { KernelError, type Errno } from './errors.js';
@@ -13,6 +13,7 @@ import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 import { pcpAlloc } from './pcp.js';
 import { folioPutNs } from './folio.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
+import { sys_fallocate_entry } from './sys-fallocate.js';
 import { touchRange } from './cold-range.js';
 
 const INODE_LOCK_HANDOVER: HandoverCosts = { refill: 'shmem.inode_lock_contended_refill_ns', perPage: 'shmem.inode_lock_handover_page_ns' };
@@ -52,11 +53,19 @@ export class ShmemInode implements PrivateBacking {
   errorHook?: (p: Process, pfn: number, index: number) => Gen<string>;
   /** Test hook: the next shmem_fallocate fails with this errno after taking inode_lock. */
   injectError?: Errno;
+  /** shmem.get_folio_hit_ns and the 4 KiB and huge allocation costs, read once: a fault pays them every time. */
+  readonly getFolioNs: number;
+  readonly alloc4kNs: number;
+  readonly allocHugeNs: number;
 
   constructor(readonly host: Host, name: string) {
     this.id = host.nextId(name);
     this.pages = host.fp.newPageCache();
     this.inodeLock = new RwSemaphore(host.sim, 'inode_lock', { owner: name });
+    const c = host.costs;
+    this.getFolioNs = c.ns('shmem.get_folio_hit_ns');
+    this.alloc4kNs = c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns');
+    this.allocHugeNs = c.ns('shmem.alloc_huge_folio_ns');
     host.backings.push(this);
   }
 
@@ -116,11 +125,54 @@ export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, s
     if (found < 0) return null;
     return { folio: found, pfn: found + (index % 2 ** order), order };
   }
-  const r = host.fp.shmemGetFolio(inode.pages, index, {
+  const got: GotPage = { folio: 0, pfn: 0, order: 0 };
+  yield* charge(p, shmem_alloc_folio(p, inode, index, sgp, got));
+  return got;
+}
+
+/**
+ * shmem_get_folio without a generator, for SGP_WRITE when nothing locks the folio at `index`
+ * (kvm_mmu_page_fault's state machine, mmu.ts): a hit takes the caller's reference, a miss
+ * allocates (shmem_alloc_folio). Fills `got` and returns the ns shmem_get_folio charges then,
+ * or -1 with nothing done when the folio is locked (the generator's folio_lock wait applies).
+ * Throws ENOMEM as shmem_get_folio does.
+ */
+export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, index: number, got: GotPage): number {
+  const host = inode.host;
+  // One call for the lookup and, on a miss, the allocation: a hit changes nothing, so a locked
+  // folio can still be left to the generator.
+  const r = shmemGetFolioFast(host, inode, index);
+  if (r.hit) {
+    if (host.folioLocks.isLocked(r.pfn)) return -1;
+    host.mem.folioGet(r.pfn);
+    got.folio = r.pfn;
+    got.pfn = r.pfn + (index % 2 ** r.order);
+    got.order = r.order;
+    return inode.getFolioNs;
+  }
+  return shmem_folio_allocated(p, inode, index, 'SGP_WRITE', r, got);
+}
+
+/** The fast path's shmem_get_folio: lookup, and on a miss the allocation and insert. */
+function shmemGetFolioFast(host: Host, inode: ShmemInode, index: number): GetFolioResult {
+  return host.fp.shmemGetFolio(inode.pages, index, {
     policy: host.s.thp.policy,
     iSizePages: Math.floor(inode.i_size / PAGE_SIZE),
     migratetype: inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE,
   });
+}
+
+/**
+ * shmem_get_folio's miss: a folio from the fast path (huge per shmem_enabled), counted, taking
+ * the caller's reference for SGP_WRITE. Fills `got`; returns the ns to charge (lookup + allocation).
+ */
+function shmem_alloc_folio(p: Process, inode: ShmemInode, index: number, sgp: Sgp, got: GotPage): number {
+  return shmem_folio_allocated(p, inode, index, sgp, shmemGetFolioFast(inode.host, inode, index), got);
+}
+
+/** What follows the fast path's allocation (r, not a hit): fallbacks and ENOMEM, counts, the reference, the per-CPU list. */
+function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp: Sgp, r: GetFolioResult, got: GotPage): number {
+  const host = inode.host;
   if (r.fallback === FALLBACK_OCCUPIED) host.metrics.thpFallback('occupied');
   if (r.fallback === FALLBACK_NOMEM) host.metrics.thpFallback('alloc_failed');
   if (r.pfn < 0) throw new KernelError('ENOMEM', 'shmem_get_folio');
@@ -128,13 +180,10 @@ export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, s
   noteRefill(inode, index, r.order);
   if (sgp === 'SGP_WRITE') host.mem.folioGet(r.pfn);
   if (r.order === 0) pcpAlloc(host, p, 1);
-  yield* charge(p, c.ns('shmem.get_folio_hit_ns') + allocNs(host, r.order));
-  return { folio: r.pfn, pfn: r.pfn + (index % 2 ** r.order), order: r.order };
-}
-
-function allocNs(host: Host, order: number): number {
-  const c = host.costs;
-  return order === 0 ? c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns') : c.ns('shmem.alloc_huge_folio_ns');
+  got.folio = r.pfn;
+  got.pfn = r.pfn + (index % 2 ** r.order);
+  got.order = r.order;
+  return inode.getFolioNs + (r.order === 0 ? inode.alloc4kNs : inode.allocHugeNs);
 }
 
 /** An allocation inside a hole being punched refills it (SGP_WRITE ignores the falloc marker). */
@@ -164,6 +213,8 @@ function noteRefill(inode: ShmemInode, index: number, order: number): void {
  * allocation per page it allocates (shmem.cold_range_alloc_page_ns), per folio it finds
  * (shmem.cold_range_found_folio_ns) and per page it zeroes (shmem.cold_range_clear_page_ns).
  * A punch also costs shmem.xa_node_free_ns per xarray leaf node it empties (truncate.ts).
+ * The syscall's share of the fixed cost (host.fallocate_syscall_ns, sys-fallocate.ts) is spent
+ * before inode_lock, so two callers overlap there.
  * Its per-folio folio_lock (SGP_FALLOC) never waits in the model: the only holds that last, a
  * partial truncation's, run under inode_lock too, and a fault's hold is instantaneous (folio-lock.ts).
  * Leaves out signals, seals, the falloc waitqueue, and the partial-page zeroing of unaligned ends.
@@ -172,6 +223,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
   const host = inode.host;
   const c = host.costs;
   if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) throw new KernelError('EOPNOTSUPP', 'shmem_fallocate');
+  const fixedUnderLock = yield* sys_fallocate_entry(p, host, c.ns(mode & FALLOC_FL_PUNCH_HOLE ? 'shmem.punch_fixed_ns' : 'shmem.fallocate_fixed_ns'));
   const tLock = host.sim.now;
   yield inode.inodeLock.downWrite(p);
   try {
@@ -185,7 +237,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
       const start = Math.ceil(offset / PAGE_SIZE);
       const end = Math.floor((offset + len) / PAGE_SIZE);
       const cold = touchRange(inode, p, start, end);
-      yield* charge(p, c.ns('shmem.punch_fixed_ns') + (cold ? c.ns('shmem.cold_range_punch_fixed_ns') : 0));
+      yield* charge(p, fixedUnderLock + (cold ? c.ns('shmem.cold_range_punch_fixed_ns') : 0));
       inode.fallocMarker = { start, end };
       const w = window ?? { start, end, open: false };
       if (!window) inode.holeWindows.push(w);
@@ -198,7 +250,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
     }
     const start = Math.floor(offset / PAGE_SIZE);
     const end = Math.ceil((offset + len) / PAGE_SIZE);
-    yield* charge(p, c.ns('shmem.fallocate_fixed_ns'));
+    yield* charge(p, fixedUnderLock);
     const cold = touchRange(inode, p, start, end);
     const coldAlloc = cold ? c.ns('shmem.cold_range_alloc_page_ns') : 0;
     const coldClear = cold ? c.ns('shmem.cold_range_clear_page_ns') : 0;

@@ -59,6 +59,11 @@ export interface RunHandle {
   readonly events: number;
   /** Advance one step of simulated time; false when the run is over. */
   step(): boolean;
+  /**
+   * The metrics recorded so far (metrics.json's body), without finishing the run: for a display
+   * of progress, or the figures of a run stopped early. Reads only; changes nothing.
+   */
+  metricsSoFar(): Record<string, unknown>;
   /** Liveness checks and the metrics document (call after step() returned false). */
   finish(): RunOutcome;
 }
@@ -168,6 +173,9 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
         if (sim.peekNextTime() === Infinity) over = true;
       }
       return !over;
+    },
+    metricsSoFar() {
+      return sim.stats.snapshot() as unknown as Record<string, unknown>;
     },
     finish() {
       while (handle.step()) { /* run to the end if the caller stopped early */ }

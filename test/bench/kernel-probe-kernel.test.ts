@@ -8,6 +8,8 @@ import { platform } from 'node:os';
 import type { KernelSequence } from '../../sim/calibrate/types.js';
 import { kernelSupport, runSequenceOnKernel, runSequenceReps } from '../../bench/kernel-probe/sequence-run.js';
 import { runCalibrationProbe } from '../../bench/kernel-probe/calibrate-run.js';
+import { fitProfile } from '../../sim/calibrate/fit-profile.js';
+import { defaultProfile } from '../../sim/costs/index.js';
 
 function noCompiler(): string | false {
   if (platform() !== 'linux') return 'the probes measure the Linux kernel';
@@ -92,4 +94,21 @@ test('the calibration probe measures shmem rows with their samples (quick, one s
   const states = new Set(rec.rows.filter((r) => r.probe === 'shmem.fallocate').map((r) => r.params.state));
   assert.deepEqual([...states].sort(), ['allocated', 'empty', 'partial', 'written']);
   assert.ok(rec.rows.every((r) => r.backend === 'shmem' && r.samples_ns.length >= 2));
+});
+
+test('the stride section: five rounds of interleaved forward-gap and jump punches per backend, which the cold-range fit reads', { skip: ccSkip || (!process.env.RMSIM_LONG && 'probes the kernel for about 10 s: set RMSIM_LONG=1') }, async () => {
+  const rec = await runCalibrationProbe({ quick: true, sections: ['stride'], twoPunchers: false });
+  const backends = support.guest_memfd ? ['guest_memfd', 'shmem'] : ['shmem'];
+  for (const backend of backends) {
+    for (const [size, patterns] of [[4096, ['g0', 'g8', 'g64', 'g256', 'g1024', 'jump']], [65536, ['g0', 'g64', 'g256', 'g1024', 'jump']]] as const) {
+      for (const round of [0, 1, 2, 3, 4]) {
+        const rows = rec.rows.filter((r) => r.backend === backend && r.params.size_bytes === size && r.params.round === round);
+        assert.deepEqual(rows.map((r) => (r.params.order === 'jump' ? 'jump' : `g${r.params.gap_pages}`)), [...patterns], `${backend} ${size} round ${round}`);
+        assert.ok(rows.every((r) => r.samples_ns.length >= 200 && r.samples_ns.length === rows[0].samples_ns.length), 'as many punches of every pattern, taken in turn');
+      }
+    }
+  }
+  const fit = fitProfile(rec, defaultProfile().file);
+  const cold = fit.profile.costs[`${backends[0] === 'shmem' ? 'shmem' : 'gmem'}.cold_range_punch_fixed_ns`].fit;
+  assert.ok(cold?.status === 'fitted' && cold.rounds?.length === 5, 'fitted from the five rounds');
 });

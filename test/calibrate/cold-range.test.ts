@@ -1,7 +1,8 @@
 // The cold-range mechanism (sim/model/cold-range.ts): a task's call that neither overlaps nor
-// adjoins its previous call on the file pays the cold-range costs per page; consecutive or
-// repeated ranges, and other tasks' calls, do not make a call cold. With the costs at 0 (the
-// shipped profile) nothing changes.
+// adjoins its previous call on the file, nor shares an xarray leaf node (64 pages) with it, pays
+// the cold-range costs; consecutive or repeated ranges, ranges in the previous call's node, and
+// other tasks' calls, do not make a call cold. With the costs at 0 (the shipped profile) nothing
+// changes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultProfile } from '../../sim/costs/index.js';
@@ -14,7 +15,7 @@ import { Simulation } from '../../sim/engine/index.js';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-test('a range is cold only when the same task worked elsewhere on the same file just before', () => {
+test('a range is cold only when the same task worked in another xarray leaf node of the same file just before', () => {
   const sim = new Simulation({ seed: 1, cpus: 2 });
   const [a, b] = [sim.spawn('a', function* () {}), sim.spawn('b', function* () {})];
   const file = {};
@@ -22,8 +23,12 @@ test('a range is cold only when the same task worked elsewhere on the same file 
   assert.equal(touchRange(file, a, 16, 32), false, 'adjoins the previous range');
   assert.equal(touchRange(file, a, 16, 32), false, 'the same range again');
   assert.equal(touchRange(file, b, 1000, 1016), false, "another task's first call");
-  assert.equal(touchRange(file, a, 40, 48), true, 'a gap after the previous range');
-  assert.equal(touchRange(file, a, 0, 8), true, 'before it, not adjoining');
+  assert.equal(touchRange(file, a, 40, 48), false, 'a gap, but the same leaf node (pages 0-63)');
+  assert.equal(touchRange(file, a, 72, 73), true, 'the next node, not adjoining');
+  assert.equal(touchRange(file, a, 63, 64), true, 'back into the node before (page 63 of node 0; the previous call was in node 1)');
+  assert.equal(touchRange(file, a, 4096, 4097), true, 'far forward');
+  assert.equal(touchRange(file, a, 130, 140), true, 'far back');
+  assert.equal(touchRange(file, a, 60, 200), false, 'a range spanning the previous one');
   assert.equal(touchRange({}, a, 5000, 5001), false, 'another file');
 });
 
@@ -47,6 +52,10 @@ for (const backend of ['shmem', 'guest_memfd'] as const) {
     for (let i = 1; i < gaps.ops.length; i++) assert.equal(g1.op_ns[i] - g0.op_ns[i], 1000 + 16 * 100, `punch ${i}: 1000 ns and 16 pages x 100 ns more`);
     const seq = punches(backend, 64 * KiB);
     assert.deepEqual((await simulateSequence(seq, cold)).op_ns, (await simulateSequence(seq, base)).op_ns);
+    // 64 KiB every 128 KiB: two punches per 256 KiB leaf node, the second in the first's node (warm).
+    const half = punches(backend, 128 * KiB);
+    const [h0, h1] = [await simulateSequence(half, base), await simulateSequence(half, cold)];
+    for (let i = 1; i < half.ops.length; i++) assert.equal(h1.op_ns[i] - h0.op_ns[i], i % 2 ? 0 : 1000 + 16 * 100, `punch ${i}: ${i % 2 ? 'same node' : 'a new node'}`);
   });
 }
 

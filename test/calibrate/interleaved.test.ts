@@ -47,6 +47,7 @@ test('rounds: a probe pass, then every sequence, each round; without KVM the gue
   }, { rounds: 3, repsPerRound: 2, kvm: false, command: 'c' });
   assert.deepEqual(steps, ['probe 0', 'sh x2', 'probe 1', 'sh x2', 'probe 2', 'sh x2']);
   assert.deepEqual(run.recording.rows[0].samples_ns, [100, 101, 102]);
+  assert.deepEqual(run.rounds.round_starts, [0, 1, 2], 'the rounds kept apart for the fit, round by round');
   const m = run.measured.get('sh')!;
   assert.equal(m.reps_op_ns!.length, 6);
   assert.deepEqual(m.op_ns, [1002.5, 2002.5]);

@@ -34,6 +34,8 @@ async function boundVm(variant: string, maxFaultRetries?: number) {
 function lookupThrows(slot: Memslot, err: Error): void {
   const binding = slot.binding!;
   slot.binding = Object.create(binding, {
+    // Wrapping getPfn: the generator-free path (getPfnBegin/getPfnEnd) would bypass the wrapper.
+    getPfnBegin: { value: undefined },
     getPfn: {
       value: function* (): Gen<GotPage> {
         throw err;

@@ -45,6 +45,8 @@ async function invalidationBetweenSnapshotAndLock(variant: string) {
     const binding = slot.binding!;
     let lookups = 0;
     const preemptedAfterLookup: PrivateBinding = Object.create(binding, {
+      // Wrapping getPfn: the generator-free path (getPfnBegin/getPfnEnd) would bypass the wrapper.
+      getPfnBegin: { value: undefined },
       getPfn: {
         value: function* (q: Process, index: number): Gen<GotPage> {
           const got = yield* binding.getPfn(q, index);

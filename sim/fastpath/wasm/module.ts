@@ -79,6 +79,33 @@ const finalizer = new FinalizationRegistry<void>(() => { live--; });
 /** Instances given back with release(), reused before a new one is made (per module). */
 const idle = new Map<WasmBuild, RmsimExports[]>();
 const buildOf = new WeakMap<RmsimExports, WasmBuild>();
+/** Every instance made, held weakly: what instanceMemory() reports. */
+const made = new Set<WeakRef<RmsimExports>>();
+
+/** One live instance's linear memory: its size and the bytes its allocators have in use. */
+export interface InstanceMemory {
+  memory_bytes: number;
+  in_use_bytes: number;
+  /** Given back with release() and waiting for reuse. */
+  idle: boolean;
+}
+
+/**
+ * The linear memory of every instance not yet collected (benchmarks report it beside peak RSS:
+ * a wasm32 memory holds at most 4 GiB, so it says how close a host comes to needing two).
+ */
+export function instanceMemory(): InstanceMemory[] {
+  const out: InstanceMemory[] = [];
+  for (const ref of made) {
+    const x = ref.deref();
+    if (!x) {
+      made.delete(ref);
+      continue;
+    }
+    out.push({ memory_bytes: x.memory.buffer.byteLength, in_use_bytes: x.memory_in_use(), idle: idle.get(buildOf.get(x) ?? 'rmsim.wasm')?.includes(x) ?? false });
+  }
+  return out;
+}
 
 function wasmModule(file: WasmBuild): WebAssembly.Module {
   let m = compiled.get(file);
@@ -112,6 +139,7 @@ export function instantiate(hostPages: number, file: WasmBuild = 'rmsim.wasm'): 
     throw new Error(`fast paths: build/${file} has export version ${x.RMSIM_WASM_ABI?.value}, these bindings need ${WASM_ABI}; run \`npm run build:wasm\``);
   }
   buildOf.set(x, file);
+  made.add(new WeakRef(x));
   // Counted alive until the exports object (and with it the memory) is collected.
   live++;
   finalizer.register(x, undefined);
