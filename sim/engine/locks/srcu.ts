@@ -25,8 +25,16 @@ interface SyncWaiter {
 
 export class Srcu implements LockImpl {
   private epoch = 0;
-  /** epoch -> active readers (insertion order is ascending epoch: the first key is the oldest). */
-  private readonly active = new Map<number, number>();
+  /**
+   * Active readers of the current epoch. A field, not a map entry: every fault takes and drops
+   * kvm->srcu, and a map entry deleted and re-added each time churns the map.
+   */
+  private current = 0;
+  /**
+   * Closed epoch -> its readers still inside, only epochs that have some (insertion order is
+   * ascending epoch: the first key is the oldest). Changes only around synchronize_srcu.
+   */
+  private readonly closed = new Map<number, number>();
   private readonly syncs: SyncWaiter[] = [];
   private readonly readHolders = new ReadHolders();
   private readonly rd: ModeStats;
@@ -41,26 +49,24 @@ export class Srcu implements LockImpl {
 
   /** srcu_read_lock: never blocks; returns the index to pass to readUnlock. */
   readLock(p: Process<any>): number {
-    const e = this.epoch;
-    this.active.set(e, (this.active.get(e) ?? 0) + 1);
+    this.current++;
     this.rd.acquisitions.value++;
     this.rd.wait.record(0);
     this.readHolders.add(p, this.sim.now);
-    return e;
+    return this.epoch;
   }
 
   /** srcu_read_unlock. */
   readUnlock(p: Process<any>, idx: number): void {
-    const n = this.active.get(idx);
+    const inCurrent = idx === this.epoch;
+    const n = inCurrent ? this.current : this.closed.get(idx) ?? 0;
     const start = this.readHolders.remove(p);
-    if (n === undefined || start < 0) throw new Error(`${p.name}: srcu_read_unlock(${this.name}, ${idx}) without a matching srcu_read_lock`);
+    if (n === 0 || start < 0) throw new Error(`${p.name}: srcu_read_unlock(${this.name}, ${idx}) without a matching srcu_read_lock`);
     this.rd.hold.record(this.sim.now - start);
-    if (n === 1) {
-      this.active.delete(idx);
-      this.complete();
-    } else {
-      this.active.set(idx, n - 1);
-    }
+    if (inCurrent) this.current = n - 1;
+    else if (n === 1) this.closed.delete(idx);
+    else this.closed.set(idx, n - 1);
+    if (n === 1) this.complete();
   }
 
   /** `yield s.synchronize(p)` (synchronize_srcu): waits for every reader that began before it. */
@@ -70,6 +76,8 @@ export class Srcu implements LockImpl {
 
   acquire(p: Process<any>): boolean {
     const target = this.epoch++;
+    if (this.current > 0) this.closed.set(target, this.current);
+    this.current = 0;
     this.sy.contended.value++;
     beginWait(this.sim, p, this);
     this.syncs.push({ p, target, start: this.sim.now });
@@ -82,8 +90,8 @@ export class Srcu implements LockImpl {
   /** Release every synchronizer whose readers have all left. */
   private complete(): void {
     if (this.syncs.length === 0) return;
-    let oldest = Infinity;
-    for (const k of this.active.keys()) {
+    let oldest = this.current > 0 ? this.epoch : Infinity;
+    for (const k of this.closed.keys()) {
       oldest = k;
       break;
     }
