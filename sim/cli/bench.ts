@@ -4,16 +4,10 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { positiveInt } from './options.js';
-import { defaultEngineResultPath, runEngineBench, runEngineGroup, writeResult } from '../../bench/engine/run.js';
-import { GROUPS } from '../../bench/engine/group.js';
+// The benchmarks and their charts (vega, d3) load inside the action: every other command
+// registers this one too, and must not pay for them at start-up.
 import type { GroupName } from '../../bench/engine/group.js';
-import { fastpathCommand } from '../../bench/fastpath/cli.js';
-import { e2eCommand } from '../../bench/e2e/cli.js';
-import { D_TRIALS } from '../../bench/e2e/run.js';
-import { sweepBenchCommand } from '../../bench/sweep/cli.js';
 import type { EngineBenchResult } from '../../bench/engine/run.js';
-import { benchEngineSpec } from '../../bench/engine/chart-spec.js';
-import { renderSvg, svgToPng } from '../../reports/render.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 
 export function register(program: Command): void {
@@ -49,9 +43,12 @@ Examples:
   rmsim bench e2e --only b --max-wall 120s --no-write  (stopped after 120 s with the full time extrapolated)
   rmsim bench sweep                                     (16 points, 2 workers against 1)`)
     .action(async (which: string, o: { json?: boolean; only?: string; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; chart?: string; from?: string; scale?: string; reps?: string; ref: boolean; c: boolean; points?: string; duration?: string; maxWall?: string }) => {
-      if (which === 'fastpath') return fastpathCommand(o);
-      if (which === 'e2e') return e2eCommand({ ...o, trials: positiveInt('trials', o.trials, D_TRIALS) });
-      if (which === 'sweep') return sweepBenchCommand(o);
+      if (which === 'fastpath') return (await import('../../bench/fastpath/cli.js')).fastpathCommand(o);
+      if (which === 'e2e') {
+        const [{ e2eCommand }, { D_TRIALS }] = await Promise.all([import('../../bench/e2e/cli.js'), import('../../bench/e2e/run.js')]);
+        return e2eCommand({ ...o, trials: positiveInt('trials', o.trials, D_TRIALS) });
+      }
+      if (which === 'sweep') return (await import('../../bench/sweep/cli.js')).sweepBenchCommand(o);
       if (which !== 'engine') throw new UsageError(`unknown benchmark '${which}' (expected: engine, fastpath, e2e or sweep)`);
       if (o.from !== undefined) {
         if (!o.chart) throw new UsageError('--from only draws a chart: give --chart <file> too');
@@ -60,6 +57,7 @@ Examples:
         return;
       }
       if (o.only !== undefined) return engineGroupCommand(o.only, o);
+      const { defaultEngineResultPath, runEngineBench, writeResult } = await import('../../bench/engine/run.js');
       const result = runEngineBench({
         trials: positiveInt('trials', o.trials, 5),
         events: positiveInt('events', o.events, 2_000_000),
@@ -99,7 +97,8 @@ Examples:
 }
 
 /** `--only <group>`: one group's figures on stdout; a partial run is never written to bench/results/. */
-function engineGroupCommand(only: string, o: { json?: boolean; trials?: string; events?: string; acquisitions?: string; chart?: string }): void {
+async function engineGroupCommand(only: string, o: { json?: boolean; trials?: string; events?: string; acquisitions?: string; chart?: string }): Promise<void> {
+  const [{ GROUPS }, { runEngineGroup }] = await Promise.all([import('../../bench/engine/group.js'), import('../../bench/engine/run.js')]);
   if (!(only in GROUPS)) throw new UsageError(`--only ${only}: the engine benchmark's groups are ${Object.keys(GROUPS).join(' and ')}`);
   if (o.chart) throw new UsageError('--chart draws a full run: leave out --only');
   const group = only as GroupName;
@@ -135,6 +134,7 @@ function readResult(path: string): EngineBenchResult {
 }
 
 async function writeChart(path: string, r: EngineBenchResult): Promise<void> {
+  const [{ benchEngineSpec }, { renderSvg, svgToPng }] = await Promise.all([import('../../bench/engine/chart-spec.js'), import('../../reports/render.js')]);
   const svg = await renderSvg(benchEngineSpec(r));
   if (path.endsWith('.png')) writeFileAtomic(path, await svgToPng(svg));
   else writeFileAtomic(path, svg);

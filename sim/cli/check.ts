@@ -13,7 +13,6 @@ import { loadWorkload } from '../workload/load.js';
 import { canonicalize, stableStringify } from '../output/canonical-json.js';
 import { checkJunit, checkMarkdown, checkSummary, failed } from '../output/check-table.js';
 import { addExperimentOptions, experimentProgress, parseSeed, parseWorkers, writeOutputs, type RunOptionFlags } from './experiment-options.js';
-import { writeCheckReport } from '../../reports/experiments/check-report.js';
 
 interface CheckFlags extends RunOptionFlags {
   baseline: string;
@@ -78,6 +77,7 @@ async function checkCommand(only: string[], flags: CheckFlags): Promise<number> 
   if (flags.junit) files.push({ path: flags.junit, data: checkJunit(result) });
   writeOutputs(files);
   if (flags.report) {
+    const { writeCheckReport } = await import('../../reports/experiments/check-report.js'); // charts (vega, d3): only with a report
     const r = await writeCheckReport(result, flags.out, { baseline: flags.baseline, entries, current: docs.map((d) => d.doc) });
     for (const n of r.notes) process.stderr.write(`rmsim check: ${n}\n`);
   }

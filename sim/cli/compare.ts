@@ -17,7 +17,6 @@ import { compareJsonRows, compareTable } from '../output/compare-table.js';
 import { exitQuietlyOnClosedStdout } from '../output/quiet-epipe.js';
 import { formatWarnings } from '../output/summary.js';
 import { addExperimentOptions, baseSpecOf, experimentProgress, parseSeed, parseWorkers, writeOutputs, type RunOptionFlags } from './experiment-options.js';
-import { writeCompareReport } from '../../reports/experiments/compare-report.js';
 
 interface CompareFlags extends RunOptionFlags {
   variants?: string;
@@ -113,6 +112,7 @@ async function compareCommand(inputs: string[], flags: CompareFlags): Promise<vo
   writeOutputs(files);
   const written = files.map((f) => f.path);
   if (flags.report) {
+    const { writeCompareReport } = await import('../../reports/experiments/compare-report.js'); // charts (vega, d3): only with a report
     const r = await writeCompareReport(doc, sides.map((s) => ({ label: s.label, doc: s.doc })), flags.out);
     written.push(r.files[0]);
     for (const n of r.notes) process.stderr.write(`rmsim compare: ${n}\n`);

@@ -6,10 +6,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { positiveInt } from './options.js';
 import { parseSize } from '../units.js';
-import { writeResult } from '../../bench/engine/run.js';
-import { defaultProbeResultPath, runTwoPunchers, ProbeError, type TwoPunchersResult, type LastPass } from '../../bench/kernel-probe/two-punchers-run.js';
-import { probeTimelineSpec } from '../../reports/probe-specs.js';
-import { renderSvg } from '../../reports/render.js';
+import type { TwoPunchersResult, LastPass } from '../../bench/kernel-probe/two-punchers-run.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 
 const BACKENDS = ['gmem', 'shmem'];
@@ -49,6 +46,8 @@ export function register(program: Command): void {
       });
       const passes = positiveInt('passes', o.passes, 3);
       if (backends.includes('gmem') && !existsSync('/dev/kvm')) throw new UsageError('--backends gmem: guest_memfd needs /dev/kvm, which this host lacks; measure shmem alone with --backends shmem');
+      // The probe (and the bench code it shares) loads only for this command, not at start-up.
+      const [{ writeResult }, { defaultProbeResultPath, runTwoPunchers, ProbeError }] = await Promise.all([import('../../bench/engine/run.js'), import('../../bench/kernel-probe/two-punchers-run.js')]);
       let result: TwoPunchersResult;
       let lastPasses: LastPass[];
       try {
@@ -60,6 +59,8 @@ export function register(program: Command): void {
       const out = o.out ?? defaultProbeResultPath();
       if (o.write) writeResult(out, result);
       if (o.chart) {
+        // The chart stack (vega, d3) loads only when a chart is drawn.
+        const [{ probeTimelineSpec }, { renderSvg }] = await Promise.all([import('../../reports/probe-specs.js'), import('../../reports/render.js')]);
         const svg = await renderSvg(probeTimelineSpec(lastPasses, `two punchers on one file, the punches of the last pass (crowded panels thinned, every slow punch kept; ${result.machine.cpu_model}, ${result.machine.kernel})`));
         writeFileAtomic(o.chart, svg);
       }

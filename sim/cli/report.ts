@@ -3,7 +3,6 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { isMetricsDoc } from '../../reports/metrics-types.js';
-import { writeReport } from '../../reports/report.js';
 import { UsageError } from '../errors.js';
 
 function loadMetrics(path: string) {
@@ -31,6 +30,7 @@ export function register(program: Command): void {
     .action(async (metrics: string, opts: { out?: string; svg: boolean; png: boolean; title?: string }) => {
       const { file, doc } = loadMetrics(metrics);
       const outDir = opts.out ?? join(file, '..');
+      const { writeReport } = await import('../../reports/report.js'); // vega and d3: only for this command
       const r = await writeReport(doc, outDir, { svg: opts.svg, png: opts.png && opts.svg, title: opts.title });
       for (const n of r.notes) process.stderr.write(`rmsim report: ${n}\n`);
       process.stdout.write(`${join(outDir, 'report.html')} (${r.charts} charts, ${r.files.length} files)\n`);

@@ -21,7 +21,6 @@ import { formatDuration } from '../units.js';
 import { packageRoot } from '../paths.js';
 import { createProgress } from '../output/progress.js';
 import { exitQuietlyOnClosedStdout } from '../output/quiet-epipe.js';
-import { writeReport } from '../../reports/report.js';
 import type { MetricsDoc } from '../../reports/metrics-types.js';
 import { baseSpecOf, experimentProgress, parseSeed, parseWorkers, writeOutputs } from './experiment-options.js';
 import { parseReplications, runReplications } from '../run/replications.js';
@@ -200,6 +199,8 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
 async function finishOutputs(files: Array<{ path: string }>, metrics: MetricsDocument, flags: RunFlags): Promise<string[]> {
   const written = files.map((f) => f.path);
   if (flags.report) {
+    // The report's chart stack (vega, d3) loads only when a report is asked for.
+    const { writeReport } = await import('../../reports/report.js');
     const r = await writeReport(metrics as unknown as MetricsDoc, flags.out);
     written.push(join(flags.out, 'report.html'));
     for (const n of r.notes) process.stderr.write(`rmsim run: ${n}\n`);

@@ -19,7 +19,6 @@ import { serializeSweepRunInfo } from '../run/sweep-run-info.js';
 import { sweepSummary } from '../run/sweep-summary.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 import { exitQuietlyOnClosedStdout } from '../output/quiet-epipe.js';
-import { writeSweepReport } from '../../reports/experiments/sweep-report.js';
 import cliProgress from 'cli-progress';
 
 interface SweepFlags {
@@ -163,6 +162,7 @@ export async function writeSweepOutputs(document: SweepDocument, flags: { out: s
   writeOut(join(flags.out, 'run.json'), runJson);
   const written = [join(flags.out, 'sweep.json'), join(flags.out, 'run.json')];
   if (flags.report) {
+    const { writeSweepReport } = await import('../../reports/experiments/sweep-report.js'); // charts (vega, d3): only with a report
     const r = await writeSweepReport(document, flags.out);
     written.push(r.files[0]);
     for (const n of r.notes) process.stderr.write(`rmsim: ${n}\n`);

@@ -23,7 +23,7 @@ import { interpretTrace, type TraceBackend } from '../replay/interpret.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
 import { positiveInt } from './options.js';
 import { executeOnKernel, guestMemfdMissing, probeKernel } from './kernel-probe.js';
-import { writeValidationReport, type ValidationReportInfo } from '../../reports/validation.js';
+import type { ValidationReportInfo } from '../../reports/validation.js';
 
 interface ValidateFlags {
   profile?: string;
@@ -109,6 +109,7 @@ async function reportValidation(flags: ValidateFlags, v: ValidationSummary, info
   for (const s of v.skipped) log(`${s.what}: skipped: ${s.why}`);
   if (flags.out) {
     writeFileAtomic(join(flags.out, 'validation.json'), JSON.stringify({ ...info, reps, ...v }, null, 1) + '\n');
+    const { writeValidationReport } = await import('../../reports/validation.js'); // charts (vega, d3): only with a report
     const r = await writeValidationReport(v, { ...info, reps }, flags.out);
     for (const n of r.notes) log(n);
   }

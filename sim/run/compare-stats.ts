@@ -5,7 +5,7 @@
 // otherwise. Defined edge cases: identical paired results (zero variance, zero change) are
 // `~` with p = 1; a constant non-zero paired change is an exact shift, p = 0; one sample per
 // side has no interval and no test (p null, never significant).
-import jStat from 'jstat';
+import { studentT } from './student-t.js';
 
 export interface SideSummary {
   /** Mean over the samples. */
@@ -36,11 +36,11 @@ function variance(xs: number[]): number {
 
 /** Student t quantile for a two-sided interval of the given confidence. */
 function tCrit(dof: number, confidence: number): number {
-  return jStat.studentt.inv(1 - (1 - confidence) / 2, dof);
+  return studentT().inv(1 - (1 - confidence) / 2, dof);
 }
 
 function twoSidedP(t: number, dof: number): number {
-  return 2 * (1 - jStat.studentt.cdf(Math.abs(t), dof));
+  return 2 * (1 - studentT().cdf(Math.abs(t), dof));
 }
 
 export function summarize(xs: number[], confidence = 0.95): SideSummary {

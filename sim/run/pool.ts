@@ -2,7 +2,6 @@
 // deterministic in its spec, and results come back in spec order, so the bytes an experiment
 // writes never depend on how many workers ran it or which finished first.
 import { availableParallelism } from 'node:os';
-import Tinypool from 'tinypool';
 import { UsageError } from '../errors.js';
 import { runSpec, type RunSpec, type RunResult } from './run-spec.js';
 import type { WorkerReply } from './pool-worker.js';
@@ -42,6 +41,8 @@ export async function runMany(specs: RunSpec[], opts: RunManyOptions = {}): Prom
     }
     return results;
   }
+  // Loaded here, not at start-up: a single run never needs worker threads.
+  const { default: Tinypool } = await import('tinypool');
   const pool = new Tinypool({
     filename: new URL('./pool-worker.js', import.meta.url).href,
     minThreads: workers,

@@ -3,14 +3,11 @@
 // and `rmsim merge` call, so the two write the same bytes. Per point and variant: each
 // metric's statistics as the mean over replications with a 95% Student-t interval, the runs'
 // digests and warnings, and with an SLO the point's verdict; then the knee per variant.
-import { createRequire } from 'node:module';
 import { parse as parseYaml } from 'yaml';
 import { canonicalize, documentDigest, stableStringify } from '../output/canonical-json.js';
 import { findKnee, judgePoint, parseSlo, sloMetricKey, type Knee, type Slo, type SloVerdict } from './knee.js';
 import type { SweepHeader } from './sweep-plan.js';
-
-// jstat ships no types; only the Student-t quantile is used.
-const { jStat } = createRequire(import.meta.url)('jstat') as { jStat: { studentt: { inv(p: number, dof: number): number } } };
+import { studentT } from './student-t.js';
 
 /** The fields of a metrics.json this module reads. */
 export interface RunMetrics {
@@ -84,7 +81,7 @@ export function summarize(values: readonly number[]): StatSummary {
   const mean = values.reduce((a, b) => a + b, 0) / n;
   if (n < 2) return { mean: r3(mean), lo: r3(mean), hi: r3(mean), n };
   const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
-  const half = jStat.studentt.inv(0.975, n - 1) * Math.sqrt(variance / n);
+  const half = studentT().inv(0.975, n - 1) * Math.sqrt(variance / n);
   return { mean: r3(mean), lo: r3(mean - half), hi: r3(mean + half), n };
 }
 
