@@ -325,7 +325,9 @@ function turnTaking(handovers: number, continuations: number): boolean {
 /**
  * Per page of a hand-over (two-punchers-analysis.ts lockShares): the median over passes of
  * (median hand-over share - median continuation share) / pages, from rows that keep every punch
- * or from the probe's two_punchers.lock_share rows (the shares already split).
+ * or from the probe's two_punchers.lock_share rows (the shares already split). Punches of half
+ * a tick or more are left out (a sleeper's wait for a CPU: under load 11, 2026-12-04 19:23, one
+ * 2 MiB shmem pass read 8.3 us a page with them).
  */
 function handoverPerPage(backend: 'shmem' | 'guest_memfd', name: string): FitRule {
   return {
@@ -335,7 +337,7 @@ function handoverPerPage(backend: 'shmem' | 'guest_memfd', name: string): FitRul
       const labels: string[] = [];
       const big = (r: ProbeRow) => r.backend === backend && pagesOf(r) >= 16;
       for (const r of ctx.rec.rows.filter((x) => x.probe === 'two_punchers' && x.params.threads === 2 && x.punches && big(x))) {
-        const s = lockShares(r.punches!.map((p) => ({ thread: p.thread, startNs: p.start_ns, endNs: p.end_ns })));
+        const s = lockShares(r.punches!.map((p) => ({ thread: p.thread, startNs: p.start_ns, endNs: p.end_ns })), ctx.value('lock.tick_ns') / 2 || Infinity);
         if (!turnTaking(s.handover.length, s.continuation.length)) continue;
         perPass.push((median(s.handover) - median(s.continuation)) / pagesOf(r));
         labels.push(rowLabel(r));

@@ -128,14 +128,21 @@ export function summarisePass(p: ProbePass): PassSummary {
   };
 }
 
-/** Each punch's share of the lock in completion order, split by whether the lock changed threads before it (the first punch has no predecessor and is left out). */
-export function lockShares(punches: readonly Punch[]): { continuation: number[]; handover: number[] } {
+/**
+ * Each punch's share of the lock in completion order, split by whether the lock changed threads
+ * before it (the first punch has no predecessor and is left out). Punches that took `maxLatencyNs`
+ * or longer are left out of both lists (still the predecessor of the next): a waiter that slept
+ * through a run of the other thread's and then waited for a CPU to run on has a share of
+ * scheduling delay, not of the hand-over.
+ */
+export function lockShares(punches: readonly Punch[], maxLatencyNs = Infinity): { continuation: number[]; handover: number[] } {
   const byEnd = [...punches].sort((a, b) => a.endNs - b.endNs || a.thread - b.thread);
   const continuation: number[] = [];
   const handover: number[] = [];
   for (let i = 1; i < byEnd.length; i++) {
     const prev = byEnd[i - 1]!;
     const cur = byEnd[i]!;
+    if (cur.endNs - cur.startNs >= maxLatencyNs) continue;
     const share = cur.endNs - Math.max(cur.startNs, prev.endNs);
     (cur.thread === prev.thread ? continuation : handover).push(share);
   }

@@ -35,7 +35,7 @@ export class Cpus {
       return false;
     }
     this.free--;
-    this.rqDelay!.record(0);
+    this.rqDelay!.recordZero();
     p.onCpu = true;
     return true;
   }

@@ -109,6 +109,14 @@ export class GmemBinding implements PrivateBinding {
   getPfn(p: Process, index: number): Gen<GotPage> {
     return kvm_gmem_get_pfn(p, this.file, this.slot, index);
   }
+  /** kvm_gmem_get_pfn up to its charge, without a generator. */
+  getPfnBegin(p: Process, index: number, got: GotPage): number {
+    return kvm_gmem_get_pfn_begin(p, this.file, this.slot, index, got);
+  }
+  /** kvm_gmem_get_pfn after its charge (EHWPOISON, else nothing more to charge). */
+  getPfnEnd(got: GotPage): number {
+    return kvm_gmem_get_pfn_end(got);
+  }
 }
 
 /** KVM_CREATE_GUEST_MEMFD(size, flags): size page aligned and > 0 (EINVAL), fixed at create. Cost gmem.create_ns. */
@@ -319,6 +327,21 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
  * and any cost of the two error returns.
  */
 export function* kvm_gmem_get_pfn(p: Process, file: GmemFile, slot: Memslot, index: number): Gen<GotPage> {
+  const got: GotPage = { folio: 0, pfn: 0, order: 0 };
+  yield* charge(p, kvm_gmem_get_pfn_begin(p, file, slot, index, got));
+  kvm_gmem_get_pfn_end(got);
+  return got;
+}
+
+/** `got.order` of a poisoned folio between kvm_gmem_get_pfn's two halves: charged, then EHWPOISON. */
+const GOT_POISONED = -1;
+
+/**
+ * kvm_gmem_get_pfn up to its charge, without a generator (its first half, and what
+ * kvm_mmu_page_fault's state machine calls): fills `got` and returns the ns to charge. Throws
+ * EFAULT, EIO and ENOMEM before any wait, as kvm_gmem_get_pfn does.
+ */
+export function kvm_gmem_get_pfn_begin(p: Process, file: GmemFile, slot: Memslot, index: number, got: GotPage): number {
   const inode = file.inode;
   const host = inode.host;
   const c = host.costs;
@@ -338,18 +361,26 @@ export function* kvm_gmem_get_pfn(p: Process, file: GmemFile, slot: Memslot, ind
     pcpAlloc(host, p, 1);
     ns += c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns');
   }
+  got.folio = r.pfn;
+  got.pfn = r.pfn;
+  got.order = 0;
   const flags = host.mem.folioFlags(r.pfn);
   if (flags & FOLIO_HWPOISON) {
-    yield* charge(p, ns);
-    throw new KernelError('EHWPOISON', 'kvm_gmem_get_pfn');
+    got.order = GOT_POISONED;
+    return ns;
   }
   if (!(flags & FOLIO_UPTODATE)) {
     ns += c.ns('mm.clear_page_4k_ns');
     host.mem.folioSetFlags(r.pfn, FOLIO_UPTODATE);
   }
   host.mem.folioGet(r.pfn);
-  yield* charge(p, ns);
-  return { folio: r.pfn, pfn: r.pfn, order: 0 };
+  return ns;
+}
+
+/** kvm_gmem_get_pfn after its charge: EHWPOISON for a poisoned folio, else done (no second charge: 0). */
+export function kvm_gmem_get_pfn_end(got: GotPage): number {
+  if (got.order === GOT_POISONED) throw new KernelError('EHWPOISON', 'kvm_gmem_get_pfn');
+  return 0;
 }
 
 /**

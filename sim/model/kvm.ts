@@ -42,12 +42,15 @@ export interface PrivateBinding {
   getPfn(p: Process, index: number): Gen<GotPage>;
   /**
    * getPfn's common path without a generator (kvm_mmu_page_fault's state machine, mmu.ts), for
-   * a binding whose getPfn charges twice with work between: up to the first charge, filling
-   * `got` and returning its ns, or -1 with nothing done (then getPfn runs). May throw what
-   * getPfn throws before its first wait.
+   * a binding whose getPfn charges at most twice: up to the first charge, filling `got` and
+   * returning its ns, or -1 with nothing done (then getPfn runs). May throw what getPfn throws
+   * before its first wait.
    */
   getPfnBegin?(p: Process, index: number, got: GotPage): number;
-  /** What getPfn does after its first charge; returns the ns of the second (with getPfnBegin). */
+  /**
+   * What getPfn does after its first charge (with getPfnBegin); returns the ns of the second
+   * (0 when there is none), or throws what getPfn throws there.
+   */
   getPfnEnd?(got: GotPage): number;
 }
 

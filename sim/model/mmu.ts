@@ -114,7 +114,7 @@ const genThrow = GeneratorPrototype.throw;
 const F_EXIT = 0; // the exit's charge: take kvm->srcu, find the slot, then the attribute lookup's charge
 const F_ATTR = 1; // the attribute lookup's charge: check it, get the page
 const F_PFN = 2; // inside the getPfn / faultin_shared generator
-const F_PFN_BEGIN = 3; // getPfnBegin's charge: getPfnEnd, then its charge
+const F_PFN_BEGIN = 3; // getPfnBegin's charge: getPfnEnd (which may throw as getPfn would), then its charge
 const F_PFN_END = 4; // getPfnEnd's charge: the page is held; take mmu_lock
 const F_LOCK = 5; // mmu_lock's acquisition: stale? else the map's charge
 const F_MAP = 6; // the map's charge: map, unlock, drop the reference
@@ -122,12 +122,18 @@ const F_PUT = 7; // the reference's folio_put charge after mapping: done
 const F_STALE_PUT = 8; // the folio_put charge of a stale attempt: retry
 
 /**
- * kvm_mmu_page_fault as a state machine (DESIGN.md principle 6): `start` and `resume` return
- * what the vCPU waits on next (a compute or mmu_lock, exactly where the generator form waited)
- * or null when the fault is over (its outcome in `result`, `retries`, `level`, `latencyNs`). A
- * vCPU keeps one and reuses it (nothing allocated per fault); the cost values are read once per
- * host. The binding's getPfnBegin/getPfnEnd (restrictedmem_get_page) run without a generator;
- * a binding without them, a locked folio and the shared side step the getPfn generator.
+ * kvm_mmu_page_fault (v10 on 6.1; guest_memfd 6.18) as a state machine (DESIGN.md principle 6),
+ * the flow the generator form's docstring describes: `start` and `resume` return what the vCPU
+ * waits on next (a compute or mmu_lock, exactly where the generator form waited) or null when
+ * the fault is over (its outcome in `result`, `retries`, `level`, `latencyNs`). Locks: kvm->srcu
+ * (read) across an attempt, mmu_lock (read under tdp, write under shadow) around the map. Costs
+ * the MMU strategy's exit (kvm.fault_exit_tdp_ns / kvm.fault_exit_shadow_ns),
+ * kvm.mem_attr_lookup_ns, kvm.map_leaf_ns, plus getPfn's and folio_put's. A vCPU keeps one and
+ * reuses it (nothing allocated per fault); those values are read once per host. The binding's
+ * getPfnBegin/getPfnEnd (restrictedmem_get_page, kvm_gmem_get_pfn) run without a generator; a
+ * binding without them, a locked folio and the shared side step the getPfn generator. Leaves out
+ * fast_page_fault (the lockless path for a present SPTE, which a first touch never takes) and
+ * async page faults.
  */
 export class KvmPageFault {
   result: FaultResult = 'mapped';
@@ -135,7 +141,6 @@ export class KvmPageFault {
   level = 0;
   latencyNs = 0;
   private at = F_EXIT;
-  private p!: Process;
   private vm!: Vm;
   private host: Host | null = null;
   private gfn = 0;
@@ -159,7 +164,6 @@ export class KvmPageFault {
     const vm = vcpu.vm;
     const host = vm.host;
     if (this.host !== host) this.useHost(host);
-    this.p = p;
     this.vm = vm;
     this.gfn = gfn;
     this.priv = priv;
@@ -176,7 +180,7 @@ export class KvmPageFault {
       case F_EXIT: return this.lookup(p);
       case F_ATTR: return this.faultin(p);
       case F_PFN: return this.stepPfn(p, false, value);
-      case F_PFN_BEGIN: return this.charge(p, this.binding!.getPfnEnd!(this.got), F_PFN_END);
+      case F_PFN_BEGIN: return this.pfnEnd(p);
       case F_PFN_END: return this.lockMmu(p);
       case F_LOCK: return this.locked(p);
       case F_MAP: return this.map(p);
@@ -254,6 +258,17 @@ export class KvmPageFault {
     return this.stepPfn(p, false, undefined);
   }
 
+  /** getPfn's work after its first charge (which may fail it), then its second charge. */
+  private pfnEnd(p: Process): Yieldable | null {
+    let ns: number;
+    try {
+      ns = this.binding!.getPfnEnd!(this.got);
+    } catch (e) {
+      return this.getPfnFailed(p, e);
+    }
+    return this.charge(p, ns, F_PFN_END);
+  }
+
   /** Step the getPfn generator; its end holds the page. */
   private stepPfn(p: Process, thrown: boolean, value: unknown): Yieldable | null {
     let r: IteratorResult<Yieldable, GotPage>;
@@ -281,7 +296,7 @@ export class KvmPageFault {
     const vm = this.vm;
     if (this.binding?.retryOnGetPfnError) {
       // v10: RET_PF_RETRY; the vCPU re-enters the guest and faults again.
-      vm.host.event(p, 'fault_retry', { vm: vm.name, gfn: this.gfn, errno: e.errno });
+      vm.host.event(p, 'fault_retry', vm.host.trailArgs ? { vm: vm.name, gfn: this.gfn, errno: e.errno } : undefined);
       return this.retry(p, `restrictedmem_get_page keeps failing with -${e.errno} and v10's kvm_faultin_pfn_private returns RET_PF_RETRY`);
     }
     if (e.errno === 'EHWPOISON') return this.done(p, 'hwpoison', 0);
@@ -320,7 +335,7 @@ export class KvmPageFault {
     vm.pt.map(gfnHead, got.pfn - (got.pfn % span), level);
     host.safety.noteMapped(vm, gfn);
     if (span > 1) host.safety.noteMapped(vm, gfnHead);
-    host.event(p, 'fault_map', { vm: vm.name, gfn, pfn: got.pfn, level });
+    host.event(p, 'fault_map', host.trailArgs ? { vm: vm.name, gfn, pfn: got.pfn, level } : undefined);
     kvm_mmu_unlock(p, vm, this.writeMode ? 'write' : 'read');
     return this.charge(p, folioPutNs(host, got.folio, p), F_PUT);
   }
@@ -328,7 +343,7 @@ export class KvmPageFault {
   /** A stale attempt dropped its page: count it, then retry. */
   private staleRetry(p: Process): Yieldable | null {
     const vm = this.vm;
-    vm.host.event(p, 'fault_retry', { vm: vm.name, gfn: this.gfn, seq: vm.mmu_invalidate_seq, in_progress: vm.mmu_invalidate_in_progress });
+    vm.host.event(p, 'fault_retry', vm.host.trailArgs ? { vm: vm.name, gfn: this.gfn, seq: vm.mmu_invalidate_seq, in_progress: vm.mmu_invalidate_in_progress } : undefined);
     return this.retry(p);
   }
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseProbeOutput, summarisePass, summariseRow, type ProbePass } from '../../sim/calibrate/two-punchers-analysis.js';
+import { lockShares, parseProbeOutput, summarisePass, summariseRow, type ProbePass } from '../../sim/calibrate/two-punchers-analysis.js';
 
 const HOLD = 100_000;
 
@@ -111,4 +111,14 @@ test('rmsim probe refuses bad arguments with one line and exit 2, before buildin
     assert.match(r.stderr, want);
     assert.equal(r.stderr.trim().split('\n').length, 1);
   }
+});
+
+test('lock shares leave out punches that waited half a tick or more (a sleeper waiting for a CPU), keeping them as the predecessor', () => {
+  // Thread 0 punches back to back (100 us each); thread 1's one punch started at 0 and ended 5 ms later, after 0's 49th.
+  const punches = [...Array.from({ length: 50 }, (_, i) => ({ thread: 0, startNs: i * HOLD, endNs: (i + 1) * HOLD })), { thread: 1, startNs: 0, endNs: 5_050_000 }, { thread: 0, startNs: 5_000_000, endNs: 5_150_000 }];
+  const all = lockShares(punches);
+  assert.equal(all.handover.length, 2); // thread 1's punch, and thread 0's after it
+  const short = lockShares(punches, 2_000_000);
+  assert.deepEqual(short.handover, [100_000]); // thread 0's punch after thread 1's: 5.15 - 5.05 ms
+  assert.equal(short.continuation.length, all.continuation.length);
 });

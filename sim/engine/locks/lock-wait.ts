@@ -54,17 +54,17 @@ export function sleepOut(sim: Simulation, p: Process<any>): void {
 export function grant(sim: Simulation, p: Process<any>, spinDelayNs: number): void {
   const ph = p.lockPhase;
   p.lockPhase = PH_GRANTED;
-  if (ph === PH_SPIN) sim.schedule(p, sim.now + spinDelayNs, PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
-  else if (ph === PH_SLEEPING_OUT) sim.schedule(p, p.sleepOutEnd, PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
-  else sim.schedule(p, sim.now + wakeDelay(sim, p), PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
+  // One schedule call site (V8 inlines schedule and the heap's sift once, not three times).
+  const t = ph === PH_SPIN ? sim.now + spinDelayNs : ph === PH_SLEEPING_OUT ? p.sleepOutEnd : sim.now + wakeDelay(sim, p);
+  sim.schedule(p, t, PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
 }
 
 /** Wake the first waiter of a sleeping lock to retry (the lock may be stolen meanwhile). */
 export function wakeToRetry(sim: Simulation, p: Process<any>): void {
   const ph = p.lockPhase;
   p.lockPhase = PH_WOKEN;
-  if (ph === PH_SLEEPING_OUT) sim.schedule(p, p.sleepOutEnd, PRIORITY_NORMAL, PK_LOCK_RETRY);
-  else sim.schedule(p, sim.now + wakeDelay(sim, p), PRIORITY_NORMAL, PK_LOCK_RETRY);
+  const t = ph === PH_SLEEPING_OUT ? p.sleepOutEnd : sim.now + wakeDelay(sim, p);
+  sim.schedule(p, t, PRIORITY_NORMAL, PK_LOCK_RETRY);
 }
 
 /** Wake-up latency of an off-CPU waiter: wakeup_ns, plus Exp(wakeup_spread_ns) when that is set (nothing drawn when 0). */
