@@ -197,8 +197,11 @@ export interface FastPaths {
   readonly host: HostMemory;
   newPageCache(): PageCache;
   newPageTable(): PageTable;
-  /** shmem_get_folio(SGP_WRITE) without the caller's extra reference (see shmem-get-folio.ts). */
-  shmemGetFolio(cache: PageCache, index: number, args: ShmemArgs): GetFolioResult;
+  /**
+   * shmem_get_folio(SGP_WRITE) without the caller's extra reference (see shmem-get-folio.ts).
+   * With `out`, fills and returns it (a caller on the per-fault path reuses one object).
+   */
+  shmemGetFolio(cache: PageCache, index: number, args: ShmemArgs, out?: GetFolioResult): GetFolioResult;
   /** shmem_fallocate's loop: shmem_get_folio for [start, end), advancing by folio size. */
   shmemGetFolioRange(cache: PageCache, start: number, end: number, args: ShmemArgs): ShmemBatchStats;
   /**

@@ -20,7 +20,10 @@ export function genericFastPaths(f: StructureFactories): FastPaths {
     host: f.host,
     newPageCache: () => { const c = f.newPageCache(); caches.push(c); return c; },
     newPageTable: () => { const t = f.newPageTable(); tables.push(t); return t; },
-    shmemGetFolio: (cache, index, args) => shmemGetFolio(f.host, cache, index, args),
+    shmemGetFolio: (cache, index, args, out) => {
+      const r = shmemGetFolio(f.host, cache, index, args);
+      return out ? Object.assign(out, r) : r;
+    },
     shmemGetFolioRange: (cache, start, end, args) => shmemGetFolioRange(f.host, cache, start, end, args),
     faultRange: (pt, cache, gfnStart, indexStart, count, args) => faultRange(f.host, pt, cache, gfnStart, indexStart, count, args),
     punchRange: (cache, start, end) => punchRange(f.host, cache, start, end),

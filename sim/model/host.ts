@@ -47,6 +47,11 @@ export class Host {
   readonly mem: HostMemory;
   readonly metrics: ModelMetrics;
   readonly trail: EventTrail;
+  /**
+   * Whether trail events keep their arguments. Only a safety violation's report shows them, so
+   * without the checker the per-fault events build none (`host.trailArgs ? {...} : undefined`).
+   */
+  readonly trailArgs: boolean;
   readonly safety: SafetyChecker;
   /** Folio locks held across simulated time (folio-lock.ts). */
   readonly folioLocks: FolioLocks;
@@ -75,6 +80,7 @@ export class Host {
     if (pages !== this.mem.totalPages) throw new RangeError(`host memory ${opts.memoryBytes} B is ${pages} pages but the fast paths hold ${this.mem.totalPages}`);
     this.metrics = new ModelMetrics(sim.stats);
     this.trail = new EventTrail(opts.trailSize ?? 256);
+    this.trailArgs = opts.checkSafety ?? true;
     this.safety = new SafetyChecker(this, opts.checkSafety ?? true);
     this.folioLocks = new FolioLocks(this);
     this.maxFaultRetries = opts.maxFaultRetries ?? 10000;
@@ -90,7 +96,7 @@ export class Host {
 
   /** Record a model event in the trail. */
   event(p: Process | undefined, what: string, args?: TrailEvent['args']): void {
-    this.trail.push({ t: this.sim.now, proc: p?.name ?? '-', what, args });
+    this.trail.record(this.sim.now, p?.name ?? '-', what, args);
   }
 
   /** kvm_create_vm: a VM with its mmu_lock, srcu, invalidation state and page table. */

@@ -296,7 +296,7 @@ export class KvmPageFault {
     const vm = this.vm;
     if (this.binding?.retryOnGetPfnError) {
       // v10: RET_PF_RETRY; the vCPU re-enters the guest and faults again.
-      vm.host.event(p, 'fault_retry', { vm: vm.name, gfn: this.gfn, errno: e.errno });
+      vm.host.event(p, 'fault_retry', vm.host.trailArgs ? { vm: vm.name, gfn: this.gfn, errno: e.errno } : undefined);
       return this.retry(p, `restrictedmem_get_page keeps failing with -${e.errno} and v10's kvm_faultin_pfn_private returns RET_PF_RETRY`);
     }
     if (e.errno === 'EHWPOISON') return this.done(p, 'hwpoison', 0);
@@ -335,7 +335,7 @@ export class KvmPageFault {
     vm.pt.map(gfnHead, got.pfn - (got.pfn % span), level);
     host.safety.noteMapped(vm, gfn);
     if (span > 1) host.safety.noteMapped(vm, gfnHead);
-    host.event(p, 'fault_map', { vm: vm.name, gfn, pfn: got.pfn, level });
+    host.event(p, 'fault_map', host.trailArgs ? { vm: vm.name, gfn, pfn: got.pfn, level } : undefined);
     kvm_mmu_unlock(p, vm, this.writeMode ? 'write' : 'read');
     return this.charge(p, folioPutNs(host, got.folio, p), F_PUT);
   }
@@ -343,7 +343,7 @@ export class KvmPageFault {
   /** A stale attempt dropped its page: count it, then retry. */
   private staleRetry(p: Process): Yieldable | null {
     const vm = this.vm;
-    vm.host.event(p, 'fault_retry', { vm: vm.name, gfn: this.gfn, seq: vm.mmu_invalidate_seq, in_progress: vm.mmu_invalidate_in_progress });
+    vm.host.event(p, 'fault_retry', vm.host.trailArgs ? { vm: vm.name, gfn: this.gfn, seq: vm.mmu_invalidate_seq, in_progress: vm.mmu_invalidate_in_progress } : undefined);
     return this.retry(p);
   }
 

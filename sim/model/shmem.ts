@@ -2,7 +2,7 @@
 // restrictedmem file. inode_lock (i_rwsem, taken exclusive) serialises fallocate and punch per
 // file; shmem_get_folio allocates 4 KiB or, per shmem_enabled, 2 MiB folios on the fast paths.
 import { RwSemaphore, type Process } from '../engine/index.js';
-import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, FOLIO_UPTODATE, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, type GetFolioResult, type PageCache } from '../fastpath/index.js';
+import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, FOLIO_UPTODATE, MIGRATE_MOVABLE, MIGRATE_UNMOVABLE, type GetFolioResult, type PageCache, type ShmemArgs } from '../fastpath/index.js';
 import type { Host } from './host.js';
 import { charge } from './charge.js';
 import { KernelError, type Errno } from './errors.js';
@@ -153,13 +153,17 @@ export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, inde
   return shmem_folio_allocated(p, inode, index, 'SGP_WRITE', r, got);
 }
 
+// One argument and one result object for every call: each caller reads the result before the
+// next call and keeps nothing of it, and this runs once per first-touch fault.
+const getFolioArgs: ShmemArgs = { policy: 'never', iSizePages: 0, migratetype: MIGRATE_UNMOVABLE };
+const getFolioResult: GetFolioResult = { pfn: -1, order: -1, hit: false, fallback: 0 };
+
 /** The fast path's shmem_get_folio: lookup, and on a miss the allocation and insert. */
 function shmemGetFolioFast(host: Host, inode: ShmemInode, index: number): GetFolioResult {
-  return host.fp.shmemGetFolio(inode.pages, index, {
-    policy: host.s.thp.policy,
-    iSizePages: Math.floor(inode.i_size / PAGE_SIZE),
-    migratetype: inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE,
-  });
+  getFolioArgs.policy = host.s.thp.policy;
+  getFolioArgs.iSizePages = Math.floor(inode.i_size / PAGE_SIZE);
+  getFolioArgs.migratetype = inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
+  return host.fp.shmemGetFolio(inode.pages, index, getFolioArgs, getFolioResult);
 }
 
 /**

@@ -9,17 +9,34 @@ export interface TrailEvent {
 }
 
 export class EventTrail {
-  private readonly ring: Array<TrailEvent | undefined>;
+  // Parallel rings rather than one object per event: the fault path records an event per
+  // fault, and a kept-for-the-record object each time is most of a long run's garbage.
+  private readonly ts: Float64Array;
+  private readonly procs: string[];
+  private readonly whats: string[];
+  private readonly argss: Array<TrailEvent['args']>;
   private next = 0;
   private count = 0;
 
   constructor(readonly capacity = 256) {
-    this.ring = new Array(capacity);
+    this.ts = new Float64Array(capacity);
+    this.procs = new Array<string>(capacity).fill('');
+    this.whats = new Array<string>(capacity).fill('');
+    this.argss = new Array<TrailEvent['args']>(capacity).fill(undefined);
   }
 
   push(ev: TrailEvent): void {
-    this.ring[this.next] = ev;
-    this.next = (this.next + 1) % this.capacity;
+    this.record(ev.t, ev.proc, ev.what, ev.args);
+  }
+
+  /** push without building the event: what Host.event calls on every model event. */
+  record(t: number, proc: string, what: string, args: TrailEvent['args']): void {
+    const i = this.next;
+    this.ts[i] = t;
+    this.procs[i] = proc;
+    this.whats[i] = what;
+    this.argss[i] = args;
+    this.next = (i + 1) % this.capacity;
     if (this.count < this.capacity) this.count++;
   }
 
@@ -29,7 +46,10 @@ export class EventTrail {
     const k = Math.min(n, this.count);
     for (let i = this.count - k; i < this.count; i++) {
       const idx = (this.next - this.count + i + this.capacity * 2) % this.capacity;
-      out.push(this.ring[idx] as TrailEvent);
+      const args = this.argss[idx];
+      const ev: TrailEvent = { t: this.ts[idx]!, proc: this.procs[idx]!, what: this.whats[idx]! };
+      if (args !== undefined) ev.args = args;
+      out.push(ev);
     }
     return out;
   }

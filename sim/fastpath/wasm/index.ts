@@ -77,10 +77,18 @@ export function createWasmFastPaths(hostPages: number): WasmFastPaths {
       tables.push(t);
       return t;
     },
-    shmemGetFolio(cache, index, args) {
+    shmemGetFolio(cache, index, args, out) {
       const pfn = x.shmem_get_folio(handleOf(cache, WasmPageCache), index, policyCode(args.policy), args.iSizePages, args.migratetype ?? MIGRATE_UNMOVABLE);
       const info = x.get_folio_info();
-      return { pfn, order: (info & 0xff) - 1, hit: (info & 0x100) !== 0, fallback: info >>> 9 };
+      const order = (info & 0xff) - 1;
+      const hit = (info & 0x100) !== 0;
+      const fallback = info >>> 9;
+      if (!out) return { pfn, order, hit, fallback };
+      out.pfn = pfn;
+      out.order = order;
+      out.hit = hit;
+      out.fallback = fallback;
+      return out;
     },
     shmemGetFolioRange(cache, start, end, args: ShmemArgs) {
       checkRange(start, end, 'shmem_get_folio');
