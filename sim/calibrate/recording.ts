@@ -1,6 +1,7 @@
 // Reading a probe recording (types.ts) from JSON: checked against its schema so a fit never
 // runs on a file of another kind, with the first problem named.
 import { readFileSync } from 'node:fs';
+import type { ValidateFunction } from 'ajv';
 import { createAjv } from '../schema.js';
 import { UsageError } from '../errors.js';
 import type { ProbeRecording } from './types.js';
@@ -37,9 +38,12 @@ const recordingSchema = {
   },
 } as const;
 
-const validate = createAjv().compile(recordingSchema);
+// Compiled on first use (about 65 ms): every CLI command imports this module through the
+// calibrate command's registration, and only a fit reads a recording.
+let compiled: ValidateFunction | undefined;
 
 export function parseRecording(data: unknown, where: string): ProbeRecording {
+  const validate = (compiled ??= createAjv().compile(recordingSchema));
   if (!validate(data)) {
     const e = validate.errors?.[0];
     throw new UsageError(`${where}: not a probe recording (rmsim.probe/1): ${e?.instancePath || '/'} ${e?.message ?? 'invalid'}`);
