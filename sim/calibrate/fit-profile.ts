@@ -23,7 +23,8 @@ export interface FitOptions {
 
 const NOT_REACHED = 'not reached by the probe: an assumption, a split of one measured figure, or a figure the probe does not measure; kept from the base profile';
 
-function entryOf(file: CostProfileFile, name: string): CostEntry | undefined {
+/** A profile's entry for a fitted name: `lock.x` names lockCosts.x, any other name costs[name]. */
+export function costEntryOf(file: CostProfileFile, name: string): CostEntry | undefined {
   return name.startsWith('lock.') ? (file.lockCosts as Record<string, CostEntry>)[name.slice(5)] : file.costs[name];
 }
 
@@ -34,7 +35,7 @@ export function fitProfile(rec: ProbeRecording, base: CostProfileFile, opts: Fit
   const ctx: FitContext = {
     rec,
     value(name) {
-      const e = entryOf(out, name);
+      const e = costEntryOf(out, name);
       if (!e) throw new Error(`fit rule reads unknown cost ${name}`);
       return e.value;
     },
@@ -51,7 +52,7 @@ export function fitProfile(rec: ProbeRecording, base: CostProfileFile, opts: Fit
       continue;
     }
     for (const v of values) {
-      const e = entryOf(out, v.name);
+      const e = costEntryOf(out, v.name);
       if (!e) throw new Error(`fit rule sets unknown cost ${v.name}`);
       Object.assign(e, { value: v.value, kind: 'measured', source: `rmsim calibrate on ${where}: ${v.source}`, fit: v.fit });
       fitted.push(v.name);
@@ -123,12 +124,12 @@ export function fitProfileRounds(rec: ProbeRecording, base: CostProfileFile, opt
   const out = merged.profile;
   const fitted: string[] = [];
   for (const name of new Set(fits.flatMap((f) => f.fitted))) {
-    const entries = fits.map((f) => entryOf(f.profile, name)).filter((e): e is CostEntry => e?.fit?.status === 'fitted');
+    const entries = fits.map((f) => costEntryOf(f.profile, name)).filter((e): e is CostEntry => e?.fit?.status === 'fitted');
     const values = entries.map((e) => e.value);
     const m = fitRepetitions(values);
     const nearest = entries.reduce((a, e) => (Math.abs(e.value - m.value) < Math.abs(a.value - m.value) ? e : a));
     const fit = nearest.fit as FittedCost;
-    const target = entryOf(out, name)!;
+    const target = costEntryOf(out, name)!;
     Object.assign(target, {
       // Lock costs are whole ns (or ppm): the median of an even count of rounds can end in .5.
       value: name.startsWith('lock.') ? Math.round(m.value) : Math.round(m.value * 100) / 100,

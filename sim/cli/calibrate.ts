@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { resolveProfile } from '../costs/profile.js';
 import { formatProfile } from '../costs/format-profile.js';
-import { concatRecordings, fitProfileRounds } from '../calibrate/fit-profile.js';
+import { concatRecordings, costEntryOf, fitProfileRounds } from '../calibrate/fit-profile.js';
 import { loadRecording } from '../calibrate/recording.js';
 import type { ProbeRecording } from '../calibrate/types.js';
 import { writeFileAtomic } from '../output/atomic-write.js';
@@ -76,9 +76,10 @@ Examples:
       if (flags.quiet) return;
       const lines = [`${fit.profile.name}: ${fit.fitted.length} costs fitted, ${fit.kept.length} kept from ${base.name}`, 'cost                                          base value    fitted      R^2      s.e.   rows  rounds'];
       for (const name of fit.fitted) {
-        const e = fit.profile.costs[name];
-        const was = base.file.costs[name]?.value;
-        if (e.fit?.status !== 'fitted') continue;
+        // Lock costs (`lock.*`) live in the profile's lockCosts, the rest in costs.
+        const e = costEntryOf(fit.profile, name);
+        const was = costEntryOf(base.file, name)?.value;
+        if (e?.fit?.status !== 'fitted') continue;
         lines.push(`${name.padEnd(44)} ${String(was).padStart(12)} ${String(e.value).padStart(9)} ${(e.fit.r2 === undefined ? '-' : e.fit.r2.toFixed(4)).padStart(8)} ${String(e.fit.se).padStart(9)} ${String(e.fit.n).padStart(6)}  ${e.fit.rounds?.join(' ') ?? ''}`);
       }
       for (const n of fit.notFitted) lines.push(`not fitted (kept): ${n.costs.join(', ')}: ${n.why}`);
