@@ -21,7 +21,7 @@ declare -a SEDS=(
   's/if (!w\.onCpu)/if (w.onCpu)/'
   's/i = (shift << SUB_BUCKET_BITS) + (v >>> shift);/i = (shift << SUB_BUCKET_BITS) + ((v - 1) >>> shift);/'
   '/const retryHonoured/,/^};/s/return vm\.mmu_invalidate_seq !== mmuSeq;/return false;/'
-  's/if (host\.s\.faultRetry\.isStale(vm, mmuSeq, gfn))/if (false)/'
+  's/if (this\.faultRetry\.isStale(vm, this\.mmuSeq, this\.gfn))/if (false)/'
 )
 backup=$(mktemp -d)
 restore() { for f in "${FILES[@]}"; do [ -f "$backup/$(basename "$f")" ] && cp "$backup/$(basename "$f")" "$f"; done; }
