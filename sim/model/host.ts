@@ -80,8 +80,8 @@ export class Host {
     if (pages !== this.mem.totalPages) throw new RangeError(`host memory ${opts.memoryBytes} B is ${pages} pages but the fast paths hold ${this.mem.totalPages}`);
     this.metrics = new ModelMetrics(sim.stats);
     this.trail = new EventTrail(opts.trailSize ?? 256);
-    this.trailArgs = opts.checkSafety ?? true;
     this.safety = new SafetyChecker(this, opts.checkSafety ?? true);
+    this.trailArgs = this.safety.enabled;
     this.folioLocks = new FolioLocks(this);
     this.maxFaultRetries = opts.maxFaultRetries ?? 10000;
     this.restrictedmemSb = restrictedmem_init(this);

@@ -244,16 +244,17 @@ export class KvmPageFault {
     this.binding = binding;
     if (isPrivate && !binding) return this.done(p, 'memory_fault_exit', 0);
     if (binding?.precheck && mmu_invalidate_retry_gfn_unsafe(vm, this.mmuSeq, gfn)) return this.retry(p);
+    const index = this.slot!.offsetPages + (gfn - this.slot!.baseGfn);
     if (binding !== undefined && binding.getPfnBegin !== undefined) {
       let ns: number;
       try {
-        ns = binding.getPfnBegin(p, this.slot!.offsetPages + (gfn - this.slot!.baseGfn), this.got);
+        ns = binding.getPfnBegin(p, index, this.got);
       } catch (e) {
         return this.getPfnFailed(p, e);
       }
       if (ns >= 0) return this.charge(p, ns, F_PFN_BEGIN);
     }
-    this.sub = binding ? binding.getPfn(p, this.slot!.offsetPages + (gfn - this.slot!.baseGfn)) : faultin_shared(p, vm, gfn);
+    this.sub = binding ? binding.getPfn(p, index) : faultin_shared(p, vm, gfn);
     this.at = F_PFN;
     return this.stepPfn(p, false, undefined);
   }

@@ -97,7 +97,6 @@ export function shmem_file_setup(host: Host, name: string, size: number): ShmemI
  */
 export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, sgp: Sgp): Gen<GotPage | null> {
   const host = inode.host;
-  const c = host.costs;
   let found = inode.pages.lookup(index);
   let ref = false;
   while (found >= 0 && host.folioLocks.isLocked(found)) {
@@ -121,7 +120,7 @@ export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, s
     const order = found >= 0 ? inode.pages.lookupOrder(index) : -1;
     if (found >= 0 && sgp === 'SGP_WRITE' && !ref) host.mem.folioGet(found);
     if (ref && sgp !== 'SGP_WRITE') yield* charge(p, folioPutNs(host, found, p));
-    yield* charge(p, c.ns('shmem.get_folio_hit_ns'));
+    yield* charge(p, inode.getFolioNs);
     if (found < 0) return null;
     return { folio: found, pfn: found + (index % 2 ** order), order };
   }
