@@ -38,8 +38,8 @@ test('the first punch after another thread\'s guest faults pays the cost once; a
   assert.deepEqual(own.op_ns, ownBase.op_ns);
 });
 
-test('the probe pair made by the model under a known cost fits that cost back', async () => {
-  const truth = profileWith(COST);
+async function modelRows(ns: number) {
+  const truth = profileWith(ns);
   const rows = [];
   for (const vcpu of ['faulting', 'idle'] as const) {
     const seq = guestFaultPunchSequence(vcpu);
@@ -47,9 +47,24 @@ test('the probe pair made by the model under a known cost fits that cost back', 
     const rep: SequenceRep = { rep: 0, wall_ns: m.wall_ns, op_ns: m.op_ns, op_errors: m.op_errors };
     rows.push(guestFaultPunchRow(seq, vcpu, [rep], 1));
   }
-  assert.ok(Number(rows[0].params.fault_period_ns) > 0);
+  return rows;
+}
+
+function fitRows(rows: ProbeRecording['rows']): number {
   const rec: ProbeRecording = { schema: 'rmsim.probe/1', host: { cpu_model: 'model', kernel: 'model', nested: false, date: '2026-01-01T00:00:00Z', online_cpus: 2, kvm: true, guest_memfd: true, shmem_enabled: 'never' }, command: 'model', rows, skipped: [] };
   const rules = FIT_RULES.filter((r) => r.sets.includes('gmem.punch_after_guest_fault_ns'));
-  const got = fitProfile(rec, defaultProfile().file, { rules }).profile.costs['gmem.punch_after_guest_fault_ns'].value;
+  return fitProfile(rec, defaultProfile().file, { rules }).profile.costs['gmem.punch_after_guest_fault_ns'].value;
+}
+
+test('the probe pair made by the model under a known cost fits that cost back', async () => {
+  const rows = await modelRows(COST);
+  assert.ok(Number(rows[0].params.fault_period_ns) > 0);
+  const got = fitRows(rows);
   assert.ok(Math.abs(got - COST) <= 0.15 * COST, `fitted ${got} ns, the model ran with ${COST}`);
+});
+
+test('punches while the guest faults that read faster than with it idle fit 0, not a negative cost', async () => {
+  const [faulting, idle] = await modelRows(COST);
+  const faster = { ...faulting, samples_ns: idle.samples_ns.map((x) => x / 2) };
+  assert.equal(fitRows([faster, idle]), 0);
 });
