@@ -18,6 +18,9 @@ export class WasmHostMemory implements HostMemory {
   freePages(pfn: number, order: Order): void {
     need(this.x.host_free(pfn, order) === 0, `freePages: pfn ${pfn} is not an allocated block of order ${order}`);
   }
+  freeContigRange(pfn: number, nrPages: number): void {
+    need(this.x.host_free_contig_range(pfn, nrPages) === 0, `freeContigRange: [${pfn}, ${pfn + nrPages}) holds a page that is not an allocated order-0 page`);
+  }
   freePagesCount(): number { return this.x.host_free_pages(); }
   freeBlocksPerOrder(migratetype?: MigrateType): number[] {
     const out: number[] = [];
