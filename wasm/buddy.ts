@@ -207,7 +207,12 @@ let movablePages: u32 = 0;
   const r = rec(pfn);
   if (!(((r >> 8) & F_ALLOC)) || (r & 0xff) != order) return -1;
   setRec(pfn, 0);
-  const mt = pageblockMt(pfn);
+  freeOnePage(pfn, order, pageblockMt(pfn));
+  return 0;
+}
+
+/** __free_one_page: merge the block with free buddies of equal order, whatever list they are on. */
+@inline function freeOnePage(pfn: u32, order: u32, mt: u32): void {
   let o = order;
   let p = pfn;
   while (o < MAX_ORDER) {
@@ -219,7 +224,6 @@ let movablePages: u32 = 0;
     o++;
   }
   addFree(p, o, mt);
-  return 0;
 }
 
 /**
@@ -244,17 +248,7 @@ export function freeContigRange(pfn: u32, nr: u32): i32 {
     while (<u64>p + (<u64>1 << o) > end) o--;
     const n: u32 = 1 << o;
     for (let i: u32 = 0; i < n; i++) setRec(p + i, 0);
-    const mt = pageblockMt(p + n - 1);
-    let q = p;
-    while (o < MAX_ORDER) {
-      const buddy = q ^ (<u32>1 << o);
-      const br = rec(buddy);
-      if (!(((br >> 8) & F_BUDDY)) || (br & 0xff) != o) break;
-      delFree(buddy);
-      q &= buddy;
-      o++;
-    }
-    addFree(q, o, mt);
+    freeOnePage(p, o, pageblockMt(p + n - 1));
     p += n;
   }
   return 0;
