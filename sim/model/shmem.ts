@@ -6,7 +6,7 @@ import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, FOLIO_UPTODATE, MIGRATE_MOVABLE, MIG
 import type { Host } from './host.js';
 import { charge } from './charge.js';
 import { KernelError, type Errno } from './errors.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, type Gen, type GotPage, type PrivateBacking } from './backing.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, folioOffset, HPAGE_PMD_NR, type Gen, type GotPage, type PrivateBacking } from './backing.js';
 import { PAGE_SIZE } from '../units.js';
 import { try_to_free_pages } from './page-cache-load.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
@@ -122,7 +122,7 @@ export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, s
     if (ref && sgp !== 'SGP_WRITE') yield* charge(p, folioPutNs(host, found, p));
     yield* charge(p, inode.getFolioNs);
     if (found < 0) return null;
-    return { folio: found, pfn: found + (index % 2 ** order), order };
+    return { folio: found, pfn: found + folioOffset(index, order), order };
   }
   const got: GotPage = { folio: 0, pfn: 0, order: 0 };
   yield* charge(p, shmem_alloc_folio(p, inode, index, sgp, got));
@@ -145,7 +145,7 @@ export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, inde
     if (host.folioLocks.isLocked(r.pfn)) return -1;
     host.mem.folioGet(r.pfn);
     got.folio = r.pfn;
-    got.pfn = r.pfn + (index % 2 ** r.order);
+    got.pfn = r.pfn + folioOffset(index, r.order);
     got.order = r.order;
     return inode.getFolioNs;
   }
@@ -184,7 +184,7 @@ function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp
   if (sgp === 'SGP_WRITE') host.mem.folioGet(r.pfn);
   if (r.order === 0) pcpAlloc(host, p, 1);
   got.folio = r.pfn;
-  got.pfn = r.pfn + (index % 2 ** r.order);
+  got.pfn = r.pfn + folioOffset(index, r.order);
   got.order = r.order;
   return inode.getFolioNs + (r.order === 0 ? inode.alloc4kNs : inode.allocHugeNs);
 }
