@@ -24,6 +24,8 @@ export interface ProbeHost {
   guest_memfd: boolean;
   /** /sys/kernel/mm/transparent_hugepage/shmem_enabled as found (restored afterwards). */
   shmem_enabled: string;
+  /** The first CPU's caches from sysfs, e.g. "L1d 32K, L1i 32K, L2 1024K, L3 32768K shared 0-1" (absent in older recordings). */
+  caches?: string;
 }
 
 /** One probed quantity: a named measurement at fixed parameters, every repetition kept. */
