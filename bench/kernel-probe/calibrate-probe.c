@@ -8,7 +8,7 @@
 // probe fits `rmsim calibrate`'s time limit on a slow host as on a fast one.
 //
 // usage: calibrate-probe [--quick] [--thp] [--only SECTION[,SECTION...]] [--dry-run]
-//   sections: caps gmem shmem stride spread thp guest (stride runs five times, first, last and between the others)
+//   sections: caps gmem shmem stride footprint spread thp guest (stride runs five times, first, last and between the others)
 //   --thp: the probe may write /sys/kernel/mm/transparent_hugepage/shmem_enabled ('always' for
 //          the thp section; the value found is restored afterwards, also on SIGINT/SIGTERM/SIGHUP).
 //   --dry-run: print the caps and the progress lines only, measuring nothing (so a caller knows
@@ -603,6 +603,107 @@ static void section_stride(int round)
 	}
 }
 
+/* ---- footprint: what a punch (or an allocation) costs when other file pages were populated in between ---- */
+
+/*
+ * The probe's other rows populate a range and punch it right away, so the folios' struct pages,
+ * the xarray leaf node and the LRU neighbours the punch touches are in the CPU's caches; a
+ * composite sequence populates a whole file first and punches it later, after the rest of the
+ * file was populated. Here a target file of FOOT_REGION has len-sized slots, and a shmem filler
+ * file is populated by `footprint` bytes either between populating a slot and punching it
+ * (`order` after) or before populating it (`order` before): the same work in both, so their
+ * difference is what the slot's own metadata falling out of the caches costs, while what the
+ * filler evicts from the call's path (inode, locks, allocator and free lists) weighs on both.
+ * A round takes a batch of slots (up to 256 KiB of them, every 4th slot: 4 KiB slots are then
+ * 16 KiB apart in one xarray leaf node; one slot from 256 KiB) and times one call per slot, each
+ * after the previous one as in a sequence:
+ *   punch:     [fill] fallocate(each slot) [fill]; hole punch of the 4 KiB before the batch (warms
+ *              the inode, the file lock and the xarray's upper levels); TIMED punch(each slot);
+ *              punch(filler)
+ *   fallocate: [fill] fallocate(the slot after each: its neighbour) [fill]; the hole punch; TIMED
+ *              fallocate(each slot), whose xarray node (4 KiB) or parent the neighbour shares;
+ *              punch(the batch, filler)
+ * Each repetition takes every footprint in turn (the order rotating), its two orders one after
+ * the other (which goes first alternating), so the host's slow and fast spells, and what the
+ * previous footprint's filler left behind (RCU frees of its xarray nodes, per-CPU list drains),
+ * weigh on all alike. Rows `PROBE` (gmem.footprint.punch, ...) with
+ * params footprint_bytes and order.
+ */
+#define FOOT_REGION (64 * MiB)
+#define NFOOT 6
+static const uint64_t foot_mib[NFOOT] = { 1, 4, 16, 64, 256, 1024 };
+
+static void footprint_rows(enum backend be, int bound, int punch, uint64_t len)
+{
+	static uint64_t ns[2 * NFOOT][MAX_SAMPLES];
+	const char *probe = be == GMEM ? (punch ? "gmem.footprint.punch" : "gmem.footprint.fallocate") : (punch ? "shmem.footprint.punch" : "shmem.footprint.fallocate");
+	const int nf = quick ? NFOOT - 2 : NFOOT - 1; /* 1 GiB never (too slow for what it adds), --quick to 64 MiB */
+	const uint64_t fill_max = foot_mib[nf - 1] * MiB, slots = FOOT_REGION / len;
+	char what[128];
+	snprintf(what, sizeof(what), "%s %llu%s", probe, (unsigned long long)len, bound ? " bound" : "");
+	progress("footprint", what);
+	if (dry_run) return;
+	guest_why[0] = 0;
+	host_prefault(FOOT_REGION + fill_max + 64 * MiB);
+	struct file t, fill;
+	if (file_open(&t, be, FOOT_REGION, 0, bound, 0)) return emit_skip(what, guest_why);
+	if (file_open(&fill, SHMEM, fill_max, 0, 0, 0)) {
+		file_close(&t);
+		return emit_skip(what, guest_why);
+	}
+	struct budget b = row_budget(len);
+	/* a batch: up to 256 KiB of slots, every 4th slot (4 KiB: 16 KiB apart, in one xarray leaf node) */
+	const uint64_t batch = len >= 256 * KiB ? 1 : 256 * KiB / len, step = batch > 1 ? 4 : 1, per_round = batch * step;
+	int reps = 0, failed = 0, count[2 * NFOOT] = { 0 }, min_samples = quick ? 15 : 25;
+	uint64_t n = 0, t0 = now_ns();
+	while (!failed && count[0] + (int)batch <= MAX_SAMPLES && (count[0] < min_samples || now_ns() - t0 < 4 * b.seconds * 1e9)) {
+		for (int j = 0; j < 2 * nf && !failed; j++) {
+			/* footprints in rotating order, each one's two orders adjacent, which goes first alternating */
+			int k = 2 * ((j / 2 + reps) % nf) + ((j + reps / nf) % 2), after = k % 2;
+			uint64_t fbytes = foot_mib[k / 2] * MiB, base = (n % (slots / per_round)) * per_round;
+			n++;
+			if (!after && do_alloc(&fill, 0, fbytes)) failed = 1;
+			/* punch: the batch's slots populated; fallocate: the slot after each (its neighbour) */
+			for (uint64_t i = 0; i < batch && !failed; i++)
+				if (do_alloc(&t, ((base + i * step + !punch) % slots) * len, len)) failed = 1;
+			if (!failed && after && do_alloc(&fill, 0, fbytes)) failed = 1;
+			if (!failed && do_punch(&t, ((base + slots - 1) % slots) * len, 4096)) failed = 1;
+			for (uint64_t i = 0; i < batch && !failed; i++)
+				if (time_call(punch ? do_punch : do_alloc, &t, (base + i * step) * len, len, &ns[k][count[k]++])) failed = 1;
+			if (!failed && !punch && do_punch(&t, base * len, per_round * len + (base + per_round < slots ? len : 0))) failed = 1;
+			if (!failed && do_punch(&fill, 0, fbytes)) failed = 1;
+		}
+		if (!failed) reps++;
+	}
+	if (failed && !guest_why[0]) snprintf(guest_why, sizeof(guest_why), "%s: %s", probe, strerror(errno));
+	file_close(&t);
+	file_close(&fill);
+	if (failed) return emit_skip(what, guest_why);
+	for (int k = 0; k < 2 * nf; k++) {
+		char params[320];
+		snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"%s\",\"region_bytes\":%llu,\"footprint_bytes\":%llu,\"order\":\"%s\"%s",
+			 (unsigned long long)len, punch ? "populated" : "empty", (unsigned long long)FOOT_REGION, (unsigned long long)(foot_mib[k / 2] * MiB),
+			 k % 2 ? "after" : "before", be == GMEM ? (bound ? ",\"bound\":true" : ",\"bound\":false") : ",\"thp\":\"never\"");
+		emit_row(probe, backend_name[be], params, ns[k], count[k]);
+	}
+}
+
+static void section_footprint(void)
+{
+	static const uint64_t lens[] = { 4 * KiB, 64 * KiB, 2 * MiB };
+	/* --quick: the unbound punches only (what the fit reads) */
+	struct { enum backend be; int bound, punch; } kinds[] = {
+		{ GMEM, 0, 1 }, { SHMEM, 0, 1 }, { GMEM, 1, 1 }, { GMEM, 0, 0 }, { SHMEM, 0, 0 },
+	};
+	for (unsigned k = 0; k < (quick ? 2 : sizeof(kinds) / sizeof(kinds[0])); k++) {
+		if (kinds[k].be == GMEM && !have_gmem) {
+			emit_skip(kinds[k].punch ? "gmem.footprint.punch" : "gmem.footprint.fallocate", no_gmem_why);
+			continue;
+		}
+		for (unsigned i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) footprint_rows(kinds[k].be, kinds[k].bound, kinds[k].punch, lens[i]);
+	}
+}
+
 /* ---- shmem THP: shmem_enabled set to 'always' for the section, restored on every way out ---- */
 
 #define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
@@ -820,7 +921,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--dry-run")) dry_run = 1;
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
 		else {
-			fprintf(stderr, "usage: %s [--quick] [--thp] [--only caps,gmem,shmem,stride,spread,thp,guest] [--dry-run]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--quick] [--thp] [--only caps,gmem,shmem,stride,footprint,spread,thp,guest] [--dry-run]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -832,6 +933,7 @@ int main(int argc, char **argv)
 	if (WANT("stride")) section_stride(1);
 	if (WANT("shmem")) section_shmem();
 	if (WANT("stride")) section_stride(2);
+	if (WANT("footprint")) section_footprint();
 	if (WANT("spread")) section_spread();
 	if (WANT("thp")) section_thp(thp_allowed);
 	if (WANT("stride")) section_stride(3);

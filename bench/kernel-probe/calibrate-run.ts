@@ -25,7 +25,7 @@ export interface CalibrationProbeOptions {
   /** Recorded as the recording's command (default: the probe's own). */
   command?: string;
   /** Sections of calibrate-probe.c to run (default all) and whether to run the two punchers. */
-  sections?: ('gmem' | 'shmem' | 'stride' | 'spread' | 'thp' | 'guest')[];
+  sections?: ('gmem' | 'shmem' | 'stride' | 'footprint' | 'spread' | 'thp' | 'guest')[];
   twoPunchers?: boolean;
 }
 
@@ -42,6 +42,23 @@ function readOr(path: string, fallback: string): string {
   }
 }
 
+/**
+ * The first CPU's caches from sysfs ("L1d 32K, L1i 32K, L2 1024K, L3 32768K shared 0-1"): what
+ * decides how much a host may populate before a punch finds the pages' metadata cold
+ * (sim/model/cache-footprint.ts). Empty when sysfs does not say.
+ */
+export function cpuCaches(dir = '/sys/devices/system/cpu/cpu0/cache'): string {
+  const out: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    const read = (f: string) => readOr(`${dir}/index${i}/${f}`, '').trim();
+    const [level, type, size, shared] = [read('level'), read('type'), read('size'), read('shared_cpu_list')];
+    if (!level || !size) continue;
+    const kind = type === 'Data' ? 'd' : type === 'Instruction' ? 'i' : '';
+    out.push(`L${level}${kind} ${size}${shared && shared.includes('-') ? ` shared ${shared}` : ''}`);
+  }
+  return out.join(', ');
+}
+
 /** What this host is, before the probe says whether KVM and guest_memfd work. */
 export function probeHost(caps: { kvm: boolean; guest_memfd: boolean }, date: Date): ProbeHost {
   const cpuinfo = readOr('/proc/cpuinfo', '');
@@ -55,6 +72,7 @@ export function probeHost(caps: { kvm: boolean; guest_memfd: boolean }, date: Da
     kvm: caps.kvm,
     guest_memfd: caps.guest_memfd,
     shmem_enabled: selectedChoice(readOr(SHMEM_ENABLED, 'unknown')),
+    caches: cpuCaches(),
   };
 }
 

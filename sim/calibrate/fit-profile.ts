@@ -75,7 +75,7 @@ export function fitProfile(rec: ProbeRecording, base: CostProfileFile, opts: Fit
     cpus: rec.host.online_cpus,
     measured_by: 'rmsim calibrate (the kernel probe, medians per row)',
     source: `probe recording made ${rec.host.date}`,
-    note: `base profile ${base.name}; nested: ${rec.host.nested}; /dev/kvm: ${rec.host.kvm}; guest_memfd: ${rec.host.guest_memfd}; shmem_enabled: ${rec.host.shmem_enabled}${rec.skipped.length ? `; skipped: ${rec.skipped.map((s) => `${s.what} (${s.why})`).join('; ')}` : ''}`,
+    note: `base profile ${base.name}; nested: ${rec.host.nested}; /dev/kvm: ${rec.host.kvm}; guest_memfd: ${rec.host.guest_memfd}; shmem_enabled: ${rec.host.shmem_enabled}${rec.host.caches ? `; caches: ${rec.host.caches}` : ''}${rec.skipped.length ? `; skipped: ${rec.skipped.map((s) => `${s.what} (${s.why})`).join('; ')}` : ''}`,
     cpu_model: rec.host.cpu_model,
     kernel_release: rec.host.kernel,
     nested: rec.host.nested,

@@ -11,6 +11,7 @@ import { lockShares } from './two-punchers-analysis.js';
 import { fitConstant, fitLineRelative, fitRepetitions, medianSe, rowMedian, type LineFit } from './least-squares.js';
 import { MissingRows, medianAt, pagesOf, rowLabel, selectRows, type ParamMatch } from './probe-rows.js';
 import type { ProbeRecording, ProbeRow } from './types.js';
+import { cacheColdPunchPage, cacheFootprintBounds } from './fit-footprint.js';
 
 export interface FitContext {
   rec: ProbeRecording;
@@ -576,6 +577,9 @@ export const FIT_RULES: FitRule[] = [
   punchAfterGuestFault,
   coldRangePunch('gmem.stride.punch', 'gmem'),
   coldRangePunch('shmem.stride.punch', 'shmem'),
+  cacheColdPunchPage('gmem'),
+  cacheColdPunchPage('shmem'),
+  cacheFootprintBounds,
   coldRangePerPage('gmem.spread.fallocate', 'empty', 'gmem.cold_range_alloc_page_ns'),
   coldRangePerPage('gmem.spread.fallocate', 'allocated', 'gmem.cold_range_found_folio_ns'),
   coldRangePerPage('shmem.spread.fallocate', 'empty', 'shmem.cold_range_alloc_page_ns'),

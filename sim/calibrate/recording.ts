@@ -16,7 +16,7 @@ const recordingSchema = {
       required: ['cpu_model', 'kernel', 'nested', 'date', 'online_cpus', 'kvm', 'guest_memfd', 'shmem_enabled'],
       properties: {
         cpu_model: { type: 'string' }, kernel: { type: 'string' }, nested: { type: 'boolean' }, date: { type: 'string' },
-        online_cpus: { type: 'integer' }, kvm: { type: 'boolean' }, guest_memfd: { type: 'boolean' }, shmem_enabled: { type: 'string' },
+        online_cpus: { type: 'integer' }, kvm: { type: 'boolean' }, guest_memfd: { type: 'boolean' }, shmem_enabled: { type: 'string' }, caches: { type: 'string' },
       },
     },
     command: { type: 'string' },

@@ -24,6 +24,8 @@ export interface ProbeHost {
   guest_memfd: boolean;
   /** /sys/kernel/mm/transparent_hugepage/shmem_enabled as found (restored afterwards). */
   shmem_enabled: string;
+  /** The first CPU's caches from sysfs, e.g. "L1d 32K, L1i 32K, L2 1024K, L3 32768K shared 0-1" (absent in older recordings). */
+  caches?: string;
 }
 
 /** One probed quantity: a named measurement at fixed parameters, every repetition kept. */
@@ -135,4 +137,11 @@ export interface RepetitionSpread {
   median_ns: number;
   min_ns: number;
   max_ns: number;
+  /**
+   * The 95% confidence interval of the sequence's figure (the sum of per-op medians over the
+   * same ops: repetitions.ts figureInterval); absent below 2 repetitions and in validations
+   * recorded before it was kept.
+   */
+  ci_low_ns?: number;
+  ci_high_ns?: number;
 }

@@ -30,6 +30,15 @@ export const FALLOC_FL_PUNCH_HOLE = 0x02;
 export const FALLOC_FL_SUPPORTED_MASK = 0x01 | 0x02 | 0x08 | 0x10 | 0x20 | 0x40;
 export const HPAGE_PMD_NR = 512;
 
+/**
+ * index modulo 2^order (index's page within its folio, or a gfn's within its leaf), for a key
+ * below 2^32 and order <= 18: a mask, where `index % 2 ** order` costs a pow and a float modulo
+ * on every fault.
+ */
+export function folioOffset(index: number, order: number): number {
+  return index & ((1 << order) - 1);
+}
+
 /** vfs_fallocate's checks before the file's ->fallocate (6.1 fs/open.c); leaves out FMODE_WRITE and s_maxbytes. */
 export function vfsFallocateCheck(mode: number, offset: number, len: number): 'EINVAL' | 'EOPNOTSUPP' | undefined {
   if (offset < 0 || len <= 0) return 'EINVAL';

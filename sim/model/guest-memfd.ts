@@ -17,6 +17,7 @@ import { pcpAlloc } from './pcp.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
 import { sys_fallocate_entry } from './sys-fallocate.js';
 import { touchRange } from './cold-range.js';
+import { FileFootprint } from './cache-footprint.js';
 import {
   kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_mmu_lock,
   kvm_mmu_unlock, kvm_unmap_gfn_range, slotGfnRange, slotMisalignedForHugepages, type Memslot, type PrivateBinding, type Vm,
@@ -46,8 +47,11 @@ export class GmemInode implements PrivateBacking {
    * per process, as pcp.ts keeps its lists (the engine has no CPU ids).
    */
   faultLinesOwner: Process | null = null;
+  /** When its pages were populated, against the host's count (cache-footprint.ts). */
+  readonly footprint: FileFootprint;
 
   constructor(readonly host: Host, readonly size: number) {
+    this.footprint = new FileFootprint(host);
     this.id = host.nextId('gmem');
     this.pages = host.fp.newPageCache();
     this.invalidateLock = new RwSemaphore(host.sim, 'invalidate_lock', { owner: this.id });
@@ -204,6 +208,7 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
       const s = host.fp.shmemGetFolioRange(inode.pages, chunk, chunkEnd, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
       for (let i = 0; i < s.alloc4k; i++) host.metrics.folioAllocated(0);
       pcpAlloc(host, p, s.alloc4k);
+      inode.footprint.populated(chunk, s.alloc4k);
       yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns') + coldAlloc) + s.hits * (c.ns('gmem.fallocate_found_folio_ns') + coldFound));
       if (s.enomem) throw new KernelError('ENOMEM', 'kvm_gmem_allocate');
       chunk = chunkEnd;
@@ -281,7 +286,9 @@ function* chargeAfterGuestFault(p: Process, inode: GmemInode): Gen {
  * and end, so whole punches on one file serialise. Records punch.* metrics. Cost
  * gmem.punch_fixed_ns + invalidation + truncation (+ gmem.cold_range_punch_fixed_ns and
  * gmem.cold_range_punch_page_ns per page removed when the range is cold for the caller,
- * cold-range.ts; gmem.xa_node_free_ns per xarray leaf node the truncation empties, truncate.ts;
+ * cold-range.ts; gmem.cache_cold_punch_page_ns per page removed x the cold fraction of its
+ * pages' metadata after what the host populated since, cache-footprint.ts;
+ * gmem.xa_node_free_ns per xarray leaf node the truncation empties, truncate.ts;
  * gmem.punch_after_guest_fault_ns after another task's guest fault added a folio, chargeAfterGuestFault).
  * The syscall's share of the fixed cost (host.fallocate_syscall_ns, sys-fallocate.ts) is spent
  * before invalidate_lock, so two punchers overlap there.
@@ -304,7 +311,7 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
     yield* charge(p, fixedUnderLock + (cold ? host.costs.ns('gmem.cold_range_punch_fixed_ns') : 0));
     err = yield* timedPunchPhases(p, host,
       kvm_gmem_invalidate_begin(p, inode, start, end),
-      truncate_inode_pages_range(p, host, inode, start, end, GMEM_TRUNCATE, cold ? host.costs.ns('gmem.cold_range_punch_page_ns') : 0),
+      truncate_inode_pages_range(p, host, inode, start, end, GMEM_TRUNCATE, (cold ? host.costs.ns('gmem.cold_range_punch_page_ns') : 0) + inode.footprint.coldPageNs(start, end, host.costs.ns('gmem.cache_cold_punch_page_ns'))),
       kvm_gmem_invalidate_end(p, inode, start, end));
   } finally {
     inode.invalidateLock.upWrite(p);
@@ -359,6 +366,7 @@ export function kvm_gmem_get_pfn_begin(p: Process, file: GmemFile, slot: Memslot
     host.metrics.folioAllocated(0);
     inode.faultLinesOwner = p;
     pcpAlloc(host, p, 1);
+    inode.footprint.populated(index, 1);
     ns += c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns');
   }
   got.folio = r.pfn;

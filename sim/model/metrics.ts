@@ -52,7 +52,7 @@ export class ModelMetrics {
   }
   folioAllocated(order: number): void {
     (this.folioOrders[order] ??= this.stats.counter('thp.folio_orders', { order })).add(1);
-    (this.allocatedBytes ??= this.stats.counter('memory.allocated_bytes')).add(PAGE_SIZE * 2 ** order);
+    (this.allocatedBytes ??= this.stats.counter('memory.allocated_bytes')).add(PAGE_SIZE * (1 << order));
   }
   thpFallback(reason: 'occupied' | 'alloc_failed'): void {
     let c = this.fallbacks.get(reason);

@@ -6,7 +6,7 @@ import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, FOLIO_UPTODATE, MIGRATE_MOVABLE, MIG
 import type { Host } from './host.js';
 import { charge } from './charge.js';
 import { KernelError, type Errno } from './errors.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, type Gen, type GotPage, type PrivateBacking } from './backing.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, folioOffset, HPAGE_PMD_NR, type Gen, type GotPage, type PrivateBacking } from './backing.js';
 import { PAGE_SIZE } from '../units.js';
 import { try_to_free_pages } from './page-cache-load.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
@@ -15,6 +15,7 @@ import { folioPutNs } from './folio.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
 import { sys_fallocate_entry } from './sys-fallocate.js';
 import { touchRange } from './cold-range.js';
+import { FileFootprint } from './cache-footprint.js';
 
 const INODE_LOCK_HANDOVER: HandoverCosts = { refill: 'shmem.inode_lock_contended_refill_ns', perPage: 'shmem.inode_lock_handover_page_ns' };
 
@@ -57,8 +58,11 @@ export class ShmemInode implements PrivateBacking {
   readonly getFolioNs: number;
   readonly alloc4kNs: number;
   readonly allocHugeNs: number;
+  /** When its pages were populated, against the host's count (cache-footprint.ts). */
+  readonly footprint: FileFootprint;
 
   constructor(readonly host: Host, name: string) {
+    this.footprint = new FileFootprint(host);
     this.id = host.nextId(name);
     this.pages = host.fp.newPageCache();
     this.inodeLock = new RwSemaphore(host.sim, 'inode_lock', { owner: name });
@@ -122,7 +126,7 @@ export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, s
     if (ref && sgp !== 'SGP_WRITE') yield* charge(p, folioPutNs(host, found, p));
     yield* charge(p, inode.getFolioNs);
     if (found < 0) return null;
-    return { folio: found, pfn: found + (index % 2 ** order), order };
+    return { folio: found, pfn: found + folioOffset(index, order), order };
   }
   const got: GotPage = { folio: 0, pfn: 0, order: 0 };
   yield* charge(p, shmem_alloc_folio(p, inode, index, sgp, got));
@@ -145,7 +149,7 @@ export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, inde
     if (host.folioLocks.isLocked(r.pfn)) return -1;
     host.mem.folioGet(r.pfn);
     got.folio = r.pfn;
-    got.pfn = r.pfn + (index % 2 ** r.order);
+    got.pfn = r.pfn + folioOffset(index, r.order);
     got.order = r.order;
     return inode.getFolioNs;
   }
@@ -183,8 +187,9 @@ function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp
   noteRefill(inode, index, r.order);
   if (sgp === 'SGP_WRITE') host.mem.folioGet(r.pfn);
   if (r.order === 0) pcpAlloc(host, p, 1);
+  inode.footprint.populated(index, 2 ** r.order);
   got.folio = r.pfn;
-  got.pfn = r.pfn + (index % 2 ** r.order);
+  got.pfn = r.pfn + folioOffset(index, r.order);
   got.order = r.order;
   return inode.getFolioNs + (r.order === 0 ? inode.alloc4kNs : inode.allocHugeNs);
 }
@@ -215,7 +220,9 @@ function noteRefill(inode: ShmemInode, index: number, order: number): void {
  * shmem.cold_range_punch_fixed_ns and shmem.cold_range_punch_page_ns per page it removes, an
  * allocation per page it allocates (shmem.cold_range_alloc_page_ns), per folio it finds
  * (shmem.cold_range_found_folio_ns) and per page it zeroes (shmem.cold_range_clear_page_ns).
- * A punch also costs shmem.xa_node_free_ns per xarray leaf node it empties (truncate.ts).
+ * A punch also costs shmem.xa_node_free_ns per xarray leaf node it empties (truncate.ts), and
+ * shmem.cache_cold_punch_page_ns per page it removes x the cold fraction of the pages' metadata
+ * after what the host populated since (cache-footprint.ts).
  * The syscall's share of the fixed cost (host.fallocate_syscall_ns, sys-fallocate.ts) is spent
  * before inode_lock, so two callers overlap there.
  * Its per-folio folio_lock (SGP_FALLOC) never waits in the model: the only holds that last, a
@@ -245,7 +252,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
       const w = window ?? { start, end, open: false };
       if (!window) inode.holeWindows.push(w);
       w.open = true;
-      yield* shmem_undo_range(p, inode, start, end, cold ? c.ns('shmem.cold_range_punch_page_ns') : 0);
+      yield* shmem_undo_range(p, inode, start, end, (cold ? c.ns('shmem.cold_range_punch_page_ns') : 0) + inode.footprint.coldPageNs(start, end, c.ns('shmem.cache_cold_punch_page_ns')));
       inode.fallocMarker = null;
       if (!window) closeWindow(inode, w);
       host.event(p, 'shmem_punch', { file: inode.id, start, end });
@@ -272,6 +279,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
       for (let i = 0; i < s.fallbackOccupied; i++) host.metrics.thpFallback('occupied');
       for (let i = 0; i < s.fallbackNoMem; i++) host.metrics.thpFallback('alloc_failed');
       pcpAlloc(host, p, s.alloc4k);
+      inode.footprint.populated(chunk, s.alloc4k + s.allocHuge * HPAGE_PMD_NR);
       yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns') + coldAlloc) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns') + s.hits * (c.ns('shmem.fallocate_found_folio_ns') + coldFound) + cleared * (c.ns('shmem.falloc_clear_page_ns') + coldClear));
       if (s.enomem) {
         // shmem_undo_range(unfalloc): give back what this call allocated (6.1 frees only the

@@ -154,9 +154,11 @@ const COLD_RANGE = [
   'gmem.cold_range_alloc_page_ns', 'gmem.cold_range_found_folio_ns', 'gmem.cold_range_punch_fixed_ns', 'gmem.cold_range_punch_page_ns',
   'shmem.cold_range_alloc_page_ns', 'shmem.cold_range_clear_page_ns', 'shmem.cold_range_found_folio_ns', 'shmem.cold_range_punch_fixed_ns', 'shmem.cold_range_punch_page_ns',
   'gmem.xa_node_free_ns', 'shmem.xa_node_free_ns',
+  // the footprint rows came later still (cache-footprint.test.ts fits them)
+  'gmem.cache_cold_punch_page_ns', 'shmem.cache_cold_punch_page_ns', 'host.cache_footprint_warm_pages', 'host.cache_footprint_cold_pages',
 ];
 
-test('the Intel recording fits every rule but the found-folio, cold-range and xarray-node ones (it predates their rows); the rest is kept and marked; the profile passes the schema', () => {
+test('the Intel recording fits every rule but the found-folio, cold-range, xarray-node and footprint ones (it predates their rows); the rest is kept and marked; the profile passes the schema', () => {
   const rec = intelRecording();
   const base = defaultProfile().file;
   const fit = fitProfile(rec, base, { name: 'intel-test' });
@@ -198,7 +200,7 @@ test('a file that is not a probe recording is refused with the first problem', (
 
 const probeFixture = (name: string): ProbeRecording => parseRecording(JSON.parse(readFileSync(fileURLToPath(new URL(`../../../test/fixtures/probe/${name}`, import.meta.url)), 'utf8')), name);
 
-test("the kernel probe's own recording (EPYC, under load) reaches every fit rule but the hand-over ones and the cold-range and xarray-node ones (it predates the spread rows)", () => {
+test("the kernel probe's own recording (EPYC, under load) reaches every fit rule but the hand-over ones and the cold-range, xarray-node and footprint ones (it predates the spread and footprint rows)", () => {
   const fit = fitProfile(probeFixture('epyc-2026-12-04.json'), defaultProfile().file);
   const notFitted = fit.notFitted.flatMap((n) => n.costs).filter((c) => !c.endsWith('handover_page_ns'));
   // Nor the syscall and guest-fault rows (they came later); its 2 MiB two-thread rows, taken under load, are all long waits: no tick of turn-taking to fit the spinner's resched chance on.

@@ -6,9 +6,8 @@ import { checkCacheOrder, checkLevel } from '../radix-rules.js';
 import type { RmsimExports } from './module.js';
 import type { OutViews } from './views.js';
 
-function need(ok: boolean, msg: string): void {
-  if (!ok) throw new Error(msg);
-}
+// Each check tests its result before building its message: a message passed to a checking
+// function is a template string built on every call (several calls per simulated fault).
 
 export class WasmHostMemory implements HostMemory {
   constructor(private readonly x: RmsimExports, readonly totalPages: number) {}
@@ -16,7 +15,10 @@ export class WasmHostMemory implements HostMemory {
     return order >= 0 && order <= MAX_ORDER ? this.x.host_alloc(order, mt) : -1;
   }
   freePages(pfn: number, order: Order): void {
-    need(this.x.host_free(pfn, order) === 0, `freePages: pfn ${pfn} is not an allocated block of order ${order}`);
+    if (this.x.host_free(pfn, order) !== 0) throw new Error(`freePages: pfn ${pfn} is not an allocated block of order ${order}`);
+  }
+  freeContigRange(pfn: number, nrPages: number): void {
+    if (this.x.host_free_contig_range(pfn, nrPages) !== 0) throw new Error(`freeContigRange: [${pfn}, ${pfn + nrPages}) holds a page that is not an allocated order-0 page`);
   }
   freePagesCount(): number { return this.x.host_free_pages(); }
   freeBlocksPerOrder(migratetype?: MigrateType): number[] {
@@ -32,18 +34,18 @@ export class WasmHostMemory implements HostMemory {
   folioRefcount(pfn: number): number { return this.x.folio_refcount(pfn); }
   folioGet(pfn: number): number {
     const r = this.x.folio_get(pfn);
-    need(r >= 0, `folio: pfn ${pfn} is not the head of an allocated folio (or refcount at 65535)`);
+    if (r < 0) throw new Error(`folio: pfn ${pfn} is not the head of an allocated folio (or refcount at 65535)`);
     return r;
   }
   folioPut(pfn: number): number {
     const r = this.x.folio_put(pfn);
-    need(r >= 0, `folioPut: pfn ${pfn} is no folio head or its refcount is 0`);
+    if (r < 0) throw new Error(`folioPut: pfn ${pfn} is no folio head or its refcount is 0`);
     return r;
   }
   folioFlags(pfn: number): number { return this.x.folio_flags(pfn); }
-  folioSetFlags(pfn: number, flags: number): void { need(this.x.folio_set_flags(pfn, flags) === 0, `folio: pfn ${pfn} is not the head of an allocated folio`); }
-  folioClearFlags(pfn: number, flags: number): void { need(this.x.folio_clear_flags(pfn, flags) === 0, `folio: pfn ${pfn} is not the head of an allocated folio`); }
-  folioSplit(pfn: number): void { need(this.x.folio_split(pfn) === 0, `folio: pfn ${pfn} is not the head of an allocated folio`); }
+  folioSetFlags(pfn: number, flags: number): void { if (this.x.folio_set_flags(pfn, flags) !== 0) throw new Error(`folio: pfn ${pfn} is not the head of an allocated folio`); }
+  folioClearFlags(pfn: number, flags: number): void { if (this.x.folio_clear_flags(pfn, flags) !== 0) throw new Error(`folio: pfn ${pfn} is not the head of an allocated folio`); }
+  folioSplit(pfn: number): void { if (this.x.folio_split(pfn) !== 0) throw new Error(`folio: pfn ${pfn} is not the head of an allocated folio`); }
   reset(): void { this.x.host_reset(); }
 }
 
