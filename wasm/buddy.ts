@@ -207,7 +207,12 @@ let movablePages: u32 = 0;
   const r = rec(pfn);
   if (!(((r >> 8) & F_ALLOC)) || (r & 0xff) != order) return -1;
   setRec(pfn, 0);
-  const mt = pageblockMt(pfn);
+  freeOnePage(pfn, order, pageblockMt(pfn));
+  return 0;
+}
+
+/** __free_one_page: merge the block with free buddies of equal order, whatever list they are on. */
+@inline function freeOnePage(pfn: u32, order: u32, mt: u32): void {
   let o = order;
   let p = pfn;
   while (o < MAX_ORDER) {
@@ -219,6 +224,33 @@ let movablePages: u32 = 0;
     o++;
   }
   addFree(p, o, mt);
+}
+
+/**
+ * free_contig_range (mm/page_alloc.c): __free_page of each of nr order-0 pages from pfn, in
+ * ascending order. 0, or -1 with nothing freed when one of them is not an allocated order-0
+ * page. Done by aligned blocks: pages freed in ascending order merge exactly as the largest
+ * aligned blocks of the range freed in ascending order do (a block's pages merge only with each
+ * other until its last page is freed, and that page's pageblock names the list), so the free
+ * lists and the folio table end as page-by-page frees leave them.
+ */
+export function freeContigRange(pfn: u32, nr: u32): i32 {
+  const end = <u64>pfn + <u64>nr;
+  if (end > <u64>totalPages) return -1;
+  for (let p = pfn; p < <u32>end; p++) {
+    const r = rec(p);
+    if (!(((r >> 8) & F_ALLOC)) || (r & 0xff) != 0) return -1;
+  }
+  let p = pfn;
+  while (p < <u32>end) {
+    // The largest block aligned at p that ends inside the range (at most MAX_ORDER).
+    let o: u32 = min(<u32>ctz(p), MAX_ORDER);
+    while (<u64>p + (<u64>1 << o) > end) o--;
+    const n: u32 = 1 << o;
+    for (let i: u32 = 0; i < n; i++) setRec(p + i, 0);
+    freeOnePage(p, o, pageblockMt(p + n - 1));
+    p += n;
+  }
   return 0;
 }
 

@@ -11,7 +11,7 @@ import * as shmem from './shmem';
 import { walkMany } from './walk-many';
 
 /** Bumped when exports change; sim/fastpath/wasm/module.ts refuses a build of another version. */
-export const RMSIM_WASM_ABI: i32 = 3;
+export const RMSIM_WASM_ABI: i32 = 4;
 
 let hostPages: u32 = 0;
 
@@ -48,6 +48,7 @@ export function scratch_alloc(bytes: u32): usize { return bumpAlloc(<usize>bytes
 export function host_reset(): void { buddy.hostReset(); }
 export function host_alloc(order: u32, mt: u32): i32 { return buddy.allocPages(order, mt); }
 export function host_free(pfn: u32, order: u32): i32 { return buddy.freePagesAt(pfn, order); }
+export function host_free_contig_range(pfn: u32, nr: u32): i32 { return buddy.freeContigRange(pfn, nr); }
 export function host_free_pages(): f64 { return buddy.freePagesCount(); }
 export function host_free_blocks(mt: u32, order: u32): u32 { return buddy.freeBlocks(mt, order); }
 export function host_pageblock_mt(pfn: u32): u32 { return buddy.pageblockMt(pfn); }

@@ -50,7 +50,7 @@ export interface ChildResult {
    * (set-up grows with host memory, not with faults) or the metrics document at the end.
    */
   compute_s: number;
-  /** Wall seconds of the untimed warm-up run (0 without one). */
+  /** Wall seconds of the untimed warm-up runs (0 without any). */
   warmup_s: number;
   peak_rss_bytes: number;
   /** False when the run was stopped at its maxWallS: every figure then covers the part done. */
@@ -133,7 +133,7 @@ export async function runChild(spec: ChildSpec, progress?: (m: ChildMessage) => 
   let warmup_s = 0;
   if (spec.warmup) {
     const t = performance.now();
-    await runWorkload({ workload: loadWorkload(spec.warmup.workload, { sets: spec.warmup.sets }) });
+    for (let i = 0; i < spec.warmup.runs; i++) await runWorkload({ workload: loadWorkload(spec.warmup.workload, { sets: spec.warmup.sets }) });
     warmup_s = (performance.now() - t) / 1e3;
   }
   const workload = loadWorkload(spec.workload, { sets: spec.sets });

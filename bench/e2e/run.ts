@@ -6,7 +6,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
 import { machineInfo, type MachineInfo } from '../engine/machine.js';
-import { A_VM_GIB, B_VMS, CASE_IDS, D_SIZES_GIB, bareSpec, bootSpec, conversionStormSpec, scaledBytes, terabyteHostBytes, terabyteHostSpec, terabyteVmBytes, WARMUP_VM_BYTES, type CaseId, type ChildSpec } from './cases.js';
+import { A_VM_GIB, B_VMS, CASE_IDS, D_SIZES_GIB, bareSpec, bootSpec, conversionStormSpec, scaledBytes, terabyteHostBytes, terabyteHostSpec, terabyteVmBytes, WARMUP_RUNS, WARMUP_VM_BYTES, type CaseId, type ChildSpec } from './cases.js';
 import type { ChildMessage, ChildResult, RunDetail } from './child.js';
 import type { InstanceMemory } from '../../sim/fastpath/wasm/module.js';
 
@@ -26,8 +26,9 @@ export const D_TRIALS = 5;
 
 /** How (d) is measured and its spread computed (stated in the results). */
 export function dMethod(trials: number): string {
-  return `process CPU of the simulation's steps (no host set-up, no metrics document) per simulated fault; each trial runs in a fresh process after an untimed vm-boot of ${WARMUP_VM_BYTES / 2 ** 20} MiB ` +
-    `(the same vCPUs, host CPUs and pages) in that process, so JIT warm-up and the WASM compile are charged to no size; ${trials} rounds, each running every size once, ` +
+  return `process CPU of the simulation's steps (no host set-up, no metrics document) per simulated fault; each trial runs in a fresh process after ${WARMUP_RUNS} untimed runs of the same vm-boot ` +
+    `(the same VM, host, vCPUs and pages) whose vCPUs touch only the top ${WARMUP_VM_BYTES / 2 ** 20} MiB of the VM, in that process, so V8's optimizing (which redoes its work for each new run's objects and for byte offsets past 2^30 until it has seen them) ` +
+    `and the WASM compile are charged to no size; ${trials} rounds, each running every size once, ` +
     'the order rotated by one size per round (round r starts at size r), so each size meets the machine at every point of a round; per size the median of its trials and their min and max; ' +
     'spread = largest median over smallest median';
 }
@@ -38,9 +39,9 @@ export const EXTRAPOLATION_METHOD =
   '(steps_s: the wall time of the simulation steps so far; assumes the rest of the run faults at the same rate; the metrics document at the end is not counted)';
 
 export interface CaseFigures {
-  /** Spawn to exit (process start included), less the untimed warm-up run. */
+  /** Spawn to exit (process start included), less the untimed warm-up runs. */
   wall_s: number;
-  /** The untimed warm-up run's wall seconds (0 without one). */
+  /** The untimed warm-up runs' wall seconds (0 without any). */
   warmup_s: number;
   run_s: number;
   events: number;

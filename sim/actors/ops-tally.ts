@@ -41,9 +41,13 @@ export interface TallyClock {
   readonly now: number;
 }
 
+/** No operation is due. A number rather than null, so the field stays an unboxed double (a
+ * field holding null or a time allocates a heap number at every store once time passes 2^30 ns). */
+const NONE_DUE = -1;
+
 /** One actor thread's schedule: at most one operation due and not started. */
 export class OpsTally {
-  private dueNs: number | null;
+  private dueNs: number;
   private inFlight = false;
   /** The thread said it has no more work (close); a due time opens it again. */
   private closed = false;
@@ -70,7 +74,7 @@ export class OpsTally {
 
   /** The next operation is due at t (an earlier due time already set stays). */
   due(t: number): void {
-    if (this.dueNs === null) this.dueNs = t;
+    if (this.dueNs === NONE_DUE) this.dueNs = t;
     this.closed = false;
   }
 
@@ -83,13 +87,13 @@ export class OpsTally {
   start(): void {
     const now = this.clock.now;
     if (now >= this.warmupNs) {
-      const due = this.dueNs ?? now;
+      const due = this.dueNs === NONE_DUE ? now : this.dueNs;
       const from = Math.max(due, this.warmupNs);
       this.scheduleStartNs ??= from;
       this.lateNs += Math.max(0, now - from);
       this.startedCounted++;
     }
-    this.dueNs = null;
+    this.dueNs = NONE_DUE;
     this.inFlight = true;
     this.started++;
     this.ops.offered.add(1);
@@ -104,7 +108,7 @@ export class OpsTally {
 
   /** The thread has no more work: nothing is due. */
   close(): void {
-    this.dueNs = null;
+    this.dueNs = NONE_DUE;
     this.closed = true;
   }
 
@@ -113,8 +117,8 @@ export class OpsTally {
    * was offered what its schedule fits in its time, late or not (see the file comment).
    */
   closeAt(endNs: number): void {
-    const pending = this.dueNs !== null && this.dueNs < endNs;
-    if (pending) this.lateNs += endNs - Math.max(this.dueNs!, this.warmupNs);
+    const pending = this.dueNs !== NONE_DUE && this.dueNs < endNs;
+    if (pending) this.lateNs += endNs - Math.max(this.dueNs, this.warmupNs);
     let extra = pending ? 1 : 0;
     if (!this.closed && this.scheduleStartNs !== null) {
       const active = endNs - this.scheduleStartNs;
@@ -124,6 +128,6 @@ export class OpsTally {
       extra = Math.max(extra, Math.min(fit, left) - this.startedCounted);
     }
     if (extra > 0) this.ops.offered.add(extra);
-    this.dueNs = null;
+    this.dueNs = NONE_DUE;
   }
 }

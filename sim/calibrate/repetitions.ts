@@ -37,9 +37,53 @@ export function poolMeasurements(name: string, ms: SequenceMeasurement[]): Seque
   return reduceRepetitions(name, reps);
 }
 
+/** Each repetition's total over the ops `counted` says (index); undefined without kept repetitions. */
+function repetitionTotals(m: SequenceMeasurement, counted: (i: number) => boolean): number[] | undefined {
+  if (!m.reps_op_ns?.length) return undefined;
+  return m.reps_op_ns.map((ops) => ops.reduce((s, x, i) => (counted(i) && x >= 0 ? s + x : s), 0));
+}
+
+/** Resamples of the repetitions behind figureInterval; fixed, like the resampling's seed, so a validation reads the same twice. */
+const BOOTSTRAP_RESAMPLES = 400;
+
+/**
+ * The 95% confidence interval of a sequence's figure, the sum over the `counted` ops of each
+ * op's median over repetitions, by the bootstrap: the repetitions drawn again with replacement
+ * (a fixed pseudo-random sequence), the figure recomputed, its 2.5th and 97.5th percentiles.
+ * It says how far the figure could move were the sequence measured again (in as many
+ * repetitions, in the same spells of the host): the noise floor to read an error against.
+ * Undefined below 2 repetitions.
+ */
+export function figureInterval(repsOpNs: number[][], counted: (i: number) => boolean): { low: number; high: number } | undefined {
+  const n = repsOpNs.length;
+  if (n < 2) return undefined;
+  const ops = repsOpNs[0].map((_, i) => i).filter((i) => counted(i) && repsOpNs.every((r) => r[i] >= 0));
+  let x = 0x2545f491;
+  const draw = () => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    return Math.floor((x / 2 ** 32) * n);
+  };
+  const pick = new Int32Array(n);
+  const col = new Float64Array(n);
+  const figures = new Float64Array(BOOTSTRAP_RESAMPLES);
+  for (let b = 0; b < BOOTSTRAP_RESAMPLES; b++) {
+    for (let k = 0; k < n; k++) pick[k] = draw();
+    let sum = 0;
+    for (const i of ops) {
+      for (let k = 0; k < n; k++) col[k] = repsOpNs[pick[k]][i];
+      col.sort();
+      sum += n % 2 ? col[(n - 1) / 2] : (col[n / 2 - 1] + col[n / 2]) / 2;
+    }
+    figures[b] = sum;
+  }
+  figures.sort();
+  return { low: figures[Math.floor(0.025 * (BOOTSTRAP_RESAMPLES - 1))], high: figures[Math.ceil(0.975 * (BOOTSTRAP_RESAMPLES - 1))] };
+}
+
 /** Each repetition's total over the ops `counted` says (index), as a spread; the recorded spread, or undefined, without kept repetitions. */
 export function repetitionSpread(m: SequenceMeasurement, counted: (i: number) => boolean): RepetitionSpread | undefined {
-  if (!m.reps_op_ns?.length) return m.spread;
-  const totals = m.reps_op_ns.map((ops) => ops.reduce((s, x, i) => (counted(i) && x >= 0 ? s + x : s), 0));
-  return { reps: totals.length, median_ns: median(totals), min_ns: Math.min(...totals), max_ns: Math.max(...totals) };
+  const totals = repetitionTotals(m, counted);
+  if (!totals || !m.reps_op_ns) return m.spread;
+  const ci = figureInterval(m.reps_op_ns, counted);
+  return { reps: totals.length, median_ns: median(totals), min_ns: Math.min(...totals), max_ns: Math.max(...totals), ...(ci ? { ci_low_ns: ci.low, ci_high_ns: ci.high } : {}) };
 }

@@ -137,4 +137,11 @@ export interface RepetitionSpread {
   median_ns: number;
   min_ns: number;
   max_ns: number;
+  /**
+   * The 95% confidence interval of the sequence's figure (the sum of per-op medians over the
+   * same ops: repetitions.ts figureInterval); absent below 2 repetitions and in validations
+   * recorded before it was kept.
+   */
+  ci_low_ns?: number;
+  ci_high_ns?: number;
 }

@@ -4,14 +4,15 @@
 // names some; ops that failed on either side are left out of both sums and counted); its error
 // is (predicted - measured) / measured. The kernel side is per op the median over its
 // repetitions, so the simulator's is the same over as many seeds (simulateSequenceReps). When the
-// executor kept every repetition, the comparison
-// also carries the spread of the repetitions' totals (the noise floor to read the error against).
+// executor kept every repetition, the comparison also carries the spread of the repetitions'
+// totals and the confidence interval of the figure itself (repetitions.ts figureInterval): the
+// noise floor to read the error against.
 import { median } from 'simple-statistics';
 import type { CostProfile } from '../costs/index.js';
 import { UsageError } from '../errors.js';
 import { simulateSequenceReps } from './simulate-sequence.js';
 import { needsKvm } from './sequences.js';
-import { repetitionSpread } from './repetitions.js';
+import { poolMeasurements, repetitionSpread } from './repetitions.js';
 import type { KernelSequence, ProbeSkip, RepetitionSpread, SequenceMeasurement } from './types.js';
 
 export type SequenceExecutor = (seq: KernelSequence, opts: { reps: number }) => Promise<SequenceMeasurement>;
@@ -50,10 +51,16 @@ export interface ValidationSummary {
   worst_abs_error: number | null;
   worst_sequence: string | null;
   /**
-   * The noise floor: the median over sequences of their repetitions' range, (max - min) / the
-   * median of the repetitions' totals; null when no sequence kept its repetitions.
+   * The median over sequences of their repetitions' range, (max - min) / the median of the
+   * repetitions' totals; null when no sequence kept its repetitions. It widens with the
+   * repetition count (one slow spell of the host in any repetition sets it).
    */
   median_rep_range?: number | null;
+  /**
+   * The noise floor: the median over sequences of the width of the measured figure's 95%
+   * confidence interval (repetitions.ts figureInterval), relative to the figure; null without it.
+   */
+  median_rep_ci?: number | null;
   skipped: ProbeSkip[];
 }
 
@@ -66,6 +73,12 @@ export interface ValidationSummary {
 export function repRange(s: Pick<SequenceComparison, 'measured_reps'>): number | null {
   const r = s.measured_reps;
   return r && r.median_ns > 0 ? (r.max_ns - r.min_ns) / r.median_ns : null;
+}
+
+/** The width of the measured figure's confidence interval relative to the figure; null without one. */
+export function repCi(s: Pick<SequenceComparison, 'measured_reps' | 'measured_ns'>): number | null {
+  const r = s.measured_reps;
+  return r && s.measured_ns > 0 && r.ci_low_ns !== undefined && r.ci_high_ns !== undefined ? (r.ci_high_ns - r.ci_low_ns) / s.measured_ns : null;
 }
 
 export function relativeError(predicted: number, measured: number): number {
@@ -104,15 +117,23 @@ export function compareSequence(seq: KernelSequence, measured: SequenceMeasureme
 
 /** Median and worst absolute error over the sequences (null without any). */
 export function summarise(sequences: SequenceComparison[], skipped: ProbeSkip[] = []): ValidationSummary {
-  if (sequences.length === 0) return { sequences, median_abs_error: null, worst_abs_error: null, worst_sequence: null, median_rep_range: null, skipped };
+  if (sequences.length === 0) return { sequences, median_abs_error: null, worst_abs_error: null, worst_sequence: null, median_rep_range: null, median_rep_ci: null, skipped };
   const abs = sequences.map((s) => Math.abs(s.error));
   const worst = abs.indexOf(Math.max(...abs));
   const ranges = sequences.map(repRange).filter((r): r is number => r !== null);
-  return { sequences, median_abs_error: median(abs), worst_abs_error: abs[worst], worst_sequence: sequences[worst].name, median_rep_range: ranges.length ? median(ranges) : null, skipped };
+  const cis = sequences.map(repCi).filter((r): r is number => r !== null);
+  return { sequences, median_abs_error: median(abs), worst_abs_error: abs[worst], worst_sequence: sequences[worst].name, median_rep_range: ranges.length ? median(ranges) : null, median_rep_ci: cis.length ? median(cis) : null, skipped };
 }
 
 export interface ValidateOptions {
+  /** Kernel repetitions of each sequence, over all rounds. */
   reps: number;
+  /**
+   * Passes over the suite (default 1), each running every sequence reps / rounds times (the
+   * executor's warm-up repetition each time), pooled per sequence: a slow spell of the host
+   * then falls on a few repetitions of many sequences instead of every repetition of one.
+   */
+  rounds?: number;
   /** /dev/kvm with guest_memfd usable here; sequences that need it are skipped otherwise. */
   kvm: boolean;
   kvmWhy?: string;
@@ -124,21 +145,33 @@ export function measuredReps(m: SequenceMeasurement): number {
   return m.reps_op_ns?.length ?? m.spread?.reps ?? 1;
 }
 
-/** Run every sequence on the kernel and in the simulator; sequences that need KVM are skipped without it. */
+/** Run every sequence on the kernel (in rounds) and in the simulator; sequences that need KVM are skipped without it. */
 export async function runValidation(seqs: KernelSequence[], profile: CostProfile, execute: SequenceExecutor, o: ValidateOptions): Promise<ValidationSummary> {
-  const out: SequenceComparison[] = [];
+  const rounds = Math.max(1, Math.min(o.rounds ?? 1, o.reps));
   const skipped: ProbeSkip[] = [];
-  for (const [i, seq] of seqs.entries()) {
-    o.onProgress?.(i, seqs.length, seq.name);
-    if (needsKvm(seq) && !o.kvm) {
-      skipped.push({ what: seq.name, why: o.kvmWhy ?? 'no usable /dev/kvm with guest_memfd' });
-      continue;
+  const runnable = seqs.filter((seq) => {
+    if (!needsKvm(seq) || o.kvm) return true;
+    skipped.push({ what: seq.name, why: o.kvmWhy ?? 'no usable /dev/kvm with guest_memfd' });
+    return false;
+  });
+  const taken = new Map<string, SequenceMeasurement[]>(runnable.map((s) => [s.name, []]));
+  const steps = rounds * runnable.length;
+  for (let r = 0; r < rounds; r++) {
+    // Rounds share the repetitions out, the first ones taking the remainder.
+    const reps = Math.floor(o.reps / rounds) + (r < o.reps % rounds ? 1 : 0);
+    for (const [i, seq] of runnable.entries()) {
+      o.onProgress?.(r * runnable.length + i, steps, rounds > 1 ? `${seq.name} (round ${r + 1}/${rounds})` : seq.name);
+      taken.get(seq.name)!.push(await execute(seq, { reps }));
     }
-    const measured = await execute(seq, { reps: o.reps });
+  }
+  const out: SequenceComparison[] = [];
+  for (const seq of runnable) {
+    const ms = taken.get(seq.name)!;
+    const measured = ms.length === 1 ? ms[0] : poolMeasurements(seq.name, ms);
     const predicted = await simulateSequenceReps(seq, profile, measuredReps(measured));
     out.push(compareSequence(seq, measured, predicted));
   }
-  o.onProgress?.(seqs.length, seqs.length, 'done');
+  o.onProgress?.(steps, steps, 'done');
   return summarise(out, skipped);
 }
 

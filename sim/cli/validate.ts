@@ -48,22 +48,24 @@ export function register(program: Command): void {
     .command('validate')
     .description('predicted against measured: composite sequences (or an strace with --trace) on the real kernel and in the simulator')
     .option('--profile <name|file>', 'cost profile to validate (default: the shipped profile)')
-    .option('--reps <n>', 'repetitions of each sequence on the kernel (medians per op; with --calibrate, per round) (default: 5, with --calibrate 1)')
+    .option('--reps <n>', 'repetitions of each sequence on the kernel, over all rounds (with --calibrate: per round) (default: 12, with --calibrate 3, with --trace 5)')
     .option('--only <names>', 'comma-separated sequence names (default: the whole suite)')
     .option('--out <dir>', 'write validation.json and the report (validation.html, charts/*.svg|png) here')
     .option('--trace <file.strace>', 'validate an strace of fallocate calls instead of the suite')
     .addOption(new Option('--backend <kind>', 'with --trace: which files of the trace to replay').choices(['guest_memfd', 'shmem']))
     .option('--measured <validation.json>', 'take the kernel side from an earlier validation.json instead of running the sequences (no cc or /dev/kvm needed)')
     .option('--calibrate', 'calibrate in the same run: probe rounds interleaved with the sequences, the profile fitted from the probe rows only (--profile is then the base whose unreachable costs are kept); with --out also writes profile.json and probe-recording.json')
-    .option('--rounds <k>', 'with --calibrate: rounds of (probe, every sequence)', '4')
+    .option('--rounds <k>', 'passes over the suite, the repetitions shared out between them (default 3); with --calibrate: rounds of (probe, every sequence) (default 4)')
     .option('--full-probe', "with --calibrate: each round runs the whole probe (about 80 s a round) instead of --quick's (about 20 s)")
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress')
     .addHelpText('after', `
 Needs cc; the guest_memfd sequences need /dev/kvm (skipped with the reason without it).
-The "reps range" column is how far whole repetitions' totals moved about their median: the noise
-floor to read each error against. The measured figure itself is the sum of per-op medians over
-the repetitions (robust to an op that lost its CPU), so under load it can lie below every total.
+A sequence's figure, measured and predicted, is the sum over its ops of each op's median over the
+repetitions (robust to an op that lost its CPU and to a repetition in a slow spell of the host).
+"reps range" is how far whole repetitions' totals moved about their median; "figure CI" the 95%
+bootstrap confidence interval of the measured figure: the noise floor to read each error
+against is the median of its width over the sequences.
 Examples:
   rmsim validate --calibrate --out validation/       # calibrate and validate in one run (about 2 min)
   rmsim calibrate --out my-host.json && rmsim validate --profile my-host.json --out validation/
@@ -72,7 +74,7 @@ Examples:
   rmsim validate --trace vmm.strace --backend guest_memfd --json`)
     .action(async (flags: ValidateFlags) => {
       const profile = resolveProfile(flags.profile);
-      const reps = positiveInt('reps', flags.reps, flags.calibrate ? 1 : 5);
+      const reps = positiveInt('reps', flags.reps, flags.calibrate ? 3 : flags.trace ? 5 : 12);
       const log = (s: string) => {
         if (!flags.quiet && !flags.json) process.stderr.write(`${s}\n`);
       };
@@ -95,7 +97,8 @@ Examples:
       if (rec && !flags.only) seqs = seqs.filter((s) => rec.sequences.some((r) => r.name === s.name));
       const why = rec ? undefined : await guestMemfdMissing();
       const execute = rec ? recordedExecutor(rec, flags.measured!) : executeOnKernel;
-      const v = await runValidation(seqs, profile, execute, { reps, kvm: !why, kvmWhy: why, onProgress: (i, n, name) => log(`[${i}/${n}] ${name}`) });
+      const rounds = rec ? 1 : positiveInt('rounds', flags.rounds, 3);
+      const v = await runValidation(seqs, profile, execute, { reps, rounds, kvm: !why, kvmWhy: why, onProgress: (i, n, name) => log(`[${i}/${n}] ${name}`) });
       await reportValidation(flags, v, profileInfo(profile, rec ? { measured: { from: flags.measured!, host: rec.host ?? null, date: rec.date ?? null } } : {}), reps, log);
     });
 }
@@ -166,12 +169,20 @@ function repsRange(s: SequenceComparison): string {
   return `${pct((r.min_ns - r.median_ns) / r.median_ns)}..${pct((r.max_ns - r.median_ns) / r.median_ns)}`;
 }
 
+/** The measured figure's confidence interval about it ("-1.0%..+2.1%"), '-' without it. */
+function figureCi(s: SequenceComparison): string {
+  const r = s.measured_reps;
+  if (!r || !(s.measured_ns > 0) || r.ci_low_ns === undefined || r.ci_high_ns === undefined) return '-';
+  return `${pct((r.ci_low_ns - s.measured_ns) / s.measured_ns)}..${pct((r.ci_high_ns - s.measured_ns) / s.measured_ns)}`;
+}
+
 function formatSummary(v: ValidationSummary): string {
-  const lines = ['sequence                                   measured us  predicted us    error  reps range'];
-  for (const s of v.sequences) lines.push(`${s.name.padEnd(42)} ${us(s.measured_ns).padStart(11)} ${us(s.predicted_ns).padStart(13)} ${pct(s.error).padStart(8)}  ${repsRange(s)}${s.failed_ops ? `  (${s.failed_ops} ops failed, left out)` : ''}`);
+  const lines = ['sequence                                   measured us  predicted us    error  reps range         figure CI'];
+  for (const s of v.sequences) lines.push(`${s.name.padEnd(42)} ${us(s.measured_ns).padStart(11)} ${us(s.predicted_ns).padStart(13)} ${pct(s.error).padStart(8)}  ${repsRange(s).padEnd(17)}  ${figureCi(s)}${s.failed_ops ? `  (${s.failed_ops} ops failed, left out)` : ''}`);
   for (const s of v.skipped) lines.push(`${s.what.padEnd(42)} skipped: ${s.why}`);
   lines.push(`median |error| ${pct(v.median_abs_error)}, worst ${pct(v.worst_abs_error)} (${v.worst_sequence ?? '-'}) over ${v.sequences.length} sequences`);
-  if (v.median_rep_range != null) lines.push(`noise floor: the repetitions' totals span a median ${pct(v.median_rep_range).replace('+', '')} of their median (max - min)`);
+  if (v.median_rep_ci != null) lines.push(`noise floor: the measured figure's 95% interval spans a median ${pct(v.median_rep_ci).replace('+', '')} of it (whole repetitions' totals: ${pct(v.median_rep_range ?? null).replace('+', '')}, max - min)`);
+  else if (v.median_rep_range != null) lines.push(`noise floor: the repetitions' totals span a median ${pct(v.median_rep_range).replace('+', '')} of their median (max - min)`);
   return lines.join('\n');
 }
 

@@ -30,6 +30,12 @@ export interface HostMemory {
   allocPages(order: Order, migratetype: MigrateType): number;
   /** __free_pages: frees a block allocated at that order (buddies merge). */
   freePages(pfn: number, order: Order): void;
+  /**
+   * free_contig_range: __free_page of each of nrPages order-0 pages from pfn, in ascending order
+   * (batched: one call for a range). Throws, having freed nothing, if one is not an allocated
+   * order-0 page.
+   */
+  freeContigRange(pfn: number, nrPages: number): void;
   freePagesCount(): number;
   /** Free blocks per order 0..MAX_ORDER (10), of one free-list migratetype or of both. */
   freeBlocksPerOrder(migratetype?: MigrateType): number[];

@@ -134,7 +134,7 @@ export class Host {
       if (acc >= 1) {
         acc -= 1;
         this.mem.folioSplit(pfn);
-        for (let i = 1; i < 512; i++) this.mem.freePages(pfn + i, 0);
+        this.mem.freeContigRange(pfn + 1, 511);
         this.fragmentPins.push(pfn);
       } else {
         this.mem.freePages(pfn, 9);

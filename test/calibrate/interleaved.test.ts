@@ -4,8 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { poolRecordings, pooledExecutor, runInterleaved } from '../../sim/calibrate/interleaved.js';
-import { poolMeasurements, reduceRepetitions, repetitionSpread } from '../../sim/calibrate/repetitions.js';
-import { compareSequence, recordedExecutor, repRange, summarise } from '../../sim/calibrate/validate.js';
+import { figureInterval, poolMeasurements, reduceRepetitions, repetitionSpread } from '../../sim/calibrate/repetitions.js';
+import { compareSequence, recordedExecutor, repCi, repRange, runValidation, summarise } from '../../sim/calibrate/validate.js';
+import { defaultProfile } from '../../sim/costs/index.js';
 import type { KernelSequence, ProbeRecording, ProbeRow } from '../../sim/calibrate/types.js';
 
 const host: ProbeRecording['host'] = { cpu_model: 'cpu', kernel: '6.18', nested: true, date: '2026-12-04T00:00:00.000Z', online_cpus: 2, kvm: true, guest_memfd: true, shmem_enabled: 'never' };
@@ -74,14 +75,20 @@ test('the spread of the repetitions\' totals counts the scored ops only, and is 
     { op_ns: [140, 260], op_errors: [null, null], wall_ns: 0 },
     { op_ns: [120, 240], op_errors: [null, null], wall_ns: 0 },
   ]);
-  assert.deepEqual(repetitionSpread(measured, () => true), { reps: 3, median_ns: 360, min_ns: 300, max_ns: 400 });
-  assert.deepEqual(repetitionSpread(measured, (i) => i === 0), { reps: 3, median_ns: 120, min_ns: 100, max_ns: 140 });
+  const { ci_low_ns, ci_high_ns, ...all } = repetitionSpread(measured, () => true)!;
+  assert.deepEqual(all, { reps: 3, median_ns: 360, min_ns: 300, max_ns: 400 });
+  assert.ok(ci_low_ns! >= 300 && ci_low_ns! < 360 && ci_high_ns! > 360 && ci_high_ns! <= 400, `${ci_low_ns}..${ci_high_ns}`);
+  const { ci_low_ns: _l, ci_high_ns: _h, ...first } = repetitionSpread(measured, (i) => i === 0)!;
+  assert.deepEqual(first, { reps: 3, median_ns: 120, min_ns: 100, max_ns: 140 });
   const c = compareSequence(shmemSeq, measured, { name: 'sh', op_ns: [120, 240], op_errors: [null, null], wall_ns: 0 });
   assert.equal(c.measured_ns, 360);
-  assert.deepEqual(c.measured_reps, { reps: 3, median_ns: 360, min_ns: 300, max_ns: 400 });
+  assert.deepEqual(c.measured_reps, { ...all, ci_low_ns, ci_high_ns });
+  assert.equal(repCi(c), (ci_high_ns! - ci_low_ns!) / 360);
   const v = summarise([c, { ...c, name: 'x', measured_reps: { reps: 3, median_ns: 360, min_ns: 360, max_ns: 396 } }]);
   assert.ok(Math.abs(v.median_rep_range! - (100 / 360 + 36 / 360) / 2) < 1e-12);
+  assert.equal(v.median_rep_ci, repCi(c), 'a spread recorded without its interval counts for the range only');
   assert.equal(summarise([{ ...c, measured_reps: undefined }]).median_rep_range, null);
+  assert.equal(summarise([{ ...c, measured_reps: undefined }]).median_rep_ci, null);
   // Under load every repetition's total holds an op that lost its CPU, and the sum of per-op medians lies below them all: the range is about the totals' median.
   assert.equal(repRange({ measured_reps: { reps: 3, median_ns: 200, min_ns: 150, max_ns: 250 } }), 0.5);
 });
@@ -91,4 +98,32 @@ test('a validation.json read back (--measured) keeps the recorded spread', async
   const c = compareSequence(shmemSeq, measured, measured);
   const again = await recordedExecutor({ sequences: [JSON.parse(JSON.stringify(c))] }, 'v.json')(shmemSeq, { reps: 1 });
   assert.deepEqual(compareSequence(shmemSeq, again, measured).measured_reps, c.measured_reps);
+});
+
+test('the figure\'s interval: narrow when one repetition of twelve is slow throughout, wide when the repetitions disagree op by op', () => {
+  const steady = Array.from({ length: 12 }, (_, k) => [100 + (k % 3), 200 - (k % 2)]);
+  steady[5] = [140, 280]; // a slow spell: every op of one repetition 1.4x
+  const ci = figureInterval(steady, () => true)!;
+  assert.ok(ci.low >= 298 && ci.high <= 303, `${ci.low}..${ci.high}`);
+  // Waits at a different op in each repetition: the per-op medians, and so the figure, move with the draw.
+  const waits = Array.from({ length: 12 }, (_, k) => [0, 1, 2].map((i) => (i === k % 3 ? 1000 : 100)));
+  const w = figureInterval(waits, () => true)!;
+  assert.ok(w.low <= 300 && w.high >= 750, `${w.low}..${w.high}`);
+  assert.deepEqual(figureInterval(steady, (i) => i === 1), figureInterval(steady.map((r) => [0, r[1]]), (i) => i === 1));
+  assert.equal(figureInterval([[1, 2]], () => true), undefined);
+  assert.deepEqual(figureInterval(steady, () => true), ci, 'the same draw every time');
+});
+
+test('validation in rounds: each round runs every sequence with its share of the repetitions, pooled per sequence', async () => {
+  const asked: string[] = [];
+  let n = 0;
+  const execute = async (seq: KernelSequence, o: { reps: number }) => {
+    asked.push(`${seq.name} x${o.reps}`);
+    return reduceRepetitions(seq.name, Array.from({ length: o.reps }, () => ({ op_ns: [1000 + n++, 1000], op_errors: [null, null], wall_ns: 0 })));
+  };
+  const v = await runValidation([shmemSeq, gmemSeq], defaultProfile(), execute, { reps: 7, rounds: 3, kvm: false, kvmWhy: 'no kvm' });
+  assert.deepEqual(asked, ['sh x3', 'sh x2', 'sh x2']);
+  assert.equal(v.sequences[0].measured_reps!.reps, 7);
+  assert.equal(v.sequences[0].measured_ns, 2003, 'per op the median of the seven repetitions 1000..1006, plus 1000');
+  assert.deepEqual(v.skipped, [{ what: 'gm', why: 'no kvm' }]);
 });

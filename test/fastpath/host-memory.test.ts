@@ -53,6 +53,20 @@ const hostCommands = [
       for (let j = 0; j < 2 ** b.order; j++) w.allocated.push({ pfn: b.pfn + j, order: 0 });
     }
   })),
+  // free_contig_range over a run of order-0 pages (split folios), ascending: the WASM version frees
+  // by aligned blocks and must end as page-by-page frees do; one page too many (not an allocated
+  // order-0 page) must throw on both, having freed nothing.
+  fc.tuple(fc.nat(), fc.nat()).map(([k, len]) => command(`freeContigRange(#${k},${len})`, (w: World) => {
+    const pages = new Set(w.allocated.filter((b) => b.order === 0).map((b) => b.pfn));
+    if (pages.size === 0) return;
+    const sorted = [...pages].sort((a, b) => a - b);
+    const start = sorted[k % sorted.length]!;
+    let end = start;
+    while (pages.has(end)) end++;
+    const nr = len % 5 === 0 && end < HOST_PAGES ? end - start + 1 : 1 + (len % (end - start));
+    const ok = same(`freeContigRange(${start},${nr})`, () => { w.ref.host.freeContigRange(start, nr); return true; }, () => { w.sut.host.freeContigRange(start, nr); return true; });
+    if (ok) w.allocated = w.allocated.filter((b) => b.order !== 0 || b.pfn < start || b.pfn >= start + nr);
+  })),
   // Misuse must fail the same way: freeing at the wrong order, touching a free pfn.
   fc.integer({ min: 0, max: HOST_PAGES - 1 }).map((pfn) => command(`misuse(${pfn})`, (w: World) => {
     if (w.allocated.some((b) => pfn >= b.pfn && pfn < b.pfn + 2 ** b.order)) return;
@@ -91,4 +105,26 @@ test('buddy: unmovable allocations steal movable pageblocks and fragment order-9
   assert.ok(huge < HOST_PAGES / 512, `only ${huge} of ${HOST_PAGES / 512} huge blocks remain`);
   assert.equal(h.unusableIndex(9), h.freePagesCount() === 0 ? 1 : h.unusableIndex(9));
   assert.ok(h.freeBlocksPerOrder()[9] === 0 && h.freeBlocksPerOrder()[10] === 0);
+});
+
+test('buddy: free_contig_range across two pageblocks of different migratetypes ends on the list of the last page freed, as page-by-page frees do', async () => {
+  for (const impl of IMPLS) {
+    const make = await makeWorldFactory(impl, HOST_PAGES);
+    const w = make();
+    for (const fp of [w.ref, w.sut]) {
+      const h = fp.host;
+      for (let i = 0; i < 4; i++) assert.equal(h.allocPages(9, MIGRATE_MOVABLE), 512 * i);
+      // The free order-9 block at 0 is the only one: an unmovable page claims its pageblock.
+      h.freePages(0, 9);
+      for (let i = 0; i < 512; i++) assert.equal(h.allocPages(0, MIGRATE_UNMOVABLE), i);
+      h.folioSplit(512);
+      assert.deepEqual([h.pageblockMigratetype(0), h.pageblockMigratetype(512)], [MIGRATE_UNMOVABLE, MIGRATE_MOVABLE]);
+      h.freeContigRange(0, 1024);
+      assert.deepEqual([h.freeBlocksPerOrder(MIGRATE_UNMOVABLE)[10], h.freeBlocksPerOrder(MIGRATE_MOVABLE)[10]], [0, 1], impl);
+    }
+    assert.deepEqual(hostState(w.sut), hostState(w.ref), impl);
+    // One page too many (pfn 1024 is not an order-0 page): nothing is freed.
+    assert.throws(() => w.sut.host.freeContigRange(1536, 513));
+    assert.deepEqual(hostState(w.sut), hostState(w.ref), impl);
+  }
 });

@@ -183,6 +183,13 @@ export class RefHostMemory implements HostMemory {
     this.addFree(p, o, mt);
   }
 
+  freeContigRange(pfn: number, nrPages: number): void {
+    for (let p = pfn; p < pfn + nrPages; p++) {
+      if (this.folios.get(p)?.order !== 0) throw new Error(`freeContigRange: [${pfn}, ${pfn + nrPages}) holds a page that is not an allocated order-0 page`);
+    }
+    for (let p = pfn; p < pfn + nrPages; p++) this.freePages(p, 0);
+  }
+
   freePagesCount(): number {
     let n = 0;
     for (const b of this.buddy.values()) n += 2 ** b.order;

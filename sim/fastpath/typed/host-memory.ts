@@ -180,6 +180,14 @@ export class TypedHostMemory implements HostMemory {
     this.addFree(p, o, mt);
   }
 
+  freeContigRange(pfn: number, nrPages: number): void {
+    for (let p = pfn; p < pfn + nrPages; p++) {
+      const r = p >= 0 && p < this.totalPages ? this.folios[p]! : 0;
+      if (!((r >>> 8) & F_ALLOC) || (r & 0xff) !== 0) throw new Error(`freeContigRange: [${pfn}, ${pfn + nrPages}) holds a page that is not an allocated order-0 page`);
+    }
+    for (let p = pfn; p < pfn + nrPages; p++) this.freePages(p, 0);
+  }
+
   freePagesCount(): number { return this.free; }
 
   freeBlocksPerOrder(migratetype?: MigrateType): number[] {

@@ -18,6 +18,7 @@ export interface RmsimExports {
   host_reset(): void;
   host_alloc(order: number, mt: number): number;
   host_free(pfn: number, order: number): number;
+  host_free_contig_range(pfn: number, nr: number): number;
   host_free_pages(): number;
   host_free_blocks(mt: number, order: number): number;
   host_pageblock_mt(pfn: number): number;
@@ -68,7 +69,7 @@ export interface RmsimExports {
 export type WasmBuild = 'rmsim.wasm' | 'rmsim-bench.wasm';
 
 /** The export version of wasm/index.ts these bindings are written for. */
-const WASM_ABI = 3;
+const WASM_ABI = 4;
 
 /** Most instances alive at once (each reserves ~10 GiB of address space). */
 export const MAX_INSTANCES = 32;

@@ -17,6 +17,9 @@ export class WasmHostMemory implements HostMemory {
   freePages(pfn: number, order: Order): void {
     if (this.x.host_free(pfn, order) !== 0) throw new Error(`freePages: pfn ${pfn} is not an allocated block of order ${order}`);
   }
+  freeContigRange(pfn: number, nrPages: number): void {
+    if (this.x.host_free_contig_range(pfn, nrPages) !== 0) throw new Error(`freeContigRange: [${pfn}, ${pfn + nrPages}) holds a page that is not an allocated order-0 page`);
+  }
   freePagesCount(): number { return this.x.host_free_pages(); }
   freeBlocksPerOrder(migratetype?: MigrateType): number[] {
     const out: number[] = [];
