@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .option('--json', 'print the fit summary as JSON')
     .option('--quiet', 'no progress and no summary')
     .addHelpText('after', `
-Takes about 1.5 minutes on an idle 2-CPU host (three probe rounds; under load up to 3;
+Takes about 2.5 minutes on an idle 2-CPU host (three probe rounds; under load up to 3.5;
 --quick a third). Needs cc, and /dev/kvm with guest_memfd for the guest_memfd and guest rows
 (without them those rows are skipped and their costs kept).
 Examples:

@@ -69,6 +69,17 @@ for (const backend of ['shmem', 'guest_memfd'] as const) {
   });
 }
 
+test('guest_memfd: pages a guest faults in count as populated, as what fallocate allocates does', async () => {
+  const cold = defaultProfile().withOverrides({ 'gmem.cache_cold_punch_page_ns': 100, 'host.cache_footprint_warm_pages': 1024, 'host.cache_footprint_cold_pages': 16384 });
+  const seq = (touchFirst: boolean): KernelSequence => {
+    const own = alloc(0, 0, 2 * MiB);
+    const touch: KernelOp = { op: 'guest_touch', file: 0, offset: 16 * MiB, len: 64 * MiB };
+    return { name: 'faults', description: '', files: [{ backend: 'guest_memfd', size_bytes: 80 * MiB, bound: true }], setup: touchFirst ? [touch, own] : [own, touch], ops: [{ op: 'punch', file: 0, offset: 0, len: 2 * MiB }] };
+  };
+  const extra = (await simulateSequence(seq(false), cold)).op_ns[0] - (await simulateSequence(seq(true), cold)).op_ns[0];
+  assert.equal(extra, 51_200, '16384 pages faulted in after the range was populated: all cold');
+});
+
 test('the footprint rows fit the page costs and the thresholds; the fitted profile gives back the 64 MiB rows\' difference', async () => {
   const rec = footprintRecording();
   assert.match(rec.host.caches ?? '', /L2 1024K/, 'the recording names the host caches');
