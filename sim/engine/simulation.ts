@@ -465,9 +465,13 @@ export class Simulation {
           return;
         }
         y = r.value;
+      } else if (typeof y === 'symbol' && y === ACTOR_EXIT) {
+        // An actor's end, tested by type before any compare: so the command compare below only
+        // ever sees objects and V8 keeps it a pointer compare (once the exit symbol has reached
+        // a compare, V8 calls a builtin for it on every resume).
+        this.finish(p, p.exitValue);
+        return;
       }
-      // Commands first: this compare sees only objects, so V8 keeps it a pointer compare; the
-      // exit symbol is tested after it (an object-or-symbol compare goes through a builtin call).
       if (y === p) {
         const op = p.op;
         p.op = OP_NONE;
@@ -517,10 +521,6 @@ export class Simulation {
         p.hasError = true;
         p.resumeError = new TypeError(`${p.name} yielded itself without a command (yield p.sleep(ns), p.compute(ns), an event or a lock request)`);
         continue;
-      }
-      if (r === null && y === ACTOR_EXIT) {
-        this.finish(p, p.exitValue);
-        return;
       }
       if (y instanceof SimEvent) {
         if (y.triggered) {
