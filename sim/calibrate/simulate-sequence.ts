@@ -68,6 +68,20 @@ function memoryFor(seq: KernelSequence): number {
 }
 
 /**
+ * Where in the scheduler tick the timed part starts: a draw uniform over one tick (stream
+ * `validate/tick-phase`), 0 when the lock costs have no tick. The executor's barrier releases
+ * its threads at whatever point of the tick the setup happened to end, different in each
+ * repetition; the model's setup takes the same simulated time under every seed, so without the
+ * draw every seed would meet its first tick, the end of a lock waiter's spin
+ * (lockCosts.tick_resched_ppm), at the same op, and the per-op medians over seeds would keep a
+ * hand-off wait the kernel's, spread over different ops, leave out.
+ */
+function tickPhase(sim: Simulation): number {
+  const tick = sim.lockCosts.tick_ns;
+  return tick > 0 ? Math.floor(sim.rng('validate/tick-phase').uniform01() * tick) : 0;
+}
+
+/**
  * Simulate one sequence under a profile: per timed op, simulated ns (-1 and the errno when the
  * model refuses it). `seed` draws the host's random events (a tick ending a spin, a wake-up's
  * latency, a task woken inside a long truncation).
@@ -102,11 +116,13 @@ export async function simulateSequence(seq: KernelSequence, profile: CostProfile
   const threads = [...new Set([...seq.setup, ...seq.ops].map(threadOf))].sort((a, b) => a - b);
   const ready = threads.map((t) => sim.event<unknown>(`setup${t}`));
   const barrier = sim.allOf(ready);
+  const phase = tickPhase(sim);
   for (const [k, t] of threads.entries()) {
     sim.spawn(`thread${t}`, function* (p) {
       for (const op of seq.setup) if (threadOf(op) === t) yield* runOp(p, host, vm, files, op);
       ready[k].succeed(undefined);
       yield barrier;
+      if (phase > 0) yield p.sleep(phase);
       wallStart = sim.now;
       for (const [i, op] of seq.ops.entries()) {
         if (threadOf(op) !== t) continue;

@@ -82,38 +82,51 @@ export class Gauge {
     this.set(this.last + d);
   }
 
+  /**
+   * Store (t, v) in the series. Inlined into set, and set into every lock's queue-length update:
+   * the rare cases (a second change at one instant, a full buffer) are out of line, so set and
+   * this fit V8's inlining budget of the lock paths.
+   */
   private push(t: number, v: number): void {
     const n = this.n;
     if (n > 0) {
-      // Same instant: the newer value wins.
-      if (this.ts[n - 1] === t) {
-        if (n > 1 && this.vs[n - 2] === v && this.minDt === 0) this.n--; // back to the previous value: no change at all
-        else this.vs[n - 1] = this.minDt === 0 ? v : Math.max(this.vs[n - 1], v);
+      const lastT = this.ts[n - 1];
+      if (lastT === t) {
+        this.sameInstant(n, v);
         return;
       }
       // Within the current spacing of the last stored point: fold into it (max envelope), so
       // stored points stay >= minDt apart.
-      if (this.minDt > 0 && t - this.ts[n - 1] < this.minDt) {
+      if (this.minDt > 0 && t - lastT < this.minDt) {
         if (v > this.vs[n - 1]) this.vs[n - 1] = v;
         return;
       }
     }
-    if (n === this.ts.length) {
-      if (n < this.cap) {
-        const m = Math.min(this.cap, n * 2);
-        const ts = new Float64Array(m);
-        const vs = new Float64Array(m);
-        ts.set(this.ts);
-        vs.set(this.vs);
-        this.ts = ts;
-        this.vs = vs;
-      } else {
-        this.thin();
-      }
-    }
+    if (n === this.ts.length) this.makeRoom(n);
     this.ts[this.n] = t;
     this.vs[this.n] = v;
     this.n++;
+  }
+
+  /** A second change at the instant of the last stored point: the newer value wins. */
+  private sameInstant(n: number, v: number): void {
+    if (n > 1 && this.vs[n - 2] === v && this.minDt === 0) this.n--; // back to the previous value: no change at all
+    else this.vs[n - 1] = this.minDt === 0 ? v : Math.max(this.vs[n - 1], v);
+  }
+
+  /** The series buffer is full: grow it up to the cap, then thin it. */
+  private makeRoom(n: number): void {
+    if (n < this.cap) {
+      const m = Math.min(this.cap, n * 2);
+      const ts = new Float64Array(m);
+      const vs = new Float64Array(m);
+      ts.set(this.ts);
+      vs.set(this.vs);
+      this.ts = ts;
+      this.vs = vs;
+    } else {
+      this.thin();
+    }
   }
 
   /** Merge points pairwise (time of the first, larger value) and double the spacing. */

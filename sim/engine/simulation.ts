@@ -333,11 +333,15 @@ export class Simulation {
     }
   }
 
-  /** schedule(p, t, PRIORITY_NORMAL, PK_RESUME), specialised for the hot path. */
-  private resumeAt(p: Process<any>, t: number): void {
+  /**
+   * @internal schedule(p, t, PRIORITY_NORMAL, pending) for a process, specialised for the hot
+   * paths (a compute or sleep, a lock hand-over or wake-up, a CPU handed on): a process keeps its
+   * entity-table slot from its start to its end, so there is no slot to register and no kind to test.
+   */
+  scheduleProcess(p: Process<any>, t: number, pending: number): void {
     const k = PRIORITY_UNIT + this.seq++;
     p.liveKey = k;
-    p.pending = PK_RESUME;
+    p.pending = pending;
     if (this.topLive) {
       this.topLive = false;
       this.heap.replaceTop(t, k, p.eid);
@@ -479,7 +483,7 @@ export class Simulation {
             this.eventsProcessed++;
             continue;
           }
-          this.resumeAt(p, t);
+          this.scheduleProcess(p, t, PK_RESUME);
           if (!sleeps) {
             p.state = ST_COMPUTING;
             return;
@@ -589,7 +593,7 @@ export class Simulation {
     }
     if (!this.finiteCpus) return;
     const q = this.cpu.release(this.now);
-    if (q !== null) this.schedule(q, this.now, PRIORITY_NORMAL, q.pending);
+    if (q !== null) this.scheduleProcess(q, this.now, q.pending);
   }
 
   /** @internal Wake processes waiting on a triggered event (in the order they started waiting). */

@@ -6,7 +6,6 @@ import type { LockImpl, Process } from '../process.js';
 import {
   PH_ASLEEP, PH_GRANTED, PH_SLEEPING_OUT, PH_SPIN, PH_WOKEN, PK_LOCK_ACQUIRED, PK_LOCK_RETRY, PK_SLEPT_OUT, ST_WAIT_LOCK,
 } from '../process.js';
-import { PRIORITY_NORMAL } from '../simulation.js';
 import type { Simulation } from '../simulation.js';
 import { detLog } from '../detmath.js';
 import type { Gauge } from '../recorder.js';
@@ -40,7 +39,7 @@ export function sleepOut(sim: Simulation, p: Process<any>): void {
   if (c > 0 && p.onCpu) {
     p.lockPhase = PH_SLEEPING_OUT;
     p.sleepOutEnd = sim.now + c;
-    sim.schedule(p, p.sleepOutEnd, PRIORITY_NORMAL, PK_SLEPT_OUT);
+    sim.scheduleProcess(p, p.sleepOutEnd, PK_SLEPT_OUT);
   } else {
     sleepNow(sim, p);
   }
@@ -54,9 +53,9 @@ export function sleepOut(sim: Simulation, p: Process<any>): void {
 export function grant(sim: Simulation, p: Process<any>, spinDelayNs: number): void {
   const ph = p.lockPhase;
   p.lockPhase = PH_GRANTED;
-  // One schedule call site (V8 inlines schedule and the heap's sift once, not three times).
+  // One scheduleProcess call site (V8 inlines it and the heap's sift once, not three times).
   const t = ph === PH_SPIN ? sim.now + spinDelayNs : ph === PH_SLEEPING_OUT ? p.sleepOutEnd : sim.now + wakeDelay(sim, p);
-  sim.schedule(p, t, PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
+  sim.scheduleProcess(p, t, PK_LOCK_ACQUIRED);
 }
 
 /** Wake the first waiter of a sleeping lock to retry (the lock may be stolen meanwhile). */
@@ -64,7 +63,7 @@ export function wakeToRetry(sim: Simulation, p: Process<any>): void {
   const ph = p.lockPhase;
   p.lockPhase = PH_WOKEN;
   const t = ph === PH_SLEEPING_OUT ? p.sleepOutEnd : sim.now + wakeDelay(sim, p);
-  sim.schedule(p, t, PRIORITY_NORMAL, PK_LOCK_RETRY);
+  sim.scheduleProcess(p, t, PK_LOCK_RETRY);
 }
 
 /** Wake-up latency of an off-CPU waiter: wakeup_ns, plus Exp(wakeup_spread_ns) when that is set (nothing drawn when 0). */
