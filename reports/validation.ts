@@ -23,6 +23,12 @@ export interface ValidationReportInfo {
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
 const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 
+/** The measured figure's 95% interval (validate.ts), '-' when the kernel side kept no repetitions. */
+function figureInterval(s: ValidationSummary['sequences'][number]): string {
+  const r = s.measured_reps;
+  return r?.ci_low_ns !== undefined && r.ci_high_ns !== undefined ? `${fmtDuration(r.ci_low_ns)}-${fmtDuration(r.ci_high_ns)}` : '-';
+}
+
 /** The sentence the page opens with: how close the model came, and where it was furthest off. */
 function finding(v: ValidationSummary): string {
   const within10 = v.sequences.filter((s) => s.error !== null && Math.abs(s.error) <= 0.1).length;
@@ -49,9 +55,9 @@ export function validationPage(v: ValidationSummary, info: ValidationReportInfo)
   const errors: Block[] = [
     chartBlock('validation-errors', errorsBySequenceSpec(v.sequences, 'Error of each sequence', 'dashed: +-10% and +-25%')),
     tableBlock({
-      columns: ['sequence', 'measured', 'predicted', 'error', 'ops', 'what'],
-      textColumns: [0, 5],
-      rows: v.sequences.map((s) => [s.name, fmtDuration(s.measured_ns), fmtDuration(s.predicted_ns), pct(s.error),
+      columns: ['sequence', 'measured', 'measured 95%', 'predicted', 'error', 'ops', 'what'],
+      textColumns: [0, 2, 6],
+      rows: v.sequences.map((s) => [s.name, fmtDuration(s.measured_ns), figureInterval(s), fmtDuration(s.predicted_ns), pct(s.error),
         `${s.ops}${s.failed_ops ? ` (${s.failed_ops} failed)` : ''}`, s.description]),
     }),
   ];
@@ -68,7 +74,9 @@ export function validationPage(v: ValidationSummary, info: ValidationReportInfo)
     headline: {
       columns: ['', 'result'],
       rows: [['sequences compared', String(v.sequences.length)], ['within 10% of the kernel', String(v.sequences.filter((s) => Math.abs(s.error) <= 0.1).length)],
-        ['median |error|', pct(v.median_abs_error)], ['worst', `${pct(v.worst_abs_error)} (${v.worst_sequence ?? '-'})`], ['skipped', String(v.skipped.length)]],
+        ['median |error|', pct(v.median_abs_error)], ['worst', `${pct(v.worst_abs_error)} (${v.worst_sequence ?? '-'})`],
+        ...(v.median_rep_ci != null ? [['noise floor (the measured figure\'s 95% interval, median width)', pct(v.median_rep_ci)] as [string, string]] : []),
+        ['skipped', String(v.skipped.length)]],
       textColumns: [0, 1],
     },
     sections: [

@@ -1,8 +1,9 @@
 // host-prefault.h: make the pages the kernel hands out next ones the hypervisor backs, shared by
 // calibrate-probe.c and seq-exec.c.
 //
-// This machine kind is a nested VM that boots with page_reporting.page_reporting_order=9: free
-// 2 MiB blocks are reported to the hypervisor, which takes their memory back, and the first
+// This machine kind is a nested VM that boots with page_reporting.page_reporting_order set (9 or
+// 11 on the hosts seen: 2 or 8 MiB; /proc/cmdline says which): free blocks of that order are
+// reported to the hypervisor, which takes their memory back, and the first
 // write of such a page afterwards is a fault in the host below, ~15 us per 4 KiB page.
 // fallocate and punch write no page, so that cost lands on whichever later call writes one
 // (shmem zeroing fallocated pages, a guest's first touch) and depends on what the machine did

@@ -8,8 +8,9 @@
 // a range of a file populated earlier, with more file pages populated since than the caches
 // hold, finds them cold and pays misses per folio: on the AMD EPYC host of this machine kind
 // (L2 1 MiB per core, L3 32 MiB; bench/kernel-probe/README.md, "The calibration probe",
-// footprint rows) 50-70 ns per 4 KiB page for isolated 4 KiB punches, 64 KiB and 2 MiB punches
-// alike, after 64 MiB of other file pages were populated; none after 1-4 MiB; part after 16 MiB.
+// footprint rows) 30-200 ns per 4 KiB page (medians over sizes 30-100) for isolated 4 KiB
+// punches, 64 KiB and 2 MiB punches alike, after 64 MiB of other file pages were populated;
+// none after 1-4 MiB; part after 16 MiB.
 //
 // The model keeps, per host, the running count of 4 KiB pages populated into any file
 // (fallocate allocations, fault-in allocations), and per file (FileFootprint, one per inode), for

@@ -28,6 +28,15 @@ test('the validation report is a page of the one layout, with a computed sentenc
   const html = renderPage(page);
   assert.ok(html.indexOf('class="headline"') < html.indexOf('data-chart='));
   assert.match(html, /guest touches: skipped: no \/dev\/kvm/);
+  assert.doesNotMatch(html, /noise floor/, 'no noise floor without kept repetitions');
+});
+
+test('the validation report shows the noise floor and each measured figure\'s interval when the kernel side kept them', () => {
+  const withCi: ValidationSummary = { ...summary, median_rep_ci: 0.042, sequences: [{ ...summary.sequences[0], measured_reps: { reps: 12, median_ns: 101_000, min_ns: 95_000, max_ns: 180_000, ci_low_ns: 98_000, ci_high_ns: 102_000 } }] };
+  const page = validationPage(withCi, { profile: 'p', host: 'h', date: 'd' });
+  assert.deepEqual(page.headline.rows.find((r) => String(r[0]).startsWith('noise floor')), ['noise floor (the measured figure\'s 95% interval, median width)', '4.2%']);
+  const html = renderPage(page);
+  assert.match(html, /98(\.0)? us-102(\.0)? us/);
 });
 
 test('writeValidationReport writes validation.html and its charts', async (t) => {
