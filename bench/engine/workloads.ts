@@ -212,7 +212,7 @@ export function mutexFloorWorkload(procs: number, acquisitions: number, seed = 1
   for (let i = 0; i < procs; i++) rngs.push(new RngStream(streamState(seed, `t${i}`, 0)));
   const draw = (w: number, mean: number) => Math.floor(-mean * detLog(rngs[w].uniform01()) + 0.5);
   let seq = 0;
-  const push = (t: number, w: number, op: number): void => h.push(t, PRIORITY_UNIT + seq++, w * 4 + op);
+  const push = (t: number, w: number, op: number): number => h.push(t, PRIORITY_UNIT + seq++, w * 4 + op);
   for (let i = 0; i < procs; i++) push(0, i, 0);
   let owner = -1;
   let now = 0;
