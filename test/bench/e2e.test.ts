@@ -112,14 +112,16 @@ test('e2e child: progress while it runs, then how the (b) host served its faults
 });
 
 test('e2e bench: a run past --max-wall stops, says how far it got, extrapolates, and is not judged', { timeout: 120_000 }, async () => {
-  // (b) at 1/256 (64 VMs of 64 MiB, 1 M faults) takes several seconds; stopped at 2.5 s.
-  const r = await runE2eBench({ only: ['b'], scale: 1 / 256, maxWallS: 2.5 });
+  // (b) at 1/16 (64 VMs of 1 GiB, 16.8 M faults) needs far more than 3 s on any host of this kind
+  // (about 11% done at 3 s idle on the AMD EPYC VM, 2026-12-04; 1/256, used before, came within
+  // 2% of finishing inside its 2.5 s once the fault path got faster, and then failed here).
+  const r = await runE2eBench({ only: ['b'], scale: 1 / 16, maxWallS: 3 });
   const b = r.cases.b!;
   assert.equal(b.complete, false);
   assert.ok(b.stopped, 'stopped');
   const f = b.stopped.done_fraction!;
   assert.ok(f > 0 && f < 1, `done ${f}`);
-  assert.ok(b.faults > 0 && b.faults < (B_VMS * terabyteVmBytes(1 / 256)) / 4096);
+  assert.ok(b.faults > 0 && b.faults < (B_VMS * terabyteVmBytes(1 / 16)) / 4096);
   assert.ok(b.stopped.extrapolated_wall_s! > b.wall_s, 'the whole run takes longer than the part done');
   assert.match(b.stopped.method, /remaining faults/);
   assert.ok(b.detail && b.wasm.length >= 1);
