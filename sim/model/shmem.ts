@@ -187,7 +187,7 @@ function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp
   noteRefill(inode, index, r.order);
   if (sgp === 'SGP_WRITE') host.mem.folioGet(r.pfn);
   if (r.order === 0) pcpAlloc(host, p, 1);
-  inode.footprint.populated(index, 2 ** r.order);
+  inode.footprint.populated(index, 1 << r.order);
   got.folio = r.pfn;
   got.pfn = r.pfn + folioOffset(index, r.order);
   got.order = r.order;
