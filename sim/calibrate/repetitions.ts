@@ -5,6 +5,7 @@
 // far the repetitions' totals spread (the noise floor next to the error) and repetitions taken
 // in different rounds of `rmsim validate --calibrate` can be pooled.
 import { median } from 'simple-statistics';
+import { RngStream, streamState } from '../engine/index.js';
 import type { RepetitionSpread, SequenceMeasurement } from './types.js';
 
 /** One repetition of a sequence: per timed op ns (index-aligned with its ops) and errno names. */
@@ -49,7 +50,8 @@ const BOOTSTRAP_RESAMPLES = 400;
 /**
  * The 95% confidence interval of a sequence's figure, the sum over the `counted` ops of each
  * op's median over repetitions, by the bootstrap: the repetitions drawn again with replacement
- * (a fixed pseudo-random sequence), the figure recomputed, its 2.5th and 97.5th percentiles.
+ * (the engine's xoshiro stream `validate/bootstrap` at seed 0, so the same every time), the
+ * figure recomputed, its 2.5th and 97.5th percentiles.
  * It says how far the figure could move were the sequence measured again (in as many
  * repetitions, in the same spells of the host): the noise floor to read an error against.
  * Undefined below 2 repetitions.
@@ -58,16 +60,12 @@ export function figureInterval(repsOpNs: number[][], counted: (i: number) => boo
   const n = repsOpNs.length;
   if (n < 2) return undefined;
   const ops = repsOpNs[0].map((_, i) => i).filter((i) => counted(i) && repsOpNs.every((r) => r[i] >= 0));
-  let x = 0x2545f491;
-  const draw = () => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return Math.floor((x / 2 ** 32) * n);
-  };
+  const rng = new RngStream(streamState(0, 'validate/bootstrap', 0));
   const pick = new Int32Array(n);
   const col = new Float64Array(n);
   const figures = new Float64Array(BOOTSTRAP_RESAMPLES);
   for (let b = 0; b < BOOTSTRAP_RESAMPLES; b++) {
-    for (let k = 0; k < n; k++) pick[k] = draw();
+    for (let k = 0; k < n; k++) pick[k] = rng.below(n);
     let sum = 0;
     for (const i of ops) {
       for (let k = 0; k < n; k++) col[k] = repsOpNs[pick[k]][i];
