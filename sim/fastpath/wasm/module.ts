@@ -76,7 +76,11 @@ export const MAX_INSTANCES = 32;
 
 const compiled = new Map<WasmBuild, WebAssembly.Module>();
 let live = 0;
-const finalizer = new FinalizationRegistry<void>(() => { live--; });
+/** When an instance is collected: one fewer alive, and its entry in `made` goes. */
+const finalizer = new FinalizationRegistry<WeakRef<RmsimExports>>((ref) => {
+  live--;
+  made.delete(ref);
+});
 /** Instances given back with release(), reused before a new one is made (per module). */
 const idle = new Map<WasmBuild, RmsimExports[]>();
 const buildOf = new WeakMap<RmsimExports, WasmBuild>();
@@ -99,11 +103,7 @@ export function instanceMemory(): InstanceMemory[] {
   const out: InstanceMemory[] = [];
   for (const ref of made) {
     const x = ref.deref();
-    if (!x) {
-      made.delete(ref);
-      continue;
-    }
-    out.push({ memory_bytes: x.memory.buffer.byteLength, in_use_bytes: x.memory_in_use(), idle: idle.get(buildOf.get(x) ?? 'rmsim.wasm')?.includes(x) ?? false });
+    if (x) out.push({ memory_bytes: x.memory.buffer.byteLength, in_use_bytes: x.memory_in_use(), idle: idle.get(buildOf.get(x) ?? 'rmsim.wasm')?.includes(x) ?? false });
   }
   return out;
 }
@@ -140,10 +140,11 @@ export function instantiate(hostPages: number, file: WasmBuild = 'rmsim.wasm'): 
     throw new Error(`fast paths: build/${file} has export version ${x.RMSIM_WASM_ABI?.value}, these bindings need ${WASM_ABI}; run \`npm run build:wasm\``);
   }
   buildOf.set(x, file);
-  made.add(new WeakRef(x));
+  const ref = new WeakRef(x);
+  made.add(ref);
   // Counted alive until the exports object (and with it the memory) is collected.
   live++;
-  finalizer.register(x, undefined);
+  finalizer.register(x, ref);
   x.init(hostPages);
   return x;
 }
