@@ -249,3 +249,45 @@ export function alternationShares(x: AlternationInput): AlternationShares | null
   const net = x.loneNs - Math.min(x.syscallNs, x.loneNs) - alternatingHold;
   return { turnTaking, afterUnlockNs: Math.max(0, net), refillNs: Math.max(0, -net) };
 }
+
+/** A stretch of a two-thread pass in which the threads took turns at the lock. */
+export interface TurnBlock {
+  startNs: number;
+  endNs: number;
+  punches: number;
+  /** Whether a wait of `longWaitNs` or more (a run of stealing ended by HANDOFF) came right before. */
+  afterHandoff: boolean;
+}
+
+/**
+ * The stretches of turn-taking in a two-thread pass (punches in start order): maximal runs of
+ * `minPunches` or more punches, each by the other thread than the one before and none waiting
+ * `longWaitNs` or more. One ends when a tick sets need_resched on the spinning waiter's CPU
+ * (rwsem_spin_on_owner), which then sleeps and is robbed until RWSEM_WAIT_TIMEOUT; one that
+ * follows such a wait starts when the waiter, retrying after the jiffy of its timeout, set
+ * HANDOFF (rwsem_try_write_lock: time_after(jiffies, waiter->timeout)), so just after a tick:
+ * on the kernel such blocks last one tick or two, not any length.
+ */
+export function turnBlocks(punches: readonly Punch[], longWaitNs: number, minPunches = 8): TurnBlock[] {
+  const p = [...punches].sort((a, b) => a.startNs - b.startNs);
+  const out: TurnBlock[] = [];
+  let first = -1;
+  const waitEnds = p.filter((x) => x.endNs - x.startNs >= longWaitNs).map((x) => x.endNs);
+  const close = (last: number) => {
+    if (first >= 0 && last - first + 1 >= minPunches) {
+      // The waiter that got the lock by HANDOFF ends its wait as the block's first punch or two begin.
+      const near = 2 * Math.max(p[first].endNs - p[first].startNs, p[first + 1].endNs - p[first + 1].startNs);
+      const afterHandoff = waitEnds.some((e) => Math.abs(e - p[first].startNs) <= near);
+      out.push({ startNs: p[first].startNs, endNs: p[last].endNs, punches: last - first + 1, afterHandoff });
+    }
+    first = -1;
+  };
+  for (let i = 0; i < p.length; i++) {
+    const long = p[i].endNs - p[i].startNs >= longWaitNs;
+    if (long) { close(i - 1); continue; }
+    if (first < 0) { first = i; continue; }
+    if (p[i].thread === p[i - 1].thread) { close(i - 1); first = i; }
+  }
+  close(p.length - 1);
+  return out;
+}
