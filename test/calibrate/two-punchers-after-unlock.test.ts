@@ -1,16 +1,15 @@
 // What of a fallocate runs outside the file's lock beyond the syscall (gmem/shmem
 // .fallocate_after_unlock_ns, sim/model/sys-fallocate.ts vfs_fallocate_exit) against the
 // contended refill: both from the two-puncher probe's 4 KiB passes that took turns
-// (two-punchers-analysis.ts alternationShares), checked on a committed recording's figures and on
-// rows the model itself made.
+// (two-punchers-analysis.ts alternationShares), checked on a committed recording's figures (the
+// model's side, on rows it made itself: test/bench/two-punchers-fit.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultProfile, parseProfile } from '../../sim/costs/index.js';
+import { defaultProfile } from '../../sim/costs/index.js';
 import { fitProfile } from '../../sim/calibrate/fit-profile.js';
 import { FIT_RULES } from '../../sim/calibrate/fit-rules.js';
-import { simulateSequence } from '../../sim/calibrate/simulate-sequence.js';
 import { alternationShares, TURN_TAKING_MIN_RATIO } from '../../sim/calibrate/two-punchers-analysis.js';
-import type { KernelSequence, ProbeRecording, ProbeRow } from '../../sim/calibrate/types.js';
+import type { ProbeRecording, ProbeRow } from '../../sim/calibrate/types.js';
 
 const HOST = { cpu_model: 'model', kernel: 'model', nested: false, date: '2026-01-01T00:00:00Z', online_cpus: 2, kvm: true, guest_memfd: true, shmem_enabled: 'never' };
 const rec = (rows: ProbeRow[]): ProbeRecording => ({ schema: 'rmsim.probe/1', host: HOST, command: 'test', rows, skipped: [] });
@@ -49,49 +48,4 @@ test('no pass that took turns: nothing to split, and the fit keeps both costs na
   const kept = fit.notFitted.find((n) => n.costs.includes('gmem.fallocate_after_unlock_ns'));
   assert.ok(kept && kept.costs.includes('gmem.invalidate_lock_contended_refill_ns'));
   assert.match(kept.why, /no two-thread pass took turns/);
-});
-
-const SYSCALL = 200;
-const AFTER = 250;
-
-/** The shipped profile with a shmem punch of 800 ns fixed, of which the syscall and `after` run outside the lock; no tick ends a spin. */
-function truth(after: number) {
-  const out = JSON.parse(JSON.stringify(defaultProfile().file));
-  out.lockCosts.tick_resched_ppm.value = 0;
-  const sets: Record<string, number> = { 'shmem.punch_fixed_ns': 800, 'host.fallocate_syscall_ns': SYSCALL, 'shmem.fallocate_after_unlock_ns': after, 'shmem.inode_lock_contended_refill_ns': 0 };
-  for (const [k, v] of Object.entries(sets)) out.costs[k].value = v;
-  return parseProfile(out, 'truth');
-}
-
-/** Threads 0..threads-1 each punch `count` consecutive 4 KiB ranges of their part of one populated shmem file. */
-function punchers(threads: number, count: number): KernelSequence {
-  const len = 4096;
-  const size = threads * count * len;
-  const ops = Array.from({ length: count }, (_, i) => Array.from({ length: threads }, (_, t) => ({ op: 'punch' as const, file: 0, offset: (t * count + i) * len, len, thread: t }))).flat();
-  return { name: 'punchers', description: '', files: [{ backend: 'shmem', size_bytes: size }], setup: [{ op: 'allocate', file: 0, offset: 0, len: size }], ops };
-}
-
-const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-test('a lone punch costs the same with part of its fixed cost after the unlock; two that take turns each wait that much less', async () => {
-  const loneWith = (await simulateSequence(punchers(1, 50), truth(AFTER))).op_ns;
-  assert.deepEqual(loneWith, (await simulateSequence(punchers(1, 50), truth(0))).op_ns);
-  const twoWithout = medianOf((await simulateSequence(punchers(2, 200), truth(0))).op_ns);
-  const twoWith = medianOf((await simulateSequence(punchers(2, 200), truth(AFTER))).op_ns);
-  // Each thread's cycle is two holds: both shrink by AFTER.
-  assert.equal(twoWithout - twoWith, 2 * AFTER);
-});
-
-test('fitted from rows the model made, the share after the unlock is the one it ran with', async () => {
-  const p = truth(AFTER);
-  const one = await simulateSequence(punchers(1, 400), p);
-  const two = await simulateSequence(punchers(2, 400), p);
-  const row = (threads: number, samples: number[]): ProbeRow => ({ probe: 'two_punchers', backend: 'shmem', params: { size_bytes: 4096, threads, pass: 1, state: 'populated', gap_ns: 0 }, samples_ns: samples });
-  const syscall: ProbeRow = { probe: 'fallocate.syscall', backend: 'shmem', params: { size_bytes: 0, pass: 1 }, samples_ns: [SYSCALL] };
-  const rules = FIT_RULES.filter((r) => r.sets.some((s) => s === 'host.fallocate_syscall_ns' || s === 'shmem.fallocate_after_unlock_ns'));
-  const fit = fitProfile(rec([syscall, row(1, one.op_ns), row(2, two.op_ns)]), defaultProfile().file, { rules });
-  // The rule adds the probe's clock reads between punches (30 ns) that the model's rows lack: half of it lands here.
-  const got = fit.profile.costs['shmem.fallocate_after_unlock_ns'].value;
-  assert.ok(Math.abs(got - AFTER) <= 20, `after the unlock ${got} ns, ran with ${AFTER}`);
-  assert.equal(fit.profile.costs['shmem.inode_lock_contended_refill_ns'].value, 0);
 });
