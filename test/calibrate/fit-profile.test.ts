@@ -156,6 +156,8 @@ const COLD_RANGE = [
   'gmem.xa_node_free_ns', 'shmem.xa_node_free_ns',
   // the footprint rows came later still (cache-footprint.test.ts fits them)
   'gmem.cache_cold_punch_page_ns', 'shmem.cache_cold_punch_page_ns', 'host.cache_footprint_warm_pages', 'host.cache_footprint_cold_pages',
+  // and the lru rows (lru-drain.test.ts fits them)
+  'host.lru_add_drain_ns', 'host.lru_add_folio_ns',
 ];
 
 test('the Intel recording fits every rule but the found-folio, cold-range, xarray-node and footprint ones (it predates their rows); the rest is kept and marked; the profile passes the schema', () => {
