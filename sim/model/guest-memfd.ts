@@ -16,7 +16,7 @@ import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 import { pcpAlloc } from './pcp.js';
 import { folio_add_lru } from './lru-add.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
-import { sys_fallocate_entry } from './sys-fallocate.js';
+import { sys_fallocate_entry, vfs_fallocate_exit } from './sys-fallocate.js';
 import { touchRange } from './cold-range.js';
 import { FileFootprint } from './cache-footprint.js';
 import {
@@ -194,10 +194,10 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
   const inode = file.inode;
   const host = inode.host;
   const c = host.costs;
-  const fixedUnderLock = yield* sys_fallocate_entry(p, host, c.ns('gmem.fallocate_fixed_ns'));
+  const shares = yield* sys_fallocate_entry(p, host, c.ns('gmem.fallocate_fixed_ns'), 'gmem.fallocate_after_unlock_ns');
   yield inode.invalidateLock.downRead(p);
   try {
-    yield* charge(p, fixedUnderLock);
+    yield* charge(p, shares.underLock);
     const start = offset / PAGE_SIZE;
     const end = (offset + len) / PAGE_SIZE;
     const cold = touchRange(inode, p, start, end);
@@ -218,6 +218,7 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
   } finally {
     inode.invalidateLock.upRead(p);
   }
+  yield* vfs_fallocate_exit(p, shares);
 }
 
 /** Bindings of `file` overlapping file pages [start, end), with their gfn ranges. */
@@ -293,7 +294,8 @@ function* chargeAfterGuestFault(p: Process, inode: GmemInode): Gen {
  * gmem.xa_node_free_ns per xarray leaf node the truncation empties, truncate.ts;
  * gmem.punch_after_guest_fault_ns after another task's guest fault added a folio, chargeAfterGuestFault).
  * The syscall's share of the fixed cost (host.fallocate_syscall_ns, sys-fallocate.ts) is spent
- * before invalidate_lock, so two punchers overlap there.
+ * before invalidate_lock and kvm_gmem_fallocate's file_modified with vfs_fallocate's tail
+ * (gmem.fallocate_after_unlock_ns) after it, so two punchers overlap there.
  */
 export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number, len: number): Gen {
   const inode = file.inode;
@@ -302,7 +304,7 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
   host.metrics.punchWaits.begin(p);
   const start = offset / PAGE_SIZE;
   const end = (offset + len) / PAGE_SIZE;
-  const fixedUnderLock = yield* sys_fallocate_entry(p, host, host.costs.ns('gmem.punch_fixed_ns'));
+  const shares = yield* sys_fallocate_entry(p, host, host.costs.ns('gmem.punch_fixed_ns'), 'gmem.fallocate_after_unlock_ns');
   const tLock = host.sim.now;
   let err: unknown;
   yield inode.invalidateLock.downWrite(p);
@@ -310,7 +312,7 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
     yield* chargeLockHandover(p, host, tLock, INVALIDATE_LOCK_HANDOVER, end - start);
     yield* chargeAfterGuestFault(p, inode);
     const cold = touchRange(inode, p, start, end);
-    yield* charge(p, fixedUnderLock + (cold ? host.costs.ns('gmem.cold_range_punch_fixed_ns') : 0));
+    yield* charge(p, shares.underLock + (cold ? host.costs.ns('gmem.cold_range_punch_fixed_ns') : 0));
     err = yield* timedPunchPhases(p, host,
       kvm_gmem_invalidate_begin(p, inode, start, end),
       truncate_inode_pages_range(p, host, inode, start, end, GMEM_TRUNCATE, (cold ? host.costs.ns('gmem.cold_range_punch_page_ns') : 0) + inode.footprint.coldPageNs(start, end, host.costs.ns('gmem.cache_cold_punch_page_ns'))),
@@ -320,6 +322,7 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
   }
   host.metrics.punchWaits.end(p, !err);
   if (err) throw err;
+  yield* vfs_fallocate_exit(p, shares);
   host.metrics.punchLatency(len, host.sim.now - t0);
   host.event(p, 'gmem_punch', { file: inode.id, start, end });
 }

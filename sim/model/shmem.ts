@@ -14,7 +14,7 @@ import { pcpAlloc } from './pcp.js';
 import { folio_add_lru } from './lru-add.js';
 import { folioPutNs } from './folio.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
-import { sys_fallocate_entry } from './sys-fallocate.js';
+import { sys_fallocate_entry, vfs_fallocate_exit, type FallocateShares } from './sys-fallocate.js';
 import { touchRange } from './cold-range.js';
 import { FileFootprint } from './cache-footprint.js';
 
@@ -236,7 +236,8 @@ function noteRefill(inode: ShmemInode, index: number, order: number): void {
  * shmem.cache_cold_punch_page_ns per page it removes x the cold fraction of the pages' metadata
  * after what the host populated since (cache-footprint.ts).
  * The syscall's share of the fixed cost (host.fallocate_syscall_ns, sys-fallocate.ts) is spent
- * before inode_lock, so two callers overlap there.
+ * before inode_lock and vfs_fallocate's tail (shmem.fallocate_after_unlock_ns) after it, so two
+ * callers overlap there.
  * Its per-folio folio_lock (SGP_FALLOC) never waits in the model: the only holds that last, a
  * partial truncation's, run under inode_lock too, and a fault's hold is instantaneous (folio-lock.ts).
  * Leaves out signals, seals, the falloc waitqueue, and the partial-page zeroing of unaligned ends.
@@ -245,7 +246,16 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
   const host = inode.host;
   const c = host.costs;
   if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) throw new KernelError('EOPNOTSUPP', 'shmem_fallocate');
-  const fixedUnderLock = yield* sys_fallocate_entry(p, host, c.ns(mode & FALLOC_FL_PUNCH_HOLE ? 'shmem.punch_fixed_ns' : 'shmem.fallocate_fixed_ns'));
+  const shares = yield* sys_fallocate_entry(p, host, c.ns(mode & FALLOC_FL_PUNCH_HOLE ? 'shmem.punch_fixed_ns' : 'shmem.fallocate_fixed_ns'), 'shmem.fallocate_after_unlock_ns');
+  yield* shmem_fallocate_locked(p, inode, mode, offset, len, shares, window);
+  yield* vfs_fallocate_exit(p, shares);
+}
+
+/** shmem_fallocate from inode_lock to inode_unlock: the fixed cost's share under the lock is `shares.underLock`. */
+function* shmem_fallocate_locked(p: Process, inode: ShmemInode, mode: number, offset: number, len: number, shares: FallocateShares, window?: HoleWindow): Gen<void> {
+  const host = inode.host;
+  const c = host.costs;
+  const fixedUnderLock = shares.underLock;
   const tLock = host.sim.now;
   yield inode.inodeLock.downWrite(p);
   try {
