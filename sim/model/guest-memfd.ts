@@ -5,7 +5,7 @@
 // folios only, zeroing in kvm_gmem_get_pfn, the fault pre-check before the pfn lookup.
 import { try_to_free_pages } from './page-cache-load.js';
 import { RwSemaphore, type Process } from '../engine/index.js';
-import { FOLIO_HWPOISON, FOLIO_UPTODATE, MIGRATE_UNMOVABLE, type PageCache } from '../fastpath/index.js';
+import { FOLIO_HWPOISON, FOLIO_UPTODATE, MIGRATE_UNMOVABLE, type GetFolioResult, type PageCache, type ShmemArgs } from '../fastpath/index.js';
 import type { Host } from './host.js';
 import { charge } from './charge.js';
 import { timedPunchPhases } from './punch-phases.js';
@@ -345,6 +345,10 @@ export function* kvm_gmem_get_pfn(p: Process, file: GmemFile, slot: Memslot, ind
   return got;
 }
 
+// kvm_gmem_get_pfn's fast-path argument and result, reused by every call (read before the next).
+const getPfnArgs: ShmemArgs = { policy: 'never', iSizePages: 0, migratetype: MIGRATE_UNMOVABLE };
+const getPfnResult: GetFolioResult = { pfn: -1, order: -1, hit: false, fallback: 0 };
+
 /** `got.order` of a poisoned folio between kvm_gmem_get_pfn's two halves: charged, then EHWPOISON. */
 const GOT_POISONED = -1;
 
@@ -365,8 +369,12 @@ export function kvm_gmem_get_pfn_begin(p: Process, file: GmemFile, slot: Memslot
     ns += c.lockCosts.cacheline_ns;
     file.fCountLineOwner = p;
   }
-  const r = host.fp.shmemGetFolio(inode.pages, index, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
+  getPfnArgs.iSizePages = inode.size / PAGE_SIZE;
+  const r = host.fp.shmemGetFolioWrite(inode.pages, index, getPfnArgs, getPfnResult);
   if (r.pfn < 0) throw new KernelError('ENOMEM', 'kvm_gmem_get_pfn');
+  got.folio = r.pfn;
+  got.pfn = r.pfn;
+  got.order = 0;
   if (!r.hit) {
     host.metrics.folioAllocated(0);
     inode.faultLinesOwner = p;
@@ -374,10 +382,11 @@ export function kvm_gmem_get_pfn_begin(p: Process, file: GmemFile, slot: Memslot
     folio_add_lru(host, p, 1);
     inode.footprint.populated(index, 1);
     ns += c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns');
+    // A new folio is neither poisoned nor uptodate, and the fast path took its reference.
+    ns += c.ns('mm.clear_page_4k_ns');
+    host.mem.folioSetFlags(r.pfn, FOLIO_UPTODATE);
+    return ns;
   }
-  got.folio = r.pfn;
-  got.pfn = r.pfn;
-  got.order = 0;
   const flags = host.mem.folioFlags(r.pfn);
   if (flags & FOLIO_HWPOISON) {
     got.order = GOT_POISONED;

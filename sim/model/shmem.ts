@@ -143,9 +143,10 @@ export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, s
  */
 export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, index: number, got: GotPage): number {
   const host = inode.host;
-  // One call for the lookup and, on a miss, the allocation: a hit changes nothing, so a locked
-  // folio can still be left to the generator.
-  const r = shmemGetFolioFast(host, inode, index);
+  // One call for the lookup and, on a miss, the allocation with the caller's reference: a hit
+  // changes nothing, so a locked folio can still be left to the generator.
+  setFolioArgs(host, inode);
+  const r = host.fp.shmemGetFolioWrite(inode.pages, index, getFolioArgs, getFolioResult);
   if (r.hit) {
     if (host.folioLocks.isLocked(r.pfn)) return -1;
     host.mem.folioGet(r.pfn);
@@ -154,7 +155,7 @@ export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, inde
     got.order = r.order;
     return inode.getFolioNs;
   }
-  return shmem_folio_allocated(p, inode, index, 'SGP_WRITE', r, got);
+  return shmem_folio_allocated(p, inode, index, 'SGP_WRITE', r, got, false);
 }
 
 // One argument and one result object for every call: each caller reads the result before the
@@ -164,10 +165,15 @@ const getFolioResult: GetFolioResult = { pfn: -1, order: -1, hit: false, fallbac
 
 /** The fast path's shmem_get_folio: lookup, and on a miss the allocation and insert. */
 function shmemGetFolioFast(host: Host, inode: ShmemInode, index: number): GetFolioResult {
+  setFolioArgs(host, inode);
+  return host.fp.shmemGetFolio(inode.pages, index, getFolioArgs, getFolioResult);
+}
+
+/** The fast path's arguments for inode: its host's THP policy, i_size in pages, migratetype. */
+function setFolioArgs(host: Host, inode: ShmemInode): void {
   getFolioArgs.policy = host.s.thp.policy;
   getFolioArgs.iSizePages = Math.floor(inode.i_size / PAGE_SIZE);
   getFolioArgs.migratetype = inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
-  return host.fp.shmemGetFolio(inode.pages, index, getFolioArgs, getFolioResult);
 }
 
 /**
@@ -178,15 +184,18 @@ function shmem_alloc_folio(p: Process, inode: ShmemInode, index: number, sgp: Sg
   return shmem_folio_allocated(p, inode, index, sgp, shmemGetFolioFast(inode.host, inode, index), got);
 }
 
-/** What follows the fast path's allocation (r, not a hit): fallbacks and ENOMEM, counts, the reference, the per-CPU list. */
-function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp: Sgp, r: GetFolioResult, got: GotPage): number {
+/**
+ * What follows the fast path's allocation (r, not a hit): fallbacks and ENOMEM, counts, the
+ * reference (SGP_WRITE; unless takeRef is false: shmemGetFolioWrite took it), the per-CPU list.
+ */
+function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp: Sgp, r: GetFolioResult, got: GotPage, takeRef = true): number {
   const host = inode.host;
   if (r.fallback === FALLBACK_OCCUPIED) host.metrics.thpFallback('occupied');
   if (r.fallback === FALLBACK_NOMEM) host.metrics.thpFallback('alloc_failed');
   if (r.pfn < 0) throw new KernelError('ENOMEM', 'shmem_get_folio');
   host.metrics.folioAllocated(r.order);
   noteRefill(inode, index, r.order);
-  if (sgp === 'SGP_WRITE') host.mem.folioGet(r.pfn);
+  if (sgp === 'SGP_WRITE' && takeRef) host.mem.folioGet(r.pfn);
   if (r.order === 0) pcpAlloc(host, p, 1);
   folio_add_lru(host, p, r.order === 0 ? 1 : 0, r.order === 0 ? 0 : 1);
   inode.footprint.populated(index, 1 << r.order);
@@ -198,6 +207,7 @@ function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp
 
 /** An allocation inside a hole being punched refills it (SGP_WRITE ignores the falloc marker). */
 function noteRefill(inode: ShmemInode, index: number, order: number): void {
+  if (inode.holeWindows.length === 0) return;
   const lo = index - (index % 2 ** order);
   const hi = lo + 2 ** order;
   for (const w of inode.holeWindows) {
