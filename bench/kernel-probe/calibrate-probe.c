@@ -8,7 +8,7 @@
 // probe fits `rmsim calibrate`'s time limit on a slow host as on a fast one.
 //
 // usage: calibrate-probe [--quick] [--thp] [--only SECTION[,SECTION...]] [--dry-run]
-//   sections: caps gmem shmem stride footprint spread thp guest (stride runs five times, first, last and between the others)
+//   sections: caps gmem shmem stride footprint lru spread thp guest (stride runs five times, first, last and between the others)
 //   --thp: the probe may write /sys/kernel/mm/transparent_hugepage/shmem_enabled ('always' for
 //          the thp section; the value found is restored afterwards, also on SIGINT/SIGTERM/SIGHUP).
 //   --dry-run: print the caps and the progress lines only, measuring nothing (so a caller knows
@@ -705,6 +705,84 @@ static void section_footprint(void)
 	}
 }
 
+/* ---- lru: a punch drains the CPU's batch of folios not yet on the LRU ---- */
+
+/*
+ * A folio a fallocate (or a fault) adds to the page cache goes onto the LRU through the CPU's
+ * batch (folio_add_lru -> folio_batch_add_and_move, cpu_fbatches.lru_add: PAGEVEC_SIZE 31
+ * folios, moved to the LRU under the lruvec lock when full or when a large folio comes), and a
+ * punch that removes any folio calls lru_add_drain() once (truncate_inode_pages_range /
+ * shmem_undo_range -> folio_batch_release -> __folio_batch_release), moving whatever that batch
+ * holds. The probe's populated rows populate each range right before punching it, so their
+ * punches move the range's folios (pages mod 31 of them); a sequence's punch of a file
+ * populated earlier finds the batch empty. Pairs taken interleaved, on consecutive slots of a
+ * file (each alone in its xarray leaf node) and one 4 KiB page of a second file (the `other`
+ * page): fallocate(other page), fallocate(slot), then `pending`: punch of a hole of the
+ * second file (no folio found: no drain), TIMED punch(slot), punch(other page); `drained`:
+ * punch(other page) (which drains the batch), TIMED punch(slot), punch of the hole. The same
+ * calls in both, a punch right before the timed one in both; in `pending` the timed punch moves
+ * (1 + pages) mod 31 folios, in `drained` none. Rows `PROBE` (gmem.lru_batch.punch, shmem.lru_batch.punch) with params order
+ * and other_pages.
+ */
+#define LRU_REGION (64 * MiB)
+
+static void lru_rows(enum backend be, uint64_t len)
+{
+	static uint64_t ns[2][MAX_SAMPLES];
+	const char *probe = be == GMEM ? "gmem.lru_batch.punch" : "shmem.lru_batch.punch";
+	const uint64_t stride = len < 256 * KiB ? 256 * KiB : len, slots = LRU_REGION / stride;
+	char what[128];
+	snprintf(what, sizeof(what), "%s %llu", probe, (unsigned long long)len);
+	progress("lru", what);
+	if (dry_run) return;
+	guest_why[0] = 0;
+	host_prefault(LRU_REGION + 64 * MiB);
+	struct file t, other;
+	if (file_open(&t, be, LRU_REGION, 0, 0, 0)) return emit_skip(what, guest_why);
+	if (file_open(&other, SHMEM, 2 * MiB, 0, 0, 0)) {
+		file_close(&t);
+		return emit_skip(what, guest_why);
+	}
+	struct budget b = row_budget(len);
+	int n = 0, failed = 0;
+	uint64_t t0 = now_ns();
+	while (!failed && n < b.max_reps && n < MAX_SAMPLES && (n < b.min_reps || now_ns() - t0 < 2 * b.seconds * 1e9)) {
+		uint64_t off = (n % slots) * stride;
+		for (int k = 0; k < 2 && !failed; k++) {
+			int drained = (k + n) % 2; /* which goes first alternating */
+			/* the call right before the timed one is a punch in both: of the other page, or of a hole (which finds no folio, so drains nothing) */
+			if (do_alloc(&other, 0, 4096) || do_alloc(&t, off, len)) failed = 1;
+			if (!failed && do_punch(&other, drained ? 0 : MiB, 4096)) failed = 1;
+			if (!failed && time_call(do_punch, &t, off, len, &ns[drained][n])) failed = 1;
+			if (!failed && do_punch(&other, drained ? MiB : 0, 4096)) failed = 1;
+		}
+		if (!failed) n++;
+	}
+	if (failed && !guest_why[0]) snprintf(guest_why, sizeof(guest_why), "%s: %s", probe, strerror(errno));
+	file_close(&t);
+	file_close(&other);
+	if (failed) return emit_skip(what, guest_why);
+	for (int d = 0; d < 2; d++) {
+		char params[320];
+		snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"populated\",\"region_bytes\":%llu,\"order\":\"%s\",\"other_pages\":1%s",
+			 (unsigned long long)len, (unsigned long long)LRU_REGION, d ? "drained" : "pending", be == GMEM ? ",\"bound\":false" : ",\"thp\":\"never\"");
+		emit_row(probe, backend_name[be], params, ns[d], n);
+	}
+}
+
+static void section_lru(void)
+{
+	/* 4 KiB and 64 KiB: 2 and 17 folios pending; 256 KiB: 65, 3 after two moves; 2 MiB: 513, 17 after 16 */
+	static const uint64_t lens[] = { 4 * KiB, 64 * KiB, 256 * KiB, 2 * MiB };
+	for (enum backend be = GMEM; be <= SHMEM; be++) {
+		if (be == GMEM && !have_gmem) {
+			emit_skip("gmem.lru_batch.punch", no_gmem_why);
+			continue;
+		}
+		for (unsigned i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) lru_rows(be, lens[i]);
+	}
+}
+
 /* ---- shmem THP: shmem_enabled set to 'always' for the section, restored on every way out ---- */
 
 #define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
@@ -922,7 +1000,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--dry-run")) dry_run = 1;
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
 		else {
-			fprintf(stderr, "usage: %s [--quick] [--thp] [--only caps,gmem,shmem,stride,footprint,spread,thp,guest] [--dry-run]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--quick] [--thp] [--only caps,gmem,shmem,stride,footprint,lru,spread,thp,guest] [--dry-run]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -935,6 +1013,7 @@ int main(int argc, char **argv)
 	if (WANT("shmem")) section_shmem();
 	if (WANT("stride")) section_stride(2);
 	if (WANT("footprint")) section_footprint();
+	if (WANT("lru")) section_lru();
 	if (WANT("spread")) section_spread();
 	if (WANT("thp")) section_thp(thp_allowed);
 	if (WANT("stride")) section_stride(3);

@@ -25,7 +25,7 @@ export interface CalibrationProbeOptions {
   /** Recorded as the recording's command (default: the probe's own). */
   command?: string;
   /** Sections of calibrate-probe.c to run (default all) and whether to run the two punchers. */
-  sections?: ('gmem' | 'shmem' | 'stride' | 'footprint' | 'spread' | 'thp' | 'guest')[];
+  sections?: ('gmem' | 'shmem' | 'stride' | 'footprint' | 'lru' | 'spread' | 'thp' | 'guest')[];
   twoPunchers?: boolean;
 }
 

@@ -7,11 +7,12 @@
 import { mean, median } from 'simple-statistics';
 import { FOLIO_BATCH, XA_CHUNK_SIZE } from '../model/truncate.js';
 import type { FittedCost } from '../costs/schema.js';
-import { lockShares } from './two-punchers-analysis.js';
+import { alternationShares, lockShares, TURN_TAKING_MIN_RATIO, TURN_TAKING_MIN_SHARE } from './two-punchers-analysis.js';
 import { fitConstant, fitLineRelative, fitRepetitions, medianSe, rowMedian, type LineFit } from './least-squares.js';
 import { MissingRows, medianAt, pagesOf, rowLabel, selectRows, type ParamMatch } from './probe-rows.js';
 import type { ProbeRecording, ProbeRow } from './types.js';
 import { cacheColdPunchPage, cacheFootprintBounds } from './fit-footprint.js';
+import { drainBefore, lruAddDrain, pendingAfter } from './fit-lru.js';
 
 export interface FitContext {
   rec: ProbeRecording;
@@ -88,7 +89,9 @@ function nodesEmptiedByRow(r: ProbeRow): number {
 /**
  * Punch of a populated range (truncate.ts): fixed + first_batch + pages x (truncate_page +
  * host.free_page_ns) + min(pages, FOLIO_BATCH) x first_batch_extra + the nodes emptied x
- * xa_node_free. Each row's median less its nodes' cost: rows beyond one folio batch lie on a line
+ * xa_node_free + the lru_add batch's drain (fit-lru.ts: each row's range was populated right
+ * before, so its pages mod host.lru_add_batch folios are pending). Each row's median less its
+ * nodes' cost and its drain: rows beyond one folio batch lie on a line
  * (slope = truncate_page + free_page, intercept = fixed + first_batch + FOLIO_BATCH x extra); the
  * 1-page row then gives the extra and the first-batch term.
  */
@@ -102,7 +105,8 @@ function populatedPunch(probe: string, match: ParamMatch, prefix: 'shmem' | 'gme
       const one = rows.find((r) => pagesOf(r) === 1);
       if (!one) throw new Error(`${probe}: no populated 4 KiB row`);
       const nodeFree = ctx.value(`${prefix}.xa_node_free_ns`);
-      const lessNodes = (r: ProbeRow) => rowMedian(r.samples_ns) - nodesEmptiedByRow(r) * nodeFree;
+      const batch = ctx.value('host.lru_add_batch');
+      const lessNodes = (r: ProbeRow) => rowMedian(r.samples_ns) - nodesEmptiedByRow(r) * nodeFree - drainBefore(ctx, pendingAfter(pagesOf(r), batch));
       const longSmall = long.filter((r) => Number(r.params.size_bytes) <= LINE_MAX_BYTES);
       if (longSmall.length === 1) return twoRowPunch(ctx, probe, prefix, one, longSmall[0], lessNodes);
       const { fit, labels } = lineOf(long, pagesOf, lessNodes);
@@ -110,7 +114,7 @@ function populatedPunch(probe: string, match: ParamMatch, prefix: 'shmem' | 'gme
       const extra = (fit.intercept - (y1 - fit.slope)) / (FOLIO_BATCH - 1);
       const firstBatch = y1 - fit.slope - extra - ctx.value(`${prefix}.punch_fixed_ns`);
       const all = [...labels, rowLabel(one)];
-      const how = `least squares (relative) over rows of more than ${FOLIO_BATCH} pages, then the 4 KiB row, each less its emptied xarray nodes x ${prefix}.xa_node_free_ns`;
+      const how = `least squares (relative) over rows of more than ${FOLIO_BATCH} pages, then the 4 KiB row, each less its emptied xarray nodes x ${prefix}.xa_node_free_ns and its lru_add drain`;
       return [
         fitted(names[0], firstBatch, `${how}: 4 KiB row minus one page, the first-batch extra and the hole's fixed cost`, all, all.length, Math.hypot(fit.interceptSe, fit.slopeSe), `${probe} populated: fixed part beyond a hole's punch`, fit.r2),
         fitted(names[1], fit.slope - ctx.value('host.free_page_ns'), `${how}: slope minus host.free_page_ns`, labels, fit.n, fit.slopeSe, `${probe} populated: ${fit.slope.toFixed(2)} ns/page minus the page free`, fit.r2),
@@ -191,7 +195,8 @@ const mappedPunch: FitRule = {
     const labels = [...mapped.labels, ...plain.labels];
     return [
       fitted('kvm.zap_leaf_ns', zap, 'slope of guest-mapped punches minus slope of populated ones of the same file (vCPU stopped), least squares (relative)', labels, labels.length, Math.hypot(mapped.fit.slopeSe, plain.fit.slopeSe), 'punch of a guest-mapped range minus a populated one, per page', Math.min(mapped.fit.r2, plain.fit.r2)),
-      fitted('kvm.flush_request_ns', m4.ns - p4.ns - Math.max(0, zap), '4 KiB guest-mapped punch minus populated minus one leaf zap (clamped at 0)', [m4.label, p4.label], 2, 0, 'guest-mapped 4 KiB punch, vCPU out of the guest'),
+      // the populated 4 KiB punch drains the folio its fallocate just added; the mapped ones (touched 2 MiB at a time) mostly find the batch empty
+      fitted('kvm.flush_request_ns', m4.ns - (p4.ns - drainBefore(ctx, 1)) - Math.max(0, zap), '4 KiB guest-mapped punch minus populated (less its lru_add drain of one folio) minus one leaf zap (clamped at 0)', [m4.label, p4.label], 2, 0, 'guest-mapped 4 KiB punch, vCPU out of the guest'),
     ];
   },
 };
@@ -218,27 +223,38 @@ const faultExit: FitRule = {
 };
 
 /**
- * Two punchers at 4 KiB (sim/costs/README.md "Two punchers"): strict alternation gives per
- * punch 2 x P - gap with P = hold + refill + hand-off (lock.spin_poll_ns + lock.cacheline_ns),
- * the hold being one thread's median punch less what of it runs outside the file's lock
- * (host.fallocate_syscall_ns, sim/model/sys-fallocate.ts).
+ * Two punchers at 4 KiB (sim/costs/README.md "Two punchers"), from the passes that took turns
+ * (two-punchers-analysis.ts alternationShares): the hold that alternates against one thread's
+ * punch less the syscall (host.fallocate_syscall_ns) gives what else runs outside the file's lock
+ * (`afterUnlock`, sim/model/sys-fallocate.ts) when shorter, the contended refill when longer.
  */
-function contendedRefill(backend: 'shmem' | 'guest_memfd', name: string): FitRule {
+function contendedRefill(backend: 'shmem' | 'guest_memfd', name: string, afterUnlock: string): FitRule {
   return {
-    sets: [name],
+    sets: [name, afterUnlock],
     fit(ctx) {
-      const one = selectRows(ctx.rec, 'two_punchers', { size_bytes: 4096, threads: 1 }).filter((r) => r.backend === backend);
-      const two = selectRows(ctx.rec, 'two_punchers', { size_bytes: 4096, threads: 2 }).filter((r) => r.backend === backend);
-      if (!one.length || !two.length) throw new Error(`two_punchers ${backend} 4 KiB rows`);
-      const m1 = median(one.flatMap((r) => r.samples_ns));
-      const m2s = two.map((r) => rowMedian(r.samples_ns));
-      const m2 = median(m2s);
-      const gap = Number(two[0].params.gap_ns ?? GAP_NS_DEFAULT) || GAP_NS_DEFAULT;
+      const rows = selectRows(ctx.rec, 'two_punchers', { size_bytes: 4096 }).filter((r) => r.backend === backend);
+      // Each two-thread pass against the one-thread run right before it (the probe runs one, then two, per pass).
+      const pairs = rows.flatMap((two, i) => {
+        const one = rows.slice(0, i).reverse().find((r) => r.params.threads === 1);
+        return two.params.threads === 2 && one ? [{ one, two }] : [];
+      });
+      if (!pairs.length) throw new Error(`two_punchers ${backend} 4 KiB rows, one thread then two`);
+      const gap = Number(pairs[0].two.params.gap_ns ?? GAP_NS_DEFAULT) || GAP_NS_DEFAULT;
       const handoff = ctx.value('lock.spin_poll_ns') + ctx.value('lock.cacheline_ns');
-      const hold = m1 - Math.min(ctx.value('host.fallocate_syscall_ns'), m1);
-      const refill = (m2 + gap) / 2 - hold - handoff;
-      const se = m2s.length > 1 ? fitConstant(m2s).se / 2 : 0;
-      return [fitted(name, refill, `(two-thread median + gap ${gap} ns) / 2 - (one-thread median - host.fallocate_syscall_ns) - (lock.spin_poll_ns + lock.cacheline_ns)`, [...one, ...two].map(rowLabel), one.length + two.length, se, `two punchers at 4 KiB: ${m1.toFixed(0)} ns alone, ${m2.toFixed(0)} ns each with two threads`)];
+      const passes = pairs.map((p) => {
+        const share = p.two.params.alternating_share;
+        return { loneNs: rowMedian(p.one.samples_ns), pairedNs: rowMedian(p.two.samples_ns), ...(typeof share === 'number' ? { alternatingShare: share } : {}) };
+      });
+      const shares = alternationShares({ passes, gapNs: gap, handoffNs: handoff, syscallNs: ctx.value('host.fallocate_syscall_ns') });
+      if (!shares) throw new Error(`two_punchers ${backend} 4 KiB: no two-thread pass took turns (alternating share ${TURN_TAKING_MIN_SHARE} or more, or without it a median ${TURN_TAKING_MIN_RATIO}x its one-thread run's)`);
+      const se = shares.netNs.length > 1 ? fitConstant(shares.netNs).se : 0;
+      const how = `median over the ${shares.turnTaking.length} of ${pairs.length} passes that took turns of (one-thread median - host.fallocate_syscall_ns - ((two-thread median + gap ${gap} ns) / 2 - (lock.spin_poll_ns + lock.cacheline_ns)))`;
+      const source = `two punchers at 4 KiB, passes that took turns: ${shares.turnTaking.map((p) => `${p.loneNs.toFixed(0)} ns alone, ${p.pairedNs.toFixed(0)} ns each with two`).join('; ')}`;
+      const labels = pairs.flatMap((p) => [rowLabel(p.one), rowLabel(p.two)]);
+      return [
+        fitted(name, shares.refillNs, `minus the ${how}, when positive`, labels, labels.length, se, source),
+        fitted(afterUnlock, shares.afterUnlockNs, `the ${how}, when positive`, labels, labels.length, se, source),
+      ];
     },
   };
 }
@@ -450,7 +466,8 @@ function coldRangePerPage(probe: string, state: string, name: string, minus: { p
  * punches at consecutive slots, taken interleaved (bench/kernel-probe/README.md): each page alone
  * in its node, so every punch empties and frees one (neighbours 'none'), against the same in a
  * file populated whole, whose nodes keep their other entries (neighbours 'populated'). Both warm
- * in the model's sense (cold-range.ts: each range adjoins the previous). Difference of medians,
+ * in the model's sense (cold-range.ts: each range adjoins the previous). Difference of medians
+ * less the lru_add drain of the page the 'none' side populated right before (fit-lru.ts),
  * clamped at 0.
  */
 function xaNodeFree(probe: string, name: string): FitRule {
@@ -462,7 +479,8 @@ function xaNodeFree(probe: string, name: string): FitRule {
       const dense = pair('populated');
       const a = rowMedian(alone.samples_ns);
       const d = rowMedian(dense.samples_ns);
-      return [fitted(name, a - d, 'median of 4 KiB punches of pages alone in their xarray node - median of 4 KiB punches in a file populated whole, taken interleaved at consecutive slots', [rowLabel(alone), rowLabel(dense)], alone.samples_ns.length + dense.samples_ns.length, Math.hypot(medianSe(alone.samples_ns), medianSe(dense.samples_ns)), `${probe}: ${a.toFixed(0)} ns emptying a node against ${d.toFixed(0)} ns keeping it`)];
+      const drain = drainBefore(ctx, 1);
+      return [fitted(name, a - d - drain, 'median of 4 KiB punches of pages alone in their xarray node - median of 4 KiB punches in a file populated whole, taken interleaved at consecutive slots, less the lru_add drain of one folio', [rowLabel(alone), rowLabel(dense)], alone.samples_ns.length + dense.samples_ns.length, Math.hypot(medianSe(alone.samples_ns), medianSe(dense.samples_ns)), `${probe}: ${a.toFixed(0)} ns emptying a node against ${d.toFixed(0)} ns keeping it`)];
     },
   };
 }
@@ -548,6 +566,7 @@ export const FIT_RULES: FitRule[] = [
   fallocClear,
   constantOf('shmem.punch_fixed_ns', 'shmem.punch', { state: 'empty' }),
   constantOf('gmem.punch_fixed_ns', 'gmem.punch', { state: 'empty', bound: false }),
+  lruAddDrain,
   xaNodeFree('shmem.spread.punch', 'shmem.xa_node_free_ns'),
   xaNodeFree('gmem.spread.punch', 'gmem.xa_node_free_ns'),
   populatedPunch('shmem.punch', {}, 'shmem'),
@@ -560,7 +579,8 @@ export const FIT_RULES: FitRule[] = [
     fit(ctx) {
       const inside = medianAt(ctx.rec, 'shmem.thp.punch', { state: 'populated', size_bytes: 4096 });
       const plain = medianAt(ctx.rec, 'shmem.punch', { state: 'populated', size_bytes: 4096 });
-      return [fitted('shmem.split_folio_ns', inside.ns - plain.ns - ctx.value('mm.clear_page_4k_ns'), '4 KiB punch inside a huge folio minus a 4 KiB populated punch minus mm.clear_page_4k_ns', [inside.label, plain.label], 2, 0, 'punch of 4 KiB inside a 2 MiB shmem folio')];
+      // the populated punch drains its one pending folio; inside a huge folio none is pending (a large folio moves the batch)
+      return [fitted('shmem.split_folio_ns', inside.ns - (plain.ns - drainBefore(ctx, 1)) - ctx.value('mm.clear_page_4k_ns'), '4 KiB punch inside a huge folio minus a 4 KiB populated punch (less its lru_add drain of one folio) minus mm.clear_page_4k_ns', [inside.label, plain.label], 2, 0, 'punch of 4 KiB inside a 2 MiB shmem folio')];
     },
   },
   mappedPunch,
@@ -569,8 +589,8 @@ export const FIT_RULES: FitRule[] = [
   faultExit,
   constantOf('host.fallocate_syscall_ns', 'fallocate.syscall', {}),
   spinnerResched,
-  contendedRefill('shmem', 'shmem.inode_lock_contended_refill_ns'),
-  contendedRefill('guest_memfd', 'gmem.invalidate_lock_contended_refill_ns'),
+  contendedRefill('shmem', 'shmem.inode_lock_contended_refill_ns', 'shmem.fallocate_after_unlock_ns'),
+  contendedRefill('guest_memfd', 'gmem.invalidate_lock_contended_refill_ns', 'gmem.fallocate_after_unlock_ns'),
   handoverPerPage('shmem', 'shmem.inode_lock_handover_page_ns'),
   handoverPerPage('guest_memfd', 'gmem.invalidate_lock_handover_page_ns'),
   pcpBulkFree,

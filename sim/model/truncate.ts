@@ -8,6 +8,7 @@ import type { Host } from './host.js';
 import { folioPutNs } from './folio.js';
 import { chargeWithCondResched } from './cond-resched.js';
 import { charge } from './charge.js';
+import { lru_add_drain } from './lru-add.js';
 import { type Gen } from './backing.js';
 import { PAGE_SIZE } from '../units.js';
 
@@ -113,7 +114,8 @@ export function* truncate_inode_pages_range(p: Process, host: Host, backing: { p
     const inner = pages.eraseRange(lo, hi);
     for (const w of inner.whole) removeWhole(w.index, w.pfn, w.order);
   }
-  if (folios > 0) ns += c.ns(costs.firstBatch);
+  // folio_batch_release's first call drains the CPU's lru_add batch (lru-add.ts)
+  if (folios > 0) ns += c.ns(costs.firstBatch) + lru_add_drain(host, p);
   yield* chargeWithCondResched(p, host, ns, Math.ceil((folios - charged) / FOLIO_BATCH));
   return res;
 }
