@@ -6,18 +6,29 @@
 // Entries carry an int32 owner id (an index into the Simulation's entity table), not an object
 // reference, so sifting moves only typed-array data (no GC write barriers).
 
+/** What a heap entry's owner is (selects the dispatch branch). */
+export const enum EntityKind {
+  PROCESS = 0,
+  TIMER = 1,
+}
+
 /** Anything the Simulation schedules; the key of its one live entry is kept in the Simulation's table. */
 export interface Schedulable {
-  /** 0 = process, 1 = timer (selects the dispatch branch). */
-  readonly kind: number;
+  readonly kind: EntityKind;
   /** Index in the Simulation's entity table, -1 until first scheduled. */
   eid: number;
   /** Key of its one live heap entry, -1 when it has none: an entry is live only while its key equals this. */
   liveKey: number;
 }
 
-export const SEQ_BITS = 40;
-export const PRIORITY_UNIT = 2 ** SEQ_BITS;
+/**
+ * key = priority * PRIORITY_UNIT + insertion sequence: 40 bits of sequence. A `const enum` so
+ * that tsc writes the number at each use (an imported `const` is read through its module cell).
+ */
+export const enum KeyLayout {
+  SEQ_BITS = 40,
+  PRIORITY_UNIT = 2 ** SEQ_BITS,
+}
 
 export class PendingSet {
   time: Float64Array;

@@ -7,37 +7,63 @@ import type { SimEvent } from './event.js';
 import type { Simulation } from './simulation.js';
 import { Interrupt } from './errors.js';
 import type { RngStream } from './rng.js';
+import { EntityKind } from './heap.js';
 
-export const KIND_PROCESS = 0;
+// The engine's small codes are `const enum`s: tsc writes each use as its number. An imported
+// `const` is read through its module cell with a check that it is initialised, about six
+// instructions per use on the dispatch path (seen in the optimized code of Simulation.step).
 
-// What a process is doing (for interrupts and stall reports).
-export const ST_RUNNABLE = 0; // a resume is scheduled or it waits in the run queue
-export const ST_RUNNING = 1; // executing its generator
-export const ST_SLEEPING = 2; // p.sleep (off CPU)
-export const ST_COMPUTING = 3; // p.compute (on CPU)
-export const ST_WAIT_EVENT = 4; // yield ev (off CPU)
-export const ST_WAIT_LOCK = 5; // in a lock's queue (spinning or sleeping)
-export const ST_DONE = 6;
+/** What a process is doing (for interrupts and stall reports). */
+export const enum ProcState {
+  /** A resume is scheduled or it waits in the run queue. */
+  RUNNABLE = 0,
+  /** Executing its generator. */
+  RUNNING = 1,
+  /** p.sleep (off CPU). */
+  SLEEPING = 2,
+  /** p.compute (on CPU). */
+  COMPUTING = 3,
+  /** yield ev (off CPU). */
+  WAIT_EVENT = 4,
+  /** In a lock's queue (spinning or sleeping). */
+  WAIT_LOCK = 5,
+  DONE = 6,
+}
 
-// The command a process yielded (its token is the process itself).
-export const OP_NONE = 0;
-export const OP_SLEEP = 1;
-export const OP_COMPUTE = 2;
-export const OP_LOCK = 3;
+/** The command a process yielded (its token is the process itself). */
+export const enum Op {
+  NONE = 0,
+  SLEEP = 1,
+  COMPUTE = 2,
+  LOCK = 3,
+}
 
-// What the process's one live heap entry means.
-export const PK_RESUME = 0; // resume the generator (needs a CPU)
-export const PK_SLEPT_OUT = 1; // a contended lock waiter finished its schedule-out: leaves the CPU
-export const PK_LOCK_RETRY = 2; // a woken first waiter retries the lock (needs a CPU)
-export const PK_LOCK_ACQUIRED = 3; // the lock was handed to it: record, then resume (needs a CPU)
+/** What the process's one live heap entry means. */
+export const enum Pending {
+  /** Resume the generator (needs a CPU). */
+  RESUME = 0,
+  /** A contended lock waiter finished its schedule-out: leaves the CPU. */
+  SLEPT_OUT = 1,
+  /** A woken first waiter retries the lock (needs a CPU). */
+  LOCK_RETRY = 2,
+  /** The lock was handed to it: record, then resume (needs a CPU). */
+  LOCK_ACQUIRED = 3,
+}
 
-// Where a lock waiter is.
-export const PH_NONE = 0;
-export const PH_SPIN = 1; // spinning on CPU
-export const PH_SLEEPING_OUT = 2; // queued, still on CPU paying the schedule-out
-export const PH_ASLEEP = 3; // queued, off CPU
-export const PH_WOKEN = 4; // woken to retry (in transit)
-export const PH_GRANTED = 5; // lock reserved for it (in transit)
+/** Where a lock waiter is. */
+export const enum Phase {
+  NONE = 0,
+  /** Spinning on CPU. */
+  SPIN = 1,
+  /** Queued, still on CPU paying the schedule-out. */
+  SLEEPING_OUT = 2,
+  /** Queued, off CPU. */
+  ASLEEP = 3,
+  /** Woken to retry (in transit). */
+  WOKEN = 4,
+  /** Lock reserved for it (in transit). */
+  GRANTED = 5,
+}
 
 /** What a generator may yield. */
 export type Yieldable = Process | SimEvent<any>;
@@ -97,7 +123,7 @@ export class Process<T = unknown> {
   // Hot fields first (the dispatch loop touches these on every event; they share cache lines).
   /** Key of its live heap entry, -1 when none (lazy cancellation; see Simulation.run). */
   liveKey = -1;
-  pending = PK_RESUME;
+  pending = Pending.RESUME;
   /** On a CPU (or, without a CPU model, running rather than waiting). */
   onCpu = false;
   gen: Generator<Yieldable, T, any> | null = null;
@@ -105,9 +131,9 @@ export class Process<T = unknown> {
   actor: Actor<T> | null = null;
   /** gen is a real generator object (resumed through the intrinsic next/throw, see simulation.ts). */
   nativeGen = false;
-  op = OP_NONE;
+  op = Op.NONE;
   opNs = 0;
-  state = ST_RUNNABLE;
+  state = ProcState.RUNNABLE;
   hasError = false;
   /** Spinlocks/rwlocks held: while > 0 the process never gives up its CPU. */
   atomic = 0;
@@ -122,7 +148,7 @@ export class Process<T = unknown> {
   /** Sleeping locks it owns whose spinners depend on it staying on CPU. */
   owned: LockImpl[] = [];
   waitLock: LockImpl | null = null;
-  lockPhase = PH_NONE;
+  lockPhase = Phase.NONE;
   lockMode = 0;
   waitStart = 0;
   /** Told of every lock wait this process ends (the model attributes waits to the operation running). */
@@ -142,8 +168,8 @@ export class Process<T = unknown> {
   constructor(readonly sim: Simulation, readonly name: string, readonly daemon: boolean) {}
 
   /** Schedulable.kind, on the prototype: one field fewer in the cache lines every event touches. */
-  get kind(): number {
-    return KIND_PROCESS;
+  get kind(): EntityKind {
+    return EntityKind.PROCESS;
   }
 
   /** Resolved with the generator's return value (already succeeded if the process has returned). */
@@ -165,21 +191,21 @@ export class Process<T = unknown> {
 
   /** Off CPU for ns (gives the CPU up; back on the run queue when it ends). */
   sleep(ns: number): Process<T> {
-    this.op = OP_SLEEP;
+    this.op = Op.SLEEP;
     this.opNs = checkNs('sleep', ns);
     return this;
   }
 
   /** Busy on its CPU for ns (keeps the CPU; without a CPU model the same as sleep). */
   compute(ns: number): Process<T> {
-    this.op = OP_COMPUTE;
+    this.op = Op.COMPUTE;
     this.opNs = checkNs('compute', ns);
     return this;
   }
 
   /** Ask for `lock` in `mode` (0, or the lock's read/write constant); the lock's own entry points call this. */
   acquire(lock: LockImpl, mode: number): Process<T> {
-    this.op = OP_LOCK;
+    this.op = Op.LOCK;
     this.opLock = lock;
     this.opMode = mode;
     return this;
@@ -197,6 +223,6 @@ export class Process<T = unknown> {
   }
 
   get isAlive(): boolean {
-    return this.state !== ST_DONE;
+    return this.state !== ProcState.DONE;
   }
 }

@@ -3,14 +3,10 @@
 // Scheduling key: (time, priority, insertion sequence); smaller priority first (urgent 0, normal 1).
 // The CPUs a process runs on are in cpus.ts; how lock waiters wait, are handed a lock or woken
 // is in locks/lock-wait.ts (this file dispatches what they schedule).
-import { PendingSet, PRIORITY_UNIT } from './heap.js';
+import { EntityKind, KeyLayout, PendingSet } from './heap.js';
 import type { Schedulable } from './heap.js';
 import { SimEvent } from './event.js';
-import {
-  KIND_PROCESS, OP_COMPUTE, OP_LOCK, OP_SLEEP, OP_NONE, PH_ASLEEP, PH_NONE,
-  PK_LOCK_ACQUIRED, PK_RESUME, PK_SLEPT_OUT, Process, ST_COMPUTING, ST_DONE, ST_RUNNABLE, ST_RUNNING,
-  ST_SLEEPING, ST_WAIT_EVENT, ST_WAIT_LOCK,
-} from './process.js';
+import { Op, Phase, Pending, Process, ProcState } from './process.js';
 import type { Actor, ProcessBody } from './process.js';
 import { ACTOR_EXIT } from './process.js';
 import { Interrupt, ProcessFailure, StallError } from './errors.js';
@@ -59,7 +55,7 @@ export interface SpawnOptions {
 
 /** An engine-internal scheduled callback (warm-up reset, SRCU grace-period ends, user timers). */
 class Timer implements Schedulable {
-  readonly kind = 1;
+  readonly kind = EntityKind.TIMER;
   eid = -1;
   liveKey = -1;
   constructor(readonly fn: () => void) {}
@@ -154,8 +150,8 @@ export class Simulation {
   /** A new process's first step, at the current time after what is already scheduled now. */
   private start<T>(p: Process<T>): Process<T> {
     if (!p.daemon) this.live.add(p);
-    p.state = ST_RUNNABLE;
-    this.schedule(p, this.now, PRIORITY_NORMAL, PK_RESUME);
+    p.state = ProcState.RUNNABLE;
+    this.schedule(p, this.now, PRIORITY_NORMAL, Pending.RESUME);
     return p;
   }
 
@@ -268,9 +264,9 @@ export class Simulation {
         o.liveKey = -1;
         this.eventsProcessed++;
         this.topLive = true;
-        if (o.kind === KIND_PROCESS) {
+        if (o.kind === EntityKind.PROCESS) {
           const p = o as Process<any>;
-          if (p.pending === PK_RESUME) {
+          if (p.pending === Pending.RESUME) {
             // Hot path: resume a process. With a CPU model a waking one takes a free CPU first
             // or queues for one; otherwise it simply runs. (One call site of step: V8 inlines it.)
             if (!p.onCpu) {
@@ -320,9 +316,9 @@ export class Simulation {
   // ---------------------------------------------------------------- engine internals (locks use these)
 
   /** @internal Put o's one live entry at (t, priority); supersedes any earlier entry of o. */
-  schedule(o: Entry, t: number, priority: number, pending: number): void {
-    const k = priority * PRIORITY_UNIT + this.seq++;
-    if (o.kind === KIND_PROCESS) (o as Process<any>).pending = pending;
+  schedule(o: Entry, t: number, priority: number, pending: Pending): void {
+    const k = priority * KeyLayout.PRIORITY_UNIT + this.seq++;
+    if (o.kind === EntityKind.PROCESS) (o as Process<any>).pending = pending;
     if (o.eid < 0) o.eid = this.register(o);
     o.liveKey = k;
     if (this.topLive) {
@@ -339,8 +335,8 @@ export class Simulation {
    * entity-table slot from its start to its end, so there is no slot to register and no kind to test.
    * Returns whether the entry went to the heap's top (a sleep's run-ahead test).
    */
-  scheduleProcess(p: Process<any>, t: number, pending: number): boolean {
-    const k = PRIORITY_UNIT + this.seq++;
+  scheduleProcess(p: Process<any>, t: number, pending: Pending): boolean {
+    const k = KeyLayout.PRIORITY_UNIT + this.seq++;
     p.liveKey = k;
     p.pending = pending;
     if (this.topLive) {
@@ -400,24 +396,24 @@ export class Simulation {
   /** Dispatch a process's live entry. */
   private fire(p: Process<any>): void {
     const pk = p.pending;
-    if (pk === PK_SLEPT_OUT) {
-      p.lockPhase = PH_ASLEEP;
+    if (pk === Pending.SLEPT_OUT) {
+      p.lockPhase = Phase.ASLEEP;
       this.offCpu(p);
       return;
     }
     if (!p.onCpu && !this.wantCpu(p, this.now)) return;
-    if (pk === PK_RESUME) {
+    if (pk === Pending.RESUME) {
       this.step(p);
-    } else if (pk === PK_LOCK_ACQUIRED) {
-      p.lockPhase = PH_NONE;
-      p.state = ST_RUNNING;
+    } else if (pk === Pending.LOCK_ACQUIRED) {
+      p.lockPhase = Phase.NONE;
+      p.state = ProcState.RUNNING;
       p.waitLock!.acquired(p);
       p.waitLock = null;
       this.step(p);
     } else {
-      // PK_LOCK_RETRY
+      // Pending.LOCK_RETRY
       if (p.waitLock!.retry(p)) {
-        p.lockPhase = PH_NONE;
+        p.lockPhase = Phase.NONE;
         p.waitLock = null;
         this.step(p);
       }
@@ -428,7 +424,7 @@ export class Simulation {
   private step(p: Process<any>): void {
     const gen = p.gen;
     const actor = p.actor;
-    p.state = ST_RUNNING;
+    p.state = ProcState.RUNNING;
     for (;;) {
       // Resume the generator (next/throw) or the actor (resume/fail) with what the last wait gave.
       let y: unknown;
@@ -455,7 +451,7 @@ export class Simulation {
           y = actor!.fail(p, v);
         }
       } catch (err) {
-        p.state = ST_DONE;
+        p.state = ProcState.DONE;
         this.live.delete(p);
         throw new ProcessFailure(p.name, this.now, err);
       }
@@ -474,12 +470,12 @@ export class Simulation {
       }
       if (y === p) {
         const op = p.op;
-        p.op = OP_NONE;
-        if (op === OP_COMPUTE || op === OP_SLEEP) {
+        p.op = Op.NONE;
+        if (op === Op.COMPUTE || op === Op.SLEEP) {
           // One call site each for the run-ahead test and the heap entry, shared by compute and
           // sleep: the generator or actor inlined into step leaves V8 little inlining budget.
           const t = this.now + p.opNs;
-          const sleeps = op === OP_SLEEP;
+          const sleeps = op === Op.SLEEP;
           if (!sleeps && this.nextIsOwn(t)) {
             // The compute's end would be the very next event dispatched: dispatch it here (same
             // time, same count) and skip the heap round trip; p keeps its CPU.
@@ -487,9 +483,9 @@ export class Simulation {
             this.eventsProcessed++;
             continue;
           }
-          const first = this.scheduleProcess(p, t, PK_RESUME);
+          const first = this.scheduleProcess(p, t, Pending.RESUME);
           if (!sleeps) {
-            p.state = ST_COMPUTING;
+            p.state = ProcState.COMPUTING;
             return;
           }
           if (first && t <= this.aheadLimit && p.nOwned === 0 && this.sleepInPlace(p)) {
@@ -508,14 +504,14 @@ export class Simulation {
             this.eventsProcessed++;
             continue;
           }
-          p.state = ST_SLEEPING;
+          p.state = ProcState.SLEEPING;
           if (p.atomic === 0) {
             if (this.finiteCpus || p.nOwned !== 0) this.offCpu(p);
             else p.onCpu = false;
           }
           return;
         }
-        if (op === OP_LOCK) {
+        if (op === Op.LOCK) {
           const l = p.opLock!;
           p.opLock = null;
           if (l.acquire(p, p.opMode)) continue;
@@ -534,7 +530,7 @@ export class Simulation {
           }
           continue;
         }
-        p.state = ST_WAIT_EVENT;
+        p.state = ProcState.WAIT_EVENT;
         p.waitEvent = y;
         y.waiters.push(p);
         if (p.atomic === 0) this.offCpu(p);
@@ -559,7 +555,7 @@ export class Simulation {
   }
 
   private finish(p: Process<any>, value: unknown): void {
-    p.state = ST_DONE;
+    p.state = ProcState.DONE;
     this.live.delete(p);
     if (p.atomic > 0) throw new ProcessFailure(p.name, this.now, new Error('exited holding a spinlock or rwlock'));
     if (p.nOwned > 0) throw new ProcessFailure(p.name, this.now, new Error(`exited holding ${p.owned.map((l) => l.name).join(', ')}`));
@@ -613,8 +609,8 @@ export class Simulation {
           p.hasError = true;
           p.resumeError = ev.error;
         }
-        p.state = ST_RUNNABLE;
-        this.schedule(p, this.now, PRIORITY_NORMAL, PK_RESUME);
+        p.state = ProcState.RUNNABLE;
+        this.schedule(p, this.now, PRIORITY_NORMAL, Pending.RESUME);
       }
     }
     const cbs = ev.callbacks;
@@ -627,49 +623,49 @@ export class Simulation {
   /** @internal Throw `err` into p at its current wait (urgent: before other events at this time). */
   _interrupt(p: Process<any>, err: Interrupt): void {
     switch (p.state) {
-      case ST_DONE:
+      case ProcState.DONE:
         throw new Error(`cannot interrupt ${p.name}: it has finished`);
-      case ST_RUNNING:
+      case ProcState.RUNNING:
         throw new Error(`${p.name} cannot interrupt itself`);
-      case ST_SLEEPING:
-      case ST_COMPUTING:
+      case ProcState.SLEEPING:
+      case ProcState.COMPUTING:
         break;
-      case ST_WAIT_EVENT: {
+      case ProcState.WAIT_EVENT: {
         const ev = p.waitEvent!;
         const i = ev.waiters.indexOf(p);
         if (i >= 0) ev.waiters.splice(i, 1);
         p.waitEvent = null;
         break;
       }
-      case ST_WAIT_LOCK: {
+      case ProcState.WAIT_LOCK: {
         const l = p.waitLock!;
         l.cancelWait(p);
         p.waitLock = null;
-        p.lockPhase = PH_NONE;
+        p.lockPhase = Phase.NONE;
         break;
       }
-      case ST_RUNNABLE:
+      case ProcState.RUNNABLE:
         // A resume is already due (its value is replaced by the interrupt) or p waits in the run queue.
         break;
     }
-    p.state = ST_RUNNABLE;
+    p.state = ProcState.RUNNABLE;
     p.hasError = true;
     p.resumeError = err;
     p.resumeValue = undefined;
     if (this.cpu.queued(p)) {
-      p.pending = PK_RESUME;
+      p.pending = Pending.RESUME;
       return;
     }
-    this.schedule(p, this.now, PRIORITY_URGENT, PK_RESUME);
+    this.schedule(p, this.now, PRIORITY_URGENT, Pending.RESUME);
   }
 
   private describeWait(p: Process<any>): string {
     switch (p.state) {
-      case ST_WAIT_EVENT: return `event ${p.waitEvent!.name}`;
-      case ST_WAIT_LOCK: return p.waitLock!.describeWait(p);
-      case ST_SLEEPING: return 'sleep';
-      case ST_COMPUTING: return 'compute';
-      case ST_RUNNABLE: return 'a CPU (run queue)';
+      case ProcState.WAIT_EVENT: return `event ${p.waitEvent!.name}`;
+      case ProcState.WAIT_LOCK: return p.waitLock!.describeWait(p);
+      case ProcState.SLEEPING: return 'sleep';
+      case ProcState.COMPUTING: return 'compute';
+      case ProcState.RUNNABLE: return 'a CPU (run queue)';
       default: return 'nothing (running)';
     }
   }

@@ -3,9 +3,7 @@
 // wake-up costs. The engine's dispatch (simulation.ts) turns the scheduled entries back into
 // lock calls (LockImpl.acquired / retry); the locks decide who waits and who goes next.
 import type { LockImpl, Process } from '../process.js';
-import {
-  PH_ASLEEP, PH_GRANTED, PH_SLEEPING_OUT, PH_SPIN, PH_WOKEN, PK_LOCK_ACQUIRED, PK_LOCK_RETRY, PK_SLEPT_OUT, ST_WAIT_LOCK,
-} from '../process.js';
+import { Phase, Pending, ProcState } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { detLog } from '../detmath.js';
 import type { Gauge } from '../recorder.js';
@@ -13,7 +11,7 @@ import type { Fifo } from '../fifo.js';
 
 /** Mark p as waiting on lock l from now. */
 export function beginWait(sim: Simulation, p: Process<any>, l: LockImpl): void {
-  p.state = ST_WAIT_LOCK;
+  p.state = ProcState.WAIT_LOCK;
   p.waitLock = l;
   p.waitStart = sim.now;
 }
@@ -21,14 +19,14 @@ export function beginWait(sim: Simulation, p: Process<any>, l: LockImpl): void {
 /** p spins in the FIFO queue of a lock whose waiters never sleep (spinlock, rwlock). */
 export function queueSpinner(sim: Simulation, p: Process<any>, l: LockImpl, queue: Fifo<Process<any>>, qlen: Gauge): void {
   beginWait(sim, p, l);
-  p.lockPhase = PH_SPIN;
+  p.lockPhase = Phase.SPIN;
   queue.push(p);
   qlen.set(queue.length);
 }
 
 /** p sleeps on a lock now, with nothing scheduled: it leaves its CPU unless it holds a spinlock. */
 export function sleepNow(sim: Simulation, p: Process<any>): void {
-  p.lockPhase = PH_ASLEEP;
+  p.lockPhase = Phase.ASLEEP;
   sim.cancelPending(p);
   if (p.atomic === 0) sim.offCpu(p);
 }
@@ -37,9 +35,9 @@ export function sleepNow(sim: Simulation, p: Process<any>): void {
 export function sleepOut(sim: Simulation, p: Process<any>): void {
   const c = sim.lockCosts.sleep_ns;
   if (c > 0 && p.onCpu) {
-    p.lockPhase = PH_SLEEPING_OUT;
+    p.lockPhase = Phase.SLEEPING_OUT;
     p.sleepOutEnd = sim.now + c;
-    sim.scheduleProcess(p, p.sleepOutEnd, PK_SLEPT_OUT);
+    sim.scheduleProcess(p, p.sleepOutEnd, Pending.SLEPT_OUT);
   } else {
     sleepNow(sim, p);
   }
@@ -52,18 +50,18 @@ export function sleepOut(sim: Simulation, p: Process<any>): void {
  */
 export function grant(sim: Simulation, p: Process<any>, spinDelayNs: number): void {
   const ph = p.lockPhase;
-  p.lockPhase = PH_GRANTED;
+  p.lockPhase = Phase.GRANTED;
   // One scheduleProcess call site (V8 inlines it and the heap's sift once, not three times).
-  const t = ph === PH_SPIN ? sim.now + spinDelayNs : ph === PH_SLEEPING_OUT ? p.sleepOutEnd : sim.now + wakeDelay(sim, p);
-  sim.scheduleProcess(p, t, PK_LOCK_ACQUIRED);
+  const t = ph === Phase.SPIN ? sim.now + spinDelayNs : ph === Phase.SLEEPING_OUT ? p.sleepOutEnd : sim.now + wakeDelay(sim, p);
+  sim.scheduleProcess(p, t, Pending.LOCK_ACQUIRED);
 }
 
 /** Wake the first waiter of a sleeping lock to retry (the lock may be stolen meanwhile). */
 export function wakeToRetry(sim: Simulation, p: Process<any>): void {
   const ph = p.lockPhase;
-  p.lockPhase = PH_WOKEN;
-  const t = ph === PH_SLEEPING_OUT ? p.sleepOutEnd : sim.now + wakeDelay(sim, p);
-  sim.scheduleProcess(p, t, PK_LOCK_RETRY);
+  p.lockPhase = Phase.WOKEN;
+  const t = ph === Phase.SLEEPING_OUT ? p.sleepOutEnd : sim.now + wakeDelay(sim, p);
+  sim.scheduleProcess(p, t, Pending.LOCK_RETRY);
 }
 
 /** Wake-up latency of an off-CPU waiter: wakeup_ns, plus Exp(wakeup_spread_ns) when that is set (nothing drawn when 0). */

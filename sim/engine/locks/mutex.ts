@@ -18,7 +18,7 @@
 // Left out: the first waiter's own spinning after setting HANDOFF (it sleeps instead), the
 // vcpu_is_preempted() spin exit, ww_mutex, lockdep.
 import type { Process, LockImpl } from '../process.js';
-import { PH_ASLEEP, PH_GRANTED, PH_SLEEPING_OUT, PH_SPIN, PH_WOKEN } from '../process.js';
+import { Phase } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
@@ -45,7 +45,7 @@ export class Mutex implements LockImpl {
     this.st = new ModeStats(sim, name, opts);
     this.qlen = queueGauge(sim, name, opts.labels);
     this.tick = new TickResched(sim, name, (p) => {
-      if (p.lockPhase !== PH_SPIN || p.waitLock !== this) return;
+      if (p.lockPhase !== Phase.SPIN || p.waitLock !== this) return;
       this.spinners.remove(p);
       this.waiters.push(p);
       sleepOut(this.sim, p);
@@ -89,7 +89,7 @@ export class Mutex implements LockImpl {
     beginWait(this.sim, p, this);
     if (!this.handoff && owner !== null && owner.onCpu) {
       this.spinners.push(p);
-      p.lockPhase = PH_SPIN;
+      p.lockPhase = Phase.SPIN;
       if (this.tick.on) this.tick.arm(p);
     } else {
       this.waiters.push(p);
@@ -157,18 +157,18 @@ export class Mutex implements LockImpl {
 
   cancelWait(p: Process<any>): void {
     switch (p.lockPhase) {
-      case PH_SPIN:
+      case Phase.SPIN:
         this.tick.disarm(p);
         this.spinners.remove(p);
         this.qlen.set(--this.queued);
         return;
-      case PH_SLEEPING_OUT:
-      case PH_ASLEEP:
-      case PH_WOKEN: {
+      case Phase.SLEEPING_OUT:
+      case Phase.ASLEEP:
+      case Phase.WOKEN: {
         const wasFirst = this.waiters.peek() === p;
         this.waiters.remove(p);
         this.qlen.set(--this.queued);
-        if (p.lockPhase === PH_WOKEN) this.woken = null;
+        if (p.lockPhase === Phase.WOKEN) this.woken = null;
         if (wasFirst) this.handoff = false;
         if (this.owner === null && this.waiters.length > 0 && this.woken === null) {
           this.woken = this.waiters.peek()!;
@@ -176,7 +176,7 @@ export class Mutex implements LockImpl {
         }
         return;
       }
-      case PH_GRANTED:
+      case Phase.GRANTED:
         // Reserved for p, which never ran with it: pass it on.
         this.owner = null;
         this.release();
@@ -194,7 +194,7 @@ export class Mutex implements LockImpl {
   }
 
   describeWait(p: Process<any>): string {
-    const how = p.lockPhase === PH_SPIN ? 'spinning' : 'sleeping';
+    const how = p.lockPhase === Phase.SPIN ? 'spinning' : 'sleeping';
     return `mutex ${this.name} (${how}; owner ${this.owner?.name ?? 'none'})`;
   }
 }

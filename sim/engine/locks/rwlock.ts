@@ -10,7 +10,7 @@
 // - Holders (readers and writers) keep their CPU until they unlock.
 // Left out: interrupt-context readers stealing past the queue, rwlock_needbreak/cond_resched.
 import type { Process, LockImpl } from '../process.js';
-import { PH_GRANTED } from '../process.js';
+import { Phase } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
@@ -119,7 +119,7 @@ export class RwLock implements LockImpl {
   }
 
   cancelWait(p: Process<any>): void {
-    if (p.lockPhase === PH_GRANTED) {
+    if (p.lockPhase === Phase.GRANTED) {
       if (p.lockMode === READ) this.readers--;
       else this.writer = null;
       this.advance();

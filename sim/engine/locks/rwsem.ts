@@ -33,7 +33,7 @@
 // Left out: reader spinning (removed in 5.11), reader stealing while reader-owned, the
 // writer's bounded spin on a reader-owned lock, the non-spinnable owner bits.
 import type { Process, LockImpl } from '../process.js';
-import { PH_GRANTED, PH_SPIN, PH_WOKEN } from '../process.js';
+import { Phase } from '../process.js';
 import { TickResched } from './tick-resched.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
@@ -116,7 +116,7 @@ export class RwSemaphore implements LockImpl {
     beginWait(this.sim, p, this);
     if (mode === WRITE && !this.handoff && w !== null && w.onCpu) {
       this.spinners.push(p);
-      p.lockPhase = PH_SPIN;
+      p.lockPhase = Phase.SPIN;
       this.tick.arm(p);
     } else {
       this.enqueue(p);
@@ -140,7 +140,7 @@ export class RwSemaphore implements LockImpl {
     if (this.timedOut(p)) this.handoff = true;
     const w = this.writer;
     if (this.handoff && this.waiters.peek() === p && w !== null && w.onCpu) {
-      p.lockPhase = PH_SPIN;
+      p.lockPhase = Phase.SPIN;
       this.handoffSpinner = p;
       this.tick.arm(p);
       return false;
@@ -199,7 +199,7 @@ export class RwSemaphore implements LockImpl {
         this.waiters.shift();
         this.qlen.set(this.waiters.length + this.spinners.length);
         this.writer = h;
-        if (h.lockPhase === PH_WOKEN) this.woken = null;
+        if (h.lockPhase === Phase.WOKEN) this.woken = null;
         let spinDelay = 0;
         if (h === this.handoffSpinner) {
           this.handoffSpinner = null;
@@ -236,12 +236,12 @@ export class RwSemaphore implements LockImpl {
   cancelWait(p: Process<any>): void {
     this.tick.disarm(p);
     if (p === this.handoffSpinner) this.handoffSpinner = null;
-    else if (p.lockPhase === PH_SPIN) {
+    else if (p.lockPhase === Phase.SPIN) {
       this.spinners.remove(p);
       this.qlen.set(this.waiters.length + this.spinners.length);
       return;
     }
-    if (p.lockPhase === PH_GRANTED) {
+    if (p.lockPhase === Phase.GRANTED) {
       if (p.lockMode === READ) {
         this.readers--;
         if (this.readers === 0) this.release();
@@ -295,7 +295,7 @@ export class RwSemaphore implements LockImpl {
 
   /** need_resched on a spinner's CPU: it stops spinning, queues (if not queued) and sleeps. */
   private tickResched(p: Process<any>): void {
-    if (p.lockPhase !== PH_SPIN || p.waitLock !== this) return;
+    if (p.lockPhase !== Phase.SPIN || p.waitLock !== this) return;
     if (p === this.handoffSpinner) {
       this.handoffSpinner = null;
     } else {
@@ -307,7 +307,7 @@ export class RwSemaphore implements LockImpl {
   }
 
   describeWait(p: Process<any>): string {
-    const how = p === this.handoffSpinner ? 'spinning with HANDOFF set' : p.lockPhase === PH_SPIN ? 'spinning' : 'sleeping';
+    const how = p === this.handoffSpinner ? 'spinning with HANDOFF set' : p.lockPhase === Phase.SPIN ? 'spinning' : 'sleeping';
     return `rwsem ${this.name} for ${p.lockMode === READ ? 'read' : 'write'} (${how}; writer ${this.writer?.name ?? 'none'}, readers ${this.readers})`;
   }
 }

@@ -8,7 +8,7 @@
 // Left out: the pending-bit fast path for the first contender, paravirt spinning and
 // vCPU preemption, NUMA-aware (CNA) queueing.
 import type { Process, LockImpl } from '../process.js';
-import { PH_GRANTED } from '../process.js';
+import { Phase } from '../process.js';
 import type { Simulation } from '../simulation.js';
 import { Fifo } from '../fifo.js';
 import type { Gauge } from '../recorder.js';
@@ -80,7 +80,7 @@ export class Spinlock implements LockImpl {
   }
 
   cancelWait(p: Process<any>): void {
-    if (p.lockPhase === PH_GRANTED) {
+    if (p.lockPhase === Phase.GRANTED) {
       this.owner = null;
       this.release();
       return;

@@ -8,7 +8,7 @@
 // Left out: expedited grace periods, call_srcu callbacks, per-CPU counter flips (modelled as
 // exact per-epoch reader counts), srcu_barrier.
 import type { Process, LockImpl } from '../process.js';
-import { PH_GRANTED, PK_LOCK_ACQUIRED } from '../process.js';
+import { Phase, Pending } from '../process.js';
 import { PRIORITY_NORMAL } from '../simulation.js';
 import type { Simulation } from '../simulation.js';
 import type { Gauge } from '../recorder.js';
@@ -101,8 +101,8 @@ export class Srcu implements LockImpl {
       const w = this.syncs[i];
       if (w.target < oldest) {
         this.syncs.splice(i, 1);
-        w.p.lockPhase = PH_GRANTED;
-        this.sim.schedule(w.p, Math.max(now, w.start + gp), PRIORITY_NORMAL, PK_LOCK_ACQUIRED);
+        w.p.lockPhase = Phase.GRANTED;
+        this.sim.schedule(w.p, Math.max(now, w.start + gp), PRIORITY_NORMAL, Pending.LOCK_ACQUIRED);
       } else {
         i++;
       }
