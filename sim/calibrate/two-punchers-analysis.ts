@@ -197,3 +197,97 @@ export function summariseRow(passes: { one: PassSummary; two: PassSummary }[]): 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
+
+/**
+ * A two-thread pass took turns when its median punch is at least this many times one thread's:
+ * turn-taking puts a punch near twice a lone one less what runs outside the lock (1.5-1.8x at
+ * 4 KiB on the AMD EPYC host), a pass whose threads ran one after the other on one CPU or in
+ * runs of stealing near 1x (2026-12-04 recordings: 1.0-1.2x).
+ */
+export const TURN_TAKING_MIN_RATIO = 1.3;
+
+export interface AlternationInput {
+  /** One thread's median punch (ns). */
+  loneNs: number;
+  /** The medians of the two-thread passes (ns). */
+  pairedNs: number[];
+  /** User-space time between one thread's punches (ns). */
+  gapNs: number;
+  /** What passing the lock to a spinner costs: lock.spin_poll_ns + lock.cacheline_ns. */
+  handoffNs: number;
+  /** host.fallocate_syscall_ns. */
+  syscallNs: number;
+}
+
+export interface AlternationShares {
+  /** The two-thread pass medians that took turns (TURN_TAKING_MIN_RATIO), whose median is used. */
+  turnTaking: number[];
+  /** Lone punch less syscall less the hold that alternates: what runs after the lock (>= 0). */
+  afterUnlockNs: number;
+  /** The hold that alternates beyond the lone one's: the contended refill (>= 0). */
+  refillNs: number;
+}
+
+/**
+ * Where a lone 4 KiB punch's time goes, from passes where two threads took turns on the file's
+ * lock (rwsem_down_write_slowpath -> rwsem_optimistic_spin: the waiter spins and takes the lock
+ * at its release). Each thread's cycle is then two holds and two hand-offs, so a punch reads
+ * 2 x (hold + hand-off) - gap and the hold that alternates is (paired + gap) / 2 - hand-off; the
+ * lone punch is that hold plus what runs outside the lock. Outside, beyond the syscall, is
+ * what a refused call skips (vfs_fallocate's checks and tail, guest_memfd's file_modified:
+ * sim/model/sys-fallocate.ts vfs_fallocate_exit); a hold longer than the lone call's is what the
+ * lock's move to the other CPU costs (the contended refill). The rows give their difference:
+ * positive, the call has that much more outside the lock; negative, the hand-over costs that
+ * much. Null when no pass took turns.
+ */
+export function alternationShares(x: AlternationInput): AlternationShares | null {
+  const turnTaking = x.pairedNs.filter((m) => m >= TURN_TAKING_MIN_RATIO * x.loneNs);
+  if (turnTaking.length === 0) return null;
+  const sorted = [...turnTaking].sort((a, b) => a - b);
+  const paired = quantileSorted(sorted, 0.5);
+  const alternatingHold = (paired + x.gapNs) / 2 - x.handoffNs;
+  const net = x.loneNs - Math.min(x.syscallNs, x.loneNs) - alternatingHold;
+  return { turnTaking, afterUnlockNs: Math.max(0, net), refillNs: Math.max(0, -net) };
+}
+
+/** A stretch of a two-thread pass in which the threads took turns at the lock. */
+export interface TurnBlock {
+  startNs: number;
+  endNs: number;
+  punches: number;
+  /** Whether a wait of `longWaitNs` or more (a run of stealing ended by HANDOFF) came right before. */
+  afterHandoff: boolean;
+}
+
+/**
+ * The stretches of turn-taking in a two-thread pass (punches in start order): maximal runs of
+ * `minPunches` or more punches, each by the other thread than the one before and none waiting
+ * `longWaitNs` or more. One ends when a tick sets need_resched on the spinning waiter's CPU
+ * (rwsem_spin_on_owner), which then sleeps and is robbed until RWSEM_WAIT_TIMEOUT; one that
+ * follows such a wait starts when the waiter, retrying after the jiffy of its timeout, set
+ * HANDOFF (rwsem_try_write_lock: time_after(jiffies, waiter->timeout)), so just after a tick:
+ * on the kernel such blocks last one tick or two, not any length.
+ */
+export function turnBlocks(punches: readonly Punch[], longWaitNs: number, minPunches = 8): TurnBlock[] {
+  const p = [...punches].sort((a, b) => a.startNs - b.startNs);
+  const out: TurnBlock[] = [];
+  let first = -1;
+  const waitEnds = p.filter((x) => x.endNs - x.startNs >= longWaitNs).map((x) => x.endNs);
+  const close = (last: number) => {
+    if (first >= 0 && last - first + 1 >= minPunches) {
+      // The waiter that got the lock by HANDOFF ends its wait as the block's first punch or two begin.
+      const near = 2 * Math.max(p[first].endNs - p[first].startNs, p[first + 1].endNs - p[first + 1].startNs);
+      const afterHandoff = waitEnds.some((e) => Math.abs(e - p[first].startNs) <= near);
+      out.push({ startNs: p[first].startNs, endNs: p[last].endNs, punches: last - first + 1, afterHandoff });
+    }
+    first = -1;
+  };
+  for (let i = 0; i < p.length; i++) {
+    const long = p[i].endNs - p[i].startNs >= longWaitNs;
+    if (long) { close(i - 1); continue; }
+    if (first < 0) { first = i; continue; }
+    if (p[i].thread === p[i - 1].thread) { close(i - 1); first = i; }
+  }
+  close(p.length - 1);
+  return out;
+}
