@@ -3,7 +3,7 @@
 // it is a property of the host (README "What a hand-over of the lock costs"): the lone punches'
 // spread (every punch of one thread, in order, so the per-CPU list drains show as a period) and
 // the lock hand-over cost per page (from every two-thread punch's thread, start and end).
-import { parseProbeOutput } from '../../sim/calibrate/two-punchers-analysis.js';
+import { parseProbeOutput, summarisePass } from '../../sim/calibrate/two-punchers-analysis.js';
 import type { ProbeRow } from '../../sim/calibrate/types.js';
 import { streamProbe } from './build-probe.js';
 
@@ -42,7 +42,8 @@ export function twoPunchersPlan(quick: boolean, guestMemfd: boolean): TwoPuncher
 
 /**
  * The row of one pass's text (`two-punchers.c` output): every punch's latency in start order,
- * and for two threads from 64 KiB up every punch with its thread, start and end (`punches`),
+ * for two threads the share of punches between two of the other thread's (`alternating_share`,
+ * whether the pass took turns: two-punchers-analysis.ts tookTurns), and for two threads from 64 KiB up every punch with its thread, start and end (`punches`),
  * from which fitting takes the lock hand-over cost (two-punchers-analysis.ts lockShares). At
  * 4 KiB a hand-over costs nothing measurable (README "What a hand-over of the lock costs") and
  * the thousands of punches would only swell the recording.
@@ -53,7 +54,7 @@ export function twoPunchersRow(text: string, backend: 'guest_memfd' | 'shmem', p
   const row: ProbeRow = {
     probe: 'two_punchers',
     backend,
-    params: { size_bytes: p.lenBytes, threads: p.threads, pass, state: 'populated', gap_ns: 0 },
+    params: { size_bytes: p.lenBytes, threads: p.threads, pass, state: 'populated', gap_ns: 0, ...(p.threads > 1 ? { alternating_share: summarisePass(p).alternating_share } : {}) },
     samples_ns: inOrder.map((x) => x.endNs - x.startNs),
   };
   if (p.threads > 1 && p.lenBytes >= PUNCHES_KEPT_FROM) row.punches = inOrder.map((x) => ({ thread: x.thread, start_ns: x.startNs, end_ns: x.endNs }));

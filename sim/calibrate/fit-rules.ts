@@ -7,7 +7,7 @@
 import { mean, median } from 'simple-statistics';
 import { FOLIO_BATCH, XA_CHUNK_SIZE } from '../model/truncate.js';
 import type { FittedCost } from '../costs/schema.js';
-import { alternationShares, lockShares, TURN_TAKING_MIN_RATIO } from './two-punchers-analysis.js';
+import { alternationShares, lockShares, TURN_TAKING_MIN_RATIO, TURN_TAKING_MIN_SHARE } from './two-punchers-analysis.js';
 import { fitConstant, fitLineRelative, fitRepetitions, medianSe, rowMedian, type LineFit } from './least-squares.js';
 import { MissingRows, medianAt, pagesOf, rowLabel, selectRows, type ParamMatch } from './probe-rows.js';
 import type { ProbeRecording, ProbeRow } from './types.js';
@@ -232,23 +232,28 @@ function contendedRefill(backend: 'shmem' | 'guest_memfd', name: string, afterUn
   return {
     sets: [name, afterUnlock],
     fit(ctx) {
-      const one = selectRows(ctx.rec, 'two_punchers', { size_bytes: 4096, threads: 1 }).filter((r) => r.backend === backend);
-      const two = selectRows(ctx.rec, 'two_punchers', { size_bytes: 4096, threads: 2 }).filter((r) => r.backend === backend);
-      if (!one.length || !two.length) throw new Error(`two_punchers ${backend} 4 KiB rows`);
-      const m1 = median(one.flatMap((r) => r.samples_ns));
-      const gap = Number(two[0].params.gap_ns ?? GAP_NS_DEFAULT) || GAP_NS_DEFAULT;
+      const rows = selectRows(ctx.rec, 'two_punchers', { size_bytes: 4096 }).filter((r) => r.backend === backend);
+      // Each two-thread pass against the one-thread run right before it (the probe runs one, then two, per pass).
+      const pairs = rows.flatMap((two, i) => {
+        const one = rows.slice(0, i).reverse().find((r) => r.params.threads === 1);
+        return two.params.threads === 2 && one ? [{ one, two }] : [];
+      });
+      if (!pairs.length) throw new Error(`two_punchers ${backend} 4 KiB rows, one thread then two`);
+      const gap = Number(pairs[0].two.params.gap_ns ?? GAP_NS_DEFAULT) || GAP_NS_DEFAULT;
       const handoff = ctx.value('lock.spin_poll_ns') + ctx.value('lock.cacheline_ns');
-      const syscall = ctx.value('host.fallocate_syscall_ns');
-      const shares = alternationShares({ loneNs: m1, pairedNs: two.map((r) => rowMedian(r.samples_ns)), gapNs: gap, handoffNs: handoff, syscallNs: syscall });
-      if (!shares) throw new Error(`two_punchers ${backend} 4 KiB: no two-thread pass took turns (median ${TURN_TAKING_MIN_RATIO}x one thread's or more)`);
-      const m2 = median(shares.turnTaking);
-      const se = shares.turnTaking.length > 1 ? fitConstant(shares.turnTaking).se / 2 : 0;
-      const how = `one-thread median - host.fallocate_syscall_ns - ((median of the ${shares.turnTaking.length} of ${two.length} two-thread passes that took turns + gap ${gap} ns) / 2 - (lock.spin_poll_ns + lock.cacheline_ns))`;
-      const source = `two punchers at 4 KiB: ${m1.toFixed(0)} ns alone, ${m2.toFixed(0)} ns each with two threads taking turns`;
-      const labels = [...one, ...two].map(rowLabel);
+      const passes = pairs.map((p) => {
+        const share = p.two.params.alternating_share;
+        return { loneNs: rowMedian(p.one.samples_ns), pairedNs: rowMedian(p.two.samples_ns), ...(typeof share === 'number' ? { alternatingShare: share } : {}) };
+      });
+      const shares = alternationShares({ passes, gapNs: gap, handoffNs: handoff, syscallNs: ctx.value('host.fallocate_syscall_ns') });
+      if (!shares) throw new Error(`two_punchers ${backend} 4 KiB: no two-thread pass took turns (alternating share ${TURN_TAKING_MIN_SHARE} or more, or without it a median ${TURN_TAKING_MIN_RATIO}x its one-thread run's)`);
+      const se = shares.netNs.length > 1 ? fitConstant(shares.netNs).se : 0;
+      const how = `median over the ${shares.turnTaking.length} of ${pairs.length} passes that took turns of (one-thread median - host.fallocate_syscall_ns - ((two-thread median + gap ${gap} ns) / 2 - (lock.spin_poll_ns + lock.cacheline_ns)))`;
+      const source = `two punchers at 4 KiB, passes that took turns: ${shares.turnTaking.map((p) => `${p.loneNs.toFixed(0)} ns alone, ${p.pairedNs.toFixed(0)} ns each with two`).join('; ')}`;
+      const labels = pairs.flatMap((p) => [rowLabel(p.one), rowLabel(p.two)]);
       return [
-        fitted(name, shares.refillNs, `minus (${how}), when positive`, labels, one.length + two.length, se, source),
-        fitted(afterUnlock, shares.afterUnlockNs, `${how}, when positive`, labels, one.length + two.length, se, source),
+        fitted(name, shares.refillNs, `minus the ${how}, when positive`, labels, labels.length, se, source),
+        fitted(afterUnlock, shares.afterUnlockNs, `the ${how}, when positive`, labels, labels.length, se, source),
       ];
     },
   };

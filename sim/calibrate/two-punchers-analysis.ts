@@ -199,18 +199,37 @@ function round3(x: number): number {
 }
 
 /**
- * A two-thread pass took turns when its median punch is at least this many times one thread's:
- * turn-taking puts a punch near twice a lone one less what runs outside the lock (1.5-1.8x at
- * 4 KiB on the AMD EPYC host), a pass whose threads ran one after the other on one CPU or in
- * runs of stealing near 1x (2026-12-04 recordings: 1.0-1.2x).
+ * A two-thread pass took turns when half its punches or more had the other thread's punches on
+ * both sides in start order (PassSummary.alternating_share; the probe keeps it in the row's
+ * params): idle 4 KiB passes on the AMD EPYC host read 0.83-0.98, a pass whose threads ran one
+ * after the other on one CPU or in runs of stealing near 0.
+ */
+export const TURN_TAKING_MIN_SHARE = 0.5;
+
+/**
+ * Without the share (recordings before 2026-12-05): when its median punch is at least this many
+ * times the one-thread run right before it. Turn-taking puts a punch at 2 x (lone - outside the
+ * lock + hand-off), 1.5-2.1x at 4 KiB on the AMD EPYC host idle; a pass whose threads ran one
+ * after the other 1.0-1.2x idle, to 1.31x under load (a pass that took turns for part of its
+ * punches). Against its own pass's lone run: under load the lone punch moved 1.56-2.34 us from
+ * pass to pass (2026-12-04 23:58, load 9-13).
  */
 export const TURN_TAKING_MIN_RATIO = 1.3;
 
-export interface AlternationInput {
-  /** One thread's median punch (ns). */
+export interface AlternationPass {
   loneNs: number;
-  /** The medians of the two-thread passes (ns). */
-  pairedNs: number[];
+  pairedNs: number;
+  alternatingShare?: number;
+}
+
+/** Whether a two-thread pass took turns (TURN_TAKING_MIN_SHARE, else TURN_TAKING_MIN_RATIO). */
+export function tookTurns(p: AlternationPass): boolean {
+  return p.alternatingShare !== undefined ? p.alternatingShare >= TURN_TAKING_MIN_SHARE : p.pairedNs >= TURN_TAKING_MIN_RATIO * p.loneNs;
+}
+
+export interface AlternationInput {
+  /** Per probe pass: one thread's median punch and two threads' (ns), and the two-thread pass's alternating share when recorded. */
+  passes: AlternationPass[];
   /** User-space time between one thread's punches (ns). */
   gapNs: number;
   /** What passing the lock to a spinner costs: lock.spin_poll_ns + lock.cacheline_ns. */
@@ -220,11 +239,13 @@ export interface AlternationInput {
 }
 
 export interface AlternationShares {
-  /** The two-thread pass medians that took turns (TURN_TAKING_MIN_RATIO), whose median is used. */
-  turnTaking: number[];
-  /** Lone punch less syscall less the hold that alternates: what runs after the lock (>= 0). */
+  /** The passes that took turns (tookTurns), whose median net is used. */
+  turnTaking: AlternationPass[];
+  /** Per pass that took turns: lone punch less syscall less the hold that alternates. */
+  netNs: number[];
+  /** The median net when positive: what runs after the lock. */
   afterUnlockNs: number;
-  /** The hold that alternates beyond the lone one's: the contended refill (>= 0). */
+  /** Minus the median net when negative: the contended refill. */
   refillNs: number;
 }
 
@@ -241,13 +262,11 @@ export interface AlternationShares {
  * much. Null when no pass took turns.
  */
 export function alternationShares(x: AlternationInput): AlternationShares | null {
-  const turnTaking = x.pairedNs.filter((m) => m >= TURN_TAKING_MIN_RATIO * x.loneNs);
+  const turnTaking = x.passes.filter(tookTurns);
   if (turnTaking.length === 0) return null;
-  const sorted = [...turnTaking].sort((a, b) => a - b);
-  const paired = quantileSorted(sorted, 0.5);
-  const alternatingHold = (paired + x.gapNs) / 2 - x.handoffNs;
-  const net = x.loneNs - Math.min(x.syscallNs, x.loneNs) - alternatingHold;
-  return { turnTaking, afterUnlockNs: Math.max(0, net), refillNs: Math.max(0, -net) };
+  const netNs = turnTaking.map((p) => p.loneNs - Math.min(x.syscallNs, p.loneNs) - ((p.pairedNs + x.gapNs) / 2 - x.handoffNs));
+  const net = quantileSorted([...netNs].sort((a, b) => a - b), 0.5);
+  return { turnTaking, netNs, afterUnlockNs: Math.max(0, net), refillNs: Math.max(0, -net) };
 }
 
 /** A stretch of a two-thread pass in which the threads took turns at the lock. */
