@@ -14,7 +14,7 @@ import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, type Gen, type
 import { PAGE_SIZE } from '../units.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 import { pcpAlloc } from './pcp.js';
-import { folio_add_lru } from './lru-add.js';
+import { folio_add_lru, hostLru, type HostLru } from './lru-add.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
 import { sys_fallocate_entry, vfs_fallocate_exit } from './sys-fallocate.js';
 import { touchRange } from './cold-range.js';
@@ -50,9 +50,12 @@ export class GmemInode implements PrivateBacking {
   faultLinesOwner: Process | null = null;
   /** When its pages were populated, against the host's count (cache-footprint.ts). */
   readonly footprint: FileFootprint;
+  /** The host's lru_add batches, which folio_add_lru fills on every allocation (lru-add.ts). */
+  readonly lru: HostLru;
 
   constructor(readonly host: Host, readonly size: number) {
     this.footprint = new FileFootprint(host);
+    this.lru = hostLru(host);
     this.id = host.nextId('gmem');
     this.pages = host.fp.newPageCache();
     this.invalidateLock = new RwSemaphore(host.sim, 'invalidate_lock', { owner: this.id });
@@ -209,7 +212,7 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
       const s = host.fp.shmemGetFolioRange(inode.pages, chunk, chunkEnd, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
       for (let i = 0; i < s.alloc4k; i++) host.metrics.folioAllocated(0);
       pcpAlloc(host, p, s.alloc4k);
-      folio_add_lru(host, p, s.alloc4k);
+      folio_add_lru(inode.lru, p, s.alloc4k);
       inode.footprint.populated(chunk, s.alloc4k);
       yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns') + coldAlloc) + s.hits * (c.ns('gmem.fallocate_found_folio_ns') + coldFound));
       if (s.enomem) throw new KernelError('ENOMEM', 'kvm_gmem_allocate');
@@ -379,7 +382,7 @@ export function kvm_gmem_get_pfn_begin(p: Process, file: GmemFile, slot: Memslot
     host.metrics.folioAllocated(0);
     inode.faultLinesOwner = p;
     pcpAlloc(host, p, 1);
-    folio_add_lru(host, p, 1);
+    folio_add_lru(inode.lru, p, 1);
     inode.footprint.populated(index, 1);
     ns += c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns');
     // A new folio is neither poisoned nor uptodate, and the fast path took its reference.

@@ -11,7 +11,7 @@ import { PAGE_SIZE } from '../units.js';
 import { try_to_free_pages } from './page-cache-load.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 import { pcpAlloc } from './pcp.js';
-import { folio_add_lru } from './lru-add.js';
+import { folio_add_lru, hostLru, type HostLru } from './lru-add.js';
 import { folioPutNs } from './folio.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
 import { sys_fallocate_entry, vfs_fallocate_exit, type FallocateShares } from './sys-fallocate.js';
@@ -61,9 +61,12 @@ export class ShmemInode implements PrivateBacking {
   readonly allocHugeNs: number;
   /** When its pages were populated, against the host's count (cache-footprint.ts). */
   readonly footprint: FileFootprint;
+  /** The host's lru_add batches, which folio_add_lru fills on every allocation (lru-add.ts). */
+  readonly lru: HostLru;
 
   constructor(readonly host: Host, name: string) {
     this.footprint = new FileFootprint(host);
+    this.lru = hostLru(host);
     this.id = host.nextId(name);
     this.pages = host.fp.newPageCache();
     this.inodeLock = new RwSemaphore(host.sim, 'inode_lock', { owner: name });
@@ -197,7 +200,7 @@ function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp
   noteRefill(inode, index, r.order);
   if (sgp === 'SGP_WRITE' && takeRef) host.mem.folioGet(r.pfn);
   if (r.order === 0) pcpAlloc(host, p, 1);
-  folio_add_lru(host, p, r.order === 0 ? 1 : 0, r.order === 0 ? 0 : 1);
+  folio_add_lru(inode.lru, p, r.order === 0 ? 1 : 0, r.order === 0 ? 0 : 1);
   inode.footprint.populated(index, 1 << r.order);
   got.folio = r.pfn;
   got.pfn = r.pfn + folioOffset(index, r.order);
@@ -301,7 +304,7 @@ function* shmem_fallocate_locked(p: Process, inode: ShmemInode, mode: number, of
       for (let i = 0; i < s.fallbackOccupied; i++) host.metrics.thpFallback('occupied');
       for (let i = 0; i < s.fallbackNoMem; i++) host.metrics.thpFallback('alloc_failed');
       pcpAlloc(host, p, s.alloc4k);
-      folio_add_lru(host, p, s.alloc4k, s.allocHuge);
+      folio_add_lru(inode.lru, p, s.alloc4k, s.allocHuge);
       inode.footprint.populated(chunk, s.alloc4k + s.allocHuge * HPAGE_PMD_NR);
       yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns') + coldAlloc) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns') + s.hits * (c.ns('shmem.fallocate_found_folio_ns') + coldFound) + cleared * (c.ns('shmem.falloc_clear_page_ns') + coldClear));
       if (s.enomem) {
