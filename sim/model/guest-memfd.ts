@@ -13,7 +13,7 @@ import { KernelError } from './errors.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, type Gen, type GotPage, type PrivateBacking, type PrivateFile } from './backing.js';
 import { PAGE_SIZE } from '../units.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
-import { pcpAlloc } from './pcp.js';
+import { hostPcp, pcpAlloc, type HostPcp } from './pcp.js';
 import { folio_add_lru, hostLru, type HostLru } from './lru-add.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
 import { sys_fallocate_entry, vfs_fallocate_exit } from './sys-fallocate.js';
@@ -50,12 +50,14 @@ export class GmemInode implements PrivateBacking {
   faultLinesOwner: Process | null = null;
   /** When its pages were populated, against the host's count (cache-footprint.ts). */
   readonly footprint: FileFootprint;
-  /** The host's lru_add batches, which folio_add_lru fills on every allocation (lru-add.ts). */
+  /** The host's lru_add batches and per-CPU lists, which every allocation updates (lru-add.ts, pcp.ts). */
   readonly lru: HostLru;
+  readonly pcp: HostPcp;
 
   constructor(readonly host: Host, readonly size: number) {
     this.footprint = new FileFootprint(host);
     this.lru = hostLru(host);
+    this.pcp = hostPcp(host);
     this.id = host.nextId('gmem');
     this.pages = host.fp.newPageCache();
     this.invalidateLock = new RwSemaphore(host.sim, 'invalidate_lock', { owner: this.id });
@@ -211,7 +213,7 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
       yield* try_to_free_pages(p, host, chunkEnd - chunk);
       const s = host.fp.shmemGetFolioRange(inode.pages, chunk, chunkEnd, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
       for (let i = 0; i < s.alloc4k; i++) host.metrics.folioAllocated(0);
-      pcpAlloc(host, p, s.alloc4k);
+      pcpAlloc(inode.pcp, p, s.alloc4k);
       folio_add_lru(inode.lru, p, s.alloc4k);
       inode.footprint.populated(chunk, s.alloc4k);
       yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns') + coldAlloc) + s.hits * (c.ns('gmem.fallocate_found_folio_ns') + coldFound));
@@ -381,7 +383,7 @@ export function kvm_gmem_get_pfn_begin(p: Process, file: GmemFile, slot: Memslot
   if (!r.hit) {
     host.metrics.folioAllocated(0);
     inode.faultLinesOwner = p;
-    pcpAlloc(host, p, 1);
+    pcpAlloc(inode.pcp, p, 1);
     folio_add_lru(inode.lru, p, 1);
     inode.footprint.populated(index, 1);
     ns += c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns');

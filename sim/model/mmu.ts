@@ -9,7 +9,7 @@ import { KernelError } from './errors.js';
 import { folioPutNs } from './folio.js';
 import { folioOffset, HPAGE_PMD_NR, type Gen, type GotPage } from './backing.js';
 import { kvm_mmu_unlock, slotMisalignedForHugepages, type Memslot, type PrivateBinding, type Vcpu, type Vm } from './kvm.js';
-import { pcpAlloc } from './pcp.js';
+import { hostPcp, pcpAlloc } from './pcp.js';
 import type { Host } from './host.js';
 
 export type FaultResult = 'mapped' | 'memory_fault_exit' | 'no_slot' | 'hwpoison' | 'shutdown' | 'livelock' | 'enomem';
@@ -69,7 +69,7 @@ function* faultin_shared(p: Process, vm: Vm, gfn: number): Gen<GotPage> {
     if (pfn < 0) throw new KernelError('ENOMEM', 'hva_to_pfn');
     host.metrics.folioAllocated(0);
     vm.shared.set(gfn, pfn);
-    pcpAlloc(host, p, 1);
+    pcpAlloc(hostPcp(host), p, 1);
     yield* charge(p, host.costs.ns('host.alloc_page_ns'));
   }
   host.mem.folioGet(pfn);

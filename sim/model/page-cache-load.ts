@@ -11,7 +11,7 @@ import { MIGRATE_MOVABLE } from '../fastpath/index.js';
 import { charge } from './charge.js';
 import type { Gen } from './backing.js';
 import type { Host } from './host.js';
-import { pcpAlloc } from './pcp.js';
+import { hostPcp, pcpAlloc } from './pcp.js';
 
 interface CachedFolio {
   pfn: number;
@@ -62,7 +62,7 @@ export function* page_cache_ra_unbounded(p: Process, pc: PageCacheLoad, npages: 
     pc.lru.push({ pfn, referenced: pc.rng.uniform01Open() < pc.opts.rereadFraction });
     added++;
   }
-  pcpAlloc(host, p, added);
+  pcpAlloc(hostPcp(host), p, added);
   yield* charge(p, added * host.costs.ns('host.alloc_page_ns'));
   return added;
 }

@@ -21,8 +21,12 @@ export interface PerCpuPages {
   allocFactor: number;
 }
 
-/** A host's lists by process, and the profile values the allocation path reads (fixed for the host's life). */
-interface HostPcp {
+/**
+ * A host's lists by process, and the profile values the allocation path reads (fixed for the
+ * host's life). Page caches keep theirs (hostPcp at creation), so a fault's pcpAlloc looks up
+ * no host.
+ */
+export interface HostPcp {
   readonly lists: WeakMap<Process, PerCpuPages>;
   /**
    * The same lists by the process's entity slot (p.eid, fixed from its start to its end), valid
@@ -35,16 +39,20 @@ interface HostPcp {
   readonly highMax: number;
   /** CONFIG_PCP_BATCH_SCALE_MAX: log2(free_count_max / batch). */
   readonly scaleMax: number;
+  /** A new list's count and high (an idle CPU's). */
+  readonly startCount: number;
+  readonly highMin: number;
 }
 
 const hosts = new WeakMap<Host, HostPcp>();
 
-function hostPcp(host: Host): HostPcp {
+/** The host's lists (made on first use). */
+export function hostPcp(host: Host): HostPcp {
   let h = hosts.get(host);
   if (h === undefined) {
     const c = host.costs;
     const batch = c.ns('host.pcp_batch');
-    h = { lists: new WeakMap(), owners: [], byEid: [], batch, highMax: c.ns('host.pcp_high_max'), scaleMax: Math.round(Math.log2(c.ns('host.pcp_free_count_max') / batch)) };
+    h = { lists: new WeakMap(), owners: [], byEid: [], batch, highMax: c.ns('host.pcp_high_max'), scaleMax: Math.round(Math.log2(c.ns('host.pcp_free_count_max') / batch)), startCount: c.ns('host.pcp_start_count'), highMin: c.ns('host.pcp_high_min') };
     hosts.set(host, h);
   }
   return h;
@@ -52,16 +60,15 @@ function hostPcp(host: Host): HostPcp {
 
 /** The lists of the CPU p runs on; a new one starts as an idle CPU's (profile's start count, high = high_min). */
 export function pcpOf(host: Host, p: Process): PerCpuPages {
-  return listsOf(hostPcp(host), host, p);
+  return listsOf(hostPcp(host), p);
 }
 
-function listsOf(h: HostPcp, host: Host, p: Process): PerCpuPages {
+function listsOf(h: HostPcp, p: Process): PerCpuPages {
   const e = p.eid;
   if (e >= 0 && h.owners[e] === p) return h.byEid[e]!;
   let pcp = h.lists.get(p);
   if (pcp === undefined) {
-    const c = host.costs;
-    pcp = { count: c.ns('host.pcp_start_count'), high: c.ns('host.pcp_high_min'), freeCount: 0, allocFactor: 0 };
+    pcp = { count: h.startCount, high: h.highMin, freeCount: 0, allocFactor: 0 };
     h.lists.set(p, pcp);
   }
   if (e >= 0) {
@@ -113,15 +120,15 @@ export function free_unref_page_commit(host: Host, p: Process, pages: number): n
  * page off the list; an empty list is refilled with nr_pcp_alloc pages (base batch doubled per
  * consecutive refill up to CONFIG_PCP_BATCH_SCALE_MAX), and each refill raises pcp->high by the
  * refill batch up to high_max, so a CPU that has just allocated N pages can take N frees before
- * it drains. No cost: the refill (rmqueue_bulk) is part of host.alloc_page_ns.
+ * it drains. No cost: the refill (rmqueue_bulk) is part of host.alloc_page_ns. `h` is
+ * hostPcp of the allocating host.
  */
-export function pcpAlloc(host: Host, p: Process, pages: number): void {
+export function pcpAlloc(h: HostPcp, p: Process, pages: number): void {
   if (pages <= 0) return;
-  const h = hostPcp(host);
   const base = h.batch;
   const highMax = h.highMax;
   const scaleMax = h.scaleMax;
-  const pcp = listsOf(h, host, p);
+  const pcp = listsOf(h, p);
   // free_count >>= 1 per allocation: after more than 16 it is 0 (a short field).
   pcp.freeCount = pages >= 16 ? 0 : pcp.freeCount >> pages;
   let left = pages;

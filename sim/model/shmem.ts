@@ -10,7 +10,7 @@ import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, folioOffset, HPAGE_PMD_NR, t
 import { PAGE_SIZE } from '../units.js';
 import { try_to_free_pages } from './page-cache-load.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
-import { pcpAlloc } from './pcp.js';
+import { hostPcp, pcpAlloc, type HostPcp } from './pcp.js';
 import { folio_add_lru, hostLru, type HostLru } from './lru-add.js';
 import { folioPutNs } from './folio.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
@@ -61,12 +61,14 @@ export class ShmemInode implements PrivateBacking {
   readonly allocHugeNs: number;
   /** When its pages were populated, against the host's count (cache-footprint.ts). */
   readonly footprint: FileFootprint;
-  /** The host's lru_add batches, which folio_add_lru fills on every allocation (lru-add.ts). */
+  /** The host's lru_add batches and per-CPU lists, which every allocation updates (lru-add.ts, pcp.ts). */
   readonly lru: HostLru;
+  readonly pcp: HostPcp;
 
   constructor(readonly host: Host, name: string) {
     this.footprint = new FileFootprint(host);
     this.lru = hostLru(host);
+    this.pcp = hostPcp(host);
     this.id = host.nextId(name);
     this.pages = host.fp.newPageCache();
     this.inodeLock = new RwSemaphore(host.sim, 'inode_lock', { owner: name });
@@ -199,7 +201,7 @@ function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp
   host.metrics.folioAllocated(r.order);
   noteRefill(inode, index, r.order);
   if (sgp === 'SGP_WRITE' && takeRef) host.mem.folioGet(r.pfn);
-  if (r.order === 0) pcpAlloc(host, p, 1);
+  if (r.order === 0) pcpAlloc(inode.pcp, p, 1);
   folio_add_lru(inode.lru, p, r.order === 0 ? 1 : 0, r.order === 0 ? 0 : 1);
   inode.footprint.populated(index, 1 << r.order);
   got.folio = r.pfn;
@@ -303,7 +305,7 @@ function* shmem_fallocate_locked(p: Process, inode: ShmemInode, mode: number, of
       for (let i = 0; i < s.allocHuge; i++) host.metrics.folioAllocated(9);
       for (let i = 0; i < s.fallbackOccupied; i++) host.metrics.thpFallback('occupied');
       for (let i = 0; i < s.fallbackNoMem; i++) host.metrics.thpFallback('alloc_failed');
-      pcpAlloc(host, p, s.alloc4k);
+      pcpAlloc(inode.pcp, p, s.alloc4k);
       folio_add_lru(inode.lru, p, s.alloc4k, s.allocHuge);
       inode.footprint.populated(chunk, s.alloc4k + s.allocHuge * HPAGE_PMD_NR);
       yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns') + coldAlloc) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns') + s.hits * (c.ns('shmem.fallocate_found_folio_ns') + coldFound) + cleared * (c.ns('shmem.falloc_clear_page_ns') + coldClear));

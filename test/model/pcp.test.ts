@@ -2,7 +2,7 @@
 // nr_pcp_alloc rules as the 6.18 kernel applies them, checked on their own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { free_unref_page_commit, pcpAlloc, pcpOf } from '../../sim/model/pcp.js';
+import { free_unref_page_commit, hostPcp, pcpAlloc, pcpOf } from '../../sim/model/pcp.js';
 import { makeHost } from './helpers.js';
 
 async function hostAndProcs() {
@@ -45,7 +45,7 @@ test('pcp: the first drain of an idle CPU comes after high_min - count frees', a
 test('pcp: a CPU that allocated N pages takes N frees without draining (nr_pcp_alloc raised high); another CPU does not', async () => {
   const { host, a, b } = await hostAndProcs();
   const n = 16384; // 64 MiB
-  pcpAlloc(host, a, n);
+  pcpAlloc(hostPcp(host), a, n);
   assert.ok(pcpOf(host, a).high >= host.costs.ns('host.pcp_high_min') + n - host.costs.ns('host.pcp_start_count'));
   assert.equal(free_unref_page_commit(host, a, n), 0);
   assert.ok(free_unref_page_commit(host, b, n) > 0);
@@ -53,6 +53,6 @@ test('pcp: a CPU that allocated N pages takes N frees without draining (nr_pcp_a
 
 test('pcp: high never passes high_max', async () => {
   const { host, a } = await hostAndProcs();
-  pcpAlloc(host, a, 10 * host.costs.ns('host.pcp_high_max'));
+  pcpAlloc(hostPcp(host), a, 10 * host.costs.ns('host.pcp_high_max'));
   assert.equal(pcpOf(host, a).high, host.costs.ns('host.pcp_high_max'));
 });
