@@ -11,7 +11,7 @@ import * as shmem from './shmem';
 import { walkMany } from './walk-many';
 
 /** Bumped when exports change; sim/fastpath/wasm/module.ts refuses a build of another version. */
-export const RMSIM_WASM_ABI: i32 = 4;
+export const RMSIM_WASM_ABI: i32 = 5;
 
 let hostPages: u32 = 0;
 
@@ -66,6 +66,16 @@ export function pt_new(): i32 { return handleNew(KIND_PAGE_TABLE); }
 export function pt_release(h: u32): void { ept.radixClear(h); handleRelease(h); }
 export function pt_reset(h: u32): void { ept.radixClear(h); }
 export function pt_map(h: u32, gfn: u32, pfn: u32, level: u32): void { ept.eptMap(h, gfn, pfn, level); }
+/**
+ * A fault's map and its folio_put in one call: the leaf, then the reference dropped unless it is
+ * the folio's last (1), else nothing dropped (0: the caller's folio_put frees the folio).
+ */
+export function pt_map_put(h: u32, gfn: u32, pfn: u32, level: u32, folio: u32): i32 {
+  ept.eptMap(h, gfn, pfn, level);
+  if (buddy.folioRefcount(folio) <= 1) return 0;
+  buddy.folioPut(folio);
+  return 1;
+}
 export function pt_walk(h: u32, gfn: u32): i32 { return ept.eptWalk(h, gfn); }
 export function pt_walk_level(h: u32, gfn: u32): u32 { return ept.eptWalkLevel(h, gfn); }
 /** Zap; leaves per level and tables freed in OUT[0..3]. */
@@ -122,6 +132,16 @@ export function shmem_get_folio(h: u32, index: u32, policy: u32, iSize: f64, mt:
 }
 export function get_folio_info(): u32 {
   return <u32>(shmem.gfOrder + 1) | (shmem.gfHit ? 0x100 : 0) | (shmem.gfFallback << 9);
+}
+/**
+ * shmem_get_folio for SGP_WRITE in one call (a first-touch fault's): a folio it allocates comes
+ * back holding the caller's reference too (folio_get; a hit takes none, the caller tests the folio
+ * lock first). Returns pfn + 1 (0: none) plus get_folio_info's word times 2^32.
+ */
+export function shmem_get_folio_write(h: u32, index: u32, policy: u32, iSize: f64, mt: u32): f64 {
+  const pfn = shmem.getFolio(h, index, policy, <u64>iSize, mt);
+  if (pfn >= 0 && !shmem.gfHit) buddy.folioGet(<u32>pfn);
+  return <f64>get_folio_info() * 4294967296.0 + <f64>(pfn + 1);
 }
 export function shmem_get_folio_range(h: u32, start: f64, end: f64, policy: u32, iSize: f64, mt: u32): void {
   shmem.getFolioRange(h, <u64>start, <u64>end, policy, <u64>iSize, mt);

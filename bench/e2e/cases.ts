@@ -29,13 +29,13 @@ export interface WorkloadRun {
 }
 
 /**
- * What a child process runs: a workload with --set overrides (after `warmup.runs` untimed runs of
- * `warmup` in the same process, when given), or the bare fast paths. `expectFaults` (the
+ * What a child process runs: a workload with --set overrides (after the untimed `warmup` runs, in
+ * order, in the same process, when given), or the bare fast paths. `expectFaults` (the
  * first-touch faults of the whole run: one per private guest page) measures progress; `maxWallS`
  * stops the run once it has run that long (the figures then cover what was done).
  */
 export type ChildSpec =
-  | ({ kind: 'workload'; warmup?: WorkloadRun & { runs: number }; expectFaults?: number; maxWallS?: number } & WorkloadRun)
+  | ({ kind: 'workload'; warmup?: WorkloadRun[]; expectFaults?: number; maxWallS?: number } & WorkloadRun)
   | { kind: 'bare'; pages: number; hostPages: number };
 
 /**
@@ -43,11 +43,14 @@ export type ChildSpec =
  * one-time start-up, which charged to the timed run is a fixed ~100 ms that makes the smallest
  * size's ns per fault the largest (README.md, "(d): the fixed cost per run"). Optimized code
  * holds until a run brings what the earlier ones did not: each run's own objects (e.g. the fast
- * paths' closures: code that saw one run's sees a wrong map or call target in the next) and byte
- * offsets of 2^30 and more (heap numbers, not small integers: code that saw only small ones
- * deoptimizes). So each warm-up is the timed run itself (the same VM, host, vCPUs and pages)
- * whose vCPUs touch only the top WARMUP_VM_BYTES of the VM (its highest offsets), and it runs
- * WARMUP_RUNS times: by then V8 has stopped re-optimizing.
+ * paths' closures: code that saw one run's sees a wrong map or call target in the next) and the
+ * numbers of the timed run's own offsets (byte offsets below 2^30 are small integers, from 2^30
+ * on heap numbers, and a page number times the page size past 2^31 overflows a 32-bit multiply:
+ * code trained on one kind deoptimizes at the first of the other, and a VM of more than 1 GiB
+ * has them all). So each warm-up is the timed run itself (the same VM, host, vCPUs, pages and
+ * slices) whose vCPUs each touch only the first pages of their own slice, WARMUP_VM_BYTES in
+ * all: the same offsets, from the VM's bottom to its top. WARMUP_RUNS of them: by then V8 has
+ * stopped re-optimizing.
  */
 export const WARMUP_VM_BYTES = 256 * MiB;
 export const WARMUP_RUNS = 4;
@@ -65,24 +68,28 @@ export function bootHostBytes(vmBytes: number): number {
   return Math.ceil((vmBytes + Math.max(vmBytes / 4, 64 * MiB)) / unit) * unit;
 }
 
-/** vm-boot of one VM of vmBytes with 8 vCPUs on 8 host CPUs, 4 KiB pages (THP never). */
+/** vm-boot's vCPUs (and host CPUs). */
+const BOOT_VCPUS = 8;
+
+/** vm-boot of one VM of vmBytes with BOOT_VCPUS vCPUs on as many host CPUs, 4 KiB pages (THP never). */
 function bootRun(vmBytes: number): WorkloadRun {
   return {
     workload: 'vm-boot',
-    sets: [`vms.memory=${size(vmBytes)}`, 'vms.vcpus=8', 'host.cpus=8', `host.memory=${size(bootHostBytes(vmBytes))}`, 'host.thp=never'],
+    sets: [`vms.memory=${size(vmBytes)}`, `vms.vcpus=${BOOT_VCPUS}`, `host.cpus=${BOOT_VCPUS}`, `host.memory=${size(bootHostBytes(vmBytes))}`, 'host.thp=never'],
   };
 }
 
-/** bootRun(vmBytes) with its vCPUs touching only the top WARMUP_VM_BYTES of the VM (all of a smaller VM). */
+/** bootRun(vmBytes) with each vCPU touching only the first pages of its slice, WARMUP_VM_BYTES in all (all of a smaller VM). */
 export function warmupRun(vmBytes: number): WorkloadRun {
   const run = bootRun(vmBytes);
-  if (vmBytes > WARMUP_VM_BYTES) run.sets.push(`actors.boot.range.offset=${size(vmBytes - WARMUP_VM_BYTES)}`);
+  if (vmBytes > WARMUP_VM_BYTES) run.sets.push(`actors.boot.ops=${WARMUP_VM_BYTES / PAGE / BOOT_VCPUS}`);
   return run;
 }
 
 /** bootRun(vmBytes), timed after WARMUP_RUNS untimed warmupRun(vmBytes) in the same process. */
 export function bootSpec(vmBytes: number): ChildSpec {
-  return { kind: 'workload', ...bootRun(vmBytes), warmup: { ...warmupRun(vmBytes), runs: WARMUP_RUNS }, expectFaults: vmBytes / PAGE };
+  const warmup = warmupRun(vmBytes);
+  return { kind: 'workload', ...bootRun(vmBytes), warmup: Array.from({ length: WARMUP_RUNS }, () => warmup), expectFaults: vmBytes / PAGE };
 }
 
 /** The bare fast paths doing bootSpec's faults: one VM's pages on the same host. */

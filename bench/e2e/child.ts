@@ -133,7 +133,7 @@ export async function runChild(spec: ChildSpec, progress?: (m: ChildMessage) => 
   let warmup_s = 0;
   if (spec.warmup) {
     const t = performance.now();
-    for (let i = 0; i < spec.warmup.runs; i++) await runWorkload({ workload: loadWorkload(spec.warmup.workload, { sets: spec.warmup.sets }) });
+    for (const run of spec.warmup) await runWorkload({ workload: loadWorkload(run.workload, { sets: run.sets }) });
     warmup_s = (performance.now() - t) / 1e3;
   }
   const workload = loadWorkload(spec.workload, { sets: spec.sets });

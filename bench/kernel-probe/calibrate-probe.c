@@ -609,8 +609,11 @@ static void section_stride(int round)
  * The probe's other rows populate a range and punch it right away, so the folios' struct pages,
  * the xarray leaf node and the LRU neighbours the punch touches are in the CPU's caches; a
  * composite sequence populates a whole file first and punches it later, after the rest of the
- * file was populated. Here a target file of FOOT_REGION has len-sized slots, and a shmem filler
- * file is populated by `footprint` bytes either between populating a slot and punching it
+ * file was populated. Here a target file of FOOT_REGION has len-sized slots, and a filler (the
+ * target file's own range past the slots, `filler` same_file, as in a sequence; or a shmem file
+ * of its own, shmem_file: on this host shmem pages populated after a guest_memfd range evict its
+ * metadata about twice as much as guest_memfd pages do, bench/kernel-probe/README.md)
+ * is populated by `footprint` bytes either between populating a slot and punching it
  * (`order` after) or before populating it (`order` before): the same work in both, so their
  * difference is what the slot's own metadata falling out of the caches costs, while what the
  * filler evicts from the call's path (inode, locks, allocator and free lists) weighs on both.
@@ -634,21 +637,24 @@ static void section_stride(int round)
 /* to 256 MiB in --quick too: on the AMD EPYC host shmem's extra still rises past 64 MiB */
 static const uint64_t foot_mib[NFOOT] = { 1, 4, 16, 64, 256 };
 
-static void footprint_rows(enum backend be, int bound, int punch, uint64_t len)
+static void footprint_rows(enum backend be, int bound, int punch, uint64_t len, int same_file)
 {
 	static uint64_t ns[2 * NFOOT][MAX_SAMPLES];
 	const char *probe = be == GMEM ? (punch ? "gmem.footprint.punch" : "gmem.footprint.fallocate") : (punch ? "shmem.footprint.punch" : "shmem.footprint.fallocate");
 	const int nf = NFOOT;
 	const uint64_t fill_max = foot_mib[nf - 1] * MiB, slots = FOOT_REGION / len;
 	char what[128];
-	snprintf(what, sizeof(what), "%s %llu%s", probe, (unsigned long long)len, bound ? " bound" : "");
+	snprintf(what, sizeof(what), "%s %llu%s%s", probe, (unsigned long long)len, bound ? " bound" : "", same_file ? " same file" : "");
 	progress("footprint", what);
 	if (dry_run) return;
 	guest_why[0] = 0;
 	host_prefault(FOOT_REGION + fill_max + 64 * MiB);
-	struct file t, fill;
-	if (file_open(&t, be, FOOT_REGION, 0, bound, 0)) return emit_skip(what, guest_why);
-	if (file_open(&fill, SHMEM, fill_max, 0, 0, 0)) {
+	/* the filler: a shmem file of its own, or (same_file) the target file's range past its slots */
+	struct file t, other, *fill = &other;
+	const uint64_t foff = same_file ? FOOT_REGION : 0;
+	if (file_open(&t, be, FOOT_REGION + (same_file ? fill_max : 0), 0, bound, 0)) return emit_skip(what, guest_why);
+	if (same_file) fill = &t;
+	else if (file_open(&other, SHMEM, fill_max, 0, 0, 0)) {
 		file_close(&t);
 		return emit_skip(what, guest_why);
 	}
@@ -663,28 +669,28 @@ static void footprint_rows(enum backend be, int bound, int punch, uint64_t len)
 			int k = 2 * ((j / 2 + reps) % nf) + ((j + reps / nf) % 2), after = k % 2;
 			uint64_t fbytes = foot_mib[k / 2] * MiB, base = (n % (slots / per_round)) * per_round;
 			n++;
-			if (!after && do_alloc(&fill, 0, fbytes)) failed = 1;
+			if (!after && do_alloc(fill, foff, fbytes)) failed = 1;
 			/* punch: the batch's slots populated; fallocate: the slot after each (its neighbour) */
 			for (uint64_t i = 0; i < batch && !failed; i++)
 				if (do_alloc(&t, ((base + i * step + !punch) % slots) * len, len)) failed = 1;
-			if (!failed && after && do_alloc(&fill, 0, fbytes)) failed = 1;
+			if (!failed && after && do_alloc(fill, foff, fbytes)) failed = 1;
 			if (!failed && do_punch(&t, ((base + slots - 1) % slots) * len, 4096)) failed = 1;
 			for (uint64_t i = 0; i < batch && !failed; i++)
 				if (time_call(punch ? do_punch : do_alloc, &t, (base + i * step) * len, len, &ns[k][count[k]++])) failed = 1;
 			if (!failed && !punch && do_punch(&t, base * len, per_round * len + (base + per_round < slots ? len : 0))) failed = 1;
-			if (!failed && do_punch(&fill, 0, fbytes)) failed = 1;
+			if (!failed && do_punch(fill, foff, fbytes)) failed = 1;
 		}
 		if (!failed) reps++;
 	}
 	if (failed && !guest_why[0]) snprintf(guest_why, sizeof(guest_why), "%s: %s", probe, strerror(errno));
 	file_close(&t);
-	file_close(&fill);
+	if (!same_file) file_close(&other);
 	if (failed) return emit_skip(what, guest_why);
 	for (int k = 0; k < 2 * nf; k++) {
 		char params[320];
-		snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"%s\",\"region_bytes\":%llu,\"footprint_bytes\":%llu,\"order\":\"%s\"%s",
+		snprintf(params, sizeof(params), "\"size_bytes\":%llu,\"state\":\"%s\",\"region_bytes\":%llu,\"footprint_bytes\":%llu,\"order\":\"%s\",\"filler\":\"%s\"%s",
 			 (unsigned long long)len, punch ? "populated" : "empty", (unsigned long long)FOOT_REGION, (unsigned long long)(foot_mib[k / 2] * MiB),
-			 k % 2 ? "after" : "before", be == GMEM ? (bound ? ",\"bound\":true" : ",\"bound\":false") : ",\"thp\":\"never\"");
+			 k % 2 ? "after" : "before", same_file ? "same_file" : "shmem_file", be == GMEM ? (bound ? ",\"bound\":true" : ",\"bound\":false") : ",\"thp\":\"never\"");
 		emit_row(probe, backend_name[be], params, ns[k], count[k]);
 	}
 }
@@ -692,16 +698,17 @@ static void footprint_rows(enum backend be, int bound, int punch, uint64_t len)
 static void section_footprint(void)
 {
 	static const uint64_t lens[] = { 4 * KiB, 64 * KiB, 2 * MiB };
-	/* --quick: the unbound punches only (what the fit reads) */
-	struct { enum backend be; int bound, punch; } kinds[] = {
-		{ GMEM, 0, 1 }, { SHMEM, 0, 1 }, { GMEM, 1, 1 }, { GMEM, 0, 0 }, { SHMEM, 0, 0 },
+	/* --quick: the unbound punches with the filler in the same file only (what the fit reads: a
+	 * sequence populates and punches one file); the full probe also fills a shmem file of its own */
+	struct { enum backend be; int bound, punch, same_file; } kinds[] = {
+		{ GMEM, 0, 1, 1 }, { SHMEM, 0, 1, 1 }, { GMEM, 0, 1, 0 }, { SHMEM, 0, 1, 0 }, { GMEM, 1, 1, 0 }, { GMEM, 0, 0, 0 }, { SHMEM, 0, 0, 0 },
 	};
 	for (unsigned k = 0; k < (quick ? 2 : sizeof(kinds) / sizeof(kinds[0])); k++) {
 		if (kinds[k].be == GMEM && !have_gmem) {
 			emit_skip(kinds[k].punch ? "gmem.footprint.punch" : "gmem.footprint.fallocate", no_gmem_why);
 			continue;
 		}
-		for (unsigned i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) footprint_rows(kinds[k].be, kinds[k].bound, kinds[k].punch, lens[i]);
+		for (unsigned i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) footprint_rows(kinds[k].be, kinds[k].bound, kinds[k].punch, lens[i], kinds[k].same_file);
 	}
 }
 

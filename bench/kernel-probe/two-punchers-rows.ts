@@ -3,7 +3,7 @@
 // it is a property of the host (README "What a hand-over of the lock costs"): the lone punches'
 // spread (every punch of one thread, in order, so the per-CPU list drains show as a period) and
 // the lock hand-over cost per page (from every two-thread punch's thread, start and end).
-import { parseProbeOutput } from '../../sim/calibrate/two-punchers-analysis.js';
+import { parseProbeOutput, summarisePass } from '../../sim/calibrate/two-punchers-analysis.js';
 import type { ProbeRow } from '../../sim/calibrate/types.js';
 import { streamProbe } from './build-probe.js';
 
@@ -13,7 +13,15 @@ export const PUNCHES_KEPT_FROM = 65536;
 export interface TwoPunchersPlan {
   backends: ('guest_memfd' | 'shmem')[];
   sizes: number[];
+  /** Passes of 2 MiB and more, and of the zero-length punches. */
   passes: number;
+  /** Passes below 2 MiB (a few ms each): the alternation fit needs a pass that took turns. */
+  smallPasses: number;
+}
+
+/** Passes of one size in a plan. */
+export function passesOf(plan: TwoPunchersPlan, len: number): number {
+  return len < 2 << 20 ? plan.smallPasses : plan.passes;
 }
 
 /** Punches per thread and pass: tens of milliseconds of punching per pass at any size. */
@@ -26,14 +34,16 @@ export function calibrationPunchCount(len: number): number {
 export function twoPunchersPlan(quick: boolean, guestMemfd: boolean): TwoPunchersPlan {
   return {
     backends: guestMemfd ? ['guest_memfd', 'shmem'] : ['shmem'],
-    sizes: quick ? [4096, 2 << 20] : [4096, 65536, 2 << 20],
+    sizes: [4096, 65536, 2 << 20],
     passes: quick ? 1 : 3,
+    smallPasses: 3,
   };
 }
 
 /**
  * The row of one pass's text (`two-punchers.c` output): every punch's latency in start order,
- * and for two threads from 64 KiB up every punch with its thread, start and end (`punches`),
+ * for two threads the share of punches between two of the other thread's (`alternating_share`,
+ * whether the pass took turns: two-punchers-analysis.ts tookTurns), and for two threads from 64 KiB up every punch with its thread, start and end (`punches`),
  * from which fitting takes the lock hand-over cost (two-punchers-analysis.ts lockShares). At
  * 4 KiB a hand-over costs nothing measurable (README "What a hand-over of the lock costs") and
  * the thousands of punches would only swell the recording.
@@ -44,7 +54,7 @@ export function twoPunchersRow(text: string, backend: 'guest_memfd' | 'shmem', p
   const row: ProbeRow = {
     probe: 'two_punchers',
     backend,
-    params: { size_bytes: p.lenBytes, threads: p.threads, pass, state: 'populated', gap_ns: 0 },
+    params: { size_bytes: p.lenBytes, threads: p.threads, pass, state: 'populated', gap_ns: 0, ...(p.threads > 1 ? { alternating_share: summarisePass(p).alternating_share } : {}) },
     samples_ns: inOrder.map((x) => x.endNs - x.startNs),
   };
   if (p.threads > 1 && p.lenBytes >= PUNCHES_KEPT_FROM) row.punches = inOrder.map((x) => ({ thread: x.thread, start_ns: x.startNs, end_ns: x.endNs }));
@@ -53,7 +63,7 @@ export function twoPunchersRow(text: string, backend: 'guest_memfd' | 'shmem', p
 
 /** Runs in a plan (progress steps): per backend and pass one zero-length run, then one and two threads per size. */
 export function twoPunchersSteps(plan: TwoPunchersPlan): number {
-  return plan.backends.length * plan.passes * (1 + 2 * plan.sizes.length);
+  return plan.backends.length * (plan.passes + 2 * plan.sizes.reduce((n, len) => n + passesOf(plan, len), 0));
 }
 
 /** Zero-length punches per backend and pass: the syscall outside the file's lock (about 0.5 ms). */
@@ -82,7 +92,7 @@ export async function runTwoPunchersRows(bin: string, plan: TwoPunchersPlan, onS
       rows.push(syscallRow(lines.join('\n'), backend, pass));
     }
     for (const len of plan.sizes) {
-      for (let pass = 1; pass <= plan.passes; pass++) {
+      for (let pass = 1; pass <= passesOf(plan, len); pass++) {
         for (const threads of [1, 2]) {
           onStep(`two_punchers ${backend} ${len} pass ${pass} threads ${threads}`);
           const lines: string[] = [];

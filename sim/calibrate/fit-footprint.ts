@@ -3,13 +3,17 @@
 // two rows taken interleaved, `order` before (F MiB of other file pages populated before the
 // punched slots were) and after (populated between the slots' population and their punch),
 // the same work in both. (after - before) / pages is what one page's metadata falling out of
-// the caches adds at that footprint.
+// the caches adds at that footprint. The filler is the target file's own range past the slots
+// (`filler` same_file, as a sequence populates one file) when the recording has such rows; older
+// recordings' rows fill a shmem file of its own (no `filler` key, or shmem_file), which on the
+// AMD EPYC host evicts a guest_memfd range's metadata about twice as much as the file's own
+// pages do (bench/kernel-probe/README.md, "What the footprint rows show").
 import { median } from 'simple-statistics';
 import { rowMedian } from './least-squares.js';
-import { MissingRows, pagesOf, rowLabel, selectRows } from './probe-rows.js';
+import { MissingRows, pagesOf, rowLabel, selectRows, type ParamMatch } from './probe-rows.js';
 import type { FitContext, FitRule, FittedValue } from './fit-rules.js';
 import type { FittedCost } from '../costs/schema.js';
-import type { ProbeRecording } from './types.js';
+import type { ProbeRecording, ProbeRow } from './types.js';
 
 const PAGE_BYTES = 4096;
 /** A footprint is warm while its extra is at most this share of the largest footprint's, cold from COLD_SHARE. */
@@ -20,16 +24,29 @@ interface Footprints {
   /** Footprint in 4 KiB pages -> the median over sizes of (after - before) / pages, ascending. */
   perPage: Map<number, number>;
   labels: string[];
+  /** Where the rows' filler was populated: same_file, or shmem_file (a file of its own). */
+  filler: string;
+}
+
+/** The rows of one order, with the filler in the same file when there are such rows, else those without a `filler` key (recordings before it). */
+function footprintRows(rec: ProbeRecording, probe: string, match: ParamMatch, order: string): ProbeRow[] {
+  try {
+    return selectRows(rec, probe, { ...match, order, filler: 'same_file' });
+  } catch (e) {
+    if (!(e instanceof MissingRows)) throw e;
+    return selectRows(rec, probe, { ...match, order, filler: undefined });
+  }
 }
 
 /** The footprint rows of one backend's unbound punches, reduced per footprint. */
 export function footprintExtras(rec: ProbeRecording, prefix: 'gmem' | 'shmem'): Footprints {
   const probe = `${prefix}.footprint.punch`;
   const match = prefix === 'gmem' ? { bound: false } : { thp: 'never' };
-  const after = selectRows(rec, probe, { ...match, order: 'after' });
-  const before = selectRows(rec, probe, { ...match, order: 'before' });
+  const after = footprintRows(rec, probe, match, 'after');
+  const before = footprintRows(rec, probe, match, 'before');
   const bySize = new Map<number, number[]>();
   const labels: string[] = [];
+  const filler = after[0]?.params.filler ?? 'shmem_file';
   for (const a of after) {
     const b = before.find((r) => r.params.size_bytes === a.params.size_bytes && r.params.footprint_bytes === a.params.footprint_bytes);
     if (!b) continue;
@@ -41,7 +58,7 @@ export function footprintExtras(rec: ProbeRecording, prefix: 'gmem' | 'shmem'): 
   }
   if (bySize.size < 2) throw new MissingRows(`${probe}{order=before and after} at 2+ footprints (found ${bySize.size})`);
   const perPage = new Map([...bySize.entries()].sort((x, y) => x[0] - y[0]).map(([f, xs]) => [f, median(xs)]));
-  return { perPage, labels };
+  return { perPage, labels, filler: String(filler) };
 }
 
 function fit(method: string, rows: string[], n: number, rounds?: number[]): FittedCost {
@@ -54,7 +71,7 @@ export function cacheColdPunchPage(prefix: 'gmem' | 'shmem'): FitRule {
   return {
     sets: [name],
     fit(ctx: FitContext): FittedValue[] {
-      const { perPage, labels } = footprintExtras(ctx.rec, prefix);
+      const { perPage, labels, filler } = footprintExtras(ctx.rec, prefix);
       const [fMax, page] = [...perPage.entries()].at(-1)!;
       const all = [...perPage.entries()].map(([f, x]) => `${(f * PAGE_BYTES) / 2 ** 20} MiB: ${x.toFixed(1)}`).join(', ');
       return [
@@ -62,7 +79,7 @@ export function cacheColdPunchPage(prefix: 'gmem' | 'shmem'): FitRule {
           name,
           value: Math.max(0, Math.round(page * 100) / 100),
           fit: fit(`footprint rows: median over sizes (4 KiB, 64 KiB, 2 MiB) of (after - before) / pages at the largest footprint (${(fMax * PAGE_BYTES) / 2 ** 20} MiB)`, labels, labels.length / 2),
-          source: `${prefix}.footprint.punch: ns/page by footprint ${all}`,
+          source: `${prefix}.footprint.punch (filler ${filler}): ns/page by footprint ${all}`,
         },
       ];
     },

@@ -7,7 +7,7 @@
 import { mean, median } from 'simple-statistics';
 import { FOLIO_BATCH, XA_CHUNK_SIZE } from '../model/truncate.js';
 import type { FittedCost } from '../costs/schema.js';
-import { lockShares } from './two-punchers-analysis.js';
+import { alternationShares, lockShares, TURN_TAKING_MIN_RATIO, TURN_TAKING_MIN_SHARE } from './two-punchers-analysis.js';
 import { fitConstant, fitLineRelative, fitRepetitions, medianSe, rowMedian, type LineFit } from './least-squares.js';
 import { MissingRows, medianAt, pagesOf, rowLabel, selectRows, type ParamMatch } from './probe-rows.js';
 import type { ProbeRecording, ProbeRow } from './types.js';
@@ -223,27 +223,38 @@ const faultExit: FitRule = {
 };
 
 /**
- * Two punchers at 4 KiB (sim/costs/README.md "Two punchers"): strict alternation gives per
- * punch 2 x P - gap with P = hold + refill + hand-off (lock.spin_poll_ns + lock.cacheline_ns),
- * the hold being one thread's median punch less what of it runs outside the file's lock
- * (host.fallocate_syscall_ns, sim/model/sys-fallocate.ts).
+ * Two punchers at 4 KiB (sim/costs/README.md "Two punchers"), from the passes that took turns
+ * (two-punchers-analysis.ts alternationShares): the hold that alternates against one thread's
+ * punch less the syscall (host.fallocate_syscall_ns) gives what else runs outside the file's lock
+ * (`afterUnlock`, sim/model/sys-fallocate.ts) when shorter, the contended refill when longer.
  */
-function contendedRefill(backend: 'shmem' | 'guest_memfd', name: string): FitRule {
+function contendedRefill(backend: 'shmem' | 'guest_memfd', name: string, afterUnlock: string): FitRule {
   return {
-    sets: [name],
+    sets: [name, afterUnlock],
     fit(ctx) {
-      const one = selectRows(ctx.rec, 'two_punchers', { size_bytes: 4096, threads: 1 }).filter((r) => r.backend === backend);
-      const two = selectRows(ctx.rec, 'two_punchers', { size_bytes: 4096, threads: 2 }).filter((r) => r.backend === backend);
-      if (!one.length || !two.length) throw new Error(`two_punchers ${backend} 4 KiB rows`);
-      const m1 = median(one.flatMap((r) => r.samples_ns));
-      const m2s = two.map((r) => rowMedian(r.samples_ns));
-      const m2 = median(m2s);
-      const gap = Number(two[0].params.gap_ns ?? GAP_NS_DEFAULT) || GAP_NS_DEFAULT;
+      const rows = selectRows(ctx.rec, 'two_punchers', { size_bytes: 4096 }).filter((r) => r.backend === backend);
+      // Each two-thread pass against the one-thread run right before it (the probe runs one, then two, per pass).
+      const pairs = rows.flatMap((two, i) => {
+        const one = rows.slice(0, i).reverse().find((r) => r.params.threads === 1);
+        return two.params.threads === 2 && one ? [{ one, two }] : [];
+      });
+      if (!pairs.length) throw new Error(`two_punchers ${backend} 4 KiB rows, one thread then two`);
+      const gap = Number(pairs[0].two.params.gap_ns ?? GAP_NS_DEFAULT) || GAP_NS_DEFAULT;
       const handoff = ctx.value('lock.spin_poll_ns') + ctx.value('lock.cacheline_ns');
-      const hold = m1 - Math.min(ctx.value('host.fallocate_syscall_ns'), m1);
-      const refill = (m2 + gap) / 2 - hold - handoff;
-      const se = m2s.length > 1 ? fitConstant(m2s).se / 2 : 0;
-      return [fitted(name, refill, `(two-thread median + gap ${gap} ns) / 2 - (one-thread median - host.fallocate_syscall_ns) - (lock.spin_poll_ns + lock.cacheline_ns)`, [...one, ...two].map(rowLabel), one.length + two.length, se, `two punchers at 4 KiB: ${m1.toFixed(0)} ns alone, ${m2.toFixed(0)} ns each with two threads`)];
+      const passes = pairs.map((p) => {
+        const share = p.two.params.alternating_share;
+        return { loneNs: rowMedian(p.one.samples_ns), pairedNs: rowMedian(p.two.samples_ns), ...(typeof share === 'number' ? { alternatingShare: share } : {}) };
+      });
+      const shares = alternationShares({ passes, gapNs: gap, handoffNs: handoff, syscallNs: ctx.value('host.fallocate_syscall_ns') });
+      if (!shares) throw new Error(`two_punchers ${backend} 4 KiB: no two-thread pass took turns (alternating share ${TURN_TAKING_MIN_SHARE} or more, or without it a median ${TURN_TAKING_MIN_RATIO}x its one-thread run's)`);
+      const se = shares.netNs.length > 1 ? fitConstant(shares.netNs).se : 0;
+      const how = `median over the ${shares.turnTaking.length} of ${pairs.length} passes that took turns of (one-thread median - host.fallocate_syscall_ns - ((two-thread median + gap ${gap} ns) / 2 - (lock.spin_poll_ns + lock.cacheline_ns)))`;
+      const source = `two punchers at 4 KiB, passes that took turns: ${shares.turnTaking.map((p) => `${p.loneNs.toFixed(0)} ns alone, ${p.pairedNs.toFixed(0)} ns each with two`).join('; ')}`;
+      const labels = pairs.flatMap((p) => [rowLabel(p.one), rowLabel(p.two)]);
+      return [
+        fitted(name, shares.refillNs, `minus the ${how}, when positive`, labels, labels.length, se, source),
+        fitted(afterUnlock, shares.afterUnlockNs, `the ${how}, when positive`, labels, labels.length, se, source),
+      ];
     },
   };
 }
@@ -578,8 +589,8 @@ export const FIT_RULES: FitRule[] = [
   faultExit,
   constantOf('host.fallocate_syscall_ns', 'fallocate.syscall', {}),
   spinnerResched,
-  contendedRefill('shmem', 'shmem.inode_lock_contended_refill_ns'),
-  contendedRefill('guest_memfd', 'gmem.invalidate_lock_contended_refill_ns'),
+  contendedRefill('shmem', 'shmem.inode_lock_contended_refill_ns', 'shmem.fallocate_after_unlock_ns'),
+  contendedRefill('guest_memfd', 'gmem.invalidate_lock_contended_refill_ns', 'gmem.fallocate_after_unlock_ns'),
   handoverPerPage('shmem', 'shmem.inode_lock_handover_page_ns'),
   handoverPerPage('guest_memfd', 'gmem.invalidate_lock_handover_page_ns'),
   pcpBulkFree,

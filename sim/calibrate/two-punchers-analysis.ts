@@ -197,3 +197,116 @@ export function summariseRow(passes: { one: PassSummary; two: PassSummary }[]): 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
+
+/**
+ * A two-thread pass took turns when half its punches or more had the other thread's punches on
+ * both sides in start order (PassSummary.alternating_share; the probe keeps it in the row's
+ * params): idle 4 KiB passes on the AMD EPYC host read 0.83-0.98, a pass whose threads ran one
+ * after the other on one CPU or in runs of stealing near 0.
+ */
+export const TURN_TAKING_MIN_SHARE = 0.5;
+
+/**
+ * Without the share (recordings before 2026-12-05): when its median punch is at least this many
+ * times the one-thread run right before it. Turn-taking puts a punch at 2 x (lone - outside the
+ * lock + hand-off), 1.5-2.1x at 4 KiB on the AMD EPYC host idle; a pass whose threads ran one
+ * after the other 1.0-1.2x idle, to 1.31x under load (a pass that took turns for part of its
+ * punches). Against its own pass's lone run: under load the lone punch moved 1.56-2.34 us from
+ * pass to pass (2026-12-04 23:58, load 9-13).
+ */
+export const TURN_TAKING_MIN_RATIO = 1.3;
+
+export interface AlternationPass {
+  loneNs: number;
+  pairedNs: number;
+  alternatingShare?: number;
+}
+
+/** Whether a two-thread pass took turns (TURN_TAKING_MIN_SHARE, else TURN_TAKING_MIN_RATIO). */
+export function tookTurns(p: AlternationPass): boolean {
+  return p.alternatingShare !== undefined ? p.alternatingShare >= TURN_TAKING_MIN_SHARE : p.pairedNs >= TURN_TAKING_MIN_RATIO * p.loneNs;
+}
+
+export interface AlternationInput {
+  /** Per probe pass: one thread's median punch and two threads' (ns), and the two-thread pass's alternating share when recorded. */
+  passes: AlternationPass[];
+  /** User-space time between one thread's punches (ns). */
+  gapNs: number;
+  /** What passing the lock to a spinner costs: lock.spin_poll_ns + lock.cacheline_ns. */
+  handoffNs: number;
+  /** host.fallocate_syscall_ns. */
+  syscallNs: number;
+}
+
+export interface AlternationShares {
+  /** The passes that took turns (tookTurns), whose median net is used. */
+  turnTaking: AlternationPass[];
+  /** Per pass that took turns: lone punch less syscall less the hold that alternates. */
+  netNs: number[];
+  /** The median net when positive: what runs after the lock. */
+  afterUnlockNs: number;
+  /** Minus the median net when negative: the contended refill. */
+  refillNs: number;
+}
+
+/**
+ * Where a lone 4 KiB punch's time goes, from passes where two threads took turns on the file's
+ * lock (rwsem_down_write_slowpath -> rwsem_optimistic_spin: the waiter spins and takes the lock
+ * at its release). Each thread's cycle is then two holds and two hand-offs, so a punch reads
+ * 2 x (hold + hand-off) - gap and the hold that alternates is (paired + gap) / 2 - hand-off; the
+ * lone punch is that hold plus what runs outside the lock. Outside, beyond the syscall, is
+ * what a refused call skips (vfs_fallocate's checks and tail, guest_memfd's file_modified:
+ * sim/model/sys-fallocate.ts vfs_fallocate_exit); a hold longer than the lone call's is what the
+ * lock's move to the other CPU costs (the contended refill). The rows give their difference:
+ * positive, the call has that much more outside the lock; negative, the hand-over costs that
+ * much. Null when no pass took turns.
+ */
+export function alternationShares(x: AlternationInput): AlternationShares | null {
+  const turnTaking = x.passes.filter(tookTurns);
+  if (turnTaking.length === 0) return null;
+  const netNs = turnTaking.map((p) => p.loneNs - Math.min(x.syscallNs, p.loneNs) - ((p.pairedNs + x.gapNs) / 2 - x.handoffNs));
+  const net = quantileSorted([...netNs].sort((a, b) => a - b), 0.5);
+  return { turnTaking, netNs, afterUnlockNs: Math.max(0, net), refillNs: Math.max(0, -net) };
+}
+
+/** A stretch of a two-thread pass in which the threads took turns at the lock. */
+export interface TurnBlock {
+  startNs: number;
+  endNs: number;
+  punches: number;
+  /** Whether a wait of `longWaitNs` or more (a run of stealing ended by HANDOFF) came right before. */
+  afterHandoff: boolean;
+}
+
+/**
+ * The stretches of turn-taking in a two-thread pass (punches in start order): maximal runs of
+ * `minPunches` or more punches, each by the other thread than the one before and none waiting
+ * `longWaitNs` or more. One ends when a tick sets need_resched on the spinning waiter's CPU
+ * (rwsem_spin_on_owner), which then sleeps and is robbed until RWSEM_WAIT_TIMEOUT; one that
+ * follows such a wait starts when the waiter, retrying after the jiffy of its timeout, set
+ * HANDOFF (rwsem_try_write_lock: time_after(jiffies, waiter->timeout)), so just after a tick:
+ * on the kernel such blocks last one tick or two, not any length.
+ */
+export function turnBlocks(punches: readonly Punch[], longWaitNs: number, minPunches = 8): TurnBlock[] {
+  const p = [...punches].sort((a, b) => a.startNs - b.startNs);
+  const out: TurnBlock[] = [];
+  let first = -1;
+  const waitEnds = p.filter((x) => x.endNs - x.startNs >= longWaitNs).map((x) => x.endNs);
+  const close = (last: number) => {
+    if (first >= 0 && last - first + 1 >= minPunches) {
+      // The waiter that got the lock by HANDOFF ends its wait as the block's first punch or two begin.
+      const near = 2 * Math.max(p[first].endNs - p[first].startNs, p[first + 1].endNs - p[first + 1].startNs);
+      const afterHandoff = waitEnds.some((e) => Math.abs(e - p[first].startNs) <= near);
+      out.push({ startNs: p[first].startNs, endNs: p[last].endNs, punches: last - first + 1, afterHandoff });
+    }
+    first = -1;
+  };
+  for (let i = 0; i < p.length; i++) {
+    const long = p[i].endNs - p[i].startNs >= longWaitNs;
+    if (long) { close(i - 1); continue; }
+    if (first < 0) { first = i; continue; }
+    if (p[i].thread === p[i - 1].thread) { close(i - 1); first = i; }
+  }
+  close(p.length - 1);
+  return out;
+}

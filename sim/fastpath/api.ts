@@ -208,6 +208,18 @@ export interface FastPaths {
    * With `out`, fills and returns it (a caller on the per-fault path reuses one object).
    */
   shmemGetFolio(cache: PageCache, index: number, args: ShmemArgs, out?: GetFolioResult): GetFolioResult;
+  /**
+   * shmemGetFolio for a first-touch fault (SGP_WRITE): a folio it allocates comes back holding
+   * the caller's reference as well (folio_get); a hit takes none (the caller tests the folio lock
+   * first). One boundary crossing where shmemGetFolio + folioGet made three.
+   */
+  shmemGetFolioWrite(cache: PageCache, index: number, args: ShmemArgs, out: GetFolioResult): GetFolioResult;
+  /**
+   * A fault's map then its folio_put: pt.map(gfn, pfn, level), then one reference on `folio`
+   * dropped unless it is the last. True when dropped; false when left to the caller (whose
+   * folio_put then frees the folio).
+   */
+  mapAndPut(pt: PageTable, gfn: number, pfn: number, level: number, folio: number): boolean;
   /** shmem_fallocate's loop: shmem_get_folio for [start, end), advancing by folio size. */
   shmemGetFolioRange(cache: PageCache, start: number, end: number, args: ShmemArgs): ShmemBatchStats;
   /**

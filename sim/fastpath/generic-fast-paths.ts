@@ -24,6 +24,17 @@ export function genericFastPaths(f: StructureFactories): FastPaths {
       const r = shmemGetFolio(f.host, cache, index, args);
       return out ? Object.assign(out, r) : r;
     },
+    shmemGetFolioWrite: (cache, index, args, out) => {
+      const r = Object.assign(out, shmemGetFolio(f.host, cache, index, args));
+      if (r.pfn >= 0 && !r.hit) f.host.folioGet(r.pfn);
+      return r;
+    },
+    mapAndPut: (pt, gfn, pfn, level, folio) => {
+      pt.map(gfn, pfn, level);
+      if (f.host.folioRefcount(folio) <= 1) return false;
+      f.host.folioPut(folio);
+      return true;
+    },
     shmemGetFolioRange: (cache, start, end, args) => shmemGetFolioRange(f.host, cache, start, end, args),
     faultRange: (pt, cache, gfnStart, indexStart, count, args) => faultRange(f.host, pt, cache, gfnStart, indexStart, count, args),
     punchRange: (cache, start, end) => punchRange(f.host, cache, start, end),

@@ -8,9 +8,11 @@
 // a range of a file populated earlier, with more file pages populated since than the caches
 // hold, finds them cold and pays misses per folio: on the AMD EPYC host of this machine kind
 // (L2 1 MiB per core, L3 32 MiB; bench/kernel-probe/README.md, "The calibration probe",
-// footprint rows) 30-200 ns per 4 KiB page (medians over sizes 30-100) for isolated 4 KiB
-// punches, 64 KiB and 2 MiB punches alike, after 64 MiB of other file pages were populated;
-// none after 1-4 MiB; part after 16 MiB.
+// footprint rows) with the file's own pages populated after the range (as a sequence populates
+// one file), guest_memfd 7-27 ns per 4 KiB page after 64-256 MiB (median over sizes ~20), shmem
+// 48-175 (median ~80); none after 1-4 MiB; part after 16 MiB. In order (front to back) or in
+// shuffled 2 MiB chunks reads the same. Pages of the other kind evict more: shmem pages
+// populated after a guest_memfd range cost it 37-88 ns per page, twice what guest_memfd pages do.
 //
 // The model keeps, per host, the running count of 4 KiB pages populated into any file
 // (fallocate allocations, fault-in allocations), and per file (FileFootprint, one per inode), for
@@ -22,8 +24,12 @@
 // All 0 in the shipped profile (its host was not measured so); with the page costs 0 nothing is
 // tracked, so the fault and punch paths pay no lookups.
 //
-// Leaves out what else evicts the caches (pages punched, guest memory written, other
-// processes: the host's count is of file pages populated only), the order of pages within a
+// `rmsim calibrate` fits the page costs from rows whose filler is the punched file itself
+// (sim/calibrate/fit-footprint.ts), so every populated page counts alike here.
+//
+// Leaves out that pages of the other backend evict more than the file's own kind (above: a
+// guest_memfd range after shmem pages), what else evicts the caches (pages punched, guest memory
+// written, other processes: the host's count is of file pages populated only), the order of pages within a
 // block (they share its stamp), a block's older pages when a later call populates part of it
 // (the stamp is the latest), and fallocate's side (the probe's footprint fallocate rows show a
 // smaller, less regular extra, not modeled).

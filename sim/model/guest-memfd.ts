@@ -5,7 +5,7 @@
 // folios only, zeroing in kvm_gmem_get_pfn, the fault pre-check before the pfn lookup.
 import { try_to_free_pages } from './page-cache-load.js';
 import { RwSemaphore, type Process } from '../engine/index.js';
-import { FOLIO_HWPOISON, FOLIO_UPTODATE, MIGRATE_UNMOVABLE, type PageCache } from '../fastpath/index.js';
+import { FOLIO_HWPOISON, FOLIO_UPTODATE, MIGRATE_UNMOVABLE, type GetFolioResult, type PageCache, type ShmemArgs } from '../fastpath/index.js';
 import type { Host } from './host.js';
 import { charge } from './charge.js';
 import { timedPunchPhases } from './punch-phases.js';
@@ -14,9 +14,9 @@ import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR, type Gen, type
 import { PAGE_SIZE } from '../units.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 import { pcpAlloc } from './pcp.js';
-import { folio_add_lru } from './lru-add.js';
+import { folio_add_lru, hostLru, type HostLru } from './lru-add.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
-import { sys_fallocate_entry } from './sys-fallocate.js';
+import { sys_fallocate_entry, vfs_fallocate_exit } from './sys-fallocate.js';
 import { touchRange } from './cold-range.js';
 import { FileFootprint } from './cache-footprint.js';
 import {
@@ -50,9 +50,12 @@ export class GmemInode implements PrivateBacking {
   faultLinesOwner: Process | null = null;
   /** When its pages were populated, against the host's count (cache-footprint.ts). */
   readonly footprint: FileFootprint;
+  /** The host's lru_add batches, which folio_add_lru fills on every allocation (lru-add.ts). */
+  readonly lru: HostLru;
 
   constructor(readonly host: Host, readonly size: number) {
     this.footprint = new FileFootprint(host);
+    this.lru = hostLru(host);
     this.id = host.nextId('gmem');
     this.pages = host.fp.newPageCache();
     this.invalidateLock = new RwSemaphore(host.sim, 'invalidate_lock', { owner: this.id });
@@ -194,10 +197,10 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
   const inode = file.inode;
   const host = inode.host;
   const c = host.costs;
-  const fixedUnderLock = yield* sys_fallocate_entry(p, host, c.ns('gmem.fallocate_fixed_ns'));
+  const shares = yield* sys_fallocate_entry(p, host, c.ns('gmem.fallocate_fixed_ns'), 'gmem.fallocate_after_unlock_ns');
   yield inode.invalidateLock.downRead(p);
   try {
-    yield* charge(p, fixedUnderLock);
+    yield* charge(p, shares.underLock);
     const start = offset / PAGE_SIZE;
     const end = (offset + len) / PAGE_SIZE;
     const cold = touchRange(inode, p, start, end);
@@ -209,7 +212,7 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
       const s = host.fp.shmemGetFolioRange(inode.pages, chunk, chunkEnd, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
       for (let i = 0; i < s.alloc4k; i++) host.metrics.folioAllocated(0);
       pcpAlloc(host, p, s.alloc4k);
-      folio_add_lru(host, p, s.alloc4k);
+      folio_add_lru(inode.lru, p, s.alloc4k);
       inode.footprint.populated(chunk, s.alloc4k);
       yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns') + coldAlloc) + s.hits * (c.ns('gmem.fallocate_found_folio_ns') + coldFound));
       if (s.enomem) throw new KernelError('ENOMEM', 'kvm_gmem_allocate');
@@ -218,6 +221,7 @@ export function* kvm_gmem_allocate(p: Process, file: GmemFile, offset: number, l
   } finally {
     inode.invalidateLock.upRead(p);
   }
+  yield* vfs_fallocate_exit(p, shares);
 }
 
 /** Bindings of `file` overlapping file pages [start, end), with their gfn ranges. */
@@ -293,7 +297,8 @@ function* chargeAfterGuestFault(p: Process, inode: GmemInode): Gen {
  * gmem.xa_node_free_ns per xarray leaf node the truncation empties, truncate.ts;
  * gmem.punch_after_guest_fault_ns after another task's guest fault added a folio, chargeAfterGuestFault).
  * The syscall's share of the fixed cost (host.fallocate_syscall_ns, sys-fallocate.ts) is spent
- * before invalidate_lock, so two punchers overlap there.
+ * before invalidate_lock and kvm_gmem_fallocate's file_modified with vfs_fallocate's tail
+ * (gmem.fallocate_after_unlock_ns) after it, so two punchers overlap there.
  */
 export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number, len: number): Gen {
   const inode = file.inode;
@@ -302,7 +307,7 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
   host.metrics.punchWaits.begin(p);
   const start = offset / PAGE_SIZE;
   const end = (offset + len) / PAGE_SIZE;
-  const fixedUnderLock = yield* sys_fallocate_entry(p, host, host.costs.ns('gmem.punch_fixed_ns'));
+  const shares = yield* sys_fallocate_entry(p, host, host.costs.ns('gmem.punch_fixed_ns'), 'gmem.fallocate_after_unlock_ns');
   const tLock = host.sim.now;
   let err: unknown;
   yield inode.invalidateLock.downWrite(p);
@@ -310,7 +315,7 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
     yield* chargeLockHandover(p, host, tLock, INVALIDATE_LOCK_HANDOVER, end - start);
     yield* chargeAfterGuestFault(p, inode);
     const cold = touchRange(inode, p, start, end);
-    yield* charge(p, fixedUnderLock + (cold ? host.costs.ns('gmem.cold_range_punch_fixed_ns') : 0));
+    yield* charge(p, shares.underLock + (cold ? host.costs.ns('gmem.cold_range_punch_fixed_ns') : 0));
     err = yield* timedPunchPhases(p, host,
       kvm_gmem_invalidate_begin(p, inode, start, end),
       truncate_inode_pages_range(p, host, inode, start, end, GMEM_TRUNCATE, (cold ? host.costs.ns('gmem.cold_range_punch_page_ns') : 0) + inode.footprint.coldPageNs(start, end, host.costs.ns('gmem.cache_cold_punch_page_ns'))),
@@ -320,6 +325,7 @@ export function* kvm_gmem_punch_hole(p: Process, file: GmemFile, offset: number,
   }
   host.metrics.punchWaits.end(p, !err);
   if (err) throw err;
+  yield* vfs_fallocate_exit(p, shares);
   host.metrics.punchLatency(len, host.sim.now - t0);
   host.event(p, 'gmem_punch', { file: inode.id, start, end });
 }
@@ -342,6 +348,10 @@ export function* kvm_gmem_get_pfn(p: Process, file: GmemFile, slot: Memslot, ind
   return got;
 }
 
+// kvm_gmem_get_pfn's fast-path argument and result, reused by every call (read before the next).
+const getPfnArgs: ShmemArgs = { policy: 'never', iSizePages: 0, migratetype: MIGRATE_UNMOVABLE };
+const getPfnResult: GetFolioResult = { pfn: -1, order: -1, hit: false, fallback: 0 };
+
 /** `got.order` of a poisoned folio between kvm_gmem_get_pfn's two halves: charged, then EHWPOISON. */
 const GOT_POISONED = -1;
 
@@ -362,19 +372,24 @@ export function kvm_gmem_get_pfn_begin(p: Process, file: GmemFile, slot: Memslot
     ns += c.lockCosts.cacheline_ns;
     file.fCountLineOwner = p;
   }
-  const r = host.fp.shmemGetFolio(inode.pages, index, { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE });
+  getPfnArgs.iSizePages = inode.size / PAGE_SIZE;
+  const r = host.fp.shmemGetFolioWrite(inode.pages, index, getPfnArgs, getPfnResult);
   if (r.pfn < 0) throw new KernelError('ENOMEM', 'kvm_gmem_get_pfn');
+  got.folio = r.pfn;
+  got.pfn = r.pfn;
+  got.order = 0;
   if (!r.hit) {
     host.metrics.folioAllocated(0);
     inode.faultLinesOwner = p;
     pcpAlloc(host, p, 1);
-    folio_add_lru(host, p, 1);
+    folio_add_lru(inode.lru, p, 1);
     inode.footprint.populated(index, 1);
     ns += c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns');
+    // A new folio is neither poisoned nor uptodate, and the fast path took its reference.
+    ns += c.ns('mm.clear_page_4k_ns');
+    host.mem.folioSetFlags(r.pfn, FOLIO_UPTODATE);
+    return ns;
   }
-  got.folio = r.pfn;
-  got.pfn = r.pfn;
-  got.order = 0;
   const flags = host.mem.folioFlags(r.pfn);
   if (flags & FOLIO_HWPOISON) {
     got.order = GOT_POISONED;

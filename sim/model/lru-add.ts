@@ -29,7 +29,8 @@
 import type { Process } from '../engine/index.js';
 import type { Host } from './host.js';
 
-interface HostLru {
+/** A host's lru_add batches; a file resolves it once, so a fault's folio_add_lru looks nothing up. */
+export interface HostLru {
   /** Whether a drain costs anything (else nothing is tracked). */
   on: boolean;
   batch: number;
@@ -41,7 +42,8 @@ interface HostLru {
 
 const byHost = new WeakMap<Host, HostLru>();
 
-function hostLru(host: Host): HostLru {
+/** The host's batches (made on first use); page caches keep the result for folio_add_lru. */
+export function hostLru(host: Host): HostLru {
   let h = byHost.get(host);
   if (h === undefined) {
     const c = host.costs;
@@ -55,12 +57,12 @@ function hostLru(host: Host): HostLru {
 
 /**
  * folio_add_lru for `small` order-0 folios and `large` large ones that `p` added to a page
- * cache: the small ones fill the batch, moved whenever it is full; a large folio moves it at
+ * cache (`h`: hostLru of its host, resolved when the file was made: this runs on every
+ * first-touch fault, where a WeakMap probe per call showed): the small ones fill the batch, moved whenever it is full; a large folio moves it at
  * once (folio_batch_add_and_move), so the count restarts after the last one (the small folios of
  * a call that also added a large one are counted after it).
  */
-export function folio_add_lru(host: Host, p: Process, small: number, large = 0): void {
-  const h = hostLru(host);
+export function folio_add_lru(h: HostLru, p: Process, small: number, large = 0): void {
   if (!h.on || small + large <= 0) return;
   const before = large > 0 ? 0 : (h.pending.get(p) ?? 0);
   h.pending.set(p, (before + small) % h.batch);

@@ -333,12 +333,14 @@ export class KvmPageFault {
     const got = this.got;
     const order = 9 * (level - 1);
     const gfnHead = gfn - folioOffset(gfn, order);
-    vm.pt.map(gfnHead, got.pfn - folioOffset(got.pfn, order), level);
+    // The leaf and, unless it is the folio's last reference, the put below in one fast-path call:
+    // nothing between them reads the reference count.
+    const put = host.fp.mapAndPut(vm.pt, gfnHead, got.pfn - folioOffset(got.pfn, order), level, got.folio);
     host.safety.noteMapped(vm, gfn);
     if (order > 0) host.safety.noteMapped(vm, gfnHead);
     host.event(p, 'fault_map', host.trailArgs ? { vm: vm.name, gfn, pfn: got.pfn, level } : undefined);
     kvm_mmu_unlock(p, vm, this.writeMode ? 'write' : 'read');
-    return this.charge(p, folioPutNs(host, got.folio, p), F_PUT);
+    return this.charge(p, put ? 0 : folioPutNs(host, got.folio, p), F_PUT);
   }
 
   /** A stale attempt dropped its page: count it, then retry. */

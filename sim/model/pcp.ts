@@ -24,6 +24,13 @@ export interface PerCpuPages {
 /** A host's lists by process, and the profile values the allocation path reads (fixed for the host's life). */
 interface HostPcp {
   readonly lists: WeakMap<Process, PerCpuPages>;
+  /**
+   * The same lists by the process's entity slot (p.eid, fixed from its start to its end), valid
+   * while `owners` names p: every first-touch fault looks its lists up, and a WeakMap's hash
+   * probe there misses cache (the fault's WASM structures stream through it between faults).
+   */
+  readonly owners: Array<Process | undefined>;
+  readonly byEid: PerCpuPages[];
   readonly batch: number;
   readonly highMax: number;
   /** CONFIG_PCP_BATCH_SCALE_MAX: log2(free_count_max / batch). */
@@ -37,7 +44,7 @@ function hostPcp(host: Host): HostPcp {
   if (h === undefined) {
     const c = host.costs;
     const batch = c.ns('host.pcp_batch');
-    h = { lists: new WeakMap(), batch, highMax: c.ns('host.pcp_high_max'), scaleMax: Math.round(Math.log2(c.ns('host.pcp_free_count_max') / batch)) };
+    h = { lists: new WeakMap(), owners: [], byEid: [], batch, highMax: c.ns('host.pcp_high_max'), scaleMax: Math.round(Math.log2(c.ns('host.pcp_free_count_max') / batch)) };
     hosts.set(host, h);
   }
   return h;
@@ -49,11 +56,17 @@ export function pcpOf(host: Host, p: Process): PerCpuPages {
 }
 
 function listsOf(h: HostPcp, host: Host, p: Process): PerCpuPages {
+  const e = p.eid;
+  if (e >= 0 && h.owners[e] === p) return h.byEid[e]!;
   let pcp = h.lists.get(p);
   if (pcp === undefined) {
     const c = host.costs;
     pcp = { count: c.ns('host.pcp_start_count'), high: c.ns('host.pcp_high_min'), freeCount: 0, allocFactor: 0 };
     h.lists.set(p, pcp);
+  }
+  if (e >= 0) {
+    h.owners[e] = p;
+    h.byEid[e] = pcp;
   }
   return pcp;
 }

@@ -11,10 +11,10 @@ import { PAGE_SIZE } from '../units.js';
 import { try_to_free_pages } from './page-cache-load.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
 import { pcpAlloc } from './pcp.js';
-import { folio_add_lru } from './lru-add.js';
+import { folio_add_lru, hostLru, type HostLru } from './lru-add.js';
 import { folioPutNs } from './folio.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
-import { sys_fallocate_entry } from './sys-fallocate.js';
+import { sys_fallocate_entry, vfs_fallocate_exit, type FallocateShares } from './sys-fallocate.js';
 import { touchRange } from './cold-range.js';
 import { FileFootprint } from './cache-footprint.js';
 
@@ -61,9 +61,12 @@ export class ShmemInode implements PrivateBacking {
   readonly allocHugeNs: number;
   /** When its pages were populated, against the host's count (cache-footprint.ts). */
   readonly footprint: FileFootprint;
+  /** The host's lru_add batches, which folio_add_lru fills on every allocation (lru-add.ts). */
+  readonly lru: HostLru;
 
   constructor(readonly host: Host, name: string) {
     this.footprint = new FileFootprint(host);
+    this.lru = hostLru(host);
     this.id = host.nextId(name);
     this.pages = host.fp.newPageCache();
     this.inodeLock = new RwSemaphore(host.sim, 'inode_lock', { owner: name });
@@ -143,9 +146,10 @@ export function* shmem_get_folio(p: Process, inode: ShmemInode, index: number, s
  */
 export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, index: number, got: GotPage): number {
   const host = inode.host;
-  // One call for the lookup and, on a miss, the allocation: a hit changes nothing, so a locked
-  // folio can still be left to the generator.
-  const r = shmemGetFolioFast(host, inode, index);
+  // One call for the lookup and, on a miss, the allocation with the caller's reference: a hit
+  // changes nothing, so a locked folio can still be left to the generator.
+  setFolioArgs(host, inode);
+  const r = host.fp.shmemGetFolioWrite(inode.pages, index, getFolioArgs, getFolioResult);
   if (r.hit) {
     if (host.folioLocks.isLocked(r.pfn)) return -1;
     host.mem.folioGet(r.pfn);
@@ -154,7 +158,7 @@ export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, inde
     got.order = r.order;
     return inode.getFolioNs;
   }
-  return shmem_folio_allocated(p, inode, index, 'SGP_WRITE', r, got);
+  return shmem_folio_allocated(p, inode, index, 'SGP_WRITE', r, got, false);
 }
 
 // One argument and one result object for every call: each caller reads the result before the
@@ -164,10 +168,15 @@ const getFolioResult: GetFolioResult = { pfn: -1, order: -1, hit: false, fallbac
 
 /** The fast path's shmem_get_folio: lookup, and on a miss the allocation and insert. */
 function shmemGetFolioFast(host: Host, inode: ShmemInode, index: number): GetFolioResult {
+  setFolioArgs(host, inode);
+  return host.fp.shmemGetFolio(inode.pages, index, getFolioArgs, getFolioResult);
+}
+
+/** The fast path's arguments for inode: its host's THP policy, i_size in pages, migratetype. */
+function setFolioArgs(host: Host, inode: ShmemInode): void {
   getFolioArgs.policy = host.s.thp.policy;
   getFolioArgs.iSizePages = Math.floor(inode.i_size / PAGE_SIZE);
   getFolioArgs.migratetype = inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE;
-  return host.fp.shmemGetFolio(inode.pages, index, getFolioArgs, getFolioResult);
 }
 
 /**
@@ -178,17 +187,20 @@ function shmem_alloc_folio(p: Process, inode: ShmemInode, index: number, sgp: Sg
   return shmem_folio_allocated(p, inode, index, sgp, shmemGetFolioFast(inode.host, inode, index), got);
 }
 
-/** What follows the fast path's allocation (r, not a hit): fallbacks and ENOMEM, counts, the reference, the per-CPU list. */
-function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp: Sgp, r: GetFolioResult, got: GotPage): number {
+/**
+ * What follows the fast path's allocation (r, not a hit): fallbacks and ENOMEM, counts, the
+ * reference (SGP_WRITE; unless takeRef is false: shmemGetFolioWrite took it), the per-CPU list.
+ */
+function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp: Sgp, r: GetFolioResult, got: GotPage, takeRef = true): number {
   const host = inode.host;
   if (r.fallback === FALLBACK_OCCUPIED) host.metrics.thpFallback('occupied');
   if (r.fallback === FALLBACK_NOMEM) host.metrics.thpFallback('alloc_failed');
   if (r.pfn < 0) throw new KernelError('ENOMEM', 'shmem_get_folio');
   host.metrics.folioAllocated(r.order);
   noteRefill(inode, index, r.order);
-  if (sgp === 'SGP_WRITE') host.mem.folioGet(r.pfn);
+  if (sgp === 'SGP_WRITE' && takeRef) host.mem.folioGet(r.pfn);
   if (r.order === 0) pcpAlloc(host, p, 1);
-  folio_add_lru(host, p, r.order === 0 ? 1 : 0, r.order === 0 ? 0 : 1);
+  folio_add_lru(inode.lru, p, r.order === 0 ? 1 : 0, r.order === 0 ? 0 : 1);
   inode.footprint.populated(index, 1 << r.order);
   got.folio = r.pfn;
   got.pfn = r.pfn + folioOffset(index, r.order);
@@ -198,6 +210,7 @@ function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp
 
 /** An allocation inside a hole being punched refills it (SGP_WRITE ignores the falloc marker). */
 function noteRefill(inode: ShmemInode, index: number, order: number): void {
+  if (inode.holeWindows.length === 0) return;
   const lo = index - (index % 2 ** order);
   const hi = lo + 2 ** order;
   for (const w of inode.holeWindows) {
@@ -226,7 +239,8 @@ function noteRefill(inode: ShmemInode, index: number, order: number): void {
  * shmem.cache_cold_punch_page_ns per page it removes x the cold fraction of the pages' metadata
  * after what the host populated since (cache-footprint.ts).
  * The syscall's share of the fixed cost (host.fallocate_syscall_ns, sys-fallocate.ts) is spent
- * before inode_lock, so two callers overlap there.
+ * before inode_lock and vfs_fallocate's tail (shmem.fallocate_after_unlock_ns) after it, so two
+ * callers overlap there.
  * Its per-folio folio_lock (SGP_FALLOC) never waits in the model: the only holds that last, a
  * partial truncation's, run under inode_lock too, and a fault's hold is instantaneous (folio-lock.ts).
  * Leaves out signals, seals, the falloc waitqueue, and the partial-page zeroing of unaligned ends.
@@ -235,7 +249,16 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
   const host = inode.host;
   const c = host.costs;
   if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) throw new KernelError('EOPNOTSUPP', 'shmem_fallocate');
-  const fixedUnderLock = yield* sys_fallocate_entry(p, host, c.ns(mode & FALLOC_FL_PUNCH_HOLE ? 'shmem.punch_fixed_ns' : 'shmem.fallocate_fixed_ns'));
+  const shares = yield* sys_fallocate_entry(p, host, c.ns(mode & FALLOC_FL_PUNCH_HOLE ? 'shmem.punch_fixed_ns' : 'shmem.fallocate_fixed_ns'), 'shmem.fallocate_after_unlock_ns');
+  yield* shmem_fallocate_locked(p, inode, mode, offset, len, shares, window);
+  yield* vfs_fallocate_exit(p, shares);
+}
+
+/** shmem_fallocate from inode_lock to inode_unlock: the fixed cost's share under the lock is `shares.underLock`. */
+function* shmem_fallocate_locked(p: Process, inode: ShmemInode, mode: number, offset: number, len: number, shares: FallocateShares, window?: HoleWindow): Gen<void> {
+  const host = inode.host;
+  const c = host.costs;
+  const fixedUnderLock = shares.underLock;
   const tLock = host.sim.now;
   yield inode.inodeLock.downWrite(p);
   try {
@@ -281,7 +304,7 @@ export function* shmem_fallocate(p: Process, inode: ShmemInode, mode: number, of
       for (let i = 0; i < s.fallbackOccupied; i++) host.metrics.thpFallback('occupied');
       for (let i = 0; i < s.fallbackNoMem; i++) host.metrics.thpFallback('alloc_failed');
       pcpAlloc(host, p, s.alloc4k);
-      folio_add_lru(host, p, s.alloc4k, s.allocHuge);
+      folio_add_lru(inode.lru, p, s.alloc4k, s.allocHuge);
       inode.footprint.populated(chunk, s.alloc4k + s.allocHuge * HPAGE_PMD_NR);
       yield* charge(p, s.alloc4k * (c.ns('host.alloc_page_ns') + c.ns('shmem.add_folio_4k_ns') + coldAlloc) + s.allocHuge * c.ns('shmem.alloc_huge_folio_ns') + s.hits * (c.ns('shmem.fallocate_found_folio_ns') + coldFound) + cleared * (c.ns('shmem.falloc_clear_page_ns') + coldClear));
       if (s.enomem) {

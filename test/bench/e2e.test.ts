@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../sim/errors.js';
-import { B_VMS, bootHostBytes, scaledBytes, terabyteHostBytes, terabyteHostSpec, terabyteVmBytes } from '../../bench/e2e/cases.js';
+import { B_VMS, bootHostBytes, bootSpec, scaledBytes, WARMUP_RUNS, WARMUP_VM_BYTES, terabyteHostBytes, terabyteHostSpec, terabyteVmBytes } from '../../bench/e2e/cases.js';
 import { MAX_HOST_PAGES } from '../../sim/fastpath/buddy-rules.js';
 import { parseMaxWall, parseOnly, parseScale } from '../../bench/e2e/cli.js';
 import { E2E_TARGETS, rotatedOrder, runE2eBench, runSizeTrials, verdicts, type CaseFigures } from '../../bench/e2e/run.js';
@@ -15,6 +15,23 @@ import { benchE2eSpec } from '../../bench/e2e/chart-spec.js';
 import { renderSvg } from '../../reports/render.js';
 
 const MiB = 2 ** 20;
+
+test('e2e warm-up: the timed boot itself, each vCPU touching the first pages of its slice (the same offsets, bottom to top), WARMUP_VM_BYTES in all; all of a small VM', () => {
+  const GiB = 2 ** 30;
+  const spec = bootSpec(4 * GiB);
+  assert.equal(spec.kind, 'workload');
+  if (spec.kind !== 'workload') return;
+  const runs = spec.warmup ?? [];
+  assert.equal(runs.length, WARMUP_RUNS);
+  for (const r of runs) {
+    assert.equal(r.workload, spec.workload);
+    // The timed run's VM, host and vCPUs, with an op budget per vCPU.
+    assert.deepEqual(r.sets, [...spec.sets, `actors.boot.ops=${WARMUP_VM_BYTES / 4096 / 8}`]);
+    assert.ok(spec.sets.includes('vms.vcpus=8'));
+  }
+  const small = bootSpec(WARMUP_VM_BYTES);
+  if (small.kind === 'workload') for (const r of small.warmup ?? []) assert.deepEqual(r.sets, small.sets);
+});
 
 test('e2e cases: sizes scale to whole 2 MiB, hosts to whole 4 MiB with room for the VM; options parse', () => {
   assert.equal(scaledBytes(64 * 2 ** 30, 1), 64 * 2 ** 30);

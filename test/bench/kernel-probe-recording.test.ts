@@ -176,7 +176,9 @@ test("two-puncher rows from the Intel host's raw 2 MiB passes: shmem pays a hand
     const pass = Number(/pass(\d+)/.exec(f)![1]);
     const row = twoPunchersRow(readFileSync(dir + f, 'utf8'), backend, pass);
     assert.equal(row.samples_ns.length, 600);
-    assert.deepEqual(row.params, { size_bytes: 2 * MiB, threads: 2, pass, state: 'populated', gap_ns: 0 });
+    const { alternating_share: share, ...params } = row.params;
+    assert.deepEqual(params, { size_bytes: 2 * MiB, threads: 2, pass, state: 'populated', gap_ns: 0 });
+    assert.ok(typeof share === 'number' && share >= 0 && share <= 1, `alternating_share ${share}`);
     const shares = lockShares(row.punches!.map((p) => ({ thread: p.thread, startNs: p.start_ns, endNs: p.end_ns })));
     extra[f.split('-')[0]!]!.push(median(shares.handover) - median(shares.continuation));
   }

@@ -60,6 +60,8 @@ test('fitted per round, the chance per tick is the median of the rounds, a whole
 /** Below the shipped shmem.punch_fixed_ns (230 ns): the share is capped at the call's fixed cost. */
 const SYSCALL = 200;
 const REFILL = 250;
+/** What runs after the lock's release (shmem.fallocate_after_unlock_ns), with a fixed cost of 800 ns to take it from. */
+const AFTER = 250;
 
 /** The shipped profile with a syscall share, a refill, and no random host events (threads take turns throughout). */
 function truth(sets: Record<string, number> = {}) {
@@ -97,16 +99,36 @@ test('two punchers take turns at the lock: each punch waits out the other\'s hol
   assert.ok(two < 2 * (lone + REFILL), 'the syscalls overlap the other thread\'s hold');
 });
 
-test('the contended refill fitted from model-made rows (one and two threads, 4 KiB) and the syscall row is the one the model ran with', async () => {
-  const p = truth();
+/** Fit `cost` (and what its rule sets) from 4 KiB one- and two-thread rows the model made under `p`, and the syscall row. */
+async function fitFromModelRows(p: ReturnType<typeof truth>, cost: string) {
   const one = await simulateSequence(punchers(1, 400), p);
   const two = await simulateSequence(punchers(2, 400), p);
   const row = (threads: number, samples: number[]): ProbeRow => ({ probe: 'two_punchers', backend: 'shmem', params: { size_bytes: 4096, threads, pass: 1, state: 'populated', gap_ns: 0 }, samples_ns: samples });
   const syscall: ProbeRow = { probe: 'fallocate.syscall', backend: 'shmem', params: { size_bytes: 0, pass: 1 }, samples_ns: [SYSCALL] };
-  const rules = FIT_RULES.filter((r) => r.sets.some((s) => s === 'host.fallocate_syscall_ns' || s === 'shmem.inode_lock_contended_refill_ns'));
-  const fit = fitProfile(rec([syscall, row(1, one.op_ns), row(2, two.op_ns)]), defaultProfile().file, { rules });
+  const rules = FIT_RULES.filter((r) => r.sets.some((s) => s === 'host.fallocate_syscall_ns' || s === cost));
+  return fitProfile(rec([syscall, row(1, one.op_ns), row(2, two.op_ns)]), defaultProfile().file, { rules });
+}
+
+test('the contended refill fitted from model-made rows (one and two threads, 4 KiB) and the syscall row is the one the model ran with', async () => {
+  const fit = await fitFromModelRows(truth(), 'shmem.inode_lock_contended_refill_ns');
   // The probe's rows carry its clock reads between punches (the rule's gap, 30 ns); the model's have none.
   assert.ok(Math.abs(fit.profile.costs['shmem.inode_lock_contended_refill_ns'].value - REFILL) <= 20, `refill ${fit.profile.costs['shmem.inode_lock_contended_refill_ns'].value}`);
+});
+
+test('a lone punch costs the same with part of its fixed cost after the unlock; two that take turns each wait that much less', async () => {
+  const after = (v: number) => truth({ 'shmem.punch_fixed_ns': 800, 'shmem.inode_lock_contended_refill_ns': 0, 'shmem.fallocate_after_unlock_ns': v });
+  assert.deepEqual((await simulateSequence(punchers(1, 50), after(AFTER))).op_ns, (await simulateSequence(punchers(1, 50), after(0))).op_ns);
+  const twoWithout = medianOf((await simulateSequence(punchers(2, 200), after(0))).op_ns);
+  const twoWith = medianOf((await simulateSequence(punchers(2, 200), after(AFTER))).op_ns);
+  assert.equal(twoWithout - twoWith, 2 * AFTER); // each thread's cycle is two holds, both shorter by AFTER
+});
+
+test('fitted from rows the model made, the share after the unlock is the one it ran with, and the refill 0', async () => {
+  const fit = await fitFromModelRows(truth({ 'shmem.punch_fixed_ns': 800, 'shmem.inode_lock_contended_refill_ns': 0, 'shmem.fallocate_after_unlock_ns': AFTER }), 'shmem.fallocate_after_unlock_ns');
+  // The rule adds the probe's clock reads between punches (30 ns) that the model's rows lack: half of it lands here.
+  const got = fit.profile.costs['shmem.fallocate_after_unlock_ns'].value;
+  assert.ok(Math.abs(got - AFTER) <= 20, `after the unlock ${got} ns, ran with ${AFTER}`);
+  assert.equal(fit.profile.costs['shmem.inode_lock_contended_refill_ns'].value, 0);
 });
 
 test('a sequence simulated over several seeds is reduced per op like the kernel\'s repetitions', async () => {

@@ -119,3 +119,40 @@ test('without footprint rows the costs stay as the base profile has them, marked
     assert.ok(!fitted.includes(name) && kept.includes(name), name);
   }
 });
+
+/** A range populated, then `fill` bytes of the same file past it (front to back), then the range punched. */
+function sameFileSeq(backend: 'shmem' | 'guest_memfd', len: number, fill: number): KernelSequence {
+  return {
+    name: 'footprint-same-file', description: '',
+    files: [{ backend, size_bytes: 64 * MiB + fill }],
+    setup: [alloc(0, 0, len), ...(fill > 0 ? [alloc(0, 64 * MiB, fill)] : [])],
+    ops: [{ op: 'punch', file: 0, offset: 0, len }],
+  };
+}
+
+for (const backend of ['shmem', 'guest_memfd'] as const) {
+  test(`${backend}: the file's own pages populated after a range count as populated since, as another file's do`, async () => {
+    const base = defaultProfile();
+    const cold = base.withOverrides({ [PAGE_COST[backend]]: 100, 'host.cache_footprint_warm_pages': 1024, 'host.cache_footprint_cold_pages': 16384 });
+    const extra = async (s: KernelSequence) => (await simulateSequence(s, cold)).op_ns[0] - (await simulateSequence(s, base)).op_ns[0];
+    assert.equal(await extra(sameFileSeq(backend, 2 * MiB, 64 * MiB)), 51_200, '64 MiB of the same file since: all cold');
+    assert.equal(await extra(sameFileSeq(backend, 2 * MiB, 0)), 0, 'nothing since: warm');
+  });
+}
+
+test('rows whose filler is the punched file itself are what the fit reads when the recording has them (a sequence populates one file)', () => {
+  const other = footprintRecording();
+  const same = parseRecording(JSON.parse(readFileSync(fixture('epyc-footprint-same-file.probe.json'), 'utf8')), 'fixture');
+  assert.ok(same.rows.every((r) => r.params.filler === 'same_file') && other.rows.every((r) => r.params.filler === undefined), 'the fixtures hold one kind each');
+  const both = fitProfile({ ...other, rows: [...other.rows, ...same.rows] }, defaultProfile().file).profile;
+  const sameOnly = fitProfile(same, defaultProfile().file).profile;
+  // The same-file fixture (23:46 UTC, load 11), per page after - before at 256 MiB: guest_memfd
+  // 4 KiB 20, 64 KiB 26.6, 2 MiB 8.9 -> 20; shmem 95, 83.3, 47.6 -> 83.3. The shmem-file fixture
+  // read guest_memfd 82.9: shmem pages evict a guest_memfd range's metadata more than its own do.
+  for (const [name, value] of [['gmem.cache_cold_punch_page_ns', 20], ['shmem.cache_cold_punch_page_ns', 83.25]] as const) {
+    assert.equal(both.costs[name].value, value, `${name} from the same-file rows`);
+    assert.equal(sameOnly.costs[name].value, value, name);
+    assert.match(both.costs[name].source, /filler same_file/);
+  }
+  assert.match(fitProfile(other, defaultProfile().file).profile.costs['gmem.cache_cold_punch_page_ns'].source, /filler shmem_file/, 'older rows: a shmem file of its own');
+});

@@ -14,7 +14,7 @@ import { lruDifferences } from '../../sim/calibrate/fit-lru.js';
 import { parseRecording } from '../../sim/calibrate/recording.js';
 import { simulateSequence } from '../../sim/calibrate/simulate-sequence.js';
 import type { KernelOp, KernelSequence, ProbeRecording } from '../../sim/calibrate/types.js';
-import { folio_add_lru, lru_add_drain } from '../../sim/model/lru-add.js';
+import { folio_add_lru, hostLru, lru_add_drain } from '../../sim/model/lru-add.js';
 import type { Host } from '../../sim/model/host.js';
 import type { Process } from '../../sim/engine/index.js';
 
@@ -66,16 +66,16 @@ for (const backend of ['shmem', 'guest_memfd'] as const) {
 test('folio_add_lru: the batch moves when full and at a large folio; lru_add_drain empties it, per CPU (process)', () => {
   const host = { costs: defaultProfile().withOverrides({ 'host.lru_add_drain_ns': 1000, 'host.lru_add_folio_ns': 10 }) } as unknown as Host;
   const [cpu0, cpu1] = [{}, {}] as unknown as [Process, Process];
-  folio_add_lru(host, cpu0, 40);
+  folio_add_lru(hostLru(host), cpu0, 40);
   assert.equal(lru_add_drain(host, cpu0), 1000 + 9 * 10, '40 folios: 31 moved as the batch filled, 9 pending');
   assert.equal(lru_add_drain(host, cpu0), 0, 'drained: nothing pending');
-  folio_add_lru(host, cpu0, 5);
-  folio_add_lru(host, cpu1, 7);
-  folio_add_lru(host, cpu0, 3, 1);
+  folio_add_lru(hostLru(host), cpu0, 5);
+  folio_add_lru(hostLru(host), cpu1, 7);
+  folio_add_lru(hostLru(host), cpu0, 3, 1);
   assert.equal(lru_add_drain(host, cpu0), 1000 + 3 * 10, 'a large folio moved the 5 pending; the 3 small ones of the same call are counted after it');
   assert.equal(lru_add_drain(host, cpu1), 1000 + 7 * 10, 'the other CPU keeps its own batch');
   const off = { costs: defaultProfile() } as unknown as Host;
-  folio_add_lru(off, cpu0, 10);
+  folio_add_lru(hostLru(off), cpu0, 10);
   assert.equal(lru_add_drain(off, cpu0), 0, 'costs 0: nothing tracked or charged');
 });
 

@@ -7,7 +7,7 @@ import {
   type ShmemBatchStats, type ThpPolicy,
 } from '../api.js';
 import { checkHostPages } from '../buddy-rules.js';
-import { MAX_KEY } from '../radix-rules.js';
+import { checkLevel, MAX_KEY } from '../radix-rules.js';
 import { UsageError } from '../../errors.js';
 import { instantiate, release, type RmsimExports } from './module.js';
 import { WasmHostMemory, WasmPageCache, WasmPageTable } from './structures.js';
@@ -89,6 +89,25 @@ export function createWasmFastPaths(hostPages: number): WasmFastPaths {
       out.hit = hit;
       out.fallback = fallback;
       return out;
+    },
+    shmemGetFolioWrite(cache, index, args, out) {
+      if (!(cache instanceof WasmPageCache)) throw new UsageError('fast paths: structure from another implementation');
+      const r = x.shmem_get_folio_write(cache.handle, index, policyCode(args.policy), args.iSizePages, args.migratetype ?? MIGRATE_UNMOVABLE);
+      // ToUint32 takes the low 32 bits (pfn + 1); the word above is get_folio_info's.
+      const lo = r >>> 0;
+      const info = (r - lo) / 4294967296;
+      out.pfn = lo - 1;
+      out.order = (info & 0xff) - 1;
+      out.hit = (info & 0x100) !== 0;
+      out.fallback = info >>> 9;
+      return out;
+    },
+    mapAndPut(pt, gfn, pfn, level, folio) {
+      // The class named here rather than through handleOf: an instanceof against a constant is
+      // one map check where handleOf's, against its argument, is a prototype walk (per fault).
+      if (!(pt instanceof WasmPageTable)) throw new UsageError('fast paths: structure from another implementation');
+      checkLevel(gfn, pfn, level);
+      return x.pt_map_put(pt.handle, gfn, pfn, level, folio) !== 0;
     },
     shmemGetFolioRange(cache, start, end, args: ShmemArgs) {
       checkRange(start, end, 'shmem_get_folio');

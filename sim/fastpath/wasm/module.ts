@@ -58,6 +58,8 @@ export interface RmsimExports {
   pc_punch(h: number, start: number, end: number): void;
   shmem_get_folio(h: number, index: number, policy: number, iSize: number, mt: number): number;
   get_folio_info(): number;
+  shmem_get_folio_write(h: number, index: number, policy: number, iSize: number, mt: number): number;
+  pt_map_put(h: number, gfn: number, pfn: number, level: number, folio: number): number;
   shmem_get_folio_range(h: number, start: number, end: number, policy: number, iSize: number, mt: number): void;
   fault_range(pt: number, h: number, gfnStart: number, indexStart: number, count: number,
     policy: number, iSize: number, mt: number, maxLevel: number): void;
@@ -69,7 +71,7 @@ export interface RmsimExports {
 export type WasmBuild = 'rmsim.wasm' | 'rmsim-bench.wasm';
 
 /** The export version of wasm/index.ts these bindings are written for. */
-const WASM_ABI = 4;
+const WASM_ABI = 5;
 
 /** Most instances alive at once (each reserves ~10 GiB of address space). */
 export const MAX_INSTANCES = 32;
