@@ -47,10 +47,11 @@ export type ChildSpec =
  * numbers of the timed run's own offsets (byte offsets below 2^30 are small integers, from 2^30
  * on heap numbers, and a page number times the page size past 2^31 overflows a 32-bit multiply:
  * code trained on one kind deoptimizes at the first of the other, and a VM of more than 1 GiB
- * has them all). So each warm-up is the timed run itself (the same VM, host, vCPUs, pages and
- * slices) whose vCPUs each touch only the first pages of their own slice, WARMUP_VM_BYTES in
- * all: the same offsets, from the VM's bottom to its top. WARMUP_RUNS of them: by then V8 has
- * stopped re-optimizing.
+ * has them all), and each path the timed run takes (how a vCPU's slice ends). So each warm-up
+ * is the timed run itself (the same VM, host, vCPUs, pages and slices) on WARMUP_VM_BYTES of the
+ * VM, alternately its vCPUs each touching the first pages of their own slice (the same offsets,
+ * from the VM's bottom to its top) and its top to the slices' ends (warmupRuns). WARMUP_RUNS of
+ * them: by then V8 has stopped re-optimizing.
  */
 export const WARMUP_VM_BYTES = 256 * MiB;
 export const WARMUP_RUNS = 4;
@@ -79,17 +80,26 @@ function bootRun(vmBytes: number): WorkloadRun {
   };
 }
 
-/** bootRun(vmBytes) with each vCPU touching only the first pages of its slice, WARMUP_VM_BYTES in all (all of a smaller VM). */
-export function warmupRun(vmBytes: number): WorkloadRun {
-  const run = bootRun(vmBytes);
-  if (vmBytes > WARMUP_VM_BYTES) run.sets.push(`actors.boot.ops=${WARMUP_VM_BYTES / PAGE / BOOT_VCPUS}`);
-  return run;
+/**
+ * The warm-ups of bootRun(vmBytes): alternately each vCPU touching only the first pages of its
+ * slice (every offset kind of the timed run, from the VM's bottom to its top) and the vCPUs
+ * touching the top WARMUP_VM_BYTES of the VM to the ends of their slices (the path the timed
+ * run ends by, and no op budget: a budget the timed run does not have is a branch it does not
+ * take); WARMUP_VM_BYTES each, all of a smaller VM.
+ */
+export function warmupRuns(vmBytes: number): WorkloadRun[] {
+  return Array.from({ length: WARMUP_RUNS }, (_, i) => {
+    const run = bootRun(vmBytes);
+    if (vmBytes > WARMUP_VM_BYTES) {
+      run.sets.push(i % 2 === 0 ? `actors.boot.ops=${WARMUP_VM_BYTES / PAGE / BOOT_VCPUS}` : `actors.boot.range.offset=${size(vmBytes - WARMUP_VM_BYTES)}`);
+    }
+    return run;
+  });
 }
 
-/** bootRun(vmBytes), timed after WARMUP_RUNS untimed warmupRun(vmBytes) in the same process. */
+/** bootRun(vmBytes), timed after warmupRuns(vmBytes) in the same process. */
 export function bootSpec(vmBytes: number): ChildSpec {
-  const warmup = warmupRun(vmBytes);
-  return { kind: 'workload', ...bootRun(vmBytes), warmup: Array.from({ length: WARMUP_RUNS }, () => warmup), expectFaults: vmBytes / PAGE };
+  return { kind: 'workload', ...bootRun(vmBytes), warmup: warmupRuns(vmBytes), expectFaults: vmBytes / PAGE };
 }
 
 /** The bare fast paths doing bootSpec's faults: one VM's pages on the same host. */

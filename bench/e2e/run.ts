@@ -27,7 +27,7 @@ export const D_TRIALS = 5;
 /** How (d) is measured and its spread computed (stated in the results). */
 export function dMethod(trials: number): string {
   return `process CPU of the simulation's steps (no host set-up, no metrics document) per simulated fault; each trial runs in a fresh process after ${WARMUP_RUNS} untimed runs of the same vm-boot ` +
-    `(the same VM, host, vCPUs and pages) whose vCPUs each touch only the first pages of their own slice, ${WARMUP_VM_BYTES / 2 ** 20} MiB in all, in that process, so V8's optimizing (which redoes its work for each new run's objects and for offsets of a kind it has not seen: byte offsets past 2^30, page x page size past 2^31) ` +
+    `(the same VM, host, vCPUs and pages) on ${WARMUP_VM_BYTES / 2 ** 20} MiB of the VM, alternately each vCPU touching the first pages of its own slice and the vCPUs touching the VM's top to their slices' ends, in that process, so V8's optimizing (which redoes its work for each new run's objects and for offsets of a kind it has not seen: byte offsets past 2^30, page x page size past 2^31) ` +
     `and the WASM compile are charged to no size; ${trials} rounds, each running every size once, ` +
     'the order rotated by one size per round (round r starts at size r), so each size meets the machine at every point of a round; per size the median of its trials and their min and max; ' +
     'spread = largest median over smallest median';
