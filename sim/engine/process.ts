@@ -124,12 +124,12 @@ export class Process<T = unknown> {
   /** Key of its live heap entry, -1 when none (lazy cancellation; see Simulation.run). */
   liveKey = -1;
   pending = Pending.RESUME;
-  /** On a CPU (or, without a CPU model, running rather than waiting). */
+  /** On a CPU (or, without a CPU model, running rather than waiting). Hot paths test it `=== true` (see Simulation.topLive). */
   onCpu = false;
   gen: Generator<Yieldable, T, any> | null = null;
   /** The state machine of a process started with spawnActor (gen is then null). */
   actor: Actor<T> | null = null;
-  /** gen is a real generator object (resumed through the intrinsic next/throw, see simulation.ts). */
+  /** gen is a real generator object (resumed through the intrinsic next/throw, see simulation.ts; tested `=== true` as topLive is). */
   nativeGen = false;
   op = Op.NONE;
   opNs = 0;

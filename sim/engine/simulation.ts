@@ -92,7 +92,12 @@ export class Simulation {
   private ents: Entry[] = [];
   private freeIds: number[] = [];
   private seq = 0;
-  /** The top heap entry is being dispatched and not yet removed (fused pop-and-push). */
+  /**
+   * The top heap entry is being dispatched and not yet removed (fused pop-and-push). Tested as
+   * `=== true`: V8 has no type for a boolean field, and `if (field)` on a true value runs the
+   * whole ToBoolean chain (false, empty string, undetectable, number, bigint: about ten
+   * instructions) where `=== true` is one compare; it is true on most hot-path tests.
+   */
   private topLive = false;
   private running = false;
   /** Run-ahead may reach up to here: the `until` of the current run(), or -1 with batching off. */
@@ -100,7 +105,7 @@ export class Simulation {
   /** @internal Compute and sleep run-ahead on (SimulationOptions.batching). */
   runAhead: boolean;
   private readonly cpu: Cpus;
-  /** cpus is finite (the hot paths test this field rather than reach into `cpu`). */
+  /** cpus is finite (the hot paths test this field rather than reach into `cpu`; `=== true`, see topLive). */
   private readonly finiteCpus: boolean;
   private readonly live = new Set<Process<any>>();
   private readonly streams = new Map<string, RngStream>();
@@ -269,9 +274,9 @@ export class Simulation {
           if (p.pending === Pending.RESUME) {
             // Hot path: resume a process. With a CPU model a waking one takes a free CPU first
             // or queues for one; otherwise it simply runs. (One call site of step: V8 inlines it.)
-            if (!p.onCpu) {
-              if (this.finiteCpus && !this.cpu.take(p, t)) {
-                if (this.topLive) {
+            if (p.onCpu !== true) {
+              if (this.finiteCpus === true && !this.cpu.take(p, t)) {
+                if (this.topLive === true) {
                   this.topLive = false;
                   h.popTop();
                 }
@@ -288,7 +293,7 @@ export class Simulation {
           o.eid = -1;
           (o as Timer).fn();
         }
-        if (this.topLive) {
+        if (this.topLive === true) {
           this.topLive = false;
           h.popTop();
         }
@@ -321,7 +326,7 @@ export class Simulation {
     if (o.kind === EntityKind.PROCESS) (o as Process<any>).pending = pending;
     if (o.eid < 0) o.eid = this.register(o);
     o.liveKey = k;
-    if (this.topLive) {
+    if (this.topLive === true) {
       this.topLive = false;
       this.heap.replaceTop(t, k, o.eid);
     } else {
@@ -339,7 +344,7 @@ export class Simulation {
     const k = KeyLayout.PRIORITY_UNIT + this.seq++;
     p.liveKey = k;
     p.pending = pending;
-    if (this.topLive) {
+    if (this.topLive === true) {
       this.topLive = false;
       return this.heap.replaceTop(t, k, p.eid) === 0;
     }
@@ -357,7 +362,7 @@ export class Simulation {
     if (t > this.aheadLimit) return false;
     const h = this.heap;
     const n = h.size;
-    if (this.topLive) {
+    if (this.topLive === true) {
       const tm = h.time;
       return (n < 2 || t < tm[1]) && (n < 3 || t < tm[2]);
     }
@@ -387,7 +392,7 @@ export class Simulation {
   }
 
   private settleTop(): void {
-    if (this.topLive) {
+    if (this.topLive === true) {
       this.topLive = false;
       this.heap.popTop();
     }
@@ -401,7 +406,7 @@ export class Simulation {
       this.offCpu(p);
       return;
     }
-    if (!p.onCpu && !this.wantCpu(p, this.now)) return;
+    if (p.onCpu !== true && !this.wantCpu(p, this.now)) return;
     if (pk === Pending.RESUME) {
       this.step(p);
     } else if (pk === Pending.LOCK_ACQUIRED) {
@@ -442,8 +447,8 @@ export class Simulation {
         }
         p.resumeValue = undefined;
         if (gen !== null) {
-          if (failed) r = p.nativeGen ? genThrow.call(gen, v) : gen.throw(v);
-          else r = p.nativeGen ? genNext.call(gen, v) : gen.next(v);
+          if (failed) r = p.nativeGen === true ? genThrow.call(gen, v) : gen.throw(v);
+          else r = p.nativeGen === true ? genNext.call(gen, v) : gen.next(v);
         } else if (!failed) {
           y = actor!.resume(p, v);
         } else {
@@ -506,7 +511,7 @@ export class Simulation {
           }
           p.state = ProcState.SLEEPING;
           if (p.atomic === 0) {
-            if (this.finiteCpus || p.nOwned !== 0) this.offCpu(p);
+            if (this.finiteCpus === true || p.nOwned !== 0) this.offCpu(p);
             else p.onCpu = false;
           }
           return;
@@ -547,7 +552,7 @@ export class Simulation {
    * delay. False (nothing done) when a run-queue waiter would get the CPU in between.
    */
   private sleepInPlace(p: Process<any>): boolean {
-    if (p.atomic !== 0 || !this.finiteCpus) return true;
+    if (p.atomic !== 0 || this.finiteCpus !== true) return true;
     if (!this.cpu.idleQueue()) return false;
     this.cpu.release(this.now);
     this.cpu.take(p, this.now);
@@ -575,7 +580,7 @@ export class Simulation {
    * when it queued for a CPU.
    */
   private wantCpu(p: Process<any>, t: number): boolean {
-    if (!this.finiteCpus) {
+    if (this.finiteCpus !== true) {
       p.onCpu = true;
       return true;
     }
@@ -584,13 +589,13 @@ export class Simulation {
 
   /** @internal p gives its CPU up (next in the run queue gets it); spinners on its locks stop. */
   offCpu(p: Process<any>): void {
-    if (!p.onCpu) return;
+    if (p.onCpu !== true) return;
     p.onCpu = false;
     if (p.nOwned !== 0) {
       const owned = p.owned;
       for (let i = 0; i < owned.length; i++) owned[i].ownerOffCpu(p);
     }
-    if (!this.finiteCpus) return;
+    if (this.finiteCpus !== true) return;
     const q = this.cpu.release(this.now);
     if (q !== null) this.scheduleProcess(q, this.now, q.pending);
   }

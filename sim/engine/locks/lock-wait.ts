@@ -34,7 +34,7 @@ export function sleepNow(sim: Simulation, p: Process<any>): void {
 /** A contended sleeping-lock waiter goes to sleep: schedule-out costs sleep_ns on its CPU. */
 export function sleepOut(sim: Simulation, p: Process<any>): void {
   const c = sim.lockCosts.sleep_ns;
-  if (c > 0 && p.onCpu) {
+  if (c > 0 && p.onCpu === true) {
     p.lockPhase = Phase.SLEEPING_OUT;
     p.sleepOutEnd = sim.now + c;
     sim.scheduleProcess(p, p.sleepOutEnd, Pending.SLEPT_OUT);

@@ -87,7 +87,7 @@ export class Mutex implements LockImpl {
     if (owner === p) throw new Error(`${p.name}: mutex ${this.name} already held by itself (deadlock)`);
     this.st.contended.value++;
     beginWait(this.sim, p, this);
-    if (!this.handoff && owner !== null && owner.onCpu) {
+    if (!this.handoff && owner !== null && owner.onCpu === true) {
       this.spinners.push(p);
       p.lockPhase = Phase.SPIN;
       if (this.tick.on) this.tick.arm(p);
@@ -152,7 +152,7 @@ export class Mutex implements LockImpl {
     this.qlen.set(--this.queued);
     this.owner = w;
     grant(this.sim, w, 0);
-    if (!w.onCpu) this.ownerOffCpu(w);
+    if (w.onCpu !== true) this.ownerOffCpu(w);
   }
 
   cancelWait(p: Process<any>): void {

@@ -114,7 +114,7 @@ export class RwSemaphore implements LockImpl {
     }
     (mode === READ ? this.rd : this.wr).contended.value++;
     beginWait(this.sim, p, this);
-    if (mode === WRITE && !this.handoff && w !== null && w.onCpu) {
+    if (mode === WRITE && !this.handoff && w !== null && w.onCpu === true) {
       this.spinners.push(p);
       p.lockPhase = Phase.SPIN;
       this.tick.arm(p);
@@ -139,7 +139,7 @@ export class RwSemaphore implements LockImpl {
     }
     if (this.timedOut(p)) this.handoff = true;
     const w = this.writer;
-    if (this.handoff && this.waiters.peek() === p && w !== null && w.onCpu) {
+    if (this.handoff && this.waiters.peek() === p && w !== null && w.onCpu === true) {
       p.lockPhase = Phase.SPIN;
       this.handoffSpinner = p;
       this.tick.arm(p);
@@ -207,7 +207,7 @@ export class RwSemaphore implements LockImpl {
           spinDelay = this.sim.lockCosts.spin_poll_ns + this.sim.lockCosts.cacheline_ns;
         }
         grant(this.sim, h, spinDelay);
-        if (!h.onCpu) this.ownerOffCpu(h);
+        if (h.onCpu !== true) this.ownerOffCpu(h);
         return;
       }
       if (this.woken === null) {
