@@ -18,7 +18,7 @@ declare -a NAMES=(
   "fault path: is_page_fault_stale check replaced by false"
 )
 declare -a SEDS=(
-  's/if (!w\.onCpu)/if (w.onCpu)/'
+  's/if (w\.onCpu !== true)/if (w.onCpu === true)/'
   's/i = (shift << SUB_BUCKET_BITS) + (v >>> shift);/i = (shift << SUB_BUCKET_BITS) + ((v - 1) >>> shift);/'
   '/const retryHonoured/,/^};/s/return vm\.mmu_invalidate_seq !== mmuSeq;/return false;/'
   's/if (this\.faultRetry\.isStale(vm, this\.mmuSeq, this\.gfn))/if (false)/'
