@@ -3,7 +3,7 @@
 // written unless the run completes: every output is built in memory, then renamed into place.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { availableParallelism, cpus, release } from 'node:os';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { UsageError } from '../errors.js';
@@ -27,7 +27,7 @@ import { parseReplications, runReplications } from '../run/replications.js';
 import type { MetricsDocument } from '../output/metrics-document.js';
 import { formatWarnings } from '../output/summary.js';
 import { resolveProfile } from '../costs/profile.js';
-import { otherHostNote } from '../costs/host-match.js';
+import { localHost, otherHostNote } from '../costs/host-match.js';
 
 interface RunFlags {
   variant?: string;
@@ -122,7 +122,7 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
   const tracer = flags.traceOut ? new ChromeTraceWriter() : undefined;
   const run = await startRun({ workload, checkSafety: flags.checkSafety ?? false, tracer, profile: flags.profile, batching: flags.batching });
   const profile = resolveProfile(flags.profile ?? workload.profile);
-  const otherHost = otherHostNote(profile.name, profile.host, { cpu_model: cpus()[0]?.model ?? 'unknown', kernel: release() });
+  const otherHost = otherHostNote(profile.name, profile.host, localHost());
   if (otherHost) process.stderr.write(`rmsim run: ${otherHost}\n`); // never in metrics.json: results do not depend on where they run
 
   // Progress only on a TTY and without --quiet/--json; the run advances in the same simulated-

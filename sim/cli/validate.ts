@@ -10,6 +10,7 @@ import { Option } from 'commander';
 import { UsageError } from '../errors.js';
 import { parseProfile, resolveProfile, type CostProfile } from '../costs/profile.js';
 import { formatProfile } from '../costs/format-profile.js';
+import { localHost, otherHostNote } from '../costs/host-match.js';
 import { fitProfileRounds } from '../calibrate/fit-profile.js';
 import { pooledExecutor, runInterleaved } from '../calibrate/interleaved.js';
 import type { KernelSequence } from '../calibrate/types.js';
@@ -79,6 +80,10 @@ Examples:
         if (!flags.quiet && !flags.json) process.stderr.write(`${s}\n`);
       };
       if (flags.backend && !flags.trace) throw new UsageError('--backend: only with --trace <file.strace>');
+      // The kernel side runs here (not with --measured, whose recording names its own host; not
+      // with --calibrate, which fits this host's profile): say when the profile is another host's.
+      const otherHost = flags.measured || flags.calibrate ? undefined : otherHostNote(profile.name, profile.host, localHost());
+      if (otherHost && !flags.quiet) process.stderr.write(`rmsim validate: ${otherHost}\n`);
       if (flags.trace) {
         if (flags.calibrate) throw new UsageError('--calibrate: not with --trace (calibrate first, then validate the trace with --profile)');
         return validateTrace(flags, profile, reps);

@@ -2,11 +2,17 @@
 // profile describes one host (docs/kernel-model.md section 7; two hosts of one kind differ by ~10%),
 // so `rmsim run` says so when the CPU model or the kernel differ. Only profiles written by
 // `rmsim calibrate` record both (host.cpu_model, host.kernel_release); others are not compared.
+import { cpus, release } from 'node:os';
 import type { CostHost } from './schema.js';
 
 export interface LocalHost {
   cpu_model: string;
   kernel: string;
+}
+
+/** The host this process runs on, as `rmsim calibrate` records it. */
+export function localHost(): LocalHost {
+  return { cpu_model: cpus()[0]?.model ?? 'unknown', kernel: release() };
 }
 
 /** One line saying how the profile's host differs from this one, or undefined when it does not (or is not recorded). */
