@@ -90,6 +90,8 @@ export class VcpuScheduler {
   /** The one engine entry standing for all owned waits (a timer at the earliest one's key). */
   private readonly proxy: Schedulable;
   private readonly handover = new Handover();
+  /** The vCPU whose phase runs (a throw fails it). */
+  private current: Process<void> | null = null;
   // The engine's next pending event (time, key), read when the engine's sequence was hSeq: nothing
   // can be scheduled before it without taking a sequence number, so it holds until that moves.
   private hT = 0;
@@ -141,6 +143,20 @@ export class VcpuScheduler {
 
   /** The engine dispatched the entry: run owned phases in key order up to the horizon. */
   private run(): void {
+    try {
+      this.batch();
+    } catch (err) {
+      // A vCPU's phase threw: the process fails, as the engine's step reports it.
+      const p = this.current;
+      if (p === null || err instanceof ProcessFailure) throw err;
+      p.state = ProcState.DONE;
+      throw new ProcessFailure(p.name, this.sim.now, err);
+    } finally {
+      this.current = null;
+    }
+  }
+
+  private batch(): void {
     const sim = this.sim;
     const every = VcpuScheduler.handBackEvery;
     // The dispatched entry was at the head's key (the engine set the clock and counted it).
@@ -205,6 +221,7 @@ export class VcpuScheduler {
           const l = p.opLock!;
           p.opLock = null;
           p.op = Op.NONE;
+          this.current = null; // the engine's step does not wrap a lock's own errors either
           if (l.acquire(p, p.opMode)) {
             y = this.resume(p, m);
             continue;
@@ -254,17 +271,14 @@ export class VcpuScheduler {
   }
 
   private resume(p: Process<void>, m: BatchMember): Step {
-    try {
-      return m.resume(p, undefined);
-    } catch (err) {
-      p.state = ProcState.DONE;
-      throw new ProcessFailure(p.name, this.sim.now, err);
-    }
+    this.current = p;
+    return m.resume(p, undefined);
   }
 
   /** p leaves with wait y: the scheduler's entry goes back first, then the engine's step takes y. */
   private giveBack(p: Process<void>, m: BatchMember, y: Step): void {
     m.batched = false;
+    this.current = null;
     this.rearm();
     const h = this.handover;
     h.y = y;
