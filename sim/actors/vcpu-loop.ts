@@ -4,8 +4,8 @@
 // A generator loop would add one more generator frame that every wait of every fault resumes
 // through (`yield* fault(...)`), about a sixth of a first-touch fault's cost in a vm-boot.
 // It makes the same waits in the same order as the generator it replaced (test/golden holds
-// every workload's results to the same bytes); vcpu.ts spawns one per vCPU. With batching on,
-// the simulation's VcpuScheduler (vcpu-scheduler.ts) runs its waits from each access on.
+// every workload's results to the same bytes); vcpu.ts spawns one per vCPU. With the
+// simulation's VcpuScheduler on (vcpu-scheduler.ts), it runs the loop's waits from an access on.
 import type { ActorExit, ActorParked, Gen, Process, RngStream, Yieldable } from '../engine/index.js';
 import { makeDistribution } from '../engine/index.js';
 import type { VcpuActor } from '../workload/types.js';
@@ -47,6 +47,7 @@ const SUB_REFAULT = 2; // the fault after the conversion (the machine)
 export class VcpuLoop implements BatchMember {
   batched = false;
   batchSlot = -1;
+  batchSkip = 0;
   private at = AT_SPAWN;
   /** The VMM's conversion generator while subKind is SUB_CONVERT. */
   private sub: Gen<unknown> | null = null;

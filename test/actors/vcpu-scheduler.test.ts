@@ -1,9 +1,8 @@
-// The vCPU scheduler (sim/actors/vcpu-scheduler.ts) hands vCPUs back to the engine at any phase
-// with their exact keys: with every owned vCPU handed back after every k phases of a batch (the
-// vCPUs join again at their next access), results are the same metrics.json bytes as with every
-// wait through the engine's heap (batching off), for several k and several shapes: more vCPUs
-// than CPUs, THP, think time, guest_memfd with tdp, conversions, memslot changes,
-// poisoning, ballooning and migration beside the vCPUs.
+// The vCPU scheduler (sim/actors/vcpu-scheduler.ts, turned on here) gives the same metrics.json
+// bytes as every wait through the engine's heap (batching off), and so it does when it hands
+// every owned vCPU back to the engine, at its exact key, after every k phases of a batch (the
+// vCPUs join again at their next access), for several k. Shapes: every built-in workload with
+// vCPUs, more vCPUs than CPUs, THP, think time, guest_memfd with tdp.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadWorkload } from '../../sim/workload/load.js';
@@ -46,11 +45,13 @@ async function metrics(shape: string, batching: boolean, every = 0): Promise<{ b
     handBackAll.call(this);
   };
   VcpuScheduler.handBackEvery = every;
+  VcpuScheduler.enabled = true;
   try {
     const out = await runWorkload({ workload: loadWorkload(name, { seed: 1, sets, variant }), batching });
     return { bytes: canonicalJson(out.metrics), batches, handBacks, phases };
   } finally {
     VcpuScheduler.handBackEvery = 0;
+    VcpuScheduler.enabled = false;
     proto.run = run;
     proto.handBackAll = handBackAll;
   }
