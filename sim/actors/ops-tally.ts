@@ -52,7 +52,7 @@ export class OpsTally {
    * it a double field at its first store, written in place ever after: a field whose first value
    * is a small integer stays tagged when larger times arrive (V8 11.3), and then every store past
    * 2^31 ns (where a boot of more than ~3 GiB runs most of its faults) allocates a heap number
-   * (bench/e2e/README.md, "(d): what grows with size").
+   * (bench/e2e/README.md, "(d): mark-compacts and times past 2^31 ns").
    */
   private dueNs = Number.NaN;
   private inFlight = false;
