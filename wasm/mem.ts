@@ -46,9 +46,14 @@ export function ensureMemory(end: usize): void {
   const have = <u64>memory.size() << 16;
   if (<u64>end <= have) return;
   const need = <i32>((<u64>end - have + 0xffff) >> 16);
-  // Grow by at least 1/8 of the current size so a fill does not grow page by page.
-  let want = max(need, memory.size() >> 3);
-  if (<u64>memory.size() + <u64>want > 65536) want = need;
+  // Double (to at most 4 GiB), not grow by a fraction: V8 counts each grow as external memory
+  // against the JS heap's old-generation limit, and one of more than ~8 MiB starts a full
+  // mark-compact of the JS heap (a few ms plus concurrent marking), however small that heap.
+  // Grown by 1/8, a 16 GiB boot's page tables met 6 of them in its 3 s of steps; doubled, 1
+  // (bench/e2e/README.md, "(d): mark-compacts and times past 2^31 ns"). Memory grown but not
+  // touched is not committed by the OS, so the RSS does not change.
+  const size = memory.size();
+  const want = max(need, min(size, 65536 - size));
   if (memory.grow(want) < 0) unreachable();
 }
 

@@ -41,13 +41,20 @@ export interface TallyClock {
   readonly now: number;
 }
 
-/** No operation is due. A number rather than null, so the field stays an unboxed double (a
- * field holding null or a time allocates a heap number at every store once time passes 2^30 ns). */
+/** No operation is due. A number rather than null: a field that ever holds null is a tagged
+ * field, which allocates a heap number at every store of a time past V8's small integers (2^31 ns). */
 const NONE_DUE = -1;
 
 /** One actor thread's schedule: at most one operation due and not started. */
 export class OpsTally {
-  private dueNs: number;
+  /**
+   * When the next operation is due, or NONE_DUE. Declared holding a non-integer so that V8 makes
+   * it a double field at its first store, written in place ever after: a field whose first value
+   * is a small integer stays tagged when larger times arrive (V8 11.3), and then every store past
+   * 2^31 ns (where a boot of more than ~3 GiB runs most of its faults) allocates a heap number
+   * (bench/e2e/README.md, "(d): mark-compacts and times past 2^31 ns").
+   */
+  private dueNs = Number.NaN;
   private inFlight = false;
   /** The thread said it has no more work (close); a due time opens it again. */
   private closed = false;
