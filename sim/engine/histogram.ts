@@ -7,37 +7,46 @@
 // Twin (deliberate) of wasm/shared/histogram.ts (bursts record latencies inside WASM); held
 // together by test/engine/wasm-twin.test.ts.
 
-export const SUB_BUCKET_BITS = 7;
-export const SUB_BUCKETS = 1 << SUB_BUCKET_BITS; // 128
+/**
+ * The bucket layout as a `const enum`, so tsc writes the numbers at each use: a module-level
+ * `const` is read through the module's context with a check that it is initialised, and
+ * record() runs on every lock acquisition and release (wait and hold times).
+ */
+const enum Layout {
+  SUB_BUCKET_BITS = 7,
+  SUB_BUCKETS = 1 << SUB_BUCKET_BITS, // 128
+}
+export const SUB_BUCKET_BITS = Layout.SUB_BUCKET_BITS;
+export const SUB_BUCKETS = Layout.SUB_BUCKETS;
 /** Largest recordable value; larger values are clamped to it. */
 export const MAX_VALUE = 9007199254740991; // 2^53 - 1
 /** Number of bucket indices: values up to 2^53 - 1 map below this. */
-export const BUCKET_COUNT = ((53 - SUB_BUCKET_BITS) << SUB_BUCKET_BITS) + SUB_BUCKETS; // 6016
+export const BUCKET_COUNT = ((53 - Layout.SUB_BUCKET_BITS) << Layout.SUB_BUCKET_BITS) + Layout.SUB_BUCKETS; // 6016
 
 /** Bucket index of an integer value >= 0 (negative values count as 0, larger than 2^53-1 as 2^53-1). */
 export function bucketIndex(v: number): number {
-  if (v < SUB_BUCKETS) return v > 0 ? v : 0;
+  if (v < Layout.SUB_BUCKETS) return v > 0 ? v : 0;
   if (v < 2147483648) {
     const shift = 24 - Math.clz32(v); // e - 7, where e = 31 - clz32(v)
-    return (shift << SUB_BUCKET_BITS) + (v >>> shift);
+    return (shift << Layout.SUB_BUCKET_BITS) + (v >>> shift);
   }
   if (v > MAX_VALUE) v = MAX_VALUE;
   const hi = Math.floor(v / 4294967296);
   const shift = 56 - Math.clz32(hi); // e - 7 with e = 63 - clz32(hi)
-  return (shift << SUB_BUCKET_BITS) + Math.floor(v / 2 ** shift);
+  return (shift << Layout.SUB_BUCKET_BITS) + Math.floor(v / 2 ** shift);
 }
 
 /** Smallest value that falls in bucket `idx`. */
 export function bucketLow(idx: number): number {
-  if (idx < SUB_BUCKETS * 2) return idx;
-  const shift = (idx >> SUB_BUCKET_BITS) - 1;
-  return (idx - (shift << SUB_BUCKET_BITS)) * 2 ** shift;
+  if (idx < Layout.SUB_BUCKETS * 2) return idx;
+  const shift = (idx >> Layout.SUB_BUCKET_BITS) - 1;
+  return (idx - (shift << Layout.SUB_BUCKET_BITS)) * 2 ** shift;
 }
 
 /** Number of values in bucket `idx` (its width). */
 export function bucketWidth(idx: number): number {
-  if (idx < SUB_BUCKETS * 2) return 1;
-  return 2 ** ((idx >> SUB_BUCKET_BITS) - 1);
+  if (idx < Layout.SUB_BUCKETS * 2) return 1;
+  return 2 ** ((idx >> Layout.SUB_BUCKET_BITS) - 1);
 }
 
 /** A histogram of integer values (ns): count, exact sum/min/max, sparse log-linear buckets. */
@@ -61,9 +70,9 @@ export class Histogram {
       return;
     }
     let i = v;
-    if (v >= SUB_BUCKETS) {
+    if (v >= Layout.SUB_BUCKETS) {
       const shift = 24 - Math.clz32(v);
-      i = (shift << SUB_BUCKET_BITS) + (v >>> shift);
+      i = (shift << Layout.SUB_BUCKET_BITS) + (v >>> shift);
     }
     if (i >= this.counts.length) this.grow(i);
     this.counts[i]++;

@@ -18,8 +18,11 @@ import { ModeStats, queueGauge, ReadHolders } from './lock-stats.js';
 import type { LockOptions } from './lock-stats.js';
 import { grant, queueSpinner } from './lock-wait.js';
 
-const READ = 0;
-const WRITE = 1;
+/** Lock modes (`const enum`: written as numbers at each use, see Layout in histogram.ts). */
+const enum Mode {
+  READ = 0,
+  WRITE = 1,
+}
 
 export class RwLock implements LockImpl {
   writer: Process<any> | null = null;
@@ -39,12 +42,12 @@ export class RwLock implements LockImpl {
 
   /** `yield l.readLock(p)` (read_lock). */
   readLock(p: Process<any>): Process<any> {
-    return p.acquire(this, READ);
+    return p.acquire(this, Mode.READ);
   }
 
   /** `yield l.writeLock(p)` (write_lock). */
   writeLock(p: Process<any>): Process<any> {
-    return p.acquire(this, WRITE);
+    return p.acquire(this, Mode.WRITE);
   }
 
   readUnlock(p: Process<any>): void {
@@ -66,14 +69,14 @@ export class RwLock implements LockImpl {
 
   acquire(p: Process<any>, mode: number): boolean {
     p.lockMode = mode;
-    if (this.queue.length === 0 && this.writer === null && (mode === READ || this.readers === 0)) {
-      if (mode === READ) this.readers++;
+    if (this.queue.length === 0 && this.writer === null && (mode === Mode.READ || this.readers === 0)) {
+      if (mode === Mode.READ) this.readers++;
       else this.writer = p;
       this.take(p, mode, 0);
       return true;
     }
     if (this.writer === p) throw new Error(`${p.name}: rwlock ${this.name} already write-held by itself (deadlock)`);
-    (mode === READ ? this.rd : this.wr).contended.value++;
+    (mode === Mode.READ ? this.rd : this.wr).contended.value++;
     queueSpinner(this.sim, p, this, this.queue, this.qlen);
     return false;
   }
@@ -87,8 +90,8 @@ export class RwLock implements LockImpl {
   }
 
   private take(p: Process<any>, mode: number, waitNs: number): void {
-    (mode === READ ? this.rd : this.wr).taken(p, waitNs);
-    if (mode === READ) {
+    (mode === Mode.READ ? this.rd : this.wr).taken(p, waitNs);
+    if (mode === Mode.READ) {
       this.readHolders.add(p, this.sim.now);
     } else {
       this.writeStart = this.sim.now;
@@ -102,7 +105,7 @@ export class RwLock implements LockImpl {
     let moved = false;
     while (this.queue.length > 0 && this.writer === null) {
       const h = this.queue.peek()!;
-      if (h.lockMode === WRITE) {
+      if (h.lockMode === Mode.WRITE) {
         if (this.readers !== 0) break;
         this.queue.shift();
         this.writer = h;
@@ -120,7 +123,7 @@ export class RwLock implements LockImpl {
 
   cancelWait(p: Process<any>): void {
     if (p.lockPhase === Phase.GRANTED) {
-      if (p.lockMode === READ) this.readers--;
+      if (p.lockMode === Mode.READ) this.readers--;
       else this.writer = null;
       this.advance();
       return;
@@ -135,6 +138,6 @@ export class RwLock implements LockImpl {
   }
 
   describeWait(p: Process<any>): string {
-    return `rwlock ${this.name} for ${p.lockMode === READ ? 'read' : 'write'} (spinning; writer ${this.writer?.name ?? 'none'}, readers ${this.readers})`;
+    return `rwlock ${this.name} for ${p.lockMode === Mode.READ ? 'read' : 'write'} (spinning; writer ${this.writer?.name ?? 'none'}, readers ${this.readers})`;
   }
 }

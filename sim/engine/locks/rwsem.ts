@@ -42,8 +42,11 @@ import { ModeStats, queueGauge, ReadHolders } from './lock-stats.js';
 import type { LockOptions } from './lock-stats.js';
 import { addOwned, beginWait, dropOwned, grant, sleepOut, wakeToRetry } from './lock-wait.js';
 
-const READ = 0;
-const WRITE = 1;
+/** Lock modes (`const enum`: written as numbers at each use, see Layout in histogram.ts). */
+const enum Mode {
+  READ = 0,
+  WRITE = 1,
+}
 /** MAX_READERS_WAKEUP in rwsem.c. */
 const MAX_READERS_WAKEUP = 256;
 
@@ -76,12 +79,12 @@ export class RwSemaphore implements LockImpl {
 
   /** `yield s.downRead(p)` (down_read). */
   downRead(p: Process<any>): Process<any> {
-    return p.acquire(this, READ);
+    return p.acquire(this, Mode.READ);
   }
 
   /** `yield s.downWrite(p)` (down_write). */
   downWrite(p: Process<any>): Process<any> {
-    return p.acquire(this, WRITE);
+    return p.acquire(this, Mode.WRITE);
   }
 
   upRead(p: Process<any>): void {
@@ -105,16 +108,16 @@ export class RwSemaphore implements LockImpl {
     const w = this.writer;
     if (w === p) throw new Error(`${p.name}: rwsem ${this.name} already write-held by itself (deadlock)`);
     if (w === null && !this.handoff) {
-      if (mode === READ ? this.waiters.length === 0 : this.readers === 0) {
-        if (mode === READ) this.readers++;
+      if (mode === Mode.READ ? this.waiters.length === 0 : this.readers === 0) {
+        if (mode === Mode.READ) this.readers++;
         else this.writer = p;
         this.take(p, mode, 0);
         return true;
       }
     }
-    (mode === READ ? this.rd : this.wr).contended.value++;
+    (mode === Mode.READ ? this.rd : this.wr).contended.value++;
     beginWait(this.sim, p, this);
-    if (mode === WRITE && !this.handoff && w !== null && w.onCpu === true) {
+    if (mode === Mode.WRITE && !this.handoff && w !== null && w.onCpu === true) {
       this.spinners.push(p);
       p.lockPhase = Phase.SPIN;
       this.tick.arm(p);
@@ -134,7 +137,7 @@ export class RwSemaphore implements LockImpl {
       this.qlen.set(this.waiters.length + this.spinners.length);
       this.handoff = false;
       this.writer = p;
-      this.take(p, WRITE, this.sim.now - p.waitStart);
+      this.take(p, Mode.WRITE, this.sim.now - p.waitStart);
       return true;
     }
     if (this.timedOut(p)) this.handoff = true;
@@ -155,8 +158,8 @@ export class RwSemaphore implements LockImpl {
 
   private take(p: Process<any>, mode: number, waitNs: number): void {
     this.queuedAt.delete(p);
-    (mode === READ ? this.rd : this.wr).taken(p, waitNs);
-    if (mode === READ) {
+    (mode === Mode.READ ? this.rd : this.wr).taken(p, waitNs);
+    if (mode === Mode.READ) {
       this.readHolders.add(p, this.sim.now);
     } else {
       this.writeStart = this.sim.now;
@@ -170,7 +173,7 @@ export class RwSemaphore implements LockImpl {
     const h = this.waiters.peek();
     // rwsem_mark_wake sets HANDOFF for a timed-out reader at the head; a writer at the head sets
     // it itself when it retries (rwsem_try_write_lock), so until then it can still be robbed.
-    if (h !== undefined && h.lockMode === READ && !this.handoff && this.timedOut(h)) this.handoff = true;
+    if (h !== undefined && h.lockMode === Mode.READ && !this.handoff && this.timedOut(h)) this.handoff = true;
     if (!this.handoff && this.readers === 0) {
       const s = this.spinners.shift();
       if (s !== undefined) {
@@ -178,7 +181,7 @@ export class RwSemaphore implements LockImpl {
         this.tick.disarm(s);
         this.qlen.set(this.waiters.length + this.spinners.length);
         grant(this.sim, s, this.sim.lockCosts.spin_poll_ns + this.sim.lockCosts.cacheline_ns);
-        if (h !== undefined && h.lockMode === WRITE && this.woken === null) {
+        if (h !== undefined && h.lockMode === Mode.WRITE && this.woken === null) {
           this.woken = h;
           wakeToRetry(this.sim, h);
         }
@@ -192,7 +195,7 @@ export class RwSemaphore implements LockImpl {
   private wakeWaiters(): void {
     if (this.waiters.length === 0 || this.writer !== null) return;
     const h = this.waiters.peek()!;
-    if (h.lockMode === WRITE) {
+    if (h.lockMode === Mode.WRITE) {
       if (this.readers !== 0) return;
       if (this.handoff) {
         this.handoff = false;
@@ -221,7 +224,7 @@ export class RwSemaphore implements LockImpl {
     let granted = 0;
     for (let i = 0; i < this.waiters.length && granted < MAX_READERS_WAKEUP;) {
       const w = this.waiters.at(i);
-      if (w.lockMode === READ) {
+      if (w.lockMode === Mode.READ) {
         this.waiters.remove(w);
         this.readers++;
         granted++;
@@ -242,7 +245,7 @@ export class RwSemaphore implements LockImpl {
       return;
     }
     if (p.lockPhase === Phase.GRANTED) {
-      if (p.lockMode === READ) {
+      if (p.lockMode === Mode.READ) {
         this.readers--;
         if (this.readers === 0) this.release();
       } else {
@@ -308,6 +311,6 @@ export class RwSemaphore implements LockImpl {
 
   describeWait(p: Process<any>): string {
     const how = p === this.handoffSpinner ? 'spinning with HANDOFF set' : p.lockPhase === Phase.SPIN ? 'spinning' : 'sleeping';
-    return `rwsem ${this.name} for ${p.lockMode === READ ? 'read' : 'write'} (${how}; writer ${this.writer?.name ?? 'none'}, readers ${this.readers})`;
+    return `rwsem ${this.name} for ${p.lockMode === Mode.READ ? 'read' : 'write'} (${how}; writer ${this.writer?.name ?? 'none'}, readers ${this.readers})`;
   }
 }
