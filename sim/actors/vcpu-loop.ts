@@ -4,8 +4,9 @@
 // A generator loop would add one more generator frame that every wait of every fault resumes
 // through (`yield* fault(...)`), about a sixth of a first-touch fault's cost in a vm-boot.
 // It makes the same waits in the same order as the generator it replaced (test/golden holds
-// every workload's results to the same bytes); vcpu.ts spawns one per vCPU.
-import type { Actor, ActorExit, Gen, Process, RngStream, Yieldable } from '../engine/index.js';
+// every workload's results to the same bytes); vcpu.ts spawns one per vCPU. With the
+// simulation's VcpuScheduler on (vcpu-scheduler.ts), it runs the loop's waits from an access on.
+import type { ActorExit, ActorParked, Gen, Process, RngStream, Yieldable } from '../engine/index.js';
 import { makeDistribution } from '../engine/index.js';
 import type { VcpuActor } from '../workload/types.js';
 import { drawGap, moreOps, traceOp, rangeOf, rngFor, uniformInt, type ActorContext, type VmRuntime } from './context.js';
@@ -13,6 +14,7 @@ import { PAGE_SIZE } from '../units.js';
 import { setMemoryAttributes } from './kernel-ops.js';
 import { KvmPageFault, type Vcpu } from '../model/index.js';
 import type { OpsTally } from './ops-tally.js';
+import type { BatchMember, VcpuScheduler } from './vcpu-scheduler.js';
 
 /**
  * %GeneratorPrototype%.next and .throw, called directly: the model's generators (one prototype
@@ -42,7 +44,10 @@ const SUB_REFAULT = 2; // the fault after the conversion (the machine)
  * the vCPU refaults. Sequential: this vCPU's slice once; uniform or zipf: pages drawn from the
  * range or the hot set. After each access a guest exit is a scheduling point (sleep 0).
  */
-export class VcpuLoop implements Actor<void> {
+export class VcpuLoop implements BatchMember {
+  batched = false;
+  batchSlot = -1;
+  batchSkip = 0;
   private at = AT_SPAWN;
   /** The VMM's conversion generator while subKind is SUB_CONVERT. */
   private sub: Gen<unknown> | null = null;
@@ -66,9 +71,10 @@ export class VcpuLoop implements Actor<void> {
     private readonly v: number,
     private readonly n: number,
     private readonly tally: OpsTally,
+    private readonly sched: VcpuScheduler | null,
   ) {}
 
-  resume(p: Process<void>, value: unknown): Yieldable | ActorExit {
+  resume(p: Process<void>, value: unknown): Yieldable | ActorExit | ActorParked {
     switch (this.at) {
       case AT_SPAWN:
         this.at = AT_READY;
@@ -78,9 +84,9 @@ export class VcpuLoop implements Actor<void> {
           this.at = AT_START;
           return p.sleep(this.a.startNs);
         }
-        return this.begin(p);
+        return this.joined(p, this.begin(p));
       case AT_START:
-        return this.begin(p);
+        return this.joined(p, this.begin(p));
       case AT_MODEL:
         if (this.subKind !== SUB_CONVERT) return this.faulted(p, this.pf.resume(p, value));
         return this.converted(p, genNext.call(this.sub, value) as IteratorResult<Yieldable, unknown>);
@@ -90,8 +96,14 @@ export class VcpuLoop implements Actor<void> {
         this.at = AT_EXIT;
         return p.sleep(0);
       default:
-        return this.access(p);
+        return this.batched ? this.access(p) : this.joined(p, this.access(p));
     }
+  }
+
+  /** An access's first wait, stepped by the engine: the scheduler takes the vCPU over from here when it may. */
+  private joined(p: Process<void>, y: Yieldable | ActorExit): Yieldable | ActorExit | ActorParked {
+    const s = this.sched;
+    return s === null ? y : s.join(p, this, y);
   }
 
   /** An error at a wait: thrown into the model generator waiting there, else it fails the vCPU. */

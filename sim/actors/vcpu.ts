@@ -10,8 +10,10 @@ import type { VcpuActor } from '../workload/types.js';
 import { rangeOf, tallyFor, vmsOf, type ActorContext } from './context.js';
 import { PAGE_SIZE } from '../units.js';
 import { VcpuLoop } from './vcpu-loop.js';
+import { vcpuScheduler } from './vcpu-scheduler.js';
 
 export function spawnVcpuActor(ctx: ActorContext, a: VcpuActor): void {
+  const sched = vcpuScheduler(ctx.sim);
   for (const rt of vmsOf(ctx, a.vm)) {
     const n = a.vcpus === 'all' ? rt.vm.vcpus.length : Math.min(a.vcpus, rt.vm.vcpus.length);
     const [lo, hi] = rangeOf(rt, a.range);
@@ -20,7 +22,7 @@ export function spawnVcpuActor(ctx: ActorContext, a: VcpuActor): void {
       // Sequential: this vCPU's slice of the range, once; otherwise the op budget.
       const slice = Math.floor((pages * (v + 1)) / n) - Math.floor((pages * v) / n);
       const tally = tallyFor(ctx, a, a.pattern === 'sequential' ? Math.min(slice, a.ops ?? Infinity) : a.ops);
-      ctx.sim.spawnActor(`${rt.vm.name}/vcpu${v}`, new VcpuLoop(ctx, a, rt, v, n, tally));
+      ctx.sim.spawnActor(`${rt.vm.name}/vcpu${v}`, new VcpuLoop(ctx, a, rt, v, n, tally, sched));
     }
   }
 }

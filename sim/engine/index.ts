@@ -2,8 +2,8 @@
 export { Simulation, PRIORITY_NORMAL, PRIORITY_URGENT } from './simulation.js';
 export type { SimulationOptions, RunSummary, SpawnOptions } from './simulation.js';
 export { Process } from './process.js';
-export type { Gen, LockWaitSink, ProcessBody, Yieldable, Actor, ActorExit } from './process.js';
-export { ACTOR_EXIT } from './process.js';
+export type { Gen, LockWaitSink, ProcessBody, Yieldable, Actor, ActorExit, ActorParked } from './process.js';
+export { ACTOR_EXIT, ACTOR_PARKED } from './process.js';
 export { SimEvent } from './event.js';
 export { Interrupt, ProcessFailure, StallError } from './errors.js';
 export type { BlockedProcess } from './errors.js';

@@ -74,6 +74,13 @@ export type ProcessBody<T = unknown> = (p: Process<T>) => Gen<T>;
 /** What Process.exit returns: the end of an actor (its value is in the process). */
 export const ACTOR_EXIT: unique symbol = Symbol('actor exit');
 export type ActorExit = typeof ACTOR_EXIT;
+/**
+ * What an actor returns when its wait was scheduled by someone else (a batch that runs the
+ * process's waits itself, sim/actors/vcpu-scheduler.ts, took it over or handed it back with
+ * Simulation.scheduleKeyed): the engine leaves it as it is.
+ */
+export const ACTOR_PARKED: unique symbol = Symbol('actor parked');
+export type ActorParked = typeof ACTOR_PARKED;
 
 /**
  * A process written as a state machine (DESIGN.md principle 6's actors, on the TypeScript side).
@@ -83,8 +90,8 @@ export type ActorExit = typeof ACTOR_EXIT;
  * failed event); without it the error fails the process.
  */
 export interface Actor<T = unknown> {
-  resume(p: Process<T>, value: unknown): Yieldable | ActorExit;
-  fail?(p: Process<T>, error: unknown): Yieldable | ActorExit;
+  resume(p: Process<T>, value: unknown): Yieldable | ActorExit | ActorParked;
+  fail?(p: Process<T>, error: unknown): Yieldable | ActorExit | ActorParked;
 }
 
 /** The engine's view of a lock (implemented by the classes in locks/). */

@@ -233,6 +233,68 @@ export class Simulation {
     return s;
   }
 
+  // ---------------------------------------------------------------- batches (sim/actors/vcpu-scheduler.ts)
+  // A batch runs some processes' waits itself in exact key order, off the engine's hot paths:
+  // one callback entry stands in the heap at the key of its earliest wait, keys are taken from
+  // the engine's sequence counter in the order the engine would take them, and a process leaves
+  // the batch with its entry at the exact key it had there.
+
+  /** @internal The key the engine would give an entry scheduled now at `priority` (consumes a sequence number). */
+  nextKey(priority = PRIORITY_NORMAL): number {
+    return priority * KeyLayout.PRIORITY_UNIT + this.seq++;
+  }
+
+  /** @internal A callback for scheduleTimer (its entry is dispatched like a timer's). */
+  newTimer(fn: () => void): Schedulable {
+    return new Timer(fn);
+  }
+
+  /** @internal Put a timer's one live entry at exactly (t, key); supersedes its earlier entry. */
+  scheduleTimer(tm: Schedulable, t: number, key: number): void {
+    if (tm.eid < 0) tm.eid = this.register(tm as Timer);
+    this.enqueueKeyed(tm, t, key);
+  }
+
+  /** @internal Hand a process back: its one live entry (a resume) at exactly (t, key), in `state`. */
+  scheduleKeyed(p: Process<any>, t: number, key: number, state: ProcState): void {
+    p.pending = Pending.RESUME;
+    p.state = state;
+    this.enqueueKeyed(p, t, key);
+  }
+
+  private enqueueKeyed(o: Schedulable, t: number, key: number): void {
+    o.liveKey = key;
+    if (this.topLive === true) {
+      this.topLive = false;
+      this.heap.replaceTop(t, key, o.eid);
+    } else {
+      this.heap.push(t, key, o.eid);
+    }
+  }
+
+  /** @internal Key of the next pending event (call after peekNextTime), or Infinity. */
+  peekNextKey(): number {
+    return this.heap.size > 0 ? this.heap.key[0] : Infinity;
+  }
+
+  /** @internal Sequence numbers taken so far: a batch sees from it whether anything was scheduled. */
+  get sequence(): number {
+    return this.seq;
+  }
+
+  /** @internal How far a batch may run: the current run's `until`, or -1 with batching off. */
+  get batchLimit(): number {
+    return this.aheadLimit;
+  }
+
+  /**
+   * @internal Run p's step now (p on a CPU, not dispatched from the heap): a batch gives a
+   * process back to the engine with the wait it just produced (its actor returns it first).
+   */
+  stepNow(p: Process<any>): void {
+    this.step(p);
+  }
+
   /** Time of the next pending event, or Infinity (what a WASM burst may run up to). */
   peekNextTime(): number {
     this.settleTop();
@@ -466,11 +528,12 @@ export class Simulation {
           return;
         }
         y = r.value;
-      } else if (typeof y === 'symbol' && y === ACTOR_EXIT) {
+      } else if (typeof y === 'symbol') {
         // An actor's end, tested by type before any compare: so the command compare below only
         // ever sees objects and V8 keeps it a pointer compare (once the exit symbol has reached
-        // a compare, V8 calls a builtin for it on every resume).
-        this.finish(p, p.exitValue);
+        // a compare, V8 calls a builtin for it on every resume). Any other symbol is
+        // ACTOR_PARKED: a batch scheduled (or owns) the process's next wait.
+        if (y === ACTOR_EXIT) this.finish(p, p.exitValue);
         return;
       }
       if (y === p) {
@@ -551,7 +614,8 @@ export class Simulation {
    * back as the heap path would, when that leaves no trace but the wake-up's zero run-queue
    * delay. False (nothing done) when a run-queue waiter would get the CPU in between.
    */
-  private sleepInPlace(p: Process<any>): boolean {
+  /** @internal (a batch's scheduling point wakes in place through here too) */
+  sleepInPlace(p: Process<any>): boolean {
     if (p.atomic !== 0 || this.finiteCpus !== true) return true;
     if (!this.cpu.idleQueue()) return false;
     this.cpu.release(this.now);
