@@ -51,22 +51,42 @@ export class Srcu implements LockImpl {
   readLock(p: Process<any>): number {
     this.current++;
     this.rd.acquisitions.value++;
-    this.rd.wait.record(0);
+    this.rd.wait.recordZero();
     this.readHolders.add(p, this.sim.now);
     return this.epoch;
   }
 
-  /** srcu_read_unlock. */
+  /**
+   * srcu_read_unlock. Every fault ends with one (kvm->srcu), nearly always in the epoch still
+   * open: that case is kept to field updates and the hold record; a reader of a closed epoch
+   * (a synchronize_srcu began since its read lock), the grace-period check and the error are
+   * out of line.
+   */
   readUnlock(p: Process<any>, idx: number): void {
-    const inCurrent = idx === this.epoch;
-    const n = inCurrent ? this.current : this.closed.get(idx) ?? 0;
     const start = this.readHolders.remove(p);
-    if (n === 0 || start < 0) throw new Error(`${p.name}: srcu_read_unlock(${this.name}, ${idx}) without a matching srcu_read_lock`);
+    if (idx !== this.epoch) {
+      this.readUnlockClosed(p, idx, start);
+      return;
+    }
+    const n = this.current;
+    if (n === 0 || start < 0) this.unmatched(p, idx);
     this.rd.hold.record(this.sim.now - start);
-    if (inCurrent) this.current = n - 1;
-    else if (n === 1) this.closed.delete(idx);
+    this.current = n - 1;
+    if (n === 1 && this.syncs.length !== 0) this.complete();
+  }
+
+  /** A reader of an epoch a synchronize_srcu has closed leaves (it may end that grace period). */
+  private readUnlockClosed(p: Process<any>, idx: number, start: number): void {
+    const n = this.closed.get(idx) ?? 0;
+    if (n === 0 || start < 0) this.unmatched(p, idx);
+    this.rd.hold.record(this.sim.now - start);
+    if (n === 1) this.closed.delete(idx);
     else this.closed.set(idx, n - 1);
     if (n === 1) this.complete();
+  }
+
+  private unmatched(p: Process<any>, idx: number): never {
+    throw new Error(`${p.name}: srcu_read_unlock(${this.name}, ${idx}) without a matching srcu_read_lock`);
   }
 
   /** `yield s.synchronize(p)` (synchronize_srcu): waits for every reader that began before it. */
