@@ -9,7 +9,7 @@
 // head of a free block (PageBuddy, order = buddy_order), F_ALLOC the head of an allocated
 // folio, F_MOVABLE a movable allocation or, on a free head, the movable free list.
 import { bumpAlloc, memoryFill } from './util';
-import { BUMP_START } from './mem';
+import { BUMP_START, ensureMemory } from './mem';
 import { bitsetsInit, bitsetCreate, bitsetSet, bitsetClear, bitsetFirst } from './bitset';
 
 export const MAX_ORDER: u32 = 10;
@@ -47,7 +47,21 @@ export function hostInit(pages: u32): void {
     for (let o: u32 = 0; o <= MAX_ORDER; o++) bitsetCreate(bs(mt, o), <u64>(pages >> o));
   }
   hostEnd = bumpAlloc(0, 8);
+  reserveMappings(pages);
   hostFill();
+}
+
+/**
+ * Grow the memory (untouched, so not committed) to hold, after the host's arrays, the page table
+ * and page cache of all its pages at 4 KiB (one VM through one file: 4 B per page each, plus
+ * 1/512 of that for the tables above the leaves; README "Memory layout"), so the usual run never
+ * grows it during its steps: V8 counts every grow of a wasm memory against the JS heap's
+ * old-generation limit, and one of more than ~8 MiB starts a full mark-compact (ensureMemory;
+ * bench/e2e/README.md, "(d): mark-compacts and times past 2^31 ns"). Capped at 4 GiB less 64 KiB.
+ */
+function reserveMappings(pages: u32): void {
+  const want = <u64>hostEnd + (<u64>pages << 3) + (<u64>pages >> 6);
+  ensureMemory(<usize>min(want, <u64>0xffff0000));
 }
 
 /** memmap_init marks every pageblock MOVABLE; memblock_free_all frees MAX_ORDER blocks. */

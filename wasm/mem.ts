@@ -49,8 +49,9 @@ export function ensureMemory(end: usize): void {
   // Double (to at most 4 GiB), not grow by a fraction: V8 counts each grow as external memory
   // against the JS heap's old-generation limit, and one of more than ~8 MiB starts a full
   // mark-compact of the JS heap (a few ms plus concurrent marking), however small that heap.
-  // Grown by 1/8, a 16 GiB boot's page tables met 6 of them in its 3 s of steps; doubled, 1
-  // (bench/e2e/README.md, "(d): mark-compacts and times past 2^31 ns"). Memory grown but not
+  // Grown by 1/8, a 16 GiB boot's page tables met 6 of them in its 3 s of steps; doubled, 1; and
+  // none since the host's set-up reserves its 4 KiB mappings (buddy.ts reserveMappings;
+  // bench/e2e/README.md, "(d): mark-compacts and times past 2^31 ns"). Memory grown but not
   // touched is not committed by the OS, so the RSS does not change.
   const size = memory.size();
   const want = max(need, min(size, 65536 - size));
