@@ -19,7 +19,7 @@ declare -a NAMES=(
 )
 declare -a SEDS=(
   's/if (w\.onCpu !== true)/if (w.onCpu === true)/'
-  's/i = (shift << SUB_BUCKET_BITS) + (v >>> shift);/i = (shift << SUB_BUCKET_BITS) + ((v - 1) >>> shift);/'
+  's/^\(\s*i = (shift << [^)]*) + \)(v >>> shift);/\1((v - 1) >>> shift);/'
   '/const retryHonoured/,/^};/s/return vm\.mmu_invalidate_seq !== mmuSeq;/return false;/'
   's/if (this\.faultRetry\.isStale(vm, this\.mmuSeq, this\.gfn))/if (false)/'
 )
