@@ -262,6 +262,10 @@ export class Simulation {
     this.enqueueKeyed(p, t, key);
   }
 
+  /**
+   * o's one live entry at exactly (t, key): into the top's slot when the entry just dispatched
+   * left it (replaceTop, one sift), else pushed. Every schedule goes through here (V8 inlines it).
+   */
   private enqueueKeyed(o: Schedulable, t: number, key: number): void {
     o.liveKey = key;
     if (this.topLive === true) {
@@ -387,13 +391,7 @@ export class Simulation {
     const k = priority * KeyLayout.PRIORITY_UNIT + this.seq++;
     if (o.kind === EntityKind.PROCESS) (o as Process<any>).pending = pending;
     if (o.eid < 0) o.eid = this.register(o);
-    o.liveKey = k;
-    if (this.topLive === true) {
-      this.topLive = false;
-      this.heap.replaceTop(t, k, o.eid);
-    } else {
-      this.heap.push(t, k, o.eid);
-    }
+    this.enqueueKeyed(o, t, k);
   }
 
   /**
