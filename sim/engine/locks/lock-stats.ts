@@ -64,6 +64,16 @@ export class ModeStats {
     if (this.sim.tracer !== null) this.traceHold(p, start);
   }
 
+  /**
+   * A reader leaves (read_unlock, up_read: `op`): its latest hold of `holders` ends now and is
+   * recorded; an unlock without a read hold is a model error.
+   */
+  readReleased(p: Process<any>, holders: ReadHolders, op: string): void {
+    const start = holders.remove(p);
+    if (start < 0) throw new Error(`${p.name}: ${op}(${this.name}) without holding it for read`);
+    this.released(p, start);
+  }
+
   private waitEnded(p: Process<any>, waitNs: number): void {
     if (p.lockWaitSink !== null) p.lockWaitSink.waited(this.name, waitNs);
     const tr = this.sim.tracer;

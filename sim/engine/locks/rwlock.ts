@@ -51,9 +51,7 @@ export class RwLock implements LockImpl {
   }
 
   readUnlock(p: Process<any>): void {
-    const start = this.readHolders.remove(p);
-    if (start < 0) throw new Error(`${p.name}: read_unlock(${this.name}) without holding it for read`);
-    this.rd.released(p, start);
+    this.rd.readReleased(p, this.readHolders, 'read_unlock');
     p.atomic--;
     this.readers--;
     this.advance();

@@ -88,9 +88,7 @@ export class RwSemaphore implements LockImpl {
   }
 
   upRead(p: Process<any>): void {
-    const start = this.readHolders.remove(p);
-    if (start < 0) throw new Error(`${p.name}: up_read(${this.name}) without holding it for read`);
-    this.rd.released(p, start);
+    this.rd.readReleased(p, this.readHolders, 'up_read');
     this.readers--;
     if (this.readers === 0) this.release();
   }
