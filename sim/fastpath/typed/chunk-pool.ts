@@ -4,6 +4,19 @@
 // reference through the radixes by test/fastpath/page-table.test.ts and page-cache.test.ts.
 export const CHUNK = 512;
 
+/**
+ * The slots of one 512-entry table whose ranges meet [start, end): the table begins at `base` and
+ * each slot spans `span` units (512^(level-1) leaves of a radix tree). first << 9 | last, or -1
+ * when none does: where a range walk (page-cache.ts walkLevel, page-table.ts zapLevel) starts and
+ * stops in each table it enters.
+ */
+export function slotsMeeting(span: number, base: number, start: number, end: number): number {
+  const lo = Math.max(start, base);
+  const hi = Math.min(end, base + span * CHUNK);
+  if (lo >= hi) return -1;
+  return (Math.floor((lo - base) / span) << 9) | Math.floor((hi - 1 - base) / span);
+}
+
 export class ChunkPool {
   mem = new Uint32Array(CHUNK * 64);
   counts = new Uint16Array(64);

@@ -5,7 +5,7 @@
 // version is, to the Map reference by test/fastpath/page-cache.test.ts.
 import type { EraseResult, Order, PageCache } from '../api.js';
 import { checkCacheOrder } from '../radix-rules.js';
-import { CHUNK, type ChunkPool } from './chunk-pool.js';
+import { CHUNK, slotsMeeting, type ChunkPool } from './chunk-pool.js';
 
 const LEAF = 1;
 const TABLE = 2;
@@ -85,13 +85,10 @@ export class TypedPageCache implements PageCache {
   private walkLevel(t: number, level: number, base: number, start: number, end: number, from: number,
     remove: boolean, visit: Visit): void {
     const span = 2 ** (9 * (level - 1));
-    const lo = Math.max(start, base);
-    const hi = Math.min(end, base + span * 512);
-    if (lo >= hi) return;
-    const first = Math.floor((lo - base) / span);
-    const last = Math.floor((hi - 1 - base) / span);
+    const slots = slotsMeeting(span, base, start, end);
+    if (slots < 0) return;
     const m = this.pool.mem;
-    for (let i = first; i <= last; i++) {
+    for (let i = slots >>> 9, last = slots & 511; i <= last; i++) {
       const p = t * CHUNK + i;
       const e = m[p]!;
       if (e === 0) continue;

@@ -5,7 +5,7 @@
 // version is, to the Map reference by test/fastpath/page-table.test.ts.
 import type { PageTable, ZapResult } from '../api.js';
 import { checkLevel } from '../radix-rules.js';
-import { CHUNK, type ChunkPool } from './chunk-pool.js';
+import { CHUNK, slotsMeeting, type ChunkPool } from './chunk-pool.js';
 
 const LEAF = 1;
 const TABLE = 2;
@@ -84,14 +84,12 @@ export class TypedPageTable implements PageTable {
 
   private zapLevel(t: number, level: number, base: number, start: number, end: number, freeTables: boolean): void {
     const span = 2 ** (9 * (level - 1));
-    const lo = Math.max(start, base);
-    const hi = Math.min(end, base + span * 512);
-    if (lo >= hi) return;
-    const first = Math.floor((lo - base) / span);
-    const last = Math.floor((hi - 1 - base) / span);
+    const slots = slotsMeeting(span, base, start, end);
+    if (slots < 0) return;
     const m = this.pool.mem;
-    for (let i = first; i <= last; i++) {
-      const p = t * CHUNK + i;
+    const row = t * CHUNK;
+    const last = row + (slots & 511);
+    for (let p = row + (slots >>> 9); p <= last; p++) {
       const e = m[p]!;
       if (e === 0) continue;
       if (e & LEAF) {
@@ -100,7 +98,7 @@ export class TypedPageTable implements PageTable {
         m[p] = 0;
         continue;
       }
-      const eb = base + i * span;
+      const eb = base + (p - row) * span;
       if (freeTables && eb >= start && eb + span <= end) {
         this.freeSubtree(e >>> 2, level - 1);
         m[p] = 0;
