@@ -1,5 +1,5 @@
 // `rmsim bench e2e [--json] [--only a,b,c,d] [--scale x] [--trials n] [--max-wall d] [--chart out.png]`:
-// runs the end-to-end benchmark (run.ts), writes bench/results/e2e.json (at scale 1, unless
+// runs the end-to-end benchmark (run.ts), writes bench/results/e2e-<make>.json (at scale 1, unless
 // --no-write) and prints a summary or JSON; --chart draws case (d). On a terminal each run shows
 // its first-touch faults done as a progress bar.
 import { UsageError } from '../../sim/errors.js';

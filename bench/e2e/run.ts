@@ -1,11 +1,11 @@
 // `rmsim bench e2e`: the simulator end to end (issue 17). Each run is a child process (child.ts)
 // so wall time includes the process start and peak RSS is that run's alone; the figures and the
-// issue's targets go into bench/results/e2e.json with the machine.
+// issue's targets go into bench/results/e2e-<make>.json with the machine.
 import { fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
-import { machineInfo, type MachineInfo } from '../engine/machine.js';
+import { cpuMake, machineInfo, type MachineInfo } from '../engine/machine.js';
 import { A_VM_GIB, B_VMS, CASE_IDS, D_SIZES_GIB, bareSpec, bootSpec, conversionStormSpec, scaledBytes, terabyteHostBytes, terabyteHostSpec, terabyteVmBytes, WARMUP_RUNS, WARMUP_VM_BYTES, type CaseId, type ChildSpec } from './cases.js';
 import type { ChildMessage, ChildResult, RunDetail } from './child.js';
 import type { InstanceMemory } from '../../sim/fastpath/wasm/module.js';
@@ -268,7 +268,7 @@ export function verdicts(cases: E2eBenchResult['cases'], scale: number): Record<
   };
 }
 
-/** Where committed e2e results live: <repo>/bench/results/e2e.json. */
+/** Where committed e2e results live: <repo>/bench/results/e2e-<make>.json, one per CPU make. */
 export function defaultE2eResultPath(): string {
-  return fileURLToPath(new URL('../../../bench/results/e2e.json', import.meta.url));
+  return fileURLToPath(new URL(`../../../bench/results/e2e-${cpuMake()}.json`, import.meta.url));
 }

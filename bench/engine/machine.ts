@@ -12,6 +12,17 @@ export interface MachineInfo {
   kernel: string;
 }
 
+/**
+ * The CPU's make as a file-name part ('intel', 'amd', else 'other'): absolute costs differ ~3x
+ * between the makes this machine kind comes in, so results that are judged per make (the fast
+ * paths against their C twins, the end-to-end cases) keep one committed file per make.
+ */
+export function cpuMake(model: string = machineInfo().cpu_model): 'intel' | 'amd' | 'other' {
+  if (/intel/i.test(model)) return 'intel';
+  if (/\bamd\b/i.test(model)) return 'amd';
+  return 'other';
+}
+
 export function machineInfo(): MachineInfo {
   let model = os.cpus()[0]?.model ?? 'unknown';
   try {

@@ -1,5 +1,5 @@
 // `rmsim bench fastpath [--json] [--scale x] [--reps n] [--no-ref] [--no-c]`: runs the fast-path
-// benchmark, writes bench/results/fastpath.json (unless --no-write) and prints a table or JSON.
+// benchmark, writes bench/results/fastpath-<make>.json (unless --no-write) and prints a table or JSON.
 import { UsageError } from '../../sim/errors.js';
 import { defaultFastpathResultPath, runFastpathBench, writeResult, type FastpathBenchResult } from './run.js';
 

@@ -5,12 +5,12 @@
 // per-pair ratios); every other figure is the best of `reps` full passes on fresh state after a
 // warm-up pass (V8 tiers WASM up from Liftoff only between calls: no OSR), implementations
 // interleaved round by round; process CPU time per operation. benchmark.js adds per-op
-// statistics for the read-only walks and lookups. Results go to bench/results/fastpath.json
+// statistics for the read-only walks and lookups. Results go to bench/results/fastpath-<make>.json
 // with the machine.
 import os from 'node:os';
 import Benchmark from 'benchmark';
 import { fileURLToPath } from 'node:url';
-import { machineInfo, type MachineInfo } from '../engine/machine.js';
+import { cpuMake, machineInfo, type MachineInfo } from '../engine/machine.js';
 import { writeResult } from '../engine/run.js';
 import { instantiateBench, type BenchExports } from './bench-module.js';
 import { OutViews } from '../../sim/fastpath/wasm/views.js';
@@ -388,8 +388,9 @@ export function runFastpathBench(opts: FastpathBenchOptions = {}): FastpathBench
   };
 }
 
+/** Where committed results live: <repo>/bench/results/fastpath-<make>.json, one per CPU make (issue 17 point 3 is judged on both). */
 export function defaultFastpathResultPath(): string {
-  return fileURLToPath(new URL('../../../bench/results/fastpath.json', import.meta.url));
+  return fileURLToPath(new URL(`../../../bench/results/fastpath-${cpuMake()}.json`, import.meta.url));
 }
 
 export { writeResult };

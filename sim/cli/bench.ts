@@ -37,7 +37,7 @@ Examples:
   rmsim bench engine --trials 11 --chart bench/results/engine.png
   rmsim bench engine --only mutex --trials 7           (the mutex loops and their floor alone)
   rmsim bench fastpath --json
-  rmsim bench e2e --chart bench/results/e2e.png
+  rmsim bench e2e --chart bench/results/e2e-intel.png   (results per CPU make: e2e-intel.json)
   rmsim bench e2e --only a,d --scale 0.01 --no-write   (a quick check of the command)
   rmsim bench e2e --only b --scale 1/16 --no-write --json   (case b at 1/16: faults, THP, WASM memory)
   rmsim bench e2e --only b --max-wall 120s --no-write  (stopped after 120 s with the full time extrapolated)
