@@ -113,7 +113,7 @@ type ChildRun = ChildResult & { wall_s: number };
 export function runInChild(spec: ChildSpec, progress?: CaseProgress, label = ''): Promise<ChildRun> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [JSON.stringify(spec)], { execArgv: ['--max-old-space-size=16384'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const child = fork(CHILD, [JSON.stringify(spec)], { execArgv: ['--max-old-space-size=16384', ...(process.env.RMSIM_CHILD_ARGS ? process.env.RMSIM_CHILD_ARGS.split(' ') : [])], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     let result: ChildResult | undefined;
     let started = false;
     child.on('message', (m: ChildMessage) => {
