@@ -9,6 +9,7 @@ import type { InterpretedTrace } from '../replay/interpret.js';
 import type { ReplayCallResult } from './replay-report.js';
 import type { Host, Memslot, Vm } from '../model/index.js';
 import { OpsTally, type ActorOps } from './ops-tally.js';
+import type { VcpuScheduler } from './vcpu-scheduler.js';
 
 /** One VM as the scenario built it: guest RAM [0, ramBytes) maps to the file at +fileBase. */
 export interface VmRuntime {
@@ -55,6 +56,8 @@ export interface ActorContext {
   actorOps: Map<string, ActorOps>;
   /** Every actor thread's tally, so the end of the duration can count what was due. */
   tallies: OpsTally[];
+  /** The run's vCPU scheduler over all vCPUs' waits (vcpu-scheduler.ts), or null: the engine steps them. */
+  vcpuScheduler: VcpuScheduler | null;
 }
 
 /**

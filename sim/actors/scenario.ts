@@ -20,6 +20,7 @@ import { interpretTrace } from '../replay/interpret.js';
 import type { Host } from '../model/index.js';
 import { actorOps, type ActorOps } from './ops-tally.js';
 import { declareMetrics } from './declared-metrics.js';
+import { vcpuSchedulerFor, type VcpuSchedulerOptions } from './vcpu-scheduler.js';
 
 export interface Scenario {
   ctx: ActorContext;
@@ -43,7 +44,7 @@ function checkWorkload(w: Workload): void {
 }
 
 /** Build the scenario on `host`: a setup process, then every actor waiting for it. */
-export function buildScenario(host: Host, w: Workload): Scenario {
+export function buildScenario(host: Host, w: Workload, opts: { vcpuScheduler?: VcpuSchedulerOptions } = {}): Scenario {
   checkWorkload(w);
   const sim = host.sim;
   const ready = sim.event<unknown>('scenario_ready');
@@ -53,6 +54,7 @@ export function buildScenario(host: Host, w: Workload): Scenario {
   const ops = new Map<string, ActorOps>(w.actors.map((a) => [a.name, actorOps(sim.stats, a.name)]));
   const ctx: ActorContext = {
     sim, host, workload: w, vms: [], ready, replays: loadReplays(w), stopping: false, actorOps: ops, tallies: [],
+    vcpuScheduler: vcpuSchedulerFor(sim, opts.vcpuScheduler),
     finished: () => {
       last = Math.max(last, sim.now);
     },

@@ -73,32 +73,23 @@ class Handover implements Actor<void> {
   }
 }
 
-const schedulers = new WeakMap<Simulation, VcpuScheduler>();
-
 /**
- * The simulation's vCPU scheduler, or null when it is off (VcpuScheduler.enabled) or batching is
- * (every wait through the engine).
+ * A run's choice of vCPU scheduler (RunRequest.vcpuScheduler). Off by default: running the real
+ * machines under this scheduler costs what the engine's dispatch does (vm-boot, 8 vCPUs) or 4%
+ * more (the 1 TiB host's shape, more vCPUs than CPUs); it pays only once its phases are a
+ * specialised twin (wasm/README.md, "The vCPU scheduler").
  */
-export function vcpuScheduler(sim: Simulation): VcpuScheduler | null {
-  if (!VcpuScheduler.enabled || !sim.runAhead) return null;
-  let s = schedulers.get(sim);
-  if (s === undefined) {
-    s = new VcpuScheduler(sim);
-    schedulers.set(sim, s);
-  }
-  return s;
+export interface VcpuSchedulerOptions {
+  /** Give every vCPU back to the engine after this many phases of a batch (0: never): the identity tests' probe. */
+  handBackEvery?: number;
+}
+
+/** A run's vCPU scheduler, or null when the run asks for none or batching is off (every wait through the engine). */
+export function vcpuSchedulerFor(sim: Simulation, opts: VcpuSchedulerOptions | undefined): VcpuScheduler | null {
+  return opts === undefined || !sim.runAhead ? null : new VcpuScheduler(sim, opts.handBackEvery ?? 0);
 }
 
 export class VcpuScheduler {
-  /**
-   * Off by default: running the real machines under this scheduler costs what the engine's
-   * dispatch does (vm-boot, 8 vCPUs) or 4% more (the 1 TiB host's shape, more vCPUs than CPUs);
-   * it pays only once its phases are a specialised twin (wasm/README.md, "The vCPU scheduler").
-   * The tests turn it on.
-   */
-  static enabled = false;
-  /** Test knob: give every vCPU back to the engine after this many phases of a batch (0: never). */
-  static handBackEvery = 0;
   /** Phases run by batches (counted in the engine's eventsProcessed too). */
   phases = 0;
   private handedBackAt = 0;
@@ -121,7 +112,7 @@ export class VcpuScheduler {
   private hK = 0;
   private hSeq = -1;
 
-  constructor(private readonly sim: Simulation) {
+  constructor(private readonly sim: Simulation, private readonly handBackEvery: number) {
     this.proxy = sim.newTimer(() => this.run());
   }
 
@@ -201,7 +192,7 @@ export class VcpuScheduler {
 
   private batch(): void {
     const sim = this.sim;
-    const every = VcpuScheduler.handBackEvery;
+    const every = this.handBackEvery;
     // The dispatched entry was at the head's key (the engine set the clock and counted it).
     let dispatched = true;
     this.hSeq = -1;

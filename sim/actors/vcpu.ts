@@ -10,10 +10,9 @@ import type { VcpuActor } from '../workload/types.js';
 import { rangeOf, tallyFor, vmsOf, type ActorContext } from './context.js';
 import { PAGE_SIZE } from '../units.js';
 import { VcpuLoop } from './vcpu-loop.js';
-import { vcpuScheduler } from './vcpu-scheduler.js';
 
 export function spawnVcpuActor(ctx: ActorContext, a: VcpuActor): void {
-  const sched = vcpuScheduler(ctx.sim);
+  const sched = ctx.vcpuScheduler;
   for (const rt of vmsOf(ctx, a.vm)) {
     const n = a.vcpus === 'all' ? rt.vm.vcpus.length : Math.min(a.vcpus, rt.vm.vcpus.length);
     const [lo, hi] = rangeOf(rt, a.range);

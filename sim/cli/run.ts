@@ -47,6 +47,7 @@ interface RunFlags {
   workers?: string;
   /** false with --no-batching. */
   batching: boolean;
+  vcpuScheduler?: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -79,6 +80,7 @@ export function register(program: Command): void {
     .option('--report', 'also render <out>/report.html with SVG/PNG charts of every metric (see rmsim report)')
     .option('--quiet', 'no progress bar and no summary table')
     .option('--no-batching', 'send every wait through the engine\'s heap (slower; metrics.json is byte-identical: a check that batching changes nothing)')
+    .option('--vcpu-scheduler', 'run every vCPU\'s waits under one scheduler (experimental and off by default: no faster yet; metrics.json is byte-identical)')
     .option('--replications <n>', 'run n replications (replication i draws every stream from (seed, i)) on worker threads and pool them; metrics.json keeps each replication\'s statistics', '1')
     .option('--workers <n>', 'with --replications: worker threads (default: the available CPUs); the bytes do not depend on it')
     .option('--trace <file.strace>', 'replay a VMM strace (strace -f -T -e trace=memfd_create,ftruncate,fallocate,ioctl)')
@@ -111,6 +113,8 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
   if (existsSync(flags.out) && !statSync(flags.out).isDirectory()) throw new UsageError(`--out ${flags.out}: expected a folder, found a file`);
   const replications = parseReplications(flags.replications);
   if (!flags.batching && replications > 1) throw new UsageError('--no-batching: only for a single run (not with --replications)');
+  if (flags.vcpuScheduler && replications > 1) throw new UsageError('--vcpu-scheduler: only for a single run (not with --replications)');
+  if (flags.vcpuScheduler && !flags.batching) throw new UsageError('--vcpu-scheduler runs batches: not with --no-batching');
   if (replications > 1) return runReplicatedCommand(workloadArg, flags, replications, startedAt, t0);
   let workload: Workload;
   if (flags.trace) {
@@ -120,7 +124,7 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
   }
 
   const tracer = flags.traceOut ? new ChromeTraceWriter() : undefined;
-  const run = await startRun({ workload, checkSafety: flags.checkSafety ?? false, tracer, profile: flags.profile, batching: flags.batching });
+  const run = await startRun({ workload, checkSafety: flags.checkSafety ?? false, tracer, profile: flags.profile, batching: flags.batching, vcpuScheduler: flags.vcpuScheduler ? {} : undefined });
   const profile = resolveProfile(flags.profile ?? workload.profile);
   const otherHost = otherHostNote(profile.name, profile.host, localHost());
   if (otherHost) process.stderr.write(`rmsim run: ${otherHost}\n`); // never in metrics.json: results do not depend on where they run

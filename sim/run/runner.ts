@@ -9,6 +9,7 @@ import { resolveVariant, type ResolvedVariant } from '../variants/index.js';
 import { UsageError } from '../errors.js';
 import { buildScenario, type Scenario } from '../actors/scenario.js';
 import { summarizeBySizeClass, type ReplayReport } from '../actors/replay-report.js';
+import type { VcpuSchedulerOptions } from '../actors/vcpu-scheduler.js';
 import { buildMetricsDocument, type MetricsDocument } from '../output/metrics-document.js';
 import { runWarnings } from './run-warnings.js';
 import { canonicalJson, sha256Hex } from '../output/canonical-json.js';
@@ -32,6 +33,8 @@ export interface RunRequest {
   impl?: 'wasm' | 'ts' | 'ref';
   /** Horizon batching (SimulationOptions.batching; default on): speed only, never a result. */
   batching?: boolean;
+  /** Run every vCPU's waits under one scheduler (sim/actors/vcpu-scheduler.ts; off by default, needs batching): speed only, never a result. */
+  vcpuScheduler?: VcpuSchedulerOptions;
 }
 
 export interface RunOutcome {
@@ -120,7 +123,7 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
     checkSafety: req.checkSafety ?? false,
     impl: req.impl,
   });
-  const scenario: Scenario = buildScenario(host, w);
+  const scenario: Scenario = buildScenario(host, w, { vcpuScheduler: req.vcpuScheduler });
   const horizon = w.durationNs;
   const stepNs = horizon !== undefined ? Math.max(1, Math.ceil(horizon / STEPS)) : OPEN_STEP_NS;
   let over = false;

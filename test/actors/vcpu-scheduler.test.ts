@@ -1,4 +1,4 @@
-// The vCPU scheduler (sim/actors/vcpu-scheduler.ts, turned on here) gives the same metrics.json
+// The vCPU scheduler (sim/actors/vcpu-scheduler.ts, asked for here by the run's vcpuScheduler option) gives the same metrics.json
 // bytes as every wait through the engine's heap (batching off), and so it does when it hands
 // every owned vCPU back to the engine, at its exact key, after every k phases of a batch (the
 // vCPUs join again at their next access), for several k. Shapes: every built-in workload with
@@ -44,14 +44,10 @@ async function metrics(shape: string, batching: boolean, every = 0): Promise<{ b
     handBacks++;
     handBackAll.call(this);
   };
-  VcpuScheduler.handBackEvery = every;
-  VcpuScheduler.enabled = true;
   try {
-    const out = await runWorkload({ workload: loadWorkload(name, { seed: 1, sets, variant }), batching });
+    const out = await runWorkload({ workload: loadWorkload(name, { seed: 1, sets, variant }), batching, vcpuScheduler: { handBackEvery: every } });
     return { bytes: canonicalJson(out.metrics), batches, handBacks, phases };
   } finally {
-    VcpuScheduler.handBackEvery = 0;
-    VcpuScheduler.enabled = false;
     proto.run = run;
     proto.handBackAll = handBackAll;
   }
