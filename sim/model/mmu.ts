@@ -10,6 +10,7 @@ import { folioPutNs } from './folio.js';
 import { folioOffset, HPAGE_PMD_NR, type Gen, type GotPage } from './backing.js';
 import { kvm_mmu_unlock, slotMisalignedForHugepages, type Memslot, type PrivateBinding, type Vcpu, type Vm } from './kvm.js';
 import { hostPcp, pcpAlloc } from './pcp.js';
+import type { PendingWaits } from './op-lock-waits.js';
 import type { Host } from './host.js';
 
 export type FaultResult = 'mapped' | 'memory_fault_exit' | 'no_slot' | 'hwpoison' | 'shutdown' | 'livelock' | 'enomem';
@@ -158,6 +159,10 @@ export class KvmPageFault {
   private mapNs = 0;
   private writeMode = false;
   private faultRetry!: Host['s']['faultRetry'];
+  // The fault-wait sink of the process this machine last ran on (a vCPU's machine always runs on
+  // its own process): no WeakMap lookup per fault.
+  private waitsOf: Process | null = null;
+  private waits: PendingWaits | null = null;
 
   /** Begin a fault on gfn (priv: the guest's access is private). */
   start(p: Process, vcpu: Vcpu, gfn: number, priv: boolean): Yieldable | null {
@@ -170,7 +175,11 @@ export class KvmPageFault {
     this.t0 = host.sim.now;
     this.retries = 0;
     this.level = 0;
-    host.metrics.faultWaits.begin(p);
+    if (this.waitsOf !== p) {
+      this.waits = host.metrics.faultWaits.sinkOf(p);
+      this.waitsOf = p;
+    }
+    host.metrics.faultWaits.beginWith(p, this.waits!);
     return this.attempt(p);
   }
 
@@ -208,6 +217,7 @@ export class KvmPageFault {
     this.mapNs = host.costs.ns('kvm.map_leaf_ns');
     this.writeMode = host.s.mmu.faultLockMode === 'write';
     this.faultRetry = host.s.faultRetry;
+    this.waitsOf = null;
   }
 
   /** `yield* charge(p, ns)` then `next`: a compute when ns rounds above zero, else straight on. */
@@ -376,7 +386,7 @@ export class KvmPageFault {
     this.result = result;
     this.level = level;
     this.latencyNs = host.sim.now - this.t0;
-    host.metrics.faultWaits.end(p, result === 'mapped');
+    host.metrics.faultWaits.endWith(p, this.waits!, result === 'mapped');
     if (result === 'mapped') host.metrics.fault(this.latencyNs, this.retries, level);
     else if (this.retries) host.metrics.count('fault.retries', undefined, this.retries);
     this.srcuUnlock(p);

@@ -28,7 +28,7 @@ test('mem attributes: any sequence of stores reads back as a per-gfn array would
       }
     }
     // One range per maximal run of gfns that differ from the default.
-    const flipped = (attrs as unknown as { flipped: Array<[number, number]> }).flipped;
+    const flipped = attrs.ranges();
     const runs: Array<[number, number]> = [];
     for (let g = 0; g < GFNS; g++) {
       if (perGfn[g] === privateByDefault) continue;
@@ -49,5 +49,5 @@ test('mem attributes: page-by-page stores into a flipped range shrink it in plac
   assert.equal(attrs.isPrivate(256), false);
   assert.equal(attrs.isUniform(256, 512), true);
   assert.equal(attrs.isUniform(0, 512), false);
-  assert.deepEqual((attrs as unknown as { flipped: unknown }).flipped, [[256, 512], [1024, 1536]]);
+  assert.deepEqual(attrs.ranges(), [[256, 512], [1024, 1536]]);
 });
