@@ -13,6 +13,14 @@ export class MemAttributes {
   /** Sorted, disjoint, non-adjacent [starts[i], ends[i]) ranges whose attribute is NOT the default. */
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
+  /**
+   * The last two answers of firstEndingAfter: a VM's vCPUs fault sequentially, each in its own
+   * slice, so the next gfn of each usually has the same answer; checking it costs two loads from
+   * one cache line where the binary search mispredicts a branch a step. A store may leave a hint
+   * stale; the check itself tells, and the search runs then.
+   */
+  private hint0 = 0;
+  private hint1 = 0;
 
   constructor(readonly privateByDefault: boolean) {}
 
@@ -78,6 +86,23 @@ export class MemAttributes {
 
   /** Index of the first range ending after gfn (ends[i] > gfn), or the length when none does. */
   private firstEndingAfter(gfn: number): number {
+    const ends = this.ends;
+    const n = ends.length;
+    const h0 = this.hint0;
+    if (h0 <= n && (h0 === n || ends[h0]! > gfn) && (h0 === 0 || ends[h0 - 1]! <= gfn)) return h0;
+    const h1 = this.hint1;
+    if (h1 <= n && (h1 === n || ends[h1]! > gfn) && (h1 === 0 || ends[h1 - 1]! <= gfn)) {
+      this.hint1 = h0;
+      this.hint0 = h1;
+      return h1;
+    }
+    const i = this.search(gfn);
+    this.hint1 = h0;
+    this.hint0 = i;
+    return i;
+  }
+
+  private search(gfn: number): number {
     const ends = this.ends;
     let lo = 0;
     let hi = ends.length;

@@ -51,3 +51,18 @@ test('mem attributes: page-by-page stores into a flipped range shrink it in plac
   assert.equal(attrs.isUniform(0, 512), false);
   assert.deepEqual(attrs.ranges(), [[256, 512], [1024, 1536]]);
 });
+
+test('mem attributes: lookups between stores (the remembered answers a store leaves stale) read as a per-gfn array', () => {
+  fc.assert(fc.property(fc.boolean(), fc.array(fc.tuple(store, fc.array(fc.integer({ min: 0, max: GFNS - 1 }), { maxLength: 6 })), { maxLength: 40 }), (privateByDefault, steps) => {
+    const attrs = new MemAttributes(privateByDefault);
+    const perGfn = new Array<boolean>(GFNS).fill(privateByDefault);
+    for (const [{ start, end, priv }, reads] of steps) {
+      attrs.set(start, end, priv);
+      perGfn.fill(priv, start, end);
+      for (const g of reads) {
+        assert.equal(attrs.isPrivate(g), perGfn[g], `gfn ${g}`);
+        assert.equal(attrs.isPrivate(g + 1 < GFNS ? g + 1 : g), perGfn[g + 1 < GFNS ? g + 1 : g]);
+      }
+    }
+  }), { numRuns: 300 });
+});
