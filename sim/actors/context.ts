@@ -154,7 +154,7 @@ export function* awaitArrival(
   tally.complete();
   if (!moreOps(ctx, tally.started, a.ops)) return false;
   const gap = drawGap(s, a.intervalNs, a.arrival);
-  tally.due(ctx.sim.now + gap);
+  tally.dueIn(gap);
   if (gap > 0) yield p.sleep(gap);
   if (ctx.stopping) return false;
   tally.start();

@@ -46,7 +46,7 @@ function* runErrors(p: Process, ctx: ActorContext, a: MemoryErrorActor, tally: O
     } else {
       if (!moreOps(ctx, done, a.ops)) break;
       const gap = drawGap(s, a.intervalNs, a.arrival);
-      tally.due(ctx.sim.now + gap);
+      tally.dueIn(gap);
       if (gap > 0) yield p.sleep(gap);
       if (ctx.stopping) break;
     }

@@ -85,6 +85,15 @@ export class OpsTally {
     this.closed = false;
   }
 
+  /**
+   * due(now + gapNs). The caller passes the gap, not the time: a time past 2^31 ns passed to a
+   * call V8 does not inline is a heap number allocated per operation (bench/e2e/README.md,
+   * "(d): mark-compacts and times past 2^31 ns").
+   */
+  dueIn(gapNs: number): void {
+    this.due(this.clock.now + gapNs);
+  }
+
   /** The first operation is due at t after all: the thread's set-up (populating its range) came first. */
   rearm(t: number): void {
     if (this.started === 0) this.dueNs = t;

@@ -209,7 +209,7 @@ export class VcpuLoop implements BatchMember {
     const { ctx, a, tally } = this;
     tally.complete();
     const gap = a.thinkNs + drawGap(this.s, a.intervalNs, a.arrival);
-    tally.due(ctx.sim.now + gap);
+    tally.dueIn(gap);
     if (gap > 0) {
       this.vcpu.inGuest = true;
       this.at = AT_THINK;

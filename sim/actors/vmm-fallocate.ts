@@ -25,7 +25,7 @@ function* runFallocate(p: Process, ctx: ActorContext, a: FallocateActor, rt: VmR
   const [lo, hi] = rangeOf(rt, a.range);
   while (a.wholeFile ? tally.started === 0 && !ctx.stopping : moreOps(ctx, tally.started, a.ops)) {
     const gap = drawGap(s, a.intervalNs, a.arrival);
-    tally.due(ctx.sim.now + gap);
+    tally.dueIn(gap);
     if (gap > 0) yield p.sleep(gap);
     if (ctx.stopping) break;
     tally.start();

@@ -9,7 +9,7 @@
 import { Fifo } from './fifo.js';
 import type { Histogram } from './histogram.js';
 import type { Process } from './process.js';
-import type { Recorder } from './recorder.js';
+import type { Clock, Recorder } from './recorder.js';
 
 export class Cpus {
   /** A CPU model is on (cpus is finite). */
@@ -18,19 +18,24 @@ export class Cpus {
   private readonly runQueue = new Fifo<Process<any>>();
   private readonly rqDelay: Histogram | null;
 
-  constructor(cpus: number, stats: Recorder) {
+  /**
+   * The times come from the clock rather than as arguments: the engine calls take and release
+   * without V8 inlining them, and a time past 2^31 ns passed to such a call is a heap number
+   * allocated per call (bench/e2e/README.md, "(d): mark-compacts and times past 2^31 ns").
+   */
+  constructor(cpus: number, stats: Recorder, private readonly clock: Clock) {
     this.finite = cpus !== Infinity;
     this.free = this.finite ? cpus : 0;
     this.rqDelay = this.finite ? stats.histogram('cpu.runqueue_delay_ns') : null;
   }
 
   /**
-   * p (off CPU) wants to run at `now` (CPU model on): true if it got a free CPU, else it waits
-   * in the run queue until release() hands it one.
+   * p (off CPU) wants to run now (CPU model on): true if it got a free CPU, else it waits in the
+   * run queue until release() hands it one.
    */
-  take(p: Process<any>, now: number): boolean {
+  take(p: Process<any>): boolean {
     if (this.free === 0) {
-      p.rqSince = now;
+      p.rqSince = this.clock.now;
       this.runQueue.push(p);
       return false;
     }
@@ -41,17 +46,17 @@ export class Cpus {
   }
 
   /**
-   * A CPU was given up at `now` (CPU model on): the run queue's head gets it and is returned
-   * (the caller schedules it), or null when nobody waits (the CPU is free).
+   * A CPU was given up now (CPU model on): the run queue's head gets it and is returned (the
+   * caller schedules it), or null when nobody waits (the CPU is free).
    */
-  release(now: number): Process<any> | null {
+  release(): Process<any> | null {
     const q = this.runQueue.shift();
     if (q === undefined) {
       this.free++;
       return null;
     }
     q.onCpu = true;
-    this.rqDelay!.record(now - q.rqSince);
+    this.rqDelay!.record(this.clock.now - q.rqSince);
     return q;
   }
 

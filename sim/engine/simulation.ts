@@ -121,7 +121,7 @@ export class Simulation {
     this.tracer = opts.tracer ?? null;
     this.runAhead = opts.batching ?? true;
     this.stats = new Recorder(this);
-    this.cpu = new Cpus(cpus, this.stats);
+    this.cpu = new Cpus(cpus, this.stats, this);
     this.finiteCpus = this.cpu.finite;
     const warm = opts.warmupNs ?? 0;
     if (!Number.isSafeInteger(warm) || warm < 0) throw new RangeError(`warmupNs must be a non-negative integer, got ${warm}`);
@@ -341,7 +341,7 @@ export class Simulation {
             // Hot path: resume a process. With a CPU model a waking one takes a free CPU first
             // or queues for one; otherwise it simply runs. (One call site of step: V8 inlines it.)
             if (p.onCpu !== true) {
-              if (this.finiteCpus === true && !this.cpu.take(p, t)) {
+              if (this.finiteCpus === true && !this.cpu.take(p)) {
                 if (this.topLive === true) {
                   this.topLive = false;
                   h.popTop();
@@ -412,13 +412,27 @@ export class Simulation {
   }
 
   /**
-   * Would an entry scheduled now at time t for the process being stepped be the next one
-   * dispatched? Its key would be the largest so far (normal priority, newest sequence), so it
-   * comes first only if every other pending entry is strictly later. While the dispatched
-   * entry is still the heap's root (topLive) the others are below it, so their minimum is the
-   * smaller of its two children. Stale entries count as pending (conservative).
+   * scheduleProcess(p, now + p.opNs, RESUME): the end of p's compute or sleep, for step. The
+   * time is computed here, not passed: step is too large for V8 to inline scheduleProcess into
+   * it, and a time past 2^31 ns passed to a call not inlined is a heap number allocated per wait
+   * (bench/e2e/README.md, "(d): mark-compacts and times past 2^31 ns"); here it inlines.
    */
-  private nextIsOwn(t: number): boolean {
+  private scheduleOpEnd(p: Process<any>): boolean {
+    return this.scheduleProcess(p, this.now + p.opNs, Pending.RESUME);
+  }
+
+  /**
+   * Would the end of the compute of p (the process being stepped), an entry scheduled now at
+   * now + p.opNs, be the next one dispatched? Its key would be the largest so far (normal
+   * priority, newest sequence), so it comes first only if every other pending entry is strictly
+   * later. While the dispatched entry is still the heap's root (topLive) the others are below
+   * it, so their minimum is the smaller of its two children. Stale entries count as pending
+   * (conservative). Given p rather than the time, as scheduleOpEnd is: whether V8 inlines this
+   * into step varies from one process to the next, and a time passed to a call not inlined is
+   * a heap number past 2^31 ns.
+   */
+  private nextIsOwn(p: Process<any>): boolean {
+    const t = this.now + p.opNs;
     if (t > this.aheadLimit) return false;
     const h = this.heap;
     const n = h.size;
@@ -466,7 +480,7 @@ export class Simulation {
       this.offCpu(p);
       return;
     }
-    if (p.onCpu !== true && !this.wantCpu(p, this.now)) return;
+    if (p.onCpu !== true && !this.wantCpu(p)) return;
     if (pk === Pending.RESUME) {
       this.step(p);
     } else if (pk === Pending.LOCK_ACQUIRED) {
@@ -542,14 +556,14 @@ export class Simulation {
           // sleep: the generator or actor inlined into step leaves V8 little inlining budget.
           const t = this.now + p.opNs;
           const sleeps = op === Op.SLEEP;
-          if (!sleeps && this.nextIsOwn(t)) {
+          if (!sleeps && this.nextIsOwn(p)) {
             // The compute's end would be the very next event dispatched: dispatch it here (same
             // time, same count) and skip the heap round trip; p keeps its CPU.
             this.now = t;
             this.eventsProcessed++;
             continue;
           }
-          const first = this.scheduleProcess(p, t, Pending.RESUME);
+          const first = this.scheduleOpEnd(p);
           if (!sleeps) {
             p.state = ProcState.COMPUTING;
             return;
@@ -616,8 +630,8 @@ export class Simulation {
   sleepInPlace(p: Process<any>): boolean {
     if (p.atomic !== 0 || this.finiteCpus !== true) return true;
     if (!this.cpu.idleQueue()) return false;
-    this.cpu.release(this.now);
-    this.cpu.take(p, this.now);
+    this.cpu.release();
+    this.cpu.take(p);
     return true;
   }
 
@@ -638,15 +652,15 @@ export class Simulation {
   }
 
   /**
-   * p (off CPU) is to run at t: true if it may now (without a CPU model it simply runs), false
-   * when it queued for a CPU.
+   * p (off CPU) is to run now: true if it may (without a CPU model it simply runs), false when
+   * it queued for a CPU.
    */
-  private wantCpu(p: Process<any>, t: number): boolean {
+  private wantCpu(p: Process<any>): boolean {
     if (this.finiteCpus !== true) {
       p.onCpu = true;
       return true;
     }
-    return this.cpu.take(p, t);
+    return this.cpu.take(p);
   }
 
   /** @internal p gives its CPU up (next in the run queue gets it); spinners on its locks stop. */
@@ -658,7 +672,7 @@ export class Simulation {
       for (let i = 0; i < owned.length; i++) owned[i].ownerOffCpu(p);
     }
     if (this.finiteCpus !== true) return;
-    const q = this.cpu.release(this.now);
+    const q = this.cpu.release();
     if (q !== null) this.scheduleProcess(q, this.now, q.pending);
   }
 

@@ -109,24 +109,44 @@ test('the wait sink hears of waits only: an uncontended acquisition tells it not
   assert.deepEqual(heard, ['B mmu_lock 7']);
 });
 
-test('ReadHolders: repeated read holds of one process end latest first; an unknown process gets -1', () => {
+test('ReadHolders: repeated read holds of one process end latest first, each returning its length; an unknown process gets -1', () => {
   const sim = new Simulation();
   const procs: Process[] = [];
   for (const n of ['A', 'B', 'C']) procs.push(sim.spawn(n, function* (p: Process) { yield p.sleep(1); }));
   const [a, b, c] = procs;
-  const h = new ReadHolders();
+  const clock = { now: 0 };
+  const h = new ReadHolders(clock);
   assert.deepEqual(h.names(), []);
-  h.add(a, 0);
-  h.add(b, 5);
-  h.add(a, 10);
+  h.add(a);
+  clock.now = 5;
+  h.add(b);
+  clock.now = 10;
+  h.add(a);
   assert.deepEqual(h.names(), ['A', 'B']);
+  clock.now = 12;
   assert.equal(h.remove(c), -1);
-  assert.equal(h.remove(a), 10);
+  assert.equal(h.remove(a), 2);
   assert.deepEqual(h.names(), ['A', 'B']);
-  assert.equal(h.remove(a), 0);
+  assert.equal(h.remove(a), 12);
   assert.deepEqual(h.names(), ['B']);
   assert.equal(h.remove(a), -1);
-  assert.equal(h.remove(b), 5);
+  assert.equal(h.remove(b), 7);
+  assert.deepEqual(h.names(), []);
+  sim.run();
+});
+
+test('ReadHolders: more holders than its first capacity keep their start times (past 2^31 ns too)', () => {
+  const sim = new Simulation();
+  const procs: Process[] = [];
+  for (let i = 0; i < 20; i++) procs.push(sim.spawn(`P${i}`, function* (p: Process) { yield p.sleep(1); }));
+  const clock = { now: 2 ** 31 };
+  const h = new ReadHolders(clock);
+  for (const p of procs) {
+    h.add(p);
+    clock.now += 3;
+  }
+  for (let i = 0; i < procs.length; i += 2) assert.equal(h.remove(procs[i]), (procs.length - i) * 3);
+  for (let i = 1; i < procs.length; i += 2) assert.equal(h.remove(procs[i]), (procs.length - i) * 3);
   assert.deepEqual(h.names(), []);
   sim.run();
 });

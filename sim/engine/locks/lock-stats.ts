@@ -2,7 +2,7 @@
 // <name>.acquisitions, <name>.contended (counters), <name>.wait_ns, <name>.hold_ns (histograms),
 // <name>.queue_len (time-weighted gauge with series). Reader/writer locks add {mode=read|write}
 // to all but queue_len (one queue).
-import type { Counter, Gauge, Labels } from '../recorder.js';
+import type { Clock, Counter, Gauge, Labels } from '../recorder.js';
 import type { Histogram } from '../histogram.js';
 import type { Simulation } from '../simulation.js';
 import type { Process } from '../process.js';
@@ -58,10 +58,15 @@ export class ModeStats {
     if (waitNs > 0 && (p.lockWaitSink !== null || this.sim.tracer !== null)) this.waitEnded(p, waitNs);
   }
 
-  /** p's hold that began at `start` ends now (the unlock's bookkeeping; the span kept cold as above). */
-  released(p: Process<any>, start: number): void {
-    this.hold.record(this.sim.now - start);
-    if (this.sim.tracer !== null) this.traceHold(p, start);
+  /**
+   * p's hold of heldNs ends now (the unlock's bookkeeping; the span kept cold as above). Given the
+   * hold's length, not its start: a start past 2^31 ns passed to a call V8 does not inline is a
+   * heap number allocated per unlock (bench/e2e/README.md, "(d): mark-compacts and times past
+   * 2^31 ns"); a length is a small integer.
+   */
+  released(p: Process<any>, heldNs: number): void {
+    this.hold.record(heldNs);
+    if (this.sim.tracer !== null) this.traceHold(p, heldNs);
   }
 
   /**
@@ -69,9 +74,9 @@ export class ModeStats {
    * recorded; an unlock without a read hold is a model error.
    */
   readReleased(p: Process<any>, holders: ReadHolders, op: string): void {
-    const start = holders.remove(p);
-    if (start < 0) throw new Error(`${p.name}: ${op}(${this.name}) without holding it for read`);
-    this.released(p, start);
+    const held = holders.remove(p);
+    if (held < 0) throw new Error(`${p.name}: ${op}(${this.name}) without holding it for read`);
+    this.released(p, held);
   }
 
   private waitEnded(p: Process<any>, waitNs: number): void {
@@ -80,8 +85,9 @@ export class ModeStats {
     if (tr !== null) tr.span(p.name, `wait ${this.track}${this.waitTag}`, this.sim.now - waitNs, this.sim.now);
   }
 
-  private traceHold(p: Process<any>, start: number): void {
-    this.sim.tracer!.span(this.track, `${this.holdVerb} ${p.name}`, start, this.sim.now);
+  private traceHold(p: Process<any>, heldNs: number): void {
+    const now = this.sim.now;
+    this.sim.tracer!.span(this.track, `${this.holdVerb} ${p.name}`, now - heldNs, now);
   }
 }
 
@@ -92,19 +98,37 @@ export function queueGauge(sim: Simulation, name: string, labels: Labels | undef
 /**
  * Who holds a reader/writer lock (or SRCU) for read, and since when: hold times and stall
  * reports need both. A process may hold the same lock for read more than once; each release
- * ends its latest hold.
+ * ends its latest hold. The times are read from the clock, and a release returns the hold's
+ * length, so no time crosses a call (ModeStats.released says why).
  */
 export class ReadHolders {
   private readonly procs: Process<any>[] = [];
-  private readonly starts: number[] = [];
+  /**
+   * Start of each hold, by the index of its holder in procs. A typed array, not a JS array: an
+   * array of numbers that held small integers keeps a tagged elements kind for its push site,
+   * so every read lock past 2^31 ns (kvm->srcu, once a fault) stored a heap number
+   * (bench/e2e/README.md, "(d): mark-compacts and times past 2^31 ns").
+   */
+  private starts = new Float64Array(8);
 
-  add(p: Process<any>, now: number): void {
+  constructor(private readonly clock: Clock) {}
+
+  /** p takes a read hold now. */
+  add(p: Process<any>): void {
+    const n = this.procs.length;
+    if (n === this.starts.length) this.grow();
     this.procs.push(p);
-    this.starts.push(now);
+    this.starts[n] = this.clock.now;
+  }
+
+  private grow(): void {
+    const starts = new Float64Array(this.starts.length * 2);
+    starts.set(this.starts);
+    this.starts = starts;
   }
 
   /**
-   * Ends p's latest read hold and returns when it began, or -1 when p holds none. The holders
+   * Ends p's latest read hold now and returns how long it lasted, or -1 when p holds none. The holders
    * are few (the readers inside at once), so p is searched from the end by hand: a call of the
    * lastIndexOf builtin cost more than the search on every release (kvm->srcu, once a fault).
    */
@@ -122,8 +146,7 @@ export class ReadHolders {
       starts[j] = starts[j + 1];
     }
     procs.pop();
-    starts.pop();
-    return start;
+    return this.clock.now - start;
   }
 
   names(): string[] {

@@ -68,7 +68,7 @@ export class Mutex implements LockImpl {
   }
 
   private unlockOwned(p: Process<any>): void {
-    this.st.released(p, this.holdStart);
+    this.st.released(p, this.sim.now - this.holdStart);
     dropOwned(p, this);
     this.release();
   }

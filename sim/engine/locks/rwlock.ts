@@ -29,12 +29,13 @@ export class RwLock implements LockImpl {
   readers = 0;
   private readonly queue = new Fifo<Process<any>>();
   private writeStart = 0;
-  private readonly readHolders = new ReadHolders();
+  private readonly readHolders: ReadHolders;
   private readonly rd: ModeStats;
   private readonly wr: ModeStats;
   private readonly qlen: Gauge;
 
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
+    this.readHolders = new ReadHolders(sim);
     this.rd = new ModeStats(sim, name, opts, 'read');
     this.wr = new ModeStats(sim, name, opts, 'write');
     this.qlen = queueGauge(sim, name, opts.labels);
@@ -59,7 +60,7 @@ export class RwLock implements LockImpl {
 
   writeUnlock(p: Process<any>): void {
     if (this.writer !== p) throw new Error(`${p.name}: write_unlock(${this.name}) by non-owner (writer: ${this.writer?.name ?? 'none'})`);
-    this.wr.released(p, this.writeStart);
+    this.wr.released(p, this.sim.now - this.writeStart);
     p.atomic--;
     this.writer = null;
     this.advance();
@@ -90,7 +91,7 @@ export class RwLock implements LockImpl {
   private take(p: Process<any>, mode: number, waitNs: number): void {
     (mode === Mode.READ ? this.rd : this.wr).taken(p, waitNs);
     if (mode === Mode.READ) {
-      this.readHolders.add(p, this.sim.now);
+      this.readHolders.add(p);
     } else {
       this.writeStart = this.sim.now;
     }

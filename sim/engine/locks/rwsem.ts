@@ -65,12 +65,13 @@ export class RwSemaphore implements LockImpl {
   private readonly queuedAt = new Map<Process<any>, number>();
   private readonly tick: TickResched;
   private writeStart = 0;
-  private readonly readHolders = new ReadHolders();
+  private readonly readHolders: ReadHolders;
   private readonly rd: ModeStats;
   private readonly wr: ModeStats;
   private readonly qlen: Gauge;
 
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
+    this.readHolders = new ReadHolders(sim);
     this.rd = new ModeStats(sim, name, opts, 'read');
     this.wr = new ModeStats(sim, name, opts, 'write');
     this.qlen = queueGauge(sim, name, opts.labels);
@@ -95,7 +96,7 @@ export class RwSemaphore implements LockImpl {
 
   upWrite(p: Process<any>): void {
     if (this.writer !== p) throw new Error(`${p.name}: up_write(${this.name}) by non-owner (writer: ${this.writer?.name ?? 'none'})`);
-    this.wr.released(p, this.writeStart);
+    this.wr.released(p, this.sim.now - this.writeStart);
     dropOwned(p, this);
     this.writer = null;
     this.release();
@@ -158,7 +159,7 @@ export class RwSemaphore implements LockImpl {
     this.queuedAt.delete(p);
     (mode === Mode.READ ? this.rd : this.wr).taken(p, waitNs);
     if (mode === Mode.READ) {
-      this.readHolders.add(p, this.sim.now);
+      this.readHolders.add(p);
     } else {
       this.writeStart = this.sim.now;
       addOwned(p, this);

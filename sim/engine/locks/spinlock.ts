@@ -36,7 +36,7 @@ export class Spinlock implements LockImpl {
   /** spin_unlock: only the owner may unlock. */
   unlock(p: Process<any>): void {
     if (this.owner !== p) throw new Error(`${p.name}: spin_unlock(${this.name}) by non-owner (owner: ${this.owner?.name ?? 'none'})`);
-    this.st.released(p, this.holdStart);
+    this.st.released(p, this.sim.now - this.holdStart);
     p.atomic--;
     this.release();
   }

@@ -36,12 +36,13 @@ export class Srcu implements LockImpl {
    */
   private readonly closed = new Map<number, number>();
   private readonly syncs: SyncWaiter[] = [];
-  private readonly readHolders = new ReadHolders();
+  private readonly readHolders: ReadHolders;
   private readonly rd: ModeStats;
   private readonly sy: ModeStats;
   private readonly qlen: Gauge;
 
   constructor(private readonly sim: Simulation, readonly name: string, opts: LockOptions = {}) {
+    this.readHolders = new ReadHolders(sim);
     this.rd = new ModeStats(sim, name, opts, 'read');
     this.sy = new ModeStats(sim, name, opts, 'sync');
     this.qlen = queueGauge(sim, name, opts.labels);
@@ -52,7 +53,7 @@ export class Srcu implements LockImpl {
     this.current++;
     this.rd.acquisitions.value++;
     this.rd.wait.recordZero();
-    this.readHolders.add(p, this.sim.now);
+    this.readHolders.add(p);
     return this.epoch;
   }
 
@@ -63,23 +64,23 @@ export class Srcu implements LockImpl {
    * out of line.
    */
   readUnlock(p: Process<any>, idx: number): void {
-    const start = this.readHolders.remove(p);
+    const held = this.readHolders.remove(p);
     if (idx !== this.epoch) {
-      this.readUnlockClosed(p, idx, start);
+      this.readUnlockClosed(p, idx, held);
       return;
     }
     const n = this.current;
-    if (n === 0 || start < 0) this.unmatched(p, idx);
-    this.rd.hold.record(this.sim.now - start);
+    if (n === 0 || held < 0) this.unmatched(p, idx);
+    this.rd.hold.record(held);
     this.current = n - 1;
     if (n === 1 && this.syncs.length !== 0) this.complete();
   }
 
   /** A reader of an epoch a synchronize_srcu has closed leaves (it may end that grace period). */
-  private readUnlockClosed(p: Process<any>, idx: number, start: number): void {
+  private readUnlockClosed(p: Process<any>, idx: number, held: number): void {
     const n = this.closed.get(idx) ?? 0;
-    if (n === 0 || start < 0) this.unmatched(p, idx);
-    this.rd.hold.record(this.sim.now - start);
+    if (n === 0 || held < 0) this.unmatched(p, idx);
+    this.rd.hold.record(held);
     if (n === 1) this.closed.delete(idx);
     else this.closed.set(idx, n - 1);
     if (n === 1) this.complete();
