@@ -6,7 +6,7 @@
 // It makes the same waits in the same order as the generator it replaced (test/golden holds
 // every workload's results to the same bytes); vcpu.ts spawns one per vCPU. With the
 // simulation's VcpuScheduler on (vcpu-scheduler.ts), it runs the loop's waits from an access on.
-import type { ActorExit, ActorParked, Gen, Process, RngStream, Yieldable } from '../engine/index.js';
+import type { ActorExit, ActorParked, Counter, Gen, Process, RngStream, Yieldable } from '../engine/index.js';
 import { makeDistribution } from '../engine/index.js';
 import type { VcpuActor } from '../workload/types.js';
 import { drawGap, moreOps, traceOp, rangeOf, rngFor, uniformInt, type ActorContext, type VmRuntime } from './context.js';
@@ -70,6 +70,8 @@ export class VcpuLoop implements BatchMember {
   private sliceGfn = -1;
   private zipf: ReturnType<typeof makeDistribution> | undefined;
   private vcpu!: Vcpu;
+  /** vcpu.memory_fault_exits, looked up by name at the first exit (a reset zeroes it in place). */
+  private exitsCounter: Counter | null = null;
 
   constructor(
     private readonly ctx: ActorContext,
@@ -186,7 +188,7 @@ export class VcpuLoop implements BatchMember {
     const result = pf.result;
     if (this.subKind === SUB_FAULT && result === 'memory_fault_exit') {
       // The VMM converts the page the guest asked for, then the vCPU re-enters and refaults.
-      ctx.sim.stats.counter('vcpu.memory_fault_exits').add(1);
+      (this.exitsCounter ??= ctx.sim.stats.counter('vcpu.memory_fault_exits')).add(1);
       this.subKind = SUB_CONVERT;
       this.sub = setMemoryAttributes(p, rt.vm, gfn, gfn + 1, a.private);
       return this.converted(p, genNext.call(this.sub, undefined) as IteratorResult<Yieldable, unknown>);

@@ -56,8 +56,7 @@ export class MemAttributes {
       } else {
         const s = Math.min(start, starts[lo]!);
         const e = Math.max(end, ends[hi - 1]!);
-        starts.splice(lo, n, s);
-        ends.splice(lo, n, e);
+        this.replace(lo, n, s, e);
       }
     } else if (n > 0) {
       // Back to the default: what lies outside [start, end) stays flipped.
@@ -67,16 +66,29 @@ export class MemAttributes {
         starts.splice(lo, n, s0, end);
         ends.splice(lo, n, start, e1);
       } else if (s0 < start) {
-        starts.splice(lo, n, s0);
-        ends.splice(lo, n, start);
+        this.replace(lo, n, s0, start);
       } else if (e1 > end) {
-        starts.splice(lo, n, end);
-        ends.splice(lo, n, e1);
+        this.replace(lo, n, end, e1);
       } else {
         starts.splice(lo, n);
         ends.splice(lo, n);
       }
     }
+  }
+
+  /**
+   * Ranges lo..lo+n-1 become the one range [s, e). In place when n is 1: a VMM converting page
+   * by page after memory-fault exits shrinks one range a page at a time, and a splice allocates
+   * the array of what it removes.
+   */
+  private replace(lo: number, n: number, s: number, e: number): void {
+    if (n === 1) {
+      this.starts[lo] = s;
+      this.ends[lo] = e;
+      return;
+    }
+    this.starts.splice(lo, n, s);
+    this.ends.splice(lo, n, e);
   }
 
   /** The flipped ranges as [start, end) pairs, in order (tests and diagnostics). */
