@@ -35,7 +35,7 @@ export interface WorkloadRun {
  * stops the run once it has run that long (the figures then cover what was done).
  */
 export type ChildSpec =
-  | ({ kind: 'workload'; warmup?: WorkloadRun[]; expectFaults?: number; maxWallS?: number } & WorkloadRun)
+  | ({ kind: 'workload'; warmup?: WorkloadRun[]; expectFaults?: number; maxWallS?: number; vcpuScheduler?: boolean } & WorkloadRun)
   | { kind: 'bare'; pages: number; hostPages: number };
 
 /**

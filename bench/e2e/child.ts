@@ -130,15 +130,17 @@ export async function runChild(spec: ChildSpec, progress?: (m: ChildMessage) => 
     const run_s = (performance.now() - w0) / 1e3;
     return { events: 0, faults, run_s, steps_s: run_s, compute_s, warmup_s: 0, peak_rss_bytes: peakRss(), complete: true, done_fraction: 1, wasm: instanceMemory() };
   }
+  // The warm-ups train the same code as the timed run: with the vCPU scheduler when it has it.
+  const vcpuScheduler = spec.vcpuScheduler === true ? {} : undefined;
   let warmup_s = 0;
   if (spec.warmup) {
     const t = performance.now();
-    for (const run of spec.warmup) await runWorkload({ workload: loadWorkload(run.workload, { sets: run.sets }) });
+    for (const run of spec.warmup) await runWorkload({ workload: loadWorkload(run.workload, { sets: run.sets }), vcpuScheduler });
     warmup_s = (performance.now() - t) / 1e3;
   }
   const workload = loadWorkload(spec.workload, { sets: spec.sets });
   const w0 = performance.now();
-  const h = await startRun({ workload });
+  const h = await startRun({ workload, vcpuScheduler });
   const s0 = performance.now();
   const c0 = cpuS();
   const expect = spec.expectFaults;

@@ -22,6 +22,7 @@ export interface E2eCliOptions {
   /** (d)'s rounds (parsed by the CLI). */
   trials?: number;
   maxWall?: string;
+  vcpuScheduler?: boolean;
 }
 
 export function parseOnly(v: string | undefined): CaseId[] {
@@ -77,7 +78,7 @@ export function formatE2e(r: E2eBenchResult): string {
   const line = (name: string, f: CaseFigures, extra = '') =>
     `  ${name.padEnd(34)} wall ${f.wall_s.toFixed(2)} s, ${(f.events / 1e6).toFixed(2)} M events (${(f.events_per_s / 1e6).toFixed(2)} M/s), ${(f.faults / 1e6).toFixed(3)} M faults (${(f.faults_per_s / 1e6).toFixed(3)} M/s), peak RSS ${gib(f.peak_rss_bytes)} GiB${extra}` +
     (f.stopped ? `\n      STOPPED at --max-wall ${f.stopped.max_wall_s} s after ${((f.stopped.done_fraction ?? 0) * 100).toFixed(1)}% of its faults: the whole run extrapolated to ${f.stopped.extrapolated_wall_s?.toFixed(0) ?? '?'} s (not measured)` : '');
-  const out = [`e2e benchmark (${r.machine.cpu_model}, ${r.machine.cores} cores, Node ${r.machine.node_version}, load ${r.load_average.start[0]!.toFixed(1)}${r.scale === 1 ? '' : `; scale ${r.scale}: a check, not a result`})`];
+  const out = [`e2e benchmark (${r.machine.cpu_model}, ${r.machine.cores} cores, Node ${r.machine.node_version}, load ${r.load_average.start[0]!.toFixed(1)}${r.scale === 1 ? '' : `; scale ${r.scale}: a check, not a result`}${r.vcpu_scheduler ? '; vCPUs under the vCPU scheduler' : ''})`];
   const c = r.cases;
   if (c.a) {
     out.push(line(`(a) vm-boot ${gib(c.a.vm_bytes)} GiB, 8 vCPUs`, c.a));
@@ -114,11 +115,13 @@ export async function e2eCommand(o: E2eCliOptions): Promise<void> {
     scale,
     trials: o.trials ?? D_TRIALS,
     maxWallS: parseMaxWall(o.maxWall),
+    vcpuScheduler: o.vcpuScheduler === true,
     log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`),
     progress: o.json ? undefined : terminalProgress(),
   });
   // A scaled-down run is a check of the command, not a result to keep.
-  if (o.write !== false && (scale === 1 || o.out !== undefined)) writeResult(o.out ?? defaultE2eResultPath(), result);
+  // So is one under the vCPU scheduler, which is off by default: an A/B, unless --out names a file.
+  if (o.write !== false && ((scale === 1 && !o.vcpuScheduler) || o.out !== undefined)) writeResult(o.out ?? defaultE2eResultPath(), result);
   if (o.chart) {
     if (!result.cases.d) throw new UsageError('--chart draws case (d): include d in --only');
     const svg = await renderSvg(benchE2eSpec(result));

@@ -75,6 +75,8 @@ export interface E2eBenchResult {
   machine: MachineInfo;
   /** 1 = the issue's sizes; less is a check on a smaller size, not a result. */
   scale: number;
+  /** The runs' vCPUs ran under the vCPU scheduler (`--vcpu-scheduler`); absent: the engine stepped them (the default). */
+  vcpu_scheduler?: true;
   load_average: { start: number[]; end: number[] };
   cases: {
     a?: CaseFigures & { vm_bytes: number; bare_faults_per_s: number; ratio_to_bare: number };
@@ -101,6 +103,8 @@ export interface E2eBenchOptions {
   trials?: number;
   /** Stop any case whose run goes past this many wall seconds, and extrapolate. */
   maxWallS?: number;
+  /** Run every simulation's vCPUs under the vCPU scheduler (RunRequest.vcpuScheduler; off by default). */
+  vcpuScheduler?: boolean;
   log?: (line: string) => void;
   progress?: CaseProgress;
 }
@@ -199,7 +203,10 @@ export async function runE2eBench(o: E2eBenchOptions = {}): Promise<E2eBenchResu
   const GiB = 2 ** 30;
   const loadStart = os.loadavg();
   const cases: E2eBenchResult['cases'] = {};
-  const withLimit = (spec: ChildSpec): ChildSpec => (spec.kind === 'workload' && o.maxWallS !== undefined ? { ...spec, maxWallS: o.maxWallS } : spec);
+  const withLimit = (spec: ChildSpec): ChildSpec => {
+    if (spec.kind !== 'workload') return spec;
+    return { ...spec, ...(o.maxWallS !== undefined ? { maxWallS: o.maxWallS } : {}), ...(o.vcpuScheduler ? { vcpuScheduler: true } : {}) };
+  };
   const runCase = async (spec: ChildSpec, label: string): Promise<ChildRun & { figures: CaseFigures }> => {
     const r = await runInChild(withLimit(spec), o.progress, label);
     const f = figures(r, o.maxWallS);
@@ -239,6 +246,7 @@ export async function runE2eBench(o: E2eBenchOptions = {}): Promise<E2eBenchResu
     date: new Date().toISOString(),
     machine: machineInfo(),
     scale,
+    ...(o.vcpuScheduler ? { vcpu_scheduler: true as const } : {}),
     load_average: { start: loadStart, end: os.loadavg() },
     cases,
     targets: E2E_TARGETS,
