@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../../sim/output/atomic-write.js';
 import { fileURLToPath } from 'node:url';
 import { GROUPS, TASKS, runGroup } from './group.js';
 import type { GroupName, GroupOptions, GroupResult, TaskName } from './group.js';
-import { machineInfo } from './machine.js';
+import { cpuMake, machineInfo } from './machine.js';
 import type { MachineInfo } from './machine.js';
 
 export interface EngineBenchOptions {
@@ -284,7 +284,7 @@ export function writeResult(path: string, result: unknown): void {
   writeFileAtomic(path, JSON.stringify(result, null, 2) + '\n');
 }
 
-/** Where committed engine results live: <repo>/bench/results/engine.json. */
+/** Where committed engine results live: <repo>/bench/results/engine-<make>.json, one per CPU make. */
 export function defaultEngineResultPath(): string {
-  return fileURLToPath(new URL('../../../bench/results/engine.json', import.meta.url));
+  return fileURLToPath(new URL(`../../../bench/results/engine-${cpuMake()}.json`, import.meta.url));
 }

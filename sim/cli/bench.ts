@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .option('--acquisitions <n>', 'mutex acquisitions of workload (b) and its floor', '1000000')
     .option('--no-simpy', 'skip the SimPy reference')
     .option('--no-write', 'do not write bench/results/')
-    .option('--out <file>', 'result file (default bench/results/engine.json)')
+    .option('--out <file>', 'result file (default bench/results/<engine|fastpath|e2e>-<make>.json, make intel or amd)')
     .option('--chart <file>', 'engine: also draw every trial against the ceiling, the floor and the target (.svg or .png)')
     .option('--from <file>', 'engine: draw --chart from an earlier result file instead of running')
     .option('--scale <x>', 'fastpath: fraction (0..1] of the full op counts; e2e: of the memory sizes (below 1 a check, not written)')
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .option('--duration <d>', 'sweep: simulated duration of each point (default 6s)')
     .addHelpText('after', `
 Examples:
-  rmsim bench engine --trials 11 --chart bench/results/engine.png
+  rmsim bench engine --trials 11 --chart bench/results/engine-intel.png
   rmsim bench engine --only mutex --trials 7           (the mutex loops and their floor alone)
   rmsim bench fastpath --json
   rmsim bench e2e --chart bench/results/e2e-intel.png   (results per CPU make: e2e-intel.json)

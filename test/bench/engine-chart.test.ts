@@ -10,7 +10,7 @@ import type { EngineBenchResult } from '../../bench/engine/run.js';
 import { A_TARGET_SERIES, benchEnginePoints, benchEngineSpec } from '../../bench/engine/chart-spec.js';
 import { renderSvg } from '../../reports/render.js';
 
-const result = JSON.parse(readFileSync(fileURLToPath(new URL('../../../bench/results/engine.json', import.meta.url)), 'utf8')) as EngineBenchResult;
+const result = JSON.parse(readFileSync(fileURLToPath(new URL('../../../bench/results/engine-amd.json', import.meta.url)), 'utf8')) as EngineBenchResult;
 
 test('engine bench chart: one point per trial and task, rates in M/s, a valid Vega-Lite spec', () => {
   const rows = benchEnginePoints(result);
