@@ -45,6 +45,40 @@ export let lookupLevel: u32 = 0;
   return -1;
 }
 
+/** The level-1 table where the last pcLookupKeep missed at level 1, 0 when it missed above
+ * (chunk 0 is the zero table, never a real one) or found a folio. */
+export let missTable1: u32 = 0;
+
+/** pcLookup that also keeps the level-1 table of a miss there (missTable1): a first touch of a
+ * 4 KiB page whose neighbours are in, nearly every fault of a boot, then needs no second walk
+ * and no call to insert (pcInsertLeaf1). */
+@inline export function pcLookupKeep(h: u32, index: u32): i32 {
+  missTable1 = 0;
+  let e = load<u32>(chunkAddr(load<u32>(header(h) + H_ROOT)) + (<usize>(index >> 27) << 2));
+  if (e == 0) { lookupLevel = 0; return -1; }
+  e = load<u32>(chunkAddr(e >> 2) + (<usize>((index >> 18) & 511) << 2));
+  if (e & E_LEAF) { lookupLevel = 3; return <i32>(e >> 2); }
+  if (e == 0) { lookupLevel = 0; return -1; }
+  e = load<u32>(chunkAddr(e >> 2) + (<usize>((index >> 9) & 511) << 2));
+  if (e & E_LEAF) { lookupLevel = 2; return <i32>(e >> 2); }
+  if (e == 0) { lookupLevel = 0; return -1; }
+  const t = e >> 2;
+  e = load<u32>(chunkAddr(t) + (<usize>(index & 511) << 2));
+  if (e & E_LEAF) { lookupLevel = 1; return <i32>(e >> 2); }
+  lookupLevel = 0;
+  missTable1 = t;
+  return -1;
+}
+
+/** pcInsert(h, index, pfn, 0) into the level-1 table t where pcLookupKeep just missed index
+ * (nothing inserted since): the slot is known empty, so what is left is the stores. */
+@inline export function pcInsertLeaf1(h: u32, t: u32, index: u32, pfn: u32): void {
+  store<u32>(chunkAddr(t) + (<usize>(index & 511) << 2), (pfn << 2) | E_LEAF);
+  chunkCountAdd(t, 1);
+  levelCount(h, 1, 1);
+  pagesAdd(h, 1);
+}
+
 /** Store a folio of order 0/9/18 at aligned index; false when any slot is taken. */
 export function pcInsert(h: u32, index: u32, pfn: u32, order: u32): bool {
   const level = order / 9 + 1;

@@ -4,7 +4,7 @@
 // Twin of sim/fastpath/shmem-ops.ts, held to it by test/fastpath/shmem.test.ts.
 import { OUT } from './mem';
 import { allocPages, folioSetFlags } from './buddy';
-import { pcLookup, pcInsert, pcAnyInBlock, lookupLevel } from './pagecache';
+import { pcLookupKeep, pcInsert, pcInsertLeaf1, pcAnyInBlock, lookupLevel, missTable1 } from './pagecache';
 import { eptMap, eptWalk } from './ept';
 
 export const THP_NEVER: u32 = 0;
@@ -27,7 +27,8 @@ export let gfFallback: u32 = 0;
 
 /** shmem_get_folio(SGP_WRITE); order, hit and fallback in gfOrder/gfHit/gfFallback. */
 export function getFolio(pc: u32, index: u32, policy: u32, iSize: u64, mt: u32): i32 {
-  const found = pcLookup(pc, index);
+  const found = pcLookupKeep(pc, index);
+  const t1 = missTable1;
   gfFallback = 0;
   if (found >= 0) {
     gfHit = true;
@@ -52,7 +53,9 @@ export function getFolio(pc: u32, index: u32, policy: u32, iSize: u64, mt: u32):
   const p = allocPages(0, mt);
   if (p < 0) { gfOrder = -1; return -1; }
   folioSetFlags(<u32>p, FOLIO_UNEVICTABLE);
-  pcInsert(pc, index, <u32>p, 0);
+  // Neither the huge attempt nor the allocator touches the page cache, so t1's slot is still empty.
+  if (t1 != 0) pcInsertLeaf1(pc, t1, index, <u32>p);
+  else pcInsert(pc, index, <u32>p, 0);
   gfOrder = 0;
   return p;
 }
