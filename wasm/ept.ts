@@ -7,6 +7,7 @@
 import { allocChunk, freeChunk, chunkAddr, chunkCount, chunkCountAdd, HEADER_BYTES } from './mem';
 import { header, H_ROOT, H_COUNT1 } from './handles';
 import { touchGroup, WALK_GROUP } from './walk-many';
+import { hintSlot, hintGet, hintSet } from './hints';
 
 export const E_LEAF: u32 = 1;
 export const E_TABLE: u32 = 2;
@@ -144,6 +145,24 @@ function eptMapSlow(h: u32, gfn: u32, pfn: u32, level: u32): void {
   if (e & E_LEAF) return <i32>((e >> 2) + (gfn & 511));
   e = load<u32>(chunkAddr(e >> 2) + (<usize>(gfn & 511) << 2));
   return e & E_LEAF ? <i32>(e >> 2) : -1;
+}
+
+/** The level-1 table covering gfn (hints.ts first, else the walk, which then leaves its hint),
+ * or 0 when there is none (a huge leaf or nothing above). The model's walk and map of one
+ * fault, and the next faults of the block, then cost the hint's line and the entry's. */
+@inline export function eptTable1(h: u32, gfn: u32): u32 {
+  const hs = hintSlot(h, gfn);
+  let t = hintGet(hs, h, gfn);
+  if (t != 0) return t;
+  let e = load<u32>(eptRootAddr(h) + (<usize>(gfn >> 27) << 2));
+  if (!(e & E_TABLE)) return 0;
+  e = load<u32>(chunkAddr(e >> 2) + (<usize>((gfn >> 18) & 511) << 2));
+  if (!(e & E_TABLE)) return 0;
+  e = load<u32>(chunkAddr(e >> 2) + (<usize>((gfn >> 9) & 511) << 2));
+  if (!(e & E_TABLE)) return 0;
+  t = e >> 2;
+  hintSet(hs, h, gfn, t);
+  return t;
 }
 
 export function eptWalkLevel(h: u32, gfn: u32): u32 {

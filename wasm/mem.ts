@@ -35,6 +35,10 @@ export let bump: usize = 0;
 /** Head of the free-chunk list (chunk id; 0 = empty). A free chunk is zero but for word 0. */
 let freeChunks: u32 = 0;
 export let chunksInUse: u32 = 0;
+/** Moves whenever a chunk is freed (or all are): a level-1 table remembered with the generation
+ * it was seen at (hints.ts) is still attached where it was while the generation stands, as
+ * tables leave a radix only by being freed. */
+export let chunkGen: u32 = 0;
 
 function alignUp(v: usize, a: usize): usize {
   return (v + a - 1) & ~(a - 1);
@@ -65,6 +69,7 @@ export function layoutInit(): void {
   bump = BUMP_START;
   freeChunks = 0;
   chunksInUse = 0;
+  chunkGen++;
 }
 
 /** Zero everything allocated since layoutInit (headers, counts and the bump region). */
@@ -78,6 +83,7 @@ export function layoutReset(): void {
   bump = BUMP_START;
   freeChunks = 0;
   chunksInUse = 0;
+  chunkGen++;
 }
 
 /** Bump-allocate zeroed bytes, aligned. */
@@ -108,6 +114,7 @@ export function allocChunk(): u32 {
 /** Return a chunk whose entries are all zero already. */
 export function freeChunk(id: u32): void {
   chunksInUse--;
+  chunkGen++;
   store<u16>(COUNTS + (<usize>id << 1), 0);
   store<u32>(chunkAddr(id), freeChunks);
   freeChunks = id;
