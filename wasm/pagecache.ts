@@ -29,22 +29,6 @@ export function pcNrPages(h: u32): f64 {
 /** Level of the last pcLookup's entry (1..3), 0 when none. */
 export let lookupLevel: u32 = 0;
 
-/** filemap_get_entry: head pfn of the folio covering index, or -1. */
-@inline export function pcLookup(h: u32, index: u32): i32 {
-  let e = load<u32>(chunkAddr(load<u32>(header(h) + H_ROOT)) + (<usize>(index >> 27) << 2));
-  if (e == 0) { lookupLevel = 0; return -1; }
-  e = load<u32>(chunkAddr(e >> 2) + (<usize>((index >> 18) & 511) << 2));
-  if (e & E_LEAF) { lookupLevel = 3; return <i32>(e >> 2); }
-  if (e == 0) { lookupLevel = 0; return -1; }
-  e = load<u32>(chunkAddr(e >> 2) + (<usize>((index >> 9) & 511) << 2));
-  if (e & E_LEAF) { lookupLevel = 2; return <i32>(e >> 2); }
-  if (e == 0) { lookupLevel = 0; return -1; }
-  e = load<u32>(chunkAddr(e >> 2) + (<usize>(index & 511) << 2));
-  if (e & E_LEAF) { lookupLevel = 1; return <i32>(e >> 2); }
-  lookupLevel = 0;
-  return -1;
-}
-
 /** The level-1 table where the last pcLookupKeep missed at level 1, 0 when it missed above
  * (chunk 0 is the zero table, never a real one) or found a folio. */
 export let missTable1: u32 = 0;
@@ -68,6 +52,12 @@ export let missTable1: u32 = 0;
   lookupLevel = 0;
   missTable1 = t;
   return -1;
+}
+
+/** filemap_get_entry: head pfn of the folio covering index, or -1 (pcLookupKeep's walk; its
+ * missTable1 is left for whoever asked for it). */
+@inline export function pcLookup(h: u32, index: u32): i32 {
+  return pcLookupKeep(h, index);
 }
 
 /** pcInsert(h, index, pfn, 0) into the level-1 table t where pcLookupKeep just missed index
