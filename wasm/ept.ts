@@ -94,12 +94,16 @@ function freeSubtree(h: u32, t: u32, level: u32): void {
       p = chunkAddr(e >> 2) + (<usize>(gfn & 511) << 2);
     }
   }
-  e = load<u32>(p);
-  if (e & E_TABLE) return false;
-  if (e & E_LEAF) countAdd(h, level, -1);
+  if (load<u32>(p) & E_TABLE) return false;
+  storeLeaf(h, p, pfn, level);
+  return true;
+}
+
+/** A leaf into slot p (empty or a leaf, not a table) at level, with the per-level counts. */
+@inline function storeLeaf(h: u32, p: usize, pfn: u32, level: u32): void {
+  if (load<u32>(p) & E_LEAF) countAdd(h, level, -1);
   store<u32>(p, (pfn << 2) | E_LEAF);
   countAdd(h, level, 1);
-  return true;
 }
 
 /** kvm_tdp_mmu_map's install: eptMapFast, else eptMapSlow. */
@@ -163,6 +167,24 @@ function eptMapSlow(h: u32, gfn: u32, pfn: u32, level: u32): void {
   t = e >> 2;
   hintSet(hs, h, gfn, t);
   return t;
+}
+
+/** eptMap of a 4 KiB leaf into its block's level-1 table (eptTable1); false, nothing done, when
+ * there is none (then eptMap makes it). */
+@inline export function eptMap1Hinted(h: u32, gfn: u32, pfn: u32): bool {
+  const t = eptTable1(h, gfn);
+  if (t == 0) return false;
+  storeLeaf(h, chunkAddr(t) + (<usize>(gfn & 511) << 2), pfn, 1);
+  return true;
+}
+
+/** eptWalk through its block's level-1 table (eptTable1); the plain walk when there is none (a
+ * huge leaf, nothing mapped yet). */
+@inline export function eptWalkHinted(h: u32, gfn: u32): i32 {
+  const t = eptTable1(h, gfn);
+  if (t == 0) return eptWalk(h, gfn);
+  const e = load<u32>(chunkAddr(t) + (<usize>(gfn & 511) << 2));
+  return e & E_LEAF ? <i32>(e >> 2) : -1;
 }
 
 export function eptWalkLevel(h: u32, gfn: u32): u32 {

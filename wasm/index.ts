@@ -2,7 +2,7 @@
 // memory) holds a host's allocator and folio table and any number of page caches and page
 // tables (handles). Keys and pfns cross as i32 (read back with >>> 0); ranges and sizes that
 // can reach 2^32 cross as f64. Batched calls leave their results in OUT (out_ptr()).
-import { layoutInit, layoutReset, OUT, OUT_BYTES, BUMP_START, bump, bumpAlloc, chunksInUse, chunkAddr } from './mem';
+import { layoutInit, layoutReset, OUT, OUT_BYTES, BUMP_START, bump, bumpAlloc, chunksInUse } from './mem';
 import { handlesReset, handleNew, handleRelease, header, H_COUNT1, KIND_PAGE_TABLE, KIND_PAGE_CACHE } from './handles';
 import * as buddy from './buddy';
 import * as ept from './ept';
@@ -71,29 +71,14 @@ export function pt_map(h: u32, gfn: u32, pfn: u32, level: u32): void { ept.eptMa
  * the folio's last (1), else nothing dropped (0: the caller's folio_put frees the folio).
  */
 export function pt_map_put(h: u32, gfn: u32, pfn: u32, level: u32, folio: u32): i32 {
-  // A 4 KiB map into an existing level-1 table (eptMapFast's case, the table from hints.ts):
-  // the same stores and counts as eptMapFast's last step.
-  const t = level == 1 ? ept.eptTable1(h, gfn) : 0;
-  if (t != 0) {
-    const p = chunkAddr(t) + (<usize>(gfn & 511) << 2);
-    const c = header(h) + H_COUNT1;
-    store<u32>(c, load<u32>(c) + 1 - (load<u32>(p) & ept.E_LEAF));
-    store<u32>(p, (pfn << 2) | ept.E_LEAF);
-  } else {
-    ept.eptMap(h, gfn, pfn, level);
-  }
+  // A 4 KiB map starts from its block's level-1 table (hints.ts), else the plain map.
+  if (level != 1 || !ept.eptMap1Hinted(h, gfn, pfn)) ept.eptMap(h, gfn, pfn, level);
   if (buddy.folioRefcount(folio) <= 1) return 0;
   buddy.folioPut(folio);
   return 1;
 }
-export function pt_walk(h: u32, gfn: u32): i32 {
-  // The vCPU loop's "is this gfn mapped" before each access: its block's level-1 table from
-  // hints.ts; a walk that finds none (a huge leaf, nothing yet) is the plain one.
-  const t = ept.eptTable1(h, gfn);
-  if (t == 0) return ept.eptWalk(h, gfn);
-  const e = load<u32>(chunkAddr(t) + (<usize>(gfn & 511) << 2));
-  return e & ept.E_LEAF ? <i32>(e >> 2) : -1;
-}
+/** The vCPU loop's "is this gfn mapped" before each access: through its block's level-1 table (hints.ts). */
+export function pt_walk(h: u32, gfn: u32): i32 { return ept.eptWalkHinted(h, gfn); }
 export function pt_walk_level(h: u32, gfn: u32): u32 { return ept.eptWalkLevel(h, gfn); }
 /** Zap; leaves per level and tables freed in OUT[0..3]. */
 export function pt_zap(h: u32, start: f64, end: f64, freeTables: bool): void {

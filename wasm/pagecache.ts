@@ -63,10 +63,7 @@ export let missTable1: u32 = 0;
 /** pcInsert(h, index, pfn, 0) into the level-1 table t where pcLookupKeep just missed index
  * (nothing inserted since): the slot is known empty, so what is left is the stores. */
 @inline export function pcInsertLeaf1(h: u32, t: u32, index: u32, pfn: u32): void {
-  store<u32>(chunkAddr(t) + (<usize>(index & 511) << 2), (pfn << 2) | E_LEAF);
-  chunkCountAdd(t, 1);
-  levelCount(h, 1, 1);
-  pagesAdd(h, 1);
+  storeLeaf(h, t, chunkAddr(t) + (<usize>(index & 511) << 2), pfn, 1, 0);
 }
 
 /** Store a folio of order 0/9/18 at aligned index; false when any slot is taken. */
@@ -89,11 +86,16 @@ export function pcInsert(h: u32, index: u32, pfn: u32, order: u32): bool {
   }
   const p = slot(t, key, level);
   if (load<u32>(p) != 0) return false;
+  storeLeaf(h, t, p, pfn, level, order);
+  return true;
+}
+
+/** A folio's entry into the empty slot p of table t at level, with the counts it moves. */
+@inline function storeLeaf(h: u32, t: u32, p: usize, pfn: u32, level: u32, order: u32): void {
   store<u32>(p, (pfn << 2) | E_LEAF);
   chunkCountAdd(t, 1);
   levelCount(h, level, 1);
   pagesAdd(h, <i64>1 << <i64>order);
-  return true;
 }
 
 /** pcInsert(idx[i], pfns[i], orders[i]) for i < n, in order, ok[i] = 1 if it went in; each
