@@ -82,11 +82,6 @@ export class FileFootprint {
     this.host = hostFootprint(host);
   }
 
-  /** Whether populated and coldPageNs do anything on this host (a page cost is set). */
-  get on(): boolean {
-    return this.host.on;
-  }
-
   /**
    * Record that `pages` 4 KiB pages were populated within the 2 MiB block holding page `index`
    * (once per fallocate chunk or fault-in allocation). A no-op unless a page cost is set.

@@ -158,8 +158,6 @@ export class KvmPageFault {
   private attrNs = 0;
   private mapNs = 0;
   private writeMode = false;
-  /** The MMU strategy's largest level (host.s.mmu.maxLevel): under 2, or a folio under 2 MiB, maps at 4 KiB without the slot and attribute checks. */
-  private maxLevel = 1;
   private faultRetry!: Host['s']['faultRetry'];
   // The fault-wait sink of the process this machine last ran on (a vCPU's machine always runs on
   // its own process): no WeakMap lookup per fault.
@@ -220,7 +218,6 @@ export class KvmPageFault {
     this.attrNs = Math.round(host.costs.ns('kvm.mem_attr_lookup_ns'));
     this.mapNs = Math.round(host.costs.ns('kvm.map_leaf_ns'));
     this.writeMode = host.s.mmu.faultLockMode === 'write';
-    this.maxLevel = host.s.mmu.maxLevel;
     this.faultRetry = host.s.faultRetry;
     this.waitsOf = null;
   }
@@ -323,8 +320,7 @@ export class KvmPageFault {
 
   /** kvm_mmu_hugepage_adjust's level, then KVM_MMU_LOCK (read under tdp, write under shadow). */
   private lockMmu(p: Process): Yieldable | null {
-    const order = this.got.order;
-    this.level = order >= 9 && this.maxLevel >= 2 ? kvm_mmu_max_mapping_level(this.vm, this.slot!, this.gfn, order) : Math.min(this.maxLevel, 1);
+    this.level = kvm_mmu_max_mapping_level(this.vm, this.slot!, this.gfn, this.got.order);
     this.at = F_LOCK;
     const l = this.vm.mmuLock;
     return this.writeMode ? l.writeLock(p) : l.readLock(p);

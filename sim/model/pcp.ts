@@ -146,22 +146,3 @@ export function pcpAlloc(h: HostPcp, p: Process, pages: number): void {
     left -= take;
   }
 }
-
-/**
- * pcpAlloc for one page (a first-touch fault's 4 KiB folio): the same rule without the loop.
- * A refill takes at least `batch` pages (>= 1), so the page is always there after it.
- */
-export function pcpAllocOne(h: HostPcp, p: Process): void {
-  const pcp = listsOf(h, p);
-  pcp.freeCount >>= 1;
-  if (pcp.count === 0) {
-    const base = h.batch;
-    let nr = base * 2 ** pcp.allocFactor;
-    pcp.high = Math.min(pcp.high + nr, h.highMax);
-    const maxNr = Math.max(pcp.high - base, base);
-    if (nr <= maxNr && pcp.allocFactor < h.scaleMax) pcp.allocFactor++;
-    nr = Math.min(nr, maxNr);
-    pcp.count = nr;
-  }
-  pcp.count -= 1;
-}

@@ -10,7 +10,7 @@ import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, folioOffset, HPAGE_PMD_NR, t
 import { PAGE_SIZE } from '../units.js';
 import { try_to_free_pages } from './page-cache-load.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
-import { hostPcp, pcpAlloc, pcpAllocOne, type HostPcp } from './pcp.js';
+import { hostPcp, pcpAlloc, type HostPcp } from './pcp.js';
 import { folio_add_lru, hostLru, type HostLru } from './lru-add.js';
 import { folioPutNs } from './folio.js';
 import { chargeLockHandover, type HandoverCosts } from './lock-handover.js';
@@ -64,18 +64,11 @@ export class ShmemInode implements PrivateBacking {
   /** The host's lru_add batches and per-CPU lists, which every allocation updates (lru-add.ts, pcp.ts). */
   readonly lru: HostLru;
   readonly pcp: HostPcp;
-  /**
-   * Whether an allocation feeds the lru_add batch or the cache footprint: both are off in the
-   * shipped profile (their costs 0), and a fault then skips the two calls and their cold loads.
-   * Fixed for the host's life, so decided here once.
-   */
-  readonly tracksAdds: boolean;
 
   constructor(readonly host: Host, name: string) {
     this.footprint = new FileFootprint(host);
     this.lru = hostLru(host);
     this.pcp = hostPcp(host);
-    this.tracksAdds = this.lru.on || this.footprint.on;
     this.id = host.nextId(name);
     this.pages = host.fp.newPageCache();
     this.inodeLock = new RwSemaphore(host.sim, 'inode_lock', { owner: name });
@@ -209,11 +202,9 @@ function shmem_folio_allocated(p: Process, inode: ShmemInode, index: number, sgp
   host.metrics.folioAllocated(r.order);
   noteRefill(inode, index, r.order);
   if (sgp === 'SGP_WRITE' && takeRef) host.mem.folioGet(r.pfn);
-  if (r.order === 0) pcpAllocOne(inode.pcp, p);
-  if (inode.tracksAdds) {
-    folio_add_lru(inode.lru, p, r.order === 0 ? 1 : 0, r.order === 0 ? 0 : 1);
-    inode.footprint.populated(index, 1 << r.order);
-  }
+  if (r.order === 0) pcpAlloc(inode.pcp, p, 1);
+  folio_add_lru(inode.lru, p, r.order === 0 ? 1 : 0, r.order === 0 ? 0 : 1);
+  inode.footprint.populated(index, 1 << r.order);
   got.folio = r.pfn;
   got.pfn = r.pfn + folioOffset(index, r.order);
   got.order = r.order;
