@@ -11,7 +11,7 @@ import * as shmem from './shmem';
 import { walkMany } from './walk-many';
 
 /** Bumped when exports change; sim/fastpath/wasm/module.ts refuses a build of another version. */
-export const RMSIM_WASM_ABI: i32 = 5;
+export const RMSIM_WASM_ABI: i32 = 6;
 
 let hostPages: u32 = 0;
 
@@ -160,3 +160,24 @@ export function fault_burst(pt: u32, h: u32, gfnStart: f64, indexStart: f64, cou
   mt: u32, maxLevel: u32, now: f64, horizon: f64, rng: usize, thinkMean: f64, costs: usize, hist: usize): void {
   faultBurst(pt, h, <u64>gfnStart, <u64>indexStart, <u64>count, policy, <u64>iSize, mt, maxLevel, now, horizon, rng, thinkMean, costs, hist);
 }
+
+// ---- a VM's first-touch faults under one scheduler (wasm/fault-batch.ts; sim/actors/fault-batch.ts) ----
+import * as fb from './fault-batch';
+/** An area for nv vCPUs' faults (bump memory, kept until reset_all), initialised; its address. */
+export function fb_new(nv: u32): f64 {
+  const a = bumpAlloc(fb.fbBytes(nv), 8);
+  fb.fbInit(a, nv);
+  return <f64>a;
+}
+export function fb_hist_at(a: f64, i: u32): f64 { return <f64>fb.fbHistAt(<usize>a, i); }
+export function fb_hist_clear(a: f64, i: u32): void { fb.fbHistClear(<usize>a, i); }
+export function fb_gauge_at(a: f64): f64 { return <f64>fb.fbGaugeAt(<usize>a); }
+export function fb_trail_at(a: f64): f64 { return <f64>fb.fbTrailAt(<usize>a); }
+export function fb_join(a: f64, v: u32, gfn: f64, left: f64, gfnBase: f64, indexBase: f64, pc: u32, now: f64, key: f64): void {
+  fb.fbJoin(<usize>a, v, gfn, left, gfnBase, indexBase, pc, now, key);
+}
+export function fb_take_count(a: f64, v: u32, i: i32): f64 { return fb.fbTakeCount(<usize>a, v, i); }
+export function fb_run(a: f64): void { fb.fbRun(<usize>a); }
+export function fb_pending(a: f64): u32 { return fb.fbPending(<usize>a); }
+export function fb_top_t(a: f64): f64 { return fb.fbTopT(<usize>a); }
+export function fb_top_k(a: f64): f64 { return fb.fbTopK(<usize>a); }

@@ -10,6 +10,7 @@ import type { ReplayCallResult } from './replay-report.js';
 import type { Host, Memslot, Vm } from '../model/index.js';
 import { OpsTally, type ActorOps } from './ops-tally.js';
 import type { VcpuScheduler } from './vcpu-scheduler.js';
+import type { FaultBatch } from './fault-batch.js';
 
 /** One VM as the scenario built it: guest RAM [0, ramBytes) maps to the file at +fileBase. */
 export interface VmRuntime {
@@ -58,6 +59,8 @@ export interface ActorContext {
   tallies: OpsTally[];
   /** The run's vCPU scheduler over all vCPUs' waits (vcpu-scheduler.ts), or null: the engine steps them. */
   vcpuScheduler: VcpuScheduler | null;
+  /** First-touch faults run inside WASM while one VM's vCPUs are alone (fault-batch.ts), or null. */
+  faultBatch: FaultBatch | null;
 }
 
 /**

@@ -21,6 +21,7 @@ import type { Host } from '../model/index.js';
 import { actorOps, type ActorOps } from './ops-tally.js';
 import { declareMetrics } from './declared-metrics.js';
 import { vcpuSchedulerFor, type VcpuSchedulerOptions } from './vcpu-scheduler.js';
+import { faultBatchFor } from './fault-batch.js';
 
 export interface Scenario {
   ctx: ActorContext;
@@ -55,6 +56,8 @@ export function buildScenario(host: Host, w: Workload, opts: { vcpuScheduler?: V
   const ctx: ActorContext = {
     sim, host, workload: w, vms: [], ready, replays: loadReplays(w), stopping: false, actorOps: ops, tallies: [],
     vcpuScheduler: vcpuSchedulerFor(sim, opts.vcpuScheduler),
+    // The vCPU scheduler experiment keeps every fault in the model's machines.
+    faultBatch: opts.vcpuScheduler === undefined ? faultBatchFor(sim, host, w) : null,
     finished: () => {
       last = Math.max(last, sim.now);
     },

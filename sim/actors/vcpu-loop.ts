@@ -7,14 +7,15 @@
 // every workload's results to the same bytes); vcpu.ts spawns one per vCPU. With the
 // simulation's VcpuScheduler on (vcpu-scheduler.ts), it runs the loop's waits from an access on.
 import type { ActorExit, ActorParked, Counter, Gen, Process, RngStream, Yieldable } from '../engine/index.js';
-import { makeDistribution } from '../engine/index.js';
+import { ACTOR_PARKED, makeDistribution } from '../engine/index.js';
 import type { VcpuActor } from '../workload/types.js';
 import { drawGap, moreOps, traceOp, rangeOf, rngFor, uniformInt, type ActorContext, type VmRuntime } from './context.js';
 import { PAGE_SIZE } from '../units.js';
 import { setMemoryAttributes } from './kernel-ops.js';
-import { KvmPageFault, type Vcpu } from '../model/index.js';
+import { KvmPageFault, type Vcpu, type Vm } from '../model/index.js';
 import type { OpsTally } from './ops-tally.js';
 import type { BatchMember, VcpuScheduler } from './vcpu-scheduler.js';
+import type { FaultBatchMember } from './fault-batch.js';
 
 /**
  * %GeneratorPrototype%.next and .throw, called directly: the model's generators (one prototype
@@ -44,7 +45,7 @@ const SUB_REFAULT = 2; // the fault after the conversion (the machine)
  * the vCPU refaults. Sequential: this vCPU's slice once; uniform or zipf: pages drawn from the
  * range or the hot set. After each access a guest exit is a scheduling point (sleep 0).
  */
-export class VcpuLoop implements BatchMember {
+export class VcpuLoop implements BatchMember, FaultBatchMember {
   batched = false;
   batchSlot = -1;
   batchSkip = 0;
@@ -79,7 +80,7 @@ export class VcpuLoop implements BatchMember {
     private readonly rt: VmRuntime,
     private readonly v: number,
     private readonly n: number,
-    private readonly tally: OpsTally,
+    readonly tally: OpsTally,
     private readonly sched: VcpuScheduler | null,
   ) {}
 
@@ -110,7 +111,7 @@ export class VcpuLoop implements BatchMember {
   }
 
   /** An access's first wait, stepped by the engine: the scheduler takes the vCPU over from here when it may. */
-  private joined(p: Process<void>, y: Yieldable | ActorExit): Yieldable | ActorExit | ActorParked {
+  private joined(p: Process<void>, y: Yieldable | ActorExit | ActorParked): Yieldable | ActorExit | ActorParked {
     const s = this.sched;
     return s === null ? y : s.join(p, this, y);
   }
@@ -123,29 +124,63 @@ export class VcpuLoop implements BatchMember {
   }
 
   /** The waits are over: draw the stream and the range, then the first access. */
-  private begin(p: Process<void>): Yieldable | ActorExit {
-    const { ctx, a, rt, v, n } = this;
+  private begin(p: Process<void>): Yieldable | ActorExit | ActorParked {
+    const { ctx, a, rt, v } = this;
     this.s = rngFor(ctx, a.name, `${rt.vm.name}/vcpu${v}`);
     this.vcpu = rt.vm.vcpus[v];
-    const [lo, hi] = rangeOf(rt, a.range);
-    this.lo = lo;
-    this.pages = Math.floor((hi - lo) / PAGE_SIZE);
-    this.sliceLo = Math.floor((this.pages * v) / n);
-    this.sliceHi = Math.floor((this.pages * (v + 1)) / n);
-    this.sliceGfn = -1;
-    if (a.pattern === 'sequential' && this.sliceHi > this.sliceLo) {
-      // rt.gfnOf rises by one per page and by more across a slot gap: equal spans mean no gap.
-      const first = rt.gfnOf(lo + this.sliceLo * PAGE_SIZE);
-      const last = rt.gfnOf(lo + (this.sliceHi - 1) * PAGE_SIZE);
-      if (first >= 0 && last - first === this.sliceHi - 1 - this.sliceLo) this.sliceGfn = first;
-    }
+    const sl = this.slice();
+    this.lo = sl.lo;
+    this.pages = sl.pages;
+    this.sliceLo = sl.sliceLo;
+    this.sliceHi = sl.sliceHi;
+    this.sliceGfn = sl.sliceGfn;
     const hotPages = a.zipf.hotSetBytes ? Math.floor(a.zipf.hotSetBytes / PAGE_SIZE) : this.pages;
     this.zipf = a.pattern === 'zipf' ? makeDistribution({ kind: 'zipf', n: Math.max(1, hotPages), s: a.zipf.s }) : undefined;
     return this.access(p);
   }
 
+  /** The range and this vCPU's slice of it (sliceGfn: see the field). Reads no RNG stream. */
+  private slice(): { lo: number; pages: number; sliceLo: number; sliceHi: number; sliceGfn: number } {
+    const { a, rt, v, n } = this;
+    const [lo, hi] = rangeOf(rt, a.range);
+    const pages = Math.floor((hi - lo) / PAGE_SIZE);
+    const sliceLo = Math.floor((pages * v) / n);
+    const sliceHi = Math.floor((pages * (v + 1)) / n);
+    let sliceGfn = -1;
+    if (a.pattern === 'sequential' && sliceHi > sliceLo) {
+      // rt.gfnOf rises by one per page and by more across a slot gap: equal spans mean no gap.
+      const first = rt.gfnOf(lo + sliceLo * PAGE_SIZE);
+      const last = rt.gfnOf(lo + (sliceHi - 1) * PAGE_SIZE);
+      if (first >= 0 && last - first === sliceHi - 1 - sliceLo) sliceGfn = first;
+    }
+    return { lo, pages, sliceLo, sliceHi, sliceGfn };
+  }
+
+  /** FaultBatchMember: the VM this loop touches. */
+  get batchVm(): Vm {
+    return this.rt.vm;
+  }
+
+  /**
+   * FaultBatchMember: this vCPU's accesses as a fault batch runs them, from its first: a private
+   * sequential slice of consecutive gfns with no think time and no arrival gap, capped by the
+   * op budget; null for any other loop.
+   */
+  batchSlice(): { firstGfn: number; pages: number } | null {
+    const a = this.a;
+    if (a.pattern !== 'sequential' || !a.private || a.thinkNs !== 0 || a.intervalNs !== undefined) return null;
+    const sl = this.slice();
+    if (sl.sliceGfn < 0) return null;
+    return { firstGfn: sl.sliceGfn, pages: Math.min(sl.sliceHi - sl.sliceLo, a.ops ?? Infinity) };
+  }
+
+  /** FaultBatchMember: the batch gives back this loop's last scheduling point; its resume ends it. */
+  batchEnded(): void {
+    this.at = AT_EXIT;
+  }
+
   /** The next access: a fault on an unmapped page, or a mapped access; the end when none is left. */
-  private access(p: Process<void>): Yieldable | ActorExit {
+  private access(p: Process<void>): Yieldable | ActorExit | ActorParked {
     const { ctx, a, rt, tally } = this;
     const done = tally.started;
     if (!moreOps(ctx, done, a.ops)) return this.end(p);
@@ -165,6 +200,9 @@ export class VcpuLoop implements BatchMember {
     if (rt.vm.dead) return this.end(p);
     if (rt.vm.pt.walk(gfn) < 0) {
       this.vcpu.inGuest = false;
+      // A fault batch takes this fault and every access after it (fault-batch.ts).
+      const fb = ctx.faultBatch;
+      if (fb !== null && this.sliceGfn >= 0 && fb.join(p, gfn, Math.min(this.sliceHi - this.sliceLo, a.ops ?? Infinity) - tally.started)) return ACTOR_PARKED;
       this.gfn = gfn;
       this.t0 = ctx.sim.now;
       return this.fault(p, SUB_FAULT);

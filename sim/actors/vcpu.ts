@@ -21,7 +21,9 @@ export function spawnVcpuActor(ctx: ActorContext, a: VcpuActor): void {
       // Sequential: this vCPU's slice of the range, once; otherwise the op budget.
       const slice = Math.floor((pages * (v + 1)) / n) - Math.floor((pages * v) / n);
       const tally = tallyFor(ctx, a, a.pattern === 'sequential' ? Math.min(slice, a.ops ?? Infinity) : a.ops);
-      ctx.sim.spawnActor(`${rt.vm.name}/vcpu${v}`, new VcpuLoop(ctx, a, rt, v, n, tally, sched));
+      const loop = new VcpuLoop(ctx, a, rt, v, n, tally, sched);
+      const p = ctx.sim.spawnActor(`${rt.vm.name}/vcpu${v}`, loop);
+      ctx.faultBatch?.register(p, loop);
     }
   }
 }

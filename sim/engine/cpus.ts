@@ -15,6 +15,8 @@ export class Cpus {
   /** A CPU model is on (cpus is finite). */
   readonly finite: boolean;
   private free: number;
+  /** CPUs in all (Infinity without a CPU model). */
+  readonly count: number;
   private readonly runQueue = new Fifo<Process<any>>();
   private readonly rqDelay: Histogram | null;
 
@@ -26,6 +28,7 @@ export class Cpus {
   constructor(cpus: number, stats: Recorder, private readonly clock: Clock) {
     this.finite = cpus !== Infinity;
     this.free = this.finite ? cpus : 0;
+    this.count = cpus;
     this.rqDelay = this.finite ? stats.histogram('cpu.runqueue_delay_ns') : null;
   }
 
@@ -58,6 +61,11 @@ export class Cpus {
     q.onCpu = true;
     this.rqDelay!.record(this.clock.now - q.rqSince);
     return q;
+  }
+
+  /** n wake-ups that found a free CPU at once, run by a batch (each a zero run-queue delay, as take records it). */
+  tookFree(n: number): void {
+    if (this.rqDelay !== null) this.rqDelay.recordN(0, n);
   }
 
   /** Nobody waits in the run queue (a CPU given up now would stay free). */

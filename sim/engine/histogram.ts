@@ -106,6 +106,26 @@ export class Histogram {
     if (v > this.max) this.max = v;
   }
 
+  /**
+   * Add the buckets [lo, hi] of `counts` (laid out as this histogram's) with their values' sum,
+   * min and max: a histogram recorded elsewhere with the same bucketing (a WASM batch's,
+   * wasm/shared/histogram.ts), merged as `merge` would.
+   */
+  addBuckets(counts: Float64Array, lo: number, hi: number, sum: number, min: number, max: number): void {
+    if (hi < lo) return;
+    if (hi >= this.counts.length) this.grow(hi);
+    let n = 0;
+    for (let i = lo; i <= hi; i++) {
+      const c = counts[i]!;
+      this.counts[i] += c;
+      n += c;
+    }
+    this.count += n;
+    this.sum += sum;
+    if (min < this.min) this.min = min;
+    if (max > this.max) this.max = max;
+  }
+
   private grow(i: number): void {
     let n = this.counts.length;
     while (n <= i) n *= 2;

@@ -13,7 +13,7 @@ export { Spinlock } from './locks/spinlock.js';
 export { RwLock } from './locks/rwlock.js';
 export { Srcu } from './locks/srcu.js';
 export { wakeDelay } from './locks/lock-wait.js';
-export type { LockOptions } from './locks/lock-stats.js';
+export type { LockOptions, ModeStats } from './locks/lock-stats.js';
 export { DEFAULT_LOCK_COSTS, resolveLockCosts } from './costs.js';
 export type { LockCosts } from './costs.js';
 export { RngStream, streamState, seedWords } from './rng.js';

@@ -299,6 +299,35 @@ export class Simulation {
     this.step(p);
   }
 
+  /** @internal A batch ran n wake-ups of processes that gave their CPU up and took a free one straight back. */
+  wokeOnFreeCpus(n: number): void {
+    if (n > 0) this.cpu.tookFree(n);
+  }
+
+  /** @internal A batch that ran waits itself took sequence numbers up to (not including) `seq`. */
+  advanceSequence(seq: number): void {
+    if (seq < this.seq) throw new Error(`sequence may only move forward (${this.seq} -> ${seq})`);
+    this.seq = seq;
+  }
+
+  /**
+   * @internal Whether `procs` are every live process, with as many CPUs (or no CPU model), and
+   * every pending entry of the heap is one of theirs: nothing else can run before they end, so
+   * a batch may own them (sim/actors/fault-batch.ts).
+   */
+  onlyThese(procs: ReadonlySet<Process<any>>): boolean {
+    if (this.live.size !== procs.size) return false;
+    for (const p of this.live) if (!procs.has(p)) return false;
+    if (this.finiteCpus && this.cpu.count < procs.size) return false;
+    const h = this.heap;
+    for (let i = 0; i < h.size; i++) {
+      const o = this.ents[h.id[i]];
+      if (o.liveKey !== h.key[i]) continue;
+      if (o.kind !== EntityKind.PROCESS || !procs.has(o as Process<any>)) return false;
+    }
+    return true;
+  }
+
   /** Time of the next pending event, or Infinity (what a WASM burst may run up to). */
   peekNextTime(): number {
     this.settleTop();

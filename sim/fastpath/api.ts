@@ -242,6 +242,12 @@ export interface FastPaths {
    */
   faultBurst(pt: PageTable, cache: PageCache, gfnStart: number, indexStart: number, count: number,
     args: BurstArgs, rng: RngStream, hist: Map<number, number>): BurstResult;
+  /**
+   * A VM's first-touch faults under one scheduler inside the fast paths, for nv vCPUs
+   * (wasm/fault-batch.ts), or undefined where the implementation has none (ts, ref): the caller
+   * (sim/actors/fault-batch.ts) then leaves every fault to the model.
+   */
+  newFaultBatch?(nv: number): FaultBatchArea;
   /** Reset every structure of this instance (host, caches, tables) to its initial state. */
   resetAll(): void;
   /** Bytes of memory the structures use now (WASM: linear memory in use; others: estimate). */
@@ -252,3 +258,54 @@ export interface FastPaths {
    */
   dispose(): void;
 }
+
+/**
+ * The fault batch's memory, as sim/actors/fault-batch.ts drives it: header slots (FB.*), the
+ * histograms, the mmu_lock queue-length points and the ring of the last maps, read through
+ * views renewed whenever the memory grew. Slot numbers are wasm/fault-batch.ts's.
+ */
+export interface FaultBatchArea {
+  /** The header's f64 slots (FB.*); a fresh view after every call that may grow memory. */
+  header(): Float64Array;
+  /** The VM's page table the faults map into. */
+  setPageTable(pt: PageTable): void;
+  /** vCPU v joins at the start of a fault (see wasm/fault-batch.ts fbJoin). */
+  join(v: number, gfn: number, left: number, gfnBase: number, indexBase: number, cache: PageCache, now: number, key: number): void;
+  /** Run the owned waits (the header's limit and horizon set first). */
+  run(): void;
+  /** Waits owned; the earliest one's time and key. */
+  pending(): number;
+  topTime(): number;
+  topKey(): number;
+  /** Histogram i (FB_HIST.*): FB_BUCKETS counts, then sum, min, max, lowest and highest bucket touched. */
+  histogram(i: number): Float64Array;
+  clearHistogram(i: number): void;
+  /** The queue-length points (time, length) since they were last taken. */
+  gaugePoints(): Float64Array;
+  /** The ring of the last maps (time, vCPU), FB_TRAIL_CAP pairs. */
+  trail(): Float64Array;
+  /** A per-vCPU count since it was last taken (FB_V.*), zeroed. */
+  takeCount(v: number, which: number): number;
+}
+
+/** Header slots of a fault batch (wasm/fault-batch.ts FB_*). */
+export const enum FB {
+  PT = 1, POLICY = 2, ISIZE = 3, MT = 4, EXIT_NS = 5, ATTR_NS = 6, MISS_NS = 7, HIT_NS = 8, END_NS = 9,
+  MAP_NS = 10, GRANT_NS = 11, WRITE = 12, SEQ = 13, LIMIT_T = 14, HORIZON_T = 15, HORIZON_K = 16,
+  LAST_T = 17, EVENTS = 18, STATUS = 19, OUT_V = 20, OUT_T = 21, OUT_K = 22,
+  SRCU_ACQ = 28, MMU_ACQ = 29, MMU_CONTENDED = 30, RQ_ZERO = 31, FAULTS = 32, MAPPED_ACCESSES = 33,
+  LOCK_WAIT = 34, MISSES = 35, GAUGE_N = 36, TRAIL_N = 37,
+  /** FB.STATUS: stopped at the engine's turn, the limit, or with nothing owned. */
+  DONE = 0,
+  /** FB.STATUS: vCPU OUT_V's last sleep ends at (OUT_T, OUT_K): the engine ends it. */
+  ENDED = 1,
+  /** FB.STATUS: the queue-length points need folding before it goes on. */
+  GAUGE_FULL = 2,
+  BUCKETS = 6016, GAUGE_CAP = 1024, TRAIL_CAP = 256,
+}
+
+/** Histograms of a fault batch (wasm/fault-batch.ts FB_HIST_*). */
+export const enum FB_HIST { SRCU_HOLD = 0, MMU_WAIT = 1, MMU_HOLD = 2, LATENCY = 3 }
+
+/** Per-vCPU counts of a fault batch (wasm/fault-batch.ts FB_V_*). */
+export const enum FB_V { STARTED = 13, COMPLETED = 14, MISSES = 15 }

@@ -82,6 +82,11 @@ export class FileFootprint {
     this.host = hostFootprint(host);
   }
 
+  /** Whether populations are stamped (a page cost is set). */
+  get tracking(): boolean {
+    return this.host.on;
+  }
+
   /**
    * Record that `pages` 4 KiB pages were populated within the 2 MiB block holding page `index`
    * (once per fallocate chunk or fault-in allocation). A no-op unless a page cost is set.

@@ -19,8 +19,8 @@ export type { HostOptions } from './host.js';
 export { kvm_set_memory_region, kvm_delete_memory_region } from './kvm-memslot.js';
 export type { SetMemoryRegion } from './kvm-memslot.js';
 export { Vm, Vcpu, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_unmap_gfn_range, kvm_flush_remote_tlbs, kvm_mmu_lock, kvm_mmu_unlock } from './kvm.js';
-export type { VmOptions, Memslot, PrivateBinding } from './kvm.js';
-export { kvm_mmu_page_fault, KvmPageFault, kvm_mmu_max_mapping_level, mmu_invalidate_retry_gfn_unsafe } from './mmu.js';
+export type { VmOptions, Memslot, PrivateBinding, PfnBatchPlan } from './kvm.js';
+export { kvm_mmu_page_fault, KvmPageFault, kvm_mmu_max_mapping_level, mmu_invalidate_retry_gfn_unsafe, faultCharges } from './mmu.js';
 export type { FaultOutcome, FaultResult, FaultFlags } from './mmu.js';
 export {
   RestrictedFile, memfd_restricted, restrictedmem_file_create, restrictedmem_setattr, restrictedmem_getattr, restrictedmem_fallocate,
@@ -30,6 +30,8 @@ export {
 } from './restrictedmem.js';
 export type { RestrictedmemNotifier, RestrictedmemSuperblock } from './restrictedmem.js';
 export { RestrictedmemBinding, kvm_restrictedmem_invalidate_begin, kvm_restrictedmem_invalidate_end, kvm_restrictedmem_error } from './kvm-restrictedmem.js';
+export { shmem_batch_allocated } from './shmem.js';
+export type { ShmemBatchPlan } from './shmem.js';
 export { ShmemInode, shmem_file_setup, shmem_get_folio, shmem_fallocate, shmem_undo_range, shmem_truncate_range, shmem_setattr, shmem_evict_inode } from './shmem.js';
 export { truncate_inode_pages_range, FOLIO_BATCH } from './truncate.js';
 export {

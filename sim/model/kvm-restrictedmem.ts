@@ -4,9 +4,9 @@
 import type { Process } from '../engine/index.js';
 import { charge } from './charge.js';
 import { HPAGE_PMD_NR, type Gen, type GotPage } from './backing.js';
-import { kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_lock, kvm_mmu_unlock, kvm_unmap_gfn_range, slotGfnRange, type Memslot, type PrivateBinding } from './kvm.js';
+import { kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_lock, kvm_mmu_unlock, kvm_unmap_gfn_range, slotGfnRange, type Memslot, type PfnBatchPlan, type PrivateBinding } from './kvm.js';
 import {
-  type RestrictedFile, restrictedmem_fget, restrictedmem_fput, restrictedmem_get_page, restrictedmem_get_page_begin, restrictedmem_get_page_end, restrictedmem_register_notifier,
+  type RestrictedFile, restrictedmem_fget, restrictedmem_fput, restrictedmem_get_page, restrictedmem_get_page_begin, restrictedmem_get_page_batch_plan, restrictedmem_get_page_end, restrictedmem_register_notifier,
   restrictedmem_unregister_notifier, type RestrictedmemNotifier,
 } from './restrictedmem.js';
 
@@ -122,5 +122,10 @@ export class RestrictedmemBinding implements PrivateBinding {
   /** restrictedmem_get_page after shmem_get_folio's charge. */
   getPfnEnd(got: GotPage): number {
     return restrictedmem_get_page_end(this.file, got);
+  }
+
+  /** restrictedmem_get_page as a fault batch runs it. */
+  faultBatchPlan(): PfnBatchPlan | undefined {
+    return restrictedmem_get_page_batch_plan(this.file);
   }
 }

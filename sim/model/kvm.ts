@@ -3,6 +3,7 @@
 // invalidation protocol (begin / range_add / zap / flush-if-zapped / end). Memslot create and
 // delete are in kvm-memslot.ts (they bind the slot through the backend, which imports this file).
 import { Mutex, RwLock, Srcu, type Process, type Yieldable } from '../engine/index.js';
+import type { ShmemBatchPlan } from './shmem.js';
 import type { PageTable } from '../fastpath/index.js';
 import type { Host } from './host.js';
 import { charge, waitOn } from './charge.js';
@@ -52,6 +53,18 @@ export interface PrivateBinding {
    * (0 when there is none), or throws what getPfn throws there.
    */
   getPfnEnd?(got: GotPage): number;
+  /**
+   * getPfn's common path as data, for a batch that runs first-touch faults inside the fast
+   * paths (wasm/fault-batch.ts): the page cache's shmem_get_folio and the charge after it; or
+   * undefined when a fault on this slot may now take a path the batch does not run.
+   */
+  faultBatchPlan?(): PfnBatchPlan | undefined;
+}
+
+/** A binding's getPfn as a batch runs it: shmem_get_folio(SGP_WRITE) (`shmem`), then SetPageUptodate and `endNs`. */
+export interface PfnBatchPlan {
+  readonly shmem: ShmemBatchPlan;
+  readonly endNs: number;
 }
 
 /** struct kvm_memory_slot with its private part. */

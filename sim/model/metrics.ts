@@ -50,9 +50,17 @@ export class ModelMetrics {
     if (retries) this.stats.counter('fault.retries').add(retries);
     if (level > 0) (this.byLevel[level] ??= this.stats.counter('fault.by_level', { level: LEVEL_NAMES[level - 1] ?? String(level) })).add(1);
   }
-  folioAllocated(order: number): void {
-    (this.folioOrders[order] ??= this.stats.counter('thp.folio_orders', { order })).add(1);
-    (this.allocatedBytes ??= this.stats.counter('memory.allocated_bytes')).add(PAGE_SIZE * (1 << order));
+  /**
+   * fault() for n faults that a batch mapped at `level` without a retry: fault.by_level counted;
+   * returns fault.latency_ns for the batch's latencies (Histogram.addBuckets).
+   */
+  faultsMapped(n: number, level: number): Histogram {
+    (this.byLevel[level] ??= this.stats.counter('fault.by_level', { level: LEVEL_NAMES[level - 1] ?? String(level) })).add(n);
+    return (this.faultLatency ??= this.stats.histogram('fault.latency_ns'));
+  }
+  folioAllocated(order: number, n = 1): void {
+    (this.folioOrders[order] ??= this.stats.counter('thp.folio_orders', { order })).add(n);
+    (this.allocatedBytes ??= this.stats.counter('memory.allocated_bytes')).add(n * PAGE_SIZE * (1 << order));
   }
   thpFallback(reason: 'occupied' | 'alloc_failed'): void {
     let c = this.fallbacks.get(reason);

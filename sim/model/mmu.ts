@@ -104,6 +104,22 @@ export function* kvm_mmu_page_fault(p: Process, vcpu: Vcpu, gfn: number, flags: 
 }
 
 /**
+ * The charges of a fault's own steps on a host (the profile and strategies are fixed for its
+ * life): the MMU strategy's exit (kvm.fault_exit_tdp_ns / kvm.fault_exit_shadow_ns),
+ * kvm.mem_attr_lookup_ns and kvm.map_leaf_ns, and mmu_lock's mode (write under shadow).
+ * Rounded as charge rounds them (the same charges): a non-integer (the shadow MMU's exit is
+ * 20933.5 ns) passed to charge where V8 does not inline it is a heap number per fault.
+ */
+export function faultCharges(host: Host): { exitNs: number; attrNs: number; mapNs: number; writeMode: boolean } {
+  return {
+    exitNs: Math.round(host.s.mmu.faultExitNs(host.costs)),
+    attrNs: Math.round(host.costs.ns('kvm.mem_attr_lookup_ns')),
+    mapNs: Math.round(host.costs.ns('kvm.map_leaf_ns')),
+    writeMode: host.s.mmu.faultLockMode === 'write',
+  };
+}
+
+/**
  * %GeneratorPrototype%.next and .throw, called directly (engine/simulation.ts says why): the
  * getPfn generators a fault steps when the binding has no generator-free path.
  */
@@ -212,12 +228,11 @@ export class KvmPageFault {
 
   private useHost(host: Host): void {
     this.host = host;
-    // Rounded here as charge rounds them (the same charges): a non-integer (the shadow MMU's exit
-    // is 20933.5 ns) passed to charge where V8 does not inline it is a heap number per fault.
-    this.exitNs = Math.round(host.s.mmu.faultExitNs(host.costs));
-    this.attrNs = Math.round(host.costs.ns('kvm.mem_attr_lookup_ns'));
-    this.mapNs = Math.round(host.costs.ns('kvm.map_leaf_ns'));
-    this.writeMode = host.s.mmu.faultLockMode === 'write';
+    const c = faultCharges(host);
+    this.exitNs = c.exitNs;
+    this.attrNs = c.attrNs;
+    this.mapNs = c.mapNs;
+    this.writeMode = c.writeMode;
     this.faultRetry = host.s.faultRetry;
     this.waitsOf = null;
   }

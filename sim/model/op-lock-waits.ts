@@ -58,6 +58,14 @@ export class OpLockWaits {
     if (w) this.endWith(p, w, recorded);
   }
 
+  /** ns (> 0) that recorded operations waited on `lock`, summed elsewhere (a batch's faults). */
+  addWaited(lock: string, ns: number): void {
+    if (ns <= 0) return;
+    let c = this.counters.get(lock);
+    if (!c) this.counters.set(lock, (c = this.stats.counter(`${this.op}.lock_wait_ns`, { lock })));
+    c.add(ns);
+  }
+
   /** end, with p's sink (`sinkOf(p)`) already at hand. */
   endWith(p: Process<any>, w: PendingWaits, recorded: boolean): void {
     if (p.lockWaitSink !== w) return;

@@ -9,8 +9,9 @@ import { charge } from './charge.js';
 import { timedPunchPhases } from './punch-phases.js';
 import { KernelError } from './errors.js';
 import { FALLOC_FL_PUNCH_HOLE, vfsFallocateCheck, type Gen, type GotPage, type PrivateFile } from './backing.js';
+import type { PfnBatchPlan } from './kvm.js';
 import { PAGE_SIZE } from '../units.js';
-import { closeWindow, markUptodate, shmem_evict_inode, shmem_fallocate, shmem_file_setup, shmem_get_folio, shmem_get_folio_write_nowait, shmem_setattr, type HoleWindow, type ShmemInode } from './shmem.js';
+import { closeWindow, markUptodate, shmem_evict_inode, shmem_fallocate, shmem_file_setup, shmem_get_folio, shmem_get_folio_batch_plan, shmem_get_folio_write_nowait, shmem_setattr, type HoleWindow, type ShmemInode } from './shmem.js';
 
 /** include/uapi/linux/magic.h in the series: "RESM". */
 export const RESTRICTEDMEM_MAGIC = 0x5245534d;
@@ -259,6 +260,15 @@ export function* restrictedmem_get_page(p: Process, file: RestrictedFile, offset
  */
 export function restrictedmem_get_page_begin(p: Process, file: RestrictedFile, offset: number, got: GotPage): number {
   return shmem_get_folio_write_nowait(p, file.memfd, offset, got);
+}
+
+/**
+ * restrictedmem_get_page as data for a fault batch (wasm/fault-batch.ts): shmem_get_folio on the
+ * memfd (shmem_get_folio_batch_plan), then SetPageUptodate and restrictedmem.get_page_ns.
+ */
+export function restrictedmem_get_page_batch_plan(file: RestrictedFile): PfnBatchPlan | undefined {
+  const shmem = shmem_get_folio_batch_plan(file.memfd);
+  return shmem === undefined ? undefined : { shmem, endNs: Math.round(file.getPageNs) };
 }
 
 /** restrictedmem_get_page after shmem_get_folio's wait: SetPageUptodate, unlock; the ns to charge. */

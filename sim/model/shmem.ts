@@ -163,6 +163,46 @@ export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, inde
   return shmem_folio_allocated(p, inode, index, 'SGP_WRITE', r, got, false);
 }
 
+/**
+ * shmem_get_folio(SGP_WRITE) on this inode as data, for a batch that runs first-touch faults
+ * inside the fast paths (wasm/fault-batch.ts): the fast path's arguments, a hit's charge
+ * (shmem.get_folio_hit_ns) and a 4 KiB miss's (that plus host.alloc_page_ns and
+ * shmem.add_folio_4k_ns), rounded as the fault's charge rounds them. Undefined when a fault here
+ * may do what the batch does not: allocate a huge folio (shmem_enabled other than never), refill
+ * a hole being punched (punch.refilled_bytes), or stamp the footprint (cache-footprint.ts).
+ */
+export interface ShmemBatchPlan {
+  readonly inode: ShmemInode;
+  readonly args: ShmemArgs;
+  readonly hitNs: number;
+  readonly missNs: number;
+}
+
+export function shmem_get_folio_batch_plan(inode: ShmemInode): ShmemBatchPlan | undefined {
+  const policy = inode.host.s.thp.policy;
+  if (policy !== 'never' && policy !== 'advise') return undefined;
+  if (inode.holeWindows.length > 0 || inode.footprint.tracking) return undefined;
+  return {
+    inode,
+    args: { policy, iSizePages: Math.floor(inode.i_size / PAGE_SIZE), migratetype: inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE },
+    hitNs: Math.round(inode.getFolioNs),
+    missNs: Math.round(inode.getFolioNs + inode.alloc4kNs),
+  };
+}
+
+/**
+ * What shmem_folio_allocated counts for `misses` order-0 folios that process p allocated in a
+ * batch (shmem_get_folio_batch_plan): thp.folio_orders and memory.allocated_bytes, p's per-CPU
+ * lists and lru_add batch. Each is a count or a per-process list that only p changes, so one
+ * call for n allocations leaves what n calls would.
+ */
+export function shmem_batch_allocated(inode: ShmemInode, p: Process, misses: number): void {
+  if (misses <= 0) return;
+  inode.host.metrics.folioAllocated(0, misses);
+  pcpAlloc(inode.pcp, p, misses);
+  folio_add_lru(inode.lru, p, misses, 0);
+}
+
 // One argument and one result object for every call: each caller reads the result before the
 // next call and keeps nothing of it, and this runs once per first-touch fault.
 const getFolioArgs: ShmemArgs = { policy: 'never', iSizePages: 0, migratetype: MIGRATE_UNMOVABLE };

@@ -41,6 +41,16 @@ export class RwLock implements LockImpl {
     this.qlen = queueGauge(sim, name, opts.labels);
   }
 
+  /** Nobody holds or waits for the lock. */
+  get idle(): boolean {
+    return this.writer === null && this.readers === 0 && this.queue.length === 0;
+  }
+
+  /** @internal The statistics of a mode and the queue's gauge, for a batch that ran acquisitions itself (sim/actors/fault-batch.ts). */
+  batchStats(write: boolean): { stats: ModeStats; queueLen: Gauge } {
+    return { stats: write ? this.wr : this.rd, queueLen: this.qlen };
+  }
+
   /** `yield l.readLock(p)` (read_lock). */
   readLock(p: Process<any>): Process<any> {
     return p.acquire(this, Mode.READ);

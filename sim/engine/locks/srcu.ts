@@ -48,6 +48,16 @@ export class Srcu implements LockImpl {
     this.qlen = queueGauge(sim, name, opts.labels);
   }
 
+  /** No reader inside, no synchronize_srcu waiting. */
+  get idle(): boolean {
+    return this.current === 0 && this.closed.size === 0 && this.syncs.length === 0;
+  }
+
+  /** @internal The readers' statistics, for a batch that ran read locks itself (sim/actors/fault-batch.ts). */
+  get readStats(): ModeStats {
+    return this.rd;
+  }
+
   /** srcu_read_lock: never blocks; returns the index to pass to readUnlock. */
   readLock(p: Process<any>): number {
     this.current++;

@@ -12,6 +12,7 @@ import { UsageError } from '../../errors.js';
 import { instantiate, release, type RmsimExports } from './module.js';
 import { WasmHostMemory, WasmPageCache, WasmPageTable } from './structures.js';
 import { OutViews } from './views.js';
+import { WasmFaultBatch } from './fault-batch.js';
 import { BUCKET_COUNT, type RngStream } from '../../engine/index.js';
 
 /** The engine's RngStream keeps its state private; a WASM burst advances it and writes it back. */
@@ -151,6 +152,7 @@ export function createWasmFastPaths(hostPages: number): WasmFastPaths {
         mapped: [u[6]!, u[7]!, u[8]!], stoppedAtHorizon: u[9]! !== 0, nextStartNs: f[5]!, resumeGfn: f[6]!,
       };
     },
+    newFaultBatch: (nv) => new WasmFaultBatch(x, nv),
     resetAll() {
       burstArea = -1;
       // Handles are renumbered from 0 after reset_all: re-create them in the same order.

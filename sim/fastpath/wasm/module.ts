@@ -65,13 +65,24 @@ export interface RmsimExports {
     policy: number, iSize: number, mt: number, maxLevel: number): void;
   fault_burst(pt: number, h: number, gfnStart: number, indexStart: number, count: number, policy: number, iSize: number,
     mt: number, maxLevel: number, now: number, horizon: number, rng: number, thinkMean: number, costs: number, hist: number): void;
+  fb_new(nv: number): number;
+  fb_hist_at(a: number, i: number): number;
+  fb_hist_clear(a: number, i: number): void;
+  fb_gauge_at(a: number): number;
+  fb_trail_at(a: number): number;
+  fb_join(a: number, v: number, gfn: number, left: number, gfnBase: number, indexBase: number, pc: number, now: number, key: number): void;
+  fb_take_count(a: number, v: number, i: number): number;
+  fb_run(a: number): void;
+  fb_pending(a: number): number;
+  fb_top_t(a: number): number;
+  fb_top_k(a: number): number;
 }
 
 /** The module files under build/: the release module and the benchmark's (wasm/bench-entry.ts). */
 export type WasmBuild = 'rmsim.wasm' | 'rmsim-bench.wasm';
 
 /** The export version of wasm/index.ts these bindings are written for. */
-const WASM_ABI = 5;
+const WASM_ABI = 6;
 
 /** Most instances alive at once (each reserves ~10 GiB of address space). */
 export const MAX_INSTANCES = 32;

@@ -1,0 +1,296 @@
+// Horizon batching of first-touch faults inside WASM (DESIGN.md principle 6, issue 17): when
+// the only live processes are one VM's booting vCPUs (VcpuLoop, sequential first touch), each
+// joins at its first fault and from then on its faults' phases run in wasm/fault-batch.ts, under
+// one scheduler keyed as the engine's heap (time, then sequence numbers from the engine's
+// counter, taken in the order the engine would take them). One timer entry stands in the
+// engine's heap at the earliest owned wait's exact key; dispatched, the batch runs the owned
+// waits while they come before the engine's next event and within the run's `until`, then folds
+// what it counted into the engine's statistics (lock acquisitions, waits and holds, fault
+// latencies, allocations, the per-CPU lists, the actors' tallies, the trail of maps). A vCPU
+// is handed back to the engine at the end of its last access's scheduling point, where its
+// loop ends as it would have.
+//
+// Why only then: with nothing else live, nothing can take a lock, change an attribute, punch,
+// or read a statistic between two of the batch's phases, so the batch may keep the locks'
+// state (kvm->srcu readers, mmu_lock's holder and queue) to itself and fold its counts at its
+// end. A VM the batch does not run (huge folios, shared memory, think time, a duration, the
+// safety checker or the tracer, another actor live) keeps every fault in the model's machines.
+// What holds the two together: test/golden/batching-identity.test.ts (every built-in
+// workload, the same metrics.json bytes with batching on and off) and
+// test/actors/fault-batch.test.ts (the batch's shapes, and the cases it must refuse).
+import { ProcState } from '../engine/process.js';
+import type { Schedulable } from '../engine/heap.js';
+import type { ModeStats, Process, Simulation, Gauge } from '../engine/index.js';
+import { FB, FB_HIST, FB_V, THP_NEVER, type FaultBatchArea } from '../fastpath/index.js';
+import { faultCharges, shmem_batch_allocated, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
+import type { OpsTally } from './ops-tally.js';
+import type { Workload } from '../workload/types.js';
+
+/** What the batch needs of a vCPU loop. */
+export interface FaultBatchMember {
+  /** The VM it touches. */
+  readonly batchVm: Vm;
+  /**
+   * Its accesses as the batch runs them: sequential first touch of consecutive gfns with no
+   * think time, private, or null when it is not such a loop.
+   */
+  batchSlice(): { firstGfn: number; pages: number } | null;
+  readonly tally: OpsTally;
+  /** Its last access's scheduling point is given back: the loop's next resume ends it. */
+  batchEnded(): void;
+}
+
+const enum State { IDLE, ACTIVE, REFUSED }
+
+/** One member's place in the batch. */
+interface Seat {
+  p: Process<void>;
+  m: FaultBatchMember;
+  slot: Memslot;
+  plan: PfnBatchPlan;
+}
+
+/**
+ * A run's fault batch, or null when it could never run one: batching off (every wait through
+ * the engine), fast paths without one (ts, ref), a tracer or the safety checker (they watch every
+ * phase), a duration or a warm-up (statistics read or reset at a time the batch may be past).
+ */
+export function faultBatchFor(sim: Simulation, host: Host, w: Workload): FaultBatch | null {
+  if (!sim.runAhead || host.fp.newFaultBatch === undefined || sim.tracer !== null || host.safety.enabled || host.trailArgs) return null;
+  if (w.durationNs !== undefined || w.warmupNs > 0) return null;
+  return new FaultBatch(sim, host);
+}
+
+export class FaultBatch {
+  private state = State.IDLE;
+  private readonly candidates: Array<{ p: Process<void>; m: FaultBatchMember }> = [];
+  private readonly seats: Seat[] = [];
+  private readonly seatOf = new Map<Process<void>, number>();
+  private area: FaultBatchArea | null = null;
+  private vm: Vm | null = null;
+  private readonly proxy: Schedulable;
+  private srcuStats!: ModeStats;
+  private mmuStats!: ModeStats;
+  private mmuQueue!: Gauge;
+
+  constructor(private readonly sim: Simulation, private readonly host: Host) {
+    this.proxy = sim.newTimer(() => this.dispatched());
+  }
+
+  /** A vCPU loop the batch may run (every vCPU loop of the run registers at its spawn). */
+  register(p: Process<void>, m: FaultBatchMember): void {
+    this.candidates.push({ p, m });
+  }
+
+  /**
+   * p's access at gfn is a first-touch fault (its tally started it), with `left` accesses after
+   * it: true when the batch takes the fault and the rest of p's accesses over (p parks),
+   * false when the model's machines run it.
+   */
+  join(p: Process<void>, gfn: number, left: number): boolean {
+    if (this.state === State.REFUSED) return false;
+    if (this.state === State.IDLE && !this.admit()) {
+      this.state = State.REFUSED;
+      return false;
+    }
+    const v = this.seatOf.get(p);
+    if (v === undefined) return false;
+    const seat = this.seats[v]!;
+    const sim = this.sim;
+    this.area!.join(v, gfn, left, seat.slot.baseGfn, seat.slot.offsetPages, seat.plan.shmem.inode.pages, sim.now, sim.nextKey());
+    p.state = ProcState.COMPUTING;
+    this.rearm();
+    return true;
+  }
+
+  /** Decide at the first fault whether the batch runs this run's vCPUs (see the file comment). */
+  private admit(): boolean {
+    const sim = this.sim;
+    const host = this.host;
+    const live = this.candidates.filter((c) => c.p.isAlive);
+    if (live.length === 0) return false;
+    const vm = live[0]!.m.batchVm;
+    if (vm.dead || !vm.srcu.idle || !vm.mmuLock.idle || vm.mmu_invalidate_in_progress) return false;
+    if (!sim.onlyThese(new Set(live.map((c) => c.p)))) return false;
+    let pages = 0;
+    for (const { p, m } of live) {
+      if (m.batchVm !== vm) return false;
+      const slice = m.batchSlice();
+      if (slice === null) return false;
+      const seat = this.seatFor(p, m, vm, slice.firstGfn, slice.pages);
+      if (seat === null) return false;
+      this.seatOf.set(p, this.seats.length);
+      this.seats.push(seat);
+      pages += slice.pages;
+    }
+    // One configuration for the area: every slot's getPfn the same, and room for every page.
+    const plan = this.seats[0]!.plan;
+    for (const s of this.seats) {
+      const o = s.plan;
+      if (o.endNs !== plan.endNs || o.shmem.hitNs !== plan.shmem.hitNs || o.shmem.missNs !== plan.shmem.missNs ||
+        o.shmem.args.policy !== plan.shmem.args.policy || o.shmem.args.iSizePages !== plan.shmem.args.iSizePages ||
+        o.shmem.args.migratetype !== plan.shmem.args.migratetype) return false;
+    }
+    if (host.mem.freePagesCount() < pages) return false;
+    if (host.s.faultRetry.isStale(vm, vm.mmu_invalidate_seq, this.seats[0]!.slot.baseGfn)) return false;
+    const area = host.fp.newFaultBatch!(this.seats.length);
+    const c = faultCharges(host);
+    area.setPageTable(vm.pt);
+    const h = area.header();
+    h[FB.POLICY] = THP_NEVER; // the plan runs no huge folio
+    h[FB.ISIZE] = plan.shmem.args.iSizePages;
+    h[FB.MT] = plan.shmem.args.migratetype ?? 0;
+    h[FB.EXIT_NS] = c.exitNs;
+    h[FB.ATTR_NS] = c.attrNs;
+    h[FB.MISS_NS] = plan.shmem.missNs;
+    h[FB.HIT_NS] = plan.shmem.hitNs;
+    h[FB.END_NS] = plan.endNs;
+    h[FB.MAP_NS] = c.mapNs;
+    h[FB.GRANT_NS] = sim.lockCosts.cacheline_ns;
+    h[FB.WRITE] = c.writeMode ? 1 : 0;
+    this.area = area;
+    this.vm = vm;
+    this.srcuStats = vm.srcu.readStats;
+    const mmu = vm.mmuLock.batchStats(c.writeMode);
+    this.mmuStats = mmu.stats;
+    this.mmuQueue = mmu.queueLen;
+    this.state = State.ACTIVE;
+    return true;
+  }
+
+  /**
+   * p's seat: the memslot holding its whole slice, whose binding runs its getPfn as data, over
+   * gfns all private (the attribute lookup always matches a private access); null otherwise.
+   */
+  private seatFor(p: Process<void>, m: FaultBatchMember, vm: Vm, first: number, pages: number): Seat | null {
+    if (pages <= 0) return null;
+    const last = first + pages - 1;
+    const slot = vm.slotFor(first);
+    if (slot === undefined || last >= slot.baseGfn + slot.npages || slot.binding === undefined) return null;
+    if (!vm.memAttr.isUniform(first, last + 1) || !vm.memAttr.isPrivate(first)) return null;
+    const plan = slot.binding.faultBatchPlan?.();
+    return plan === undefined ? null : { p, m, slot, plan };
+  }
+
+  /** The engine's entry for the owned waits: at the earliest one's exact key (none when none is owned). */
+  private rearm(): void {
+    const area = this.area!;
+    const proxy = this.proxy;
+    if (area.pending() === 0) {
+      proxy.liveKey = -1;
+      return;
+    }
+    const k = area.topKey();
+    if (proxy.liveKey !== k) this.sim.scheduleTimer(proxy, area.topTime(), k);
+  }
+
+  /** The engine dispatched the stand-in entry (its clock set and the event counted): run the owned waits. */
+  private dispatched(): void {
+    const sim = this.sim;
+    const area = this.area!;
+    // The engine's next event (peekNextTime settles the stand-in's own entry first).
+    const hT = sim.peekNextTime();
+    const hK = hT === Infinity ? Infinity : sim.peekNextKey();
+    let events = 0;
+    for (;;) {
+      const h = area.header();
+      h[FB.LIMIT_T] = sim.batchLimit;
+      h[FB.HORIZON_T] = hT;
+      h[FB.HORIZON_K] = hK;
+      h[FB.SEQ] = sim.sequence;
+      h[FB.LAST_T] = sim.now;
+      area.run();
+      const o = area.header();
+      events += o[FB.EVENTS]!;
+      sim.advanceSequence(o[FB.SEQ]!);
+      sim.now = o[FB.LAST_T]!;
+      this.fold(o);
+      const status = o[FB.STATUS];
+      if (status === FB.GAUGE_FULL) continue;
+      if (status === FB.ENDED) this.handBack(o[FB.OUT_V]!, o[FB.OUT_T]!, o[FB.OUT_K]!);
+      break;
+    }
+    // The stand-in's dispatch was counted as the first of these waits.
+    sim.eventsProcessed += events - 1;
+    this.rearm();
+  }
+
+  /** Seat v's last access's sleep(0) ends at (t, k): the engine takes it there, and the loop ends. */
+  private handBack(v: number, t: number, k: number): void {
+    const { p, m } = this.seats[v]!;
+    m.batchEnded();
+    // The sleep gave the CPU up; the engine's dispatch takes one back (its zero run-queue delay).
+    this.sim.offCpu(p);
+    this.sim.scheduleKeyed(p, t, k, ProcState.SLEEPING);
+  }
+
+  /** What the batch counted since the last fold, into the engine's statistics; the area's counts zeroed. */
+  private fold(h: Float64Array): void {
+    const sim = this.sim;
+    const host = this.host;
+    const area = this.area!;
+    const srcu = h[FB.SRCU_ACQ]!;
+    if (srcu > 0) {
+      this.srcuStats.acquisitions.add(srcu);
+      this.srcuStats.wait.recordN(0, srcu);
+    }
+    const acq = h[FB.MMU_ACQ]!;
+    if (acq > 0) this.mmuStats.acquisitions.add(acq);
+    const contended = h[FB.MMU_CONTENDED]!;
+    if (contended > 0) this.mmuStats.contended.add(contended);
+    this.foldHistogram(FB_HIST.SRCU_HOLD, this.srcuStats.hold);
+    this.foldHistogram(FB_HIST.MMU_WAIT, this.mmuStats.wait);
+    this.foldHistogram(FB_HIST.MMU_HOLD, this.mmuStats.hold);
+    const faults = h[FB.FAULTS]!;
+    if (faults > 0) this.foldHistogram(FB_HIST.LATENCY, host.metrics.faultsMapped(faults, 1));
+    host.metrics.faultWaits.addWaited(this.vm!.mmuLock.name, h[FB.LOCK_WAIT]!);
+    sim.wokeOnFreeCpus(h[FB.RQ_ZERO]!);
+    const mapped = h[FB.MAPPED_ACCESSES]!;
+    if (mapped > 0) sim.stats.counter('vcpu.mapped_accesses').add(mapped);
+    for (let v = 0; v < this.seats.length; v++) {
+      const s = this.seats[v]!;
+      shmem_batch_allocated(s.plan.shmem.inode, s.p, area.takeCount(v, FB_V.MISSES));
+      s.m.tally.ranOnTime(area.takeCount(v, FB_V.COMPLETED), area.takeCount(v, FB_V.STARTED));
+    }
+    this.foldQueueLength(h);
+    this.foldTrail(h);
+    const g = area.header();
+    for (const i of [FB.SRCU_ACQ, FB.MMU_ACQ, FB.MMU_CONTENDED, FB.RQ_ZERO, FB.FAULTS, FB.MAPPED_ACCESSES, FB.LOCK_WAIT, FB.MISSES, FB.GAUGE_N, FB.TRAIL_N]) g[i] = 0;
+  }
+
+  private foldHistogram(i: number, into: { addBuckets(c: Float64Array, lo: number, hi: number, sum: number, min: number, max: number): void }): void {
+    const area = this.area!;
+    const c = area.histogram(i);
+    const s = FB.BUCKETS;
+    const hi = c[s + 4]!;
+    if (hi < 0) return;
+    into.addBuckets(c, c[s + 3]!, hi, c[s]!, c[s + 1]!, c[s + 2]!);
+    area.clearHistogram(i);
+  }
+
+  /** mmu_lock's queue length at each change, in order at its time (a time-weighted gauge). */
+  private foldQueueLength(h: Float64Array): void {
+    const n = h[FB.GAUGE_N]!;
+    if (n === 0) return;
+    const sim = this.sim;
+    const now = sim.now;
+    const pts = this.area!.gaugePoints();
+    for (let i = 0; i < n; i++) {
+      sim.now = pts[2 * i]!;
+      this.mmuQueue.set(pts[2 * i + 1]!);
+    }
+    sim.now = now;
+  }
+
+  /** The last maps into the host's trail (at most its capacity's worth matter), oldest first. */
+  private foldTrail(h: Float64Array): void {
+    const n = h[FB.TRAIL_N]!;
+    if (n === 0) return;
+    const ring = this.area!.trail();
+    const trail = this.host.trail;
+    for (let i = Math.max(0, n - FB.TRAIL_CAP); i < n; i++) {
+      const j = i % FB.TRAIL_CAP;
+      trail.record(ring[2 * j]!, this.seats[ring[2 * j + 1]!]!.p.name, 'fault_map', undefined);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+// The fault batch's area in a WASM instance (wasm/fault-batch.ts), as FaultBatchArea: typed
+// views of its header, histograms, queue-length points and trail, renewed whenever memory.grow
+// detached the old buffer (a batch's faults allocate page-table chunks).
+import { FB, type FaultBatchArea, type PageCache, type PageTable } from '../api.js';
+import { UsageError } from '../../errors.js';
+import type { RmsimExports } from './module.js';
+import { WasmPageCache, WasmPageTable } from './structures.js';
+
+const HEADER_SLOTS = 64;
+const HIST_SLOTS = FB.BUCKETS + 5;
+
+export class WasmFaultBatch implements FaultBatchArea {
+  private readonly a: number;
+  private buf: ArrayBuffer | undefined;
+  private head = new Float64Array(0);
+  private readonly hists: Float64Array[] = [];
+  private gauge = new Float64Array(0);
+  private ring = new Float64Array(0);
+  private readonly histAt: number[];
+  private readonly gaugeAt: number;
+  private readonly trailAt: number;
+
+  constructor(private readonly x: RmsimExports, nv: number) {
+    this.a = x.fb_new(nv);
+    this.histAt = [0, 1, 2, 3].map((i) => x.fb_hist_at(this.a, i));
+    this.gaugeAt = x.fb_gauge_at(this.a);
+    this.trailAt = x.fb_trail_at(this.a);
+  }
+
+  private renew(): void {
+    const b = this.x.memory.buffer;
+    if (b === this.buf) return;
+    this.buf = b;
+    this.head = new Float64Array(b, this.a, HEADER_SLOTS);
+    for (let i = 0; i < this.histAt.length; i++) this.hists[i] = new Float64Array(b, this.histAt[i]!, HIST_SLOTS);
+    this.gauge = new Float64Array(b, this.gaugeAt, 2 * FB.GAUGE_CAP);
+    this.ring = new Float64Array(b, this.trailAt, 2 * FB.TRAIL_CAP);
+  }
+
+  header(): Float64Array { this.renew(); return this.head; }
+  setPageTable(pt: PageTable): void {
+    if (!(pt instanceof WasmPageTable)) throw new UsageError('fast paths: structure from another implementation');
+    this.header()[FB.PT] = pt.handle;
+  }
+  join(v: number, gfn: number, left: number, gfnBase: number, indexBase: number, cache: PageCache, now: number, key: number): void {
+    if (!(cache instanceof WasmPageCache)) throw new UsageError('fast paths: structure from another implementation');
+    this.x.fb_join(this.a, v, gfn, left, gfnBase, indexBase, cache.handle, now, key);
+  }
+  run(): void { this.x.fb_run(this.a); }
+  pending(): number { return this.x.fb_pending(this.a); }
+  topTime(): number { return this.x.fb_top_t(this.a); }
+  topKey(): number { return this.x.fb_top_k(this.a); }
+  histogram(i: number): Float64Array { this.renew(); return this.hists[i]!; }
+  clearHistogram(i: number): void { this.x.fb_hist_clear(this.a, i); }
+  gaugePoints(): Float64Array { this.renew(); return this.gauge; }
+  trail(): Float64Array { this.renew(); return this.ring; }
+  takeCount(v: number, which: number): number { return this.x.fb_take_count(this.a, v, which); }
+}

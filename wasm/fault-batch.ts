@@ -1,0 +1,515 @@
+// The first-touch faults of one VM's vCPUs run inside WASM under one scheduler (DESIGN.md
+// principle 6, issue 17): the waits of every vCPU that joined, in a heap keyed exactly as the
+// engine's (time, then sequence numbers taken from the engine's counter in the order the engine
+// would take them), each wait's end running the phase the model's machines would run then.
+// The caller (sim/actors/fault-batch.ts) lets a VM's vCPUs join only while nothing else in the
+// simulation is live, so no other process can see the locks, the statistics or the pages
+// between two phases; it folds the statistics counted here into the engine's after each run.
+//
+// One fault, as sim/model/mmu.ts KvmPageFault and sim/actors/vcpu-loop.ts VcpuLoop step it for
+// v10's restrictedmem binding with THP never (order-0 folios, 4 KiB leaves):
+//   exit charge (kvm.fault_exit_*) -> srcu_read_lock(kvm->srcu) -> attribute lookup charge ->
+//   restrictedmem_get_page: shmem_get_folio(SGP_WRITE) (a hit takes a reference; a miss
+//   allocates, inserts and takes it) and its charge -> SetPageUptodate and the get_page charge ->
+//   KVM_MMU_LOCK (write under the shadow MMU, read under tdp; queued FIFO as qrwlock, the head
+//   granted after the cache line's transfer) -> map charge -> the leaf, folio_put (never the
+//   last reference: the page cache holds one), KVM_MMU_UNLOCK -> fault done, srcu_read_unlock ->
+//   the guest exit's scheduling point (sleep 0) -> the next access: a mapped page costs nothing
+//   more, an unmapped one is the next fault.
+// Leaves out (the caller refuses a VM that needs them): huge folios, the shared side,
+// KVM_EXIT_MEMORY_FAULT, invalidations (the fault is never stale), ENOMEM, think time, the
+// run queue (as many CPUs as vCPUs), safety checks and the tracer.
+import { getFolio, gfHit } from './shmem';
+import { folioGet, folioPut, folioRefcount, folioSetFlags } from './buddy';
+import { eptMap, eptMap1Hinted, eptWalkHinted } from './ept';
+import { bucketIndex } from './shared/histogram';
+
+// ---- the area's header: f64 slots (index * 8 bytes) ----
+export const FB_NV = 0;
+export const FB_PT = 1;
+export const FB_POLICY = 2;
+export const FB_ISIZE = 3;
+export const FB_MT = 4;
+export const FB_EXIT_NS = 5;
+export const FB_ATTR_NS = 6;
+export const FB_MISS_NS = 7;
+export const FB_HIT_NS = 8;
+export const FB_END_NS = 9;
+export const FB_MAP_NS = 10;
+export const FB_GRANT_NS = 11;
+export const FB_WRITE = 12;
+export const FB_SEQ = 13;
+export const FB_LIMIT_T = 14;
+export const FB_HORIZON_T = 15;
+export const FB_HORIZON_K = 16;
+export const FB_LAST_T = 17;
+export const FB_EVENTS = 18;
+export const FB_STATUS = 19;
+export const FB_OUT_V = 20;
+export const FB_OUT_T = 21;
+export const FB_OUT_K = 22;
+const FB_WRITER = 23;
+const FB_READERS = 24;
+const FB_WRITE_START = 25;
+const FB_QHEAD = 26;
+const FB_QLEN = 27;
+export const FB_SRCU_ACQ = 28;
+export const FB_MMU_ACQ = 29;
+export const FB_MMU_CONTENDED = 30;
+export const FB_RQ_ZERO = 31;
+export const FB_FAULTS = 32;
+export const FB_MAPPED_ACCESSES = 33;
+export const FB_LOCK_WAIT = 34;
+export const FB_MISSES = 35;
+export const FB_GAUGE_N = 36;
+export const FB_TRAIL_N = 37;
+const FB_HEAP_N = 38;
+export const FB_HEADER_SLOTS = 64;
+
+/** Run status (FB_STATUS). */
+export const FB_DONE = 0; // the next wait is the engine's turn, past the limit, or none is left
+export const FB_ENDED = 1; // vCPU FB_OUT_V's last sleep ended at (FB_OUT_T, FB_OUT_K): the engine ends it
+export const FB_GAUGE_FULL = 2; // the queue-length points fill their buffer: fold and run again
+
+// Histograms (the engine's bucketing): counts, then sum, min, max, lowest and highest bucket touched.
+export const FB_HIST_SRCU_HOLD = 0;
+export const FB_HIST_MMU_WAIT = 1;
+export const FB_HIST_MMU_HOLD = 2;
+export const FB_HIST_LATENCY = 3;
+const HISTS: u32 = 4;
+export const FB_BUCKETS: u32 = 6016;
+const HIST_SLOTS: u32 = FB_BUCKETS + 5;
+export const FB_GAUGE_CAP: u32 = 1024;
+export const FB_TRAIL_CAP: u32 = 256;
+
+// Per vCPU: f64 slots.
+const V_PHASE = 0;
+const V_GFN = 1;
+const V_NEXT = 2;
+const V_LEFT = 3;
+const V_GFN_BASE = 4;
+const V_INDEX_BASE = 5;
+const V_PC = 6;
+const V_T0 = 7;
+const V_FOLIO = 8;
+const V_SRCU_START = 9;
+const V_WAIT_START = 10;
+const V_LOCK_WAIT = 11;
+const V_READ_START = 12;
+export const FB_V_STARTED = 13;
+export const FB_V_COMPLETED = 14;
+export const FB_V_MISSES = 15;
+const V_SLOTS: u32 = 16;
+
+// Where a vCPU waits (what the end of its wait runs).
+const PH_EXIT: u32 = 1; // the exit's charge
+const PH_ATTR: u32 = 2; // the attribute lookup's charge
+const PH_GET: u32 = 3; // shmem_get_folio's charge
+const PH_END: u32 = 4; // restrictedmem_get_page's own charge
+const PH_GRANT: u32 = 5; // mmu_lock handed over (queued, granted)
+const PH_MAP: u32 = 6; // the map's charge
+const PH_SLEEP: u32 = 7; // the guest exit's sleep(0)
+const PH_QUEUED: u32 = 8; // in mmu_lock's queue (no entry)
+
+const FOLIO_UPTODATE: u32 = 1;
+
+// Section offsets (bytes) from the area, for nv vCPUs.
+/** Address of histogram i (FB_HIST_*): FB_BUCKETS f64 counts, then sum, min, max, lowest and highest bucket touched. */
+export function fbHistAt(a: usize, i: u32): usize { return histAt(a, i); }
+/** Address of the queue-length points (FB_GAUGE_N pairs of time, length). */
+export function fbGaugeAt(a: usize): usize { return gaugeAt(a); }
+/** Address of the last maps' ring (FB_TRAIL_CAP pairs of time, vCPU; FB_TRAIL_N written in all). */
+export function fbTrailAt(a: usize): usize { return trailAt(a); }
+@inline function histAt(a: usize, i: u32): usize { return a + (<usize>FB_HEADER_SLOTS << 3) + (<usize>(i * HIST_SLOTS) << 3); }
+@inline function gaugeAt(a: usize): usize { return histAt(a, HISTS); }
+@inline function trailAt(a: usize): usize { return gaugeAt(a) + (<usize>FB_GAUGE_CAP << 4); }
+@inline function vcpusAt(a: usize): usize { return trailAt(a) + (<usize>FB_TRAIL_CAP << 4); }
+@inline function queueAt(a: usize, nv: u32): usize { return vcpusAt(a) + (<usize>(nv * V_SLOTS) << 3); }
+@inline function heapAt(a: usize, nv: u32): usize { return queueAt(a, nv) + (<usize>nv << 3); }
+
+/** Bytes of an area for nv vCPUs. */
+export function fbBytes(nv: u32): usize { return heapAt(0, nv) + <usize>(nv + 1) * 24; }
+
+@inline function hdr(a: usize, i: i32): f64 { return load<f64>(a + (<usize>i << 3)); }
+@inline function setHdr(a: usize, i: i32, v: f64): void { store<f64>(a + (<usize>i << 3), v); }
+@inline function addHdr(a: usize, i: i32, v: f64): void { store<f64>(a + (<usize>i << 3), load<f64>(a + (<usize>i << 3)) + v); }
+@inline function vAt(a: usize, v: u32): usize { return vcpusAt(a) + (<usize>(v * V_SLOTS) << 3); }
+@inline function vGet(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
+@inline function vSet(p: usize, i: i32, x: f64): void { store<f64>(p + (<usize>i << 3), x); }
+
+/** The histograms empty (every bucket, sums, min and max as the engine's new Histogram). */
+export function fbInit(a: usize, nv: u32): void {
+  memory.fill(a, 0, fbBytes(nv));
+  setHdr(a, FB_NV, <f64>nv);
+  setHdr(a, FB_WRITER, -1);
+  for (let i: u32 = 0; i < HISTS; i++) histClear(histAt(a, i), 0, FB_BUCKETS - 1);
+}
+
+/** Zero the buckets [lo, hi] of histogram h and its summary (after the caller folded it). */
+export function fbHistClear(a: usize, i: u32): void {
+  const h = histAt(a, i);
+  const lo = <u32>load<f64>(h + (<usize>(FB_BUCKETS + 3) << 3));
+  const hi = <i32>load<f64>(h + (<usize>(FB_BUCKETS + 4) << 3));
+  if (hi >= 0) histClear(h, lo, <u32>hi);
+}
+
+function histClear(h: usize, lo: u32, hi: u32): void {
+  memory.fill(h + (<usize>lo << 3), 0, <usize>(hi - lo + 1) << 3);
+  const s = h + (<usize>FB_BUCKETS << 3);
+  store<f64>(s, 0); store<f64>(s + 8, Infinity); store<f64>(s + 16, -Infinity);
+  store<f64>(s + 24, <f64>FB_BUCKETS); store<f64>(s + 32, -1);
+}
+
+// ---- the state of the run in progress (fbRun loads it from the area and stores it back) ----
+let A: usize = 0;
+let NV: u32 = 0;
+let HEAP: usize = 0;
+let HN: u32 = 0;
+let SEQ: f64 = 0;
+let EVENTS: f64 = 0;
+let LAST_T: f64 = 0;
+let H_T: f64 = 0;
+let H_K: f64 = 0;
+let LIMIT: f64 = 0;
+let WRITE: bool = false;
+let PT: u32 = 0;
+let EXIT_NS: f64 = 0;
+let ATTR_NS: f64 = 0;
+let MISS_NS: f64 = 0;
+let HIT_NS: f64 = 0;
+let END_NS: f64 = 0;
+let MAP_NS: f64 = 0;
+let GRANT_NS: f64 = 0;
+let SRCU_ACQ: f64 = 0;
+let MMU_ACQ: f64 = 0;
+let RQ_ZERO: f64 = 0;
+let FAULTS: f64 = 0;
+let MISSES: f64 = 0;
+let LOCK_WAIT: f64 = 0;
+
+function load_(a: usize): void {
+  A = a;
+  NV = <u32>hdr(a, FB_NV);
+  HEAP = heapAt(a, NV);
+  HN = <u32>hdr(a, FB_HEAP_N);
+  SEQ = hdr(a, FB_SEQ);
+  LAST_T = hdr(a, FB_LAST_T);
+  H_T = hdr(a, FB_HORIZON_T);
+  H_K = hdr(a, FB_HORIZON_K);
+  LIMIT = hdr(a, FB_LIMIT_T);
+  WRITE = hdr(a, FB_WRITE) != 0;
+  PT = <u32>hdr(a, FB_PT);
+  EXIT_NS = hdr(a, FB_EXIT_NS); ATTR_NS = hdr(a, FB_ATTR_NS); MISS_NS = hdr(a, FB_MISS_NS); HIT_NS = hdr(a, FB_HIT_NS);
+  END_NS = hdr(a, FB_END_NS); MAP_NS = hdr(a, FB_MAP_NS); GRANT_NS = hdr(a, FB_GRANT_NS);
+  EVENTS = 0; SRCU_ACQ = 0; MMU_ACQ = 0; RQ_ZERO = 0; FAULTS = 0; MISSES = 0; LOCK_WAIT = 0;
+}
+
+function save_(): void {
+  const a = A;
+  setHdr(a, FB_HEAP_N, <f64>HN);
+  setHdr(a, FB_SEQ, SEQ);
+  setHdr(a, FB_LAST_T, LAST_T);
+  setHdr(a, FB_EVENTS, EVENTS);
+  addHdr(a, FB_SRCU_ACQ, SRCU_ACQ); addHdr(a, FB_MMU_ACQ, MMU_ACQ); addHdr(a, FB_RQ_ZERO, RQ_ZERO);
+  addHdr(a, FB_FAULTS, FAULTS); addHdr(a, FB_MISSES, MISSES); addHdr(a, FB_LOCK_WAIT, LOCK_WAIT);
+}
+
+/** Histogram.record of an integer ns value >= 0. */
+@inline function record(i: u32, x: f64): void {
+  const h = histAt(A, i);
+  const b = <u32>bucketIndex(<u64>x);
+  const p = h + (<usize>b << 3);
+  store<f64>(p, load<f64>(p) + 1.0);
+  const s = h + (<usize>FB_BUCKETS << 3);
+  store<f64>(s, load<f64>(s) + x);
+  if (x < load<f64>(s + 8)) store<f64>(s + 8, x);
+  if (x > load<f64>(s + 16)) store<f64>(s + 16, x);
+  if (<f64>b < load<f64>(s + 24)) store<f64>(s + 24, <f64>b);
+  if (<f64>b > load<f64>(s + 32)) store<f64>(s + 32, <f64>b);
+}
+
+// ---- the heap of waits: (time, key, vCPU) as f64 triples, least (time, key) first ----
+@inline function less(i: u32, j: u32): bool {
+  const h = HEAP;
+  const ti = load<f64>(h + <usize>i * 24); const tj = load<f64>(h + <usize>j * 24);
+  return ti < tj || (ti == tj && load<f64>(h + <usize>i * 24 + 8) < load<f64>(h + <usize>j * 24 + 8));
+}
+
+@inline function swap(i: u32, j: u32): void {
+  const pi = HEAP + <usize>i * 24; const pj = HEAP + <usize>j * 24;
+  const t = load<f64>(pi); const k = load<f64>(pi + 8); const v = load<f64>(pi + 16);
+  store<f64>(pi, load<f64>(pj)); store<f64>(pi + 8, load<f64>(pj + 8)); store<f64>(pi + 16, load<f64>(pj + 16));
+  store<f64>(pj, t); store<f64>(pj + 8, k); store<f64>(pj + 16, v);
+}
+
+function heapPush(t: f64, k: f64, v: u32): void {
+  let i = HN;
+  HN = i + 1;
+  const p = HEAP + <usize>i * 24;
+  store<f64>(p, t); store<f64>(p + 8, k); store<f64>(p + 16, <f64>v);
+  while (i > 0) {
+    const up = (i - 1) >> 1;
+    if (!less(i, up)) break;
+    swap(i, up);
+    i = up;
+  }
+}
+
+function heapPop(): void {
+  const n = HN - 1;
+  HN = n;
+  if (n == 0) return;
+  swap(0, n);
+  let i: u32 = 0;
+  for (;;) {
+    const l: u32 = 2 * i + 1;
+    if (l >= n) break;
+    let c = l;
+    if (l + 1 < n && less(l + 1, l)) c = l + 1;
+    if (!less(c, i)) break;
+    swap(i, c);
+    i = c;
+  }
+}
+
+/** Waits owned (entries in the heap). */
+export function fbPending(a: usize): u32 { return <u32>hdr(a, FB_HEAP_N); }
+/** The earliest owned wait's time and key (call when fbPending > 0). */
+export function fbTopT(a: usize): f64 { return load<f64>(heapAt(a, <u32>hdr(a, FB_NV))); }
+export function fbTopK(a: usize): f64 { return load<f64>(heapAt(a, <u32>hdr(a, FB_NV)) + 8); }
+
+/**
+ * vCPU v joins at the start of a fault on gfn at time now (its exit charge ends at now + exit
+ * with key `key`, taken by the caller from the engine's counter): `left` accesses after this
+ * one, on the gfns from gfn + 1 up; the slot maps gfn to index + (gfn - gfnBase) of page cache pc.
+ */
+export function fbJoin(a: usize, v: u32, gfn: f64, left: f64, gfnBase: f64, indexBase: f64, pc: u32, now: f64, key: f64): void {
+  const p = vAt(a, v);
+  vSet(p, V_GFN, gfn);
+  vSet(p, V_NEXT, gfn + 1);
+  vSet(p, V_LEFT, left);
+  vSet(p, V_GFN_BASE, gfnBase);
+  vSet(p, V_INDEX_BASE, indexBase);
+  vSet(p, V_PC, <f64>pc);
+  vSet(p, V_T0, now);
+  vSet(p, V_PHASE, <f64>PH_EXIT);
+  NV = <u32>hdr(a, FB_NV);
+  HEAP = heapAt(a, NV);
+  HN = <u32>hdr(a, FB_HEAP_N);
+  heapPush(now + hdr(a, FB_EXIT_NS), key, v);
+  setHdr(a, FB_HEAP_N, <f64>HN);
+}
+
+/** A per-vCPU count (FB_V_STARTED, FB_V_COMPLETED, FB_V_MISSES) since the last fold; zeroes it. */
+export function fbTakeCount(a: usize, v: u32, i: i32): f64 {
+  const p = vAt(a, v);
+  const x = vGet(p, i);
+  vSet(p, i, 0);
+  return x;
+}
+
+function gaugePoint(t: f64, len: f64): void {
+  const a = A;
+  const n = <u32>hdr(a, FB_GAUGE_N);
+  const g = gaugeAt(a) + (<usize>n << 4);
+  store<f64>(g, t); store<f64>(g + 8, len);
+  setHdr(a, FB_GAUGE_N, <f64>(n + 1));
+}
+
+/** mmu_lock's queue head(s) proceed while the lock allows (RwLock.advance): each granted after the cache line. */
+function advance(t: f64): void {
+  const a = A;
+  const q = queueAt(a, NV);
+  let moved = false;
+  while (hdr(a, FB_QLEN) > 0 && hdr(a, FB_WRITER) < 0) {
+    const head = <u32>hdr(a, FB_QHEAD);
+    const h = <u32>load<f64>(q + (<usize>head << 3));
+    if (WRITE && hdr(a, FB_READERS) != 0) break;
+    setHdr(a, FB_QHEAD, <f64>((head + 1) % NV));
+    addHdr(a, FB_QLEN, -1);
+    if (WRITE) setHdr(a, FB_WRITER, <f64>h);
+    else addHdr(a, FB_READERS, 1);
+    vSet(vAt(a, h), V_PHASE, <f64>PH_GRANT);
+    heapPush(t + GRANT_NS, SEQ, h);
+    SEQ += 1;
+    moved = true;
+    if (WRITE) break;
+  }
+  if (moved) gaugePoint(t, hdr(a, FB_QLEN));
+}
+
+/** mmu_lock taken at t after waiting w (0: at once): counted, the hold begins. */
+@inline function taken(p: usize, t: f64, w: f64): void {
+  MMU_ACQ += 1;
+  record(FB_HIST_MMU_WAIT, w);
+  if (w > 0) vSet(p, V_LOCK_WAIT, vGet(p, V_LOCK_WAIT) + w);
+  if (WRITE) setHdr(A, FB_WRITE_START, t);
+  else vSet(p, V_READ_START, t);
+}
+
+/**
+ * A wait ending at t2 is the very next event (before every owned wait, strictly, as it would
+ * take the newest key; before the engine's next event; within the limit): it runs in place,
+ * as the engine's run-ahead runs a compute or sleep whose end is next.
+ */
+@inline function ahead(t2: f64): bool {
+  return t2 <= LIMIT && t2 < H_T && (HN == 0 || t2 < load<f64>(HEAP));
+}
+
+/** v's wait ended at t: its phases until its next wait that is not the very next event. */
+function step(v: u32, t: f64): void {
+  const a = A;
+  const p = vAt(a, v);
+  let ph = <u32>vGet(p, V_PHASE);
+  for (;;) {
+    // Each phase sets the wait it ends with: ns (a charge when > 0, or the sleep when `sleeps`) and the phase after it.
+    let ns: f64 = 0;
+    let next: u32 = 0;
+    let sleeps = false;
+    switch (ph) {
+      case PH_EXIT: {
+        // srcu_read_lock: never waits.
+        SRCU_ACQ += 1;
+        vSet(p, V_SRCU_START, t);
+        ns = ATTR_NS; next = PH_ATTR;
+        break;
+      }
+      case PH_ATTR: {
+        const gfn = vGet(p, V_GFN);
+        const index = <u32>(vGet(p, V_INDEX_BASE) + (gfn - vGet(p, V_GFN_BASE)));
+        const pfn = getFolio(<u32>vGet(p, V_PC), index, <u32>hdr(a, FB_POLICY), <u64>hdr(a, FB_ISIZE), <u32>hdr(a, FB_MT));
+        if (pfn < 0) unreachable(); // the caller checked the host's free pages
+        folioGet(<u32>pfn);
+        vSet(p, V_FOLIO, <f64>pfn);
+        if (gfHit) ns = HIT_NS;
+        else {
+          ns = MISS_NS;
+          MISSES += 1;
+          vSet(p, FB_V_MISSES, vGet(p, FB_V_MISSES) + 1);
+        }
+        next = PH_GET;
+        break;
+      }
+      case PH_GET: {
+        folioSetFlags(<u32>vGet(p, V_FOLIO), FOLIO_UPTODATE);
+        ns = END_NS; next = PH_END;
+        break;
+      }
+      case PH_END: {
+        if (hdr(a, FB_QLEN) == 0 && hdr(a, FB_WRITER) < 0 && (!WRITE || hdr(a, FB_READERS) == 0)) {
+          if (WRITE) setHdr(a, FB_WRITER, <f64>v);
+          else addHdr(a, FB_READERS, 1);
+          taken(p, t, 0);
+          ns = MAP_NS; next = PH_MAP;
+          break;
+        }
+        // Contended: spin in the FIFO queue (the CPU kept) until the head is granted.
+        addHdr(a, FB_MMU_CONTENDED, 1);
+        const tail = (<u32>hdr(a, FB_QHEAD) + <u32>hdr(a, FB_QLEN)) % NV;
+        store<f64>(queueAt(a, NV) + (<usize>tail << 3), <f64>v);
+        addHdr(a, FB_QLEN, 1);
+        vSet(p, V_WAIT_START, t);
+        vSet(p, V_PHASE, <f64>PH_QUEUED);
+        gaugePoint(t, hdr(a, FB_QLEN));
+        return;
+      }
+      case PH_GRANT: {
+        taken(p, t, t - vGet(p, V_WAIT_START));
+        ns = MAP_NS; next = PH_MAP;
+        break;
+      }
+      case PH_MAP: {
+        const gfn = <u32>vGet(p, V_GFN);
+        const folio = <u32>vGet(p, V_FOLIO);
+        if (!eptMap1Hinted(PT, gfn, folio)) eptMap(PT, gfn, folio, 1);
+        if (folioRefcount(folio) <= 1) unreachable(); // the page cache holds a reference
+        folioPut(folio);
+        const n = <u32>hdr(a, FB_TRAIL_N);
+        const tr = trailAt(a) + (<usize>(n % FB_TRAIL_CAP) << 4);
+        store<f64>(tr, t); store<f64>(tr + 8, <f64>v);
+        setHdr(a, FB_TRAIL_N, <f64>(n + 1));
+        // KVM_MMU_UNLOCK: the hold recorded, the queue's head let in.
+        if (WRITE) {
+          record(FB_HIST_MMU_HOLD, t - hdr(a, FB_WRITE_START));
+          setHdr(a, FB_WRITER, -1);
+        } else {
+          record(FB_HIST_MMU_HOLD, t - vGet(p, V_READ_START));
+          addHdr(a, FB_READERS, -1);
+        }
+        if (hdr(a, FB_QLEN) > 0) advance(t);
+        // The fault is done: its latency and waits, then srcu_read_unlock; the guest exit's sleep(0).
+        record(FB_HIST_LATENCY, t - vGet(p, V_T0));
+        FAULTS += 1;
+        LOCK_WAIT += vGet(p, V_LOCK_WAIT);
+        vSet(p, V_LOCK_WAIT, 0);
+        record(FB_HIST_SRCU_HOLD, t - vGet(p, V_SRCU_START));
+        vSet(p, FB_V_COMPLETED, vGet(p, FB_V_COMPLETED) + 1);
+        sleeps = true; next = PH_SLEEP;
+        break;
+      }
+      case PH_SLEEP: {
+        // Woken on a free CPU; the next access (a vCPU with none left ended before this).
+        RQ_ZERO += 1;
+        vSet(p, V_LEFT, vGet(p, V_LEFT) - 1);
+        vSet(p, FB_V_STARTED, vGet(p, FB_V_STARTED) + 1);
+        const gfn = vGet(p, V_NEXT);
+        vSet(p, V_GFN, gfn);
+        vSet(p, V_NEXT, gfn + 1);
+        if (eptWalkHinted(PT, <u32>gfn) >= 0) {
+          addHdr(a, FB_MAPPED_ACCESSES, 1);
+          vSet(p, FB_V_COMPLETED, vGet(p, FB_V_COMPLETED) + 1);
+          sleeps = true; next = PH_SLEEP;
+          break;
+        }
+        vSet(p, V_T0, t);
+        ns = EXIT_NS; next = PH_EXIT;
+        break;
+      }
+      default:
+        unreachable();
+    }
+    if (!sleeps && ns <= 0) { ph = next; continue; } // a charge of 0 goes straight on
+    const t2 = t + ns;
+    // The last scheduling point always goes through the heap: fbRun hands it to the engine.
+    if (ahead(t2) && !(sleeps && vGet(p, V_LEFT) <= 0)) {
+      EVENTS += 1;
+      LAST_T = t2;
+      t = t2;
+      ph = next;
+      continue;
+    }
+    vSet(p, V_PHASE, <f64>next);
+    heapPush(t2, SEQ, v);
+    SEQ += 1;
+    return;
+  }
+}
+
+/**
+ * Run the owned waits in key order while the earliest comes before the engine's next event
+ * (FB_HORIZON_T/K, ties by key) and not after FB_LIMIT_T. Counts the waits ended (FB_EVENTS)
+ * and the last one's time (FB_LAST_T); FB_STATUS says why it stopped.
+ */
+export function fbRun(a: usize): void {
+  load_(a);
+  let status = FB_DONE;
+  while (HN > 0) {
+    const t = load<f64>(HEAP);
+    const k = load<f64>(HEAP + 8);
+    if (!(t < H_T || (t == H_T && k < H_K)) || t > LIMIT) break;
+    if (<u32>hdr(a, FB_GAUGE_N) + NV + 1 >= FB_GAUGE_CAP) { status = FB_GAUGE_FULL; break; }
+    const v = <u32>load<f64>(HEAP + 16);
+    const p = vAt(a, v);
+    heapPop();
+    if (<u32>vGet(p, V_PHASE) == PH_SLEEP && vGet(p, V_LEFT) <= 0) {
+      setHdr(a, FB_OUT_V, <f64>v); setHdr(a, FB_OUT_T, t); setHdr(a, FB_OUT_K, k);
+      status = FB_ENDED;
+      break;
+    }
+    EVENTS += 1;
+    LAST_T = t;
+    step(v, t);
+  }
+  save_();
+  setHdr(a, FB_STATUS, <f64>status);
+}
