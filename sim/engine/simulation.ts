@@ -299,6 +299,9 @@ export class Simulation {
     this.step(p);
   }
 
+  /** The clock when the last run() stopped, before it moved to `until`: its last event's time (or where it began). */
+  lastEventNs = 0;
+
   /** @internal A batch ran n wake-ups of processes that gave their CPU up and took a free one straight back. */
   wokeOnFreeCpus(n: number): void {
     if (n > 0) this.cpu.tookFree(n);
@@ -393,6 +396,7 @@ export class Simulation {
           h.popTop();
         }
       }
+      this.lastEventNs = this.now;
       if (h.size > 0) {
         this.now = until;
         return { now: this.now, eventsProcessed: this.eventsProcessed, stoppedBy: 'until' };
