@@ -62,6 +62,9 @@ export function faultBatchFor(sim: Simulation, host: Host, w: Workload): FaultBa
 }
 
 export class FaultBatch {
+  /** Faults the batch ran (mapped), and vCPUs it admitted: what a run's report and the tests read. */
+  faultsRun = 0;
+  vcpusAdmitted = 0;
   private state = State.IDLE;
   private readonly candidates: Array<{ p: Process<void>; m: FaultBatchMember }> = [];
   private readonly seats: Seat[] = [];
@@ -155,6 +158,7 @@ export class FaultBatch {
     this.mmuStats = mmu.stats;
     this.mmuQueue = mmu.queueLen;
     this.state = State.ACTIVE;
+    this.vcpusAdmitted = this.seats.length;
     return true;
   }
 
@@ -243,6 +247,7 @@ export class FaultBatch {
     this.foldHistogram(FB_HIST.MMU_HOLD, this.mmuStats.hold);
     const faults = h[FB.FAULTS]!;
     if (faults > 0) this.foldHistogram(FB_HIST.LATENCY, host.metrics.faultsMapped(faults, 1));
+    this.faultsRun += faults;
     host.metrics.faultWaits.addWaited(this.vm!.mmuLock.name, h[FB.LOCK_WAIT]!);
     sim.wokeOnFreeCpus(h[FB.RQ_ZERO]!);
     const mapped = h[FB.MAPPED_ACCESSES]!;

@@ -1,0 +1,69 @@
+// The fault batch (sim/actors/fault-batch.ts, wasm/fault-batch.ts) runs a VM's first-touch
+// faults inside WASM only when its vCPUs are alone, and then gives the same metrics.json bytes
+// as every wait through the engine's heap (batching off). Shapes it must run: contention on
+// mmu_lock at the start (8 vCPUs in step), tdp's read lock, uneven slices, an op budget, part of
+// the range, THP advise. Shapes it must leave to the model (and still match): huge folios,
+// more vCPUs than CPUs, think time, guest_memfd, two VMs, the safety checker.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadWorkload } from '../../sim/workload/load.js';
+import { runWorkload } from '../../sim/run/runner.js';
+import { canonicalJson } from '../../sim/output/canonical-json.js';
+import { FaultBatch } from '../../sim/actors/fault-batch.js';
+
+interface Shape { variant?: string; sets: string[]; runs: boolean; checkSafety?: boolean }
+
+const BOOT = ['vms.vcpus=8', 'host.cpus=8', 'host.memory=256MiB'];
+const SHAPES: Record<string, Shape> = {
+  '8 vCPUs in step (mmu_lock queue at the start)': { sets: ['vms.memory=8MiB', ...BOOT], runs: true },
+  'tdp (mmu_lock for read)': { variant: 'v10+tdp', sets: ['vms.memory=8MiB', ...BOOT], runs: true },
+  '5 vCPUs, uneven slices': { sets: ['vms.memory=6MiB', 'vms.vcpus=5', 'host.cpus=6', 'host.memory=256MiB'], runs: true },
+  'an op budget': { sets: ['vms.memory=8MiB', ...BOOT, 'actors.boot.ops=100'], runs: true },
+  'the upper half of the range': { sets: ['vms.memory=8MiB', ...BOOT, 'actors.boot.range.offset=4MiB'], runs: true },
+  'THP advise (never huge without a VMA)': { sets: ['vms.memory=8MiB', ...BOOT, 'host.thp=advise'], runs: true },
+  'THP always: huge folios': { sets: ['vms.memory=16MiB', ...BOOT, 'host.thp=always'], runs: false },
+  'more vCPUs than CPUs': { sets: ['vms.memory=8MiB', 'vms.vcpus=8', 'host.cpus=3', 'host.memory=256MiB'], runs: false },
+  'think time': { sets: ['vms.memory=4MiB', 'vms.vcpus=4', 'host.cpus=4', 'host.memory=256MiB', 'actors.boot.think=300ns'], runs: false },
+  'guest_memfd': { variant: 'guest_memfd', sets: ['vms.memory=8MiB', ...BOOT], runs: false },
+  'two VMs': { sets: ['vms.memory=8MiB', ...BOOT, 'vms.count=2', 'host.cpus=16'], runs: false },
+  'the safety checker': { sets: ['vms.memory=8MiB', ...BOOT], runs: false, checkSafety: true },
+};
+
+/** metrics.json bytes, the engine's event count, and the faults the batch ran. */
+async function run(shape: Shape, batching: boolean): Promise<{ bytes: string; events: number; faults: number; vcpus: number }> {
+  const proto = FaultBatch.prototype as unknown as { register(this: FaultBatch, ...a: unknown[]): void };
+  const register = proto.register;
+  const batches: FaultBatch[] = [];
+  proto.register = function (...a: unknown[]) {
+    if (!batches.includes(this)) batches.push(this);
+    register.apply(this, a);
+  };
+  try {
+    const out = await runWorkload({ workload: loadWorkload('vm-boot', { seed: 1, sets: shape.sets, variant: shape.variant }), batching, checkSafety: shape.checkSafety });
+    return {
+      bytes: canonicalJson(out.metrics),
+      events: out.events,
+      faults: batches.reduce((n, b) => n + b.faultsRun, 0),
+      vcpus: batches.reduce((n, b) => n + b.vcpusAdmitted, 0),
+    };
+  } finally {
+    proto.register = register;
+  }
+}
+
+for (const [name, shape] of Object.entries(SHAPES)) {
+  test(`fault batch ${shape.runs ? 'runs' : 'leaves to the model'} vm-boot with ${name}, same metrics.json bytes as batching off`, async () => {
+    const off = await run(shape, false);
+    assert.equal(off.faults, 0, 'with batching off no batch runs');
+    const on = await run(shape, true);
+    if (shape.runs) {
+      assert.ok(on.faults > 0 && on.vcpus > 0, `the batch ran no fault (${on.vcpus} vCPUs admitted)`);
+      const doc = JSON.parse(on.bytes) as { metrics: Record<string, { count?: number }> };
+      assert.equal(on.faults, doc.metrics['fault.latency_ns']?.count, 'every fault of the run was the batch\'s');
+    } else {
+      assert.equal(on.faults, 0, 'the batch must refuse this shape');
+    }
+    assert.equal(on.bytes, off.bytes);
+    assert.equal(on.events, off.events, 'the same events, counted as the engine counts them');
+  });
+}
