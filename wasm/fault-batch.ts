@@ -7,20 +7,23 @@
 // between two phases; it folds the statistics counted here into the engine's after each run.
 //
 // One fault, as sim/model/mmu.ts KvmPageFault and sim/actors/vcpu-loop.ts VcpuLoop step it for
-// v10's restrictedmem binding with THP never (order-0 folios, 4 KiB leaves):
+// a binding that gives its getPfn as data (sim/model PfnBatchPlan), order-0 folios, 4 KiB leaves:
 //   exit charge (kvm.fault_exit_*) -> srcu_read_lock(kvm->srcu) -> attribute lookup charge ->
-//   restrictedmem_get_page: shmem_get_folio(SGP_WRITE) (a hit takes a reference; a miss
-//   allocates, inserts and takes it) and its charge -> SetPageUptodate and the get_page charge ->
+//   the binding's getPfn as data (v10 restrictedmem_get_page: shmem_get_folio(SGP_WRITE), a hit
+//   taking a reference, a miss allocating, inserting and taking it, then SetPageUptodate and
+//   restrictedmem.get_page_ns; 6.18 kvm_gmem_get_pfn: the same lookup with f_count's cache line
+//   and the zeroing in its one charge) ->
 //   KVM_MMU_LOCK (write under the shadow MMU, read under tdp; queued FIFO as qrwlock, the head
 //   granted after the cache line's transfer) -> map charge -> the leaf, folio_put (never the
 //   last reference: the page cache holds one), KVM_MMU_UNLOCK -> fault done, srcu_read_unlock ->
 //   the guest exit's scheduling point (sleep 0) -> the next access: a mapped page costs nothing
 //   more, an unmapped one is the next fault.
 // Leaves out (the caller refuses a VM that needs them): huge folios, the shared side,
-// KVM_EXIT_MEMORY_FAULT, invalidations (the fault is never stale), ENOMEM, think time, the
+// KVM_EXIT_MEMORY_FAULT, invalidations (the fault is never stale, guest_memfd's pre-check never
+// retries), ENOMEM, hwpoison, think time, the
 // run queue (as many CPUs as vCPUs), safety checks and the tracer.
 import { getFolio, gfHit } from './shmem';
-import { folioGet, folioPut, folioRefcount, folioSetFlags } from './buddy';
+import { folioFlags, folioGet, folioPut, folioRefcount, folioSetFlags } from './buddy';
 import { eptMap, eptMap1Hinted, eptWalkHinted } from './ept';
 import { bucketIndex } from './shared/histogram';
 
@@ -32,8 +35,8 @@ export const FB_ISIZE = 3;
 export const FB_MT = 4;
 export const FB_EXIT_NS = 5;
 export const FB_ATTR_NS = 6;
-export const FB_MISS_NS = 7;
-export const FB_HIT_NS = 8;
+export const FB_BASE_NS = 7;
+export const FB_ALLOC_NS = 8;
 export const FB_END_NS = 9;
 export const FB_MAP_NS = 10;
 export const FB_GRANT_NS = 11;
@@ -64,6 +67,11 @@ export const FB_MISSES = 35;
 export const FB_GAUGE_N = 36;
 export const FB_TRAIL_N = 37;
 const FB_HEAP_N = 38;
+export const FB_LINE_NS = 39;
+export const FB_MISS_CLEAR_NS = 40;
+export const FB_HIT_CLEAR_NS = 41;
+export const FB_LINE_OWNER = 42;
+export const FB_LAST_MISS_V = 43;
 export const FB_HEADER_SLOTS = 64;
 
 /** Run status (FB_STATUS). */
@@ -175,8 +183,11 @@ let WRITE: bool = false;
 let PT: u32 = 0;
 let EXIT_NS: f64 = 0;
 let ATTR_NS: f64 = 0;
-let MISS_NS: f64 = 0;
-let HIT_NS: f64 = 0;
+let BASE_NS: f64 = 0;
+let ALLOC_NS: f64 = 0;
+let LINE_NS: f64 = 0;
+let MISS_CLEAR_NS: f64 = 0;
+let HIT_CLEAR_NS: f64 = 0;
 let END_NS: f64 = 0;
 let MAP_NS: f64 = 0;
 let GRANT_NS: f64 = 0;
@@ -199,7 +210,8 @@ function load_(a: usize): void {
   LIMIT = hdr(a, FB_LIMIT_T);
   WRITE = hdr(a, FB_WRITE) != 0;
   PT = <u32>hdr(a, FB_PT);
-  EXIT_NS = hdr(a, FB_EXIT_NS); ATTR_NS = hdr(a, FB_ATTR_NS); MISS_NS = hdr(a, FB_MISS_NS); HIT_NS = hdr(a, FB_HIT_NS);
+  EXIT_NS = hdr(a, FB_EXIT_NS); ATTR_NS = hdr(a, FB_ATTR_NS); BASE_NS = hdr(a, FB_BASE_NS); ALLOC_NS = hdr(a, FB_ALLOC_NS);
+  LINE_NS = hdr(a, FB_LINE_NS); MISS_CLEAR_NS = hdr(a, FB_MISS_CLEAR_NS); HIT_CLEAR_NS = hdr(a, FB_HIT_CLEAR_NS);
   END_NS = hdr(a, FB_END_NS); MAP_NS = hdr(a, FB_MAP_NS); GRANT_NS = hdr(a, FB_GRANT_NS);
   EVENTS = 0; SRCU_ACQ = 0; MMU_ACQ = 0; RQ_ZERO = 0; FAULTS = 0; MISSES = 0; LOCK_WAIT = 0;
 }
@@ -356,6 +368,12 @@ function advance(t: f64): void {
   return t2 <= LIMIT && t2 < H_T && (HN == 0 || t2 < load<f64>(HEAP));
 }
 
+/** JavaScript's Math.round for x >= 0: the nearest integer, halves up. */
+@inline function jsRound(x: f64): f64 {
+  const r = Math.floor(x);
+  return x - r >= 0.5 ? r + 1 : r;
+}
+
 /** v's wait ended at t: its phases until its next wait that is not the very next event. */
 function step(v: u32, t: f64): void {
   const a = A;
@@ -381,17 +399,27 @@ function step(v: u32, t: f64): void {
         if (pfn < 0) unreachable(); // the caller checked the host's free pages
         folioGet(<u32>pfn);
         vSet(p, V_FOLIO, <f64>pfn);
-        if (gfHit) ns = HIT_NS;
-        else {
-          ns = MISS_NS;
+        // The getPfn's charge, summed in the binding's order, then rounded as charge rounds it.
+        ns = BASE_NS;
+        if (LINE_NS > 0 && hdr(a, FB_LINE_OWNER) != <f64>v) {
+          ns += LINE_NS;
+          setHdr(a, FB_LINE_OWNER, <f64>v);
+        }
+        if (gfHit) {
+          if (!(folioFlags(<u32>pfn) & FOLIO_UPTODATE)) ns += HIT_CLEAR_NS;
+        } else {
+          ns += ALLOC_NS;
+          ns += MISS_CLEAR_NS;
           MISSES += 1;
+          setHdr(a, FB_LAST_MISS_V, <f64>v);
           vSet(p, FB_V_MISSES, vGet(p, FB_V_MISSES) + 1);
         }
+        ns = jsRound(ns);
+        folioSetFlags(<u32>pfn, FOLIO_UPTODATE);
         next = PH_GET;
         break;
       }
       case PH_GET: {
-        folioSetFlags(<u32>vGet(p, V_FOLIO), FOLIO_UPTODATE);
         ns = END_NS; next = PH_END;
         break;
       }

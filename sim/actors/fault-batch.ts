@@ -22,7 +22,7 @@ import { ProcState } from '../engine/process.js';
 import type { Schedulable } from '../engine/heap.js';
 import type { ModeStats, Process, Simulation, Gauge } from '../engine/index.js';
 import { FB, FB_HIST, FB_V, THP_NEVER, type FaultBatchArea } from '../fastpath/index.js';
-import { faultCharges, shmem_batch_allocated, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
+import { faultCharges, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
 import type { OpsTally } from './ops-tally.js';
 import type { Workload } from '../workload/types.js';
 
@@ -100,7 +100,7 @@ export class FaultBatch {
     if (v === undefined) return false;
     const seat = this.seats[v]!;
     const sim = this.sim;
-    this.area!.join(v, gfn, left, seat.slot.baseGfn, seat.slot.offsetPages, seat.plan.shmem.inode.pages, sim.now, sim.nextKey());
+    this.area!.join(v, gfn, left, seat.slot.baseGfn, seat.slot.offsetPages, seat.plan.cache, sim.now, sim.nextKey());
     p.state = ProcState.COMPUTING;
     this.rearm();
     return true;
@@ -126,13 +126,13 @@ export class FaultBatch {
       this.seats.push(seat);
       pages += slice.pages;
     }
-    // One configuration for the area: every slot's getPfn the same, and room for every page.
+    // One configuration for the area: every slot's getPfn the same (one file's line), and room for every page.
     const plan = this.seats[0]!.plan;
     for (const s of this.seats) {
       const o = s.plan;
-      if (o.endNs !== plan.endNs || o.shmem.hitNs !== plan.shmem.hitNs || o.shmem.missNs !== plan.shmem.missNs ||
-        o.shmem.args.policy !== plan.shmem.args.policy || o.shmem.args.iSizePages !== plan.shmem.args.iSizePages ||
-        o.shmem.args.migratetype !== plan.shmem.args.migratetype) return false;
+      if (o.endNs !== plan.endNs || o.baseNs !== plan.baseNs || o.allocNs !== plan.allocNs || o.missClearNs !== plan.missClearNs ||
+        o.hitClearNs !== plan.hitClearNs || o.args.iSizePages !== plan.args.iSizePages || o.args.migratetype !== plan.args.migratetype ||
+        (o.line === undefined) !== (plan.line === undefined) || o.line?.ns !== plan.line?.ns) return false;
     }
     if (host.mem.freePagesCount() < pages) return false;
     if (host.s.faultRetry.isStale(vm, vm.mmu_invalidate_seq, this.seats[0]!.slot.baseGfn)) return false;
@@ -141,12 +141,17 @@ export class FaultBatch {
     area.setPageTable(vm.pt);
     const h = area.header();
     h[FB.POLICY] = THP_NEVER; // the plan runs no huge folio
-    h[FB.ISIZE] = plan.shmem.args.iSizePages;
-    h[FB.MT] = plan.shmem.args.migratetype ?? 0;
+    h[FB.ISIZE] = plan.args.iSizePages;
+    h[FB.MT] = plan.args.migratetype ?? 0;
     h[FB.EXIT_NS] = c.exitNs;
     h[FB.ATTR_NS] = c.attrNs;
-    h[FB.MISS_NS] = plan.shmem.missNs;
-    h[FB.HIT_NS] = plan.shmem.hitNs;
+    h[FB.BASE_NS] = plan.baseNs;
+    h[FB.ALLOC_NS] = plan.allocNs;
+    h[FB.MISS_CLEAR_NS] = plan.missClearNs;
+    h[FB.HIT_CLEAR_NS] = plan.hitClearNs;
+    h[FB.LINE_NS] = plan.line?.ns ?? 0;
+    h[FB.LINE_OWNER] = this.seats.findIndex((s) => s.p === plan.line?.owner);
+    h[FB.LAST_MISS_V] = -1;
     h[FB.END_NS] = plan.endNs;
     h[FB.MAP_NS] = c.mapNs;
     h[FB.GRANT_NS] = sim.lockCosts.cacheline_ns;
@@ -254,13 +259,19 @@ export class FaultBatch {
     if (mapped > 0) sim.stats.counter('vcpu.mapped_accesses').add(mapped);
     for (let v = 0; v < this.seats.length; v++) {
       const s = this.seats[v]!;
-      shmem_batch_allocated(s.plan.shmem.inode, s.p, area.takeCount(v, FB_V.MISSES));
+      s.plan.allocated(s.p, area.takeCount(v, FB_V.MISSES));
       s.m.tally.ranOnTime(area.takeCount(v, FB_V.COMPLETED), area.takeCount(v, FB_V.STARTED));
     }
+    const plan = this.seats[0]!.plan;
+    const lastMiss = h[FB.LAST_MISS_V]!;
+    if (lastMiss >= 0 && plan.lastAllocated !== undefined) plan.lastAllocated(this.seats[lastMiss]!.p);
+    const lineOwner = h[FB.LINE_OWNER]!;
+    if (plan.line !== undefined && lineOwner >= 0) plan.line.owner = this.seats[lineOwner]!.p;
     this.foldQueueLength(h);
     this.foldTrail(h);
     const g = area.header();
     for (const i of [FB.SRCU_ACQ, FB.MMU_ACQ, FB.MMU_CONTENDED, FB.RQ_ZERO, FB.FAULTS, FB.MAPPED_ACCESSES, FB.LOCK_WAIT, FB.MISSES, FB.GAUGE_N, FB.TRAIL_N]) g[i] = 0;
+    g[FB.LAST_MISS_V] = -1;
   }
 
   private foldHistogram(i: number, into: { addBuckets(c: Float64Array, lo: number, hi: number, sum: number, min: number, max: number): void }): void {

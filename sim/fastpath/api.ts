@@ -290,11 +290,12 @@ export interface FaultBatchArea {
 
 /** Header slots of a fault batch (wasm/fault-batch.ts FB_*). */
 export const enum FB {
-  PT = 1, POLICY = 2, ISIZE = 3, MT = 4, EXIT_NS = 5, ATTR_NS = 6, MISS_NS = 7, HIT_NS = 8, END_NS = 9,
+  PT = 1, POLICY = 2, ISIZE = 3, MT = 4, EXIT_NS = 5, ATTR_NS = 6, BASE_NS = 7, ALLOC_NS = 8, END_NS = 9,
   MAP_NS = 10, GRANT_NS = 11, WRITE = 12, SEQ = 13, LIMIT_T = 14, HORIZON_T = 15, HORIZON_K = 16,
   LAST_T = 17, EVENTS = 18, STATUS = 19, OUT_V = 20, OUT_T = 21, OUT_K = 22,
   SRCU_ACQ = 28, MMU_ACQ = 29, MMU_CONTENDED = 30, RQ_ZERO = 31, FAULTS = 32, MAPPED_ACCESSES = 33,
   LOCK_WAIT = 34, MISSES = 35, GAUGE_N = 36, TRAIL_N = 37,
+  LINE_NS = 39, MISS_CLEAR_NS = 40, HIT_CLEAR_NS = 41, LINE_OWNER = 42, LAST_MISS_V = 43,
   /** FB.STATUS: stopped at the engine's turn, the limit, or with nothing owned. */
   DONE = 0,
   /** FB.STATUS: vCPU OUT_V's last sleep ends at (OUT_T, OUT_K): the engine ends it. */

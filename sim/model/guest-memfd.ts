@@ -21,7 +21,7 @@ import { touchRange } from './cold-range.js';
 import { FileFootprint } from './cache-footprint.js';
 import {
   kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_mmu_lock,
-  kvm_mmu_unlock, kvm_unmap_gfn_range, slotGfnRange, slotMisalignedForHugepages, type Memslot, type PrivateBinding, type Vm,
+  kvm_mmu_unlock, kvm_unmap_gfn_range, slotGfnRange, slotMisalignedForHugepages, type Memslot, type PfnBatchPlan, type PrivateBinding, type Vm,
 } from './kvm.js';
 
 const GMEM_TRUNCATE: TruncateCosts = {
@@ -126,6 +126,10 @@ export class GmemBinding implements PrivateBinding {
   /** kvm_gmem_get_pfn after its charge (EHWPOISON, else nothing more to charge). */
   getPfnEnd(got: GotPage): number {
     return kvm_gmem_get_pfn_end(got);
+  }
+  /** kvm_gmem_get_pfn as a fault batch runs it. */
+  faultBatchPlan(): PfnBatchPlan | undefined {
+    return kvm_gmem_get_pfn_batch_plan(this.file, this.slot);
   }
 }
 
@@ -403,6 +407,44 @@ export function kvm_gmem_get_pfn_begin(p: Process, file: GmemFile, slot: Memslot
   }
   host.mem.folioGet(r.pfn);
   return ns;
+}
+
+/**
+ * kvm_gmem_get_pfn as data, for a batch that runs first-touch faults inside the fast paths
+ * (wasm/fault-batch.ts, PfnBatchPlan): gmem.get_pfn_ns, f_count's line (lock.cacheline_ns) when
+ * another vCPU faulted last, a miss's host.alloc_page_ns + gmem.add_folio_4k_ns and
+ * mm.clear_page_4k_ns, in kvm_gmem_get_pfn_begin's order; no second charge. Undefined when a fault
+ * may end otherwise: a closed or unbound file (EFAULT, EIO), folios already in the file (a hit may
+ * find a poisoned one: EHWPOISON), or the footprint's stamps (cache-footprint.ts).
+ */
+export function kvm_gmem_get_pfn_batch_plan(file: GmemFile, slot: Memslot): PfnBatchPlan | undefined {
+  const inode = file.inode;
+  if (file.released || !file.bindings.includes(slot) || inode.pages.nrPages > 0 || inode.footprint.tracking) return undefined;
+  const host = inode.host;
+  const c = host.costs;
+  return {
+    cache: inode.pages,
+    args: { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE },
+    baseNs: c.ns('gmem.get_pfn_ns'),
+    allocNs: c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns'),
+    missClearNs: c.ns('mm.clear_page_4k_ns'),
+    hitClearNs: c.ns('mm.clear_page_4k_ns'),
+    endNs: 0,
+    line: {
+      ns: c.lockCosts.cacheline_ns,
+      get owner() { return file.fCountLineOwner; },
+      set owner(p: Process | null) { file.fCountLineOwner = p; },
+    },
+    allocated(p, misses) {
+      if (misses <= 0) return;
+      host.metrics.folioAllocated(0, misses);
+      pcpAlloc(inode.pcp, p, misses);
+      folio_add_lru(inode.lru, p, misses);
+    },
+    lastAllocated(p) {
+      inode.faultLinesOwner = p;
+    },
+  };
 }
 
 /** kvm_gmem_get_pfn after its charge: EHWPOISON for a poisoned folio, else done (no second charge: 0). */

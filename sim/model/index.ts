@@ -30,8 +30,6 @@ export {
 } from './restrictedmem.js';
 export type { RestrictedmemNotifier, RestrictedmemSuperblock } from './restrictedmem.js';
 export { RestrictedmemBinding, kvm_restrictedmem_invalidate_begin, kvm_restrictedmem_invalidate_end, kvm_restrictedmem_error } from './kvm-restrictedmem.js';
-export { shmem_batch_allocated } from './shmem.js';
-export type { ShmemBatchPlan } from './shmem.js';
 export { ShmemInode, shmem_file_setup, shmem_get_folio, shmem_fallocate, shmem_undo_range, shmem_truncate_range, shmem_setattr, shmem_evict_inode } from './shmem.js';
 export { truncate_inode_pages_range, FOLIO_BATCH } from './truncate.js';
 export {

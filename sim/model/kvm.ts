@@ -3,8 +3,7 @@
 // invalidation protocol (begin / range_add / zap / flush-if-zapped / end). Memslot create and
 // delete are in kvm-memslot.ts (they bind the slot through the backend, which imports this file).
 import { Mutex, RwLock, Srcu, type Process, type Yieldable } from '../engine/index.js';
-import type { ShmemBatchPlan } from './shmem.js';
-import type { PageTable } from '../fastpath/index.js';
+import type { PageCache, PageTable, ShmemArgs } from '../fastpath/index.js';
 import type { Host } from './host.js';
 import { charge, waitOn } from './charge.js';
 import { MemAttributes } from './mem-attributes.js';
@@ -61,10 +60,27 @@ export interface PrivateBinding {
   faultBatchPlan?(): PfnBatchPlan | undefined;
 }
 
-/** A binding's getPfn as a batch runs it: shmem_get_folio(SGP_WRITE) (`shmem`), then SetPageUptodate and `endNs`. */
+/**
+ * A binding's getPfn as a batch runs it (wasm/fault-batch.ts): the fast path's lookup of
+ * `cache` (allocating an order-0 folio on a miss, with `args`), the folio marked uptodate, and a
+ * charge of baseNs, + line.ns when a vCPU other than the line's owner faults, + allocNs and
+ * missClearNs on a miss or hitClearNs on a hit not yet uptodate (summed in that order, then
+ * rounded); then a second charge of endNs (0: none).
+ */
 export interface PfnBatchPlan {
-  readonly shmem: ShmemBatchPlan;
+  readonly cache: PageCache;
+  readonly args: ShmemArgs;
+  readonly baseNs: number;
+  readonly allocNs: number;
+  readonly missClearNs: number;
+  readonly hitClearNs: number;
   readonly endNs: number;
+  /** A cache line every fault on the file writes (guest_memfd's f_count), or none. */
+  readonly line?: { readonly ns: number; owner: Process | null };
+  /** What the allocations of `misses` folios by p count and leave (the per-CPU lists, lru batch, metrics). */
+  allocated(p: Process, misses: number): void;
+  /** p allocated the last folio of a batch (who wrote the file's fault lines last), if the file keeps that. */
+  lastAllocated?(p: Process): void;
 }
 
 /** struct kvm_memory_slot with its private part. */

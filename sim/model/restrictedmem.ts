@@ -267,8 +267,7 @@ export function restrictedmem_get_page_begin(p: Process, file: RestrictedFile, o
  * memfd (shmem_get_folio_batch_plan), then SetPageUptodate and restrictedmem.get_page_ns.
  */
 export function restrictedmem_get_page_batch_plan(file: RestrictedFile): PfnBatchPlan | undefined {
-  const shmem = shmem_get_folio_batch_plan(file.memfd);
-  return shmem === undefined ? undefined : { shmem, endNs: Math.round(file.getPageNs) };
+  return shmem_get_folio_batch_plan(file.memfd, Math.round(file.getPageNs));
 }
 
 /** restrictedmem_get_page after shmem_get_folio's wait: SetPageUptodate, unlock; the ns to charge. */

@@ -7,6 +7,7 @@ import type { Host } from './host.js';
 import { charge } from './charge.js';
 import { KernelError, type Errno } from './errors.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, folioOffset, HPAGE_PMD_NR, type Gen, type GotPage, type PrivateBacking } from './backing.js';
+import type { PfnBatchPlan } from './kvm.js';
 import { PAGE_SIZE } from '../units.js';
 import { try_to_free_pages } from './page-cache-load.js';
 import { truncate_inode_pages_range, type TruncateCosts } from './truncate.js';
@@ -165,38 +166,35 @@ export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, inde
 
 /**
  * shmem_get_folio(SGP_WRITE) on this inode as data, for a batch that runs first-touch faults
- * inside the fast paths (wasm/fault-batch.ts): the fast path's arguments, a hit's charge
- * (shmem.get_folio_hit_ns) and a 4 KiB miss's (that plus host.alloc_page_ns and
- * shmem.add_folio_4k_ns), rounded as the fault's charge rounds them. Undefined when a fault here
- * may do what the batch does not: allocate a huge folio (shmem_enabled other than never), refill
- * a hole being punched (punch.refilled_bytes), or stamp the footprint (cache-footprint.ts).
+ * inside the fast paths (wasm/fault-batch.ts, PfnBatchPlan): a hit's charge is
+ * shmem.get_folio_hit_ns, a 4 KiB miss's that plus host.alloc_page_ns and shmem.add_folio_4k_ns;
+ * `endNs` is the caller's charge after it. Undefined when a fault here may do what the batch does
+ * not: allocate a huge folio (shmem_enabled other than never), refill a hole being punched
+ * (punch.refilled_bytes), or stamp the footprint (cache-footprint.ts).
  */
-export interface ShmemBatchPlan {
-  readonly inode: ShmemInode;
-  readonly args: ShmemArgs;
-  readonly hitNs: number;
-  readonly missNs: number;
-}
-
-export function shmem_get_folio_batch_plan(inode: ShmemInode): ShmemBatchPlan | undefined {
+export function shmem_get_folio_batch_plan(inode: ShmemInode, endNs: number): PfnBatchPlan | undefined {
   const policy = inode.host.s.thp.policy;
   if (policy !== 'never' && policy !== 'advise') return undefined;
   if (inode.holeWindows.length > 0 || inode.footprint.tracking) return undefined;
   return {
-    inode,
+    cache: inode.pages,
     args: { policy, iSizePages: Math.floor(inode.i_size / PAGE_SIZE), migratetype: inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE },
-    hitNs: Math.round(inode.getFolioNs),
-    missNs: Math.round(inode.getFolioNs + inode.alloc4kNs),
+    baseNs: inode.getFolioNs,
+    allocNs: inode.alloc4kNs,
+    missClearNs: 0,
+    hitClearNs: 0,
+    endNs,
+    allocated: (p, misses) => shmem_batch_allocated(inode, p, misses),
   };
 }
 
 /**
  * What shmem_folio_allocated counts for `misses` order-0 folios that process p allocated in a
- * batch (shmem_get_folio_batch_plan): thp.folio_orders and memory.allocated_bytes, p's per-CPU
- * lists and lru_add batch. Each is a count or a per-process list that only p changes, so one
- * call for n allocations leaves what n calls would.
+ * batch: thp.folio_orders and memory.allocated_bytes, p's per-CPU lists and lru_add batch. Each
+ * is a count or a per-process list that only p changes, so one call for n allocations leaves
+ * what n calls would.
  */
-export function shmem_batch_allocated(inode: ShmemInode, p: Process, misses: number): void {
+function shmem_batch_allocated(inode: ShmemInode, p: Process, misses: number): void {
   if (misses <= 0) return;
   inode.host.metrics.folioAllocated(0, misses);
   pcpAlloc(inode.pcp, p, misses);

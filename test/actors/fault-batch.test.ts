@@ -2,8 +2,8 @@
 // faults inside WASM only when its vCPUs are alone, and then gives the same metrics.json bytes
 // as every wait through the engine's heap (batching off). Shapes it must run: contention on
 // mmu_lock at the start (8 vCPUs in step), tdp's read lock, uneven slices, an op budget, part of
-// the range, THP advise. Shapes it must leave to the model (and still match): huge folios,
-// more vCPUs than CPUs, think time, guest_memfd, two VMs, the safety checker.
+// the range, THP advise, guest_memfd (f_count's line, zeroing). Shapes it must leave to the
+// model (and still match): huge folios, more vCPUs than CPUs, think time, two VMs, the safety checker.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadWorkload } from '../../sim/workload/load.js';
@@ -21,10 +21,11 @@ const SHAPES: Record<string, Shape> = {
   'an op budget': { sets: ['vms.memory=8MiB', ...BOOT, 'actors.boot.ops=100'], runs: true },
   'the upper half of the range': { sets: ['vms.memory=8MiB', ...BOOT, 'actors.boot.range.offset=4MiB'], runs: true },
   'THP advise (never huge without a VMA)': { sets: ['vms.memory=8MiB', ...BOOT, 'host.thp=advise'], runs: true },
+  'guest_memfd (f_count\'s line, zeroing, one charge)': { variant: 'guest_memfd', sets: ['vms.memory=8MiB', ...BOOT], runs: true },
+  'guest_memfd + tdp, 3 vCPUs': { variant: 'guest_memfd+tdp', sets: ['vms.memory=6MiB', 'vms.vcpus=3', 'host.cpus=4', 'host.memory=256MiB'], runs: true },
   'THP always: huge folios': { sets: ['vms.memory=16MiB', ...BOOT, 'host.thp=always'], runs: false },
   'more vCPUs than CPUs': { sets: ['vms.memory=8MiB', 'vms.vcpus=8', 'host.cpus=3', 'host.memory=256MiB'], runs: false },
   'think time': { sets: ['vms.memory=4MiB', 'vms.vcpus=4', 'host.cpus=4', 'host.memory=256MiB', 'actors.boot.think=300ns'], runs: false },
-  'guest_memfd': { variant: 'guest_memfd', sets: ['vms.memory=8MiB', ...BOOT], runs: false },
   'two VMs': { sets: ['vms.memory=8MiB', ...BOOT, 'vms.count=2', 'host.cpus=16'], runs: false },
   'the safety checker': { sets: ['vms.memory=8MiB', ...BOOT], runs: false, checkSafety: true },
 };
