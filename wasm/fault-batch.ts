@@ -7,7 +7,8 @@
 // between two phases; it folds the statistics counted here into the engine's after each run.
 //
 // One fault, as sim/model/mmu.ts KvmPageFault and sim/actors/vcpu-loop.ts VcpuLoop step it for
-// a binding that gives its getPfn as data (sim/model PfnBatchPlan), order-0 folios, 4 KiB leaves:
+// a binding that gives its getPfn as data (sim/model PfnBatchPlan), folios of order 0 or 9 (shmem_enabled),
+// leaves of 4 KiB or 2 MiB (kvm_mmu_max_mapping_level):
 //   exit charge (kvm.fault_exit_*) -> srcu_read_lock(kvm->srcu) -> attribute lookup charge ->
 //   the binding's getPfn as data (v10 restrictedmem_get_page: shmem_get_folio(SGP_WRITE), a hit
 //   taking a reference, a miss allocating, inserting and taking it, then SetPageUptodate and
@@ -18,11 +19,11 @@
 //   last reference: the page cache holds one), KVM_MMU_UNLOCK -> fault done, srcu_read_unlock ->
 //   the guest exit's scheduling point (sleep 0) -> the next access: a mapped page costs nothing
 //   more, an unmapped one is the next fault.
-// Leaves out (the caller refuses a VM that needs them): huge folios, the shared side,
+// Leaves out (the caller refuses a VM that needs them): 1 GiB leaves, mixed attributes, the shared side,
 // KVM_EXIT_MEMORY_FAULT, invalidations (the fault is never stale, guest_memfd's pre-check never
 // retries), ENOMEM, hwpoison, think time, the
 // run queue (as many CPUs as vCPUs), safety checks and the tracer.
-import { getFolio, gfHit } from './shmem';
+import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, getFolio, gfFallback, gfHit, gfOrder } from './shmem';
 import { folioFlags, folioGet, folioPut, folioRefcount, folioSetFlags } from './buddy';
 import { eptMap, eptMap1Hinted, eptWalkHinted } from './ept';
 import { bucketIndex } from './shared/histogram';
@@ -72,6 +73,12 @@ export const FB_MISS_CLEAR_NS = 40;
 export const FB_HIT_CLEAR_NS = 41;
 export const FB_LINE_OWNER = 42;
 export const FB_LAST_MISS_V = 43;
+export const FB_HUGE_NS = 44;
+export const FB_MAX_LEVEL = 45;
+export const FB_FALLBACK_OCCUPIED = 46;
+export const FB_FALLBACK_NOMEM = 47;
+export const FB_FAULTS_2M = 48;
+export const FB_MISSES_HUGE = 49;
 export const FB_HEADER_SLOTS = 64;
 
 /** Run status (FB_STATUS). */
@@ -107,7 +114,14 @@ const V_READ_START = 12;
 export const FB_V_STARTED = 13;
 export const FB_V_COMPLETED = 14;
 export const FB_V_MISSES = 15;
-const V_SLOTS: u32 = 16;
+export const FB_V_MISSES_HUGE = 16;
+/** Order-0 misses since this vCPU's last huge one (its lru_add batch restarts at a large folio). */
+export const FB_V_SMALL_AFTER_HUGE = 17;
+const V_SLOT_END = 18;
+const V_MISALIGNED = 19;
+const V_LEVEL = 20;
+const V_PAGE = 21;
+const V_SLOTS: u32 = 24;
 
 // Where a vCPU waits (what the end of its wait runs).
 const PH_EXIT: u32 = 1; // the exit's charge
@@ -188,6 +202,9 @@ let ALLOC_NS: f64 = 0;
 let LINE_NS: f64 = 0;
 let MISS_CLEAR_NS: f64 = 0;
 let HIT_CLEAR_NS: f64 = 0;
+let HUGE_NS: f64 = 0;
+let MAX_LEVEL: u32 = 1;
+let POLICY: u32 = 0;
 let END_NS: f64 = 0;
 let MAP_NS: f64 = 0;
 let GRANT_NS: f64 = 0;
@@ -212,6 +229,7 @@ function load_(a: usize): void {
   PT = <u32>hdr(a, FB_PT);
   EXIT_NS = hdr(a, FB_EXIT_NS); ATTR_NS = hdr(a, FB_ATTR_NS); BASE_NS = hdr(a, FB_BASE_NS); ALLOC_NS = hdr(a, FB_ALLOC_NS);
   LINE_NS = hdr(a, FB_LINE_NS); MISS_CLEAR_NS = hdr(a, FB_MISS_CLEAR_NS); HIT_CLEAR_NS = hdr(a, FB_HIT_CLEAR_NS);
+  HUGE_NS = hdr(a, FB_HUGE_NS); MAX_LEVEL = <u32>hdr(a, FB_MAX_LEVEL); POLICY = <u32>hdr(a, FB_POLICY);
   END_NS = hdr(a, FB_END_NS); MAP_NS = hdr(a, FB_MAP_NS); GRANT_NS = hdr(a, FB_GRANT_NS);
   EVENTS = 0; SRCU_ACQ = 0; MMU_ACQ = 0; RQ_ZERO = 0; FAULTS = 0; MISSES = 0; LOCK_WAIT = 0;
 }
@@ -293,10 +311,14 @@ export function fbTopK(a: usize): f64 { return load<f64>(heapAt(a, <u32>hdr(a, F
 /**
  * vCPU v joins at the start of a fault on gfn at time now (its exit charge ends at now + exit
  * with key `key`, taken by the caller from the engine's counter): `left` accesses after this
- * one, on the gfns from gfn + 1 up; the slot maps gfn to index + (gfn - gfnBase) of page cache pc.
+ * one, on the gfns from gfn + 1 up; the slot of slotPages pages from gfnBase maps gfn to index +
+ * (gfn - gfnBase) of page cache pc, and disallows huge pages when misaligned.
  */
-export function fbJoin(a: usize, v: u32, gfn: f64, left: f64, gfnBase: f64, indexBase: f64, pc: u32, now: f64, key: f64): void {
+export function fbJoin(a: usize, v: u32, gfn: f64, left: f64, gfnBase: f64, indexBase: f64, pc: u32, now: f64, key: f64,
+  slotPages: f64, misaligned: bool): void {
   const p = vAt(a, v);
+  vSet(p, V_SLOT_END, gfnBase + slotPages);
+  vSet(p, V_MISALIGNED, misaligned ? 1 : 0);
   vSet(p, V_GFN, gfn);
   vSet(p, V_NEXT, gfn + 1);
   vSet(p, V_LEFT, left);
@@ -395,10 +417,15 @@ function step(v: u32, t: f64): void {
       case PH_ATTR: {
         const gfn = vGet(p, V_GFN);
         const index = <u32>(vGet(p, V_INDEX_BASE) + (gfn - vGet(p, V_GFN_BASE)));
-        const pfn = getFolio(<u32>vGet(p, V_PC), index, <u32>hdr(a, FB_POLICY), <u64>hdr(a, FB_ISIZE), <u32>hdr(a, FB_MT));
+        const pfn = getFolio(<u32>vGet(p, V_PC), index, POLICY, <u64>hdr(a, FB_ISIZE), <u32>hdr(a, FB_MT));
         if (pfn < 0) unreachable(); // the caller checked the host's free pages
+        const order = <u32>gfOrder;
+        if (gfFallback == FALLBACK_OCCUPIED) addHdr(a, FB_FALLBACK_OCCUPIED, 1);
+        else if (gfFallback == FALLBACK_NOMEM) addHdr(a, FB_FALLBACK_NOMEM, 1);
         folioGet(<u32>pfn);
         vSet(p, V_FOLIO, <f64>pfn);
+        const page = <u32>pfn + (index & ((<u32>1 << order) - 1));
+        vSet(p, V_PAGE, <f64>page);
         // The getPfn's charge, summed in the binding's order, then rounded as charge rounds it.
         ns = BASE_NS;
         if (LINE_NS > 0 && hdr(a, FB_LINE_OWNER) != <f64>v) {
@@ -408,14 +435,30 @@ function step(v: u32, t: f64): void {
         if (gfHit) {
           if (!(folioFlags(<u32>pfn) & FOLIO_UPTODATE)) ns += HIT_CLEAR_NS;
         } else {
-          ns += ALLOC_NS;
-          ns += MISS_CLEAR_NS;
-          MISSES += 1;
           setHdr(a, FB_LAST_MISS_V, <f64>v);
-          vSet(p, FB_V_MISSES, vGet(p, FB_V_MISSES) + 1);
+          if (order == 0) {
+            ns += ALLOC_NS;
+            MISSES += 1;
+            vSet(p, FB_V_MISSES, vGet(p, FB_V_MISSES) + 1);
+            vSet(p, FB_V_SMALL_AFTER_HUGE, vGet(p, FB_V_SMALL_AFTER_HUGE) + 1);
+          } else {
+            ns += HUGE_NS;
+            addHdr(a, FB_MISSES_HUGE, 1);
+            vSet(p, FB_V_MISSES_HUGE, vGet(p, FB_V_MISSES_HUGE) + 1);
+            vSet(p, FB_V_SMALL_AFTER_HUGE, 0);
+          }
+          ns += MISS_CLEAR_NS;
         }
         ns = jsRound(ns);
         folioSetFlags(<u32>pfn, FOLIO_UPTODATE);
+        // kvm_mmu_max_mapping_level: a huge folio maps at 2 MiB when the MMU allows it and its
+        // block lies in the slot, which is aligned (the caller checked the slot's attributes uniform).
+        let level: u32 = 1;
+        if (order >= 9 && MAX_LEVEL >= 2) {
+          const head = gfn - (gfn % 512);
+          if (head >= vGet(p, V_GFN_BASE) && head + 512 <= vGet(p, V_SLOT_END) && vGet(p, V_MISALIGNED) == 0) level = 2;
+        }
+        vSet(p, V_LEVEL, <f64>level);
         next = PH_GET;
         break;
       }
@@ -449,7 +492,14 @@ function step(v: u32, t: f64): void {
       case PH_MAP: {
         const gfn = <u32>vGet(p, V_GFN);
         const folio = <u32>vGet(p, V_FOLIO);
-        if (!eptMap1Hinted(PT, gfn, folio)) eptMap(PT, gfn, folio, 1);
+        const page = <u32>vGet(p, V_PAGE);
+        const level = <u32>vGet(p, V_LEVEL);
+        if (level == 1) {
+          if (!eptMap1Hinted(PT, gfn, page)) eptMap(PT, gfn, page, 1);
+        } else {
+          eptMap(PT, gfn & ~511, page & ~511, 2);
+          addHdr(a, FB_FAULTS_2M, 1);
+        }
         if (folioRefcount(folio) <= 1) unreachable(); // the page cache holds a reference
         folioPut(folio);
         const n = <u32>hdr(a, FB_TRAIL_N);

@@ -21,7 +21,7 @@
 import { ProcState } from '../engine/process.js';
 import type { Schedulable } from '../engine/heap.js';
 import type { ModeStats, Process, Simulation, Gauge } from '../engine/index.js';
-import { FB, FB_HIST, FB_V, THP_NEVER, type FaultBatchArea } from '../fastpath/index.js';
+import { FB, FB_HIST, FB_V, type FaultBatchArea } from '../fastpath/index.js';
 import { faultCharges, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
 import type { OpsTally } from './ops-tally.js';
 import type { Workload } from '../workload/types.js';
@@ -48,6 +48,8 @@ interface Seat {
   m: FaultBatchMember;
   slot: Memslot;
   plan: PfnBatchPlan;
+  /** The slot disallows huge pages (kvm_alloc_memslot_metadata's alignment test, the binding's). */
+  misaligned: boolean;
 }
 
 /**
@@ -100,7 +102,7 @@ export class FaultBatch {
     if (v === undefined) return false;
     const seat = this.seats[v]!;
     const sim = this.sim;
-    this.area!.join(v, gfn, left, seat.slot.baseGfn, seat.slot.offsetPages, seat.plan.cache, sim.now, sim.nextKey());
+    this.area!.join(v, gfn, left, seat.slot.baseGfn, seat.slot.offsetPages, seat.plan.cache, sim.now, sim.nextKey(), seat.slot.npages, seat.misaligned);
     p.state = ProcState.COMPUTING;
     this.rearm();
     return true;
@@ -130,7 +132,8 @@ export class FaultBatch {
     const plan = this.seats[0]!.plan;
     for (const s of this.seats) {
       const o = s.plan;
-      if (o.endNs !== plan.endNs || o.baseNs !== plan.baseNs || o.allocNs !== plan.allocNs || o.missClearNs !== plan.missClearNs ||
+      if (o.endNs !== plan.endNs || o.baseNs !== plan.baseNs || o.allocNs !== plan.allocNs || o.hugeAllocNs !== plan.hugeAllocNs ||
+        o.args.policy !== plan.args.policy || o.missClearNs !== plan.missClearNs ||
         o.hitClearNs !== plan.hitClearNs || o.args.iSizePages !== plan.args.iSizePages || o.args.migratetype !== plan.args.migratetype ||
         (o.line === undefined) !== (plan.line === undefined) || o.line?.ns !== plan.line?.ns) return false;
     }
@@ -140,7 +143,9 @@ export class FaultBatch {
     const c = faultCharges(host);
     area.setPageTable(vm.pt);
     const h = area.header();
-    h[FB.POLICY] = THP_NEVER; // the plan runs no huge folio
+    area.setPolicy(plan.args.policy);
+    h[FB.MAX_LEVEL] = host.s.mmu.maxLevel;
+    h[FB.HUGE_NS] = plan.hugeAllocNs;
     h[FB.ISIZE] = plan.args.iSizePages;
     h[FB.MT] = plan.args.migratetype ?? 0;
     h[FB.EXIT_NS] = c.exitNs;
@@ -175,10 +180,12 @@ export class FaultBatch {
     if (pages <= 0) return null;
     const last = first + pages - 1;
     const slot = vm.slotFor(first);
-    if (slot === undefined || last >= slot.baseGfn + slot.npages || slot.binding === undefined) return null;
-    if (!vm.memAttr.isUniform(first, last + 1) || !vm.memAttr.isPrivate(first)) return null;
-    const plan = slot.binding.faultBatchPlan?.();
-    return plan === undefined ? null : { p, m, slot, plan };
+    const binding = slot?.binding;
+    if (slot === undefined || binding === undefined || last >= slot.baseGfn + slot.npages) return null;
+    // The whole slot private: every access matches, and any 2 MiB block in it has uniform attributes.
+    if (!vm.memAttr.isUniform(slot.baseGfn, slot.baseGfn + slot.npages) || !vm.memAttr.isPrivate(first)) return null;
+    const plan = binding.faultBatchPlan?.();
+    return plan === undefined ? null : { p, m, slot, plan, misaligned: binding.misalignedForHugepages(slot) };
   }
 
   /** The engine's entry for the owned waits: at the earliest one's exact key (none when none is owned). */
@@ -251,7 +258,10 @@ export class FaultBatch {
     this.foldHistogram(FB_HIST.MMU_WAIT, this.mmuStats.wait);
     this.foldHistogram(FB_HIST.MMU_HOLD, this.mmuStats.hold);
     const faults = h[FB.FAULTS]!;
-    if (faults > 0) this.foldHistogram(FB_HIST.LATENCY, host.metrics.faultsMapped(faults, 1));
+    const faults2m = h[FB.FAULTS_2M]!;
+    if (faults > faults2m) host.metrics.faultsMapped(faults - faults2m, 1);
+    if (faults2m > 0) host.metrics.faultsMapped(faults2m, 2);
+    if (faults > 0) this.foldHistogram(FB_HIST.LATENCY, host.metrics.faultLatencies());
     this.faultsRun += faults;
     host.metrics.faultWaits.addWaited(this.vm!.mmuLock.name, h[FB.LOCK_WAIT]!);
     sim.wokeOnFreeCpus(h[FB.RQ_ZERO]!);
@@ -259,10 +269,13 @@ export class FaultBatch {
     if (mapped > 0) sim.stats.counter('vcpu.mapped_accesses').add(mapped);
     for (let v = 0; v < this.seats.length; v++) {
       const s = this.seats[v]!;
-      s.plan.allocated(s.p, area.takeCount(v, FB_V.MISSES));
+      s.plan.allocated(s.p, area.takeCount(v, FB_V.MISSES), area.takeCount(v, FB_V.MISSES_HUGE), area.takeCount(v, FB_V.SMALL_AFTER_HUGE));
       s.m.tally.ranOnTime(area.takeCount(v, FB_V.COMPLETED), area.takeCount(v, FB_V.STARTED));
     }
     const plan = this.seats[0]!.plan;
+    const occupied = h[FB.FALLBACK_OCCUPIED]!;
+    const noMemory = h[FB.FALLBACK_NOMEM]!;
+    if ((occupied > 0 || noMemory > 0) && plan.fellBack !== undefined) plan.fellBack(occupied, noMemory);
     const lastMiss = h[FB.LAST_MISS_V]!;
     if (lastMiss >= 0 && plan.lastAllocated !== undefined) plan.lastAllocated(this.seats[lastMiss]!.p);
     const lineOwner = h[FB.LINE_OWNER]!;
@@ -270,7 +283,8 @@ export class FaultBatch {
     this.foldQueueLength(h);
     this.foldTrail(h);
     const g = area.header();
-    for (const i of [FB.SRCU_ACQ, FB.MMU_ACQ, FB.MMU_CONTENDED, FB.RQ_ZERO, FB.FAULTS, FB.MAPPED_ACCESSES, FB.LOCK_WAIT, FB.MISSES, FB.GAUGE_N, FB.TRAIL_N]) g[i] = 0;
+    for (const i of [FB.SRCU_ACQ, FB.MMU_ACQ, FB.MMU_CONTENDED, FB.RQ_ZERO, FB.FAULTS, FB.FAULTS_2M, FB.MAPPED_ACCESSES, FB.LOCK_WAIT, FB.MISSES,
+      FB.MISSES_HUGE, FB.FALLBACK_OCCUPIED, FB.FALLBACK_NOMEM, FB.GAUGE_N, FB.TRAIL_N]) g[i] = 0;
     g[FB.LAST_MISS_V] = -1;
   }
 

@@ -269,8 +269,11 @@ export interface FaultBatchArea {
   header(): Float64Array;
   /** The VM's page table the faults map into. */
   setPageTable(pt: PageTable): void;
+  /** shmem_enabled for the lookups' allocations. */
+  setPolicy(policy: ThpPolicy): void;
   /** vCPU v joins at the start of a fault (see wasm/fault-batch.ts fbJoin). */
-  join(v: number, gfn: number, left: number, gfnBase: number, indexBase: number, cache: PageCache, now: number, key: number): void;
+  join(v: number, gfn: number, left: number, gfnBase: number, indexBase: number, cache: PageCache, now: number, key: number,
+    slotPages: number, misaligned: boolean): void;
   /** Run the owned waits (the header's limit and horizon set first). */
   run(): void;
   /** Waits owned; the earliest one's time and key. */
@@ -295,7 +298,8 @@ export const enum FB {
   LAST_T = 17, EVENTS = 18, STATUS = 19, OUT_V = 20, OUT_T = 21, OUT_K = 22,
   SRCU_ACQ = 28, MMU_ACQ = 29, MMU_CONTENDED = 30, RQ_ZERO = 31, FAULTS = 32, MAPPED_ACCESSES = 33,
   LOCK_WAIT = 34, MISSES = 35, GAUGE_N = 36, TRAIL_N = 37,
-  LINE_NS = 39, MISS_CLEAR_NS = 40, HIT_CLEAR_NS = 41, LINE_OWNER = 42, LAST_MISS_V = 43,
+  LINE_NS = 39, MISS_CLEAR_NS = 40, HIT_CLEAR_NS = 41, LINE_OWNER = 42, LAST_MISS_V = 43, HUGE_NS = 44, MAX_LEVEL = 45,
+  FALLBACK_OCCUPIED = 46, FALLBACK_NOMEM = 47, FAULTS_2M = 48, MISSES_HUGE = 49,
   /** FB.STATUS: stopped at the engine's turn, the limit, or with nothing owned. */
   DONE = 0,
   /** FB.STATUS: vCPU OUT_V's last sleep ends at (OUT_T, OUT_K): the engine ends it. */
@@ -309,4 +313,4 @@ export const enum FB {
 export const enum FB_HIST { SRCU_HOLD = 0, MMU_WAIT = 1, MMU_HOLD = 2, LATENCY = 3 }
 
 /** Per-vCPU counts of a fault batch (wasm/fault-batch.ts FB_V_*). */
-export const enum FB_V { STARTED = 13, COMPLETED = 14, MISSES = 15 }
+export const enum FB_V { STARTED = 13, COMPLETED = 14, MISSES = 15, MISSES_HUGE = 16, SMALL_AFTER_HUGE = 17 }

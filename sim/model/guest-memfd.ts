@@ -427,6 +427,7 @@ export function kvm_gmem_get_pfn_batch_plan(file: GmemFile, slot: Memslot): PfnB
     args: { policy: 'never', iSizePages: inode.size / PAGE_SIZE, migratetype: MIGRATE_UNMOVABLE },
     baseNs: c.ns('gmem.get_pfn_ns'),
     allocNs: c.ns('host.alloc_page_ns') + c.ns('gmem.add_folio_4k_ns'),
+    hugeAllocNs: 0, // 4 KiB folios only (policy never)
     missClearNs: c.ns('mm.clear_page_4k_ns'),
     hitClearNs: c.ns('mm.clear_page_4k_ns'),
     endNs: 0,
@@ -435,11 +436,11 @@ export function kvm_gmem_get_pfn_batch_plan(file: GmemFile, slot: Memslot): PfnB
       get owner() { return file.fCountLineOwner; },
       set owner(p: Process | null) { file.fCountLineOwner = p; },
     },
-    allocated(p, misses) {
-      if (misses <= 0) return;
-      host.metrics.folioAllocated(0, misses);
-      pcpAlloc(inode.pcp, p, misses);
-      folio_add_lru(inode.lru, p, misses);
+    allocated(p, small) {
+      if (small <= 0) return;
+      host.metrics.folioAllocated(0, small);
+      pcpAlloc(inode.pcp, p, small);
+      folio_add_lru(inode.lru, p, small);
     },
     lastAllocated(p) {
       inode.faultLinesOwner = p;

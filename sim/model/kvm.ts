@@ -62,23 +62,30 @@ export interface PrivateBinding {
 
 /**
  * A binding's getPfn as a batch runs it (wasm/fault-batch.ts): the fast path's lookup of
- * `cache` (allocating an order-0 folio on a miss, with `args`), the folio marked uptodate, and a
- * charge of baseNs, + line.ns when a vCPU other than the line's owner faults, + allocNs and
- * missClearNs on a miss or hitClearNs on a hit not yet uptodate (summed in that order, then
- * rounded); then a second charge of endNs (0: none).
+ * `cache` (allocating a folio on a miss, huge as `args.policy` allows), the folio marked uptodate,
+ * and a charge of baseNs, + line.ns when a vCPU other than the line's owner faults, + allocNs
+ * (hugeAllocNs for a huge folio) and missClearNs on a miss or hitClearNs on a hit not yet
+ * uptodate (summed in that order, then rounded); then a second charge of endNs (0: none).
  */
 export interface PfnBatchPlan {
   readonly cache: PageCache;
   readonly args: ShmemArgs;
   readonly baseNs: number;
+  /** A miss's allocation: an order-0 folio's, a huge one's (shmem_enabled lets the lookup make 2 MiB folios). */
   readonly allocNs: number;
+  readonly hugeAllocNs: number;
   readonly missClearNs: number;
   readonly hitClearNs: number;
   readonly endNs: number;
   /** A cache line every fault on the file writes (guest_memfd's f_count), or none. */
   readonly line?: { readonly ns: number; owner: Process | null };
-  /** What the allocations of `misses` folios by p count and leave (the per-CPU lists, lru batch, metrics). */
-  allocated(p: Process, misses: number): void;
+  /**
+   * What p's allocations in a batch count and leave (metrics, the per-CPU lists, the lru batch):
+   * `small` order-0 and `huge` 2 MiB folios, `smallAfterHuge` of the small ones after its last huge one.
+   */
+  allocated(p: Process, small: number, huge: number, smallAfterHuge: number): void;
+  /** THP fallbacks in a batch: a 2 MiB block already occupied, no 2 MiB block free. */
+  fellBack?(occupied: number, noMemory: number): void;
   /** p allocated the last folio of a batch (who wrote the file's fault lines last), if the file keeps that. */
   lastAllocated?(p: Process): void;
 }

@@ -50,22 +50,22 @@ export class ModelMetrics {
     if (retries) this.stats.counter('fault.retries').add(retries);
     if (level > 0) (this.byLevel[level] ??= this.stats.counter('fault.by_level', { level: LEVEL_NAMES[level - 1] ?? String(level) })).add(1);
   }
-  /**
-   * fault() for n faults that a batch mapped at `level` without a retry: fault.by_level counted;
-   * returns fault.latency_ns for the batch's latencies (Histogram.addBuckets).
-   */
-  faultsMapped(n: number, level: number): Histogram {
+  /** fault()'s count for n faults (> 0) that a batch mapped at `level` without a retry: fault.by_level. */
+  faultsMapped(n: number, level: number): void {
     (this.byLevel[level] ??= this.stats.counter('fault.by_level', { level: LEVEL_NAMES[level - 1] ?? String(level) })).add(n);
+  }
+  /** fault.latency_ns, for the latencies a batch recorded (Histogram.addBuckets). */
+  faultLatencies(): Histogram {
     return (this.faultLatency ??= this.stats.histogram('fault.latency_ns'));
   }
   folioAllocated(order: number, n = 1): void {
     (this.folioOrders[order] ??= this.stats.counter('thp.folio_orders', { order })).add(n);
     (this.allocatedBytes ??= this.stats.counter('memory.allocated_bytes')).add(n * PAGE_SIZE * (1 << order));
   }
-  thpFallback(reason: 'occupied' | 'alloc_failed'): void {
+  thpFallback(reason: 'occupied' | 'alloc_failed', n = 1): void {
     let c = this.fallbacks.get(reason);
     if (!c) this.fallbacks.set(reason, (c = this.stats.counter('thp.fallbacks', { reason })));
-    c.add(1);
+    c.add(n);
   }
   thpSplit(ok: boolean): void {
     this.stats.counter(ok ? 'thp.splits' : 'thp.split_failures').add(1);

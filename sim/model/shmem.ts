@@ -167,38 +167,49 @@ export function shmem_get_folio_write_nowait(p: Process, inode: ShmemInode, inde
 /**
  * shmem_get_folio(SGP_WRITE) on this inode as data, for a batch that runs first-touch faults
  * inside the fast paths (wasm/fault-batch.ts, PfnBatchPlan): a hit's charge is
- * shmem.get_folio_hit_ns, a 4 KiB miss's that plus host.alloc_page_ns and shmem.add_folio_4k_ns;
- * `endNs` is the caller's charge after it. Undefined when a fault here may do what the batch does
- * not: allocate a huge folio (shmem_enabled other than never), refill a hole being punched
- * (punch.refilled_bytes), or stamp the footprint (cache-footprint.ts).
+ * shmem.get_folio_hit_ns, a 4 KiB miss's that plus host.alloc_page_ns and shmem.add_folio_4k_ns,
+ * a 2 MiB miss's shmem.alloc_huge_folio_ns instead (shmem_enabled decides, in the fast path);
+ * `endNs` is the caller's charge after it. Undefined when a fault here may do what the batch
+ * does not: refill a hole being punched (punch.refilled_bytes), or stamp the footprint
+ * (cache-footprint.ts).
  */
 export function shmem_get_folio_batch_plan(inode: ShmemInode, endNs: number): PfnBatchPlan | undefined {
-  const policy = inode.host.s.thp.policy;
-  if (policy !== 'never' && policy !== 'advise') return undefined;
   if (inode.holeWindows.length > 0 || inode.footprint.tracking) return undefined;
+  const host = inode.host;
   return {
     cache: inode.pages,
-    args: { policy, iSizePages: Math.floor(inode.i_size / PAGE_SIZE), migratetype: inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE },
+    args: { policy: host.s.thp.policy, iSizePages: Math.floor(inode.i_size / PAGE_SIZE), migratetype: inode.movable ? MIGRATE_MOVABLE : MIGRATE_UNMOVABLE },
     baseNs: inode.getFolioNs,
     allocNs: inode.alloc4kNs,
+    hugeAllocNs: inode.allocHugeNs,
     missClearNs: 0,
     hitClearNs: 0,
     endNs,
-    allocated: (p, misses) => shmem_batch_allocated(inode, p, misses),
+    allocated: (p, small, huge, smallAfterHuge) => shmem_batch_allocated(inode, p, small, huge, smallAfterHuge),
+    fellBack(occupied, noMemory) {
+      if (occupied > 0) host.metrics.thpFallback('occupied', occupied);
+      if (noMemory > 0) host.metrics.thpFallback('alloc_failed', noMemory);
+    },
   };
 }
 
 /**
- * What shmem_folio_allocated counts for `misses` order-0 folios that process p allocated in a
- * batch: thp.folio_orders and memory.allocated_bytes, p's per-CPU lists and lru_add batch. Each
- * is a count or a per-process list that only p changes, so one call for n allocations leaves
- * what n calls would.
+ * What shmem_folio_allocated counts for the folios process p allocated in a batch (`small`
+ * order-0, `huge` 2 MiB, `smallAfterHuge` of the small ones after its last huge one):
+ * thp.folio_orders and memory.allocated_bytes, p's per-CPU lists (order 0 only) and lru_add batch
+ * (a large folio moves it: the count restarts). Each is a count or a per-process list that only p
+ * changes, so these calls leave what one per folio would.
  */
-function shmem_batch_allocated(inode: ShmemInode, p: Process, misses: number): void {
-  if (misses <= 0) return;
-  inode.host.metrics.folioAllocated(0, misses);
-  pcpAlloc(inode.pcp, p, misses);
-  folio_add_lru(inode.lru, p, misses, 0);
+function shmem_batch_allocated(inode: ShmemInode, p: Process, small: number, huge: number, smallAfterHuge: number): void {
+  if (small > 0) inode.host.metrics.folioAllocated(0, small);
+  if (huge > 0) inode.host.metrics.folioAllocated(9, huge);
+  pcpAlloc(inode.pcp, p, small);
+  if (huge > 0) {
+    folio_add_lru(inode.lru, p, 0, 1);
+    folio_add_lru(inode.lru, p, smallAfterHuge, 0);
+  } else {
+    folio_add_lru(inode.lru, p, small, 0);
+  }
 }
 
 // One argument and one result object for every call: each caller reads the result before the

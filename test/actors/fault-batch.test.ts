@@ -2,8 +2,9 @@
 // faults inside WASM only when its vCPUs are alone, and then gives the same metrics.json bytes
 // as every wait through the engine's heap (batching off). Shapes it must run: contention on
 // mmu_lock at the start (8 vCPUs in step), tdp's read lock, uneven slices, an op budget, part of
-// the range, THP advise, guest_memfd (f_count's line, zeroing). Shapes it must leave to the
-// model (and still match): huge folios, more vCPUs than CPUs, think time, two VMs, the safety checker.
+// the range, THP advise, huge folios (4 KiB leaves under shadow, 2 MiB under tdp, fallbacks on a
+// fragmented host), guest_memfd (f_count's line, zeroing). Shapes it must leave to the model
+// (and still match): shared memory, more vCPUs than CPUs, think time, two VMs, the safety checker.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadWorkload } from '../../sim/workload/load.js';
@@ -21,9 +22,12 @@ const SHAPES: Record<string, Shape> = {
   'an op budget': { sets: ['vms.memory=8MiB', ...BOOT, 'actors.boot.ops=100'], runs: true },
   'the upper half of the range': { sets: ['vms.memory=8MiB', ...BOOT, 'actors.boot.range.offset=4MiB'], runs: true },
   'THP advise (never huge without a VMA)': { sets: ['vms.memory=8MiB', ...BOOT, 'host.thp=advise'], runs: true },
+  'THP always under shadow (huge folios, 4 KiB leaves)': { sets: ['vms.memory=16MiB', ...BOOT, 'host.thp=always'], runs: true },
+  'THP always under tdp (2 MiB leaves)': { variant: 'v10+tdp', sets: ['vms.memory=16MiB', ...BOOT, 'host.thp=always'], runs: true },
+  'THP within_size under tdp on a fragmented host (fallbacks)': { variant: 'v10+tdp', sets: ['vms.memory=32MiB', ...BOOT, 'host.thp=within_size', 'host.fragmentation=0.9'], runs: true },
   'guest_memfd (f_count\'s line, zeroing, one charge)': { variant: 'guest_memfd', sets: ['vms.memory=8MiB', ...BOOT], runs: true },
   'guest_memfd + tdp, 3 vCPUs': { variant: 'guest_memfd+tdp', sets: ['vms.memory=6MiB', 'vms.vcpus=3', 'host.cpus=4', 'host.memory=256MiB'], runs: true },
-  'THP always: huge folios': { sets: ['vms.memory=16MiB', ...BOOT, 'host.thp=always'], runs: false },
+  'private and shared memory (some accesses exit to the VMM)': { sets: ['vms.memory=8MiB', ...BOOT, 'vms.private_fraction=0.5'], runs: false },
   'more vCPUs than CPUs': { sets: ['vms.memory=8MiB', 'vms.vcpus=8', 'host.cpus=3', 'host.memory=256MiB'], runs: false },
   'think time': { sets: ['vms.memory=4MiB', 'vms.vcpus=4', 'host.cpus=4', 'host.memory=256MiB', 'actors.boot.think=300ns'], runs: false },
   'two VMs': { sets: ['vms.memory=8MiB', ...BOOT, 'vms.count=2', 'host.cpus=16'], runs: false },
