@@ -152,8 +152,8 @@ function eptMapSlow(h: u32, gfn: u32, pfn: u32, level: u32): void {
 }
 
 /** The level-1 table covering gfn (hints.ts first, else the walk, which then leaves its hint),
- * or 0 when there is none (a huge leaf or nothing above). The model's walk and map of one
- * fault, and the next faults of the block, then cost the hint's line and the entry's. */
+ * or 0 when there is none (a huge leaf or nothing above). The next faults of the block, their
+ * walk (eptWalkHinted) and their map, then cost the hint's line and the entry's. */
 @inline export function eptTable1(h: u32, gfn: u32): u32 {
   const hs = hintSlot(h, gfn);
   let t = hintGet(hs, h, gfn);
@@ -178,10 +178,13 @@ function eptMapSlow(h: u32, gfn: u32, pfn: u32, level: u32): void {
   return true;
 }
 
-/** eptWalk through its block's level-1 table (eptTable1); the plain walk when there is none (a
- * huge leaf, nothing mapped yet). */
+/** eptWalk through its block's level-1 table when hints.ts has it, else the plain walk. Only the
+ * map (eptTable1) leaves hints: a walk that missed then costs one walk, not eptTable1's table
+ * walk and hint stores followed by a second walk where the block holds no level-1 table (a
+ * huge leaf, nothing yet), and the vCPU loop's walk finds the hint its previous fault's map
+ * left (wasm/README.md). */
 @inline export function eptWalkHinted(h: u32, gfn: u32): i32 {
-  const t = eptTable1(h, gfn);
+  const t = hintGet(hintSlot(h, gfn), h, gfn);
   if (t == 0) return eptWalk(h, gfn);
   const e = load<u32>(chunkAddr(t) + (<usize>(gfn & 511) << 2));
   return e & E_LEAF ? <i32>(e >> 2) : -1;

@@ -5,8 +5,8 @@
 // "is it mapped", then the map), with the JS side's cache misses in between.
 // Direct-mapped, 16 slots per handle number for the first 32 (others share slots by h & 31; the
 // handle is part of the tag). A hint is valid while chunkGen stands (mem.ts): a table leaves a
-// radix only by being freed. Used by pt_walk and pt_map_put (index.ts) only; the page cache's
-// lookup gained nothing measurable from the same hint (wasm/README.md).
+// radix only by being freed. Left by pt_map_put's walk, read by it and by pt_walk (index.ts) only;
+// the page cache's lookup gained nothing measurable from the same hint (wasm/README.md).
 import { chunkGen } from './mem';
 
 const HINT_HANDLES: u32 = 32;
