@@ -1,15 +1,18 @@
-// Level-1 table hints: per page table and 2 MiB block, the level-1 table a walk last reached,
+// Level-1 table hints: per page table and 2 MiB block, the level-1 table a map last reached,
 // so the next walk of that block is the hint's line and the entry's instead of a chain of 5
 // dependent loads (header, root, levels 3 and 2, entry). The model's 8 vCPUs interleave their
 // first-touch faults over one EPT, each walking its own block twice per fault (the vCPU loop's
 // "is it mapped", then the map), with the JS side's cache misses in between.
-// Direct-mapped, 16 slots per handle number for the first 32 (others share slots by h & 31; the
-// handle is part of the tag). A hint is valid while chunkGen stands (mem.ts): a table leaves a
-// radix only by being freed. Left by pt_map_put's walk, read by it and by pt_walk (index.ts) only;
-// the page cache's lookup gained nothing measurable from the same hint (wasm/README.md).
+// Direct-mapped, 16 slots per handle number for the first 128 (others share slots by h & 127; the
+// handle is part of the tag), so that each of (b)'s 64 VMs (a page table and a page cache each)
+// has its own slots: with 32 sets, two VMs' vCPUs shared them and half the lookups missed
+// (wasm/README.md). A hint is valid while chunkGen stands (mem.ts): a table leaves a radix only
+// by being freed. Left by the 4 KiB map's walk (ept.ts eptTable1), read by it and by the walk
+// (eptWalkHinted), i.e. pt_map_put, pt_walk and fault-batch.ts; the page cache's lookup gained
+// nothing measurable from the same hint (wasm/README.md).
 import { chunkGen } from './mem';
 
-const HINT_HANDLES: u32 = 32;
+const HINT_HANDLES: u32 = 128;
 const HINT_SLOTS_SHIFT: u32 = 4;
 const HINTS: usize = memory.data(<i32>(HINT_HANDLES << (HINT_SLOTS_SHIFT + 4)), 16);
 
