@@ -58,9 +58,20 @@ interface Seat {
  * phase), a duration or a warm-up (statistics read or reset at a time the batch may be past).
  */
 export function faultBatchFor(sim: Simulation, host: Host, w: Workload): FaultBatch | null {
-  if (!sim.runAhead || host.fp.newFaultBatch === undefined || sim.tracer !== null || host.safety.enabled || host.trailArgs) return null;
-  if (w.durationNs !== undefined || w.warmupNs > 0) return null;
-  return new FaultBatch(sim, host);
+  if (!sim.runAhead) return null;
+  const why = host.fp.newFaultBatch === undefined ? `the ${host.fp.impl} fast paths have none`
+    : sim.tracer !== null ? 'a trace is written (every phase is a span)'
+    : host.safety.enabled || host.trailArgs ? 'the safety checker watches every phase'
+    : w.durationNs !== undefined ? 'the workload has a duration'
+    : w.warmupNs > 0 ? 'the workload has a warm-up' : null;
+  return new FaultBatch(sim, host, why);
+}
+
+/** What a run's fault batch did: the vCPUs it ran and their faults, or why it ran none. */
+export interface FaultBatchReport {
+  vcpus: number;
+  faults: number;
+  refused: string | null;
 }
 
 export class FaultBatch {
@@ -78,8 +89,23 @@ export class FaultBatch {
   private mmuStats!: ModeStats;
   private mmuQueue!: Gauge;
 
-  constructor(private readonly sim: Simulation, private readonly host: Host) {
+  /** Why the batch runs no fault (null while it may, or once it does). */
+  private refusal: string | null = null;
+
+  constructor(private readonly sim: Simulation, private readonly host: Host, refused: string | null = null) {
     this.proxy = sim.newTimer(() => this.dispatched());
+    if (refused !== null) this.refuse(refused);
+  }
+
+  /** The vCPUs it ran and their faults, or why it ran none (null for a run without vCPU loops). */
+  report(): FaultBatchReport {
+    return { vcpus: this.vcpusAdmitted, faults: this.faultsRun, refused: this.candidates.length > 0 ? this.refusal : null };
+  }
+
+  private refuse(why: string): false {
+    this.state = State.REFUSED;
+    this.refusal = why;
+    return false;
   }
 
   /** A vCPU loop the batch may run (every vCPU loop of the run registers at its spawn). */
@@ -94,10 +120,7 @@ export class FaultBatch {
    */
   join(p: Process<void>, gfn: number, left: number): boolean {
     if (this.state === State.REFUSED) return false;
-    if (this.state === State.IDLE && !this.admit()) {
-      this.state = State.REFUSED;
-      return false;
-    }
+    if (this.state === State.IDLE && !this.admit()) return false;
     const v = this.seatOf.get(p);
     if (v === undefined) return false;
     const seat = this.seats[v]!;
@@ -113,17 +136,17 @@ export class FaultBatch {
     const sim = this.sim;
     const host = this.host;
     const live = this.candidates.filter((c) => c.p.isAlive);
-    if (live.length === 0) return false;
+    if (live.length === 0) return this.refuse('no vCPU loop is live');
     const vm = live[0]!.m.batchVm;
-    if (vm.dead || !vm.srcu.idle || !vm.mmuLock.idle || vm.mmu_invalidate_in_progress) return false;
-    if (!sim.onlyThese(new Set(live.map((c) => c.p)))) return false;
+    if (vm.dead || !vm.srcu.idle || !vm.mmuLock.idle || vm.mmu_invalidate_in_progress) return this.refuse(`${vm.name} is not idle at its first fault`);
+    if (live.some((c) => c.m.batchVm !== vm)) return this.refuse('vCPUs of more than one VM');
+    if (!sim.onlyThese(new Set(live.map((c) => c.p)))) return this.refuse('other actors are live beside the vCPUs, or fewer CPUs than vCPUs');
     let pages = 0;
     for (const { p, m } of live) {
-      if (m.batchVm !== vm) return false;
       const slice = m.batchSlice();
-      if (slice === null) return false;
+      if (slice === null) return this.refuse('a vCPU does not first-touch a sequential private slice without think time');
       const seat = this.seatFor(p, m, vm, slice.firstGfn, slice.pages);
-      if (seat === null) return false;
+      if (seat === null) return this.refuse('a slice is not private memory of one slot whose binding gives its getPfn as data (guest_memfd with folios already in its file, a hole being punched, the cache footprint)');
       this.seatOf.set(p, this.seats.length);
       this.seats.push(seat);
       pages += slice.pages;
@@ -135,10 +158,10 @@ export class FaultBatch {
       if (o.endNs !== plan.endNs || o.baseNs !== plan.baseNs || o.allocNs !== plan.allocNs || o.hugeAllocNs !== plan.hugeAllocNs ||
         o.args.policy !== plan.args.policy || o.missClearNs !== plan.missClearNs ||
         o.hitClearNs !== plan.hitClearNs || o.args.iSizePages !== plan.args.iSizePages || o.args.migratetype !== plan.args.migratetype ||
-        (o.line === undefined) !== (plan.line === undefined) || o.line?.ns !== plan.line?.ns) return false;
+        (o.line === undefined) !== (plan.line === undefined) || o.line?.ns !== plan.line?.ns) return this.refuse('slots with different getPfn charges');
     }
-    if (host.mem.freePagesCount() < pages) return false;
-    if (host.s.faultRetry.isStale(vm, vm.mmu_invalidate_seq, this.seats[0]!.slot.baseGfn)) return false;
+    if (host.mem.freePagesCount() < pages) return this.refuse('the host may run out of memory');
+    if (host.s.faultRetry.isStale(vm, vm.mmu_invalidate_seq, this.seats[0]!.slot.baseGfn)) return this.refuse('a fault would retry');
     const area = host.fp.newFaultBatch!(this.seats.length);
     const c = faultCharges(host);
     area.setPageTable(vm.pt);

@@ -163,6 +163,7 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
     outcome: outcome.violations.length ? 'safety_violation' : 'ok',
     rmsimVersion: version(),
     fastpathImpl: outcome.fastpathImpl,
+    faultBatch: outcome.faultBatch,
   });
   const files: Array<{ path: string; data: string }> = [
     { path: join(flags.out, 'metrics.json'), data: metricsText },
@@ -181,7 +182,12 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
     process.stdout.write(metricsText);
   } else if (!flags.quiet) {
     const o = process.stdout;
-    o.write(`${workload.name} | variant ${outcome.variantName}${outcome.hypothetical ? ' (hypothetical)' : ''} | seed ${workload.seed} | simulated ${formatDuration(outcome.metrics.sim_end_ns)} | ${outcome.events} events in ${(wallNs / 1e9).toFixed(2)} s\n\n`);
+    o.write(`${workload.name} | variant ${outcome.variantName}${outcome.hypothetical ? ' (hypothetical)' : ''} | seed ${workload.seed} | simulated ${formatDuration(outcome.metrics.sim_end_ns)} | ${outcome.events} events in ${(wallNs / 1e9).toFixed(2)} s\n`);
+    const fb = outcome.faultBatch;
+    // Why a boot ran fast or slow: its first-touch faults inside WASM, or the reason they were not.
+    if (fb !== null && fb.faults > 0) o.write(`fault batch: ${fb.faults} first-touch faults of ${fb.vcpus} vCPUs ran inside WASM\n`);
+    else if (fb !== null && fb.refused !== null) o.write(`fault batch: not used (${fb.refused})\n`);
+    o.write('\n');
     o.write(summaryTable(outcome.metrics.metrics) + '\n');
     if (outcome.metrics.warnings.length) o.write('\n' + formatWarnings(outcome.metrics.warnings) + '\n');
     if (outcome.replay) o.write('\n' + formatReplayReport(outcome.replay) + '\n');

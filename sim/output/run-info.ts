@@ -25,6 +25,8 @@ export interface RunInfoInputs {
   rmsimVersion: string;
   /** Which fast-path implementation ran (results are identical across them; speed is not). */
   fastpathImpl: string;
+  /** What the fault batch ran: first-touch faults inside WASM (results identical; speed not), or why none. */
+  faultBatch?: { vcpus: number; faults: number; refused: string | null } | null;
 }
 
 export function buildRunInfo(r: RunInfoInputs): Record<string, unknown> {
@@ -41,6 +43,7 @@ export function buildRunInfo(r: RunInfoInputs): Record<string, unknown> {
     events_per_s: r.simWallNs > 0 ? Math.round(r.events / (r.simWallNs / 1e9)) : 0,
     workers: r.workers,
     fastpath_impl: r.fastpathImpl,
+    ...(r.faultBatch ? { fault_batch: r.faultBatch } : {}),
     host: {
       hostname: hostname(),
       platform: platform(),

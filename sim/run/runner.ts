@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js';
 import { buildScenario, type Scenario } from '../actors/scenario.js';
 import { summarizeBySizeClass, type ReplayReport } from '../actors/replay-report.js';
 import type { VcpuSchedulerOptions } from '../actors/vcpu-scheduler.js';
+import type { FaultBatchReport } from '../actors/fault-batch.js';
 import { buildMetricsDocument, type MetricsDocument } from '../output/metrics-document.js';
 import { runWarnings } from './run-warnings.js';
 import { canonicalJson, sha256Hex } from '../output/canonical-json.js';
@@ -51,6 +52,8 @@ export interface RunOutcome {
   replay?: ReplayReport;
   /** Fast-path implementation the host ran on (run.json). */
   fastpathImpl: string;
+  /** What the fault batch ran (run.json), or null with batching off. */
+  faultBatch: FaultBatchReport | null;
   /** The event trail that led to the first safety violation (DESIGN.md principle 5), or ''. */
   firstViolationTrail: string;
 }
@@ -240,6 +243,7 @@ export async function startRun(req: RunRequest): Promise<RunHandle> {
         violations,
         replay,
         fastpathImpl: host.fp.impl,
+        faultBatch: scenario.ctx.faultBatch?.report() ?? null,
         firstViolationTrail: req.checkSafety && host.violations.length ? formatTrail(host.violations[0].trail) : '',
       };
       // Hand the fast paths' WASM instance back (FastPaths.dispose): the next run in this thread
