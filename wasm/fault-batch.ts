@@ -30,7 +30,6 @@ import { bucketIndex } from './shared/histogram';
 
 // ---- the area's header: f64 slots (index * 8 bytes) ----
 export const FB_NV = 0;
-export const FB_PT = 1;
 export const FB_POLICY = 2;
 export const FB_ISIZE = 3;
 export const FB_MT = 4;
@@ -52,11 +51,6 @@ export const FB_STATUS = 19;
 export const FB_OUT_V = 20;
 export const FB_OUT_T = 21;
 export const FB_OUT_K = 22;
-const FB_WRITER = 23;
-const FB_READERS = 24;
-const FB_WRITE_START = 25;
-const FB_QHEAD = 26;
-const FB_QLEN = 27;
 export const FB_SRCU_ACQ = 28;
 export const FB_MMU_ACQ = 29;
 export const FB_MMU_CONTENDED = 30;
@@ -71,8 +65,6 @@ const FB_HEAP_N = 38;
 export const FB_LINE_NS = 39;
 export const FB_MISS_CLEAR_NS = 40;
 export const FB_HIT_CLEAR_NS = 41;
-export const FB_LINE_OWNER = 42;
-export const FB_LAST_MISS_V = 43;
 export const FB_HUGE_NS = 44;
 export const FB_MAX_LEVEL = 45;
 export const FB_FALLBACK_OCCUPIED = 46;
@@ -96,6 +88,17 @@ export const FB_BUCKETS: u32 = 6016;
 const HIST_SLOTS: u32 = FB_BUCKETS + 5;
 export const FB_GAUGE_CAP: u32 = 1024;
 export const FB_TRAIL_CAP: u32 = 256;
+
+// Per VM: f64 slots, then its mmu_lock queue (a ring of nv vCPU indices).
+const M_WRITER = 0; // the vCPU holding mmu_lock for write, -1
+const M_READERS = 1;
+const M_WRITE_START = 2;
+const M_QHEAD = 3;
+const M_QLEN = 4;
+export const FB_M_PT = 5; // the VM's page table
+export const FB_M_LINE_OWNER = 6; // the vCPU that wrote the file's line last (PfnBatchPlan.line), -1
+export const FB_M_LAST_MISS = 7; // the vCPU that allocated last since the fold, -1
+const M_SLOTS: u32 = 8;
 
 // Per vCPU: f64 slots.
 const V_PHASE = 0;
@@ -121,6 +124,7 @@ const V_SLOT_END = 18;
 const V_MISALIGNED = 19;
 const V_LEVEL = 20;
 const V_PAGE = 21;
+const V_VM = 22;
 const V_SLOTS: u32 = 24;
 
 // Where a vCPU waits (what the end of its wait runs).
@@ -146,13 +150,19 @@ export function fbTrailAt(a: usize): usize { return trailAt(a); }
 @inline function gaugeAt(a: usize): usize { return histAt(a, HISTS); }
 @inline function trailAt(a: usize): usize { return gaugeAt(a) + (<usize>FB_GAUGE_CAP << 4); }
 @inline function vcpusAt(a: usize): usize { return trailAt(a) + (<usize>FB_TRAIL_CAP << 4); }
-@inline function queueAt(a: usize, nv: u32): usize { return vcpusAt(a) + (<usize>(nv * V_SLOTS) << 3); }
-@inline function heapAt(a: usize, nv: u32): usize { return queueAt(a, nv) + (<usize>nv << 3); }
+@inline function heapAt(a: usize, nv: u32): usize { return vcpusAt(a) + (<usize>(nv * V_SLOTS) << 3); }
 
-/** Bytes of an area for nv vCPUs. */
-export function fbBytes(nv: u32): usize { return heapAt(0, nv) + <usize>(nv + 1) * 24; }
+@inline function vmsAt(a: usize, nv: u32): usize { return heapAt(a, nv) + <usize>(nv + 1) * 24; }
+@inline function vmAt(a: usize, nv: u32, i: u32): usize { return vmsAt(a, nv) + (<usize>(i * (M_SLOTS + nv)) << 3); }
+/** Address of VM i's slots (FB_M_*). */
+export function fbVmAt(a: usize, i: u32): usize { return vmAt(a, <u32>hdr(a, FB_NV), i); }
+
+/** Bytes of an area for nv vCPUs (and at most as many VMs). */
+export function fbBytes(nv: u32): usize { return vmsAt(0, nv) + (<usize>(nv * (M_SLOTS + nv)) << 3); }
 
 @inline function hdr(a: usize, i: i32): f64 { return load<f64>(a + (<usize>i << 3)); }
+@inline function mGet(m: usize, i: i32): f64 { return load<f64>(m + (<usize>i << 3)); }
+@inline function mSet(m: usize, i: i32, x: f64): void { store<f64>(m + (<usize>i << 3), x); }
 @inline function setHdr(a: usize, i: i32, v: f64): void { store<f64>(a + (<usize>i << 3), v); }
 @inline function addHdr(a: usize, i: i32, v: f64): void { store<f64>(a + (<usize>i << 3), load<f64>(a + (<usize>i << 3)) + v); }
 @inline function vAt(a: usize, v: u32): usize { return vcpusAt(a) + (<usize>(v * V_SLOTS) << 3); }
@@ -163,7 +173,12 @@ export function fbBytes(nv: u32): usize { return heapAt(0, nv) + <usize>(nv + 1)
 export function fbInit(a: usize, nv: u32): void {
   memory.fill(a, 0, fbBytes(nv));
   setHdr(a, FB_NV, <f64>nv);
-  setHdr(a, FB_WRITER, -1);
+  for (let i: u32 = 0; i < nv; i++) {
+    const m = vmAt(a, nv, i);
+    store<f64>(m + (M_WRITER << 3), -1);
+    store<f64>(m + (FB_M_LINE_OWNER << 3), -1);
+    store<f64>(m + (FB_M_LAST_MISS << 3), -1);
+  }
   for (let i: u32 = 0; i < HISTS; i++) histClear(histAt(a, i), 0, FB_BUCKETS - 1);
 }
 
@@ -194,7 +209,6 @@ let H_T: f64 = 0;
 let H_K: f64 = 0;
 let LIMIT: f64 = 0;
 let WRITE: bool = false;
-let PT: u32 = 0;
 let EXIT_NS: f64 = 0;
 let ATTR_NS: f64 = 0;
 let BASE_NS: f64 = 0;
@@ -226,7 +240,6 @@ function load_(a: usize): void {
   H_K = hdr(a, FB_HORIZON_K);
   LIMIT = hdr(a, FB_LIMIT_T);
   WRITE = hdr(a, FB_WRITE) != 0;
-  PT = <u32>hdr(a, FB_PT);
   EXIT_NS = hdr(a, FB_EXIT_NS); ATTR_NS = hdr(a, FB_ATTR_NS); BASE_NS = hdr(a, FB_BASE_NS); ALLOC_NS = hdr(a, FB_ALLOC_NS);
   LINE_NS = hdr(a, FB_LINE_NS); MISS_CLEAR_NS = hdr(a, FB_MISS_CLEAR_NS); HIT_CLEAR_NS = hdr(a, FB_HIT_CLEAR_NS);
   HUGE_NS = hdr(a, FB_HUGE_NS); MAX_LEVEL = <u32>hdr(a, FB_MAX_LEVEL); POLICY = <u32>hdr(a, FB_POLICY);
@@ -309,14 +322,15 @@ export function fbTopT(a: usize): f64 { return load<f64>(heapAt(a, <u32>hdr(a, F
 export function fbTopK(a: usize): f64 { return load<f64>(heapAt(a, <u32>hdr(a, FB_NV)) + 8); }
 
 /**
- * vCPU v joins at the start of a fault on gfn at time now (its exit charge ends at now + exit
+ * vCPU v of VM vm (its index in the area) joins at the start of a fault on gfn at time now (its exit charge ends at now + exit
  * with key `key`, taken by the caller from the engine's counter): `left` accesses after this
  * one, on the gfns from gfn + 1 up; the slot of slotPages pages from gfnBase maps gfn to index +
  * (gfn - gfnBase) of page cache pc, and disallows huge pages when misaligned.
  */
-export function fbJoin(a: usize, v: u32, gfn: f64, left: f64, gfnBase: f64, indexBase: f64, pc: u32, now: f64, key: f64,
+export function fbJoin(a: usize, v: u32, vm: u32, gfn: f64, left: f64, gfnBase: f64, indexBase: f64, pc: u32, now: f64, key: f64,
   slotPages: f64, misaligned: bool): void {
   const p = vAt(a, v);
+  vSet(p, V_VM, <f64>vm);
   vSet(p, V_SLOT_END, gfnBase + slotPages);
   vSet(p, V_MISALIGNED, misaligned ? 1 : 0);
   vSet(p, V_GFN, gfn);
@@ -350,34 +364,33 @@ function gaugePoint(t: f64, len: f64): void {
   setHdr(a, FB_GAUGE_N, <f64>(n + 1));
 }
 
-/** mmu_lock's queue head(s) proceed while the lock allows (RwLock.advance): each granted after the cache line. */
-function advance(t: f64): void {
-  const a = A;
-  const q = queueAt(a, NV);
+/** VM m's mmu_lock queue head(s) proceed while the lock allows (RwLock.advance): each granted after the cache line. */
+function advance(m: usize, t: f64): void {
+  const q = m + (<usize>M_SLOTS << 3);
   let moved = false;
-  while (hdr(a, FB_QLEN) > 0 && hdr(a, FB_WRITER) < 0) {
-    const head = <u32>hdr(a, FB_QHEAD);
+  while (mGet(m, M_QLEN) > 0 && mGet(m, M_WRITER) < 0) {
+    const head = <u32>mGet(m, M_QHEAD);
     const h = <u32>load<f64>(q + (<usize>head << 3));
-    if (WRITE && hdr(a, FB_READERS) != 0) break;
-    setHdr(a, FB_QHEAD, <f64>((head + 1) % NV));
-    addHdr(a, FB_QLEN, -1);
-    if (WRITE) setHdr(a, FB_WRITER, <f64>h);
-    else addHdr(a, FB_READERS, 1);
-    vSet(vAt(a, h), V_PHASE, <f64>PH_GRANT);
+    if (WRITE && mGet(m, M_READERS) != 0) break;
+    mSet(m, M_QHEAD, <f64>((head + 1) % NV));
+    mSet(m, M_QLEN, mGet(m, M_QLEN) - 1);
+    if (WRITE) mSet(m, M_WRITER, <f64>h);
+    else mSet(m, M_READERS, mGet(m, M_READERS) + 1);
+    vSet(vAt(A, h), V_PHASE, <f64>PH_GRANT);
     heapPush(t + GRANT_NS, SEQ, h);
     SEQ += 1;
     moved = true;
     if (WRITE) break;
   }
-  if (moved) gaugePoint(t, hdr(a, FB_QLEN));
+  if (moved) gaugePoint(t, mGet(m, M_QLEN));
 }
 
-/** mmu_lock taken at t after waiting w (0: at once): counted, the hold begins. */
-@inline function taken(p: usize, t: f64, w: f64): void {
+/** VM m's mmu_lock taken at t after waiting w (0: at once): counted, the hold begins. */
+@inline function taken(m: usize, p: usize, t: f64, w: f64): void {
   MMU_ACQ += 1;
   record(FB_HIST_MMU_WAIT, w);
   if (w > 0) vSet(p, V_LOCK_WAIT, vGet(p, V_LOCK_WAIT) + w);
-  if (WRITE) setHdr(A, FB_WRITE_START, t);
+  if (WRITE) mSet(m, M_WRITE_START, t);
   else vSet(p, V_READ_START, t);
 }
 
@@ -400,6 +413,8 @@ function advance(t: f64): void {
 function step(v: u32, t: f64): void {
   const a = A;
   const p = vAt(a, v);
+  const m = vmAt(a, NV, <u32>vGet(p, V_VM));
+  const pt = <u32>mGet(m, FB_M_PT);
   let ph = <u32>vGet(p, V_PHASE);
   for (;;) {
     // Each phase sets the wait it ends with: ns (a charge when > 0, or the sleep when `sleeps`) and the phase after it.
@@ -428,14 +443,14 @@ function step(v: u32, t: f64): void {
         vSet(p, V_PAGE, <f64>page);
         // The getPfn's charge, summed in the binding's order, then rounded as charge rounds it.
         ns = BASE_NS;
-        if (LINE_NS > 0 && hdr(a, FB_LINE_OWNER) != <f64>v) {
+        if (LINE_NS > 0 && mGet(m, FB_M_LINE_OWNER) != <f64>v) {
           ns += LINE_NS;
-          setHdr(a, FB_LINE_OWNER, <f64>v);
+          mSet(m, FB_M_LINE_OWNER, <f64>v);
         }
         if (gfHit) {
           if (!(folioFlags(<u32>pfn) & FOLIO_UPTODATE)) ns += HIT_CLEAR_NS;
         } else {
-          setHdr(a, FB_LAST_MISS_V, <f64>v);
+          mSet(m, FB_M_LAST_MISS, <f64>v);
           if (order == 0) {
             ns += ALLOC_NS;
             MISSES += 1;
@@ -467,25 +482,25 @@ function step(v: u32, t: f64): void {
         break;
       }
       case PH_END: {
-        if (hdr(a, FB_QLEN) == 0 && hdr(a, FB_WRITER) < 0 && (!WRITE || hdr(a, FB_READERS) == 0)) {
-          if (WRITE) setHdr(a, FB_WRITER, <f64>v);
-          else addHdr(a, FB_READERS, 1);
-          taken(p, t, 0);
+        if (mGet(m, M_QLEN) == 0 && mGet(m, M_WRITER) < 0 && (!WRITE || mGet(m, M_READERS) == 0)) {
+          if (WRITE) mSet(m, M_WRITER, <f64>v);
+          else mSet(m, M_READERS, mGet(m, M_READERS) + 1);
+          taken(m, p, t, 0);
           ns = MAP_NS; next = PH_MAP;
           break;
         }
         // Contended: spin in the FIFO queue (the CPU kept) until the head is granted.
         addHdr(a, FB_MMU_CONTENDED, 1);
-        const tail = (<u32>hdr(a, FB_QHEAD) + <u32>hdr(a, FB_QLEN)) % NV;
-        store<f64>(queueAt(a, NV) + (<usize>tail << 3), <f64>v);
-        addHdr(a, FB_QLEN, 1);
+        const tail = (<u32>mGet(m, M_QHEAD) + <u32>mGet(m, M_QLEN)) % NV;
+        store<f64>(m + (<usize>M_SLOTS << 3) + (<usize>tail << 3), <f64>v);
+        mSet(m, M_QLEN, mGet(m, M_QLEN) + 1);
         vSet(p, V_WAIT_START, t);
         vSet(p, V_PHASE, <f64>PH_QUEUED);
-        gaugePoint(t, hdr(a, FB_QLEN));
+        gaugePoint(t, mGet(m, M_QLEN));
         return;
       }
       case PH_GRANT: {
-        taken(p, t, t - vGet(p, V_WAIT_START));
+        taken(m, p, t, t - vGet(p, V_WAIT_START));
         ns = MAP_NS; next = PH_MAP;
         break;
       }
@@ -495,9 +510,9 @@ function step(v: u32, t: f64): void {
         const page = <u32>vGet(p, V_PAGE);
         const level = <u32>vGet(p, V_LEVEL);
         if (level == 1) {
-          if (!eptMap1Hinted(PT, gfn, page)) eptMap(PT, gfn, page, 1);
+          if (!eptMap1Hinted(pt, gfn, page)) eptMap(pt, gfn, page, 1);
         } else {
-          eptMap(PT, gfn & ~511, page & ~511, 2);
+          eptMap(pt, gfn & ~511, page & ~511, 2);
           addHdr(a, FB_FAULTS_2M, 1);
         }
         if (folioRefcount(folio) <= 1) unreachable(); // the page cache holds a reference
@@ -508,13 +523,13 @@ function step(v: u32, t: f64): void {
         setHdr(a, FB_TRAIL_N, <f64>(n + 1));
         // KVM_MMU_UNLOCK: the hold recorded, the queue's head let in.
         if (WRITE) {
-          record(FB_HIST_MMU_HOLD, t - hdr(a, FB_WRITE_START));
-          setHdr(a, FB_WRITER, -1);
+          record(FB_HIST_MMU_HOLD, t - mGet(m, M_WRITE_START));
+          mSet(m, M_WRITER, -1);
         } else {
           record(FB_HIST_MMU_HOLD, t - vGet(p, V_READ_START));
-          addHdr(a, FB_READERS, -1);
+          mSet(m, M_READERS, mGet(m, M_READERS) - 1);
         }
-        if (hdr(a, FB_QLEN) > 0) advance(t);
+        if (mGet(m, M_QLEN) > 0) advance(m, t);
         // The fault is done: its latency and waits, then srcu_read_unlock; the guest exit's sleep(0).
         record(FB_HIST_LATENCY, t - vGet(p, V_T0));
         FAULTS += 1;
@@ -533,7 +548,7 @@ function step(v: u32, t: f64): void {
         const gfn = vGet(p, V_NEXT);
         vSet(p, V_GFN, gfn);
         vSet(p, V_NEXT, gfn + 1);
-        if (eptWalkHinted(PT, <u32>gfn) >= 0) {
+        if (eptWalkHinted(pt, <u32>gfn) >= 0) {
           addHdr(a, FB_MAPPED_ACCESSES, 1);
           vSet(p, FB_V_COMPLETED, vGet(p, FB_V_COMPLETED) + 1);
           sleeps = true; next = PH_SLEEP;

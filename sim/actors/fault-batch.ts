@@ -21,7 +21,7 @@
 import { ProcState } from '../engine/process.js';
 import type { Schedulable } from '../engine/heap.js';
 import type { ModeStats, Process, Simulation, Gauge } from '../engine/index.js';
-import { FB, FB_HIST, FB_V, type FaultBatchArea } from '../fastpath/index.js';
+import { FB, FB_HIST, FB_M, FB_V, type FaultBatchArea } from '../fastpath/index.js';
 import { faultCharges, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
 import type { OpsTally } from './ops-tally.js';
 import type { Workload } from '../workload/types.js';
@@ -50,6 +50,8 @@ interface Seat {
   plan: PfnBatchPlan;
   /** The slot disallows huge pages (kvm_alloc_memslot_metadata's alignment test, the binding's). */
   misaligned: boolean;
+  /** Its VM's index in the batch. */
+  vm: number;
 }
 
 /**
@@ -65,6 +67,14 @@ export function faultBatchFor(sim: Simulation, host: Host, w: Workload): FaultBa
     : w.durationNs !== undefined ? 'the workload has a duration'
     : w.warmupNs > 0 ? 'the workload has a warm-up' : null;
   return new FaultBatch(sim, host, why);
+}
+
+/** Whether two VMs' kvm->srcu read and mmu_lock statistics (counters, histograms, the queue's gauge) are the same objects. */
+function sameStats(a: Vm, b: Vm, write: boolean): boolean {
+  const same = (x: ModeStats, y: ModeStats) => x.acquisitions === y.acquisitions && x.contended === y.contended && x.wait === y.wait && x.hold === y.hold;
+  const ma = a.mmuLock.batchStats(write);
+  const mb = b.mmuLock.batchStats(write);
+  return same(a.srcu.readStats, b.srcu.readStats) && same(ma.stats, mb.stats) && ma.queueLen === mb.queueLen;
 }
 
 /** What a run's fault batch did: the vCPUs it ran and their faults, or why it ran none. */
@@ -83,7 +93,8 @@ export class FaultBatch {
   private readonly seats: Seat[] = [];
   private readonly seatOf = new Map<Process<void>, number>();
   private area: FaultBatchArea | null = null;
-  private vm: Vm | null = null;
+  /** The VMs whose vCPUs the batch runs (a seat's vm indexes it). */
+  private readonly vms: Vm[] = [];
   private readonly proxy: Schedulable;
   private srcuStats!: ModeStats;
   private mmuStats!: ModeStats;
@@ -125,7 +136,7 @@ export class FaultBatch {
     if (v === undefined) return false;
     const seat = this.seats[v]!;
     const sim = this.sim;
-    this.area!.join(v, gfn, left, seat.slot.baseGfn, seat.slot.offsetPages, seat.plan.cache, sim.now, sim.nextKey(), seat.slot.npages, seat.misaligned);
+    this.area!.join(v, seat.vm, gfn, left, seat.slot.baseGfn, seat.slot.offsetPages, seat.plan.cache, sim.now, sim.nextKey(), seat.slot.npages, seat.misaligned);
     p.state = ProcState.COMPUTING;
     this.rearm();
     return true;
@@ -137,21 +148,29 @@ export class FaultBatch {
     const host = this.host;
     const live = this.candidates.filter((c) => c.p.isAlive);
     if (live.length === 0) return this.refuse('no vCPU loop is live');
-    const vm = live[0]!.m.batchVm;
-    if (vm.dead || !vm.srcu.idle || !vm.mmuLock.idle || vm.mmu_invalidate_in_progress) return this.refuse(`${vm.name} is not idle at its first fault`);
-    if (live.some((c) => c.m.batchVm !== vm)) return this.refuse('vCPUs of more than one VM');
     if (!sim.onlyThese(new Set(live.map((c) => c.p)))) return this.refuse('other actors are live beside the vCPUs, or fewer CPUs than vCPUs');
+    const c = faultCharges(host);
+    const vms = this.vms;
     let pages = 0;
     for (const { p, m } of live) {
+      const vm = m.batchVm;
+      let i = vms.indexOf(vm);
+      if (i < 0) {
+        if (vm.dead || !vm.srcu.idle || !vm.mmuLock.idle || vm.mmu_invalidate_in_progress) return this.refuse(`${vm.name} is not idle at its first fault`);
+        if (host.s.faultRetry.isStale(vm, vm.mmu_invalidate_seq, 0)) return this.refuse('a fault would retry');
+        // Every VM's lock statistics are the same objects (no per-VM labels): one fold serves them all.
+        if (vms.length > 0 && !sameStats(vm, vms[0]!, c.writeMode)) return this.refuse('VMs with separate lock statistics');
+        i = vms.push(vm) - 1;
+      }
       const slice = m.batchSlice();
       if (slice === null) return this.refuse('a vCPU does not first-touch a sequential private slice without think time');
-      const seat = this.seatFor(p, m, vm, slice.firstGfn, slice.pages);
+      const seat = this.seatFor(p, m, vm, i, slice.firstGfn, slice.pages);
       if (seat === null) return this.refuse('a slice is not private memory of one slot whose binding gives its getPfn as data (guest_memfd with folios already in its file, a hole being punched, the cache footprint)');
       this.seatOf.set(p, this.seats.length);
       this.seats.push(seat);
       pages += slice.pages;
     }
-    // One configuration for the area: every slot's getPfn the same (one file's line), and room for every page.
+    // One configuration for the area: every slot's getPfn charged the same, and room for every page.
     const plan = this.seats[0]!.plan;
     for (const s of this.seats) {
       const o = s.plan;
@@ -161,12 +180,15 @@ export class FaultBatch {
         (o.line === undefined) !== (plan.line === undefined) || o.line?.ns !== plan.line?.ns) return this.refuse('slots with different getPfn charges');
     }
     if (host.mem.freePagesCount() < pages) return this.refuse('the host may run out of memory');
-    if (host.s.faultRetry.isStale(vm, vm.mmu_invalidate_seq, this.seats[0]!.slot.baseGfn)) return this.refuse('a fault would retry');
     const area = host.fp.newFaultBatch!(this.seats.length);
-    const c = faultCharges(host);
-    area.setPageTable(vm.pt);
-    const h = area.header();
+    vms.forEach((vm, i) => {
+      area.setPageTable(i, vm.pt);
+      // Each VM's file line: the seat of the vCPU that wrote it last, if it is one of the VM's.
+      const line = this.seats.find((s) => s.vm === i)!.plan.line;
+      area.vm(i)[FB_M.LINE_OWNER] = this.seats.findIndex((s) => s.vm === i && s.p === line?.owner);
+    });
     area.setPolicy(plan.args.policy);
+    const h = area.header();
     h[FB.MAX_LEVEL] = host.s.mmu.maxLevel;
     h[FB.HUGE_NS] = plan.hugeAllocNs;
     h[FB.ISIZE] = plan.args.iSizePages;
@@ -178,16 +200,13 @@ export class FaultBatch {
     h[FB.MISS_CLEAR_NS] = plan.missClearNs;
     h[FB.HIT_CLEAR_NS] = plan.hitClearNs;
     h[FB.LINE_NS] = plan.line?.ns ?? 0;
-    h[FB.LINE_OWNER] = this.seats.findIndex((s) => s.p === plan.line?.owner);
-    h[FB.LAST_MISS_V] = -1;
     h[FB.END_NS] = plan.endNs;
     h[FB.MAP_NS] = c.mapNs;
     h[FB.GRANT_NS] = sim.lockCosts.cacheline_ns;
     h[FB.WRITE] = c.writeMode ? 1 : 0;
     this.area = area;
-    this.vm = vm;
-    this.srcuStats = vm.srcu.readStats;
-    const mmu = vm.mmuLock.batchStats(c.writeMode);
+    this.srcuStats = vms[0]!.srcu.readStats;
+    const mmu = vms[0]!.mmuLock.batchStats(c.writeMode);
     this.mmuStats = mmu.stats;
     this.mmuQueue = mmu.queueLen;
     this.state = State.ACTIVE;
@@ -199,7 +218,7 @@ export class FaultBatch {
    * p's seat: the memslot holding its whole slice, whose binding runs its getPfn as data, over
    * gfns all private (the attribute lookup always matches a private access); null otherwise.
    */
-  private seatFor(p: Process<void>, m: FaultBatchMember, vm: Vm, first: number, pages: number): Seat | null {
+  private seatFor(p: Process<void>, m: FaultBatchMember, vm: Vm, vmIndex: number, first: number, pages: number): Seat | null {
     if (pages <= 0) return null;
     const last = first + pages - 1;
     const slot = vm.slotFor(first);
@@ -208,7 +227,7 @@ export class FaultBatch {
     // The whole slot private: every access matches, and any 2 MiB block in it has uniform attributes.
     if (!vm.memAttr.isUniform(slot.baseGfn, slot.baseGfn + slot.npages) || !vm.memAttr.isPrivate(first)) return null;
     const plan = binding.faultBatchPlan?.();
-    return plan === undefined ? null : { p, m, slot, plan, misaligned: binding.misalignedForHugepages(slot) };
+    return plan === undefined ? null : { p, m, slot, plan, misaligned: binding.misalignedForHugepages(slot), vm: vmIndex };
   }
 
   /** The engine's entry for the owned waits: at the earliest one's exact key (none when none is owned). */
@@ -286,7 +305,7 @@ export class FaultBatch {
     if (faults2m > 0) host.metrics.faultsMapped(faults2m, 2);
     if (faults > 0) this.foldHistogram(FB_HIST.LATENCY, host.metrics.faultLatencies());
     this.faultsRun += faults;
-    host.metrics.faultWaits.addWaited(this.vm!.mmuLock.name, h[FB.LOCK_WAIT]!);
+    host.metrics.faultWaits.addWaited(this.vms[0]!.mmuLock.name, h[FB.LOCK_WAIT]!);
     sim.wokeOnFreeCpus(h[FB.RQ_ZERO]!);
     const mapped = h[FB.MAPPED_ACCESSES]!;
     if (mapped > 0) sim.stats.counter('vcpu.mapped_accesses').add(mapped);
@@ -299,16 +318,25 @@ export class FaultBatch {
     const occupied = h[FB.FALLBACK_OCCUPIED]!;
     const noMemory = h[FB.FALLBACK_NOMEM]!;
     if ((occupied > 0 || noMemory > 0) && plan.fellBack !== undefined) plan.fellBack(occupied, noMemory);
-    const lastMiss = h[FB.LAST_MISS_V]!;
-    if (lastMiss >= 0 && plan.lastAllocated !== undefined) plan.lastAllocated(this.seats[lastMiss]!.p);
-    const lineOwner = h[FB.LINE_OWNER]!;
-    if (plan.line !== undefined && lineOwner >= 0) plan.line.owner = this.seats[lineOwner]!.p;
+    for (let i = 0; i < this.vms.length; i++) {
+      const vm = area.vm(i);
+      const lastMiss = vm[FB_M.LAST_MISS]!;
+      if (lastMiss >= 0) {
+        const s = this.seats[lastMiss]!;
+        s.plan.lastAllocated?.(s.p);
+        vm[FB_M.LAST_MISS] = -1;
+      }
+      const owner = vm[FB_M.LINE_OWNER]!;
+      if (owner >= 0) {
+        const s = this.seats[owner]!;
+        if (s.plan.line !== undefined) s.plan.line.owner = s.p;
+      }
+    }
     this.foldQueueLength(h);
     this.foldTrail(h);
     const g = area.header();
     for (const i of [FB.SRCU_ACQ, FB.MMU_ACQ, FB.MMU_CONTENDED, FB.RQ_ZERO, FB.FAULTS, FB.FAULTS_2M, FB.MAPPED_ACCESSES, FB.LOCK_WAIT, FB.MISSES,
       FB.MISSES_HUGE, FB.FALLBACK_OCCUPIED, FB.FALLBACK_NOMEM, FB.GAUGE_N, FB.TRAIL_N]) g[i] = 0;
-    g[FB.LAST_MISS_V] = -1;
   }
 
   private foldHistogram(i: number, into: { addBuckets(c: Float64Array, lo: number, hi: number, sum: number, min: number, max: number): void }): void {

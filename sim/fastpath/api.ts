@@ -267,12 +267,14 @@ export interface FastPaths {
 export interface FaultBatchArea {
   /** The header's f64 slots (FB.*); a fresh view after every call that may grow memory. */
   header(): Float64Array;
-  /** The VM's page table the faults map into. */
-  setPageTable(pt: PageTable): void;
+  /** VM i's slots (FB_M.*): its page table, who wrote its file's line last, who allocated last. */
+  vm(i: number): Float64Array;
+  /** VM i's page table, which its vCPUs' faults map into. */
+  setPageTable(i: number, pt: PageTable): void;
   /** shmem_enabled for the lookups' allocations. */
   setPolicy(policy: ThpPolicy): void;
-  /** vCPU v joins at the start of a fault (see wasm/fault-batch.ts fbJoin). */
-  join(v: number, gfn: number, left: number, gfnBase: number, indexBase: number, cache: PageCache, now: number, key: number,
+  /** vCPU v of VM vm joins at the start of a fault (see wasm/fault-batch.ts fbJoin). */
+  join(v: number, vm: number, gfn: number, left: number, gfnBase: number, indexBase: number, cache: PageCache, now: number, key: number,
     slotPages: number, misaligned: boolean): void;
   /** Run the owned waits (the header's limit and horizon set first). */
   run(): void;
@@ -293,12 +295,12 @@ export interface FaultBatchArea {
 
 /** Header slots of a fault batch (wasm/fault-batch.ts FB_*). */
 export const enum FB {
-  PT = 1, POLICY = 2, ISIZE = 3, MT = 4, EXIT_NS = 5, ATTR_NS = 6, BASE_NS = 7, ALLOC_NS = 8, END_NS = 9,
+  POLICY = 2, ISIZE = 3, MT = 4, EXIT_NS = 5, ATTR_NS = 6, BASE_NS = 7, ALLOC_NS = 8, END_NS = 9,
   MAP_NS = 10, GRANT_NS = 11, WRITE = 12, SEQ = 13, LIMIT_T = 14, HORIZON_T = 15, HORIZON_K = 16,
   LAST_T = 17, EVENTS = 18, STATUS = 19, OUT_V = 20, OUT_T = 21, OUT_K = 22,
   SRCU_ACQ = 28, MMU_ACQ = 29, MMU_CONTENDED = 30, RQ_ZERO = 31, FAULTS = 32, MAPPED_ACCESSES = 33,
   LOCK_WAIT = 34, MISSES = 35, GAUGE_N = 36, TRAIL_N = 37,
-  LINE_NS = 39, MISS_CLEAR_NS = 40, HIT_CLEAR_NS = 41, LINE_OWNER = 42, LAST_MISS_V = 43, HUGE_NS = 44, MAX_LEVEL = 45,
+  LINE_NS = 39, MISS_CLEAR_NS = 40, HIT_CLEAR_NS = 41, HUGE_NS = 44, MAX_LEVEL = 45,
   FALLBACK_OCCUPIED = 46, FALLBACK_NOMEM = 47, FAULTS_2M = 48, MISSES_HUGE = 49,
   /** FB.STATUS: stopped at the engine's turn, the limit, or with nothing owned. */
   DONE = 0,
@@ -311,6 +313,9 @@ export const enum FB {
 
 /** Histograms of a fault batch (wasm/fault-batch.ts FB_HIST_*). */
 export const enum FB_HIST { SRCU_HOLD = 0, MMU_WAIT = 1, MMU_HOLD = 2, LATENCY = 3 }
+
+/** Per-VM slots of a fault batch (wasm/fault-batch.ts FB_M_*). */
+export const enum FB_M { PT = 5, LINE_OWNER = 6, LAST_MISS = 7 }
 
 /** Per-vCPU counts of a fault batch (wasm/fault-batch.ts FB_V_*). */
 export const enum FB_V { STARTED = 13, COMPLETED = 14, MISSES = 15, MISSES_HUGE = 16, SMALL_AFTER_HUGE = 17 }

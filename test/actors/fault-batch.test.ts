@@ -3,8 +3,8 @@
 // as every wait through the engine's heap (batching off). Shapes it must run: contention on
 // mmu_lock at the start (8 vCPUs in step), tdp's read lock, uneven slices, an op budget, part of
 // the range, THP advise, huge folios (4 KiB leaves under shadow, 2 MiB under tdp, fallbacks on a
-// fragmented host), guest_memfd (f_count's line, zeroing). Shapes it must leave to the model
-// (and still match): shared memory, more vCPUs than CPUs, think time, two VMs, the safety checker.
+// fragmented host), guest_memfd (f_count's line, zeroing), several VMs. Shapes it must leave to the model
+// (and still match): shared memory, more vCPUs than CPUs, think time, the safety checker.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadWorkload } from '../../sim/workload/load.js';
@@ -26,11 +26,12 @@ const SHAPES: Record<string, Shape> = {
   'THP always under tdp (2 MiB leaves)': { variant: 'v10+tdp', sets: ['vms.memory=16MiB', ...BOOT, 'host.thp=always'], runs: true },
   'THP within_size under tdp on a fragmented host (fallbacks)': { variant: 'v10+tdp', sets: ['vms.memory=32MiB', ...BOOT, 'host.thp=within_size', 'host.fragmentation=0.9'], runs: true },
   'guest_memfd (f_count\'s line, zeroing, one charge)': { variant: 'guest_memfd', sets: ['vms.memory=8MiB', ...BOOT], runs: true },
+  'three VMs in step (one mmu_lock and kvm->srcu each, one allocator)': { sets: ['vms.memory=8MiB', ...BOOT, 'vms.count=3', 'host.cpus=24'], runs: true },
+  'two VMs under guest_memfd (a file and its line each)': { variant: 'guest_memfd', sets: ['vms.memory=8MiB', 'vms.vcpus=3', 'host.cpus=6', 'host.memory=256MiB', 'vms.count=2'], runs: true },
   'guest_memfd + tdp, 3 vCPUs': { variant: 'guest_memfd+tdp', sets: ['vms.memory=6MiB', 'vms.vcpus=3', 'host.cpus=4', 'host.memory=256MiB'], runs: true },
   'private and shared memory (some accesses exit to the VMM)': { sets: ['vms.memory=8MiB', ...BOOT, 'vms.private_fraction=0.5'], runs: false },
   'more vCPUs than CPUs': { sets: ['vms.memory=8MiB', 'vms.vcpus=8', 'host.cpus=3', 'host.memory=256MiB'], runs: false },
   'think time': { sets: ['vms.memory=4MiB', 'vms.vcpus=4', 'host.cpus=4', 'host.memory=256MiB', 'actors.boot.think=300ns'], runs: false },
-  'two VMs': { sets: ['vms.memory=8MiB', ...BOOT, 'vms.count=2', 'host.cpus=16'], runs: false },
   'the safety checker': { sets: ['vms.memory=8MiB', ...BOOT], runs: false, checkSafety: true },
 };
 

@@ -1,7 +1,7 @@
 // The fault batch's area in a WASM instance (wasm/fault-batch.ts), as FaultBatchArea: typed
 // views of its header, histograms, queue-length points and trail, renewed whenever memory.grow
 // detached the old buffer (a batch's faults allocate page-table chunks).
-import { FB, type FaultBatchArea, type PageCache, type PageTable, type ThpPolicy } from '../api.js';
+import { FB, FB_M, type FaultBatchArea, type PageCache, type PageTable, type ThpPolicy } from '../api.js';
 import { policyCode } from './index.js';
 import { UsageError } from '../../errors.js';
 import type { RmsimExports } from './module.js';
@@ -42,14 +42,17 @@ export class WasmFaultBatch implements FaultBatchArea {
   setPolicy(policy: ThpPolicy): void {
     this.header()[FB.POLICY] = policyCode(policy);
   }
-  setPageTable(pt: PageTable): void {
-    if (!(pt instanceof WasmPageTable)) throw new UsageError('fast paths: structure from another implementation');
-    this.header()[FB.PT] = pt.handle;
+  vm(i: number): Float64Array {
+    return new Float64Array(this.x.memory.buffer, this.x.fb_vm_at(this.a, i), 8);
   }
-  join(v: number, gfn: number, left: number, gfnBase: number, indexBase: number, cache: PageCache, now: number, key: number,
+  setPageTable(i: number, pt: PageTable): void {
+    if (!(pt instanceof WasmPageTable)) throw new UsageError('fast paths: structure from another implementation');
+    this.vm(i)[FB_M.PT] = pt.handle;
+  }
+  join(v: number, vm: number, gfn: number, left: number, gfnBase: number, indexBase: number, cache: PageCache, now: number, key: number,
     slotPages: number, misaligned: boolean): void {
     if (!(cache instanceof WasmPageCache)) throw new UsageError('fast paths: structure from another implementation');
-    this.x.fb_join(this.a, v, gfn, left, gfnBase, indexBase, cache.handle, now, key, slotPages, misaligned ? 1 : 0);
+    this.x.fb_join(this.a, v, vm, gfn, left, gfnBase, indexBase, cache.handle, now, key, slotPages, misaligned ? 1 : 0);
   }
   run(): void { this.x.fb_run(this.a); }
   pending(): number { return this.x.fb_pending(this.a); }

@@ -70,8 +70,9 @@ export interface RmsimExports {
   fb_hist_clear(a: number, i: number): void;
   fb_gauge_at(a: number): number;
   fb_trail_at(a: number): number;
-  fb_join(a: number, v: number, gfn: number, left: number, gfnBase: number, indexBase: number, pc: number, now: number, key: number,
+  fb_join(a: number, v: number, vm: number, gfn: number, left: number, gfnBase: number, indexBase: number, pc: number, now: number, key: number,
     slotPages: number, misaligned: number): void;
+  fb_vm_at(a: number, i: number): number;
   fb_take_count(a: number, v: number, i: number): number;
   fb_run(a: number): void;
   fb_pending(a: number): number;
