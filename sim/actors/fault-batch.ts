@@ -1,5 +1,6 @@
 // Horizon batching of first-touch faults inside WASM (DESIGN.md principle 6, issue 17): when
-// the only live processes are one VM's booting vCPUs (VcpuLoop, sequential first touch), each
+// the only live processes are booting vCPUs (VcpuLoop, sequential first touch, of one VM or
+// several, with a CPU each), each
 // joins at its first fault and from then on its faults' phases run in wasm/fault-batch.ts, under
 // one scheduler keyed as the engine's heap (time, then sequence numbers from the engine's
 // counter, taken in the order the engine would take them). One timer entry stands in the
@@ -13,8 +14,9 @@
 // Why only then: with nothing else live, nothing can take a lock, change an attribute, punch,
 // or read a statistic between two of the batch's phases, so the batch may keep the locks'
 // state (kvm->srcu readers, mmu_lock's holder and queue) to itself and fold its counts at its
-// end. A VM the batch does not run (huge folios, shared memory, think time, a duration, the
-// safety checker or the tracer, another actor live) keeps every fault in the model's machines.
+// end. A run the batch does not run (shared memory, think time, more vCPUs than CPUs, a
+// duration, the safety checker or the tracer, another actor live) keeps every fault in the
+// model's machines, and `rmsim run` says why (FaultBatchReport).
 // What holds the two together: test/golden/batching-identity.test.ts (every built-in
 // workload, the same metrics.json bytes with batching on and off) and
 // test/actors/fault-batch.test.ts (the batch's shapes, and the cases it must refuse).
@@ -55,8 +57,8 @@ interface Seat {
 }
 
 /**
- * A run's fault batch, or null when it could never run one: batching off (every wait through
- * the engine), fast paths without one (ts, ref), a tracer or the safety checker (they watch every
+ * A run's fault batch, or null with batching off (every wait through the engine). Refused from
+ * the start: fast paths without one (ts, ref), a tracer or the safety checker (they watch every
  * phase), a duration or a warm-up (statistics read or reset at a time the batch may be past).
  */
 export function faultBatchFor(sim: Simulation, host: Host, w: Workload): FaultBatch | null {
