@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The three mutants issue 18 found surviving, applied one at a time to the built code in dist/
+# The mutants issue 18 found surviving, and one in the fault batch's fold (issue 17: the batch's
+# counts must reach the engine's statistics, or batching on and off differ), applied one at a
+# time to the built code in dist/
 # and the whole compiled suite run without rebuilding (node --test dist/test). Each must make the
 # suite fail. dist/ is restored after each run (also on Ctrl-C). Run from the repository root
 # after a build: bash test/mutation/known-mutants.sh
@@ -10,18 +12,21 @@ declare -a FILES=(
   dist/sim/engine/histogram.js
   dist/sim/variants/strategies.js
   dist/sim/model/mmu.js
+  dist/sim/actors/fault-batch.js
 )
 declare -a NAMES=(
   "mutex release(): ownerOffCpu when the new owner is ON its CPU"
   "histogram record() fast path: (v - 1) >>> shift"
   "fault retry: mmu_invalidate_seq !== mmuSeq replaced by false"
   "fault path: is_page_fault_stale check replaced by false"
+  "fault batch: mmu_lock's queue-length points not folded into its gauge"
 )
 declare -a SEDS=(
   's/if (w\.onCpu !== true)/if (w.onCpu === true)/'
   's/^\(\s*i = (shift << [^)]*) + \)(v >>> shift);/\1((v - 1) >>> shift);/'
   '/const retryHonoured/,/^};/s/return vm\.mmu_invalidate_seq !== mmuSeq;/return false;/'
   's/if (this\.faultRetry\.isStale(vm, this\.mmuSeq, this\.gfn))/if (false)/'
+  's/^\(\s*\)this\.foldQueueLength(h);/\1\/\/ (mutant)/'
 )
 backup=$(mktemp -d)
 restore() { for f in "${FILES[@]}"; do [ -f "$backup/$(basename "$f")" ] && cp "$backup/$(basename "$f")" "$f"; done; }
