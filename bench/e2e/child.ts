@@ -9,6 +9,7 @@ import { runWorkload, startRun } from '../../sim/run/runner.js';
 import { createFastPaths } from '../../sim/fastpath/index.js';
 import { instanceMemory, type InstanceMemory } from '../../sim/fastpath/wasm/module.js';
 import type { ChildSpec } from './cases.js';
+import type { FaultBatchReport } from '../../sim/actors/fault-batch.js';
 
 /** What the model did in a workload run (read from its metrics): how its faults were served. */
 export interface RunDetail {
@@ -58,6 +59,8 @@ export interface ChildResult {
   /** Faults done over the faults expected (ChildSpec.expectFaults); null when not given. */
   done_fraction: number | null;
   detail?: RunDetail;
+  /** What the run's fault batch did, or why it ran none (a complete workload run only). */
+  fault_batch?: FaultBatchReport;
   /** Linear memory of every WASM instance alive at the end of the steps (one per host). */
   wasm: InstanceMemory[];
 }
@@ -163,7 +166,8 @@ export async function runChild(spec: ChildSpec, progress?: (m: ChildMessage) => 
   // Before finish() gives the host's instance back: what the run's structures hold at the end.
   const wasm = instanceMemory();
   // A stopped run is not finished (finish() would run it to the end): its figures so far.
-  const metrics = complete ? (h.finish().metrics.metrics as Record<string, unknown>) : h.metricsSoFar();
+  const outcome = complete ? h.finish() : null;
+  const metrics = outcome !== null ? (outcome.metrics.metrics as Record<string, unknown>) : h.metricsSoFar();
   const run_s = (performance.now() - w0) / 1e3;
   const faults = faultsOf(metrics);
   return {
@@ -177,6 +181,7 @@ export async function runChild(spec: ChildSpec, progress?: (m: ChildMessage) => 
     complete,
     done_fraction: expect ? (complete ? 1 : Math.min(1, faults / expect)) : null,
     detail: runDetail(metrics),
+    ...(outcome?.faultBatch ? { fault_batch: outcome.faultBatch } : {}),
     wasm,
   };
 }

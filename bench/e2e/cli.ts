@@ -75,9 +75,15 @@ function terminalProgress(): CaseProgress | undefined {
 
 export function formatE2e(r: E2eBenchResult): string {
   const gib = (b: number) => (b / 2 ** 30).toFixed(2);
+  // Whether a case's faults ran inside WASM (the fault batch) or in the model's machines, and why.
+  const batch = (f: CaseFigures) => {
+    const b = f.fault_batch;
+    if (!b) return '';
+    return b.faults > 0 ? `\n      fault batch: ${(b.faults / 1e6).toFixed(3)} M of the faults inside WASM (${b.vcpus} vCPUs)` : b.refused ? `\n      fault batch: not used (${b.refused})` : '';
+  };
   const line = (name: string, f: CaseFigures, extra = '') =>
     `  ${name.padEnd(34)} wall ${f.wall_s.toFixed(2)} s, ${(f.events / 1e6).toFixed(2)} M events (${(f.events_per_s / 1e6).toFixed(2)} M/s), ${(f.faults / 1e6).toFixed(3)} M faults (${(f.faults_per_s / 1e6).toFixed(3)} M/s), peak RSS ${gib(f.peak_rss_bytes)} GiB${extra}` +
-    (f.stopped ? `\n      STOPPED at --max-wall ${f.stopped.max_wall_s} s after ${((f.stopped.done_fraction ?? 0) * 100).toFixed(1)}% of its faults: the whole run extrapolated to ${f.stopped.extrapolated_wall_s?.toFixed(0) ?? '?'} s (not measured)` : '');
+    (f.stopped ? `\n      STOPPED at --max-wall ${f.stopped.max_wall_s} s after ${((f.stopped.done_fraction ?? 0) * 100).toFixed(1)}% of its faults: the whole run extrapolated to ${f.stopped.extrapolated_wall_s?.toFixed(0) ?? '?'} s (not measured)` : '') + batch(f);
   const out = [`e2e benchmark (${r.machine.cpu_model}, ${r.machine.cores} cores, Node ${r.machine.node_version}, load ${r.load_average.start[0]!.toFixed(1)}${r.scale === 1 ? '' : `; scale ${r.scale}: a check, not a result`}${r.vcpu_scheduler ? '; vCPUs under the vCPU scheduler' : ''})`];
   const c = r.cases;
   if (c.a) {

@@ -9,6 +9,7 @@ import { cpuMake, machineInfo, type MachineInfo } from '../engine/machine.js';
 import { A_VM_GIB, B_VMS, CASE_IDS, D_SIZES_GIB, bareSpec, bootSpec, conversionStormSpec, scaledBytes, terabyteHostBytes, terabyteHostSpec, terabyteVmBytes, WARMUP_RUNS, WARMUP_VM_BYTES, type CaseId, type ChildSpec } from './cases.js';
 import type { ChildMessage, ChildResult, RunDetail } from './child.js';
 import type { InstanceMemory } from '../../sim/fastpath/wasm/module.js';
+import type { FaultBatchReport } from '../../sim/actors/fault-batch.js';
 
 export const E2E_TARGETS = {
   /** (a): simulated faults/s over the bare fast paths' faults/s, at least. */
@@ -56,6 +57,8 @@ export interface CaseFigures {
   complete: boolean;
   /** Present when stopped: how far it got, and the full wall time extrapolated (not measured). */
   stopped?: { max_wall_s: number; done_fraction: number | null; extrapolated_wall_s: number | null; method: string };
+  /** What the run's fault batch did (first-touch faults inside WASM), or why it ran none; absent for a stopped run. */
+  fault_batch?: FaultBatchReport;
 }
 
 /** One size of (d): its median trial's figures, and every trial's ns per fault. */
@@ -150,6 +153,7 @@ function figures(r: ChildRun, maxWallS: number | undefined): CaseFigures {
     peak_rss_bytes: r.peak_rss_bytes,
     compute_ns_per_fault: r.faults > 0 ? (r.compute_s * 1e9) / r.faults : null,
     complete: r.complete,
+    ...(r.fault_batch ? { fault_batch: r.fault_batch } : {}),
   };
   if (!r.complete) {
     const d = r.done_fraction;
