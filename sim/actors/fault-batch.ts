@@ -54,6 +54,8 @@ interface Seat {
   misaligned: boolean;
   /** Its VM's index in the batch. */
   vm: number;
+  /** Accesses its loop makes in all (its slice, capped by the op budget). */
+  pages: number;
 }
 
 /**
@@ -127,17 +129,17 @@ export class FaultBatch {
   }
 
   /**
-   * p's access at gfn is a first-touch fault (its tally started it), with `left` accesses after
-   * it: true when the batch takes the fault and the rest of p's accesses over (p parks),
-   * false when the model's machines run it.
+   * p's access at gfn is a first-touch fault (its tally started it): true when the batch takes
+   * the fault and the rest of p's accesses over (p parks), false when the model's machines run it.
    */
-  join(p: Process<void>, gfn: number, left: number): boolean {
+  join(p: Process<void>, gfn: number): boolean {
     if (this.state === State.REFUSED) return false;
     if (this.state === State.IDLE && !this.admit()) return false;
     const v = this.seatOf.get(p);
     if (v === undefined) return false;
     const seat = this.seats[v]!;
     const sim = this.sim;
+    const left = seat.pages - seat.m.tally.started;
     this.area!.join(v, seat.vm, gfn, left, seat.slot.baseGfn, seat.slot.offsetPages, seat.plan.cache, sim.now, sim.nextKey(), seat.slot.npages, seat.misaligned);
     p.state = ProcState.COMPUTING;
     this.rearm();
@@ -229,7 +231,7 @@ export class FaultBatch {
     // The whole slot private: every access matches, and any 2 MiB block in it has uniform attributes.
     if (!vm.memAttr.isUniform(slot.baseGfn, slot.baseGfn + slot.npages) || !vm.memAttr.isPrivate(first)) return null;
     const plan = binding.faultBatchPlan?.();
-    return plan === undefined ? null : { p, m, slot, plan, misaligned: binding.misalignedForHugepages(slot), vm: vmIndex };
+    return plan === undefined ? null : { p, m, slot, plan, misaligned: binding.misalignedForHugepages(slot), vm: vmIndex, pages };
   }
 
   /** The engine's entry for the owned waits: at the earliest one's exact key (none when none is owned). */

@@ -202,7 +202,7 @@ export class VcpuLoop implements BatchMember, FaultBatchMember {
       this.vcpu.inGuest = false;
       // A fault batch takes this fault and every access after it (fault-batch.ts).
       const fb = ctx.faultBatch;
-      if (fb !== null && this.sliceGfn >= 0 && fb.join(p, gfn, Math.min(this.sliceHi - this.sliceLo, a.ops ?? Infinity) - tally.started)) return ACTOR_PARKED;
+      if (fb !== null && this.sliceGfn >= 0 && fb.join(p, gfn)) return ACTOR_PARKED;
       this.gfn = gfn;
       this.t0 = ctx.sim.now;
       return this.fault(p, SUB_FAULT);

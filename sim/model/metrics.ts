@@ -46,11 +46,11 @@ export class ModelMetrics {
     this.stats.counter('punch.refilled_bytes').add(bytes);
   }
   fault(ns: number, retries: number, level: number): void {
-    (this.faultLatency ??= this.stats.histogram('fault.latency_ns')).record(ns);
+    this.faultLatencies().record(ns);
     if (retries) this.stats.counter('fault.retries').add(retries);
-    if (level > 0) (this.byLevel[level] ??= this.stats.counter('fault.by_level', { level: LEVEL_NAMES[level - 1] ?? String(level) })).add(1);
+    if (level > 0) this.faultsMapped(1, level);
   }
-  /** fault()'s count for n faults (> 0) that a batch mapped at `level` without a retry: fault.by_level. */
+  /** fault.by_level for n faults mapped at `level` (a batch's count them n at a time). */
   faultsMapped(n: number, level: number): void {
     (this.byLevel[level] ??= this.stats.counter('fault.by_level', { level: LEVEL_NAMES[level - 1] ?? String(level) })).add(n);
   }

@@ -58,7 +58,7 @@ export class OpLockWaits {
     if (w) this.endWith(p, w, recorded);
   }
 
-  /** ns (> 0) that recorded operations waited on `lock`, summed elsewhere (a batch's faults). */
+  /** ns that recorded operations waited on `lock` (nothing for 0): one operation's, or a batch's faults' sum. */
   addWaited(lock: string, ns: number): void {
     if (ns <= 0) return;
     let c = this.counters.get(lock);
@@ -72,11 +72,6 @@ export class OpLockWaits {
     p.lockWaitSink = w.outer;
     w.outer = null;
     if (!recorded || !w.any) return;
-    for (const [lock, ns] of w.byLock) {
-      if (ns === 0) continue;
-      let c = this.counters.get(lock);
-      if (!c) this.counters.set(lock, (c = this.stats.counter(`${this.op}.lock_wait_ns`, { lock })));
-      c.add(ns);
-    }
+    for (const [lock, ns] of w.byLock) this.addWaited(lock, ns);
   }
 }
