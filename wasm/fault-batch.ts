@@ -71,6 +71,7 @@ export const FB_FALLBACK_OCCUPIED = 46;
 export const FB_FALLBACK_NOMEM = 47;
 export const FB_FAULTS_2M = 48;
 export const FB_MISSES_HUGE = 49;
+const FB_QUEUED_N = 50;
 export const FB_HEADER_SLOTS = 64;
 
 /** Run status (FB_STATUS). */
@@ -137,6 +138,24 @@ const PH_MAP: u32 = 6; // the map's charge
 const PH_SLEEP: u32 = 7; // the guest exit's sleep(0)
 const PH_QUEUED: u32 = 8; // in mmu_lock's queue (no entry)
 
+// The waits' queues. Waits of one length that begin in key order end in key order (the clock
+// never goes back and keys rise), so each length's waits form a FIFO queue, and the next wait is
+// the least of the queues' heads: a push costs O(1) and a pop a scan of NQ heads, where a heap of
+// 128 lock-stepped vCPUs (bench e2e (b)) cost ~7 sift levels per wait, ~46% of the batch's time.
+// Each phase's charge is one length but getPfn's, which takes one of a few (hit or miss, small or
+// huge, the file's line or not): those get a queue per length as they appear (Q_VAR on), and
+// any length beyond NQ goes to the heap, as a wait with a key out of order would.
+const Q_EXIT: i32 = 0;
+const Q_ATTR: i32 = 1;
+const Q_END: i32 = 2;
+const Q_GRANT: i32 = 3;
+const Q_MAP: i32 = 4;
+const Q_SLEEP: i32 = 5;
+const Q_VAR: i32 = 6;
+const NQ: i32 = 16;
+/** Where the least wait is (MIN_Q): a queue, or the heap. */
+const IN_HEAP: i32 = NQ;
+
 const FOLIO_UPTODATE: u32 = 1;
 
 // Section offsets (bytes) from the area, for nv vCPUs.
@@ -157,8 +176,15 @@ export function fbTrailAt(a: usize): usize { return trailAt(a); }
 /** Address of VM i's slots (FB_M_*). */
 export function fbVmAt(a: usize, i: u32): usize { return vmAt(a, <u32>hdr(a, FB_NV), i); }
 
+@inline function queuesAt(a: usize, nv: u32): usize { return vmsAt(a, nv) + (<usize>(nv * (M_SLOTS + nv)) << 3); }
+/** Each queue's head's (time, key), +Infinity when it is empty: what the next-event scan reads, in one run of memory. */
+@inline function headsAt(a: usize, nv: u32): usize { return queuesAt(a, nv) + <usize>NQ * 16; }
+/** The winner tree over the queues' heads (u32 queue indices, node i's children 2i and 2i + 1, leaves NQ + q). */
+@inline function treeAt(a: usize, nv: u32): usize { return headsAt(a, nv) + <usize>NQ * 16; }
+@inline function ringsAt(a: usize, nv: u32): usize { return treeAt(a, nv) + <usize>NQ * 4; }
+
 /** Bytes of an area for nv vCPUs (and at most as many VMs). */
-export function fbBytes(nv: u32): usize { return vmsAt(0, nv) + (<usize>(nv * (M_SLOTS + nv)) << 3); }
+export function fbBytes(nv: u32): usize { return ringsAt(0, nv) + <usize>NQ * <usize>nv * 24; }
 
 @inline function hdr(a: usize, i: i32): f64 { return load<f64>(a + (<usize>i << 3)); }
 @inline function mGet(m: usize, i: i32): f64 { return load<f64>(m + (<usize>i << 3)); }
@@ -180,6 +206,12 @@ export function fbInit(a: usize, nv: u32): void {
     store<f64>(m + (FB_M_LAST_MISS << 3), -1);
   }
   for (let i: u32 = 0; i < HISTS; i++) histClear(histAt(a, i), 0, FB_BUCKETS - 1);
+  for (let q = 0; q < NQ; q++) {
+    store<f64>(headsAt(a, nv) + (<usize>q << 4), Infinity);
+    store<f64>(queuesAt(a, nv) + (<usize>q << 4) + 8, -1);
+  }
+  useArea(a);
+  for (let i = NQ - 1; i >= 1; i--) store<u32>(QT + (<usize>i << 2), winner(i));
 }
 
 /** Zero the buckets [lo, hi] of histogram h and its summary (after the caller folded it). */
@@ -202,6 +234,11 @@ let A: usize = 0;
 let NV: u32 = 0;
 let HEAP: usize = 0;
 let HN: u32 = 0;
+let QM: usize = 0;
+let QH: usize = 0;
+let QR: usize = 0;
+let QT: usize = 0;
+let QN: u32 = 0;
 let SEQ: f64 = 0;
 let EVENTS: f64 = 0;
 let LAST_T: f64 = 0;
@@ -234,6 +271,7 @@ function load_(a: usize): void {
   NV = <u32>hdr(a, FB_NV);
   HEAP = heapAt(a, NV);
   HN = <u32>hdr(a, FB_HEAP_N);
+  loadQueues(a);
   SEQ = hdr(a, FB_SEQ);
   LAST_T = hdr(a, FB_LAST_T);
   H_T = hdr(a, FB_HORIZON_T);
@@ -250,6 +288,7 @@ function load_(a: usize): void {
 function save_(): void {
   const a = A;
   setHdr(a, FB_HEAP_N, <f64>HN);
+  setHdr(a, FB_QUEUED_N, <f64>QN);
   setHdr(a, FB_SEQ, SEQ);
   setHdr(a, FB_LAST_T, LAST_T);
   setHdr(a, FB_EVENTS, EVENTS);
@@ -315,11 +354,138 @@ function heapPop(): void {
   }
 }
 
-/** Waits owned (entries in the heap). */
-export function fbPending(a: usize): u32 { return <u32>hdr(a, FB_HEAP_N); }
+// ---- the queues of waits (see Q_EXIT): per queue its head and length (u32) and its length of wait (f64, -1 unassigned) ----
+function loadQueues(a: usize): void {
+  QM = queuesAt(a, NV);
+  QH = headsAt(a, NV);
+  QR = ringsAt(a, NV);
+  QT = treeAt(a, NV);
+  QN = <u32>hdr(a, FB_QUEUED_N);
+}
+
+/** Queue a's head comes before queue b's (an empty queue's head is at +Infinity). */
+@inline function qLess(a: u32, b: u32): bool {
+  const ha = QH + (<usize>a << 4);
+  const hb = QH + (<usize>b << 4);
+  const ta = load<f64>(ha);
+  const tb = load<f64>(hb);
+  return ta < tb || (ta == tb && load<f64>(ha + 8) < load<f64>(hb + 8));
+}
+
+/** The queue that wins at tree node c (a leaf is its queue). */
+@inline function winnerAt(c: u32): u32 { return c >= <u32>NQ ? c - <u32>NQ : load<u32>(QT + (<usize>c << 2)); }
+
+/** Node i's winner: the earlier head of its children's. */
+@inline function winner(i: i32): u32 {
+  const l = winnerAt(<u32>(2 * i));
+  const r = winnerAt(<u32>(2 * i + 1));
+  return qLess(r, l) ? r : l;
+}
+
+/** Queue q's head changed: the winners on its path to the root again. */
+function qUpdate(q: i32): void {
+  for (let i = (q + NQ) >> 1; i >= 1; i >>= 1) store<u32>(QT + (<usize>i << 2), winner(i));
+}
+
+/** v's wait ending at (t, k) into queue q, behind every wait there (which all end no later). */
+function qPush(q: i32, t: f64, k: f64, v: u32): void {
+  const m = QM + (<usize>q << 4);
+  const head = load<u32>(m);
+  const n = load<u32>(m + 4);
+  let i = head + n;
+  if (i >= NV) i -= NV;
+  const r = QR + (<usize>(<u32>q * NV + i)) * 24;
+  store<f64>(r, t); store<f64>(r + 8, k); store<f64>(r + 16, <f64>v);
+  store<u32>(m + 4, n + 1);
+  if (n == 0) {
+    const h = QH + (<usize>q << 4);
+    store<f64>(h, t); store<f64>(h + 8, k);
+    qUpdate(q);
+  }
+  QN += 1;
+}
+
+/** Queue q's head (non-empty) leaves; the next becomes its head. */
+function qPop(q: i32): void {
+  const m = QM + (<usize>q << 4);
+  let head = load<u32>(m) + 1;
+  if (head >= NV) head = 0;
+  const n = load<u32>(m + 4) - 1;
+  store<u32>(m, head);
+  store<u32>(m + 4, n);
+  const h = QH + (<usize>q << 4);
+  if (n == 0) store<f64>(h, Infinity);
+  else {
+    const r = QR + (<usize>(<u32>q * NV + head)) * 24;
+    store<f64>(h, load<f64>(r)); store<f64>(h + 8, load<f64>(r + 8));
+  }
+  qUpdate(q);
+  QN -= 1;
+}
+
+/** The queue for getPfn's waits of length ns (its own once assigned), or -1: the heap. */
+function varQueue(ns: f64): i32 {
+  for (let q = Q_VAR; q < NQ; q++) {
+    const d = QM + (<usize>q << 4) + 8;
+    const x = load<f64>(d);
+    if (x == ns) return q;
+    if (x < 0) {
+      store<f64>(d, ns);
+      return q;
+    }
+  }
+  return -1;
+}
+
+/** v's wait ending at t, keyed next from the counter, into queue q (or the heap when q < 0). */
+@inline function schedule(q: i32, t: f64, v: u32): void {
+  if (q >= 0) qPush(q, t, SEQ, v);
+  else heapPush(t, SEQ, v);
+  SEQ += 1;
+}
+
+// The least owned wait (findMin sets them): its time, key and where it is.
+let MIN_T: f64 = 0;
+let MIN_K: f64 = 0;
+let MIN_Q: i32 = 0;
+
+/** The least (time, key) of the queues' heads and the heap's top; MIN_T is +Infinity when nothing waits. */
+function findMin(): void {
+  const q = load<u32>(QT + 4);
+  const h = QH + (<usize>q << 4);
+  let bt = load<f64>(h);
+  let bk = load<f64>(h + 8);
+  let bq = <i32>q;
+  if (HN > 0) {
+    const t = load<f64>(HEAP);
+    if (t < bt || (t == bt && load<f64>(HEAP + 8) < bk)) {
+      bt = t;
+      bk = load<f64>(HEAP + 8);
+      bq = IN_HEAP;
+    }
+  }
+  MIN_T = bt; MIN_K = bk; MIN_Q = bq;
+}
+
+/** The least time among the owned waits (+Infinity when none). */
+@inline function minTime(): f64 {
+  const t = load<f64>(QH + (<usize>load<u32>(QT + 4) << 4));
+  return HN > 0 ? min(t, load<f64>(HEAP)) : t;
+}
+
+function useArea(a: usize): void {
+  A = a;
+  NV = <u32>hdr(a, FB_NV);
+  HEAP = heapAt(a, NV);
+  HN = <u32>hdr(a, FB_HEAP_N);
+  loadQueues(a);
+}
+
+/** Waits owned. */
+export function fbPending(a: usize): u32 { return <u32>hdr(a, FB_HEAP_N) + <u32>hdr(a, FB_QUEUED_N); }
 /** The earliest owned wait's time and key (call when fbPending > 0). */
-export function fbTopT(a: usize): f64 { return load<f64>(heapAt(a, <u32>hdr(a, FB_NV))); }
-export function fbTopK(a: usize): f64 { return load<f64>(heapAt(a, <u32>hdr(a, FB_NV)) + 8); }
+export function fbTopT(a: usize): f64 { useArea(a); findMin(); return MIN_T; }
+export function fbTopK(a: usize): f64 { useArea(a); findMin(); return MIN_K; }
 
 /**
  * vCPU v of VM vm (its index in the area) joins at the start of a fault on gfn at time now (its exit charge ends at now + exit
@@ -341,11 +507,10 @@ export function fbJoin(a: usize, v: u32, vm: u32, gfn: f64, left: f64, gfnBase: 
   vSet(p, V_PC, <f64>pc);
   vSet(p, V_T0, now);
   vSet(p, V_PHASE, <f64>PH_EXIT);
-  NV = <u32>hdr(a, FB_NV);
-  HEAP = heapAt(a, NV);
-  HN = <u32>hdr(a, FB_HEAP_N);
-  heapPush(now + hdr(a, FB_EXIT_NS), key, v);
-  setHdr(a, FB_HEAP_N, <f64>HN);
+  useArea(a);
+  // Joins take keys from the engine's counter as it moves: in key order with the batch's own.
+  qPush(Q_EXIT, now + hdr(a, FB_EXIT_NS), key, v);
+  setHdr(a, FB_QUEUED_N, <f64>QN);
 }
 
 /** A per-vCPU count (FB_V_STARTED, FB_V_COMPLETED, FB_V_MISSES) since the last fold; zeroes it. */
@@ -377,8 +542,7 @@ function advance(m: usize, t: f64): void {
     if (WRITE) mSet(m, M_WRITER, <f64>h);
     else mSet(m, M_READERS, mGet(m, M_READERS) + 1);
     vSet(vAt(A, h), V_PHASE, <f64>PH_GRANT);
-    heapPush(t + GRANT_NS, SEQ, h);
-    SEQ += 1;
+    schedule(Q_GRANT, t + GRANT_NS, h);
     moved = true;
     if (WRITE) break;
   }
@@ -400,13 +564,25 @@ function advance(m: usize, t: f64): void {
  * as the engine's run-ahead runs a compute or sleep whose end is next.
  */
 @inline function ahead(t2: f64): bool {
-  return t2 <= LIMIT && t2 < H_T && (HN == 0 || t2 < load<f64>(HEAP));
+  return t2 <= LIMIT && t2 < H_T && t2 < minTime();
 }
 
 /** JavaScript's Math.round for x >= 0: the nearest integer, halves up. */
 @inline function jsRound(x: f64): f64 {
   const r = Math.floor(x);
   return x - r >= 0.5 ? r + 1 : r;
+}
+
+/** The queue of a wait of length ns whose end runs phase `next` (each phase's wait is of one length but getPfn's). */
+@inline function queueOf(next: u32, ns: f64): i32 {
+  switch (next) {
+    case PH_ATTR: return Q_ATTR;
+    case PH_GET: return varQueue(ns);
+    case PH_END: return Q_END;
+    case PH_MAP: return Q_MAP;
+    case PH_SLEEP: return Q_SLEEP;
+    default: return Q_EXIT;
+  }
 }
 
 /** v's wait ended at t: its phases until its next wait that is not the very next event. */
@@ -572,8 +748,7 @@ function step(v: u32, t: f64): void {
       continue;
     }
     vSet(p, V_PHASE, <f64>next);
-    heapPush(t2, SEQ, v);
-    SEQ += 1;
+    schedule(queueOf(next, ns), t2, v);
     return;
   }
 }
@@ -586,14 +761,23 @@ function step(v: u32, t: f64): void {
 export function fbRun(a: usize): void {
   load_(a);
   let status = FB_DONE;
-  while (HN > 0) {
-    const t = load<f64>(HEAP);
-    const k = load<f64>(HEAP + 8);
+  for (;;) {
+    findMin();
+    const t = MIN_T;
+    const k = MIN_K;
+    if (t == Infinity) break;
     if (!(t < H_T || (t == H_T && k < H_K)) || t > LIMIT) break;
     if (<u32>hdr(a, FB_GAUGE_N) + NV + 1 >= FB_GAUGE_CAP) { status = FB_GAUGE_FULL; break; }
-    const v = <u32>load<f64>(HEAP + 16);
+    const q = MIN_Q;
+    let v: u32;
+    if (q == IN_HEAP) {
+      v = <u32>load<f64>(HEAP + 16);
+      heapPop();
+    } else {
+      v = <u32>load<f64>(QR + (<usize>(<u32>q * NV + load<u32>(QM + (<usize>q << 4)))) * 24 + 16);
+      qPop(q);
+    }
     const p = vAt(a, v);
-    heapPop();
     if (<u32>vGet(p, V_PHASE) == PH_SLEEP && vGet(p, V_LEFT) <= 0) {
       setHdr(a, FB_OUT_V, <f64>v); setHdr(a, FB_OUT_T, t); setHdr(a, FB_OUT_K, k);
       status = FB_ENDED;
