@@ -259,12 +259,12 @@ export class FaultBatch {
       h[FB.LIMIT_T] = sim.batchLimit;
       h[FB.HORIZON_T] = hT;
       h[FB.HORIZON_K] = hK;
-      h[FB.SEQ] = sim.sequence;
+      h[FB.SEQ] = sim.nextNormalKey;
       h[FB.LAST_T] = sim.now;
       area.run();
       const o = area.header();
       events += o[FB.EVENTS]!;
-      sim.advanceSequence(o[FB.SEQ]!);
+      sim.advanceToKey(o[FB.SEQ]!);
       sim.now = o[FB.LAST_T]!;
       this.fold(o);
       const status = o[FB.STATUS];

@@ -307,8 +307,17 @@ export class Simulation {
     if (n > 0) this.cpu.tookFree(n);
   }
 
-  /** @internal A batch that ran waits itself took sequence numbers up to (not including) `seq`. */
-  advanceSequence(seq: number): void {
+  /**
+   * @internal The key the next entry scheduled at normal priority would get (none taken): a
+   * batch that runs waits itself keys them from here, in the engine's key space.
+   */
+  get nextNormalKey(): number {
+    return KeyLayout.PRIORITY_UNIT + this.seq;
+  }
+
+  /** @internal A batch that ran waits itself took the normal-priority keys below `key`. */
+  advanceToKey(key: number): void {
+    const seq = key - KeyLayout.PRIORITY_UNIT;
     if (seq < this.seq) throw new Error(`sequence may only move forward (${this.seq} -> ${seq})`);
     this.seq = seq;
   }
