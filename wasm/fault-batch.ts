@@ -72,19 +72,26 @@ export const FB_FALLBACK_NOMEM = 47;
 export const FB_FAULTS_2M = 48;
 export const FB_MISSES_HUGE = 49;
 const FB_QUEUED_N = 50;
+/** 1 when the host has a CPU model (finite CPUs): the batch then owns its free CPUs and run queue. */
+export const FB_CPUS = 51;
+export const FB_CPU_FREE = 52;
+const FB_RQ_HEAD = 53;
+export const FB_RQ_LEN = 54;
 export const FB_HEADER_SLOTS = 64;
 
 /** Run status (FB_STATUS). */
 export const FB_DONE = 0; // the next wait is the engine's turn, past the limit, or none is left
 export const FB_ENDED = 1; // vCPU FB_OUT_V's last sleep ended at (FB_OUT_T, FB_OUT_K): the engine ends it
 export const FB_GAUGE_FULL = 2; // the queue-length points fill their buffer: fold and run again
+export const FB_WAKE = 3; // vCPU FB_OUT_V, outside the batch, got a CPU at (FB_OUT_T, FB_OUT_K): the engine runs it
 
 // Histograms (the engine's bucketing): counts, then sum, min, max, lowest and highest bucket touched.
 export const FB_HIST_SRCU_HOLD = 0;
 export const FB_HIST_MMU_WAIT = 1;
 export const FB_HIST_MMU_HOLD = 2;
 export const FB_HIST_LATENCY = 3;
-const HISTS: u32 = 4;
+export const FB_HIST_RQ = 4; // cpu.runqueue_delay_ns of the waits that were not zero
+const HISTS: u32 = 5;
 export const FB_BUCKETS: u32 = 6016;
 const HIST_SLOTS: u32 = FB_BUCKETS + 5;
 export const FB_GAUGE_CAP: u32 = 1024;
@@ -126,7 +133,10 @@ const V_MISALIGNED = 19;
 const V_LEVEL = 20;
 const V_PAGE = 21;
 const V_VM = 22;
-const V_SLOTS: u32 = 24;
+const V_ONCPU = 23; // 1 while it holds a CPU (with a CPU model)
+const V_OUTSIDE = 24; // 1 while the engine runs it: before it joined, or after its last access
+const V_RQ_SINCE = 25; // when it began to wait in the run queue
+const V_SLOTS: u32 = 26;
 
 // Where a vCPU waits (what the end of its wait runs).
 const PH_EXIT: u32 = 1; // the exit's charge
@@ -137,6 +147,7 @@ const PH_GRANT: u32 = 5; // mmu_lock handed over (queued, granted)
 const PH_MAP: u32 = 6; // the map's charge
 const PH_SLEEP: u32 = 7; // the guest exit's sleep(0)
 const PH_QUEUED: u32 = 8; // in mmu_lock's queue (no entry)
+const PH_RUN: u32 = 9; // handed a CPU from the run queue: the next access
 
 // The waits' queues. Waits of one length that begin in key order end in key order (the clock
 // never goes back and keys rise), so each length's waits form a FIFO queue, and the next wait is
@@ -184,7 +195,9 @@ export function fbVmAt(a: usize, i: u32): usize { return vmAt(a, <u32>hdr(a, FB_
 @inline function ringsAt(a: usize, nv: u32): usize { return treeAt(a, nv) + <usize>NQ * 4; }
 
 /** Bytes of an area for nv vCPUs (and at most as many VMs). */
-export function fbBytes(nv: u32): usize { return ringsAt(0, nv) + <usize>NQ * <usize>nv * 24; }
+export function fbBytes(nv: u32): usize { return runQueueAt(0, nv) + (<usize>nv << 2); }
+/** The CPUs' run queue: a ring of nv u32 vCPU indices (FB_RQ_HEAD, FB_RQ_LEN). */
+@inline function runQueueAt(a: usize, nv: u32): usize { return ringsAt(a, nv) + <usize>NQ * <usize>nv * 24; }
 
 @inline function hdr(a: usize, i: i32): f64 { return load<f64>(a + (<usize>i << 3)); }
 @inline function mGet(m: usize, i: i32): f64 { return load<f64>(m + (<usize>i << 3)); }
@@ -239,6 +252,16 @@ let QH: usize = 0;
 let QR: usize = 0;
 let QT: usize = 0;
 let QN: u32 = 0;
+// The CPU model (FB_CPUS): free CPUs and the run queue, owned by the batch while it runs.
+let CPUS: bool = false;
+let FREE: f64 = 0;
+let RQ: usize = 0;
+let RQH: u32 = 0;
+let RQN: u32 = 0;
+/** A vCPU outside the batch handed a CPU in this step (-1: none): the run stops for the engine to run it. */
+let WOKE: i32 = -1;
+let WOKE_T: f64 = 0;
+let WOKE_K: f64 = 0;
 let SEQ: f64 = 0;
 let EVENTS: f64 = 0;
 let LAST_T: f64 = 0;
@@ -288,7 +311,7 @@ function load_(a: usize): void {
 function save_(): void {
   const a = A;
   setHdr(a, FB_HEAP_N, <f64>HN);
-  setHdr(a, FB_QUEUED_N, <f64>QN);
+  saveQueues(a);
   setHdr(a, FB_SEQ, SEQ);
   setHdr(a, FB_LAST_T, LAST_T);
   setHdr(a, FB_EVENTS, EVENTS);
@@ -361,6 +384,18 @@ function loadQueues(a: usize): void {
   QR = ringsAt(a, NV);
   QT = treeAt(a, NV);
   QN = <u32>hdr(a, FB_QUEUED_N);
+  CPUS = hdr(a, FB_CPUS) != 0;
+  FREE = hdr(a, FB_CPU_FREE);
+  RQ = runQueueAt(a, NV);
+  RQH = <u32>hdr(a, FB_RQ_HEAD);
+  RQN = <u32>hdr(a, FB_RQ_LEN);
+}
+
+function saveQueues(a: usize): void {
+  setHdr(a, FB_QUEUED_N, <f64>QN);
+  setHdr(a, FB_CPU_FREE, FREE);
+  setHdr(a, FB_RQ_HEAD, <f64>RQH);
+  setHdr(a, FB_RQ_LEN, <f64>RQN);
 }
 
 /** Queue a's head comes before queue b's (an empty queue's head is at +Infinity). */
@@ -510,8 +545,89 @@ export function fbJoin(a: usize, v: u32, vm: u32, gfn: f64, left: f64, gfnBase: 
   useArea(a);
   // Joins take keys from the engine's counter as it moves: in key order with the batch's own.
   qPush(Q_EXIT, now + hdr(a, FB_EXIT_NS), key, v);
-  setHdr(a, FB_QUEUED_N, <f64>QN);
+  // It ran in the engine until now, on a CPU.
+  vSet(p, V_OUTSIDE, 0);
+  vSet(p, V_ONCPU, 1);
+  saveQueues(a);
 }
+
+// ---- the CPUs (engine/cpus.ts Cpus, while the batch owns them) ----
+
+/** v waits in the run queue from t (no CPU was free). */
+function rqPush(v: u32, t: f64): void {
+  let i = RQH + RQN;
+  if (i >= NV) i -= NV;
+  store<u32>(RQ + (<usize>i << 2), v);
+  RQN += 1;
+  vSet(vAt(A, v), V_RQ_SINCE, t);
+}
+
+/**
+ * A CPU given up at t (Cpus.release): the run queue's head gets it, its wait recorded, else the
+ * CPU is free. Returns -1 (free), -2 (a vCPU of the batch resumes, keyed SEQ, taken), or the
+ * head when it is outside the batch (the engine runs it; no key taken).
+ */
+function cpuRelease(t: f64): i32 {
+  if (RQN == 0) {
+    FREE += 1;
+    return -1;
+  }
+  const v = load<u32>(RQ + (<usize>RQH << 2));
+  RQH = RQH + 1 >= NV ? 0 : RQH + 1;
+  RQN -= 1;
+  const p = vAt(A, v);
+  record(FB_HIST_RQ, t - vGet(p, V_RQ_SINCE));
+  vSet(p, V_ONCPU, 1);
+  if (vGet(p, V_OUTSIDE) != 0) return <i32>v;
+  vSet(p, V_PHASE, <f64>PH_RUN);
+  schedule(Q_SLEEP, t, v);
+  return -2;
+}
+
+/** The CPU model on, with `free` CPUs free and nothing queued; every vCPU outside, off CPU. */
+export function fbSetCpus(a: usize, free: f64): void {
+  setHdr(a, FB_CPUS, 1);
+  setHdr(a, FB_CPU_FREE, free);
+  const nv = <u32>hdr(a, FB_NV);
+  for (let v: u32 = 0; v < nv; v++) {
+    vSet(vAt(a, v), V_OUTSIDE, 1);
+    vSet(vAt(a, v), V_ONCPU, 0);
+  }
+}
+
+/** vCPU v (outside the batch) holds a CPU (onCpu) or waits in the run queue since t (the engine's queue, taken over in order). */
+export function fbSetCpu(a: usize, v: u32, onCpu: bool, queuedSince: f64): void {
+  useArea(a);
+  if (onCpu) vSet(vAt(a, v), V_ONCPU, 1);
+  else if (queuedSince >= 0) rqPush(v, queuedSince);
+  saveQueues(a);
+}
+
+/** vCPU v, outside the batch, wants a CPU at t (Cpus.take): 1 when it got one, 0 when it waits in the run queue. */
+export function fbTake(a: usize, v: u32, t: f64): u32 {
+  useArea(a);
+  let got: u32 = 0;
+  if (FREE > 0) {
+    FREE -= 1;
+    vSet(vAt(a, v), V_ONCPU, 1);
+    got = 1;
+  } else rqPush(v, t);
+  saveQueues(a);
+  return got;
+}
+
+/** vCPU v, outside the batch, gives its CPU up at t (Cpus.release), `key` the engine's next: cpuRelease's answer. */
+export function fbRelease(a: usize, v: u32, t: f64, key: f64): i32 {
+  useArea(a);
+  vSet(vAt(a, v), V_ONCPU, 0);
+  SEQ = key;
+  const r = cpuRelease(t);
+  saveQueues(a);
+  return r;
+}
+
+/** Nobody waits in the run queue (Cpus.idleQueue). */
+export function fbIdleQueue(a: usize): bool { return hdr(a, FB_RQ_LEN) == 0; }
 
 /** A per-vCPU count (FB_V_STARTED, FB_V_COMPLETED, FB_V_MISSES) since the last fold; zeroes it. */
 export function fbTakeCount(a: usize, v: u32, i: i32): f64 {
@@ -717,8 +833,21 @@ function step(v: u32, t: f64): void {
         break;
       }
       case PH_SLEEP: {
-        // Woken on a free CPU; the next access (a vCPU with none left ended before this).
+        // Woken: a CPU taken at once (a zero run-queue delay), or a wait in the run queue.
+        if (CPUS && vGet(p, V_ONCPU) == 0) {
+          if (FREE == 0) {
+            rqPush(v, t);
+            return;
+          }
+          FREE -= 1;
+          vSet(p, V_ONCPU, 1);
+        }
         RQ_ZERO += 1;
+        ph = PH_RUN;
+        continue;
+      }
+      case PH_RUN: {
+        // On a CPU: the next access (a vCPU with none left ended before this).
         vSet(p, V_LEFT, vGet(p, V_LEFT) - 1);
         vSet(p, FB_V_STARTED, vGet(p, FB_V_STARTED) + 1);
         const gfn = vGet(p, V_NEXT);
@@ -739,8 +868,9 @@ function step(v: u32, t: f64): void {
     }
     if (!sleeps && ns <= 0) { ph = next; continue; } // a charge of 0 goes straight on
     const t2 = t + ns;
-    // The last scheduling point always goes through the heap: fbRun hands it to the engine.
-    if (ahead(t2) && !(sleeps && vGet(p, V_LEFT) <= 0)) {
+    // The last scheduling point always goes through the heap: fbRun hands it to the engine. A
+    // sleep with someone in the run queue gives the CPU to them (Simulation.sleepInPlace).
+    if (ahead(t2) && !(sleeps && (vGet(p, V_LEFT) <= 0 || RQN > 0))) {
       EVENTS += 1;
       LAST_T = t2;
       t = t2;
@@ -749,6 +879,17 @@ function step(v: u32, t: f64): void {
     }
     vSet(p, V_PHASE, <f64>next);
     schedule(queueOf(next, ns), t2, v);
+    if (sleeps && CPUS) {
+      // The sleep gives the CPU up after its wake is keyed (Simulation.step, then offCpu).
+      vSet(p, V_ONCPU, 0);
+      const w = cpuRelease(t2);
+      if (w >= 0) {
+        WOKE = w;
+        WOKE_T = t2;
+        WOKE_K = SEQ;
+        SEQ += 1;
+      }
+    }
     return;
   }
 }
@@ -779,6 +920,20 @@ export function fbRun(a: usize): void {
     }
     const p = vAt(a, v);
     if (<u32>vGet(p, V_PHASE) == PH_SLEEP && vGet(p, V_LEFT) <= 0) {
+      // The last access's scheduling point: the engine ends the loop, on a CPU.
+      vSet(p, V_OUTSIDE, 1);
+      if (CPUS) {
+        if (FREE == 0) {
+          // It waits for a CPU; the engine runs it when one is given up (FB_WAKE).
+          rqPush(v, t);
+          EVENTS += 1;
+          LAST_T = t;
+          continue;
+        }
+        FREE -= 1;
+        vSet(p, V_ONCPU, 1);
+        RQ_ZERO += 1;
+      }
       setHdr(a, FB_OUT_V, <f64>v); setHdr(a, FB_OUT_T, t); setHdr(a, FB_OUT_K, k);
       status = FB_ENDED;
       break;
@@ -786,6 +941,12 @@ export function fbRun(a: usize): void {
     EVENTS += 1;
     LAST_T = t;
     step(v, t);
+    if (WOKE >= 0) {
+      setHdr(a, FB_OUT_V, <f64>WOKE); setHdr(a, FB_OUT_T, WOKE_T); setHdr(a, FB_OUT_K, WOKE_K);
+      WOKE = -1;
+      status = FB_WAKE;
+      break;
+    }
   }
   save_();
   setHdr(a, FB_STATUS, <f64>status);

@@ -11,7 +11,7 @@ import * as shmem from './shmem';
 import { walkMany } from './walk-many';
 
 /** Bumped when exports change; sim/fastpath/wasm/module.ts refuses a build of another version. */
-export const RMSIM_WASM_ABI: i32 = 6;
+export const RMSIM_WASM_ABI: i32 = 7;
 
 let hostPages: u32 = 0;
 
@@ -183,3 +183,8 @@ export function fb_run(a: f64): void { fb.fbRun(<usize>a); }
 export function fb_pending(a: f64): u32 { return fb.fbPending(<usize>a); }
 export function fb_top_t(a: f64): f64 { return fb.fbTopT(<usize>a); }
 export function fb_top_k(a: f64): f64 { return fb.fbTopK(<usize>a); }
+export function fb_set_cpus(a: f64, free: f64): void { fb.fbSetCpus(<usize>a, free); }
+export function fb_set_cpu(a: f64, v: u32, onCpu: u32, queuedSince: f64): void { fb.fbSetCpu(<usize>a, v, onCpu != 0, queuedSince); }
+export function fb_take(a: f64, v: u32, t: f64): u32 { return fb.fbTake(<usize>a, v, t); }
+export function fb_release(a: f64, v: u32, t: f64, key: f64): i32 { return fb.fbRelease(<usize>a, v, t, key); }
+export function fb_idle_queue(a: f64): u32 { return fb.fbIdleQueue(<usize>a) ? 1 : 0; }

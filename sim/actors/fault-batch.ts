@@ -22,7 +22,7 @@
 // test/actors/fault-batch.test.ts (the batch's shapes, and the cases it must refuse).
 import { ProcState } from '../engine/process.js';
 import type { Schedulable } from '../engine/heap.js';
-import type { ModeStats, Process, Simulation, Gauge } from '../engine/index.js';
+import type { CpuOwner, ModeStats, Process, Simulation, Gauge } from '../engine/index.js';
 import { FB, FB_HIST, FB_M, FB_V, type FaultBatchArea } from '../fastpath/index.js';
 import { faultCharges, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
 import type { OpsTally } from './ops-tally.js';
@@ -56,6 +56,8 @@ interface Seat {
   vm: number;
   /** Accesses its loop makes in all (its slice, capped by the op budget). */
   pages: number;
+  /** It joined: from its first fault to its last access's scheduling point the batch runs it. */
+  joined: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export interface FaultBatchReport {
   refused: string | null;
 }
 
-export class FaultBatch {
+export class FaultBatch implements CpuOwner {
   /** Faults the batch ran (mapped), and vCPUs it admitted: what a run's report and the tests read. */
   faultsRun = 0;
   vcpusAdmitted = 0;
@@ -103,6 +105,10 @@ export class FaultBatch {
   private srcuStats!: ModeStats;
   private mmuStats!: ModeStats;
   private mmuQueue!: Gauge;
+
+  /** The batch owns the host's CPUs (a CPU model), until every seat's loop has ended. */
+  private ownsCpus = false;
+  private seatsEnded = 0;
 
   /** Why the batch runs no fault (null while it may, or once it does). */
   private refusal: string | null = null;
@@ -140,6 +146,7 @@ export class FaultBatch {
     const seat = this.seats[v]!;
     const sim = this.sim;
     const left = seat.pages - seat.m.tally.started;
+    seat.joined = true;
     this.area!.join(v, seat.vm, gfn, left, seat.slot.baseGfn, seat.slot.offsetPages, seat.plan.cache, sim.now, sim.nextKey(), seat.slot.npages, seat.misaligned);
     p.state = ProcState.COMPUTING;
     this.rearm();
@@ -152,7 +159,7 @@ export class FaultBatch {
     const host = this.host;
     const live = this.candidates.filter((c) => c.p.isAlive);
     if (live.length === 0) return this.refuse('no vCPU loop is live');
-    if (!sim.onlyThese(new Set(live.map((c) => c.p)))) return this.refuse('other actors are live beside the vCPUs, or fewer CPUs than vCPUs');
+    if (!sim.onlyThese(new Set(live.map((c) => c.p)))) return this.refuse('other actors are live beside the vCPUs');
     const c = faultCharges(host);
     const vms = this.vms;
     let pages = 0;
@@ -209,6 +216,7 @@ export class FaultBatch {
     h[FB.GRANT_NS] = sim.lockCosts.cacheline_ns;
     h[FB.WRITE] = c.writeMode ? 1 : 0;
     this.area = area;
+    this.takeCpus();
     this.srcuStats = vms[0]!.srcu.readStats;
     const mmu = vms[0]!.mmuLock.batchStats(c.writeMode);
     this.mmuStats = mmu.stats;
@@ -231,7 +239,75 @@ export class FaultBatch {
     // The whole slot private: every access matches, and any 2 MiB block in it has uniform attributes.
     if (!vm.memAttr.isUniform(slot.baseGfn, slot.baseGfn + slot.npages) || !vm.memAttr.isPrivate(first)) return null;
     const plan = binding.faultBatchPlan?.();
-    return plan === undefined ? null : { p, m, slot, plan, misaligned: binding.misalignedForHugepages(slot), vm: vmIndex, pages };
+    return plan === undefined ? null : { p, m, slot, plan, misaligned: binding.misalignedForHugepages(slot), vm: vmIndex, pages, joined: false };
+  }
+
+  /**
+   * With a CPU model, the batch hands the CPUs out and back from admission until the last
+   * seat's loop has ended (CpuOwner): the free ones and the engine's run queue (every process in
+   * it is a seat, as only seats live) move into the area; seats the engine still runs (before
+   * they join, after their last access) take and give up CPUs through it.
+   */
+  private takeCpus(): void {
+    const lent = this.sim.lendCpus(this);
+    if (lent === null) return;
+    const area = this.area!;
+    area.setCpus(lent.free);
+    this.seats.forEach((s, v) => {
+      if (s.p.onCpu === true) area.setCpu(v, true, -1);
+    });
+    for (const { p, since } of lent.queued) area.setCpu(this.seatIndex(p), false, since);
+    this.ownsCpus = true;
+  }
+
+  private seatIndex(p: Process<any>): number {
+    const v = this.seatOf.get(p);
+    if (v === undefined) throw new Error(`${p.name} is not one of the fault batch's vCPUs, which own the CPUs`);
+    return v;
+  }
+
+  /** CpuOwner: a seat outside the batch wants a CPU now (a wake-up the engine dispatched). */
+  take(p: Process<any>): boolean {
+    const sim = this.sim;
+    if (!this.area!.take(this.seatIndex(p), sim.now)) return false;
+    sim.wokeOnFreeCpus(1);
+    p.onCpu = true;
+    return true;
+  }
+
+  /** CpuOwner: a seat outside the batch gave its CPU up now; who gets it (the engine schedules an outside seat). */
+  release(p: Process<any>): Process<any> | null {
+    const sim = this.sim;
+    const area = this.area!;
+    const r = area.release(this.seatIndex(p), sim.now, sim.nextNormalKey);
+    let q: Process<any> | null = null;
+    if (r === -2) {
+      sim.nextKey();
+      this.rearm();
+    } else if (r >= 0) {
+      q = this.gotCpu(r);
+    }
+    // A loop's end gives its CPU up last: after the last seat's, the CPUs go back to the engine.
+    if (p.state === ProcState.DONE && ++this.seatsEnded === this.seats.length) {
+      // The run-queue waits recorded since the last run of the batch (its ends hand CPUs on).
+      this.fold(area.header());
+      this.ownsCpus = false;
+      sim.giveCpusBack(area.header()[FB.CPU_FREE]!);
+    }
+    return q;
+  }
+
+  /** CpuOwner: nobody waits in the run queue. */
+  idleQueue(): boolean {
+    return this.area!.idleQueue();
+  }
+
+  /** Seat v, outside the batch, was handed a CPU: its process, to run in the engine (its loop ends if it has joined). */
+  private gotCpu(v: number): Process<any> {
+    const s = this.seats[v]!;
+    if (s.joined) s.m.batchEnded();
+    s.p.onCpu = true;
+    return s.p;
   }
 
   /** The engine's entry for the owned waits: at the earliest one's exact key (none when none is owned). */
@@ -270,6 +346,7 @@ export class FaultBatch {
       const status = o[FB.STATUS];
       if (status === FB.GAUGE_FULL) continue;
       if (status === FB.ENDED) this.handBack(o[FB.OUT_V]!, o[FB.OUT_T]!, o[FB.OUT_K]!);
+      else if (status === FB.WAKE) this.wake(o[FB.OUT_V]!, o[FB.OUT_T]!, o[FB.OUT_K]!);
       break;
     }
     // The stand-in's dispatch was counted as the first of these waits.
@@ -281,9 +358,25 @@ export class FaultBatch {
   private handBack(v: number, t: number, k: number): void {
     const { p, m } = this.seats[v]!;
     m.batchEnded();
-    // The sleep gave the CPU up; the engine's dispatch takes one back (its zero run-queue delay).
-    this.sim.offCpu(p);
+    if (this.ownsCpus) {
+      // The batch's CPUs gave it one at its wake-up.
+      p.onCpu = true;
+    } else {
+      // The sleep gave the CPU up; the engine's dispatch takes one back (its zero run-queue delay).
+      this.sim.offCpu(p);
+    }
     this.sim.scheduleKeyed(p, t, k, ProcState.SLEEPING);
+  }
+
+  /** Seat v, outside the batch, got a CPU a seat gave up at (t, k): the engine runs it there, its wait kept. */
+  private wake(v: number, t: number, k: number): void {
+    const s = this.seats[v]!;
+    if (s.joined) {
+      this.gotCpu(v);
+      this.sim.scheduleKeyed(s.p, t, k, ProcState.SLEEPING);
+    } else {
+      this.sim.wakeKeyed(this.gotCpu(v), t, k);
+    }
   }
 
   /** What the batch counted since the last fold, into the engine's statistics; the area's counts zeroed. */
@@ -311,6 +404,8 @@ export class FaultBatch {
     this.faultsRun += faults;
     host.metrics.faultWaits.addWaited(this.vms[0]!.mmuLock.name, h[FB.LOCK_WAIT]!);
     sim.wokeOnFreeCpus(h[FB.RQ_ZERO]!);
+    const rq = sim.runQueueDelays;
+    if (rq !== null) this.foldHistogram(FB_HIST.RQ, rq);
     const mapped = h[FB.MAPPED_ACCESSES]!;
     if (mapped > 0) sim.stats.counter('vcpu.mapped_accesses').add(mapped);
     for (let v = 0; v < this.seats.length; v++) {

@@ -11,6 +11,16 @@ import type { Histogram } from './histogram.js';
 import type { Process } from './process.js';
 import type { Clock, Recorder } from './recorder.js';
 
+/**
+ * Who hands the CPUs out while a batch owns them (sim/actors/fault-batch.ts): the engine's free
+ * count is then 0 and its run queue empty, so take and release ask it.
+ */
+export interface CpuOwner {
+  take(p: Process<any>): boolean;
+  release(p: Process<any>): Process<any> | null;
+  idleQueue(): boolean;
+}
+
 export class Cpus {
   /** A CPU model is on (cpus is finite). */
   readonly finite: boolean;
@@ -19,6 +29,7 @@ export class Cpus {
   readonly count: number;
   private readonly runQueue = new Fifo<Process<any>>();
   private readonly rqDelay: Histogram | null;
+  private owner: CpuOwner | null = null;
 
   /**
    * The times come from the clock rather than as arguments: the engine calls take and release
@@ -38,6 +49,7 @@ export class Cpus {
    */
   take(p: Process<any>): boolean {
     if (this.free === 0) {
+      if (this.owner !== null) return this.owner.take(p);
       p.rqSince = this.clock.now;
       this.runQueue.push(p);
       return false;
@@ -49,12 +61,13 @@ export class Cpus {
   }
 
   /**
-   * A CPU was given up now (CPU model on): the run queue's head gets it and is returned (the
+   * p gave its CPU up now (CPU model on): the run queue's head gets it and is returned (the
    * caller schedules it), or null when nobody waits (the CPU is free).
    */
-  release(): Process<any> | null {
+  release(p: Process<any>): Process<any> | null {
     const q = this.runQueue.shift();
     if (q === undefined) {
+      if (this.owner !== null) return this.owner.release(p);
       this.free++;
       return null;
     }
@@ -70,7 +83,39 @@ export class Cpus {
 
   /** Nobody waits in the run queue (a CPU given up now would stay free). */
   idleQueue(): boolean {
-    return this.runQueue.length === 0;
+    return this.runQueue.length === 0 && (this.owner === null || this.owner.idleQueue());
+  }
+
+  /**
+   * A batch owns the CPUs from now on: what it takes over (the free count, and who waits in
+   * the run queue since when, in order); the engine's own are emptied.
+   */
+  lend(owner: CpuOwner): { free: number; queued: Array<{ p: Process<any>; since: number }> } {
+    if (!this.finite || this.owner !== null) throw new Error('the CPUs are not the engine\'s to lend');
+    const queued: Array<{ p: Process<any>; since: number }> = [];
+    for (let q = this.runQueue.shift(); q !== undefined; q = this.runQueue.shift()) queued.push({ p: q, since: q.rqSince });
+    const free = this.free;
+    this.free = 0;
+    this.owner = owner;
+    return { free, queued };
+  }
+
+  /** The batch gives the CPUs back, `free` of them free and nobody queued. */
+  giveBack(free: number): void {
+    this.owner = null;
+    this.free = free;
+  }
+
+  /** Every process waiting in the run queue. */
+  queuedProcesses(): Array<Process<any>> {
+    const out: Array<Process<any>> = [];
+    for (let i = 0; i < this.runQueue.length; i++) out.push(this.runQueue.at(i)!);
+    return out;
+  }
+
+  /** cpu.runqueue_delay_ns (null without a CPU model): a batch folds the waits it ran into it. */
+  get delays(): Histogram | null {
+    return this.rqDelay;
   }
 
   /** p waits in the run queue. */

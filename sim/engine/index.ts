@@ -24,3 +24,4 @@ export { Histogram, bucketIndex, bucketLow, bucketWidth, BUCKET_COUNT } from './
 export { Recorder, Counter, Gauge, metricKey, histogramSnapshot } from './recorder.js';
 export type { Labels, MetricsBody, MetricSnapshot, HistogramSnapshot, CounterSnapshot, GaugeSnapshot, Clock } from './recorder.js';
 export type { Tracer } from './tracer.js';
+export type { CpuOwner } from './cpus.js';

@@ -12,7 +12,8 @@ import { ACTOR_EXIT } from './process.js';
 import { Interrupt, ProcessFailure, StallError } from './errors.js';
 import type { BlockedProcess } from './errors.js';
 import { Recorder } from './recorder.js';
-import { Cpus } from './cpus.js';
+import { Cpus, type CpuOwner } from './cpus.js';
+import type { Histogram } from './histogram.js';
 import { RngStream, streamState } from './rng.js';
 import { resolveLockCosts } from './costs.js';
 import type { LockCosts } from './costs.js';
@@ -323,14 +324,13 @@ export class Simulation {
   }
 
   /**
-   * @internal Whether `procs` are every live process, with as many CPUs (or no CPU model), and
-   * every pending entry of the heap is one of theirs: nothing else can run before they end, so
-   * a batch may own them (sim/actors/fault-batch.ts).
+   * @internal Whether `procs` are every live process and every pending entry of the heap is
+   * one of theirs (so is the run queue, as nobody else lives): nothing else can run before they
+   * end, so a batch may own them (sim/actors/fault-batch.ts).
    */
   onlyThese(procs: ReadonlySet<Process<any>>): boolean {
     if (this.live.size !== procs.size) return false;
     for (const p of this.live) if (!procs.has(p)) return false;
-    if (this.finiteCpus && this.cpu.count < procs.size) return false;
     const h = this.heap;
     for (let i = 0; i < h.size; i++) {
       const o = this.ents[h.id[i]];
@@ -338,6 +338,27 @@ export class Simulation {
       if (o.kind !== EntityKind.PROCESS || !procs.has(o as Process<any>)) return false;
     }
     return true;
+  }
+
+  /** @internal A batch owns the CPUs from now on (engine/cpus.ts Cpus.lend); null without a CPU model. */
+  lendCpus(owner: CpuOwner): ReturnType<Cpus['lend']> | null {
+    return this.finiteCpus ? this.cpu.lend(owner) : null;
+  }
+
+  /** @internal The batch gives the CPUs back, `free` of them free. */
+  giveCpusBack(free: number): void {
+    this.cpu.giveBack(free);
+  }
+
+  /** @internal cpu.runqueue_delay_ns, or null without a CPU model. */
+  get runQueueDelays(): Histogram | null {
+    return this.cpu.delays;
+  }
+
+  /** @internal A batch gives p a CPU and its one live entry at exactly (t, key), its wait kept. */
+  wakeKeyed(p: Process<any>, t: number, key: number): void {
+    p.onCpu = true;
+    this.enqueueKeyed(p, t, key);
   }
 
   /** Time of the next pending event, or Infinity (what a WASM burst may run up to). */
@@ -672,7 +693,7 @@ export class Simulation {
   sleepInPlace(p: Process<any>): boolean {
     if (p.atomic !== 0 || this.finiteCpus !== true) return true;
     if (!this.cpu.idleQueue()) return false;
-    this.cpu.release();
+    this.cpu.release(p);
     this.cpu.take(p);
     return true;
   }
@@ -714,7 +735,7 @@ export class Simulation {
       for (let i = 0; i < owned.length; i++) owned[i].ownerOffCpu(p);
     }
     if (this.finiteCpus !== true) return;
-    const q = this.cpu.release();
+    const q = this.cpu.release(p);
     if (q !== null) this.scheduleProcess(q, this.now, q.pending);
   }
 

@@ -291,6 +291,22 @@ export interface FaultBatchArea {
   trail(): Float64Array;
   /** A per-vCPU count since it was last taken (FB_V.*), zeroed. */
   takeCount(v: number, which: number): number;
+  /**
+   * The host's CPUs (engine/cpus.ts) from now on in the batch: `free` of them free, nobody
+   * queued, every vCPU outside the batch (the engine runs it until it joins) and off CPU.
+   */
+  setCpus(free: number): void;
+  /** vCPU v (outside) holds a CPU, or waits in the run queue since queuedSince (the engine's queue, in order; -1: neither). */
+  setCpu(v: number, onCpu: boolean, queuedSince: number): void;
+  /** vCPU v (outside) wants a CPU at t: true when it got one, false when it waits in the run queue. */
+  take(v: number, t: number): boolean;
+  /**
+   * vCPU v (outside) gives its CPU up at t, `key` the engine's next: -1 (the CPU is free), -2 (a
+   * vCPU in the batch got it and took the key), or the vCPU outside the batch that got it.
+   */
+  release(v: number, t: number, key: number): number;
+  /** Nobody waits in the run queue. */
+  idleQueue(): boolean;
 }
 
 /** Header slots of a fault batch (wasm/fault-batch.ts FB_*). */
@@ -299,7 +315,7 @@ export const enum FB {
   MAP_NS = 10, GRANT_NS = 11, WRITE = 12, SEQ = 13, LIMIT_T = 14, HORIZON_T = 15, HORIZON_K = 16,
   LAST_T = 17, EVENTS = 18, STATUS = 19, OUT_V = 20, OUT_T = 21, OUT_K = 22,
   SRCU_ACQ = 28, MMU_ACQ = 29, MMU_CONTENDED = 30, RQ_ZERO = 31, FAULTS = 32, MAPPED_ACCESSES = 33,
-  LOCK_WAIT = 34, MISSES = 35, GAUGE_N = 36, TRAIL_N = 37,
+  LOCK_WAIT = 34, MISSES = 35, GAUGE_N = 36, TRAIL_N = 37, CPU_FREE = 52, RQ_LEN = 54,
   LINE_NS = 39, MISS_CLEAR_NS = 40, HIT_CLEAR_NS = 41, HUGE_NS = 44, MAX_LEVEL = 45,
   FALLBACK_OCCUPIED = 46, FALLBACK_NOMEM = 47, FAULTS_2M = 48, MISSES_HUGE = 49,
   /** FB.STATUS: stopped at the engine's turn, the limit, or with nothing owned. */
@@ -308,11 +324,13 @@ export const enum FB {
   ENDED = 1,
   /** FB.STATUS: the queue-length points need folding before it goes on. */
   GAUGE_FULL = 2,
+  /** FB.STATUS: vCPU OUT_V, outside the batch, got a CPU at (OUT_T, OUT_K): the engine runs it. */
+  WAKE = 3,
   BUCKETS = 6016, GAUGE_CAP = 1024, TRAIL_CAP = 256,
 }
 
 /** Histograms of a fault batch (wasm/fault-batch.ts FB_HIST_*). */
-export const enum FB_HIST { SRCU_HOLD = 0, MMU_WAIT = 1, MMU_HOLD = 2, LATENCY = 3 }
+export const enum FB_HIST { SRCU_HOLD = 0, MMU_WAIT = 1, MMU_HOLD = 2, LATENCY = 3, RQ = 4 }
 
 /** Per-VM slots of a fault batch (wasm/fault-batch.ts FB_M_*). */
 export const enum FB_M { PT = 5, LINE_OWNER = 6, LAST_MISS = 7 }

@@ -3,8 +3,9 @@
 // as every wait through the engine's heap (batching off). Shapes it must run: contention on
 // mmu_lock at the start (8 vCPUs in step), tdp's read lock, uneven slices, an op budget, part of
 // the range, THP advise, huge folios (4 KiB leaves under shadow, 2 MiB under tdp, fallbacks on a
-// fragmented host), guest_memfd (f_count's line, zeroing), several VMs. Shapes it must leave to the model
-// (and still match): shared memory, more vCPUs than CPUs, think time, the safety checker.
+// fragmented host), guest_memfd (f_count's line, zeroing), several VMs, more vCPUs than CPUs (the
+// batch owns the run queue: vCPUs queued before they join, at every sleep, at their ends). Shapes it
+// must leave to the model (and still match): shared memory, think time, the safety checker.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadWorkload } from '../../sim/workload/load.js';
@@ -30,7 +31,11 @@ const SHAPES: Record<string, Shape> = {
   'two VMs under guest_memfd (a file and its line each)': { variant: 'guest_memfd', sets: ['vms.memory=8MiB', 'vms.vcpus=3', 'host.cpus=6', 'host.memory=256MiB', 'vms.count=2'], runs: true },
   'guest_memfd + tdp, 3 vCPUs': { variant: 'guest_memfd+tdp', sets: ['vms.memory=6MiB', 'vms.vcpus=3', 'host.cpus=4', 'host.memory=256MiB'], runs: true },
   'private and shared memory (some accesses exit to the VMM)': { sets: ['vms.memory=8MiB', ...BOOT, 'vms.private_fraction=0.5'], runs: false },
-  'more vCPUs than CPUs': { sets: ['vms.memory=8MiB', 'vms.vcpus=8', 'host.cpus=3', 'host.memory=256MiB'], runs: false },
+  'more vCPUs than CPUs (the run queue)': { sets: ['vms.memory=8MiB', 'vms.vcpus=8', 'host.cpus=3', 'host.memory=256MiB'], runs: true },
+  'four VMs of 2 vCPUs on 3 CPUs, THP within_size, fragmented (bench e2e (b)\'s shape)': {
+    sets: ['vms.memory=8MiB', 'vms.vcpus=2', 'vms.count=4', 'host.cpus=3', 'host.memory=256MiB', 'host.thp=within_size', 'host.fragmentation=0.3'], runs: true,
+  },
+  'guest_memfd + tdp, 5 vCPUs on 2 CPUs': { variant: 'guest_memfd+tdp', sets: ['vms.memory=6MiB', 'vms.vcpus=5', 'host.cpus=2', 'host.memory=256MiB'], runs: true },
   'think time': { sets: ['vms.memory=4MiB', 'vms.vcpus=4', 'host.cpus=4', 'host.memory=256MiB', 'actors.boot.think=300ns'], runs: false },
   'the safety checker': { sets: ['vms.memory=8MiB', ...BOOT], runs: false, checkSafety: true },
 };

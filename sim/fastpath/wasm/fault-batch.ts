@@ -23,7 +23,7 @@ export class WasmFaultBatch implements FaultBatchArea {
 
   constructor(private readonly x: RmsimExports, nv: number) {
     this.a = x.fb_new(nv);
-    this.histAt = [0, 1, 2, 3].map((i) => x.fb_hist_at(this.a, i));
+    this.histAt = [0, 1, 2, 3, 4].map((i) => x.fb_hist_at(this.a, i));
     this.gaugeAt = x.fb_gauge_at(this.a);
     this.trailAt = x.fb_trail_at(this.a);
   }
@@ -63,4 +63,9 @@ export class WasmFaultBatch implements FaultBatchArea {
   gaugePoints(): Float64Array { this.renew(); return this.gauge; }
   trail(): Float64Array { this.renew(); return this.ring; }
   takeCount(v: number, which: number): number { return this.x.fb_take_count(this.a, v, which); }
+  setCpus(free: number): void { this.x.fb_set_cpus(this.a, free); }
+  setCpu(v: number, onCpu: boolean, queuedSince: number): void { this.x.fb_set_cpu(this.a, v, onCpu ? 1 : 0, queuedSince); }
+  take(v: number, t: number): boolean { return this.x.fb_take(this.a, v, t) !== 0; }
+  release(v: number, t: number, key: number): number { return this.x.fb_release(this.a, v, t, key); }
+  idleQueue(): boolean { return this.x.fb_idle_queue(this.a) !== 0; }
 }

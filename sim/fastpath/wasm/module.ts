@@ -78,13 +78,18 @@ export interface RmsimExports {
   fb_pending(a: number): number;
   fb_top_t(a: number): number;
   fb_top_k(a: number): number;
+  fb_set_cpus(a: number, free: number): void;
+  fb_set_cpu(a: number, v: number, onCpu: number, queuedSince: number): void;
+  fb_take(a: number, v: number, t: number): number;
+  fb_release(a: number, v: number, t: number, key: number): number;
+  fb_idle_queue(a: number): number;
 }
 
 /** The module files under build/: the release module and the benchmark's (wasm/bench-entry.ts). */
 export type WasmBuild = 'rmsim.wasm' | 'rmsim-bench.wasm';
 
 /** The export version of wasm/index.ts these bindings are written for. */
-const WASM_ABI = 6;
+const WASM_ABI = 7;
 
 /** Most instances alive at once (each reserves ~10 GiB of address space). */
 export const MAX_INSTANCES = 32;
