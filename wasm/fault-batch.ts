@@ -1,7 +1,8 @@
 // The first-touch faults of one VM's vCPUs run inside WASM under one scheduler (DESIGN.md
-// principle 6, issue 17): the waits of every vCPU that joined, in a heap keyed exactly as the
-// engine's (time, then sequence numbers taken from the engine's counter in the order the engine
-// would take them), each wait's end running the phase the model's machines would run then.
+// principle 6, issue 17): the waits of every vCPU that joined, keyed exactly as the engine's
+// heap (time, then the engine's keys, taken in the order the engine would take them) in FIFO
+// queues per length (see Q_EXIT), each wait's end running the phase the model's machines would
+// run then.
 // The caller (sim/actors/fault-batch.ts) lets a VM's vCPUs join only while nothing else in the
 // simulation is live, so no other process can see the locks, the statistics or the pages
 // between two phases; it folds the statistics counted here into the engine's after each run.
@@ -21,8 +22,8 @@
 //   more, an unmapped one is the next fault.
 // Leaves out (the caller refuses a VM that needs them): 1 GiB leaves, mixed attributes, the shared side,
 // KVM_EXIT_MEMORY_FAULT, invalidations (the fault is never stale, guest_memfd's pre-check never
-// retries), ENOMEM, hwpoison, think time, the
-// run queue (as many CPUs as vCPUs), safety checks and the tracer.
+// retries), ENOMEM, hwpoison, think time, safety checks and the tracer. With a CPU model it owns
+// the host's CPUs (engine/cpus.ts Cpus, lent): the sleep(0) hands the CPU to the run queue's head.
 import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, getFolio, gfFallback, gfHit, gfOrder } from './shmem';
 import { folioFlags, folioGet, folioPut, folioRefcount, folioSetFlags } from './buddy';
 import { eptMap, eptMap1Hinted, eptWalkHinted } from './ept';

@@ -1,9 +1,10 @@
 // Horizon batching of first-touch faults inside WASM (DESIGN.md principle 6, issue 17): when
 // the only live processes are booting vCPUs (VcpuLoop, sequential first touch, of one VM or
-// several, with a CPU each), each
-// joins at its first fault and from then on its faults' phases run in wasm/fault-batch.ts, under
+// several), each joins at its first fault and from then on its faults' phases run in wasm/fault-batch.ts, under
 // one scheduler keyed as the engine's heap (time, then sequence numbers from the engine's
-// counter, taken in the order the engine would take them). One timer entry stands in the
+// counter, taken in the order the engine would take them). With a CPU model the batch also owns
+// the host's CPUs (free count and run queue) until the last seat has ended, so more vCPUs than
+// CPUs take turns at each guest exit as in the engine. One timer entry stands in the
 // engine's heap at the earliest owned wait's exact key; dispatched, the batch runs the owned
 // waits while they come before the engine's next event and within the run's `until`, then folds
 // what it counted into the engine's statistics (lock acquisitions, waits and holds, fault
@@ -14,8 +15,7 @@
 // Why only then: with nothing else live, nothing can take a lock, change an attribute, punch,
 // or read a statistic between two of the batch's phases, so the batch may keep the locks'
 // state (kvm->srcu readers, mmu_lock's holder and queue) to itself and fold its counts at its
-// end. A run the batch does not run (shared memory, think time, more vCPUs than CPUs, a
-// duration, the safety checker or the tracer, another actor live) keeps every fault in the
+// end. A run the batch does not run (shared memory, think time, a duration, the safety checker or the tracer, another actor live) keeps every fault in the
 // model's machines, and `rmsim run` says why (FaultBatchReport).
 // What holds the two together: test/golden/batching-identity.test.ts (every built-in
 // workload, the same metrics.json bytes with batching on and off) and
