@@ -191,6 +191,8 @@ export class FaultBatch implements CpuOwner {
         (o.line === undefined) !== (plan.line === undefined) || o.line?.ns !== plan.line?.ns) return this.refuse('slots with different getPfn charges');
     }
     if (host.mem.freePagesCount() < pages) return this.refuse('the host may run out of memory');
+    // Only seats may wait for a CPU: the batch owns the run queue from here (a daemon would not be live).
+    if (sim.queuedForCpu().some((p) => !this.seatOf.has(p))) return this.refuse('a process outside the vCPUs waits for a CPU');
     const area = host.fp.newFaultBatch!(this.seats.length);
     vms.forEach((vm, i) => {
       area.setPageTable(i, vm.pt);

@@ -345,6 +345,11 @@ export class Simulation {
     return this.finiteCpus ? this.cpu.lend(owner) : null;
   }
 
+  /** @internal Every process waiting in the run queue (none without a CPU model). */
+  queuedForCpu(): Array<Process<any>> {
+    return this.finiteCpus ? this.cpu.queuedProcesses() : [];
+  }
+
   /** @internal The batch gives the CPUs back, `free` of them free. */
   giveCpusBack(free: number): void {
     this.cpu.giveBack(free);
