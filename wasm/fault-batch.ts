@@ -91,7 +91,7 @@ export const FB_HIST_SRCU_HOLD = 0;
 export const FB_HIST_MMU_WAIT = 1;
 export const FB_HIST_MMU_HOLD = 2;
 export const FB_HIST_LATENCY = 3;
-export const FB_HIST_RQ = 4; // cpu.runqueue_delay_ns of the waits that were not zero
+export const FB_HIST_RQ = 4; // cpu.runqueue_delay_ns of the waits a given-up CPU ended (a wake that finds one free is FB_RQ_ZERO)
 const HISTS: u32 = 5;
 export const FB_BUCKETS: u32 = 6016;
 const HIST_SLOTS: u32 = FB_BUCKETS + 5;
@@ -152,8 +152,10 @@ const PH_RUN: u32 = 9; // handed a CPU from the run queue: the next access
 
 // The waits' queues. Waits of one length that begin in key order end in key order (the clock
 // never goes back and keys rise), so each length's waits form a FIFO queue, and the next wait is
-// the least of the queues' heads: a push costs O(1) and a pop a scan of NQ heads, where a heap of
-// 128 lock-stepped vCPUs (bench e2e (b)) cost ~7 sift levels per wait, ~46% of the batch's time.
+// the least of the queues' heads, the root of a winner tree over them: a push costs O(1) (a tree
+// path's update when its queue was empty) and a pop one path's update (or less, see DQ), where a
+// heap of 128 lock-stepped vCPUs (bench e2e (b)) cost ~7 sift levels per wait, ~46% of the
+// batch's time.
 // Each phase's charge is one length but getPfn's, which takes one of a few (hit or miss, small or
 // huge, the file's line or not): those get a queue per length as they appear (Q_VAR on), and
 // any length beyond NQ goes to the heap, as a wait with a key out of order would.
