@@ -36,6 +36,9 @@ const SHAPES: Record<string, Shape> = {
     sets: ['vms.memory=8MiB', 'vms.vcpus=2', 'vms.count=4', 'host.cpus=3', 'host.memory=256MiB', 'host.thp=within_size', 'host.fragmentation=0.3'], runs: true,
   },
   'guest_memfd + tdp, 5 vCPUs on 2 CPUs': { variant: 'guest_memfd+tdp', sets: ['vms.memory=6MiB', 'vms.vcpus=5', 'host.cpus=2', 'host.memory=256MiB'], runs: true },
+  'an op budget, 8 vCPUs on 3 CPUs (ends while others queue)': { sets: ['vms.memory=8MiB', 'vms.vcpus=8', 'host.cpus=3', 'host.memory=256MiB', 'actors.boot.ops=37'], runs: true },
+  'three VMs of 3 vCPUs on 4 CPUs under tdp': { variant: 'v10+tdp', sets: ['vms.memory=6MiB', 'vms.vcpus=3', 'vms.count=3', 'host.cpus=4', 'host.memory=256MiB'], runs: true },
+  'one CPU for 4 vCPUs': { sets: ['vms.memory=4MiB', 'vms.vcpus=4', 'host.cpus=1', 'host.memory=256MiB'], runs: true },
   'think time': { sets: ['vms.memory=4MiB', 'vms.vcpus=4', 'host.cpus=4', 'host.memory=256MiB', 'actors.boot.think=300ns'], runs: false },
   'the safety checker': { sets: ['vms.memory=8MiB', ...BOOT], runs: false, checkSafety: true },
 };
