@@ -44,6 +44,10 @@ export interface FaultBatchMember {
 
 const enum State { IDLE, ACTIVE, REFUSED }
 
+/** The header's counts a fold takes (zeroed after it). */
+const FOLDED_COUNTS: readonly FB[] = [FB.SRCU_ACQ, FB.MMU_ACQ, FB.MMU_CONTENDED, FB.RQ_ZERO, FB.FAULTS, FB.FAULTS_2M, FB.MAPPED_ACCESSES,
+  FB.LOCK_WAIT, FB.MISSES, FB.MISSES_HUGE, FB.FALLBACK_OCCUPIED, FB.FALLBACK_NOMEM, FB.GAUGE_N, FB.TRAIL_N];
+
 /** One member's place in the batch. */
 interface Seat {
   p: Process<void>;
@@ -436,8 +440,7 @@ export class FaultBatch implements CpuOwner {
     this.foldQueueLength(h);
     this.foldTrail(h);
     const g = area.header();
-    for (const i of [FB.SRCU_ACQ, FB.MMU_ACQ, FB.MMU_CONTENDED, FB.RQ_ZERO, FB.FAULTS, FB.FAULTS_2M, FB.MAPPED_ACCESSES, FB.LOCK_WAIT, FB.MISSES,
-      FB.MISSES_HUGE, FB.FALLBACK_OCCUPIED, FB.FALLBACK_NOMEM, FB.GAUGE_N, FB.TRAIL_N]) g[i] = 0;
+    for (const i of FOLDED_COUNTS) g[i] = 0;
   }
 
   private foldHistogram(i: number, into: { addBuckets(c: Float64Array, lo: number, hi: number, sum: number, min: number, max: number): void }): void {

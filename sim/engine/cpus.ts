@@ -25,8 +25,6 @@ export class Cpus {
   /** A CPU model is on (cpus is finite). */
   readonly finite: boolean;
   private free: number;
-  /** CPUs in all (Infinity without a CPU model). */
-  readonly count: number;
   private readonly runQueue = new Fifo<Process<any>>();
   private readonly rqDelay: Histogram | null;
   private owner: CpuOwner | null = null;
@@ -39,7 +37,6 @@ export class Cpus {
   constructor(cpus: number, stats: Recorder, private readonly clock: Clock) {
     this.finite = cpus !== Infinity;
     this.free = this.finite ? cpus : 0;
-    this.count = cpus;
     this.rqDelay = this.finite ? stats.histogram('cpu.runqueue_delay_ns') : null;
   }
 
