@@ -52,6 +52,12 @@ export const FB_STATUS = 19;
 export const FB_OUT_V = 20;
 export const FB_OUT_T = 21;
 export const FB_OUT_K = 22;
+/** fbLeave of a vCPU in its exit charge: its fault's gfn and start (the engine's machine resumes there). */
+export const FB_OUT_GFN = 23;
+export const FB_OUT_T0 = 24;
+/** fbTop's answer: the earliest owned wait's time and key. */
+export const FB_TOP_T = 25;
+export const FB_TOP_K = 26;
 export const FB_SRCU_ACQ = 28;
 export const FB_MMU_ACQ = 29;
 export const FB_MMU_CONTENDED = 30;
@@ -78,6 +84,10 @@ export const FB_CPUS = 51;
 export const FB_CPU_FREE = 52;
 const FB_RQ_HEAD = 53;
 export const FB_RQ_LEN = 54;
+/** vCPUs whose counts (FB_V_*) moved since the last fold, listed in the dirty list (fbTakeDirty). */
+export const FB_DIRTY_N = 55;
+/** fbTakeDirty's answer: the vCPU's counts FB_V_STARTED..FB_V_SMALL_AFTER_HUGE, in that order. */
+export const FB_COUNTS = 56;
 export const FB_HEADER_SLOTS = 64;
 
 /** Run status (FB_STATUS). */
@@ -107,7 +117,13 @@ const M_QLEN = 4;
 export const FB_M_PT = 5; // the VM's page table
 export const FB_M_LINE_OWNER = 6; // the vCPU that wrote the file's line last (PfnBatchPlan.line), -1
 export const FB_M_LAST_MISS = 7; // the vCPU that allocated last since the fold, -1
-const M_SLOTS: u32 = 8;
+/**
+ * While the VM leaves the batch (fbLeave): the time from which the engine may touch its state
+ * (a vCPU's exit charge ends there), which every vCPU finishing its fault here must unlock
+ * mmu_lock before; +Infinity otherwise.
+ */
+export const FB_M_DEADLINE = 8;
+const M_SLOTS: u32 = 9;
 
 // Per vCPU: f64 slots.
 const V_PHASE = 0;
@@ -137,7 +153,8 @@ const V_VM = 22;
 const V_ONCPU = 23; // 1 while it holds a CPU (with a CPU model)
 const V_OUTSIDE = 24; // 1 while the engine runs it: before it joined, or after its last access
 const V_RQ_SINCE = 25; // when it began to wait in the run queue
-const V_SLOTS: u32 = 26;
+const V_DIRTY = 26; // 1 while it is in the dirty list
+const V_SLOTS: u32 = 27;
 
 // Where a vCPU waits (what the end of its wait runs).
 const PH_EXIT: u32 = 1; // the exit's charge
@@ -198,7 +215,9 @@ export function fbVmAt(a: usize, i: u32): usize { return vmAt(a, <u32>hdr(a, FB_
 @inline function ringsAt(a: usize, nv: u32): usize { return treeAt(a, nv) + <usize>NQ * 4; }
 
 /** Bytes of an area for nv vCPUs (and at most as many VMs). */
-export function fbBytes(nv: u32): usize { return runQueueAt(0, nv) + (<usize>nv << 2); }
+export function fbBytes(nv: u32): usize { return dirtyAt(0, nv) + (<usize>nv << 2); }
+/** The vCPUs whose counts moved since the last fold (u32, FB_DIRTY_N of them): a fold reads only theirs. */
+@inline function dirtyAt(a: usize, nv: u32): usize { return runQueueAt(a, nv) + (<usize>nv << 2); }
 /** The CPUs' run queue: a ring of nv u32 vCPU indices (FB_RQ_HEAD, FB_RQ_LEN). */
 @inline function runQueueAt(a: usize, nv: u32): usize { return ringsAt(a, nv) + <usize>NQ * <usize>nv * 24; }
 
@@ -220,6 +239,7 @@ export function fbInit(a: usize, nv: u32): void {
     store<f64>(m + (M_WRITER << 3), -1);
     store<f64>(m + (FB_M_LINE_OWNER << 3), -1);
     store<f64>(m + (FB_M_LAST_MISS << 3), -1);
+    store<f64>(m + (FB_M_DEADLINE << 3), Infinity);
   }
   for (let i: u32 = 0; i < HISTS; i++) histClear(histAt(a, i), 0, FB_BUCKETS - 1);
   for (let q = 0; q < NQ; q++) {
@@ -579,6 +599,15 @@ function useArea(a: usize): void {
 
 /** Waits owned. */
 export function fbPending(a: usize): u32 { return <u32>hdr(a, FB_HEAP_N) + <u32>hdr(a, FB_QUEUED_N); }
+/** Waits owned; the earliest one's time and key into FB_TOP_T, FB_TOP_K (+Infinity when none). */
+export function fbTop(a: usize): u32 {
+  useArea(a);
+  findMin();
+  setHdr(a, FB_TOP_T, MIN_T);
+  setHdr(a, FB_TOP_K, MIN_K);
+  return HN + QN;
+}
+
 /** The earliest owned wait's time and key (call when fbPending > 0). */
 export function fbTopT(a: usize): f64 { useArea(a); findMin(); return MIN_T; }
 export function fbTopK(a: usize): f64 { useArea(a); findMin(); return MIN_K; }
@@ -612,6 +641,88 @@ export function fbJoin(a: usize, v: u32, vm: u32, gfn: f64, left: f64, gfnBase: 
   saveQueues(a);
 }
 
+/** Queue q's wait of vCPU v leaves (the waits behind it move up): true, its (t, k) in FB_OUT_T/K; false when v has none there. */
+function qRemove(q: i32, v: u32): bool {
+  const m = QM + (<usize>q << 4);
+  const head = load<u32>(m);
+  const n = load<u32>(m + 4);
+  let j: u32 = 0;
+  for (; j < n; j++) {
+    const r = QR + (<usize>(<u32>q * NV + (head + j) % NV)) * 24;
+    if (<u32>load<f64>(r + 16) == v) {
+      setHdr(A, FB_OUT_T, load<f64>(r)); setHdr(A, FB_OUT_K, load<f64>(r + 8));
+      break;
+    }
+  }
+  if (j == n) return false;
+  for (; j + 1 < n; j++) {
+    const r = QR + (<usize>(<u32>q * NV + (head + j) % NV)) * 24;
+    const s = QR + (<usize>(<u32>q * NV + (head + j + 1) % NV)) * 24;
+    store<f64>(r, load<f64>(s)); store<f64>(r + 8, load<f64>(s + 8)); store<f64>(r + 16, load<f64>(s + 16));
+  }
+  store<u32>(m + 4, n - 1);
+  const h = QH + (<usize>q << 4);
+  if (n == 1) store<f64>(h, Infinity);
+  else {
+    const r = QR + (<usize>(<u32>q * NV + head)) * 24;
+    store<f64>(h, load<f64>(r)); store<f64>(h + 8, load<f64>(r + 8));
+  }
+  qUpdate(q);
+  QN -= 1;
+  return true;
+}
+
+/**
+ * Where vCPU v is, for its VM's leaving the batch (fbLeave): -1 outside; 1 waiting in its exit
+ * charge, holding nothing (FB_OUT_T: when the charge ends); 2 at a scheduling point (its sleep,
+ * the run queue, or handed a CPU for its next access); 0 in a fault past its exit.
+ */
+export function fbState(a: usize, v: u32): i32 {
+  useArea(a);
+  const p = vAt(a, v);
+  if (vGet(p, V_OUTSIDE) != 0) return -1;
+  const ph = <u32>vGet(p, V_PHASE);
+  if (ph == PH_SLEEP || ph == PH_RUN) return 2;
+  if (ph != PH_EXIT) return 0;
+  const m = QM + (<usize>Q_EXIT << 4);
+  const head = load<u32>(m);
+  const n = load<u32>(m + 4);
+  for (let j: u32 = 0; j < n; j++) {
+    const r = QR + (<usize>(<u32>Q_EXIT * NV + (head + j) % NV)) * 24;
+    if (<u32>load<f64>(r + 16) == v) {
+      setHdr(a, FB_OUT_T, load<f64>(r));
+      return 1;
+    }
+  }
+  unreachable(); // a vCPU in its exit charge waits in Q_EXIT
+  return 0;
+}
+
+/**
+ * vCPU v leaves the batch (its VM does: the engine is to run one of its vCPUs' memory-fault
+ * exits). `handOver` (v waits in its exit charge, fbState 1): its wait leaves the batch, and
+ * FB_OUT_T, FB_OUT_K, FB_OUT_GFN and FB_OUT_T0 say where the engine's machine resumes its fault.
+ * Otherwise v finishes the access it is in here and leaves at its scheduling point, or at once
+ * if it is at one.
+ */
+export function fbLeave(a: usize, v: u32, handOver: bool): void {
+  useArea(a);
+  const p = vAt(a, v);
+  if (handOver) {
+    if (!qRemove(Q_EXIT, v)) unreachable();
+    vSet(p, V_OUTSIDE, 1);
+    setHdr(a, FB_OUT_V, <f64>v);
+    setHdr(a, FB_OUT_GFN, vGet(p, V_GFN));
+    setHdr(a, FB_OUT_T0, vGet(p, V_T0));
+  } else {
+    vSet(p, V_LEFT, 0);
+  }
+  saveQueues(a);
+}
+
+/** vCPU v is outside the batch (the engine runs it). */
+export function fbOutside(a: usize, v: u32): bool { return vGet(vAt(a, v), V_OUTSIDE) != 0; }
+
 // ---- the CPUs (engine/cpus.ts Cpus, while the batch owns them) ----
 
 /** v waits in the run queue from t (no CPU was free). */
@@ -640,6 +751,11 @@ function cpuRelease(t: f64): i32 {
   record(FB_HIST_RQ, t - vGet(p, V_RQ_SINCE));
   vSet(p, V_ONCPU, 1);
   if (vGet(p, V_OUTSIDE) != 0) return <i32>v;
+  if (vGet(p, V_LEFT) <= 0) {
+    // It left the batch (fbLeave) while it waited: the engine runs its next access.
+    vSet(p, V_OUTSIDE, 1);
+    return <i32>v;
+  }
   vSet(p, V_PHASE, <f64>PH_RUN);
   schedule(Q_SLEEP, t, v);
   return -2;
@@ -690,13 +806,21 @@ export function fbRelease(a: usize, v: u32, t: f64, key: f64): i32 {
 /** Nobody waits in the run queue (Cpus.idleQueue). */
 export function fbIdleQueue(a: usize): bool { return hdr(a, FB_RQ_LEN) == 0; }
 
-/** A per-vCPU count (FB_V_STARTED, FB_V_COMPLETED, FB_V_MISSES) since the last fold; zeroes it. */
-export function fbTakeCount(a: usize, v: u32, i: i32): f64 {
+/**
+ * The j-th vCPU of the dirty list, its counts since the last fold (FB_V_STARTED..) copied to
+ * FB_COUNTS.. and zeroed, its place in the list given up (the caller zeroes FB_DIRTY_N after).
+ */
+export function fbTakeDirty(a: usize, j: u32): u32 {
+  const v = load<u32>(dirtyAt(a, <u32>hdr(a, FB_NV)) + (<usize>j << 2));
   const p = vAt(a, v);
-  const x = vGet(p, i);
-  vSet(p, i, 0);
-  return x;
+  vSet(p, V_DIRTY, 0);
+  for (let i = 0; i < 5; i++) {
+    setHdr(a, FB_COUNTS + i, vGet(p, FB_V_STARTED + i));
+    vSet(p, FB_V_STARTED + i, 0);
+  }
+  return v;
 }
+
 
 function gaugePoint(t: f64, len: f64): void {
   const a = A;
@@ -769,6 +893,13 @@ function step(v: u32, t: f64): void {
   const m = vmAt(a, NV, <u32>vGet(p, V_VM));
   const pt = <u32>mGet(m, FB_M_PT);
   let ph = <u32>vGet(p, V_PHASE);
+  if (vGet(p, V_DIRTY) == 0) {
+    // Its counts are about to move: the next fold reads them.
+    vSet(p, V_DIRTY, 1);
+    const n = <u32>hdr(a, FB_DIRTY_N);
+    store<u32>(dirtyAt(a, NV) + (<usize>n << 2), v);
+    setHdr(a, FB_DIRTY_N, <f64>(n + 1));
+  }
   for (;;) {
     // Each phase sets the wait it ends with: ns (a charge when > 0, or the sleep when `sleeps`) and the phase after it.
     let ns: f64 = 0;
@@ -874,7 +1005,10 @@ function step(v: u32, t: f64): void {
         const tr = trailAt(a) + (<usize>(n % FB_TRAIL_CAP) << 4);
         store<f64>(tr, t); store<f64>(tr + 8, <f64>v);
         setHdr(a, FB_TRAIL_N, <f64>(n + 1));
-        // KVM_MMU_UNLOCK: the hold recorded, the queue's head let in.
+        // KVM_MMU_UNLOCK: the hold recorded, the queue's head let in. A VM leaving the batch
+        // (fbLeave) must be done with mmu_lock before the engine may take it: the caller's bound
+        // on what a fault has left after its exit makes that so, and this checks it.
+        if (t >= mGet(m, FB_M_DEADLINE)) unreachable();
         if (WRITE) {
           record(FB_HIST_MMU_HOLD, t - mGet(m, M_WRITE_START));
           mSet(m, M_WRITER, -1);
@@ -992,6 +1126,13 @@ export function fbRun(a: usize): void {
       qPop(q);
     }
     const p = vAt(a, v);
+    if (<u32>vGet(p, V_PHASE) == PH_RUN && vGet(p, V_LEFT) <= 0) {
+      // Handed a CPU before it left the batch (fbLeave): the engine runs its next access.
+      vSet(p, V_OUTSIDE, 1);
+      setHdr(a, FB_OUT_V, <f64>v); setHdr(a, FB_OUT_T, t); setHdr(a, FB_OUT_K, k);
+      status = FB_ENDED;
+      break;
+    }
     if (<u32>vGet(p, V_PHASE) == PH_SLEEP && vGet(p, V_LEFT) <= 0) {
       // The last access's scheduling point: the engine ends the loop, on a CPU.
       vSet(p, V_OUTSIDE, 1);

@@ -11,7 +11,7 @@ import * as shmem from './shmem';
 import { walkMany } from './walk-many';
 
 /** Bumped when exports change; sim/fastpath/wasm/module.ts refuses a build of another version. */
-export const RMSIM_WASM_ABI: i32 = 7;
+export const RMSIM_WASM_ABI: i32 = 8;
 
 let hostPages: u32 = 0;
 
@@ -178,7 +178,6 @@ export function fb_join(a: f64, v: u32, vm: u32, gfn: f64, left: f64, gfnBase: f
   fb.fbJoin(<usize>a, v, vm, gfn, left, gfnBase, indexBase, pc, now, key, slotPages, misaligned);
 }
 export function fb_vm_at(a: f64, i: u32): f64 { return <f64>fb.fbVmAt(<usize>a, i); }
-export function fb_take_count(a: f64, v: u32, i: i32): f64 { return fb.fbTakeCount(<usize>a, v, i); }
 export function fb_run(a: f64): void { fb.fbRun(<usize>a); }
 export function fb_pending(a: f64): u32 { return fb.fbPending(<usize>a); }
 export function fb_top_t(a: f64): f64 { return fb.fbTopT(<usize>a); }
@@ -188,3 +187,8 @@ export function fb_set_cpu(a: f64, v: u32, onCpu: u32, queuedSince: f64): void {
 export function fb_take(a: f64, v: u32, t: f64): u32 { return fb.fbTake(<usize>a, v, t); }
 export function fb_release(a: f64, v: u32, t: f64, key: f64): i32 { return fb.fbRelease(<usize>a, v, t, key); }
 export function fb_idle_queue(a: f64): u32 { return fb.fbIdleQueue(<usize>a) ? 1 : 0; }
+export function fb_top(a: f64): u32 { return fb.fbTop(<usize>a); }
+export function fb_take_dirty(a: f64, j: u32): u32 { return fb.fbTakeDirty(<usize>a, j); }
+export function fb_state(a: f64, v: u32): i32 { return fb.fbState(<usize>a, v); }
+export function fb_leave(a: f64, v: u32, handOver: u32): void { fb.fbLeave(<usize>a, v, handOver != 0); }
+export function fb_outside(a: f64, v: u32): u32 { return fb.fbOutside(<usize>a, v) ? 1 : 0; }

@@ -38,15 +38,19 @@ export interface FaultBatchMember {
    */
   batchSlice(): { firstGfn: number; pages: number } | null;
   readonly tally: OpsTally;
-  /** Its last access's scheduling point is given back: the loop's next resume ends it. */
+  /** Its scheduling point is given back: the loop's next resume is its next access (or its end). */
   batchEnded(): void;
+  /** It holds nothing and its next step is an access (before its first, at a scheduling point, or ended). */
+  batchClean(): boolean;
+  /** The batch hands back its fault on gfn, begun at t0, in the exit charge: the engine's next resume ends that charge. */
+  batchResumeFault(p: Process<void>, gfn: number, t0: number): void;
 }
 
 const enum State { IDLE, ACTIVE, REFUSED }
 
-/** The header's counts a fold takes (zeroed after it). */
-const FOLDED_COUNTS: readonly FB[] = [FB.SRCU_ACQ, FB.MMU_ACQ, FB.MMU_CONTENDED, FB.RQ_ZERO, FB.FAULTS, FB.FAULTS_2M, FB.MAPPED_ACCESSES,
-  FB.LOCK_WAIT, FB.MISSES, FB.MISSES_HUGE, FB.FALLBACK_OCCUPIED, FB.FALLBACK_NOMEM, FB.GAUGE_N, FB.TRAIL_N];
+/** The header's counts foldSums takes (zeroed after it). */
+const SUMMED_COUNTS: readonly FB[] = [FB.SRCU_ACQ, FB.MMU_ACQ, FB.MMU_CONTENDED, FB.RQ_ZERO, FB.FAULTS, FB.FAULTS_2M, FB.MAPPED_ACCESSES,
+  FB.LOCK_WAIT, FB.MISSES, FB.MISSES_HUGE, FB.FALLBACK_OCCUPIED, FB.FALLBACK_NOMEM];
 
 /** One member's place in the batch. */
 interface Seat {
@@ -60,8 +64,12 @@ interface Seat {
   vm: number;
   /** Accesses its loop makes in all (its slice, capped by the op budget). */
   pages: number;
-  /** It joined: from its first fault to its last access's scheduling point the batch runs it. */
+  /** Its slice's first gfn (access i is at firstGfn + i). */
+  firstGfn: number;
+  /** It joined once (a fault of it ran in the batch). */
   joined: boolean;
+  /** The batch holds its loop (from a join to the scheduling point where the engine takes it back). */
+  parked: boolean;
 }
 
 /**
@@ -116,6 +124,31 @@ export class FaultBatch implements CpuOwner {
 
   /** Why the batch runs no fault (null while it may, or once it does). */
   private refusal: string | null = null;
+  /** The live-process count at the last admission that found other actors live, and joins since. */
+  private liveAtRefusal = -1;
+  private joinsSinceRefusal = 0;
+
+  /**
+   * Whether VM i's faults run in the batch: its vCPUs join at their faults. A VM whose vCPU
+   * meets a gfn that is not private leaves (vmOut) and joins again (vmJoin) when all its vCPUs
+   * hold nothing: its memory-fault exits and conversions run in the engine meanwhile.
+   */
+  private vmIn: boolean[] = [];
+  /**
+   * Seats still in the batch whose VM left it (they finish there): while there are any, every
+   * run's counts are folded at its end (their VM's file is the engine's once they are done).
+   */
+  private insideOut = 0;
+  /** The seats of each VM. */
+  private readonly seatsOfVm: number[][] = [];
+  /**
+   * What a fault has left after its exit at most (its charges, and waits behind its VM-mates'
+   * holds of mmu_lock): a VM's leaving relies on it (vmOut). -1 when a VM may not leave (then
+   * only VMs whose slices are all private join).
+   */
+  private postExitNs = -1;
+  /** The VMs of the vCPUs a fold found dirty (reused; the fold counts them). */
+  private readonly touchedVms: number[] = [];
 
   constructor(private readonly sim: Simulation, private readonly host: Host, refused: string | null = null) {
     this.proxy = sim.newTimer(() => this.dispatched());
@@ -148,10 +181,20 @@ export class FaultBatch implements CpuOwner {
     const v = this.seatOf.get(p);
     if (v === undefined) return false;
     const seat = this.seats[v]!;
+    const i = seat.vm;
+    const vm = this.vms[i]!;
+    // The batch runs private gfns; the access stops its run before the next that is not.
+    const run = vm.memAttr.privateRunEnd(gfn, seat.firstGfn + seat.pages);
+    if (run === gfn) {
+      if (this.vmIn[i]) this.vmOut(i);
+      return false;
+    }
+    if (!this.vmIn[i] && !this.vmJoin(i, v)) return false;
     const sim = this.sim;
-    const left = seat.pages - seat.m.tally.started;
+    const left = Math.min(seat.pages - seat.m.tally.started, run - gfn - 1);
     seat.joined = true;
-    this.area!.join(v, seat.vm, gfn, left, seat.slot.baseGfn, seat.slot.offsetPages, seat.plan.cache, sim.now, sim.nextKey(), seat.slot.npages, seat.misaligned);
+    seat.parked = true;
+    this.area!.join(v, i, gfn, left, seat.slot.baseGfn, seat.slot.offsetPages, seat.plan.cache, sim.now, sim.nextKey(), seat.slot.npages, seat.misaligned);
     p.state = ProcState.COMPUTING;
     this.rearm();
     return true;
@@ -161,9 +204,17 @@ export class FaultBatch implements CpuOwner {
   private admit(): boolean {
     const sim = this.sim;
     const host = this.host;
+    // Other actors live (a VMM converting, a punch): none may see the batch's locks and
+    // statistics between its phases. Asked again when the live count moves, or every so often.
+    if (sim.liveProcesses === this.liveAtRefusal && ++this.joinsSinceRefusal < 4096) return false;
     const live = this.candidates.filter((c) => c.p.isAlive);
     if (live.length === 0) return this.refuse('no vCPU loop is live');
-    if (!sim.onlyThese(new Set(live.map((c) => c.p)))) return this.refuse('other actors are live beside the vCPUs');
+    if (live.length !== sim.liveProcesses || !sim.onlyThese(new Set(live.map((c) => c.p)))) {
+      this.refusal = 'other actors are live beside the vCPUs';
+      this.liveAtRefusal = sim.liveProcesses;
+      this.joinsSinceRefusal = 0;
+      return false;
+    }
     const c = faultCharges(host);
     const vms = this.vms;
     let pages = 0;
@@ -171,19 +222,20 @@ export class FaultBatch implements CpuOwner {
       const vm = m.batchVm;
       let i = vms.indexOf(vm);
       if (i < 0) {
-        if (vm.dead || !vm.srcu.idle || !vm.mmuLock.idle || vm.mmu_invalidate_in_progress) return this.refuse(`${vm.name} is not idle at its first fault`);
-        if (host.s.faultRetry.isStale(vm, vm.mmu_invalidate_seq, 0)) return this.refuse('a fault would retry');
         // Every VM's lock statistics are the same objects (no per-VM labels): one fold serves them all.
         if (vms.length > 0 && !sameStats(vm, vms[0]!, c.writeMode)) return this.refuse('VMs with separate lock statistics');
         i = vms.push(vm) - 1;
+        this.vmIn.push(false);
+        this.seatsOfVm.push([]);
       }
       const slice = m.batchSlice();
       if (slice === null) return this.refuse('a vCPU does not first-touch a sequential private slice without think time');
       const seat = this.seatFor(p, m, vm, i, slice.firstGfn, slice.pages);
-      if (seat === null) return this.refuse('a slice is not private memory of one slot whose binding gives its getPfn as data (guest_memfd with folios already in its file, a hole being punched, the cache footprint)');
+      if (seat === null) return this.refuse('a slice is not memory of one slot whose binding gives its getPfn as data (guest_memfd with folios already in its file, a hole being punched, the cache footprint)');
       this.seatOf.set(p, this.seats.length);
+      this.seatsOfVm[i]!.push(this.seats.length);
       this.seats.push(seat);
-      pages += slice.pages;
+      pages += slice.pages - m.tally.started + 1;
     }
     // One configuration for the area: every slot's getPfn charged the same, and room for every page.
     const plan = this.seats[0]!.plan;
@@ -195,6 +247,7 @@ export class FaultBatch implements CpuOwner {
         (o.line === undefined) !== (plan.line === undefined) || o.line?.ns !== plan.line?.ns) return this.refuse('slots with different getPfn charges');
     }
     if (host.mem.freePagesCount() < pages) return this.refuse('the host may run out of memory');
+    this.postExitNs = this.postExitBound(c, plan);
     // Only seats may wait for a CPU: the batch owns the run queue from here (a daemon would not be live).
     if (sim.queuedForCpu().some((p) => !this.seatOf.has(p))) return this.refuse('a process outside the vCPUs waits for a CPU');
     const area = host.fp.newFaultBatch!(this.seats.length);
@@ -228,8 +281,113 @@ export class FaultBatch implements CpuOwner {
     this.mmuStats = mmu.stats;
     this.mmuQueue = mmu.queueLen;
     this.state = State.ACTIVE;
+    this.refusal = null;
     this.vcpusAdmitted = this.seats.length;
     return true;
+  }
+
+  /**
+   * What a fault has left after its exit at most: the attribute lookup, getPfn's largest charge,
+   * its end, and mmu_lock's grant and the map for each of a VM's vCPUs (it may queue behind every
+   * mate). -1 unless every VM's vCPUs together finish that within one exit (vmOut's condition).
+   */
+  private postExitBound(c: ReturnType<typeof faultCharges>, plan: PfnBatchPlan): number {
+    const perVm = new Map<number, number>();
+    for (const s of this.seats) perVm.set(s.vm, (perVm.get(s.vm) ?? 0) + 1);
+    const mates = Math.max(...perVm.values());
+    const getPfn = plan.baseNs + (plan.line?.ns ?? 0) + Math.max(plan.allocNs, plan.hugeAllocNs) + plan.missClearNs + plan.hitClearNs + 1;
+    const post = c.attrNs + getPfn + plan.endNs + mates * (this.sim.lockCosts.cacheline_ns + c.mapNs);
+    return mates * post < c.exitNs ? post : -1;
+  }
+
+  /**
+   * VM i joins the batch at vCPU v's fault (v's loop waits for that answer): when it may fault
+   * here at all, it is idle (no lock held, no invalidation, no fault that would retry), and its
+   * other vCPUs are outside and hold nothing. Its file's line goes to the batch.
+   */
+  private vmJoin(i: number, v: number): boolean {
+    const host = this.host;
+    const vm = this.vms[i]!;
+    if (vm.dead || !vm.srcu.idle || !vm.mmuLock.idle || vm.mmu_invalidate_in_progress) return false;
+    if (host.s.faultRetry.isStale(vm, vm.mmu_invalidate_seq, 0)) return false;
+    const area = this.area!;
+    let line: PfnBatchPlan['line'];
+    for (const u of this.seatsOfVm[i]!) {
+      const s = this.seats[u]!;
+      line = s.plan.line;
+      if (u === v || !s.p.isAlive) continue;
+      if (!area.outside(u) || !s.m.batchClean()) return false;
+      // A mate whose next access is not private would send the VM out again at once.
+      if (s.m.tally.started < s.pages && !vm.memAttr.isPrivate(s.firstGfn + s.m.tally.started)) return false;
+    }
+    for (const u of this.seatsOfVm[i]!) {
+      const slot = this.seats[u]!.slot;
+      // Mixed attributes: a 2 MiB leaf would need KVM_LPAGE_MIXED_FLAG's test; a VM that may not
+      // leave the batch must never meet a gfn that is not private.
+      const uniform = vm.memAttr.isUniform(slot.baseGfn, slot.baseGfn + slot.npages) && vm.memAttr.isPrivate(slot.baseGfn);
+      if (!uniform && (host.s.mmu.maxLevel >= 2 || this.postExitNs < 0)) return false;
+    }
+    let pages = 0;
+    for (const s of this.seats) if (s.p.isAlive) pages += s.pages - s.m.tally.started + 1;
+    if (host.mem.freePagesCount() < pages) return false;
+    const m = area.vm(i);
+    m[FB_M.DEADLINE] = Infinity;
+    m[FB_M.LINE_OWNER] = this.seats.findIndex((s) => s.vm === i && s.p === line?.owner);
+    this.vmIn[i] = true;
+    return true;
+  }
+
+  /**
+   * VM i leaves the batch: one of its vCPUs, at its access, meets a gfn that is not private (a
+   * memory-fault exit, then the VMM's conversion, which take mmu_lock and invalidate). That
+   * vCPU's exit charge ends at now + exit, the first time the engine touches the VM's state. The
+   * other vCPUs: one past its exit finishes its fault here, within postExitNs (vmOut's bound is
+   * the batch's admission condition); one in its exit charge finishes here when that charge ends
+   * before the finishers are done, else its fault goes to the engine there; one at a scheduling
+   * point leaves there. The area checks that every hold of mmu_lock here ends before the first
+   * time the engine may take it (FB_M.DEADLINE).
+   */
+  private vmOut(i: number): void {
+    const sim = this.sim;
+    const area = this.area!;
+    this.vmIn[i] = false;
+    let deadline = sim.now + area.header()[FB.EXIT_NS]!;
+    let finished = sim.now;
+    const inExit: Array<{ u: number; t: number }> = [];
+    for (const u of this.seatsOfVm[i]!) {
+      const st = area.state(u);
+      if (st === 0) {
+        area.leave(u, false);
+        this.insideOut++;
+        finished = sim.now + this.postExitNs;
+      } else if (st === 1) {
+        inExit.push({ u, t: area.header()[FB.OUT_T]! });
+      } else if (st === 2) {
+        area.leave(u, false);
+        this.insideOut++;
+      }
+    }
+    inExit.sort((a, b) => a.t - b.t);
+    for (const { u, t } of inExit) {
+      if (t <= finished) {
+        area.leave(u, false);
+        this.insideOut++;
+        finished = t + this.postExitNs;
+        continue;
+      }
+      this.fold(area.header(), true);
+      area.leave(u, true);
+      const h = area.header();
+      const s = this.seats[u]!;
+      s.parked = false;
+      s.m.batchResumeFault(s.p, h[FB.OUT_GFN]!, h[FB.OUT_T0]!);
+      s.p.onCpu = true;
+      sim.scheduleKeyed(s.p, h[FB.OUT_T]!, h[FB.OUT_K]!, ProcState.COMPUTING);
+      deadline = Math.min(deadline, t);
+    }
+    if (finished >= deadline) throw new Error(`fault batch: ${this.vms[i]!.name}'s faults could overlap its memory-fault exit (postExitNs ${this.postExitNs})`);
+    area.vm(i)[FB_M.DEADLINE] = deadline;
+    this.rearm();
   }
 
   /**
@@ -242,10 +400,8 @@ export class FaultBatch implements CpuOwner {
     const slot = vm.slotFor(first);
     const binding = slot?.binding;
     if (slot === undefined || binding === undefined || last >= slot.baseGfn + slot.npages) return null;
-    // The whole slot private: every access matches, and any 2 MiB block in it has uniform attributes.
-    if (!vm.memAttr.isUniform(slot.baseGfn, slot.baseGfn + slot.npages) || !vm.memAttr.isPrivate(first)) return null;
     const plan = binding.faultBatchPlan?.();
-    return plan === undefined ? null : { p, m, slot, plan, misaligned: binding.misalignedForHugepages(slot), vm: vmIndex, pages, joined: false };
+    return plan === undefined ? null : { p, m, slot, plan, misaligned: binding.misalignedForHugepages(slot), vm: vmIndex, pages, firstGfn: first, joined: false, parked: false };
   }
 
   /**
@@ -296,7 +452,7 @@ export class FaultBatch implements CpuOwner {
     // A loop's end gives its CPU up last: after the last seat's, the CPUs go back to the engine.
     if (p.state === ProcState.DONE && ++this.seatsEnded === this.seats.length) {
       // The run-queue waits recorded since the last run of the batch (its ends hand CPUs on).
-      this.fold(area.header());
+      this.foldSums(area.header());
       this.ownsCpus = false;
       sim.giveCpusBack(area.header()[FB.CPU_FREE]!);
     }
@@ -311,7 +467,7 @@ export class FaultBatch implements CpuOwner {
   /** Seat v, outside the batch, was handed a CPU: its process, to run in the engine (its loop ends if it has joined). */
   private gotCpu(v: number): Process<any> {
     const s = this.seats[v]!;
-    if (s.joined) s.m.batchEnded();
+    if (s.parked) this.unpark(s);
     s.p.onCpu = true;
     return s.p;
   }
@@ -320,12 +476,13 @@ export class FaultBatch implements CpuOwner {
   private rearm(): void {
     const area = this.area!;
     const proxy = this.proxy;
-    if (area.pending() === 0) {
+    if (area.top() === 0) {
       proxy.liveKey = -1;
       return;
     }
-    const k = area.topKey();
-    if (proxy.liveKey !== k) this.sim.scheduleTimer(proxy, area.topTime(), k);
+    const h = area.header();
+    const k = h[FB.TOP_K]!;
+    if (proxy.liveKey !== k) this.sim.scheduleTimer(proxy, h[FB.TOP_T]!, k);
   }
 
   /** The engine dispatched the stand-in entry (its clock set and the event counted): run the owned waits. */
@@ -348,7 +505,8 @@ export class FaultBatch implements CpuOwner {
       events += o[FB.EVENTS]!;
       sim.advanceToKey(o[FB.SEQ]!);
       sim.now = o[FB.LAST_T]!;
-      this.fold(o);
+      this.fold(o, this.insideOut > 0);
+      if (o[FB.TRAIL_N] !== 0) this.host.trail.deferUntilNext(this.flushTrail);
       const status = o[FB.STATUS];
       if (status === FB.GAUGE_FULL) continue;
       if (status === FB.ENDED) this.handBack(o[FB.OUT_V]!, o[FB.OUT_T]!, o[FB.OUT_K]!);
@@ -358,12 +516,15 @@ export class FaultBatch implements CpuOwner {
     // The stand-in's dispatch was counted as the first of these waits.
     sim.eventsProcessed += events - 1;
     this.rearm();
+    // Nothing owned before this run's end (rearm's top: +Infinity when nothing is): its statistics are read next, or may be.
+    if (area.header()[FB.TOP_T]! > sim.batchLimit) this.foldSums(area.header());
   }
 
   /** Seat v's last access's sleep(0) ends at (t, k): the engine takes it there, and the loop ends. */
   private handBack(v: number, t: number, k: number): void {
-    const { p, m } = this.seats[v]!;
-    m.batchEnded();
+    const s = this.seats[v]!;
+    const p = s.p;
+    this.unpark(s);
     if (this.ownsCpus) {
       // The batch's CPUs gave it one at its wake-up.
       p.onCpu = true;
@@ -374,10 +535,21 @@ export class FaultBatch implements CpuOwner {
     this.sim.scheduleKeyed(p, t, k, ProcState.SLEEPING);
   }
 
+  /**
+   * The engine takes seat s's loop back at its scheduling point (its next resume is its next
+   * access): what the batch counted is folded first (the engine reads the loop's tally next).
+   */
+  private unpark(s: Seat): void {
+    this.fold(this.area!.header(), true);
+    s.m.batchEnded();
+    s.parked = false;
+    if (!this.vmIn[s.vm]) this.insideOut--;
+  }
+
   /** Seat v, outside the batch, got a CPU a seat gave up at (t, k): the engine runs it there, its wait kept. */
   private wake(v: number, t: number, k: number): void {
     const s = this.seats[v]!;
-    if (s.joined) {
+    if (s.parked) {
       this.gotCpu(v);
       this.sim.scheduleKeyed(s.p, t, k, ProcState.SLEEPING);
     } else {
@@ -385,11 +557,64 @@ export class FaultBatch implements CpuOwner {
     }
   }
 
-  /** What the batch counted since the last fold, into the engine's statistics; the area's counts zeroed. */
-  private fold(h: Float64Array): void {
+  /**
+   * What the batch did since the last fold that the engine may see next, in order: the vCPUs'
+   * tallies and per-process lists (the engine may run them next), who allocated and wrote each
+   * VM's file line last (a VM out of the batch faults in the engine), mmu_lock's queue-length
+   * points and the trail (the engine's own come after). After every run.
+   */
+  private fold(h: Float64Array, counts: boolean): void {
+    const area = this.area!;
+    if (h[FB.GAUGE_N] !== 0) {
+      this.foldQueueLength(h);
+      h[FB.GAUGE_N] = 0;
+    }
+    // Only the vCPUs whose counts moved (the dirty list): with VMs out of the batch (their
+    // conversions in the engine) runs are short.
+    const n = h[FB.DIRTY_N]!;
+    if (n === 0 || !counts) return;
+    const touched = this.touchedVms;
+    let nt = 0;
+    for (let j = 0; j < n; j++) {
+      const v = area.takeDirty(j);
+      const c = area.header();
+      const s = this.seats[v]!;
+      s.plan.allocated(s.p, c[FB.COUNTS + FB_V.MISSES - FB_V.STARTED]!, c[FB.COUNTS + FB_V.MISSES_HUGE - FB_V.STARTED]!, c[FB.COUNTS + FB_V.SMALL_AFTER_HUGE - FB_V.STARTED]!);
+      s.m.tally.ranOnTime(c[FB.COUNTS + FB_V.COMPLETED - FB_V.STARTED]!, c[FB.COUNTS]!);
+      let seen = false;
+      for (let x = 0; x < nt; x++) if (touched[x] === s.vm) seen = true;
+      if (!seen) touched[nt++] = s.vm;
+    }
+    for (let x = 0; x < nt; x++) {
+      const i = touched[x]!;
+      const vm = area.vm(i);
+      const lastMiss = vm[FB_M.LAST_MISS]!;
+      if (lastMiss >= 0) {
+        const s = this.seats[lastMiss]!;
+        s.plan.lastAllocated?.(s.p);
+        vm[FB_M.LAST_MISS] = -1;
+      }
+      const owner = vm[FB_M.LINE_OWNER]!;
+      if (owner >= 0) {
+        const s = this.seats[owner]!;
+        if (s.plan.line !== undefined) s.plan.line.owner = s.p;
+        // Out of the batch, the engine's faults write the line: the area's word is folded once.
+        if (!this.vmIn[i]) vm[FB_M.LINE_OWNER] = -1;
+      }
+    }
+    area.header()[FB.DIRTY_N] = 0;
+  }
+
+  /**
+   * The batch's counts and histograms (sums: their order does not matter) into the engine's
+   * statistics, the area's zeroed: when the batch has nothing before the current run's end
+   * (nothing is read before) and when it gives the CPUs back.
+   */
+  private foldSums(h: Float64Array): void {
     const sim = this.sim;
     const host = this.host;
-    const area = this.area!;
+    this.fold(h, true);
+    this.flushTrail();
     const srcu = h[FB.SRCU_ACQ]!;
     if (srcu > 0) {
       this.srcuStats.acquisitions.add(srcu);
@@ -414,33 +639,12 @@ export class FaultBatch implements CpuOwner {
     if (rq !== null) this.foldHistogram(FB_HIST.RQ, rq);
     const mapped = h[FB.MAPPED_ACCESSES]!;
     if (mapped > 0) sim.stats.counter('vcpu.mapped_accesses').add(mapped);
-    for (let v = 0; v < this.seats.length; v++) {
-      const s = this.seats[v]!;
-      s.plan.allocated(s.p, area.takeCount(v, FB_V.MISSES), area.takeCount(v, FB_V.MISSES_HUGE), area.takeCount(v, FB_V.SMALL_AFTER_HUGE));
-      s.m.tally.ranOnTime(area.takeCount(v, FB_V.COMPLETED), area.takeCount(v, FB_V.STARTED));
-    }
     const plan = this.seats[0]!.plan;
     const occupied = h[FB.FALLBACK_OCCUPIED]!;
     const noMemory = h[FB.FALLBACK_NOMEM]!;
     if ((occupied > 0 || noMemory > 0) && plan.fellBack !== undefined) plan.fellBack(occupied, noMemory);
-    for (let i = 0; i < this.vms.length; i++) {
-      const vm = area.vm(i);
-      const lastMiss = vm[FB_M.LAST_MISS]!;
-      if (lastMiss >= 0) {
-        const s = this.seats[lastMiss]!;
-        s.plan.lastAllocated?.(s.p);
-        vm[FB_M.LAST_MISS] = -1;
-      }
-      const owner = vm[FB_M.LINE_OWNER]!;
-      if (owner >= 0) {
-        const s = this.seats[owner]!;
-        if (s.plan.line !== undefined) s.plan.line.owner = s.p;
-      }
-    }
-    this.foldQueueLength(h);
-    this.foldTrail(h);
-    const g = area.header();
-    for (const i of FOLDED_COUNTS) g[i] = 0;
+    const g = this.area!.header();
+    for (const i of SUMMED_COUNTS) g[i] = 0;
   }
 
   private foldHistogram(i: number, into: { addBuckets(c: Float64Array, lo: number, hi: number, sum: number, min: number, max: number): void }): void {
@@ -467,15 +671,20 @@ export class FaultBatch implements CpuOwner {
     sim.now = now;
   }
 
-  /** The last maps into the host's trail (at most its capacity's worth matter), oldest first. */
-  private foldTrail(h: Float64Array): void {
+  /**
+   * The last maps into the host's trail (at most its capacity's worth matter), oldest first:
+   * before the engine's next event recorded there (or a read of it), not after every run.
+   */
+  private readonly flushTrail = (): void => {
+    const h = this.area!.header();
     const n = h[FB.TRAIL_N]!;
     if (n === 0) return;
+    h[FB.TRAIL_N] = 0;
     const ring = this.area!.trail();
     const trail = this.host.trail;
     for (let i = Math.max(0, n - FB.TRAIL_CAP); i < n; i++) {
       const j = i % FB.TRAIL_CAP;
       trail.record(ring[2 * j]!, this.seats[ring[2 * j + 1]!]!.p.name, 'fault_map', undefined);
     }
-  }
+  };
 }

@@ -174,9 +174,29 @@ export class VcpuLoop implements BatchMember, FaultBatchMember {
     return { firstGfn: sl.sliceGfn, pages: Math.min(sl.sliceHi - sl.sliceLo, a.ops ?? Infinity) };
   }
 
-  /** FaultBatchMember: the batch gives back this loop's last scheduling point; its resume ends it. */
+  /** FaultBatchMember: the batch gives back this loop's scheduling point; its resume is the next access (or the end). */
   batchEnded(): void {
     this.at = AT_EXIT;
+  }
+
+  /**
+   * FaultBatchMember: this loop holds nothing and its next step is an access (before its first,
+   * at a scheduling point, or ended): a fault batch may take its VM over.
+   */
+  batchClean(): boolean {
+    const at = this.at;
+    return at === AT_SPAWN || at === AT_READY || at === AT_START || at === AT_EXIT;
+  }
+
+  /** FaultBatchMember: the batch hands back this loop's fault on gfn (begun at t0) in its exit charge. */
+  batchResumeFault(p: Process<void>, gfn: number, t0: number): void {
+    const vm = this.rt.vm;
+    this.gfn = gfn;
+    this.t0 = t0;
+    this.subKind = SUB_FAULT;
+    this.at = AT_MODEL;
+    this.vcpu.inGuest = false;
+    this.pf.resumeInExit(p, vm.vcpus[this.v % vm.vcpus.length], gfn, this.a.private, t0);
   }
 
   /** The next access: a fault on an unmapped page, or a mapped access; the end when none is left. */

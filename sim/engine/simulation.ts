@@ -323,6 +323,11 @@ export class Simulation {
     this.seq = seq;
   }
 
+  /** @internal Processes not yet ended (a batch's cheap test before onlyThese). */
+  get liveProcesses(): number {
+    return this.live.size;
+  }
+
   /**
    * @internal Whether `procs` are every live process and every pending entry of the heap is
    * one of theirs (so is the run queue, as nobody else lives): nothing else can run before they

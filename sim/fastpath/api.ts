@@ -280,6 +280,8 @@ export interface FaultBatchArea {
   run(): void;
   /** Waits owned; the earliest one's time and key. */
   pending(): number;
+  /** Waits owned, the earliest one's time and key into FB.TOP_T and FB.TOP_K (+Infinity when none): one call. */
+  top(): number;
   topTime(): number;
   topKey(): number;
   /** Histogram i (FB_HIST.*): FB_BUCKETS counts, then sum, min, max, lowest and highest bucket touched. */
@@ -289,8 +291,11 @@ export interface FaultBatchArea {
   gaugePoints(): Float64Array;
   /** The ring of the last maps (time, vCPU), FB_TRAIL_CAP pairs. */
   trail(): Float64Array;
-  /** A per-vCPU count since it was last taken (FB_V.*), zeroed. */
-  takeCount(v: number, which: number): number;
+  /**
+   * The j-th of the FB.DIRTY_N vCPUs whose counts moved since the last fold: its counts
+   * (FB_V.STARTED..SMALL_AFTER_HUGE) copied to FB.COUNTS.. and zeroed. The caller zeroes FB.DIRTY_N.
+   */
+  takeDirty(j: number): number;
   /**
    * The host's CPUs (engine/cpus.ts) from now on in the batch: `free` of them free, nobody
    * queued, every vCPU outside the batch (the engine runs it until it joins) and off CPU.
@@ -307,15 +312,28 @@ export interface FaultBatchArea {
   release(v: number, t: number, key: number): number;
   /** Nobody waits in the run queue. */
   idleQueue(): boolean;
+  /**
+   * Where vCPU v is (wasm/fault-batch.ts fbState): -1 outside; 1 in its exit charge, holding
+   * nothing (FB.OUT_T: its end); 2 at a scheduling point; 0 in a fault past its exit.
+   */
+  state(v: number): -1 | 0 | 1 | 2;
+  /**
+   * vCPU v leaves the batch (fbLeave): handed over in its exit charge (FB.OUT_T, OUT_K, OUT_GFN
+   * and OUT_T0 say where the engine resumes its fault), or it finishes its access in the batch
+   * and leaves at its scheduling point.
+   */
+  leave(v: number, handOver: boolean): void;
+  /** vCPU v is outside the batch (the engine runs it). */
+  outside(v: number): boolean;
 }
 
 /** Header slots of a fault batch (wasm/fault-batch.ts FB_*). */
 export const enum FB {
   POLICY = 2, ISIZE = 3, MT = 4, EXIT_NS = 5, ATTR_NS = 6, BASE_NS = 7, ALLOC_NS = 8, END_NS = 9,
   MAP_NS = 10, GRANT_NS = 11, WRITE = 12, SEQ = 13, LIMIT_T = 14, HORIZON_T = 15, HORIZON_K = 16,
-  LAST_T = 17, EVENTS = 18, STATUS = 19, OUT_V = 20, OUT_T = 21, OUT_K = 22,
+  LAST_T = 17, EVENTS = 18, STATUS = 19, OUT_V = 20, OUT_T = 21, OUT_K = 22, OUT_GFN = 23, OUT_T0 = 24, TOP_T = 25, TOP_K = 26,
   SRCU_ACQ = 28, MMU_ACQ = 29, MMU_CONTENDED = 30, RQ_ZERO = 31, FAULTS = 32, MAPPED_ACCESSES = 33,
-  LOCK_WAIT = 34, MISSES = 35, GAUGE_N = 36, TRAIL_N = 37, CPU_FREE = 52, RQ_LEN = 54,
+  LOCK_WAIT = 34, MISSES = 35, GAUGE_N = 36, TRAIL_N = 37, CPU_FREE = 52, RQ_LEN = 54, DIRTY_N = 55, COUNTS = 56,
   LINE_NS = 39, MISS_CLEAR_NS = 40, HIT_CLEAR_NS = 41, HUGE_NS = 44, MAX_LEVEL = 45,
   FALLBACK_OCCUPIED = 46, FALLBACK_NOMEM = 47, FAULTS_2M = 48, MISSES_HUGE = 49,
   /** FB.STATUS: stopped at the engine's turn, the limit, or with nothing owned. */
@@ -333,7 +351,7 @@ export const enum FB {
 export const enum FB_HIST { SRCU_HOLD = 0, MMU_WAIT = 1, MMU_HOLD = 2, LATENCY = 3, RQ = 4 }
 
 /** Per-VM slots of a fault batch (wasm/fault-batch.ts FB_M_*). */
-export const enum FB_M { PT = 5, LINE_OWNER = 6, LAST_MISS = 7 }
+export const enum FB_M { PT = 5, LINE_OWNER = 6, LAST_MISS = 7, DEADLINE = 8 }
 
 /** Per-vCPU counts of a fault batch (wasm/fault-batch.ts FB_V_*). */
 export const enum FB_V { STARTED = 13, COMPLETED = 14, MISSES = 15, MISSES_HUGE = 16, SMALL_AFTER_HUGE = 17 }

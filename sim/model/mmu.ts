@@ -199,6 +199,29 @@ export class KvmPageFault {
     return this.attempt(p);
   }
 
+  /**
+   * The fault began at t0 on gfn and waits in its first attempt's exit charge, which the fault
+   * batch ran (sim/actors/fault-batch.ts hands the vCPU back there): the machine as `start` left
+   * it, without charging the exit again. Its next resume is the exit's end.
+   */
+  resumeInExit(p: Process, vcpu: Vcpu, gfn: number, priv: boolean, t0: number): void {
+    const vm = vcpu.vm;
+    const host = vm.host;
+    if (this.host !== host) this.useHost(host);
+    this.vm = vm;
+    this.gfn = gfn;
+    this.priv = priv;
+    this.t0 = t0;
+    this.retries = 0;
+    this.level = 0;
+    if (this.waitsOf !== p) {
+      this.waits = host.metrics.faultWaits.sinkOf(p);
+      this.waitsOf = p;
+    }
+    host.metrics.faultWaits.beginWith(p, this.waits!);
+    this.at = F_EXIT;
+  }
+
   /** The wait is over (value: what it returned). */
   resume(p: Process, value: unknown): Yieldable | null {
     switch (this.at) {

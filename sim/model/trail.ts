@@ -17,6 +17,11 @@ export class EventTrail {
   private readonly argss: Array<TrailEvent['args']>;
   private next = 0;
   private count = 0;
+  /**
+   * Events recorded elsewhere that come before the next one recorded here (a fault batch's maps,
+   * sim/actors/fault-batch.ts): called once, before the next record or read.
+   */
+  private pending: (() => void) | null = null;
 
   constructor(readonly capacity = 256) {
     this.ts = new Float64Array(capacity);
@@ -29,8 +34,20 @@ export class EventTrail {
     this.record(ev.t, ev.proc, ev.what, ev.args);
   }
 
+  /** fill (which records the events it holds) runs before the next record or read. */
+  deferUntilNext(fill: () => void): void {
+    this.pending = fill;
+  }
+
+  private settle(): void {
+    const fill = this.pending;
+    this.pending = null;
+    fill!();
+  }
+
   /** push without building the event: what Host.event calls on every model event. */
   record(t: number, proc: string, what: string, args: TrailEvent['args']): void {
+    if (this.pending !== null) this.settle();
     const i = this.next;
     this.ts[i] = t;
     this.procs[i] = proc;
@@ -42,6 +59,7 @@ export class EventTrail {
 
   /** Oldest first. */
   recent(n = this.capacity): TrailEvent[] {
+    if (this.pending !== null) this.settle();
     const out: TrailEvent[] = [];
     const k = Math.min(n, this.count);
     for (let i = this.count - k; i < this.count; i++) {

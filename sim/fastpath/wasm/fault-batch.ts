@@ -9,6 +9,7 @@ import { WasmPageCache, WasmPageTable } from './structures.js';
 
 const HEADER_SLOTS = 64;
 const HIST_SLOTS = FB.BUCKETS + 5;
+const VM_SLOTS = 9;
 
 export class WasmFaultBatch implements FaultBatchArea {
   private readonly a: number;
@@ -17,6 +18,8 @@ export class WasmFaultBatch implements FaultBatchArea {
   private readonly hists: Float64Array[] = [];
   private gauge = new Float64Array(0);
   private ring = new Float64Array(0);
+  /** VM i's slots, made once per buffer. */
+  private readonly vms: Float64Array[] = [];
   private readonly histAt: number[];
   private readonly gaugeAt: number;
   private readonly trailAt: number;
@@ -28,9 +31,14 @@ export class WasmFaultBatch implements FaultBatchArea {
     this.trailAt = x.fb_trail_at(this.a);
   }
 
+  /**
+   * The views again if memory grew: growing detaches the old buffer, and every view of a
+   * detached buffer has length 0 (a test much cheaper than reading memory.buffer, which V8 makes
+   * a call; the batch reads the header several times per run).
+   */
   private renew(): void {
+    if (this.head.length !== 0) return;
     const b = this.x.memory.buffer;
-    if (b === this.buf) return;
     this.buf = b;
     this.head = new Float64Array(b, this.a, HEADER_SLOTS);
     for (let i = 0; i < this.histAt.length; i++) this.hists[i] = new Float64Array(b, this.histAt[i]!, HIST_SLOTS);
@@ -43,7 +51,10 @@ export class WasmFaultBatch implements FaultBatchArea {
     this.header()[FB.POLICY] = policyCode(policy);
   }
   vm(i: number): Float64Array {
-    return new Float64Array(this.x.memory.buffer, this.x.fb_vm_at(this.a, i), 8);
+    this.renew();
+    let view = this.vms[i];
+    if (view === undefined || view.length === 0) this.vms[i] = view = new Float64Array(this.buf!, this.x.fb_vm_at(this.a, i), VM_SLOTS);
+    return view;
   }
   setPageTable(i: number, pt: PageTable): void {
     if (!(pt instanceof WasmPageTable)) throw new UsageError('fast paths: structure from another implementation');
@@ -56,16 +67,20 @@ export class WasmFaultBatch implements FaultBatchArea {
   }
   run(): void { this.x.fb_run(this.a); }
   pending(): number { return this.x.fb_pending(this.a); }
+  top(): number { return this.x.fb_top(this.a); }
   topTime(): number { return this.x.fb_top_t(this.a); }
   topKey(): number { return this.x.fb_top_k(this.a); }
   histogram(i: number): Float64Array { this.renew(); return this.hists[i]!; }
   clearHistogram(i: number): void { this.x.fb_hist_clear(this.a, i); }
   gaugePoints(): Float64Array { this.renew(); return this.gauge; }
   trail(): Float64Array { this.renew(); return this.ring; }
-  takeCount(v: number, which: number): number { return this.x.fb_take_count(this.a, v, which); }
+  takeDirty(j: number): number { return this.x.fb_take_dirty(this.a, j); }
   setCpus(free: number): void { this.x.fb_set_cpus(this.a, free); }
   setCpu(v: number, onCpu: boolean, queuedSince: number): void { this.x.fb_set_cpu(this.a, v, onCpu ? 1 : 0, queuedSince); }
   take(v: number, t: number): boolean { return this.x.fb_take(this.a, v, t) !== 0; }
   release(v: number, t: number, key: number): number { return this.x.fb_release(this.a, v, t, key); }
   idleQueue(): boolean { return this.x.fb_idle_queue(this.a) !== 0; }
+  state(v: number): -1 | 0 | 1 | 2 { return this.x.fb_state(this.a, v) as -1 | 0 | 1 | 2; }
+  leave(v: number, handOver: boolean): void { this.x.fb_leave(this.a, v, handOver ? 1 : 0); }
+  outside(v: number): boolean { return this.x.fb_outside(this.a, v) !== 0; }
 }

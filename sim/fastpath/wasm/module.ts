@@ -73,7 +73,6 @@ export interface RmsimExports {
   fb_join(a: number, v: number, vm: number, gfn: number, left: number, gfnBase: number, indexBase: number, pc: number, now: number, key: number,
     slotPages: number, misaligned: number): void;
   fb_vm_at(a: number, i: number): number;
-  fb_take_count(a: number, v: number, i: number): number;
   fb_run(a: number): void;
   fb_pending(a: number): number;
   fb_top_t(a: number): number;
@@ -83,13 +82,18 @@ export interface RmsimExports {
   fb_take(a: number, v: number, t: number): number;
   fb_release(a: number, v: number, t: number, key: number): number;
   fb_idle_queue(a: number): number;
+  fb_top(a: number): number;
+  fb_take_dirty(a: number, j: number): number;
+  fb_state(a: number, v: number): number;
+  fb_leave(a: number, v: number, handOver: number): void;
+  fb_outside(a: number, v: number): number;
 }
 
 /** The module files under build/: the release module and the benchmark's (wasm/bench-entry.ts). */
 export type WasmBuild = 'rmsim.wasm' | 'rmsim-bench.wasm';
 
 /** The export version of wasm/index.ts these bindings are written for. */
-const WASM_ABI = 7;
+const WASM_ABI = 8;
 
 /** Most instances alive at once (each reserves ~10 GiB of address space). */
 export const MAX_INSTANCES = 32;
