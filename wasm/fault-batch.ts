@@ -333,7 +333,6 @@ function load_(a: usize): void {
 
 function save_(): void {
   const a = A;
-  setHdr(a, FB_HEAP_N, <f64>HN);
   saveQueues(a);
   setHdr(a, FB_SEQ, SEQ);
   setHdr(a, FB_LAST_T, LAST_T);
@@ -384,6 +383,42 @@ function heapPush(t: f64, k: f64, v: u32): void {
   }
 }
 
+/** The heap's entry of vCPU v: its index, or -1 (its (t, k) into FB_OUT_T/K when found). */
+function heapFind(v: u32): i32 {
+  for (let i: u32 = 0; i < HN; i++) {
+    const p = HEAP + <usize>i * 24;
+    if (<u32>load<f64>(p + 16) == v) {
+      setHdr(A, FB_OUT_T, load<f64>(p)); setHdr(A, FB_OUT_K, load<f64>(p + 8));
+      return <i32>i;
+    }
+  }
+  return -1;
+}
+
+/** The heap's entry at i leaves: the last takes its place and sifts up or down. */
+function heapRemove(at: u32): void {
+  const n = HN - 1;
+  HN = n;
+  if (at == n) return;
+  swap(at, n);
+  let i = at;
+  while (i > 0) {
+    const up = (i - 1) >> 1;
+    if (!less(i, up)) break;
+    swap(i, up);
+    i = up;
+  }
+  for (;;) {
+    const l: u32 = 2 * i + 1;
+    if (l >= n) break;
+    let c = l;
+    if (l + 1 < n && less(l + 1, l)) c = l + 1;
+    if (!less(c, i)) break;
+    swap(i, c);
+    i = c;
+  }
+}
+
 function heapPop(): void {
   const n = HN - 1;
   HN = n;
@@ -416,6 +451,7 @@ function loadQueues(a: usize): void {
 }
 
 function saveQueues(a: usize): void {
+  setHdr(a, FB_HEAP_N, <f64>HN);
   setHdr(a, FB_QUEUED_N, <f64>QN);
   setHdr(a, FB_CPU_FREE, FREE);
   setHdr(a, FB_RQ_HEAD, <f64>RQH);
@@ -614,12 +650,12 @@ export function fbTopK(a: usize): f64 { useArea(a); findMin(); return MIN_K; }
 
 /**
  * vCPU v of VM vm (its index in the area) joins at the start of a fault on gfn at time now (its exit charge ends at now + exit
- * with key `key`, taken by the caller from the engine's counter): `left` accesses after this
+ * with key `key`, taken by the caller from the engine's counter; or, not inOrder, the fault began at now and the engine had keyed its exit's end): `left` accesses after this
  * one, on the gfns from gfn + 1 up; the slot of slotPages pages from gfnBase maps gfn to index +
  * (gfn - gfnBase) of page cache pc, and disallows huge pages when misaligned.
  */
 export function fbJoin(a: usize, v: u32, vm: u32, gfn: f64, left: f64, gfnBase: f64, indexBase: f64, pc: u32, now: f64, key: f64,
-  slotPages: f64, misaligned: bool): void {
+  slotPages: f64, misaligned: bool, inOrder: bool): void {
   const p = vAt(a, v);
   vSet(p, V_VM, <f64>vm);
   vSet(p, V_SLOT_END, gfnBase + slotPages);
@@ -633,8 +669,10 @@ export function fbJoin(a: usize, v: u32, vm: u32, gfn: f64, left: f64, gfnBase: 
   vSet(p, V_T0, now);
   vSet(p, V_PHASE, <f64>PH_EXIT);
   useArea(a);
-  // Joins take keys from the engine's counter as it moves: in key order with the batch's own.
-  qPush(Q_EXIT, now + hdr(a, FB_EXIT_NS), key, v);
+  // Joins take keys from the engine's counter as it moves: in key order with the batch's own. A
+  // fault taken over in its exit charge (not inOrder) keeps the key the engine gave it: the heap.
+  if (inOrder) qPush(Q_EXIT, now + hdr(a, FB_EXIT_NS), key, v);
+  else heapPush(now + hdr(a, FB_EXIT_NS), key, v);
   // It ran in the engine until now, on a CPU.
   vSet(p, V_OUTSIDE, 0);
   vSet(p, V_ONCPU, 1);
@@ -694,8 +732,9 @@ export function fbState(a: usize, v: u32): i32 {
       return 1;
     }
   }
-  unreachable(); // a vCPU in its exit charge waits in Q_EXIT
-  return 0;
+  // A fault taken over in its exit charge waits in the heap (fbJoin, not inOrder).
+  if (heapFind(v) < 0) unreachable();
+  return 1;
 }
 
 /**
@@ -709,7 +748,11 @@ export function fbLeave(a: usize, v: u32, handOver: bool): void {
   useArea(a);
   const p = vAt(a, v);
   if (handOver) {
-    if (!qRemove(Q_EXIT, v)) unreachable();
+    if (!qRemove(Q_EXIT, v)) {
+      const i = heapFind(v);
+      if (i < 0) unreachable();
+      heapRemove(<u32>i);
+    }
     vSet(p, V_OUTSIDE, 1);
     setHdr(a, FB_OUT_V, <f64>v);
     setHdr(a, FB_OUT_GFN, vGet(p, V_GFN));
@@ -1092,7 +1135,7 @@ function step(v: u32, t: f64): void {
 /**
  * Run the owned waits in key order while the earliest comes before the engine's next event
  * (FB_HORIZON_T/K, ties by key) and not after FB_LIMIT_T. Counts the waits ended (FB_EVENTS)
- * and the last one's time (FB_LAST_T); FB_STATUS says why it stopped.
+ * and the last one's time (FB_LAST_T); FB_STATUS says why it stopped; FB_TOP_T/K the next wait.
  */
 export function fbRun(a: usize): void {
   load_(a);
@@ -1165,4 +1208,8 @@ export function fbRun(a: usize): void {
   drainEnd();
   save_();
   setHdr(a, FB_STATUS, <f64>status);
+  // The next owned wait, for the caller's entry in the engine (fbTop without another call).
+  findMin();
+  setHdr(a, FB_TOP_T, MIN_T);
+  setHdr(a, FB_TOP_K, MIN_K);
 }

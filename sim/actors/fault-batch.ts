@@ -44,9 +44,23 @@ export interface FaultBatchMember {
   batchClean(): boolean;
   /** The batch hands back its fault on gfn, begun at t0, in the exit charge: the engine's next resume ends that charge. */
   batchResumeFault(p: Process<void>, gfn: number, t0: number): void;
+  /** The gfn of the fault it waits in the first exit charge of (the engine runs it), or -1. */
+  batchFaultInExit(): number;
+  /** When that fault began. */
+  readonly batchFaultStart: number;
+  /** The batch takes that fault over, and the accesses after it. */
+  batchTakeFault(p: Process<void>): void;
 }
 
 const enum State { IDLE, ACTIVE, REFUSED }
+
+/**
+ * Accesses of private gfns ahead of each of a VM's vCPUs below which the VM does not join the
+ * batch (shortRun). Chosen, not fitted, and only speed depends on it: without it, bench e2e (b)
+ * at 1/16 joined and left 706,625 times (a VM came in at every page of a chunk its mate
+ * converted page by page) and ran 19.2 s; with it, 2,654 times and 16.0 s.
+ */
+const MIN_RUN = 32;
 
 /** The header's counts foldSums takes (zeroed after it). */
 const SUMMED_COUNTS: readonly FB[] = [FB.SRCU_ACQ, FB.MMU_ACQ, FB.MMU_CONTENDED, FB.RQ_ZERO, FB.FAULTS, FB.FAULTS_2M, FB.MAPPED_ACCESSES,
@@ -99,6 +113,9 @@ function sameStats(a: Vm, b: Vm, write: boolean): boolean {
 export interface FaultBatchReport {
   vcpus: number;
   faults: number;
+  /** Times a VM left the batch at a memory-fault exit (its conversion ran in the engine) and joined it again. */
+  vm_leaves: number;
+  vm_joins: number;
   refused: string | null;
 }
 
@@ -106,6 +123,9 @@ export class FaultBatch implements CpuOwner {
   /** Faults the batch ran (mapped), and vCPUs it admitted: what a run's report and the tests read. */
   faultsRun = 0;
   vcpusAdmitted = 0;
+  /** VMs that joined the batch (the first time included) and left it. */
+  vmJoins = 0;
+  vmLeaves = 0;
   private state = State.IDLE;
   private readonly candidates: Array<{ p: Process<void>; m: FaultBatchMember }> = [];
   private readonly seats: Seat[] = [];
@@ -139,6 +159,8 @@ export class FaultBatch implements CpuOwner {
    * run's counts are folded at its end (their VM's file is the engine's once they are done).
    */
   private insideOut = 0;
+  /** vmJoin's mates to take over in their exit charge (reused). */
+  private readonly inExit: number[] = [];
   /** The seats of each VM. */
   private readonly seatsOfVm: number[][] = [];
   /**
@@ -157,7 +179,7 @@ export class FaultBatch implements CpuOwner {
 
   /** The vCPUs it ran and their faults, or why it ran none (null for a run without vCPU loops). */
   report(): FaultBatchReport {
-    return { vcpus: this.vcpusAdmitted, faults: this.faultsRun, refused: this.candidates.length > 0 ? this.refusal : null };
+    return { vcpus: this.vcpusAdmitted, faults: this.faultsRun, vm_leaves: this.vmLeaves, vm_joins: this.vmJoins, refused: this.candidates.length > 0 ? this.refusal : null };
   }
 
   private refuse(why: string): false {
@@ -189,7 +211,7 @@ export class FaultBatch implements CpuOwner {
       if (this.vmIn[i]) this.vmOut(i);
       return false;
     }
-    if (!this.vmIn[i] && !this.vmJoin(i, v)) return false;
+    if (!this.vmIn[i] && (this.shortRun(seat, gfn) || !this.vmJoin(i, v))) return false;
     const sim = this.sim;
     const left = Math.min(seat.pages - seat.m.tally.started, run - gfn - 1);
     seat.joined = true;
@@ -312,13 +334,21 @@ export class FaultBatch implements CpuOwner {
     if (host.s.faultRetry.isStale(vm, vm.mmu_invalidate_seq, 0)) return false;
     const area = this.area!;
     let line: PfnBatchPlan['line'];
+    const inExit = this.inExit;
+    inExit.length = 0;
     for (const u of this.seatsOfVm[i]!) {
       const s = this.seats[u]!;
       line = s.plan.line;
       if (u === v || !s.p.isAlive) continue;
-      if (!area.outside(u) || !s.m.batchClean()) return false;
-      // A mate whose next access is not private would send the VM out again at once.
-      if (s.m.tally.started < s.pages && !vm.memAttr.isPrivate(s.firstGfn + s.m.tally.started)) return false;
+      if (!area.outside(u)) return false;
+      if (s.m.batchClean()) {
+        if (s.m.tally.started < s.pages && this.shortRun(s, s.firstGfn + s.m.tally.started)) return false;
+        continue;
+      }
+      // A mate in the exit charge of a fault on its next private gfn holds nothing: the batch takes it over.
+      const gfn = s.m.batchFaultInExit();
+      if (gfn < 0 || gfn !== s.firstGfn + s.m.tally.started - 1 || this.shortRun(s, gfn)) return false;
+      inExit.push(u);
     }
     for (const u of this.seatsOfVm[i]!) {
       const slot = this.seats[u]!.slot;
@@ -334,7 +364,42 @@ export class FaultBatch implements CpuOwner {
     m[FB_M.DEADLINE] = Infinity;
     m[FB_M.LINE_OWNER] = this.seats.findIndex((s) => s.vm === i && s.p === line?.owner);
     this.vmIn[i] = true;
+    for (const u of inExit) this.takeInExit(u);
+    this.vmJoins++;
     return true;
+  }
+
+  /**
+   * Whether seat s's private run from gfn (to its slice's end) is too short to be worth a join:
+   * the VM would leave again within a few faults (a mate converting page by page after
+   * memory-fault exits would bring it in and out at every page). Only speed depends on it.
+   */
+  private shortRun(s: Seat, gfn: number): boolean {
+    const end = s.firstGfn + s.pages;
+    const run = this.vms[s.vm]!.memAttr.privateRunEnd(gfn, end);
+    return run < end && run - gfn < MIN_RUN;
+  }
+
+  /**
+   * Seat u's fault, which the engine runs and which waits in its first exit charge, and the
+   * accesses after it go to the batch: the engine's entry for the charge's end is dropped and
+   * the batch's keeps its key.
+   */
+  private takeInExit(u: number): void {
+    const s = this.seats[u]!;
+    const { p, m } = s;
+    const gfn = m.batchFaultInExit();
+    const key = p.liveKey;
+    if (key < 0) throw new Error(`fault batch: ${p.name}'s exit charge has no entry to take over`);
+    m.batchTakeFault(p);
+    this.sim.cancelPending(p);
+    const vm = this.vms[s.vm]!;
+    const run = vm.memAttr.privateRunEnd(gfn, s.firstGfn + s.pages);
+    const left = Math.min(s.pages - m.tally.started, run - gfn - 1);
+    s.joined = true;
+    s.parked = true;
+    this.area!.join(u, s.vm, gfn, left, s.slot.baseGfn, s.slot.offsetPages, s.plan.cache, m.batchFaultStart, key, s.slot.npages, s.misaligned, false);
+    p.state = ProcState.COMPUTING;
   }
 
   /**
@@ -351,6 +416,7 @@ export class FaultBatch implements CpuOwner {
     const sim = this.sim;
     const area = this.area!;
     this.vmIn[i] = false;
+    this.vmLeaves++;
     let deadline = sim.now + area.header()[FB.EXIT_NS]!;
     let finished = sim.now;
     const inExit: Array<{ u: number; t: number }> = [];
@@ -474,13 +540,17 @@ export class FaultBatch implements CpuOwner {
 
   /** The engine's entry for the owned waits: at the earliest one's exact key (none when none is owned). */
   private rearm(): void {
-    const area = this.area!;
+    this.rearmAt(this.area!.top());
+  }
+
+  /** rearm with the area's next wait already in FB.TOP_T/K (pending: waits owned, or any non-zero count after a run). */
+  private rearmAt(pending: number): void {
     const proxy = this.proxy;
-    if (area.top() === 0) {
+    const h = this.area!.header();
+    if (pending === 0 || h[FB.TOP_T] === Infinity) {
       proxy.liveKey = -1;
       return;
     }
-    const h = area.header();
     const k = h[FB.TOP_K]!;
     if (proxy.liveKey !== k) this.sim.scheduleTimer(proxy, h[FB.TOP_T]!, k);
   }
@@ -509,13 +579,19 @@ export class FaultBatch implements CpuOwner {
       if (o[FB.TRAIL_N] !== 0) this.host.trail.deferUntilNext(this.flushTrail);
       const status = o[FB.STATUS];
       if (status === FB.GAUGE_FULL) continue;
-      if (status === FB.ENDED) this.handBack(o[FB.OUT_V]!, o[FB.OUT_T]!, o[FB.OUT_K]!);
-      else if (status === FB.WAKE) this.wake(o[FB.OUT_V]!, o[FB.OUT_T]!, o[FB.OUT_K]!);
+      let top = 1;
+      if (status === FB.ENDED) {
+        this.handBack(o[FB.OUT_V]!, o[FB.OUT_T]!, o[FB.OUT_K]!);
+        top = area.top();
+      } else if (status === FB.WAKE) {
+        this.wake(o[FB.OUT_V]!, o[FB.OUT_T]!, o[FB.OUT_K]!);
+        top = area.top();
+      }
+      // The stand-in's dispatch was counted as the first of these waits.
+      sim.eventsProcessed += events - 1;
+      this.rearmAt(top);
       break;
     }
-    // The stand-in's dispatch was counted as the first of these waits.
-    sim.eventsProcessed += events - 1;
-    this.rearm();
     // Nothing owned before this run's end (rearm's top: +Infinity when nothing is): its statistics are read next, or may be.
     if (area.header()[FB.TOP_T]! > sim.batchLimit) this.foldSums(area.header());
   }

@@ -188,6 +188,21 @@ export class VcpuLoop implements BatchMember, FaultBatchMember {
     return at === AT_SPAWN || at === AT_READY || at === AT_START || at === AT_EXIT;
   }
 
+  /** FaultBatchMember: the gfn of the fault this loop waits in the exit charge of (its first attempt), or -1. */
+  batchFaultInExit(): number {
+    return this.at === AT_MODEL && this.subKind !== SUB_CONVERT && this.pf.inFirstExit() ? this.gfn : -1;
+  }
+
+  /** FaultBatchMember: when that fault began. */
+  get batchFaultStart(): number {
+    return this.pf.startNs;
+  }
+
+  /** FaultBatchMember: the batch takes that fault over (and the accesses after it). */
+  batchTakeFault(p: Process<void>): void {
+    this.pf.handOver(p);
+  }
+
   /** FaultBatchMember: the batch hands back this loop's fault on gfn (begun at t0) in its exit charge. */
   batchResumeFault(p: Process<void>, gfn: number, t0: number): void {
     const vm = this.rt.vm;

@@ -273,9 +273,12 @@ export interface FaultBatchArea {
   setPageTable(i: number, pt: PageTable): void;
   /** shmem_enabled for the lookups' allocations. */
   setPolicy(policy: ThpPolicy): void;
-  /** vCPU v of VM vm joins at the start of a fault (see wasm/fault-batch.ts fbJoin). */
+  /**
+   * vCPU v of VM vm joins at the start of a fault (see wasm/fault-batch.ts fbJoin); inOrder false:
+   * the fault began at `now` and waits in its exit charge, keyed `key` by the engine.
+   */
   join(v: number, vm: number, gfn: number, left: number, gfnBase: number, indexBase: number, cache: PageCache, now: number, key: number,
-    slotPages: number, misaligned: boolean): void;
+    slotPages: number, misaligned: boolean, inOrder?: boolean): void;
   /** Run the owned waits (the header's limit and horizon set first). */
   run(): void;
   /** Waits owned; the earliest one's time and key. */

@@ -222,6 +222,21 @@ export class KvmPageFault {
     this.at = F_EXIT;
   }
 
+  /** The fault waits in its first attempt's exit charge (nothing held yet): a fault batch may take it over. */
+  inFirstExit(): boolean {
+    return this.at === F_EXIT && this.retries === 0 && this.srcuIdx < 0;
+  }
+
+  /** When the fault began (its exit charge ends exitNs later). */
+  get startNs(): number {
+    return this.t0;
+  }
+
+  /** A fault batch took the fault over in its exit charge: the operation ends here, nothing recorded. */
+  handOver(p: Process): void {
+    this.vm.host.metrics.faultWaits.endWith(p, this.waits!, false);
+  }
+
   /** The wait is over (value: what it returned). */
   resume(p: Process, value: unknown): Yieldable | null {
     switch (this.at) {
