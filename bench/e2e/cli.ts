@@ -79,7 +79,8 @@ export function formatE2e(r: E2eBenchResult): string {
   const batch = (f: CaseFigures) => {
     const b = f.fault_batch;
     if (!b) return '';
-    return b.faults > 0 ? `\n      fault batch: ${(b.faults / 1e6).toFixed(3)} M of the faults inside WASM (${b.vcpus} vCPUs)` : b.refused ? `\n      fault batch: not used (${b.refused})` : '';
+    const moves = b.vm_leaves > 0 ? `; VMs left it ${b.vm_leaves} times at memory-fault exits and joined ${b.vm_joins} times` : '';
+    return b.faults > 0 ? `\n      fault batch: ${(b.faults / 1e6).toFixed(3)} M of the faults inside WASM (${b.vcpus} vCPUs${moves})` : b.refused ? `\n      fault batch: not used (${b.refused})` : '';
   };
   const line = (name: string, f: CaseFigures, extra = '') =>
     `  ${name.padEnd(34)} wall ${f.wall_s.toFixed(2)} s, ${(f.events / 1e6).toFixed(2)} M events (${(f.events_per_s / 1e6).toFixed(2)} M/s), ${(f.faults / 1e6).toFixed(3)} M faults (${(f.faults_per_s / 1e6).toFixed(3)} M/s), peak RSS ${gib(f.peak_rss_bytes)} GiB${extra}` +
