@@ -4,8 +4,10 @@
 // queues per length (see Q_EXIT), each wait's end running the phase the model's machines would
 // run then.
 // The caller (sim/actors/fault-batch.ts) lets a VM's vCPUs join only while nothing else in the
-// simulation is live, so no other process can see the locks, the statistics or the pages
-// between two phases; it folds the statistics counted here into the engine's after each run.
+// simulation is live but vCPUs, and a VM only while its other vCPUs hold nothing, so no other
+// process can see its locks, its file or its pages between two phases; it folds the statistics
+// counted here into the engine's. A VM leaves (fbState, fbLeave) before one of its vCPUs'
+// memory-fault exits, which the engine runs.
 //
 // One fault, as sim/model/mmu.ts KvmPageFault and sim/actors/vcpu-loop.ts VcpuLoop step it for
 // a binding that gives its getPfn as data (sim/model PfnBatchPlan), folios of order 0 or 9 (shmem_enabled),
@@ -20,9 +22,10 @@
 //   last reference: the page cache holds one), KVM_MMU_UNLOCK -> fault done, srcu_read_unlock ->
 //   the guest exit's scheduling point (sleep 0) -> the next access: a mapped page costs nothing
 //   more, an unmapped one is the next fault.
-// Leaves out (the caller refuses a VM that needs them): 1 GiB leaves, mixed attributes, the shared side,
-// KVM_EXIT_MEMORY_FAULT, invalidations (the fault is never stale, guest_memfd's pre-check never
-// retries), ENOMEM, hwpoison, think time, safety checks and the tracer. With a CPU model it owns
+// Leaves out (the caller keeps a VM out that needs them): 1 GiB leaves, mixed attributes under
+// 2 MiB leaves, the shared side, KVM_EXIT_MEMORY_FAULT (the VM leaves before it), invalidations
+// (the fault is never stale, guest_memfd's pre-check never retries), ENOMEM, hwpoison, think
+// time, safety checks and the tracer. With a CPU model it owns
 // the host's CPUs (engine/cpus.ts Cpus, lent): the sleep(0) hands the CPU to the run queue's head.
 import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, getFolio, gfFallback, gfHit, gfOrder } from './shmem';
 import { folioFlags, folioGet, folioPut, folioRefcount, folioSetFlags } from './buddy';

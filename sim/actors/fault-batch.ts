@@ -1,22 +1,26 @@
-// Horizon batching of first-touch faults inside WASM (DESIGN.md principle 6, issue 17): when
+// Horizon batching of first-touch faults inside WASM (DESIGN.md principle 6, issue 17): once
 // the only live processes are booting vCPUs (VcpuLoop, sequential first touch, of one VM or
-// several), each joins at its first fault and from then on its faults' phases run in wasm/fault-batch.ts, under
-// one scheduler keyed as the engine's heap (time, then sequence numbers from the engine's
-// counter, taken in the order the engine would take them). With a CPU model the batch also owns
-// the host's CPUs (free count and run queue) until the last seat has ended, so more vCPUs than
-// CPUs take turns at each guest exit as in the engine. One timer entry stands in the
-// engine's heap at the earliest owned wait's exact key; dispatched, the batch runs the owned
-// waits while they come before the engine's next event and within the run's `until`, then folds
-// what it counted into the engine's statistics (lock acquisitions, waits and holds, fault
-// latencies, allocations, the per-CPU lists, the actors' tallies, the trail of maps). A vCPU
-// is handed back to the engine at the end of its last access's scheduling point, where its
-// loop ends as it would have.
+// several), each VM joins the batch when all its vCPUs hold nothing, and from then on its
+// vCPUs' faults run in wasm/fault-batch.ts under one scheduler keyed as the engine's heap
+// (time, then sequence numbers from the engine's counter, taken in the order the engine would
+// take them). With a CPU model the batch also owns the host's CPUs (free count and run queue)
+// until the last seat has ended, so more vCPUs than CPUs take turns at each guest exit as in
+// the engine. One timer entry stands in the engine's heap at the earliest owned wait's exact
+// key; dispatched, the batch runs the owned waits while they come before the engine's next
+// event and within the run's `until`, then folds what the engine may see next (see fold and
+// foldSums). A vCPU is handed back to the engine at a scheduling point: at its last access's,
+// where its loop ends as it would have, or before a gfn that is not private, where its VM leaves
+// the batch (vmOut): the memory-fault exit, the VMM's conversion and the refault run in the
+// model's machines, and the VM joins again (vmJoin) when its vCPUs hold nothing.
 //
-// Why only then: with nothing else live, nothing can take a lock, change an attribute, punch,
-// or read a statistic between two of the batch's phases, so the batch may keep the locks'
-// state (kvm->srcu readers, mmu_lock's holder and queue) to itself and fold its counts at its
-// end. A run the batch does not run (shared memory, think time, a duration, the safety checker or the tracer, another actor live) keeps every fault in the
-// model's machines, and `rmsim run` says why (FaultBatchReport).
+// Why only then: with no other actor live, and a VM's vCPUs all in the batch or holding
+// nothing, nothing can take one of its locks, change its attributes, punch its file or read a
+// statistic between two of the batch's phases, so the batch may keep its locks' state
+// (kvm->srcu readers, mmu_lock's holder and queue) to itself and fold its counts later. A VM
+// leaves only when the engine's first touch of it (a vCPU's exit charge away) comes after every
+// hold of its mmu_lock in the batch (postExitNs, FB_M.DEADLINE). A run the batch does not run
+// (think time, a duration, the safety checker or the tracer, another actor live to the end)
+// keeps every fault in the model's machines, and `rmsim run` says why (FaultBatchReport).
 // What holds the two together: test/golden/batching-identity.test.ts (every built-in
 // workload, the same metrics.json bytes with batching on and off) and
 // test/actors/fault-batch.test.ts (the batch's shapes, and the cases it must refuse).
