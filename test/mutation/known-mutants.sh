@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The mutants issue 18 found surviving, and two in the fault batch's folds (issue 17: the batch's
+# The mutants issue 18 found surviving, and three in the fault batch's folds (issue 17: the batch's
 # counts must reach the engine's statistics, or batching on and off differ), applied one at a
 # time to the built code in dist/
 # and the whole compiled suite run without rebuilding (node --test dist/test). Each must make the
@@ -14,6 +14,7 @@ declare -a FILES=(
   dist/sim/model/mmu.js
   dist/sim/actors/fault-batch.js
   dist/sim/actors/fault-batch.js
+  dist/sim/actors/fault-batch.js
 )
 declare -a NAMES=(
   "mutex release(): ownerOffCpu when the new owner is ON its CPU"
@@ -21,7 +22,8 @@ declare -a NAMES=(
   "fault retry: mmu_invalidate_seq !== mmuSeq replaced by false"
   "fault path: is_page_fault_stale check replaced by false"
   "fault batch: mmu_lock's queue-length points not folded into its gauge"
-  "fault batch: run-queue waits since its last run not folded when it gives the CPUs back"
+  "fault batch: its sums (run-queue waits among them) not folded when it gives the CPUs back"
+  "fault batch: a vCPU's counts not folded before the engine takes its loop back"
 )
 declare -a SEDS=(
   's/if (w\.onCpu !== true)/if (w.onCpu === true)/'
@@ -29,7 +31,8 @@ declare -a SEDS=(
   '/const retryHonoured/,/^};/s/return vm\.mmu_invalidate_seq !== mmuSeq;/return false;/'
   's/if (this\.faultRetry\.isStale(vm, this\.mmuSeq, this\.gfn))/if (false)/'
   's/^\(\s*\)this\.foldQueueLength(h);/\1\/\/ (mutant)/'
-  's/^\(\s*\)this\.fold(area\.header());/\1\/\/ (mutant)/'
+  '/seatsEnded === this.seats.length/,/giveCpusBack/s/^\(\s*\)this\.foldSums(area\.header());/\1\/\/ (mutant)/'
+  '/unpark(s) {/,/^    }/s/^\(\s*\)this\.fold(this\.area\.header(), true);/\1\/\/ (mutant)/'
 )
 backup=$(mktemp -d)
 restore() { for f in "${FILES[@]}"; do [ -f "$backup/$(basename "$f")" ] && cp "$backup/$(basename "$f")" "$f"; done; }
