@@ -760,11 +760,11 @@ export class FaultBatch implements CpuOwner {
     const n = h[FB.TRAIL_N]!;
     if (n === 0) return;
     h[FB.TRAIL_N] = 0;
-    const ring = this.area!.trail();
-    const trail = this.host.trail;
-    for (let i = Math.max(0, n - FB.TRAIL_CAP); i < n; i++) {
-      const j = i % FB.TRAIL_CAP;
-      trail.record(ring[2 * j]!, this.seats[ring[2 * j + 1]!]!.p.name, 'fault_map', undefined);
-    }
+    // The area's ring holds the last FB.TRAIL_CAP maps: the i-th since the last flush at i % cap.
+    const from = Math.max(0, n - FB.TRAIL_CAP);
+    this.names ??= this.seats.map((s) => s.p.name);
+    this.host.trail.recordRing(this.area!.trail(), FB.TRAIL_CAP, from, n - from, this.names, 'fault_map');
   };
+  /** The seats' process names, by seat (the trail's maps name them). */
+  private names: string[] | null = null;
 }

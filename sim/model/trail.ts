@@ -57,6 +57,28 @@ export class EventTrail {
     if (this.count < this.capacity) this.count++;
   }
 
+  /**
+   * n events of one kind without arguments, oldest first: event i at times[2 * (i % ring)] by
+   * procs[times[2 * (i % ring) + 1]] for i in [from, from + n) (a fault batch's ring of maps).
+   * Only the last `capacity` of them can stay, so only those are written.
+   */
+  recordRing(times: Float64Array, ring: number, from: number, n: number, procs: readonly string[], what: string): void {
+    if (this.pending !== null) this.settle();
+    const cap = this.capacity;
+    const skip = Math.max(0, n - cap);
+    let i = this.next;
+    for (let e = from + skip; e < from + n; e++) {
+      const j = 2 * (e % ring);
+      this.ts[i] = times[j]!;
+      this.procs[i] = procs[times[j + 1]!]!;
+      this.whats[i] = what;
+      this.argss[i] = undefined;
+      if (++i === cap) i = 0;
+    }
+    this.next = i;
+    this.count = Math.min(cap, this.count + n - skip);
+  }
+
   /** Oldest first. */
   recent(n = this.capacity): TrailEvent[] {
     if (this.pending !== null) this.settle();
