@@ -244,6 +244,8 @@ export function fbInit(a: usize, nv: u32): void {
     store<f64>(m + (FB_M_LAST_MISS << 3), -1);
     store<f64>(m + (FB_M_DEADLINE << 3), Infinity);
   }
+  // Every vCPU starts outside (the engine runs it until it joins).
+  for (let v: u32 = 0; v < nv; v++) vSet(vAt(a, v), V_OUTSIDE, 1);
   for (let i: u32 = 0; i < HISTS; i++) histClear(histAt(a, i), 0, FB_BUCKETS - 1);
   for (let q = 0; q < NQ; q++) {
     store<f64>(headsAt(a, nv) + (<usize>q << 4), Infinity);

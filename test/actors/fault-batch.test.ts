@@ -60,6 +60,9 @@ const SHAPES: Record<string, Shape> = {
   '(b) with as many CPUs as vCPUs (nobody waits at a scheduling point)': {
     workload: TERABYTE, sets: ['vms.memory=16MiB', 'vms.count=3', 'vms.vcpus=3', 'host.cpus=9', 'host.memory=200MiB', 'actors.convert.ops=5', 'actors.convert.rate=50k/s'], runs: 'partly',
   },
+  '(b) with no CPU model (every vCPU outside until it joins)': {
+    workload: TERABYTE, sets: ['vms.memory=16MiB', 'vms.count=3', 'host.cpus=unlimited', 'host.memory=52MiB', 'host.thp=never', 'actors.convert.ops=4', 'actors.convert.rate=50k/s'], runs: 'partly',
+  },
   'think time': { sets: ['vms.memory=4MiB', 'vms.vcpus=4', 'host.cpus=4', 'host.memory=256MiB', 'actors.boot.think=300ns'], runs: false },
   'the safety checker': { sets: ['vms.memory=8MiB', ...BOOT], runs: false, checkSafety: true },
 };
