@@ -413,6 +413,12 @@ function heapRemove(at: u32): void {
     swap(i, up);
     i = up;
   }
+  siftDown(i, n);
+}
+
+/** The entry at i moves down among the first n until neither child is less. */
+@inline function siftDown(at: u32, n: u32): void {
+  let i = at;
   for (;;) {
     const l: u32 = 2 * i + 1;
     if (l >= n) break;
@@ -429,16 +435,7 @@ function heapPop(): void {
   HN = n;
   if (n == 0) return;
   swap(0, n);
-  let i: u32 = 0;
-  for (;;) {
-    const l: u32 = 2 * i + 1;
-    if (l >= n) break;
-    let c = l;
-    if (l + 1 < n && less(l + 1, l)) c = l + 1;
-    if (!less(c, i)) break;
-    swap(i, c);
-    i = c;
-  }
+  siftDown(0, n);
 }
 
 // ---- the queues of waits (see Q_EXIT): per queue its head and length (u32) and its length of wait (f64, -1 unassigned) ----

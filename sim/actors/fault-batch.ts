@@ -461,8 +461,8 @@ export class FaultBatch implements CpuOwner {
   }
 
   /**
-   * p's seat: the memslot holding its whole slice, whose binding runs its getPfn as data, over
-   * gfns all private (the attribute lookup always matches a private access); null otherwise.
+   * p's seat: the memslot holding its whole slice, whose binding runs its getPfn as data; null
+   * otherwise. Its gfns' attributes are read at each join (a run stops before one not private).
    */
   private seatFor(p: Process<void>, m: FaultBatchMember, vm: Vm, vmIndex: number, first: number, pages: number): Seat | null {
     if (pages <= 0) return null;
@@ -638,10 +638,10 @@ export class FaultBatch implements CpuOwner {
   }
 
   /**
-   * What the batch did since the last fold that the engine may see next, in order: the vCPUs'
-   * tallies and per-process lists (the engine may run them next), who allocated and wrote each
-   * VM's file line last (a VM out of the batch faults in the engine), mmu_lock's queue-length
-   * points and the trail (the engine's own come after). After every run.
+   * What the batch did since the last fold that the engine may see next, in order: mmu_lock's
+   * queue-length points (the engine's own come after; after every run), and with `counts` the
+   * vCPUs' tallies and per-process lists (the engine may run them next) and who allocated and
+   * wrote each VM's file line last (a VM out of the batch faults in the engine).
    */
   private fold(h: Float64Array, counts: boolean): void {
     const area = this.area!;

@@ -182,29 +182,12 @@ export class KvmPageFault {
 
   /** Begin a fault on gfn (priv: the guest's access is private). */
   start(p: Process, vcpu: Vcpu, gfn: number, priv: boolean): Yieldable | null {
-    const vm = vcpu.vm;
-    const host = vm.host;
-    if (this.host !== host) this.useHost(host);
-    this.vm = vm;
-    this.gfn = gfn;
-    this.priv = priv;
-    this.t0 = host.sim.now;
-    this.retries = 0;
-    this.level = 0;
-    if (this.waitsOf !== p) {
-      this.waits = host.metrics.faultWaits.sinkOf(p);
-      this.waitsOf = p;
-    }
-    host.metrics.faultWaits.beginWith(p, this.waits!);
+    this.begin(p, vcpu, gfn, priv, vcpu.vm.host.sim.now);
     return this.attempt(p);
   }
 
-  /**
-   * The fault began at t0 on gfn and waits in its first attempt's exit charge, which the fault
-   * batch ran (sim/actors/fault-batch.ts hands the vCPU back there): the machine as `start` left
-   * it, without charging the exit again. Its next resume is the exit's end.
-   */
-  resumeInExit(p: Process, vcpu: Vcpu, gfn: number, priv: boolean, t0: number): void {
+  /** The fault's state at its start (t0), its lock waits counted towards it from here. */
+  private begin(p: Process, vcpu: Vcpu, gfn: number, priv: boolean, t0: number): void {
     const vm = vcpu.vm;
     const host = vm.host;
     if (this.host !== host) this.useHost(host);
@@ -219,6 +202,15 @@ export class KvmPageFault {
       this.waitsOf = p;
     }
     host.metrics.faultWaits.beginWith(p, this.waits!);
+  }
+
+  /**
+   * The fault began at t0 on gfn and waits in its first attempt's exit charge, which the fault
+   * batch ran (sim/actors/fault-batch.ts hands the vCPU back there): the machine as `start` left
+   * it, without charging the exit again. Its next resume is the exit's end.
+   */
+  resumeInExit(p: Process, vcpu: Vcpu, gfn: number, priv: boolean, t0: number): void {
+    this.begin(p, vcpu, gfn, priv, t0);
     this.at = F_EXIT;
   }
 
