@@ -563,9 +563,9 @@ export class FaultBatch implements CpuOwner {
   private dispatched(): void {
     const sim = this.sim;
     const area = this.area!;
-    // The engine's next event (peekNextTime settles the stand-in's own entry first).
-    const hT = sim.peekNextTime();
-    const hK = hT === Infinity ? Infinity : sim.peekNextKey();
+    // The engine's next event after the stand-in's own entry.
+    const hT = sim.batchHorizon();
+    const hK = sim.horizonKey;
     let events = 0;
     for (;;) {
       const h = area.header();

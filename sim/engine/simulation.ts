@@ -371,6 +371,37 @@ export class Simulation {
     this.enqueueKeyed(p, t, key);
   }
 
+  /** @internal The key of the event batchHorizon found (Infinity when none). */
+  horizonKey = Infinity;
+
+  /**
+   * @internal A timer's callback (a batch's stand-in entry) asks for the next pending event's
+   * time (its key in horizonKey), or Infinity. While the stand-in's dispatched entry is still
+   * the root (topLive) and both its children are live, the smaller child is that event: no pop,
+   * and the batch's next entry replaces the root (one sift, as a process rescheduling itself
+   * does) where peekNextTime would pop it and a new entry would be pushed.
+   */
+  batchHorizon(): number {
+    const h = this.heap;
+    if (this.topLive === true) {
+      const n = h.size;
+      const ents = this.ents;
+      if ((n < 2 || ents[h.id[1]].liveKey === h.key[1]) && (n < 3 || ents[h.id[2]].liveKey === h.key[2])) {
+        if (n < 2) {
+          this.horizonKey = Infinity;
+          return Infinity;
+        }
+        let i = 1;
+        if (n > 2 && (h.time[2] < h.time[1] || (h.time[2] === h.time[1] && h.key[2] < h.key[1]))) i = 2;
+        this.horizonKey = h.key[i];
+        return h.time[i];
+      }
+    }
+    const t = this.peekNextTime();
+    this.horizonKey = t === Infinity ? Infinity : this.peekNextKey();
+    return t;
+  }
+
   /** Time of the next pending event, or Infinity (what a WASM burst may run up to). */
   peekNextTime(): number {
     this.settleTop();
