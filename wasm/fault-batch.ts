@@ -635,8 +635,6 @@ function useArea(a: usize): void {
   loadQueues(a);
 }
 
-/** Waits owned. */
-export function fbPending(a: usize): u32 { return <u32>hdr(a, FB_HEAP_N) + <u32>hdr(a, FB_QUEUED_N); }
 /** Waits owned; the earliest one's time and key into FB_TOP_T, FB_TOP_K (+Infinity when none). */
 export function fbTop(a: usize): u32 {
   useArea(a);
@@ -645,10 +643,6 @@ export function fbTop(a: usize): u32 {
   setHdr(a, FB_TOP_K, MIN_K);
   return HN + QN;
 }
-
-/** The earliest owned wait's time and key (call when fbPending > 0). */
-export function fbTopT(a: usize): f64 { useArea(a); findMin(); return MIN_T; }
-export function fbTopK(a: usize): f64 { useArea(a); findMin(); return MIN_K; }
 
 /**
  * vCPU v of VM vm (its index in the area) joins at the start of a fault on gfn at time now (its exit charge ends at now + exit

@@ -179,9 +179,6 @@ export function fb_join(a: f64, v: u32, vm: u32, gfn: f64, left: f64, gfnBase: f
 }
 export function fb_vm_at(a: f64, i: u32): f64 { return <f64>fb.fbVmAt(<usize>a, i); }
 export function fb_run(a: f64): void { fb.fbRun(<usize>a); }
-export function fb_pending(a: f64): u32 { return fb.fbPending(<usize>a); }
-export function fb_top_t(a: f64): f64 { return fb.fbTopT(<usize>a); }
-export function fb_top_k(a: f64): f64 { return fb.fbTopK(<usize>a); }
 export function fb_set_cpus(a: f64, free: f64): void { fb.fbSetCpus(<usize>a, free); }
 export function fb_set_cpu(a: f64, v: u32, onCpu: u32, queuedSince: f64): void { fb.fbSetCpu(<usize>a, v, onCpu != 0, queuedSince); }
 export function fb_take(a: f64, v: u32, t: f64): u32 { return fb.fbTake(<usize>a, v, t); }

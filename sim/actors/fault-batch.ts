@@ -84,8 +84,6 @@ interface Seat {
   pages: number;
   /** Its slice's first gfn (access i is at firstGfn + i). */
   firstGfn: number;
-  /** It joined once (a fault of it ran in the batch). */
-  joined: boolean;
   /** The batch holds its loop (from a join to the scheduling point where the engine takes it back). */
   parked: boolean;
 }
@@ -216,14 +214,21 @@ export class FaultBatch implements CpuOwner {
       return false;
     }
     if (!this.vmIn[i] && (this.shortRun(seat, gfn) || !this.vmJoin(i, v))) return false;
-    const sim = this.sim;
-    const left = Math.min(seat.pages - seat.m.tally.started, run - gfn - 1);
-    seat.joined = true;
-    seat.parked = true;
-    this.area!.join(v, i, gfn, left, seat.slot.baseGfn, seat.slot.offsetPages, seat.plan.cache, sim.now, sim.nextKey(), seat.slot.npages, seat.misaligned);
-    p.state = ProcState.COMPUTING;
+    this.enter(v, gfn, run, this.sim.now, this.sim.nextKey(), true);
     this.rearm();
     return true;
+  }
+
+  /**
+   * Seat v's fault on gfn (begun at t0, its exit's end keyed `key`) and its accesses after it up
+   * to `run` (the first gfn that is not private, or its slice's end) go to the area; its loop parks.
+   */
+  private enter(v: number, gfn: number, run: number, t0: number, key: number, inOrder: boolean): void {
+    const s = this.seats[v]!;
+    const left = Math.min(s.pages - s.m.tally.started, run - gfn - 1);
+    s.parked = true;
+    this.area!.join(v, s.vm, gfn, left, s.slot.baseGfn, s.slot.offsetPages, s.plan.cache, t0, key, s.slot.npages, s.misaligned, inOrder);
+    s.p.state = ProcState.COMPUTING;
   }
 
   /** Decide at the first fault whether the batch runs this run's vCPUs (see the file comment). */
@@ -397,13 +402,7 @@ export class FaultBatch implements CpuOwner {
     if (key < 0) throw new Error(`fault batch: ${p.name}'s exit charge has no entry to take over`);
     m.batchTakeFault(p);
     this.sim.cancelPending(p);
-    const vm = this.vms[s.vm]!;
-    const run = vm.memAttr.privateRunEnd(gfn, s.firstGfn + s.pages);
-    const left = Math.min(s.pages - m.tally.started, run - gfn - 1);
-    s.joined = true;
-    s.parked = true;
-    this.area!.join(u, s.vm, gfn, left, s.slot.baseGfn, s.slot.offsetPages, s.plan.cache, m.batchFaultStart, key, s.slot.npages, s.misaligned, false);
-    p.state = ProcState.COMPUTING;
+    this.enter(u, gfn, this.vms[s.vm]!.memAttr.privateRunEnd(gfn, s.firstGfn + s.pages), m.batchFaultStart, key, false);
   }
 
   /**
@@ -471,7 +470,7 @@ export class FaultBatch implements CpuOwner {
     const binding = slot?.binding;
     if (slot === undefined || binding === undefined || last >= slot.baseGfn + slot.npages) return null;
     const plan = binding.faultBatchPlan?.();
-    return plan === undefined ? null : { p, m, slot, plan, misaligned: binding.misalignedForHugepages(slot), vm: vmIndex, pages, firstGfn: first, joined: false, parked: false };
+    return plan === undefined ? null : { p, m, slot, plan, misaligned: binding.misalignedForHugepages(slot), vm: vmIndex, pages, firstGfn: first, parked: false };
   }
 
   /**
@@ -534,7 +533,7 @@ export class FaultBatch implements CpuOwner {
     return this.area!.idleQueue();
   }
 
-  /** Seat v, outside the batch, was handed a CPU: its process, to run in the engine (its loop ends if it has joined). */
+  /** Seat v, outside the batch, was handed a CPU: its process, to run in the engine (the batch first gives its loop back if it holds it). */
   private gotCpu(v: number): Process<any> {
     const s = this.seats[v]!;
     if (s.parked) this.unpark(s);

@@ -281,12 +281,8 @@ export interface FaultBatchArea {
     slotPages: number, misaligned: boolean, inOrder?: boolean): void;
   /** Run the owned waits (the header's limit and horizon set first). */
   run(): void;
-  /** Waits owned; the earliest one's time and key. */
-  pending(): number;
   /** Waits owned, the earliest one's time and key into FB.TOP_T and FB.TOP_K (+Infinity when none): one call. */
   top(): number;
-  topTime(): number;
-  topKey(): number;
   /** Histogram i (FB_HIST.*): FB_BUCKETS counts, then sum, min, max, lowest and highest bucket touched. */
   histogram(i: number): Float64Array;
   clearHistogram(i: number): void;

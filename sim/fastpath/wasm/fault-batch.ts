@@ -66,10 +66,7 @@ export class WasmFaultBatch implements FaultBatchArea {
     this.x.fb_join(this.a, v, vm, gfn, left, gfnBase, indexBase, cache.handle, now, key, inOrder ? 1 : 0, slotPages, misaligned ? 1 : 0);
   }
   run(): void { this.x.fb_run(this.a); }
-  pending(): number { return this.x.fb_pending(this.a); }
   top(): number { return this.x.fb_top(this.a); }
-  topTime(): number { return this.x.fb_top_t(this.a); }
-  topKey(): number { return this.x.fb_top_k(this.a); }
   histogram(i: number): Float64Array { this.renew(); return this.hists[i]!; }
   clearHistogram(i: number): void { this.x.fb_hist_clear(this.a, i); }
   gaugePoints(): Float64Array { this.renew(); return this.gauge; }

@@ -74,9 +74,6 @@ export interface RmsimExports {
     inOrder: number, slotPages: number, misaligned: number): void;
   fb_vm_at(a: number, i: number): number;
   fb_run(a: number): void;
-  fb_pending(a: number): number;
-  fb_top_t(a: number): number;
-  fb_top_k(a: number): number;
   fb_set_cpus(a: number, free: number): void;
   fb_set_cpu(a: number, v: number, onCpu: number, queuedSince: number): void;
   fb_take(a: number, v: number, t: number): number;
