@@ -128,36 +128,38 @@ export const FB_M_LAST_MISS = 7; // the vCPU that allocated last since the fold,
 export const FB_M_DEADLINE = 8;
 const M_SLOTS: u32 = 9;
 
-// Per vCPU: f64 slots.
+// Per vCPU, 128 bytes (two cache lines, the first read at every wait's end): u32 slots, then
+// f64 slots from byte 64, then its counts since the last fold (u32) from byte 104.
 const V_PHASE = 0;
-const V_GFN = 1;
-const V_NEXT = 2;
-const V_LEFT = 3;
-const V_GFN_BASE = 4;
-const V_INDEX_BASE = 5;
-const V_PC = 6;
-const V_T0 = 7;
-const V_FOLIO = 8;
-const V_SRCU_START = 9;
-const V_WAIT_START = 10;
-const V_LOCK_WAIT = 11;
-const V_READ_START = 12;
-export const FB_V_STARTED = 13;
-export const FB_V_COMPLETED = 14;
-export const FB_V_MISSES = 15;
-export const FB_V_MISSES_HUGE = 16;
+const V_VM = 1;
+const V_DIRTY = 2; // 1 while it is in the dirty list
+const V_ONCPU = 3; // 1 while it holds a CPU (with a CPU model)
+const V_OUTSIDE = 4; // 1 while the engine runs it: before it joined, or after its last access
+const V_LEFT = 5;
+const V_GFN = 6;
+const V_NEXT = 7;
+const V_GFN_BASE = 8;
+const V_INDEX_BASE = 9;
+const V_SLOT_END = 10;
+const V_PC = 11;
+const V_FOLIO = 12;
+const V_PAGE = 13;
+const V_LEVEL = 14;
+const V_MISALIGNED = 15;
+const V_PT = 31; // its VM's page table (FB_M_PT), in the record's last four bytes
+const V_T0 = 0;
+const V_SRCU_START = 1;
+/** When its wait for mmu_lock began (PH_QUEUED), then when its read hold began: the one is read before the other is set. */
+const V_LOCK_T = 2;
+const V_LOCK_WAIT = 3;
+const V_RQ_SINCE = 4; // when it began to wait in the run queue
+export const FB_V_STARTED = 0;
+export const FB_V_COMPLETED = 1;
+export const FB_V_MISSES = 2;
+export const FB_V_MISSES_HUGE = 3;
 /** Order-0 misses since this vCPU's last huge one (its lru_add batch restarts at a large folio). */
-export const FB_V_SMALL_AFTER_HUGE = 17;
-const V_SLOT_END = 18;
-const V_MISALIGNED = 19;
-const V_LEVEL = 20;
-const V_PAGE = 21;
-const V_VM = 22;
-const V_ONCPU = 23; // 1 while it holds a CPU (with a CPU model)
-const V_OUTSIDE = 24; // 1 while the engine runs it: before it joined, or after its last access
-const V_RQ_SINCE = 25; // when it began to wait in the run queue
-const V_DIRTY = 26; // 1 while it is in the dirty list
-const V_SLOTS: u32 = 27;
+export const FB_V_SMALL_AFTER_HUGE = 4;
+const V_BYTES: u32 = 128;
 
 // Where a vCPU waits (what the end of its wait runs).
 const PH_EXIT: u32 = 1; // the exit's charge
@@ -202,8 +204,9 @@ export function fbTrailAt(a: usize): usize { return trailAt(a); }
 @inline function histAt(a: usize, i: u32): usize { return a + (<usize>FB_HEADER_SLOTS << 3) + (<usize>(i * HIST_SLOTS) << 3); }
 @inline function gaugeAt(a: usize): usize { return histAt(a, HISTS); }
 @inline function trailAt(a: usize): usize { return gaugeAt(a) + (<usize>FB_GAUGE_CAP << 4); }
-@inline function vcpusAt(a: usize): usize { return trailAt(a) + (<usize>FB_TRAIL_CAP << 4); }
-@inline function heapAt(a: usize, nv: u32): usize { return vcpusAt(a) + (<usize>(nv * V_SLOTS) << 3); }
+/** The vCPUs' records, on a cache line's start (fbBytes leaves room to round up). */
+@inline function vcpusAt(a: usize): usize { return (trailAt(a) + (<usize>FB_TRAIL_CAP << 4) + 63) & ~<usize>63; }
+@inline function heapAt(a: usize, nv: u32): usize { return vcpusAt(a) + <usize>(nv * V_BYTES); }
 
 @inline function vmsAt(a: usize, nv: u32): usize { return heapAt(a, nv) + <usize>(nv + 1) * 24; }
 @inline function vmAt(a: usize, nv: u32, i: u32): usize { return vmsAt(a, nv) + (<usize>(i * (M_SLOTS + nv)) << 3); }
@@ -218,7 +221,7 @@ export function fbVmAt(a: usize, i: u32): usize { return vmAt(a, <u32>hdr(a, FB_
 @inline function ringsAt(a: usize, nv: u32): usize { return treeAt(a, nv) + <usize>NQ * 4; }
 
 /** Bytes of an area for nv vCPUs (and at most as many VMs). */
-export function fbBytes(nv: u32): usize { return dirtyAt(0, nv) + (<usize>nv << 2); }
+export function fbBytes(nv: u32): usize { return dirtyAt(0, nv) + (<usize>nv << 2) + 64; }
 /** The vCPUs whose counts moved since the last fold (u32, FB_DIRTY_N of them): a fold reads only theirs. */
 @inline function dirtyAt(a: usize, nv: u32): usize { return runQueueAt(a, nv) + (<usize>nv << 2); }
 /** The CPUs' run queue: a ring of nv u32 vCPU indices (FB_RQ_HEAD, FB_RQ_LEN). */
@@ -229,9 +232,13 @@ export function fbBytes(nv: u32): usize { return dirtyAt(0, nv) + (<usize>nv << 
 @inline function mSet(m: usize, i: i32, x: f64): void { store<f64>(m + (<usize>i << 3), x); }
 @inline function setHdr(a: usize, i: i32, v: f64): void { store<f64>(a + (<usize>i << 3), v); }
 @inline function addHdr(a: usize, i: i32, v: f64): void { store<f64>(a + (<usize>i << 3), load<f64>(a + (<usize>i << 3)) + v); }
-@inline function vAt(a: usize, v: u32): usize { return vcpusAt(a) + (<usize>(v * V_SLOTS) << 3); }
-@inline function vGet(p: usize, i: i32): f64 { return load<f64>(p + (<usize>i << 3)); }
-@inline function vSet(p: usize, i: i32, x: f64): void { store<f64>(p + (<usize>i << 3), x); }
+@inline function vAt(a: usize, v: u32): usize { return vcpusAt(a) + <usize>(v * V_BYTES); }
+@inline function vU(p: usize, i: i32): u32 { return load<u32>(p + (<usize>i << 2)); }
+@inline function vUSet(p: usize, i: i32, x: u32): void { store<u32>(p + (<usize>i << 2), x); }
+@inline function vF(p: usize, i: i32): f64 { return load<f64>(p + 64 + (<usize>i << 3)); }
+@inline function vFSet(p: usize, i: i32, x: f64): void { store<f64>(p + 64 + (<usize>i << 3), x); }
+@inline function vC(p: usize, i: i32): u32 { return load<u32>(p + 104 + (<usize>i << 2)); }
+@inline function vCSet(p: usize, i: i32, x: u32): void { store<u32>(p + 104 + (<usize>i << 2), x); }
 
 /** The histograms empty (every bucket, sums, min and max as the engine's new Histogram). */
 export function fbInit(a: usize, nv: u32): void {
@@ -245,7 +252,7 @@ export function fbInit(a: usize, nv: u32): void {
     store<f64>(m + (FB_M_DEADLINE << 3), Infinity);
   }
   // Every vCPU starts outside (the engine runs it until it joins).
-  for (let v: u32 = 0; v < nv; v++) vSet(vAt(a, v), V_OUTSIDE, 1);
+  for (let v: u32 = 0; v < nv; v++) vUSet(vAt(a, v), V_OUTSIDE, 1);
   for (let i: u32 = 0; i < HISTS; i++) histClear(histAt(a, i), 0, FB_BUCKETS - 1);
   for (let q = 0; q < NQ; q++) {
     store<f64>(headsAt(a, nv) + (<usize>q << 4), Infinity);
@@ -316,6 +323,12 @@ let RQ_ZERO: f64 = 0;
 let FAULTS: f64 = 0;
 let MISSES: f64 = 0;
 let LOCK_WAIT: f64 = 0;
+// fbRun's copies of header slots it reads at every fault (load_, save_).
+let GAUGE_N: u32 = 0;
+let TRAIL_N: u32 = 0;
+let DIRTY_N: u32 = 0;
+let ISIZE: u64 = 0;
+let MT: u32 = 0;
 
 function load_(a: usize): void {
   A = a;
@@ -333,6 +346,8 @@ function load_(a: usize): void {
   LINE_NS = hdr(a, FB_LINE_NS); MISS_CLEAR_NS = hdr(a, FB_MISS_CLEAR_NS); HIT_CLEAR_NS = hdr(a, FB_HIT_CLEAR_NS);
   HUGE_NS = hdr(a, FB_HUGE_NS); MAX_LEVEL = <u32>hdr(a, FB_MAX_LEVEL); POLICY = <u32>hdr(a, FB_POLICY);
   END_NS = hdr(a, FB_END_NS); MAP_NS = hdr(a, FB_MAP_NS); GRANT_NS = hdr(a, FB_GRANT_NS);
+  GAUGE_N = <u32>hdr(a, FB_GAUGE_N); TRAIL_N = <u32>hdr(a, FB_TRAIL_N); DIRTY_N = <u32>hdr(a, FB_DIRTY_N);
+  ISIZE = <u64>hdr(a, FB_ISIZE); MT = <u32>hdr(a, FB_MT);
   EVENTS = 0; SRCU_ACQ = 0; MMU_ACQ = 0; RQ_ZERO = 0; FAULTS = 0; MISSES = 0; LOCK_WAIT = 0;
 }
 
@@ -342,6 +357,7 @@ function save_(): void {
   setHdr(a, FB_SEQ, SEQ);
   setHdr(a, FB_LAST_T, LAST_T);
   setHdr(a, FB_EVENTS, EVENTS);
+  setHdr(a, FB_GAUGE_N, <f64>GAUGE_N); setHdr(a, FB_TRAIL_N, <f64>TRAIL_N); setHdr(a, FB_DIRTY_N, <f64>DIRTY_N);
   addHdr(a, FB_SRCU_ACQ, SRCU_ACQ); addHdr(a, FB_MMU_ACQ, MMU_ACQ); addHdr(a, FB_RQ_ZERO, RQ_ZERO);
   addHdr(a, FB_FAULTS, FAULTS); addHdr(a, FB_MISSES, MISSES); addHdr(a, FB_LOCK_WAIT, LOCK_WAIT);
 }
@@ -349,7 +365,7 @@ function save_(): void {
 /** Histogram.record of an integer ns value >= 0. */
 @inline function record(i: u32, x: f64): void {
   const h = histAt(A, i);
-  const b = <u32>bucketIndex(<u64>x);
+  const b = <u32>bucketIndex(<u64><i64>x); // a signed truncation is the cheaper one: 0 <= x < 2^53
   const p = h + (<usize>b << 3);
   store<f64>(p, load<f64>(p) + 1.0);
   const s = h + (<usize>FB_BUCKETS << 3);
@@ -369,9 +385,9 @@ function save_(): void {
 
 @inline function swap(i: u32, j: u32): void {
   const pi = HEAP + <usize>i * 24; const pj = HEAP + <usize>j * 24;
-  const t = load<f64>(pi); const k = load<f64>(pi + 8); const v = load<f64>(pi + 16);
-  store<f64>(pi, load<f64>(pj)); store<f64>(pi + 8, load<f64>(pj + 8)); store<f64>(pi + 16, load<f64>(pj + 16));
-  store<f64>(pj, t); store<f64>(pj + 8, k); store<f64>(pj + 16, v);
+  const t = load<f64>(pi); const k = load<f64>(pi + 8); const v = load<u32>(pi + 16);
+  store<f64>(pi, load<f64>(pj)); store<f64>(pi + 8, load<f64>(pj + 8)); store<u32>(pi + 16, load<u32>(pj + 16));
+  store<f64>(pj, t); store<f64>(pj + 8, k); store<u32>(pj + 16, v);
 }
 
 function heapPush(t: f64, k: f64, v: u32): void {
@@ -379,7 +395,7 @@ function heapPush(t: f64, k: f64, v: u32): void {
   let i = HN;
   HN = i + 1;
   const p = HEAP + <usize>i * 24;
-  store<f64>(p, t); store<f64>(p + 8, k); store<f64>(p + 16, <f64>v);
+  store<f64>(p, t); store<f64>(p + 8, k); store<u32>(p + 16, v);
   while (i > 0) {
     const up = (i - 1) >> 1;
     if (!less(i, up)) break;
@@ -392,7 +408,7 @@ function heapPush(t: f64, k: f64, v: u32): void {
 function heapFind(v: u32): i32 {
   for (let i: u32 = 0; i < HN; i++) {
     const p = HEAP + <usize>i * 24;
-    if (<u32>load<f64>(p + 16) == v) {
+    if (load<u32>(p + 16) == v) {
       setHdr(A, FB_OUT_T, load<f64>(p)); setHdr(A, FB_OUT_K, load<f64>(p + 8));
       return <i32>i;
     }
@@ -545,7 +561,7 @@ function qPush(q: i32, t: f64, k: f64, v: u32): void {
   let i = head + n;
   if (i >= NV) i -= NV;
   const r = QR + (<usize>(<u32>q * NV + i)) * 24;
-  store<f64>(r, t); store<f64>(r + 8, k); store<f64>(r + 16, <f64>v);
+  store<f64>(r, t); store<f64>(r + 8, k); store<u32>(r + 16, v);
   store<u32>(m + 4, n + 1);
   if (n == 0) {
     const h = QH + (<usize>q << 4);
@@ -653,25 +669,26 @@ export function fbTop(a: usize): u32 {
 export function fbJoin(a: usize, v: u32, vm: u32, gfn: f64, left: f64, gfnBase: f64, indexBase: f64, pc: u32, now: f64, key: f64,
   slotPages: f64, misaligned: bool, inOrder: bool): void {
   const p = vAt(a, v);
-  vSet(p, V_VM, <f64>vm);
-  vSet(p, V_SLOT_END, gfnBase + slotPages);
-  vSet(p, V_MISALIGNED, misaligned ? 1 : 0);
-  vSet(p, V_GFN, gfn);
-  vSet(p, V_NEXT, gfn + 1);
-  vSet(p, V_LEFT, left);
-  vSet(p, V_GFN_BASE, gfnBase);
-  vSet(p, V_INDEX_BASE, indexBase);
-  vSet(p, V_PC, <f64>pc);
-  vSet(p, V_T0, now);
-  vSet(p, V_PHASE, <f64>PH_EXIT);
+  vUSet(p, V_VM, vm);
+  vUSet(p, V_PT, <u32>mGet(vmAt(a, <u32>hdr(a, FB_NV), vm), FB_M_PT));
+  vUSet(p, V_SLOT_END, <u32>(gfnBase + slotPages));
+  vUSet(p, V_MISALIGNED, misaligned ? 1 : 0);
+  vUSet(p, V_GFN, <u32>gfn);
+  vUSet(p, V_NEXT, <u32>gfn + 1);
+  vUSet(p, V_LEFT, <u32>left);
+  vUSet(p, V_GFN_BASE, <u32>gfnBase);
+  vUSet(p, V_INDEX_BASE, <u32>indexBase);
+  vUSet(p, V_PC, pc);
+  vFSet(p, V_T0, now);
+  vUSet(p, V_PHASE, PH_EXIT);
   useArea(a);
   // Joins take keys from the engine's counter as it moves: in key order with the batch's own. A
   // fault taken over in its exit charge (not inOrder) keeps the key the engine gave it: the heap.
   if (inOrder) qPush(Q_EXIT, now + hdr(a, FB_EXIT_NS), key, v);
   else heapPush(now + hdr(a, FB_EXIT_NS), key, v);
   // It ran in the engine until now, on a CPU.
-  vSet(p, V_OUTSIDE, 0);
-  vSet(p, V_ONCPU, 1);
+  vUSet(p, V_OUTSIDE, 0);
+  vUSet(p, V_ONCPU, 1);
   saveQueues(a);
 }
 
@@ -683,7 +700,7 @@ function qRemove(q: i32, v: u32): bool {
   let j: u32 = 0;
   for (; j < n; j++) {
     const r = QR + (<usize>(<u32>q * NV + (head + j) % NV)) * 24;
-    if (<u32>load<f64>(r + 16) == v) {
+    if (load<u32>(r + 16) == v) {
       setHdr(A, FB_OUT_T, load<f64>(r)); setHdr(A, FB_OUT_K, load<f64>(r + 8));
       break;
     }
@@ -692,7 +709,7 @@ function qRemove(q: i32, v: u32): bool {
   for (; j + 1 < n; j++) {
     const r = QR + (<usize>(<u32>q * NV + (head + j) % NV)) * 24;
     const s = QR + (<usize>(<u32>q * NV + (head + j + 1) % NV)) * 24;
-    store<f64>(r, load<f64>(s)); store<f64>(r + 8, load<f64>(s + 8)); store<f64>(r + 16, load<f64>(s + 16));
+    store<f64>(r, load<f64>(s)); store<f64>(r + 8, load<f64>(s + 8)); store<u32>(r + 16, load<u32>(s + 16));
   }
   store<u32>(m + 4, n - 1);
   const h = QH + (<usize>q << 4);
@@ -714,8 +731,8 @@ function qRemove(q: i32, v: u32): bool {
 export function fbState(a: usize, v: u32): i32 {
   useArea(a);
   const p = vAt(a, v);
-  if (vGet(p, V_OUTSIDE) != 0) return -1;
-  const ph = <u32>vGet(p, V_PHASE);
+  if (vU(p, V_OUTSIDE) != 0) return -1;
+  const ph = <u32>vU(p, V_PHASE);
   if (ph == PH_SLEEP || ph == PH_RUN) return 2;
   if (ph != PH_EXIT) return 0;
   const m = QM + (<usize>Q_EXIT << 4);
@@ -723,7 +740,7 @@ export function fbState(a: usize, v: u32): i32 {
   const n = load<u32>(m + 4);
   for (let j: u32 = 0; j < n; j++) {
     const r = QR + (<usize>(<u32>Q_EXIT * NV + (head + j) % NV)) * 24;
-    if (<u32>load<f64>(r + 16) == v) {
+    if (load<u32>(r + 16) == v) {
       setHdr(a, FB_OUT_T, load<f64>(r));
       return 1;
     }
@@ -749,18 +766,18 @@ export function fbLeave(a: usize, v: u32, handOver: bool): void {
       if (i < 0) unreachable();
       heapRemove(<u32>i);
     }
-    vSet(p, V_OUTSIDE, 1);
+    vUSet(p, V_OUTSIDE, 1);
     setHdr(a, FB_OUT_V, <f64>v);
-    setHdr(a, FB_OUT_GFN, vGet(p, V_GFN));
-    setHdr(a, FB_OUT_T0, vGet(p, V_T0));
+    setHdr(a, FB_OUT_GFN, vU(p, V_GFN));
+    setHdr(a, FB_OUT_T0, vF(p, V_T0));
   } else {
-    vSet(p, V_LEFT, 0);
+    vUSet(p, V_LEFT, 0);
   }
   saveQueues(a);
 }
 
 /** vCPU v is outside the batch (the engine runs it). */
-export function fbOutside(a: usize, v: u32): bool { return vGet(vAt(a, v), V_OUTSIDE) != 0; }
+export function fbOutside(a: usize, v: u32): bool { return vU(vAt(a, v), V_OUTSIDE) != 0; }
 
 // ---- the CPUs (engine/cpus.ts Cpus, while the batch owns them) ----
 
@@ -770,7 +787,7 @@ function rqPush(v: u32, t: f64): void {
   if (i >= NV) i -= NV;
   store<u32>(RQ + (<usize>i << 2), v);
   RQN += 1;
-  vSet(vAt(A, v), V_RQ_SINCE, t);
+  vFSet(vAt(A, v), V_RQ_SINCE, t);
 }
 
 /**
@@ -787,15 +804,15 @@ function cpuRelease(t: f64): i32 {
   RQH = RQH + 1 >= NV ? 0 : RQH + 1;
   RQN -= 1;
   const p = vAt(A, v);
-  record(FB_HIST_RQ, t - vGet(p, V_RQ_SINCE));
-  vSet(p, V_ONCPU, 1);
-  if (vGet(p, V_OUTSIDE) != 0) return <i32>v;
-  if (vGet(p, V_LEFT) <= 0) {
+  record(FB_HIST_RQ, t - vF(p, V_RQ_SINCE));
+  vUSet(p, V_ONCPU, 1);
+  if (vU(p, V_OUTSIDE) != 0) return <i32>v;
+  if (vU(p, V_LEFT) <= 0) {
     // It left the batch (fbLeave) while it waited: the engine runs its next access.
-    vSet(p, V_OUTSIDE, 1);
+    vUSet(p, V_OUTSIDE, 1);
     return <i32>v;
   }
-  vSet(p, V_PHASE, <f64>PH_RUN);
+  vUSet(p, V_PHASE, PH_RUN);
   schedule(Q_SLEEP, t, v);
   return -2;
 }
@@ -806,15 +823,15 @@ export function fbSetCpus(a: usize, free: f64): void {
   setHdr(a, FB_CPU_FREE, free);
   const nv = <u32>hdr(a, FB_NV);
   for (let v: u32 = 0; v < nv; v++) {
-    vSet(vAt(a, v), V_OUTSIDE, 1);
-    vSet(vAt(a, v), V_ONCPU, 0);
+    vUSet(vAt(a, v), V_OUTSIDE, 1);
+    vUSet(vAt(a, v), V_ONCPU, 0);
   }
 }
 
 /** vCPU v (outside the batch) holds a CPU (onCpu) or waits in the run queue since t (the engine's queue, taken over in order). */
 export function fbSetCpu(a: usize, v: u32, onCpu: bool, queuedSince: f64): void {
   useArea(a);
-  if (onCpu) vSet(vAt(a, v), V_ONCPU, 1);
+  if (onCpu) vUSet(vAt(a, v), V_ONCPU, 1);
   else if (queuedSince >= 0) rqPush(v, queuedSince);
   saveQueues(a);
 }
@@ -825,7 +842,7 @@ export function fbTake(a: usize, v: u32, t: f64): u32 {
   let got: u32 = 0;
   if (FREE > 0) {
     FREE -= 1;
-    vSet(vAt(a, v), V_ONCPU, 1);
+    vUSet(vAt(a, v), V_ONCPU, 1);
     got = 1;
   } else rqPush(v, t);
   saveQueues(a);
@@ -835,7 +852,7 @@ export function fbTake(a: usize, v: u32, t: f64): u32 {
 /** vCPU v, outside the batch, gives its CPU up at t (Cpus.release), `key` the engine's next: cpuRelease's answer. */
 export function fbRelease(a: usize, v: u32, t: f64, key: f64): i32 {
   useArea(a);
-  vSet(vAt(a, v), V_ONCPU, 0);
+  vUSet(vAt(a, v), V_ONCPU, 0);
   SEQ = key;
   const r = cpuRelease(t);
   saveQueues(a);
@@ -852,10 +869,10 @@ export function fbIdleQueue(a: usize): bool { return hdr(a, FB_RQ_LEN) == 0; }
 export function fbTakeDirty(a: usize, j: u32): u32 {
   const v = load<u32>(dirtyAt(a, <u32>hdr(a, FB_NV)) + (<usize>j << 2));
   const p = vAt(a, v);
-  vSet(p, V_DIRTY, 0);
+  vUSet(p, V_DIRTY, 0);
   for (let i = 0; i < 5; i++) {
-    setHdr(a, FB_COUNTS + i, vGet(p, FB_V_STARTED + i));
-    vSet(p, FB_V_STARTED + i, 0);
+    setHdr(a, FB_COUNTS + i, <f64>vC(p, FB_V_STARTED + i));
+    vCSet(p, FB_V_STARTED + i, 0);
   }
   return v;
 }
@@ -863,10 +880,10 @@ export function fbTakeDirty(a: usize, j: u32): u32 {
 
 function gaugePoint(t: f64, len: f64): void {
   const a = A;
-  const n = <u32>hdr(a, FB_GAUGE_N);
+  const n = GAUGE_N;
   const g = gaugeAt(a) + (<usize>n << 4);
   store<f64>(g, t); store<f64>(g + 8, len);
-  setHdr(a, FB_GAUGE_N, <f64>(n + 1));
+  GAUGE_N = n + 1;
 }
 
 /** VM m's mmu_lock queue head(s) proceed while the lock allows (RwLock.advance): each granted after the cache line. */
@@ -881,7 +898,7 @@ function advance(m: usize, t: f64): void {
     mSet(m, M_QLEN, mGet(m, M_QLEN) - 1);
     if (WRITE) mSet(m, M_WRITER, <f64>h);
     else mSet(m, M_READERS, mGet(m, M_READERS) + 1);
-    vSet(vAt(A, h), V_PHASE, <f64>PH_GRANT);
+    vUSet(vAt(A, h), V_PHASE, PH_GRANT);
     schedule(Q_GRANT, t + GRANT_NS, h);
     moved = true;
     if (WRITE) break;
@@ -893,9 +910,9 @@ function advance(m: usize, t: f64): void {
 @inline function taken(m: usize, p: usize, t: f64, w: f64): void {
   MMU_ACQ += 1;
   record(FB_HIST_MMU_WAIT, w);
-  if (w > 0) vSet(p, V_LOCK_WAIT, vGet(p, V_LOCK_WAIT) + w);
+  if (w > 0) vFSet(p, V_LOCK_WAIT, vF(p, V_LOCK_WAIT) + w);
   if (WRITE) mSet(m, M_WRITE_START, t);
-  else vSet(p, V_READ_START, t);
+  else vFSet(p, V_LOCK_T, t);
 }
 
 /**
@@ -929,15 +946,15 @@ function advance(m: usize, t: f64): void {
 function step(v: u32, t: f64): void {
   const a = A;
   const p = vAt(a, v);
-  const m = vmAt(a, NV, <u32>vGet(p, V_VM));
-  const pt = <u32>mGet(m, FB_M_PT);
-  let ph = <u32>vGet(p, V_PHASE);
-  if (vGet(p, V_DIRTY) == 0) {
+  const m = vmAt(a, NV, <u32>vU(p, V_VM));
+  const pt = vU(p, V_PT);
+  let ph = <u32>vU(p, V_PHASE);
+  if (vU(p, V_DIRTY) == 0) {
     // Its counts are about to move: the next fold reads them.
-    vSet(p, V_DIRTY, 1);
-    const n = <u32>hdr(a, FB_DIRTY_N);
+    vUSet(p, V_DIRTY, 1);
+    const n = DIRTY_N;
     store<u32>(dirtyAt(a, NV) + (<usize>n << 2), v);
-    setHdr(a, FB_DIRTY_N, <f64>(n + 1));
+    DIRTY_N = n + 1;
   }
   for (;;) {
     // Each phase sets the wait it ends with: ns (a charge when > 0, or the sleep when `sleeps`) and the phase after it.
@@ -948,22 +965,22 @@ function step(v: u32, t: f64): void {
       case PH_EXIT: {
         // srcu_read_lock: never waits.
         SRCU_ACQ += 1;
-        vSet(p, V_SRCU_START, t);
+        vFSet(p, V_SRCU_START, t);
         ns = ATTR_NS; next = PH_ATTR;
         break;
       }
       case PH_ATTR: {
-        const gfn = vGet(p, V_GFN);
-        const index = <u32>(vGet(p, V_INDEX_BASE) + (gfn - vGet(p, V_GFN_BASE)));
-        const pfn = getFolio(<u32>vGet(p, V_PC), index, POLICY, <u64>hdr(a, FB_ISIZE), <u32>hdr(a, FB_MT));
+        const gfn = vU(p, V_GFN);
+        const index = <u32>(vU(p, V_INDEX_BASE) + (gfn - vU(p, V_GFN_BASE)));
+        const pfn = getFolio(<u32>vU(p, V_PC), index, POLICY, ISIZE, MT);
         if (pfn < 0) unreachable(); // the caller checked the host's free pages
         const order = <u32>gfOrder;
         if (gfFallback == FALLBACK_OCCUPIED) addHdr(a, FB_FALLBACK_OCCUPIED, 1);
         else if (gfFallback == FALLBACK_NOMEM) addHdr(a, FB_FALLBACK_NOMEM, 1);
         folioGet(<u32>pfn);
-        vSet(p, V_FOLIO, <f64>pfn);
+        vUSet(p, V_FOLIO, pfn);
         const page = <u32>pfn + (index & ((<u32>1 << order) - 1));
-        vSet(p, V_PAGE, <f64>page);
+        vUSet(p, V_PAGE, page);
         // The getPfn's charge, summed in the binding's order, then rounded as charge rounds it.
         ns = BASE_NS;
         if (LINE_NS > 0 && mGet(m, FB_M_LINE_OWNER) != <f64>v) {
@@ -977,13 +994,13 @@ function step(v: u32, t: f64): void {
           if (order == 0) {
             ns += ALLOC_NS;
             MISSES += 1;
-            vSet(p, FB_V_MISSES, vGet(p, FB_V_MISSES) + 1);
-            vSet(p, FB_V_SMALL_AFTER_HUGE, vGet(p, FB_V_SMALL_AFTER_HUGE) + 1);
+            vCSet(p, FB_V_MISSES, vC(p, FB_V_MISSES) + 1);
+            vCSet(p, FB_V_SMALL_AFTER_HUGE, vC(p, FB_V_SMALL_AFTER_HUGE) + 1);
           } else {
             ns += HUGE_NS;
             addHdr(a, FB_MISSES_HUGE, 1);
-            vSet(p, FB_V_MISSES_HUGE, vGet(p, FB_V_MISSES_HUGE) + 1);
-            vSet(p, FB_V_SMALL_AFTER_HUGE, 0);
+            vCSet(p, FB_V_MISSES_HUGE, vC(p, FB_V_MISSES_HUGE) + 1);
+            vCSet(p, FB_V_SMALL_AFTER_HUGE, 0);
           }
           ns += MISS_CLEAR_NS;
         }
@@ -994,9 +1011,9 @@ function step(v: u32, t: f64): void {
         let level: u32 = 1;
         if (order >= 9 && MAX_LEVEL >= 2) {
           const head = gfn - (gfn % 512);
-          if (head >= vGet(p, V_GFN_BASE) && head + 512 <= vGet(p, V_SLOT_END) && vGet(p, V_MISALIGNED) == 0) level = 2;
+          if (head >= vU(p, V_GFN_BASE) && head + 512 <= vU(p, V_SLOT_END) && vU(p, V_MISALIGNED) == 0) level = 2;
         }
-        vSet(p, V_LEVEL, <f64>level);
+        vUSet(p, V_LEVEL, level);
         next = PH_GET;
         break;
       }
@@ -1017,21 +1034,21 @@ function step(v: u32, t: f64): void {
         const tail = (<u32>mGet(m, M_QHEAD) + <u32>mGet(m, M_QLEN)) % NV;
         store<f64>(m + (<usize>M_SLOTS << 3) + (<usize>tail << 3), <f64>v);
         mSet(m, M_QLEN, mGet(m, M_QLEN) + 1);
-        vSet(p, V_WAIT_START, t);
-        vSet(p, V_PHASE, <f64>PH_QUEUED);
+        vFSet(p, V_LOCK_T, t);
+        vUSet(p, V_PHASE, PH_QUEUED);
         gaugePoint(t, mGet(m, M_QLEN));
         return;
       }
       case PH_GRANT: {
-        taken(m, p, t, t - vGet(p, V_WAIT_START));
+        taken(m, p, t, t - vF(p, V_LOCK_T));
         ns = MAP_NS; next = PH_MAP;
         break;
       }
       case PH_MAP: {
-        const gfn = <u32>vGet(p, V_GFN);
-        const folio = <u32>vGet(p, V_FOLIO);
-        const page = <u32>vGet(p, V_PAGE);
-        const level = <u32>vGet(p, V_LEVEL);
+        const gfn = <u32>vU(p, V_GFN);
+        const folio = <u32>vU(p, V_FOLIO);
+        const page = <u32>vU(p, V_PAGE);
+        const level = <u32>vU(p, V_LEVEL);
         if (level == 1) {
           if (!eptMap1Hinted(pt, gfn, page)) eptMap(pt, gfn, page, 1);
         } else {
@@ -1040,10 +1057,10 @@ function step(v: u32, t: f64): void {
         }
         if (folioRefcount(folio) <= 1) unreachable(); // the page cache holds a reference
         folioPut(folio);
-        const n = <u32>hdr(a, FB_TRAIL_N);
+        const n = TRAIL_N;
         const tr = trailAt(a) + (<usize>(n % FB_TRAIL_CAP) << 4);
         store<f64>(tr, t); store<f64>(tr + 8, <f64>v);
-        setHdr(a, FB_TRAIL_N, <f64>(n + 1));
+        TRAIL_N = n + 1;
         // KVM_MMU_UNLOCK: the hold recorded, the queue's head let in. A VM leaving the batch
         // (fbLeave) must be done with mmu_lock before the engine may take it: the caller's bound
         // on what a fault has left after its exit makes that so, and this checks it.
@@ -1052,29 +1069,29 @@ function step(v: u32, t: f64): void {
           record(FB_HIST_MMU_HOLD, t - mGet(m, M_WRITE_START));
           mSet(m, M_WRITER, -1);
         } else {
-          record(FB_HIST_MMU_HOLD, t - vGet(p, V_READ_START));
+          record(FB_HIST_MMU_HOLD, t - vF(p, V_LOCK_T));
           mSet(m, M_READERS, mGet(m, M_READERS) - 1);
         }
         if (mGet(m, M_QLEN) > 0) advance(m, t);
         // The fault is done: its latency and waits, then srcu_read_unlock; the guest exit's sleep(0).
-        record(FB_HIST_LATENCY, t - vGet(p, V_T0));
+        record(FB_HIST_LATENCY, t - vF(p, V_T0));
         FAULTS += 1;
-        LOCK_WAIT += vGet(p, V_LOCK_WAIT);
-        vSet(p, V_LOCK_WAIT, 0);
-        record(FB_HIST_SRCU_HOLD, t - vGet(p, V_SRCU_START));
-        vSet(p, FB_V_COMPLETED, vGet(p, FB_V_COMPLETED) + 1);
+        LOCK_WAIT += vF(p, V_LOCK_WAIT);
+        vFSet(p, V_LOCK_WAIT, 0);
+        record(FB_HIST_SRCU_HOLD, t - vF(p, V_SRCU_START));
+        vCSet(p, FB_V_COMPLETED, vC(p, FB_V_COMPLETED) + 1);
         sleeps = true; next = PH_SLEEP;
         break;
       }
       case PH_SLEEP: {
         // Woken: a CPU taken at once (a zero run-queue delay), or a wait in the run queue.
-        if (CPUS && vGet(p, V_ONCPU) == 0) {
+        if (CPUS && vU(p, V_ONCPU) == 0) {
           if (FREE == 0) {
             rqPush(v, t);
             return;
           }
           FREE -= 1;
-          vSet(p, V_ONCPU, 1);
+          vUSet(p, V_ONCPU, 1);
         }
         RQ_ZERO += 1;
         ph = PH_RUN;
@@ -1082,18 +1099,18 @@ function step(v: u32, t: f64): void {
       }
       case PH_RUN: {
         // On a CPU: the next access (a vCPU with none left ended before this).
-        vSet(p, V_LEFT, vGet(p, V_LEFT) - 1);
-        vSet(p, FB_V_STARTED, vGet(p, FB_V_STARTED) + 1);
-        const gfn = vGet(p, V_NEXT);
-        vSet(p, V_GFN, gfn);
-        vSet(p, V_NEXT, gfn + 1);
+        vUSet(p, V_LEFT, vU(p, V_LEFT) - 1);
+        vCSet(p, FB_V_STARTED, vC(p, FB_V_STARTED) + 1);
+        const gfn = vU(p, V_NEXT);
+        vUSet(p, V_GFN, gfn);
+        vUSet(p, V_NEXT, gfn + 1);
         if (eptWalkHinted(pt, <u32>gfn) >= 0) {
           addHdr(a, FB_MAPPED_ACCESSES, 1);
-          vSet(p, FB_V_COMPLETED, vGet(p, FB_V_COMPLETED) + 1);
+          vCSet(p, FB_V_COMPLETED, vC(p, FB_V_COMPLETED) + 1);
           sleeps = true; next = PH_SLEEP;
           break;
         }
-        vSet(p, V_T0, t);
+        vFSet(p, V_T0, t);
         ns = EXIT_NS; next = PH_EXIT;
         break;
       }
@@ -1104,18 +1121,18 @@ function step(v: u32, t: f64): void {
     const t2 = t + ns;
     // The last scheduling point always goes through the heap: fbRun hands it to the engine. A
     // sleep with someone in the run queue gives the CPU to them (Simulation.sleepInPlace).
-    if (ahead(t2) && !(sleeps && (vGet(p, V_LEFT) <= 0 || RQN > 0))) {
+    if (ahead(t2) && !(sleeps && (vU(p, V_LEFT) <= 0 || RQN > 0))) {
       EVENTS += 1;
       LAST_T = t2;
       t = t2;
       ph = next;
       continue;
     }
-    vSet(p, V_PHASE, <f64>next);
+    vUSet(p, V_PHASE, next);
     schedule(queueOf(next, ns), t2, v);
     if (sleeps && CPUS) {
       // The sleep gives the CPU up after its wake is keyed (Simulation.step, then offCpu).
-      vSet(p, V_ONCPU, 0);
+      vUSet(p, V_ONCPU, 0);
       const w = cpuRelease(t2);
       if (w >= 0) {
         WOKE = w;
@@ -1154,27 +1171,27 @@ export function fbRun(a: usize): void {
     const k = MIN_K;
     if (t == Infinity) break;
     if (!(t < H_T || (t == H_T && k < H_K)) || t > LIMIT) break;
-    if (<u32>hdr(a, FB_GAUGE_N) + NV + 1 >= FB_GAUGE_CAP) { status = FB_GAUGE_FULL; break; }
+    if (GAUGE_N + NV + 1 >= FB_GAUGE_CAP) { status = FB_GAUGE_FULL; break; }
     const q = MIN_Q;
     let v: u32;
     if (q == IN_HEAP) {
-      v = <u32>load<f64>(HEAP + 16);
+      v = load<u32>(HEAP + 16);
       heapPop();
     } else {
-      v = <u32>load<f64>(QR + (<usize>(<u32>q * NV + load<u32>(QM + (<usize>q << 4)))) * 24 + 16);
+      v = load<u32>(QR + (<usize>(<u32>q * NV + load<u32>(QM + (<usize>q << 4)))) * 24 + 16);
       qPop(q);
     }
     const p = vAt(a, v);
-    if (<u32>vGet(p, V_PHASE) == PH_RUN && vGet(p, V_LEFT) <= 0) {
+    if (<u32>vU(p, V_PHASE) == PH_RUN && vU(p, V_LEFT) <= 0) {
       // Handed a CPU before it left the batch (fbLeave): the engine runs its next access.
-      vSet(p, V_OUTSIDE, 1);
+      vUSet(p, V_OUTSIDE, 1);
       setHdr(a, FB_OUT_V, <f64>v); setHdr(a, FB_OUT_T, t); setHdr(a, FB_OUT_K, k);
       status = FB_ENDED;
       break;
     }
-    if (<u32>vGet(p, V_PHASE) == PH_SLEEP && vGet(p, V_LEFT) <= 0) {
+    if (<u32>vU(p, V_PHASE) == PH_SLEEP && vU(p, V_LEFT) <= 0) {
       // The last access's scheduling point: the engine ends the loop, on a CPU.
-      vSet(p, V_OUTSIDE, 1);
+      vUSet(p, V_OUTSIDE, 1);
       if (CPUS) {
         if (FREE == 0) {
           // It waits for a CPU; the engine runs it when one is given up (FB_WAKE).
@@ -1184,7 +1201,7 @@ export function fbRun(a: usize): void {
           continue;
         }
         FREE -= 1;
-        vSet(p, V_ONCPU, 1);
+        vUSet(p, V_ONCPU, 1);
         RQ_ZERO += 1;
       }
       setHdr(a, FB_OUT_V, <f64>v); setHdr(a, FB_OUT_T, t); setHdr(a, FB_OUT_K, k);
