@@ -174,10 +174,12 @@ const PH_RUN: u32 = 9; // handed a CPU from the run queue: the next access
 
 // The waits' queues. Waits of one length that begin in key order end in key order (the clock
 // never goes back and keys rise), so each length's waits form a FIFO queue, and the next wait is
-// the least of the queues' heads, the root of a winner tree over them: a push costs O(1) (a tree
-// path's update when its queue was empty) and a pop one path's update (or less, see DQ), where a
-// heap of 128 lock-stepped vCPUs (bench e2e (b)) cost ~7 sift levels per wait, ~46% of the
-// batch's time.
+// the least of the queues' heads. The non-empty queues form a list in the order of their heads
+// (QNEXT, QPREV, QFIRST): a pop moves its queue along the list past the heads its new head
+// follows, a push into an empty queue walks the list from the front. Only a few queues are
+// non-empty at once (bench e2e (b): the exit's, and the sleeps' for an instant), so each costs
+// a compare or two, where a heap of 128 vCPUs cost ~7 sift levels per wait (~46% of the batch's
+// time) and a winner tree over the 16 queues four levels per pop (13% of (b)).
 // Each phase's charge is one length but getPfn's, which takes one of a few (hit or miss, small or
 // huge, the file's line or not): those get a queue per length as they appear (Q_VAR on), and
 // any length beyond NQ goes to the heap, as a wait with a key out of order would.
@@ -216,9 +218,9 @@ export function fbVmAt(a: usize, i: u32): usize { return vmAt(a, <u32>hdr(a, FB_
 @inline function queuesAt(a: usize, nv: u32): usize { return vmsAt(a, nv) + (<usize>(nv * (M_SLOTS + nv)) << 3); }
 /** Each queue's head's (time, key), +Infinity when it is empty: what the next-event scan reads, in one run of memory. */
 @inline function headsAt(a: usize, nv: u32): usize { return queuesAt(a, nv) + <usize>NQ * 16; }
-/** The winner tree over the queues' heads (u32 queue indices, node i's children 2i and 2i + 1, leaves NQ + q). */
-@inline function treeAt(a: usize, nv: u32): usize { return headsAt(a, nv) + <usize>NQ * 16; }
-@inline function ringsAt(a: usize, nv: u32): usize { return treeAt(a, nv) + <usize>NQ * 4; }
+/** The list of non-empty queues: per queue its next and previous (i32, -1 at an end), then the first. */
+@inline function listAt(a: usize, nv: u32): usize { return headsAt(a, nv) + <usize>NQ * 16; }
+@inline function ringsAt(a: usize, nv: u32): usize { return listAt(a, nv) + <usize>NQ * 8 + 8; }
 
 /** Bytes of an area for nv vCPUs (and at most as many VMs). */
 export function fbBytes(nv: u32): usize { return dirtyAt(0, nv) + (<usize>nv << 2) + 64; }
@@ -258,8 +260,7 @@ export function fbInit(a: usize, nv: u32): void {
     store<f64>(headsAt(a, nv) + (<usize>q << 4), Infinity);
     store<f64>(queuesAt(a, nv) + (<usize>q << 4) + 8, -1);
   }
-  useArea(a);
-  for (let i = NQ - 1; i >= 1; i--) store<u32>(QT + (<usize>i << 2), winner(i));
+  store<i32>(listAt(a, nv) + (<usize>NQ << 3), -1);
 }
 
 /** Zero the buckets [lo, hi] of histogram h and its summary (after the caller folded it). */
@@ -285,7 +286,7 @@ let HN: u32 = 0;
 let QM: usize = 0;
 let QH: usize = 0;
 let QR: usize = 0;
-let QT: usize = 0;
+let QL: usize = 0;
 let QN: u32 = 0;
 // The CPU model (FB_CPUS): free CPUs and the run queue, owned by the batch while it runs.
 let CPUS: bool = false;
@@ -391,7 +392,6 @@ function save_(): void {
 }
 
 function heapPush(t: f64, k: f64, v: u32): void {
-  otherPending(t, k);
   let i = HN;
   HN = i + 1;
   const p = HEAP + <usize>i * 24;
@@ -459,7 +459,7 @@ function loadQueues(a: usize): void {
   QM = queuesAt(a, NV);
   QH = headsAt(a, NV);
   QR = ringsAt(a, NV);
-  QT = treeAt(a, NV);
+  QL = listAt(a, NV);
   QN = <u32>hdr(a, FB_QUEUED_N);
   CPUS = hdr(a, FB_CPUS) != 0;
   FREE = hdr(a, FB_CPU_FREE);
@@ -485,72 +485,48 @@ function saveQueues(a: usize): void {
   return ta < tb || (ta == tb && load<f64>(ha + 8) < load<f64>(hb + 8));
 }
 
-/** The queue that wins at tree node c (a leaf is its queue). */
-@inline function winnerAt(c: u32): u32 { return c >= <u32>NQ ? c - <u32>NQ : load<u32>(QT + (<usize>c << 2)); }
+@inline function qNext(q: i32): i32 { return load<i32>(QL + (<usize>q << 3)); }
+@inline function qPrev(q: i32): i32 { return load<i32>(QL + (<usize>q << 3) + 4); }
+@inline function setNext(q: i32, x: i32): void { store<i32>(QL + (<usize>q << 3), x); }
+@inline function setPrev(q: i32, x: i32): void { store<i32>(QL + (<usize>q << 3) + 4, x); }
+@inline function qFirst(): i32 { return load<i32>(QL + (<usize>NQ << 3)); }
+@inline function setFirst(q: i32): void { store<i32>(QL + (<usize>NQ << 3), q); }
 
-/** Node i's winner: the earlier head of its children's. */
-@inline function winner(i: i32): u32 {
-  const l = winnerAt(<u32>(2 * i));
-  const r = winnerAt(<u32>(2 * i + 1));
-  return qLess(r, l) ? r : l;
+/** Queue q out of the list. */
+function listRemove(q: i32): void {
+  const p = qPrev(q);
+  const n = qNext(q);
+  if (p >= 0) setNext(p, n);
+  else setFirst(n);
+  if (n >= 0) setPrev(n, p);
 }
 
-// While fbRun drains queue DQ (>= 0), the tree's nodes on DQ's path are left stale: its head is
-// compared with (OT, OK), the least (time, key) of every other queue and the heap, until it is
-// no longer the least; then one update of its path settles them. With many vCPUs in lock step
-// (bench e2e (b): 64 VMs' vCPUs end the same phase at the same times) the next wait is often
-// the same queue's next, and a compare replaces the path's update. Pushes into another queue
-// update the tree as ever (a node shared with DQ's path is settled again by DQ's update).
-let DQ: i32 = -1;
-/** The queue of the wait fbRun ran last (IN_HEAP for the heap). */
-let PREV_Q: i32 = -1;
-let OT: f64 = 0;
-let OK: f64 = 0;
-
-/** (t, k) is a pending wait outside the drained queue: it may be the least of them. */
-@inline function otherPending(t: f64, k: f64): void {
-  if (DQ >= 0 && (t < OT || (t == OT && k < OK))) {
-    OT = t;
-    OK = k;
-  }
+/** Queue q (out of the list) into it after p (-1: at the front). */
+@inline function listInsertAfter(q: i32, p: i32): void {
+  const n = p >= 0 ? qNext(p) : qFirst();
+  setPrev(q, p);
+  setNext(q, n);
+  if (p >= 0) setNext(p, q);
+  else setFirst(q);
+  if (n >= 0) setPrev(n, q);
 }
 
-/** Begin to drain queue q (the least): (OT, OK) from the winners beside its path, and the heap's top. */
-function drainBegin(q: i32): void {
-  let bt = Infinity;
-  let bk = Infinity;
-  for (let i = <u32>(q + NQ); i > 1; i >>= 1) {
-    const w = winnerAt(i ^ 1);
-    const h = QH + (<usize>w << 4);
-    const t = load<f64>(h);
-    if (t < bt || (t == bt && load<f64>(h + 8) < bk)) {
-      bt = t;
-      bk = load<f64>(h + 8);
-    }
+/** Queue q (out of the list, non-empty) into its place, walking from after p (-1: from the front). */
+function listPlace(q: i32, p: i32): void {
+  let x = p >= 0 ? qNext(p) : qFirst();
+  while (x >= 0 && qLess(<u32>x, <u32>q)) {
+    p = x;
+    x = qNext(x);
   }
-  if (HN > 0) {
-    const t = load<f64>(HEAP);
-    if (t < bt || (t == bt && load<f64>(HEAP + 8) < bk)) {
-      bt = t;
-      bk = load<f64>(HEAP + 8);
-    }
-  }
-  DQ = q;
-  OT = bt;
-  OK = bk;
+  listInsertAfter(q, p);
 }
 
-/** The drained queue's path settled (the tree exact again). */
-@inline function drainEnd(): void {
-  if (DQ >= 0) {
-    qUpdate(DQ);
-    DQ = -1;
-  }
-}
-
-/** Queue q's head changed: the winners on its path to the root again. */
-function qUpdate(q: i32): void {
-  for (let i = (q + NQ) >> 1; i >= 1; i >>= 1) store<u32>(QT + (<usize>i << 2), winner(i));
+/** Queue q's head rose (still non-empty): it moves back past the heads now before it. */
+function listRaised(q: i32): void {
+  const n = qNext(q);
+  if (n < 0 || qLess(<u32>q, <u32>n)) return;
+  listRemove(q);
+  listPlace(q, n);
 }
 
 /** v's wait ending at (t, k) into queue q, behind every wait there (which all end no later). */
@@ -566,10 +542,7 @@ function qPush(q: i32, t: f64, k: f64, v: u32): void {
   if (n == 0) {
     const h = QH + (<usize>q << 4);
     store<f64>(h, t); store<f64>(h + 8, k);
-    if (q != DQ) {
-      otherPending(t, k);
-      qUpdate(q);
-    }
+    listPlace(q, -1);
   }
   QN += 1;
 }
@@ -583,12 +556,14 @@ function qPop(q: i32): void {
   store<u32>(m, head);
   store<u32>(m + 4, n);
   const h = QH + (<usize>q << 4);
-  if (n == 0) store<f64>(h, Infinity);
-  else {
+  if (n == 0) {
+    store<f64>(h, Infinity);
+    listRemove(q);
+  } else {
     const r = QR + (<usize>(<u32>q * NV + head)) * 24;
     store<f64>(h, load<f64>(r)); store<f64>(h + 8, load<f64>(r + 8));
+    listRaised(q);
   }
-  if (q != DQ) qUpdate(q);
   QN -= 1;
 }
 
@@ -620,11 +595,15 @@ let MIN_Q: i32 = 0;
 
 /** The least (time, key) of the queues' heads and the heap's top; MIN_T is +Infinity when nothing waits. */
 function findMin(): void {
-  const q = load<u32>(QT + 4);
-  const h = QH + (<usize>q << 4);
-  let bt = load<f64>(h);
-  let bk = load<f64>(h + 8);
-  let bq = <i32>q;
+  const q = qFirst();
+  let bt = Infinity;
+  let bk = Infinity;
+  if (q >= 0) {
+    const h = QH + (<usize>q << 4);
+    bt = load<f64>(h);
+    bk = load<f64>(h + 8);
+  }
+  let bq = q;
   if (HN > 0) {
     const t = load<f64>(HEAP);
     if (t < bt || (t == bt && load<f64>(HEAP + 8) < bk)) {
@@ -638,8 +617,8 @@ function findMin(): void {
 
 /** The least time among the owned waits (+Infinity when none). */
 @inline function minTime(): f64 {
-  if (DQ >= 0) return min(load<f64>(QH + (<usize>DQ << 4)), OT);
-  const t = load<f64>(QH + (<usize>load<u32>(QT + 4) << 4));
+  const q = qFirst();
+  const t = q >= 0 ? load<f64>(QH + (<usize>q << 4)) : Infinity;
   return HN > 0 ? min(t, load<f64>(HEAP)) : t;
 }
 
@@ -713,12 +692,14 @@ function qRemove(q: i32, v: u32): bool {
   }
   store<u32>(m + 4, n - 1);
   const h = QH + (<usize>q << 4);
-  if (n == 1) store<f64>(h, Infinity);
-  else {
+  if (n == 1) {
+    store<f64>(h, Infinity);
+    listRemove(q);
+  } else {
     const r = QR + (<usize>(<u32>q * NV + head)) * 24;
     store<f64>(h, load<f64>(r)); store<f64>(h + 8, load<f64>(r + 8));
+    listRaised(q);
   }
-  qUpdate(q);
   QN -= 1;
   return true;
 }
@@ -1152,21 +1133,9 @@ function step(v: u32, t: f64): void {
  */
 export function fbRun(a: usize): void {
   load_(a);
-  PREV_Q = -1;
   let status = FB_DONE;
   for (;;) {
-    const dh = QH + (<usize>DQ << 4);
-    if (DQ >= 0 && (load<f64>(dh) < OT || (load<f64>(dh) == OT && load<f64>(dh + 8) < OK))) {
-      MIN_T = load<f64>(dh);
-      MIN_K = load<f64>(dh + 8);
-      MIN_Q = DQ;
-    } else {
-      drainEnd();
-      findMin();
-      // A drain pays for itself from the third wait of a run: begin one at the second.
-      if (MIN_Q == PREV_Q && MIN_Q != IN_HEAP && MIN_T != Infinity) drainBegin(MIN_Q);
-    }
-    PREV_Q = MIN_Q;
+    findMin();
     const t = MIN_T;
     const k = MIN_K;
     if (t == Infinity) break;
@@ -1218,7 +1187,6 @@ export function fbRun(a: usize): void {
       break;
     }
   }
-  drainEnd();
   save_();
   setHdr(a, FB_STATUS, <f64>status);
   // The next owned wait, for the caller's entry in the engine (fbTop without another call).
