@@ -771,6 +771,12 @@ function rqPush(v: u32, t: f64): void {
   vFSet(vAt(A, v), V_RQ_SINCE, t);
 }
 
+/** The run queue's head (RQN > 0) is in the batch, with accesses left: a CPU given up goes to it as a wait of the batch's (cpuRelease -2). */
+@inline function rqHeadInside(): bool {
+  const h = vAt(A, load<u32>(RQ + (<usize>RQH << 2)));
+  return vU(h, V_OUTSIDE) == 0 && <i32>vU(h, V_LEFT) > 0;
+}
+
 /**
  * A CPU given up at t (Cpus.release): the run queue's head gets it, its wait recorded, else the
  * CPU is free. Returns -1 (free), -2 (a vCPU of the batch resumes, keyed SEQ, taken), or the
@@ -1068,6 +1074,7 @@ function step(v: u32, t: f64): void {
         // Woken: a CPU taken at once (a zero run-queue delay), or a wait in the run queue.
         if (CPUS && vU(p, V_ONCPU) == 0) {
           if (FREE == 0) {
+            vUSet(p, V_PHASE, PH_SLEEP); // (its sleep may have ended in place)
             rqPush(v, t);
             return;
           }
@@ -1101,8 +1108,15 @@ function step(v: u32, t: f64): void {
     if (!sleeps && ns <= 0) { ph = next; continue; } // a charge of 0 goes straight on
     const t2 = t + ns;
     // The last scheduling point always goes through the heap: fbRun hands it to the engine. A
-    // sleep with someone in the run queue gives the CPU to them (Simulation.sleepInPlace).
-    if (ahead(t2) && !(sleeps && (vU(p, V_LEFT) <= 0 || RQN > 0))) {
+    // sleep with someone in the run queue gives the CPU to them (Simulation.sleepInPlace): its
+    // wake is keyed, then the head's (cpuRelease), and it ends here only when that head is one
+    // of the batch's own (an outside one is the engine's to run, FB_WAKE).
+    if (ahead(t2) && !(sleeps && (vU(p, V_LEFT) <= 0 || (RQN > 0 && !rqHeadInside())))) {
+      if (sleeps && RQN > 0) {
+        SEQ += 1; // the wake's key, as if queued
+        vUSet(p, V_ONCPU, 0);
+        if (cpuRelease(t2) != -2) unreachable();
+      }
       EVENTS += 1;
       LAST_T = t2;
       t = t2;
