@@ -178,6 +178,11 @@ function eptMapSlow(h: u32, gfn: u32, pfn: u32, level: u32): void {
   return true;
 }
 
+/** A 4 KiB leaf into level-1 table t (eptTable1's answer for gfn's block, non-zero). */
+@inline export function eptMap1Into(h: u32, t: u32, gfn: u32, pfn: u32): void {
+  storeLeaf(h, chunkAddr(t) + (<usize>(gfn & 511) << 2), pfn, 1);
+}
+
 /** eptWalk through its block's level-1 table when hints.ts has it, else the plain walk. Only the
  * map (eptTable1) leaves hints: a walk that missed then costs one walk, not eptTable1's table
  * walk and hint stores followed by a second walk where the block holds no level-1 table (a

@@ -29,7 +29,8 @@
 // the host's CPUs (engine/cpus.ts Cpus, lent): the sleep(0) hands the CPU to the run queue's head.
 import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, getFolio, gfFallback, gfHit, gfOrder } from './shmem';
 import { folioFlags, folioGet, folioPut, folioRefcount, folioSetFlags } from './buddy';
-import { eptMap, eptMap1Hinted, eptWalkHinted } from './ept';
+import { E_LEAF, eptMap, eptMap1Into, eptTable1, eptWalkHinted } from './ept';
+import { chunkAddr } from './mem';
 import { bucketIndex } from './shared/histogram';
 
 // ---- the area's header: f64 slots (index * 8 bytes) ----
@@ -128,25 +129,36 @@ export const FB_M_LAST_MISS = 7; // the vCPU that allocated last since the fold,
 export const FB_M_DEADLINE = 8;
 const M_SLOTS: u32 = 9;
 
-// Per vCPU, 128 bytes (two cache lines, the first read at every wait's end): u32 slots, then
-// f64 slots from byte 64, then its counts since the last fold (u32) from byte 104.
+// Per vCPU, 192 bytes (three cache lines: the first read at every wait's end, the third only
+// for a huge folio's leaf level): u32 slots, f64 slots from byte 64, its counts since the last
+// fold (u32) from byte 104, then the slot's bounds from byte 128.
 const V_PHASE = 0;
 const V_VM = 1;
 const V_DIRTY = 2; // 1 while it is in the dirty list
 const V_ONCPU = 3; // 1 while it holds a CPU (with a CPU model)
 const V_OUTSIDE = 4; // 1 while the engine runs it: before it joined, or after its last access
 const V_LEFT = 5;
-const V_GFN = 6;
-const V_NEXT = 7;
-const V_GFN_BASE = 8;
-const V_INDEX_BASE = 9;
-const V_SLOT_END = 10;
-const V_PC = 11;
-const V_FOLIO = 12;
-const V_PAGE = 13;
-const V_LEVEL = 14;
-const V_MISALIGNED = 15;
-const V_PT = 31; // its VM's page table (FB_M_PT), in the record's last four bytes
+const V_GFN = 6; // its fault's gfn (the next access is the one after)
+const V_INDEX_OFF = 7; // the page-cache index of gfn 0 in its slot (u32 arithmetic: index = gfn + this)
+const V_PC = 8;
+const V_FOLIO = 9;
+const V_PAGE = 10;
+const V_LEVEL = 11;
+// What its last faults found, while its VM stays in the batch (nothing else then touches the
+// VM's file or page table; fbJoin forgets them): the order-9 folio over [V_HUGE_INDEX,
+// V_HUGE_INDEX + 512) at head V_HUGE_PFN (NO_INDEX: none), which shmem_get_folio's lookup
+// would find again; and the level-1 table V_TABLE1 of gfn block V_BLOCK (0xffffffff: none),
+// kept only when no leaf is huge (FB_MAX_LEVEL 1), so none replaces the table.
+const V_HUGE_INDEX = 12;
+/** No folio: its 512 indices lie past any file's (16 TiB). */
+const NO_INDEX: u32 = 0xfffffc00;
+const V_HUGE_PFN = 13;
+const V_BLOCK = 14;
+const V_TABLE1 = 15;
+const V_PT = 31; // its VM's page table (FB_M_PT), in the second line's last four bytes
+const V_GFN_BASE = 32;
+const V_SLOT_END = 33;
+const V_MISALIGNED = 34;
 const V_T0 = 0;
 const V_SRCU_START = 1;
 /** When its wait for mmu_lock began (PH_QUEUED), then when its read hold began: the one is read before the other is set. */
@@ -159,7 +171,7 @@ export const FB_V_MISSES = 2;
 export const FB_V_MISSES_HUGE = 3;
 /** Order-0 misses since this vCPU's last huge one (its lru_add batch restarts at a large folio). */
 export const FB_V_SMALL_AFTER_HUGE = 4;
-const V_BYTES: u32 = 128;
+const V_BYTES: u32 = 192;
 
 // Where a vCPU waits (what the end of its wait runs).
 const PH_EXIT: u32 = 1; // the exit's charge
@@ -653,10 +665,11 @@ export function fbJoin(a: usize, v: u32, vm: u32, gfn: f64, left: f64, gfnBase: 
   vUSet(p, V_SLOT_END, <u32>(gfnBase + slotPages));
   vUSet(p, V_MISALIGNED, misaligned ? 1 : 0);
   vUSet(p, V_GFN, <u32>gfn);
-  vUSet(p, V_NEXT, <u32>gfn + 1);
   vUSet(p, V_LEFT, <u32>left);
   vUSet(p, V_GFN_BASE, <u32>gfnBase);
-  vUSet(p, V_INDEX_BASE, <u32>indexBase);
+  vUSet(p, V_INDEX_OFF, <u32>indexBase - <u32>gfnBase);
+  vUSet(p, V_HUGE_INDEX, NO_INDEX);
+  vUSet(p, V_BLOCK, 0xffffffff);
   vUSet(p, V_PC, pc);
   vFSet(p, V_T0, now);
   vUSet(p, V_PHASE, PH_EXIT);
@@ -958,12 +971,25 @@ function step(v: u32, t: f64): void {
       }
       case PH_ATTR: {
         const gfn = vU(p, V_GFN);
-        const index = <u32>(vU(p, V_INDEX_BASE) + (gfn - vU(p, V_GFN_BASE)));
-        const pfn = getFolio(<u32>vU(p, V_PC), index, POLICY, ISIZE, MT);
-        if (pfn < 0) unreachable(); // the caller checked the host's free pages
-        const order = <u32>gfOrder;
-        if (gfFallback == FALLBACK_OCCUPIED) addHdr(a, FB_FALLBACK_OCCUPIED, 1);
-        else if (gfFallback == FALLBACK_NOMEM) addHdr(a, FB_FALLBACK_NOMEM, 1);
+        const index = gfn + vU(p, V_INDEX_OFF);
+        let pfn: i32;
+        let order: u32 = 9;
+        let hit = true;
+        if (index - vU(p, V_HUGE_INDEX) < 512) {
+          // In the huge folio its last fault found: the lookup would find it again.
+          pfn = <i32>vU(p, V_HUGE_PFN);
+        } else {
+          pfn = getFolio(vU(p, V_PC), index, POLICY, ISIZE, MT);
+          if (pfn < 0) unreachable(); // the caller checked the host's free pages
+          order = <u32>gfOrder;
+          hit = gfHit;
+          if (gfFallback == FALLBACK_OCCUPIED) addHdr(a, FB_FALLBACK_OCCUPIED, 1);
+          else if (gfFallback == FALLBACK_NOMEM) addHdr(a, FB_FALLBACK_NOMEM, 1);
+          if (order == 9) {
+            vUSet(p, V_HUGE_INDEX, index & ~511);
+            vUSet(p, V_HUGE_PFN, <u32>pfn);
+          }
+        }
         folioGet(<u32>pfn);
         vUSet(p, V_FOLIO, pfn);
         const page = <u32>pfn + (index & ((<u32>1 << order) - 1));
@@ -974,7 +1000,7 @@ function step(v: u32, t: f64): void {
           ns += LINE_NS;
           mSet(m, FB_M_LINE_OWNER, <f64>v);
         }
-        if (gfHit) {
+        if (hit) {
           if (!(folioFlags(<u32>pfn) & FOLIO_UPTODATE)) ns += HIT_CLEAR_NS;
         } else {
           mSet(m, FB_M_LAST_MISS, <f64>v);
@@ -1037,7 +1063,20 @@ function step(v: u32, t: f64): void {
         const page = <u32>vU(p, V_PAGE);
         const level = <u32>vU(p, V_LEVEL);
         if (level == 1) {
-          if (!eptMap1Hinted(pt, gfn, page)) eptMap(pt, gfn, page, 1);
+          const block = gfn >> 9;
+          if (block == vU(p, V_BLOCK)) eptMap1Into(pt, vU(p, V_TABLE1), gfn, page);
+          else {
+            let t1 = eptTable1(pt, gfn);
+            if (t1 != 0) eptMap1Into(pt, t1, gfn, page);
+            else {
+              eptMap(pt, gfn, page, 1);
+              t1 = eptTable1(pt, gfn);
+            }
+            if (MAX_LEVEL == 1) {
+              vUSet(p, V_BLOCK, block);
+              vUSet(p, V_TABLE1, t1);
+            }
+          }
         } else {
           eptMap(pt, gfn & ~511, page & ~511, 2);
           addHdr(a, FB_FAULTS_2M, 1);
@@ -1089,10 +1128,11 @@ function step(v: u32, t: f64): void {
         // On a CPU: the next access (a vCPU with none left ended before this).
         vUSet(p, V_LEFT, vU(p, V_LEFT) - 1);
         vCSet(p, FB_V_STARTED, vC(p, FB_V_STARTED) + 1);
-        const gfn = vU(p, V_NEXT);
+        const gfn = vU(p, V_GFN) + 1;
         vUSet(p, V_GFN, gfn);
-        vUSet(p, V_NEXT, gfn + 1);
-        if (eptWalkHinted(pt, <u32>gfn) >= 0) {
+        if (gfn >> 9 == vU(p, V_BLOCK)
+          ? (load<u32>(chunkAddr(vU(p, V_TABLE1)) + (<usize>(gfn & 511) << 2)) & E_LEAF) != 0
+          : eptWalkHinted(pt, gfn) >= 0) {
           addHdr(a, FB_MAPPED_ACCESSES, 1);
           vCSet(p, FB_V_COMPLETED, vC(p, FB_V_COMPLETED) + 1);
           sleeps = true; next = PH_SLEEP;
