@@ -366,6 +366,7 @@ function load_(a: usize): void {
 
 function save_(): void {
   const a = A;
+  flushRecords();
   saveQueues(a);
   setHdr(a, FB_SEQ, SEQ);
   setHdr(a, FB_LAST_T, LAST_T);
@@ -375,18 +376,57 @@ function save_(): void {
   addHdr(a, FB_FAULTS, FAULTS); addHdr(a, FB_MISSES, MISSES); addHdr(a, FB_LOCK_WAIT, LOCK_WAIT);
 }
 
-/** Histogram.record of an integer ns value >= 0. */
-@inline function record(i: u32, x: f64): void {
+/** Histogram.record of n values x (integer ns >= 0): counts and sums stay exact below 2^53, so n at once equal n one by one. */
+function recordN(i: u32, x: f64, n: f64): void {
   const h = histAt(A, i);
   const b = <u32>bucketIndex(<u64><i64>x); // a signed truncation is the cheaper one: 0 <= x < 2^53
   const p = h + (<usize>b << 3);
-  store<f64>(p, load<f64>(p) + 1.0);
+  store<f64>(p, load<f64>(p) + n);
   const s = h + (<usize>FB_BUCKETS << 3);
-  store<f64>(s, load<f64>(s) + x);
+  store<f64>(s, load<f64>(s) + x * n);
   if (x < load<f64>(s + 8)) store<f64>(s + 8, x);
   if (x > load<f64>(s + 16)) store<f64>(s + 16, x);
   if (<f64>b < load<f64>(s + 24)) store<f64>(s + 24, <f64>b);
   if (<f64>b > load<f64>(s + 32)) store<f64>(s + 32, <f64>b);
+}
+
+// Each histogram's run of equal values not yet recorded (a fault's charges repeat: the lock's
+// hold and wait, the srcu hold, the latency are the same fault after fault when nothing
+// contends): its value (-1: none) and length, recorded when another value comes and at the
+// end of every run (flushRecords), before anyone reads the histograms.
+let RX0: f64 = -1; let RN0: f64 = 0;
+let RX1: f64 = -1; let RN1: f64 = 0;
+let RX2: f64 = -1; let RN2: f64 = 0;
+let RX3: f64 = -1; let RN3: f64 = 0;
+
+/** Histogram.record of an integer ns value >= 0 (the first four histograms: held back while equal; i is a constant at every call). */
+@inline function record(i: u32, x: f64): void {
+  if (i == 0) {
+    if (x == RX0) { RN0 += 1; return; }
+    if (RN0 > 0) recordN(0, RX0, RN0);
+    RX0 = x; RN0 = 1;
+  } else if (i == 1) {
+    if (x == RX1) { RN1 += 1; return; }
+    if (RN1 > 0) recordN(1, RX1, RN1);
+    RX1 = x; RN1 = 1;
+  } else if (i == 2) {
+    if (x == RX2) { RN2 += 1; return; }
+    if (RN2 > 0) recordN(2, RX2, RN2);
+    RX2 = x; RN2 = 1;
+  } else if (i == 3) {
+    if (x == RX3) { RN3 += 1; return; }
+    if (RN3 > 0) recordN(3, RX3, RN3);
+    RX3 = x; RN3 = 1;
+  } else recordN(i, x, 1);
+}
+
+/** The held-back runs recorded (the histograms exact again). */
+function flushRecords(): void {
+  if (RN0 > 0) recordN(0, RX0, RN0);
+  if (RN1 > 0) recordN(1, RX1, RN1);
+  if (RN2 > 0) recordN(2, RX2, RN2);
+  if (RN3 > 0) recordN(3, RX3, RN3);
+  RX0 = -1; RN0 = 0; RX1 = -1; RN1 = 0; RX2 = -1; RN2 = 0; RX3 = -1; RN3 = 0;
 }
 
 // ---- the heap of waits: (time, key, vCPU) as f64 triples, least (time, key) first ----
