@@ -307,6 +307,10 @@ let RQ: usize = 0;
 let RQH: u32 = 0;
 let RQN: u32 = 0;
 /** A vCPU outside the batch handed a CPU in this step (-1: none): the run stops for the engine to run it. */
+/** A vCPU handed a CPU by a sleep that ended in place (step): its next access is the very next event, at (CHAIN_T, CHAIN_K). */
+let CHAIN: i32 = -1;
+let CHAIN_T: f64 = 0;
+let CHAIN_K: f64 = 0;
 let WOKE: i32 = -1;
 let WOKE_T: f64 = 0;
 let WOKE_K: f64 = 0;
@@ -835,7 +839,7 @@ function rqPush(v: u32, t: f64): void {
  * CPU is free. Returns -1 (free), -2 (a vCPU of the batch resumes, keyed SEQ, taken), or the
  * head when it is outside the batch (the engine runs it; no key taken).
  */
-function cpuRelease(t: f64): i32 {
+function cpuRelease(t: f64, chain: bool = false): i32 {
   if (RQN == 0) {
     FREE += 1;
     return -1;
@@ -853,7 +857,12 @@ function cpuRelease(t: f64): i32 {
     return <i32>v;
   }
   vUSet(p, V_PHASE, PH_RUN);
-  schedule(Q_SLEEP, t, v);
+  if (chain) {
+    CHAIN = <i32>v;
+    CHAIN_T = t;
+    CHAIN_K = SEQ;
+    SEQ += 1;
+  } else schedule(Q_SLEEP, t, v);
   return -2;
 }
 
@@ -1190,12 +1199,13 @@ function step(v: u32, t: f64): void {
     // The last scheduling point always goes through the heap: fbRun hands it to the engine. A
     // sleep with someone in the run queue gives the CPU to them (Simulation.sleepInPlace): its
     // wake is keyed, then the head's (cpuRelease), and it ends here only when that head is one
-    // of the batch's own (an outside one is the engine's to run, FB_WAKE).
-    if (ahead(t2) && !(sleeps && (vU(p, V_LEFT) <= 0 || (RQN > 0 && !rqHeadInside())))) {
+    // of the batch's own (an outside one is the engine's to run, FB_WAKE); the head's next
+    // access, keyed after it and at the same time, is then the very next event (CHAIN).
+    if (ahead(t2) && !(sleeps && (vU(p, V_LEFT) <= 0 || (RQN > 0 && (CHAIN >= 0 || !rqHeadInside()))))) {
       if (sleeps && RQN > 0) {
         SEQ += 1; // the wake's key, as if queued
         vUSet(p, V_ONCPU, 0);
-        if (cpuRelease(t2) != -2) unreachable();
+        if (cpuRelease(t2, true) != -2) unreachable();
       }
       EVENTS += 1;
       LAST_T = t2;
@@ -1229,6 +1239,26 @@ export function fbRun(a: usize): void {
   load_(a);
   let status = FB_DONE;
   for (;;) {
+    if (CHAIN >= 0) {
+      // Before every owned wait, the horizon and the limit (step checked them at the sleep).
+      const w = <u32>CHAIN;
+      CHAIN = -1;
+      if (GAUGE_N + NV + 1 >= FB_GAUGE_CAP) {
+        qPush(Q_SLEEP, CHAIN_T, CHAIN_K, w);
+        status = FB_GAUGE_FULL;
+        break;
+      }
+      EVENTS += 1;
+      LAST_T = CHAIN_T;
+      step(w, CHAIN_T);
+      if (WOKE >= 0) {
+        setHdr(a, FB_OUT_V, <f64>WOKE); setHdr(a, FB_OUT_T, WOKE_T); setHdr(a, FB_OUT_K, WOKE_K);
+        WOKE = -1;
+        status = FB_WAKE;
+        break;
+      }
+      continue;
+    }
     findMin();
     const t = MIN_T;
     const k = MIN_K;
