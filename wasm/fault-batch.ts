@@ -394,43 +394,39 @@ function recordN(i: u32, x: f64, n: f64): void {
   if (<f64>b > load<f64>(s + 32)) store<f64>(s + 32, <f64>b);
 }
 
-// Each histogram's run of equal values not yet recorded (a fault's charges repeat: the lock's
-// hold and wait, the srcu hold, the latency are the same fault after fault when nothing
-// contends): its value (-1: none) and length, recorded when another value comes and at the
-// end of every run (flushRecords), before anyone reads the histograms.
-let RX0: f64 = -1; let RN0: f64 = 0;
-let RX1: f64 = -1; let RN1: f64 = 0;
-let RX2: f64 = -1; let RN2: f64 = 0;
-let RX3: f64 = -1; let RN3: f64 = 0;
+// Each of the first four histograms' run of equal values not yet recorded (a fault's charges
+// repeat: the lock's hold and wait, the srcu hold, the latency are the same fault after fault
+// when nothing contends): its value (-1: none) and length, f64 pairs, recorded when another
+// value comes and at the end of every run (flushRecords), before anyone reads the histograms.
+const HELD_RUNS: u32 = 4;
+const HELD: usize = memory.data(<i32>(HELD_RUNS << 4), 16);
 
-/** Histogram.record of an integer ns value >= 0 (the first four histograms: held back while equal; i is a constant at every call). */
+/** Histogram.record of an integer ns value >= 0 (the first four histograms' held back while equal). */
 @inline function record(i: u32, x: f64): void {
-  if (i == 0) {
-    if (x == RX0) { RN0 += 1; return; }
-    if (RN0 > 0) recordN(0, RX0, RN0);
-    RX0 = x; RN0 = 1;
-  } else if (i == 1) {
-    if (x == RX1) { RN1 += 1; return; }
-    if (RN1 > 0) recordN(1, RX1, RN1);
-    RX1 = x; RN1 = 1;
-  } else if (i == 2) {
-    if (x == RX2) { RN2 += 1; return; }
-    if (RN2 > 0) recordN(2, RX2, RN2);
-    RX2 = x; RN2 = 1;
-  } else if (i == 3) {
-    if (x == RX3) { RN3 += 1; return; }
-    if (RN3 > 0) recordN(3, RX3, RN3);
-    RX3 = x; RN3 = 1;
-  } else recordN(i, x, 1);
+  if (i >= HELD_RUNS) {
+    recordN(i, x, 1);
+    return;
+  }
+  const r = HELD + (<usize>i << 4);
+  const n = load<f64>(r + 8);
+  if (x == load<f64>(r)) {
+    store<f64>(r + 8, n + 1);
+    return;
+  }
+  if (n > 0) recordN(i, load<f64>(r), n);
+  store<f64>(r, x);
+  store<f64>(r + 8, 1);
 }
 
 /** The held-back runs recorded (the histograms exact again). */
 function flushRecords(): void {
-  if (RN0 > 0) recordN(0, RX0, RN0);
-  if (RN1 > 0) recordN(1, RX1, RN1);
-  if (RN2 > 0) recordN(2, RX2, RN2);
-  if (RN3 > 0) recordN(3, RX3, RN3);
-  RX0 = -1; RN0 = 0; RX1 = -1; RN1 = 0; RX2 = -1; RN2 = 0; RX3 = -1; RN3 = 0;
+  for (let i: u32 = 0; i < HELD_RUNS; i++) {
+    const r = HELD + (<usize>i << 4);
+    const n = load<f64>(r + 8);
+    if (n > 0) recordN(i, load<f64>(r), n);
+    store<f64>(r, -1);
+    store<f64>(r + 8, 0);
+  }
 }
 
 // ---- the heap of waits: (time, key, vCPU) as f64 triples, least (time, key) first ----
@@ -1230,6 +1226,17 @@ function step(v: u32, t: f64): void {
   }
 }
 
+/** v's wait ends at t: counted and run; false when it handed a CPU to a vCPU outside (FB_OUT_V/T/K: the engine runs that one next). */
+@inline function endWait(a: usize, v: u32, t: f64): bool {
+  EVENTS += 1;
+  LAST_T = t;
+  step(v, t);
+  if (WOKE < 0) return true;
+  setHdr(a, FB_OUT_V, <f64>WOKE); setHdr(a, FB_OUT_T, WOKE_T); setHdr(a, FB_OUT_K, WOKE_K);
+  WOKE = -1;
+  return false;
+}
+
 /**
  * Run the owned waits in key order while the earliest comes before the engine's next event
  * (FB_HORIZON_T/K, ties by key) and not after FB_LIMIT_T. Counts the waits ended (FB_EVENTS)
@@ -1248,15 +1255,7 @@ export function fbRun(a: usize): void {
         status = FB_GAUGE_FULL;
         break;
       }
-      EVENTS += 1;
-      LAST_T = CHAIN_T;
-      step(w, CHAIN_T);
-      if (WOKE >= 0) {
-        setHdr(a, FB_OUT_V, <f64>WOKE); setHdr(a, FB_OUT_T, WOKE_T); setHdr(a, FB_OUT_K, WOKE_K);
-        WOKE = -1;
-        status = FB_WAKE;
-        break;
-      }
+      if (!endWait(a, w, CHAIN_T)) { status = FB_WAKE; break; }
       continue;
     }
     findMin();
@@ -1301,15 +1300,7 @@ export function fbRun(a: usize): void {
       status = FB_ENDED;
       break;
     }
-    EVENTS += 1;
-    LAST_T = t;
-    step(v, t);
-    if (WOKE >= 0) {
-      setHdr(a, FB_OUT_V, <f64>WOKE); setHdr(a, FB_OUT_T, WOKE_T); setHdr(a, FB_OUT_K, WOKE_K);
-      WOKE = -1;
-      status = FB_WAKE;
-      break;
-    }
+    if (!endWait(a, v, t)) { status = FB_WAKE; break; }
   }
   save_();
   setHdr(a, FB_STATUS, <f64>status);
