@@ -156,15 +156,18 @@ const V_HUGE_PFN = 13;
 const V_BLOCK = 14;
 const V_TABLE1 = 15;
 const V_PT = 31; // its VM's page table (FB_M_PT), in the second line's last four bytes
+// u32 slots of the third line: the slot's bounds.
 const V_GFN_BASE = 32;
 const V_SLOT_END = 33;
 const V_MISALIGNED = 34;
+// f64 slots (vF).
 const V_T0 = 0;
 const V_SRCU_START = 1;
 /** When its wait for mmu_lock began (PH_QUEUED), then when its read hold began: the one is read before the other is set. */
 const V_LOCK_T = 2;
 const V_LOCK_WAIT = 3;
 const V_RQ_SINCE = 4; // when it began to wait in the run queue
+// u32 counts (vC; fbTakeDirty copies them out in this order).
 export const FB_V_STARTED = 0;
 export const FB_V_COMPLETED = 1;
 export const FB_V_MISSES = 2;
@@ -187,7 +190,7 @@ const PH_RUN: u32 = 9; // handed a CPU from the run queue: the next access
 // The waits' queues. Waits of one length that begin in key order end in key order (the clock
 // never goes back and keys rise), so each length's waits form a FIFO queue, and the next wait is
 // the least of the queues' heads. The non-empty queues form a list in the order of their heads
-// (QNEXT, QPREV, QFIRST): a pop moves its queue along the list past the heads its new head
+// (qNext, qPrev, qFirst): a pop moves its queue along the list past the heads its new head
 // follows, a push into an empty queue walks the list from the front. Only a few queues are
 // non-empty at once (bench e2e (b): the exit's, and the sleeps' for an instant), so each costs
 // a compare or two, where a heap of 128 vCPUs cost ~7 sift levels per wait (~46% of the batch's
@@ -306,11 +309,11 @@ let FREE: f64 = 0;
 let RQ: usize = 0;
 let RQH: u32 = 0;
 let RQN: u32 = 0;
-/** A vCPU outside the batch handed a CPU in this step (-1: none): the run stops for the engine to run it. */
 /** A vCPU handed a CPU by a sleep that ended in place (step): its next access is the very next event, at (CHAIN_T, CHAIN_K). */
 let CHAIN: i32 = -1;
 let CHAIN_T: f64 = 0;
 let CHAIN_K: f64 = 0;
+/** A vCPU outside the batch handed a CPU in this step (-1: none): the run stops for the engine to run it. */
 let WOKE: i32 = -1;
 let WOKE_T: f64 = 0;
 let WOKE_K: f64 = 0;
@@ -401,7 +404,7 @@ function recordN(i: u32, x: f64, n: f64): void {
 const HELD_RUNS: u32 = 4;
 const HELD: usize = memory.data(<i32>(HELD_RUNS << 4), 16);
 
-/** Histogram.record of an integer ns value >= 0 (the first four histograms' held back while equal). */
+/** Histogram.record of an integer ns value >= 0 (the first four histograms' values held back while equal). */
 @inline function record(i: u32, x: f64): void {
   if (i >= HELD_RUNS) {
     recordN(i, x, 1);
@@ -832,8 +835,9 @@ function rqPush(v: u32, t: f64): void {
 
 /**
  * A CPU given up at t (Cpus.release): the run queue's head gets it, its wait recorded, else the
- * CPU is free. Returns -1 (free), -2 (a vCPU of the batch resumes, keyed SEQ, taken), or the
- * head when it is outside the batch (the engine runs it; no key taken).
+ * CPU is free. Returns -1 (free), -2 (a vCPU of the batch resumes, keyed SEQ, taken: its wait
+ * queued, or with `chain` its next access the very next event, CHAIN), or the head when it is
+ * outside the batch (the engine runs it; no key taken).
  */
 function cpuRelease(t: f64, chain: bool = false): i32 {
   if (RQN == 0) {
@@ -847,7 +851,7 @@ function cpuRelease(t: f64, chain: bool = false): i32 {
   record(FB_HIST_RQ, t - vF(p, V_RQ_SINCE));
   vUSet(p, V_ONCPU, 1);
   if (vU(p, V_OUTSIDE) != 0) return <i32>v;
-  if (vU(p, V_LEFT) <= 0) {
+  if (vU(p, V_LEFT) == 0) {
     // It left the batch (fbLeave) while it waited: the engine runs its next access.
     vUSet(p, V_OUTSIDE, 1);
     return <i32>v;
@@ -1197,7 +1201,7 @@ function step(v: u32, t: f64): void {
     // wake is keyed, then the head's (cpuRelease), and it ends here only when that head is one
     // of the batch's own (an outside one is the engine's to run, FB_WAKE); the head's next
     // access, keyed after it and at the same time, is then the very next event (CHAIN).
-    if (ahead(t2) && !(sleeps && (vU(p, V_LEFT) <= 0 || (RQN > 0 && (CHAIN >= 0 || !rqHeadInside()))))) {
+    if (ahead(t2) && !(sleeps && (vU(p, V_LEFT) == 0 || (RQN > 0 && (CHAIN >= 0 || !rqHeadInside()))))) {
       if (sleeps && RQN > 0) {
         SEQ += 1; // the wake's key, as if queued
         vUSet(p, V_ONCPU, 0);
@@ -1274,14 +1278,14 @@ export function fbRun(a: usize): void {
       qPop(q);
     }
     const p = vAt(a, v);
-    if (<u32>vU(p, V_PHASE) == PH_RUN && vU(p, V_LEFT) <= 0) {
+    if (<u32>vU(p, V_PHASE) == PH_RUN && vU(p, V_LEFT) == 0) {
       // Handed a CPU before it left the batch (fbLeave): the engine runs its next access.
       vUSet(p, V_OUTSIDE, 1);
       setHdr(a, FB_OUT_V, <f64>v); setHdr(a, FB_OUT_T, t); setHdr(a, FB_OUT_K, k);
       status = FB_ENDED;
       break;
     }
-    if (<u32>vU(p, V_PHASE) == PH_SLEEP && vU(p, V_LEFT) <= 0) {
+    if (<u32>vU(p, V_PHASE) == PH_SLEEP && vU(p, V_LEFT) == 0) {
       // The last access's scheduling point: the engine ends the loop, on a CPU.
       vUSet(p, V_OUTSIDE, 1);
       if (CPUS) {
