@@ -602,14 +602,8 @@ function qPush(q: i32, t: f64, k: f64, v: u32): void {
   QN += 1;
 }
 
-/** Queue q's head (non-empty) leaves; the next becomes its head. */
-function qPop(q: i32): void {
-  const m = QM + (<usize>q << 4);
-  let head = load<u32>(m) + 1;
-  if (head >= NV) head = 0;
-  const n = load<u32>(m + 4) - 1;
-  store<u32>(m, head);
-  store<u32>(m + 4, n);
+/** A wait left queue q, which holds n from ring slot head: its head's (t, k) again (+Infinity when empty) and its place in the list. */
+@inline function waitLeft(q: i32, head: u32, n: u32): void {
   const h = QH + (<usize>q << 4);
   if (n == 0) {
     store<f64>(h, Infinity);
@@ -620,6 +614,17 @@ function qPop(q: i32): void {
     listRaised(q);
   }
   QN -= 1;
+}
+
+/** Queue q's head (non-empty) leaves; the next becomes its head. */
+function qPop(q: i32): void {
+  const m = QM + (<usize>q << 4);
+  let head = load<u32>(m) + 1;
+  if (head >= NV) head = 0;
+  const n = load<u32>(m + 4) - 1;
+  store<u32>(m, head);
+  store<u32>(m + 4, n);
+  waitLeft(q, head, n);
 }
 
 /** The queue for getPfn's waits of length ns (its own once assigned), or -1: the heap. */
@@ -747,16 +752,7 @@ function qRemove(q: i32, v: u32): bool {
     store<f64>(r, load<f64>(s)); store<f64>(r + 8, load<f64>(s + 8)); store<u32>(r + 16, load<u32>(s + 16));
   }
   store<u32>(m + 4, n - 1);
-  const h = QH + (<usize>q << 4);
-  if (n == 1) {
-    store<f64>(h, Infinity);
-    listRemove(q);
-  } else {
-    const r = QR + (<usize>(<u32>q * NV + head)) * 24;
-    store<f64>(h, load<f64>(r)); store<f64>(h + 8, load<f64>(r + 8));
-    listRaised(q);
-  }
-  QN -= 1;
+  waitLeft(q, head, n - 1);
   return true;
 }
 
