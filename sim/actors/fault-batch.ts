@@ -28,7 +28,7 @@ import { ProcState } from '../engine/process.js';
 import type { Schedulable } from '../engine/heap.js';
 import type { CpuOwner, ModeStats, Process, Simulation, Gauge } from '../engine/index.js';
 import { FB, FB_HIST, FB_M, FB_V, type FaultBatchArea } from '../fastpath/index.js';
-import { faultCharges, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
+import { faultCharges, type EventRing, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
 import type { OpsTally } from './ops-tally.js';
 import type { Workload } from '../workload/types.js';
 
@@ -579,7 +579,7 @@ export class FaultBatch implements CpuOwner {
       sim.advanceToKey(o[FB.SEQ]!);
       sim.now = o[FB.LAST_T]!;
       this.fold(o, this.insideOut > 0);
-      if (o[FB.TRAIL_N] !== 0) this.host.trail.deferUntilNext(this.flushTrail);
+      if (o[FB.TRAIL_N] !== this.trailSeen) this.host.trail.deferUntilNext(this.flushTrail);
       const status = o[FB.STATUS];
       if (status === FB.GAUGE_FULL) continue;
       let top = 1;
@@ -755,15 +755,21 @@ export class FaultBatch implements CpuOwner {
    * before the engine's next event recorded there (or a read of it), not after every run.
    */
   private readonly flushTrail = (): void => {
-    const h = this.area!.header();
-    const n = h[FB.TRAIL_N]!;
+    const written = this.area!.header()[FB.TRAIL_N]!;
+    const n = (written - this.trailSeen) >>> 0;
     if (n === 0) return;
-    h[FB.TRAIL_N] = 0;
-    // The area's ring holds the last FB.TRAIL_CAP maps: the i-th since the last flush at i % cap.
-    const from = Math.max(0, n - FB.TRAIL_CAP);
-    this.names ??= this.seats.map((s) => s.p.name);
-    this.host.trail.recordRing(this.area!.trail(), FB.TRAIL_CAP, from, n - from, this.names, 'fault_map');
+    const area = this.area!;
+    this.maps ??= { cap: FB.TRAIL_CAP, pairs: () => area.trail(), procs: this.seats.map((s) => s.p.name), what: 'fault_map' };
+    // Seen before recording: recording first runs the trail's pending fill, which is this.
+    const from = this.trailSeen;
+    this.trailSeen = written;
+    this.host.trail.recordFrom(this.maps, from, n);
   };
-  /** The seats' process names, by seat (the trail's maps name them). */
-  private names: string[] | null = null;
+  /**
+   * The area's ring of its last FB.TRAIL_CAP maps (the e-th at e % cap, the area counting on
+   * without reset), as the trail reads it; the seats' process names, by seat, name who mapped.
+   */
+  private maps: EventRing | null = null;
+  /** Maps the trail has been given (the area's FB.TRAIL_N when it last was). */
+  private trailSeen = 0;
 }

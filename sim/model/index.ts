@@ -45,7 +45,7 @@ export type { Errno } from './errors.js';
 export { SafetyChecker } from './safety.js';
 export type { Violation, ViolationKind } from './safety.js';
 export { EventTrail, formatTrail } from './trail.js';
-export type { TrailEvent } from './trail.js';
+export type { EventRing, TrailEvent } from './trail.js';
 export { ModelMetrics, sizeLabel } from './metrics.js';
 export { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, HPAGE_PMD_NR } from './backing.js';
 export { PAGE_SIZE } from '../units.js';

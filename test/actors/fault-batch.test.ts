@@ -13,6 +13,7 @@ import { loadWorkload } from '../../sim/workload/load.js';
 import { runWorkload } from '../../sim/run/runner.js';
 import { canonicalJson } from '../../sim/output/canonical-json.js';
 import { FaultBatch } from '../../sim/actors/fault-batch.js';
+import { Host, type TrailEvent } from '../../sim/model/index.js';
 
 interface Shape {
   variant?: string;
@@ -67,14 +68,20 @@ const SHAPES: Record<string, Shape> = {
   'the safety checker': { sets: ['vms.memory=8MiB', ...BOOT], runs: false, checkSafety: true },
 };
 
-/** metrics.json bytes, the engine's event count, and the faults the batch ran. */
-async function run(shape: Shape, batching: boolean): Promise<{ bytes: string; events: number; faults: number; vcpus: number; leaves: number; joins: number }> {
+/** metrics.json bytes, the engine's event count, the faults the batch ran, and the trail a violation at the end would print. */
+async function run(shape: Shape, batching: boolean): Promise<{ bytes: string; events: number; faults: number; vcpus: number; leaves: number; joins: number; trail: TrailEvent[] }> {
   const proto = FaultBatch.prototype as unknown as { register(this: FaultBatch, ...a: unknown[]): void };
   const register = proto.register;
   const batches: FaultBatch[] = [];
   proto.register = function (...a: unknown[]) {
     if (!batches.includes(this)) batches.push(this);
     register.apply(this, a);
+  };
+  const finish = Host.prototype.finish;
+  let trail: TrailEvent[] = [];
+  Host.prototype.finish = function (this: Host) {
+    trail = this.trail.recent();
+    return finish.call(this);
   };
   try {
     const out = await runWorkload({ workload: loadWorkload(shape.workload ?? 'vm-boot', { seed: 1, sets: shape.sets, variant: shape.variant }), batching, checkSafety: shape.checkSafety });
@@ -85,9 +92,11 @@ async function run(shape: Shape, batching: boolean): Promise<{ bytes: string; ev
       vcpus: batches.reduce((n, b) => n + b.vcpusAdmitted, 0),
       leaves: batches.reduce((n, b) => n + b.vmLeaves, 0),
       joins: batches.reduce((n, b) => n + b.vmJoins, 0),
+      trail,
     };
   } finally {
     proto.register = register;
+    Host.prototype.finish = finish;
   }
 }
 
@@ -111,5 +120,7 @@ for (const [name, shape] of Object.entries(SHAPES)) {
     }
     assert.equal(on.bytes, off.bytes);
     assert.equal(on.events, off.events, 'the same events, counted as the engine counts them');
+    assert.ok(off.trail.length > 0, 'the run leaves a trail');
+    assert.deepEqual(on.trail, off.trail, 'the same trail: the batch\'s maps where the engine would have recorded them');
   });
 }

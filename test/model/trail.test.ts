@@ -53,3 +53,69 @@ test('a deferred fill runs once, before the next record and before a read', () =
   assert.deepEqual(t.recent().map((e) => e.t), [1, 2, 3]);
   assert.equal(fills, 2);
 });
+
+/**
+ * A ring as a fault batch's area keeps it: `cap` pairs, the e-th event at e % cap, written on
+ * after the trail took its events (so a later read finds some of them overwritten).
+ */
+class Ring {
+  readonly times: Float64Array;
+  n = 0;
+  constructor(readonly cap: number, start = 0) {
+    this.times = new Float64Array(2 * cap);
+    this.n = start;
+  }
+  write(t: number, who: number): void {
+    const j = 2 * (this.n % this.cap);
+    this.times[j] = t;
+    this.times[j + 1] = who;
+    this.n = (this.n + 1) >>> 0;
+  }
+  source(what = 'fault_map') {
+    return { cap: this.cap, pairs: () => this.times, procs: NAMES, what };
+  }
+}
+
+/** Engine events and ring segments interleaved at random, read at random points. */
+function mixed(seed: number, ringCap: number, trailCap: number, start: number): void {
+  let x = seed;
+  const rnd = (k: number): number => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x % k;
+  };
+  const one = new EventTrail(trailCap);
+  const lazy = new EventTrail(trailCap);
+  const ring = new Ring(ringCap, start);
+  const src = ring.source();
+  let t = 0;
+  for (let step = 0; step < 400; step++) {
+    if (rnd(3) === 0) {
+      t++;
+      one.record(t, 'engine', 'other', { t });
+      lazy.record(t, 'engine', 'other', { t });
+    } else {
+      const from = ring.n;
+      const n = rnd(4) === 0 ? rnd(700) : rnd(20);
+      for (let i = 0; i < n; i++) {
+        t++;
+        const who = rnd(3);
+        ring.write(t, who);
+        // Only a segment's last ringCap are still in the ring when it is taken (as recordRing).
+        if (i >= n - ringCap) one.record(t, NAMES[who]!, 'fault_map', undefined);
+      }
+      lazy.recordFrom(src, from, n);
+    }
+    if (rnd(10) === 0) {
+      const k = rnd(trailCap + 5);
+      assert.deepEqual(lazy.recent(k), one.recent(k), `step ${step}, the last ${k}`);
+    }
+  }
+  assert.deepEqual(lazy.recent(), one.recent());
+  assert.deepEqual(lazy.recent(17), one.recent(17));
+}
+
+for (const [ringCap, trailCap, start] of [[256, 256, 0], [256, 64, 0], [256, 256, 2 ** 32 - 300], [64, 256, 0], [8, 8, 5]] as const) {
+  test(`recordFrom a ring of ${ringCap} into a trail of ${trailCap} (count from ${start}) reads what recording each event would, after the ring wrote on`, () => {
+    for (const seed of [1, 2, 3]) mixed(seed, ringCap, trailCap, start);
+  });
+}
