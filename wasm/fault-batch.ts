@@ -156,10 +156,9 @@ const V_HUGE_PFN = 13;
 const V_BLOCK = 14;
 const V_TABLE1 = 15;
 const V_PT = 31; // its VM's page table (FB_M_PT), in the second line's last four bytes
-// u32 slots of the third line: the slot's bounds.
-const V_GFN_BASE = 32;
-const V_SLOT_END = 33;
-const V_MISALIGNED = 34;
+// u32 slots of the third line: the gfns whose 2 MiB blocks may map huge, [first, end).
+const V_HUGE_FIRST = 32;
+const V_HUGE_END = 33;
 // f64 slots (vF).
 const V_T0 = 0;
 const V_SRCU_START = 1;
@@ -702,19 +701,20 @@ export function fbTop(a: usize): u32 {
 /**
  * vCPU v of VM vm (its index in the area) joins at the start of a fault on gfn at time now (its exit charge ends at now + exit
  * with key `key`, taken by the caller from the engine's counter; or, not inOrder, the fault began at now and the engine had keyed its exit's end): `left` accesses after this
- * one, on the gfns from gfn + 1 up; the slot of slotPages pages from gfnBase maps gfn to index +
- * (gfn - gfnBase) of page cache pc, and disallows huge pages when misaligned.
+ * one, on the gfns from gfn + 1 up; the slot from gfnBase maps gfn to index + (gfn - gfnBase) of
+ * page cache pc, and a huge folio maps at 2 MiB where its block lies in [hugeFirst, hugeEnd)
+ * (the caller's answer to disallow_lpage for this run's blocks: the slot, its alignment, the
+ * attributes).
  */
 export function fbJoin(a: usize, v: u32, vm: u32, gfn: f64, left: f64, gfnBase: f64, indexBase: f64, pc: u32, now: f64, key: f64,
-  slotPages: f64, misaligned: bool, inOrder: bool): void {
+  hugeFirst: f64, hugeEnd: f64, inOrder: bool): void {
   const p = vAt(a, v);
   vUSet(p, V_VM, vm);
   vUSet(p, V_PT, <u32>mGet(vmAt(a, <u32>hdr(a, FB_NV), vm), FB_M_PT));
-  vUSet(p, V_SLOT_END, <u32>(gfnBase + slotPages));
-  vUSet(p, V_MISALIGNED, misaligned ? 1 : 0);
+  vUSet(p, V_HUGE_FIRST, <u32>hugeFirst);
+  vUSet(p, V_HUGE_END, <u32>hugeEnd);
   vUSet(p, V_GFN, <u32>gfn);
   vUSet(p, V_LEFT, <u32>left);
-  vUSet(p, V_GFN_BASE, <u32>gfnBase);
   vUSet(p, V_INDEX_OFF, <u32>indexBase - <u32>gfnBase);
   vUSet(p, V_HUGE_INDEX, NO_INDEX);
   vUSet(p, V_BLOCK, 0xffffffff);
@@ -1064,12 +1064,13 @@ function step(v: u32, t: f64): void {
         }
         ns = jsRound(ns);
         folioSetFlags(<u32>pfn, FOLIO_UPTODATE);
-        // kvm_mmu_max_mapping_level: a huge folio maps at 2 MiB when the MMU allows it and its
-        // block lies in the slot, which is aligned (the caller checked the slot's attributes uniform).
+        // kvm_mmu_max_mapping_level: a huge folio maps at 2 MiB when the MMU allows it and
+        // disallow_lpage does not: its block in the join's bounds (in the slot, the slot aligned,
+        // the block's attributes uniform).
         let level: u32 = 1;
         if (order >= 9 && MAX_LEVEL >= 2) {
           const head = gfn - (gfn % 512);
-          if (head >= vU(p, V_GFN_BASE) && head + 512 <= vU(p, V_SLOT_END) && vU(p, V_MISALIGNED) == 0) level = 2;
+          if (head >= vU(p, V_HUGE_FIRST) && head + 512 <= vU(p, V_HUGE_END)) level = 2;
         }
         vUSet(p, V_LEVEL, level);
         next = PH_GET;

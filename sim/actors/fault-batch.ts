@@ -28,7 +28,7 @@ import { ProcState } from '../engine/process.js';
 import type { Schedulable } from '../engine/heap.js';
 import type { CpuOwner, ModeStats, Process, Simulation, Gauge } from '../engine/index.js';
 import { FB, FB_HIST, FB_M, FB_V, type FaultBatchArea } from '../fastpath/index.js';
-import { faultCharges, type EventRing, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
+import { faultCharges, HPAGE_PMD_NR, type EventRing, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
 import type { OpsTally } from './ops-tally.js';
 import type { Workload } from '../workload/types.js';
 
@@ -65,6 +65,8 @@ const enum State { IDLE, ACTIVE, REFUSED }
  * converted page by page) and ran 19.2 s; with it, 2,654 times and 16.0 s.
  */
 const MIN_RUN = 32;
+/** hugeBounds of a misaligned slot: no block lies in it. */
+const NO_HUGE = [0, 0] as const;
 
 /** The header's counts foldSums takes (zeroed after it). */
 const SUMMED_COUNTS: readonly FB[] = [FB.SRCU_ACQ, FB.MMU_ACQ, FB.MMU_CONTENDED, FB.RQ_ZERO, FB.FAULTS, FB.FAULTS_2M, FB.MAPPED_ACCESSES,
@@ -227,8 +229,28 @@ export class FaultBatch implements CpuOwner {
     const s = this.seats[v]!;
     const left = Math.min(s.pages - s.m.tally.started, run - gfn - 1);
     s.parked = true;
-    this.area!.join(v, s.vm, gfn, left, s.slot.baseGfn, s.slot.offsetPages, s.plan.cache, t0, key, s.slot.npages, s.misaligned, inOrder);
+    const huge = this.hugeBounds(s, gfn, gfn + left);
+    this.area!.join(v, s.vm, gfn, left, s.slot.baseGfn, s.slot.offsetPages, s.plan.cache, t0, key, huge[0], huge[1], inOrder);
     s.p.state = ProcState.COMPUTING;
+  }
+
+  /**
+   * The gfns whose 2 MiB blocks seat s's faults on [gfn, last] may map huge, [first, end): what
+   * kvm_mmu_max_mapping_level's disallow_lpage leaves (sim/model/mmu.ts): the block inside the
+   * slot, the slot aligned, and the block's attributes uniform (KVM_LPAGE_MIXED_FLAG). The run's
+   * gfns are private, so only its first and last blocks can be mixed; its VM's attributes change
+   * only while the VM is out of the batch.
+   */
+  private hugeBounds(s: Seat, gfn: number, last: number): readonly [number, number] {
+    if (s.misaligned) return NO_HUGE;
+    const attr = this.vms[s.vm]!.memAttr;
+    let first = s.slot.baseGfn;
+    let end = first + s.slot.npages;
+    const head = gfn - (gfn % HPAGE_PMD_NR);
+    if (!attr.isUniform(head, head + HPAGE_PMD_NR)) first = Math.max(first, head + HPAGE_PMD_NR);
+    const lastHead = last - (last % HPAGE_PMD_NR);
+    if (!attr.isUniform(lastHead, lastHead + HPAGE_PMD_NR)) end = Math.min(end, lastHead);
+    return [first, end];
   }
 
   /** Decide at the first fault whether the batch runs this run's vCPUs (see the file comment). */
@@ -361,10 +383,9 @@ export class FaultBatch implements CpuOwner {
     }
     for (const u of this.seatsOfVm[i]!) {
       const slot = this.seats[u]!.slot;
-      // Mixed attributes: a 2 MiB leaf would need KVM_LPAGE_MIXED_FLAG's test; a VM that may not
-      // leave the batch must never meet a gfn that is not private.
+      // A VM that may not leave the batch must never meet a gfn that is not private.
       const uniform = vm.memAttr.isUniform(slot.baseGfn, slot.baseGfn + slot.npages) && vm.memAttr.isPrivate(slot.baseGfn);
-      if (!uniform && (host.s.mmu.maxLevel >= 2 || this.postExitNs < 0)) return false;
+      if (!uniform && this.postExitNs < 0) return false;
     }
     let pages = 0;
     for (const s of this.seats) if (s.p.isAlive) pages += s.pages - s.m.tally.started + 1;

@@ -274,11 +274,12 @@ export interface FaultBatchArea {
   /** shmem_enabled for the lookups' allocations. */
   setPolicy(policy: ThpPolicy): void;
   /**
-   * vCPU v of VM vm joins at the start of a fault (see wasm/fault-batch.ts fbJoin); inOrder false:
-   * the fault began at `now` and waits in its exit charge, keyed `key` by the engine.
+   * vCPU v of VM vm joins at the start of a fault (see wasm/fault-batch.ts fbJoin): a huge folio
+   * maps at 2 MiB where its block lies in [hugeFirst, hugeEnd) (the caller's disallow_lpage);
+   * inOrder false: the fault began at `now` and waits in its exit charge, keyed `key` by the engine.
    */
   join(v: number, vm: number, gfn: number, left: number, gfnBase: number, indexBase: number, cache: PageCache, now: number, key: number,
-    slotPages: number, misaligned: boolean, inOrder?: boolean): void;
+    hugeFirst: number, hugeEnd: number, inOrder?: boolean): void;
   /** Run the owned waits (the header's limit and horizon set first). */
   run(): void;
   /** Waits owned, the earliest one's time and key into FB.TOP_T and FB.TOP_K (+Infinity when none): one call. */

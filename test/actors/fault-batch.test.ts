@@ -3,7 +3,7 @@
 // as every wait through the engine's heap (batching off). Shapes it must run: contention on
 // mmu_lock at the start (8 vCPUs in step), tdp's read lock, uneven slices, an op budget, part of
 // the range, THP advise, huge folios (4 KiB leaves under shadow, 2 MiB under tdp, fallbacks on a
-// fragmented host), guest_memfd (f_count's line, zeroing), several VMs, more vCPUs than CPUs (the
+// fragmented host, a misaligned slot, blocks of mixed attributes beside shared chunks), guest_memfd (f_count's line, zeroing), several VMs, more vCPUs than CPUs (the
 // batch owns the run queue: vCPUs queued before they join, at every sleep, at their ends). Shapes it
 // must leave to the model (and still match): shared memory, think time, the safety checker.
 import { test } from 'node:test';
@@ -39,6 +39,7 @@ const SHAPES: Record<string, Shape> = {
   'THP always under shadow (huge folios, 4 KiB leaves)': { sets: ['vms.memory=16MiB', ...BOOT, 'host.thp=always'], runs: true },
   'THP always under tdp (2 MiB leaves)': { variant: 'v10+tdp', sets: ['vms.memory=16MiB', ...BOOT, 'host.thp=always'], runs: true },
   'THP within_size under tdp on a fragmented host (fallbacks)': { variant: 'v10+tdp', sets: ['vms.memory=32MiB', ...BOOT, 'host.thp=within_size', 'host.fragmentation=0.9'], runs: true },
+  'THP always under tdp, a memslot 4 KiB off 2 MiB (disallow_lpage: 4 KiB leaves)': { variant: 'v10+tdp', sets: ['vms.memory=16MiB', 'vms.vcpus=4', 'host.cpus=4', 'host.memory=256MiB', 'host.thp=always', 'vms.memslots.misalign=4KiB'], runs: true },
   'guest_memfd (f_count\'s line, zeroing, one charge)': { variant: 'guest_memfd', sets: ['vms.memory=8MiB', ...BOOT], runs: true },
   'three VMs in step (one mmu_lock and kvm->srcu each, one allocator)': { sets: ['vms.memory=8MiB', ...BOOT, 'vms.count=3', 'host.cpus=24'], runs: true },
   'two VMs under guest_memfd (a file and its line each)': { variant: 'guest_memfd', sets: ['vms.memory=8MiB', 'vms.vcpus=3', 'host.cpus=6', 'host.memory=256MiB', 'vms.count=2'], runs: true },
@@ -63,6 +64,15 @@ const SHAPES: Record<string, Shape> = {
   },
   '(b) with no CPU model (every vCPU outside until it joins)': {
     workload: TERABYTE, sets: ['vms.memory=16MiB', 'vms.count=3', 'host.cpus=unlimited', 'host.memory=52MiB', 'host.thp=never', 'actors.convert.ops=4', 'actors.convert.rate=50k/s'], runs: 'partly',
+  },
+  '(b) under tdp, one vCPU a VM: 2 MiB leaves beside 1 MiB shared chunks (KVM_LPAGE_MIXED_FLAG caps the mixed blocks at 4 KiB)': {
+    workload: TERABYTE, variant: 'v10+tdp', sets: ['vms.memory=64MiB', 'vms.vcpus=1', 'vms.count=4', 'host.cpus=3', 'host.memory=520MiB', 'actors.convert.ops=8', 'actors.convert.rate=50k/s', 'actors.convert.size=1MiB', 'actors.convert.alignment=1MiB'], runs: 'partly',
+  },
+  '(b) under tdp, one vCPU a VM, 512 KiB chunks on an unfragmented host (runs that start in a mixed block)': {
+    workload: TERABYTE, variant: 'v10+tdp', sets: ['vms.memory=64MiB', 'vms.vcpus=1', 'vms.count=4', 'host.cpus=3', 'host.memory=520MiB', 'host.fragmentation=0', 'actors.convert.ops=20', 'actors.convert.rate=50k/s', 'actors.convert.size=512KiB', 'actors.convert.alignment=512KiB'], runs: 'partly',
+  },
+  '(b) under tdp, one vCPU a VM, 2 MiB chunks': {
+    workload: TERABYTE, variant: 'v10+tdp', sets: ['vms.memory=64MiB', 'vms.vcpus=1', 'vms.count=3', 'host.cpus=2', 'host.memory=400MiB', 'actors.convert.ops=6', 'actors.convert.rate=50k/s'], runs: 'partly',
   },
   'think time': { sets: ['vms.memory=4MiB', 'vms.vcpus=4', 'host.cpus=4', 'host.memory=256MiB', 'actors.boot.think=300ns'], runs: false },
   'the safety checker': { sets: ['vms.memory=8MiB', ...BOOT], runs: false, checkSafety: true },

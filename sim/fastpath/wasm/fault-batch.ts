@@ -61,9 +61,9 @@ export class WasmFaultBatch implements FaultBatchArea {
     this.vm(i)[FB_M.PT] = pt.handle;
   }
   join(v: number, vm: number, gfn: number, left: number, gfnBase: number, indexBase: number, cache: PageCache, now: number, key: number,
-    slotPages: number, misaligned: boolean, inOrder = true): void {
+    hugeFirst: number, hugeEnd: number, inOrder = true): void {
     if (!(cache instanceof WasmPageCache)) throw new UsageError('fast paths: structure from another implementation');
-    this.x.fb_join(this.a, v, vm, gfn, left, gfnBase, indexBase, cache.handle, now, key, inOrder ? 1 : 0, slotPages, misaligned ? 1 : 0);
+    this.x.fb_join(this.a, v, vm, gfn, left, gfnBase, indexBase, cache.handle, now, key, inOrder ? 1 : 0, hugeFirst, hugeEnd);
   }
   run(): void { this.x.fb_run(this.a); }
   top(): number { return this.x.fb_top(this.a); }

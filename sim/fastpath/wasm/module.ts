@@ -71,7 +71,7 @@ export interface RmsimExports {
   fb_gauge_at(a: number): number;
   fb_trail_at(a: number): number;
   fb_join(a: number, v: number, vm: number, gfn: number, left: number, gfnBase: number, indexBase: number, pc: number, now: number, key: number,
-    inOrder: number, slotPages: number, misaligned: number): void;
+    inOrder: number, hugeFirst: number, hugeEnd: number): void;
   fb_vm_at(a: number, i: number): number;
   fb_run(a: number): void;
   fb_set_cpus(a: number, free: number): void;
