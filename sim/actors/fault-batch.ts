@@ -342,7 +342,9 @@ export class FaultBatch implements CpuOwner {
   /**
    * What a fault has left after its exit at most: the attribute lookup, getPfn's largest charge,
    * its end, and mmu_lock's grant and the map for each of a VM's vCPUs (it may queue behind every
-   * mate). -1 unless every VM's vCPUs together finish that within one exit (vmOut's condition).
+   * mate). -1 unless a VM's other vCPUs, one after another, finish that within one exit: vmOut's
+   * condition, where the vCPU that leaves is in the engine at its fault's start and each mate
+   * still inside may chain one fault after the one before.
    */
   private postExitBound(c: ReturnType<typeof faultCharges>, plan: PfnBatchPlan): number {
     const perVm = new Map<number, number>();
@@ -350,7 +352,7 @@ export class FaultBatch implements CpuOwner {
     const mates = Math.max(...perVm.values());
     const getPfn = plan.baseNs + (plan.line?.ns ?? 0) + Math.max(plan.allocNs, plan.hugeAllocNs) + plan.missClearNs + plan.hitClearNs + 1;
     const post = c.attrNs + getPfn + plan.endNs + mates * (this.sim.lockCosts.cacheline_ns + c.mapNs);
-    return mates * post < c.exitNs ? post : -1;
+    return (mates - 1) * post < c.exitNs ? post : -1;
   }
 
   /**

@@ -74,6 +74,12 @@ const SHAPES: Record<string, Shape> = {
   '(b) under tdp, one vCPU a VM, 2 MiB chunks': {
     workload: TERABYTE, variant: 'v10+tdp', sets: ['vms.memory=64MiB', 'vms.vcpus=1', 'vms.count=3', 'host.cpus=2', 'host.memory=400MiB', 'actors.convert.ops=6', 'actors.convert.rate=50k/s'], runs: 'partly',
   },
+  '(b) under tdp, two vCPUs a VM (a short exit: one mate\'s fault may end just before it)': {
+    workload: TERABYTE, variant: 'v10+tdp', sets: ['vms.memory=64MiB', 'vms.count=3', 'host.cpus=3', 'host.memory=400MiB', 'host.fragmentation=0.5', 'actors.convert.ops=10', 'actors.convert.rate=50k/s', 'actors.convert.size=1MiB', 'actors.convert.alignment=1MiB'], runs: 'partly',
+  },
+  '(b) under tdp, two vCPUs a VM, 4 KiB pages, 6 vCPUs on 2 CPUs': {
+    workload: TERABYTE, variant: 'v10+tdp', sets: ['vms.memory=32MiB', 'vms.count=3', 'host.cpus=2', 'host.memory=200MiB', 'host.thp=never', 'actors.convert.ops=6', 'actors.convert.rate=50k/s'], runs: 'partly',
+  },
   'think time': { sets: ['vms.memory=4MiB', 'vms.vcpus=4', 'host.cpus=4', 'host.memory=256MiB', 'actors.boot.think=300ns'], runs: false },
   'the safety checker': { sets: ['vms.memory=8MiB', ...BOOT], runs: false, checkSafety: true },
 };
