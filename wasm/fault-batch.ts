@@ -22,8 +22,8 @@
 //   last reference: the page cache holds one), KVM_MMU_UNLOCK -> fault done, srcu_read_unlock ->
 //   the guest exit's scheduling point (sleep 0) -> the next access: a mapped page costs nothing
 //   more, an unmapped one is the next fault.
-// Leaves out (the caller keeps a VM out that needs them): 1 GiB leaves, mixed attributes under
-// 2 MiB leaves, the shared side, KVM_EXIT_MEMORY_FAULT (the VM leaves before it), invalidations
+// Leaves out (the caller keeps a VM out that needs them): 1 GiB leaves, the test of a block's
+// attributes (the caller's join gives the gfns whose blocks may map huge), the shared side, KVM_EXIT_MEMORY_FAULT (the VM leaves before it), invalidations
 // (the fault is never stale, guest_memfd's pre-check never retries), ENOMEM, hwpoison, think
 // time, safety checks and the tracer. With a CPU model it owns
 // the host's CPUs (engine/cpus.ts Cpus, lent): the sleep(0) hands the CPU to the run queue's head.

@@ -284,7 +284,7 @@ export class FaultBatch implements CpuOwner {
       const slice = m.batchSlice();
       if (slice === null) return this.refuse('a vCPU does not first-touch a sequential private slice without think time');
       const seat = this.seatFor(p, m, vm, i, slice.firstGfn, slice.pages);
-      if (seat === null) return this.refuse('a slice is not memory of one slot whose binding gives its getPfn as data (guest_memfd with folios already in its file, a hole being punched, the cache footprint)');
+      if (seat === null) return this.refuse('a slice is not memory of one slot whose binding gives its getPfn as data (a guest_memfd file with a poisoned folio, a hole being punched, the cache footprint)');
       this.seatOf.set(p, this.seats.length);
       this.seatsOfVm[i]!.push(this.seats.length);
       this.seats.push(seat);

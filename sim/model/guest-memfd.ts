@@ -53,6 +53,11 @@ export class GmemInode implements PrivateBacking {
   /** The host's lru_add batches and per-CPU lists, which every allocation updates (lru-add.ts, pcp.ts). */
   readonly lru: HostLru;
   readonly pcp: HostPcp;
+  /**
+   * Folios of this file kvm_gmem_error_folio has marked HWPOISON (never decremented, even when a
+   * punch drops one): while 0, a kvm_gmem_get_pfn that finds a folio cannot end in EHWPOISON.
+   */
+  poisoned = 0;
 
   constructor(readonly host: Host, readonly size: number) {
     this.footprint = new FileFootprint(host);
@@ -413,13 +418,14 @@ export function kvm_gmem_get_pfn_begin(p: Process, file: GmemFile, slot: Memslot
  * kvm_gmem_get_pfn as data, for a batch that runs first-touch faults inside the fast paths
  * (wasm/fault-batch.ts, PfnBatchPlan): gmem.get_pfn_ns, f_count's line (lock.cacheline_ns) when
  * another vCPU faulted last, a miss's host.alloc_page_ns + gmem.add_folio_4k_ns and
- * mm.clear_page_4k_ns, in kvm_gmem_get_pfn_begin's order; no second charge. Undefined when a fault
- * may end otherwise: a closed or unbound file (EFAULT, EIO), folios already in the file (a hit may
- * find a poisoned one: EHWPOISON), or the footprint's stamps (cache-footprint.ts).
+ * mm.clear_page_4k_ns, in kvm_gmem_get_pfn_begin's order, and a hit's zeroing when its folio is
+ * not uptodate; no second charge. Undefined when a fault may end otherwise: a closed or unbound
+ * file (EFAULT, EIO), a folio of the file ever poisoned (a hit may find it: EHWPOISON), or the
+ * footprint's stamps (cache-footprint.ts).
  */
 export function kvm_gmem_get_pfn_batch_plan(file: GmemFile, slot: Memslot): PfnBatchPlan | undefined {
   const inode = file.inode;
-  if (file.released || !file.bindings.includes(slot) || inode.pages.nrPages > 0 || inode.footprint.tracking) return undefined;
+  if (file.released || !file.bindings.includes(slot) || inode.poisoned > 0 || inode.footprint.tracking) return undefined;
   const host = inode.host;
   const c = host.costs;
   return {
@@ -467,6 +473,7 @@ export function* kvm_gmem_error_folio(p: Process, inode: GmemInode, pfn: number,
   try {
     yield* kvm_gmem_invalidate_begin(p, inode, index, index + 1);
     host.mem.folioSetFlags(pfn, FOLIO_HWPOISON);
+    inode.poisoned++;
     yield* kvm_gmem_invalidate_end(p, inode, index, index + 1);
   } finally {
     inode.invalidateLock.upRead(p);

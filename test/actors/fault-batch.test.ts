@@ -28,6 +28,9 @@ interface Shape {
 /** bench e2e (b): VMs booting while a thread each converts 2 MiB chunks; the VMs join after it ends and leave at each memory-fault exit. */
 const TERABYTE = fileURLToPath(new URL('../../../bench/e2e/terabyte-host.yaml', import.meta.url));
 
+/** guest_memfd files filled by fallocate before the vCPUs boot: every fault a hit. */
+const GMEM_FILLED = fileURLToPath(new URL('../../../test/actors/fixtures/gmem-filled-boot.yaml', import.meta.url));
+
 const BOOT = ['vms.vcpus=8', 'host.cpus=8', 'host.memory=256MiB'];
 const SHAPES: Record<string, Shape> = {
   '8 vCPUs in step (mmu_lock queue at the start)': { sets: ['vms.memory=8MiB', ...BOOT], runs: true },
@@ -43,6 +46,10 @@ const SHAPES: Record<string, Shape> = {
   'guest_memfd (f_count\'s line, zeroing, one charge)': { variant: 'guest_memfd', sets: ['vms.memory=8MiB', ...BOOT], runs: true },
   'three VMs in step (one mmu_lock and kvm->srcu each, one allocator)': { sets: ['vms.memory=8MiB', ...BOOT, 'vms.count=3', 'host.cpus=24'], runs: true },
   'two VMs under guest_memfd (a file and its line each)': { variant: 'guest_memfd', sets: ['vms.memory=8MiB', 'vms.vcpus=3', 'host.cpus=6', 'host.memory=256MiB', 'vms.count=2'], runs: true },
+  'guest_memfd files fallocated before the boot (every fault finds its folio)': { workload: GMEM_FILLED, variant: 'guest_memfd', sets: [], runs: true },
+  '(b) under guest_memfd, 4 KiB pages (folios in the files when the batch starts)': {
+    workload: TERABYTE, variant: 'guest_memfd', sets: ['vms.memory=16MiB', 'vms.count=4', 'host.cpus=3', 'host.memory=260MiB', 'host.thp=never', 'actors.convert.ops=5', 'actors.convert.rate=20k/s'], runs: 'partly',
+  },
   'guest_memfd + tdp, 3 vCPUs': { variant: 'guest_memfd+tdp', sets: ['vms.memory=6MiB', 'vms.vcpus=3', 'host.cpus=4', 'host.memory=256MiB'], runs: true },
   'private and shared memory (vCPUs converting the shared half page by page keep their VM out)': { sets: ['vms.memory=8MiB', ...BOOT, 'vms.private_fraction=0.5'], runs: false },
   'more vCPUs than CPUs (the run queue)': { sets: ['vms.memory=8MiB', 'vms.vcpus=8', 'host.cpus=3', 'host.memory=256MiB'], runs: true },

@@ -2,9 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, kvm_gmem_create, kvm_gmem_fallocate, kvm_gmem_get_pfn, kvm_mmu_page_fault,
-  kvm_set_memory_region, kvm_gmem_release, type GmemFile,
+  FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, kvm_gmem_create, kvm_gmem_error_folio, kvm_gmem_fallocate, kvm_gmem_get_pfn,
+  kvm_mmu_page_fault, kvm_set_memory_region, kvm_gmem_release, type GmemFile,
 } from '../../sim/model/index.js';
+import { kvm_gmem_get_pfn_batch_plan } from '../../sim/model/guest-memfd.js';
 import { expectErrno, makeHost, MiB, runOne } from './helpers.js';
 
 async function setup() {
@@ -89,4 +90,18 @@ test('kvm_gmem_release: zaps what is bound; the last file frees the memory', asy
   assert.equal(vm.pt.walk(5), -1);
   assert.equal(host.mem.freePagesCount() - free0, 1);
   assert.deepEqual(host.finish(), []);
+});
+
+test('kvm_gmem_get_pfn as data (a fault batch\'s plan): given over a file that holds folios, refused once one of them was poisoned', async () => {
+  const { sim, host, vm, file } = await setup();
+  const { value: slot } = runOne(sim, (p) => kvm_set_memory_region(p, vm, { slot: 0, baseGfn: 0, npages: 512, file, offset: 0 }));
+  assert.ok(kvm_gmem_get_pfn_batch_plan(file, slot), 'an empty file');
+  runOne(sim, (p) => kvm_gmem_fallocate(p, file, FALLOC_FL_KEEP_SIZE, 0, 1 * MiB));
+  const plan = kvm_gmem_get_pfn_batch_plan(file, slot);
+  assert.ok(plan, 'folios in the file, none poisoned: a hit ends as the plan charges it');
+  assert.equal(plan.hitClearNs, host.costs.ns('mm.clear_page_4k_ns'), 'a hit on a folio fallocate left not uptodate is zeroed');
+  const { value: got } = runOne(sim, (p) => kvm_gmem_get_pfn(p, file, slot, 7));
+  runOne(sim, (p) => kvm_gmem_error_folio(p, file.inode, got.pfn, 7));
+  assert.equal(kvm_gmem_get_pfn_batch_plan(file, slot), undefined, 'a hit may find the poisoned folio: EHWPOISON');
+  runOne(sim, (p) => expectErrno(kvm_gmem_get_pfn(p, file, slot, 7), 'EHWPOISON'));
 });
