@@ -97,16 +97,10 @@ export class EventTrail {
    * Only the last `capacity` of them can stay, so only those are written.
    */
   recordRing(times: Float64Array, ring: number, from: number, n: number, procs: readonly string[], what: string): void {
-    if (this.pending !== null) this.settle();
     const skip = Math.max(0, n - this.capacity);
     for (let e = from + skip; e < from + n; e++) {
       const j = 2 * (e % ring);
-      const i = this.take();
-      this.ts[i] = times[j]!;
-      this.procs[i] = procs[times[j + 1]!]!;
-      this.whats[i] = what;
-      this.argss[i] = undefined;
-      this.srcs[i] = undefined;
+      this.record(times[j]!, procs[times[j + 1]!]!, what, undefined);
     }
   }
 
