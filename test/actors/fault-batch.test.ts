@@ -147,3 +147,21 @@ for (const [name, shape] of Object.entries(SHAPES)) {
     assert.deepEqual(on.trail, off.trail, 'the same trail: the batch\'s maps where the engine would have recorded them');
   });
 }
+
+// postExitBound: a VM leaves the batch only when its other vCPUs' faults, chained one after
+// another, end within the leaver's exit (vmOut throws otherwise). Under tdp with three vCPUs a VM
+// and no THP, a fault after its exit is at most ~1.56 us, so two of them need an exit above
+// ~3.12 us: tdp's exit cost set just below and just above that.
+for (const [exitNs, leaves] of [[3100, false], [3200, true]] as const) {
+  test(`fault batch: under tdp with three vCPUs a VM and a ${exitNs} ns exit, VMs ${leaves ? 'leave at memory-fault exits' : 'never leave'} (two mates' faults ${leaves ? 'fit in' : 'outlast'} one exit); same bytes`, async () => {
+    const shape: Shape = {
+      workload: TERABYTE, variant: 'v10+tdp', runs: 'partly',
+      sets: ['vms.memory=32MiB', 'vms.count=2', 'vms.vcpus=3', 'host.cpus=3', 'host.memory=200MiB', 'host.thp=never', 'actors.convert.ops=6', 'actors.convert.rate=50k/s', `costs.kvm.fault_exit_tdp_ns=${exitNs}`],
+    };
+    const off = await run(shape, false);
+    const on = await run(shape, true);
+    assert.ok(on.faults > 0, 'the batch ran VMs whose slots are all private');
+    assert.equal(on.leaves > 0, leaves, `VMs left the batch ${on.leaves} times`);
+    assert.equal(on.bytes, off.bytes);
+  });
+}
