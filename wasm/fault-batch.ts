@@ -131,7 +131,7 @@ const M_SLOTS: u32 = 9;
 
 // Per vCPU, 192 bytes (three cache lines: the first read at every wait's end, the third only
 // for a huge folio's leaf level): u32 slots, f64 slots from byte 64, its counts since the last
-// fold (u32) from byte 104, then the slot's bounds from byte 128.
+// fold (u32) from byte 104, then from byte 128 the gfns whose 2 MiB blocks may map huge.
 const V_PHASE = 0;
 const V_VM = 1;
 const V_DIRTY = 2; // 1 while it is in the dirty list
