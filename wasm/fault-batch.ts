@@ -279,6 +279,7 @@ export function fbInit(a: usize, nv: u32): void {
 
 /** Zero the buckets [lo, hi] of histogram h and its summary (after the caller folded it). */
 export function fbHistClear(a: usize, i: u32): void {
+  fbFlush(a);
   const h = histAt(a, i);
   const lo = <u32>load<f64>(h + (<usize>(FB_BUCKETS + 3) << 3));
   const hi = <i32>load<f64>(h + (<usize>(FB_BUCKETS + 4) << 3));
@@ -350,6 +351,7 @@ let ISIZE: u64 = 0;
 let MT: u32 = 0;
 
 function load_(a: usize): void {
+  holdFor(a);
   A = a;
   NV = <u32>hdr(a, FB_NV);
   HEAP = heapAt(a, NV);
@@ -372,7 +374,6 @@ function load_(a: usize): void {
 
 function save_(): void {
   const a = A;
-  flushRecords();
   saveQueues(a);
   setHdr(a, FB_SEQ, SEQ);
   setHdr(a, FB_LAST_T, LAST_T);
@@ -399,9 +400,13 @@ function recordN(i: u32, x: f64, n: f64): void {
 // Each of the first four histograms' run of equal values not yet recorded (a fault's charges
 // repeat: the lock's hold and wait, the srcu hold, the latency are the same fault after fault
 // when nothing contends): its value (-1: none) and length, f64 pairs, recorded when another
-// value comes and at the end of every run (flushRecords), before anyone reads the histograms.
+// value comes, before the caller reads the histograms (fbFlush) and before another area runs.
+// Not at every run's end: with a VM out of the batch (its conversions in the engine) a run
+// holds a wait or two, and each flush broke the runs of equal values (bench/e2e/README.md).
 const HELD_RUNS: u32 = 4;
 const HELD: usize = memory.data(<i32>(HELD_RUNS << 4), 16);
+/** The area whose histograms the held runs belong to (0: none). */
+let HELD_A: usize = 0;
 
 /** Histogram.record of an integer ns value >= 0 (the first four histograms' values held back while equal). */
 @inline function record(i: u32, x: f64): void {
@@ -420,15 +425,37 @@ const HELD: usize = memory.data(<i32>(HELD_RUNS << 4), 16);
   store<f64>(r + 8, 1);
 }
 
-/** The held-back runs recorded (the histograms exact again). */
-function flushRecords(): void {
+/** The held-back runs recorded into their area's histograms (exact again), or dropped (record false). */
+function flushRecords(record: bool): void {
+  const a = A;
+  A = HELD_A;
   for (let i: u32 = 0; i < HELD_RUNS; i++) {
     const r = HELD + (<usize>i << 4);
     const n = load<f64>(r + 8);
-    if (n > 0) recordN(i, load<f64>(r), n);
+    if (n > 0 && record) recordN(i, load<f64>(r), n);
     store<f64>(r, -1);
     store<f64>(r + 8, 0);
   }
+  A = a;
+  HELD_A = 0;
+}
+
+/** Area a is about to record: another area's held runs go to that area first. */
+@inline function holdFor(a: usize): void {
+  if (HELD_A != a) {
+    if (HELD_A != 0) flushRecords(true);
+    HELD_A = a;
+  }
+}
+
+/** Area a's histograms exact (its held runs recorded): before the caller reads them. */
+export function fbFlush(a: usize): void {
+  if (HELD_A == a) flushRecords(true);
+}
+
+/** The held runs dropped: the bump region their area lies in is reset (reset_all, reinit). */
+export function fbForgetHeld(): void {
+  if (HELD_A != 0) flushRecords(false);
 }
 
 // ---- the heap of waits: (time, key, vCPU) as f64 triples, least (time, key) first ----
@@ -682,6 +709,7 @@ function findMin(): void {
 }
 
 function useArea(a: usize): void {
+  holdFor(a);
   A = a;
   NV = <u32>hdr(a, FB_NV);
   HEAP = heapAt(a, NV);

@@ -24,6 +24,7 @@ export function init(pages: u32): void {
 
 /** Every structure back to its initial state; all handles are gone. */
 export function reset_all(): void {
+  fb.fbForgetHeld();
   layoutReset();
   handlesReset();
   buddy.hostInit(hostPages);
@@ -31,6 +32,7 @@ export function reset_all(): void {
 
 /** Reuse a pooled instance for a new host: everything zeroed, as after init. */
 export function reinit(pages: u32): void {
+  fb.fbForgetHeld();
   layoutReset();
   handlesReset();
   hostPages = pages;
@@ -171,6 +173,7 @@ export function fb_new(nv: u32): f64 {
 }
 export function fb_hist_at(a: f64, i: u32): f64 { return <f64>fb.fbHistAt(<usize>a, i); }
 export function fb_hist_clear(a: f64, i: u32): void { fb.fbHistClear(<usize>a, i); }
+export function fb_flush(a: f64): void { fb.fbFlush(<usize>a); }
 export function fb_gauge_at(a: f64): f64 { return <f64>fb.fbGaugeAt(<usize>a); }
 export function fb_trail_at(a: f64): f64 { return <f64>fb.fbTrailAt(<usize>a); }
 export function fb_join(a: f64, v: u32, vm: u32, gfn: f64, left: f64, gfnBase: f64, indexBase: f64, pc: u32, now: f64, key: f64, inOrder: u32,

@@ -67,7 +67,12 @@ export class WasmFaultBatch implements FaultBatchArea {
   }
   run(): void { this.x.fb_run(this.a); }
   top(): number { return this.x.fb_top(this.a); }
-  histogram(i: number): Float64Array { this.renew(); return this.hists[i]!; }
+  /** Histogram i, exact: the runs of equal values the area holds back are recorded first. */
+  histogram(i: number): Float64Array {
+    this.x.fb_flush(this.a);
+    this.renew();
+    return this.hists[i]!;
+  }
   clearHistogram(i: number): void { this.x.fb_hist_clear(this.a, i); }
   gaugePoints(): Float64Array { this.renew(); return this.gauge; }
   trail(): Float64Array { this.renew(); return this.ring; }

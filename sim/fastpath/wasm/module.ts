@@ -68,6 +68,7 @@ export interface RmsimExports {
   fb_new(nv: number): number;
   fb_hist_at(a: number, i: number): number;
   fb_hist_clear(a: number, i: number): void;
+  fb_flush(a: number): void;
   fb_gauge_at(a: number): number;
   fb_trail_at(a: number): number;
   fb_join(a: number, v: number, vm: number, gfn: number, left: number, gfnBase: number, indexBase: number, pc: number, now: number, key: number,
