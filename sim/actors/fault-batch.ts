@@ -368,7 +368,9 @@ export class FaultBatch implements CpuOwner {
     const area = this.area!;
     let line: PfnBatchPlan['line'];
     const inExit = this.inExit;
-    inExit.length = 0;
+    // Emptied only when it holds something: setting an array's length is a runtime call, and
+    // bench e2e (b) asks ~3 M times, nearly always for a VM whose mate's run is too short.
+    if (inExit.length !== 0) inExit.length = 0;
     for (const u of this.seatsOfVm[i]!) {
       const s = this.seats[u]!;
       line = s.plan.line;
