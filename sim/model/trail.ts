@@ -72,8 +72,9 @@ export class EventTrail {
     fill!();
   }
 
-  /** The next slot, the oldest dropped once the ring is full. */
+  /** The next slot, the oldest dropped once the ring is full (a deferred fill's events first). */
   private take(): number {
+    if (this.pending !== null) this.settle();
     const i = this.next;
     this.next = i + 1 === this.capacity ? 0 : i + 1;
     if (this.count < this.capacity) this.count++;
@@ -82,7 +83,6 @@ export class EventTrail {
 
   /** push without building the event: what Host.event calls on every model event. */
   record(t: number, proc: string, what: string, args: TrailEvent['args']): void {
-    if (this.pending !== null) this.settle();
     const i = this.take();
     this.ts[i] = t;
     this.procs[i] = proc;
@@ -118,7 +118,6 @@ export class EventTrail {
       this.recordRing(ring.pairs(), ring.cap, (from + n - kept) >>> 0, kept, ring.procs, ring.what);
       return;
     }
-    if (this.pending !== null) this.settle();
     const i = this.take();
     this.srcs[i] = ring;
     this.froms[i] = from;
