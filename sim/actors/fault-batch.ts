@@ -28,7 +28,7 @@ import { ProcState } from '../engine/process.js';
 import type { Schedulable } from '../engine/heap.js';
 import type { CpuOwner, ModeStats, Process, Simulation, Gauge } from '../engine/index.js';
 import { FB, FB_HIST, FB_M, FB_V, type FaultBatchArea } from '../fastpath/index.js';
-import { faultCharges, HPAGE_PMD_NR, type EventRing, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
+import { faultCharges, HPAGE_PMD_NR, lpageMixed, type EventRing, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
 import type { OpsTally } from './ops-tally.js';
 import type { Workload } from '../workload/types.js';
 
@@ -243,13 +243,11 @@ export class FaultBatch implements CpuOwner {
    */
   private hugeBounds(s: Seat, gfn: number, last: number): readonly [number, number] {
     if (s.misaligned) return NO_HUGE;
-    const attr = this.vms[s.vm]!.memAttr;
+    const vm = this.vms[s.vm]!;
     let first = s.slot.baseGfn;
     let end = first + s.slot.npages;
-    const head = gfn - (gfn % HPAGE_PMD_NR);
-    if (!attr.isUniform(head, head + HPAGE_PMD_NR)) first = Math.max(first, head + HPAGE_PMD_NR);
-    const lastHead = last - (last % HPAGE_PMD_NR);
-    if (!attr.isUniform(lastHead, lastHead + HPAGE_PMD_NR)) end = Math.min(end, lastHead);
+    if (lpageMixed(vm, gfn)) first = Math.max(first, gfn - (gfn % HPAGE_PMD_NR) + HPAGE_PMD_NR);
+    if (lpageMixed(vm, last)) end = Math.min(end, last - (last % HPAGE_PMD_NR));
     return [first, end];
   }
 

@@ -53,9 +53,18 @@ export function kvm_mmu_max_mapping_level(vm: Vm, slot: Memslot, gfn: number, or
     const head = gfn - (gfn % HPAGE_PMD_NR);
     const inSlot = head >= slot.baseGfn && head + HPAGE_PMD_NR <= slot.baseGfn + slot.npages;
     const misaligned = slot.binding ? slot.binding.misalignedForHugepages(slot) : slotMisalignedForHugepages(slot);
-    if (!inSlot || misaligned || !vm.memAttr.isUniform(head, head + HPAGE_PMD_NR)) level = 1;
+    if (!inSlot || misaligned || lpageMixed(vm, head)) level = 1;
   }
   return level;
+}
+
+/**
+ * KVM_LPAGE_MIXED_FLAG of gfn's 2 MiB block (hugepage_has_attrs false): its gfns' attributes are
+ * not all the same, so disallow_lpage keeps the block at 4 KiB.
+ */
+export function lpageMixed(vm: Vm, gfn: number): boolean {
+  const head = gfn - (gfn % HPAGE_PMD_NR);
+  return !vm.memAttr.isUniform(head, head + HPAGE_PMD_NR);
 }
 
 /**
