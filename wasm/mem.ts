@@ -108,7 +108,12 @@ export function allocChunk(): u32 {
     store<u32>(a, 0);
     return id;
   }
-  return <u32>(bumpAlloc(CHUNK_BYTES, CHUNK_BYTES) >> CHUNK_SHIFT);
+  const a = bumpAlloc(CHUNK_BYTES, CHUNK_BYTES);
+  // Written before anything reads it: a fresh page's first access, if a read, maps the OS's
+  // zero page and the write after it takes a second fault to copy it (the tables' walks read an
+  // entry before they set it); written first, the page costs one fault.
+  store<u32>(a, 0);
+  return <u32>(a >> CHUNK_SHIFT);
 }
 
 /** Return a chunk whose entries are all zero already. */
