@@ -1,4 +1,4 @@
-// `rmsim bench e2e [--json] [--only a,b,c,d] [--scale x] [--trials n] [--max-wall d] [--chart out.png]`:
+// `rmsim bench e2e [--json] [--only a,b,c,d] [--scale x] [--trials n] [--b-runs n] [--max-wall d] [--chart out.png]`:
 // runs the end-to-end benchmark (run.ts), writes bench/results/e2e-<make>.json (at scale 1, unless
 // --no-write) and prints a summary or JSON; --chart draws case (d). On a terminal each run shows
 // its first-touch faults done as a progress bar.
@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../../sim/output/atomic-write.js';
 import { writeResult } from '../engine/run.js';
 import { CASE_IDS, type CaseId } from './cases.js';
 import { benchE2eSpec } from './chart-spec.js';
-import { D_TRIALS, defaultE2eResultPath, runE2eBench, type CaseFigures, type CaseProgress, type E2eBenchResult } from './run.js';
+import { B_RUNS, D_TRIALS, defaultE2eResultPath, runE2eBench, type CaseFigures, type CaseProgress, type E2eBenchResult } from './run.js';
 
 export interface E2eCliOptions {
   json?: boolean;
@@ -21,6 +21,8 @@ export interface E2eCliOptions {
   chart?: string;
   /** (d)'s rounds (parsed by the CLI). */
   trials?: number;
+  /** (b)'s runs (parsed by the CLI). */
+  bRuns?: number;
   maxWall?: string;
   vcpuScheduler?: boolean;
 }
@@ -93,6 +95,8 @@ export function formatE2e(r: E2eBenchResult): string {
   }
   if (c.b) {
     out.push(line(`(b) ${gib(c.b.host_bytes)} GiB host, ${c.b.vms} VMs`, c.b, c.b.compute_ns_per_fault ? `, ${c.b.compute_ns_per_fault.toFixed(0)} ns/fault` : ''));
+    const walls = c.b.runs_wall_s ?? [];
+    if (walls.length > 1) out.push(`      ${walls.length} runs, wall ${walls.map((w) => w.toFixed(2)).join(' / ')} s: the figures are the median run's`);
     const d = c.b.detail;
     if (d) {
       const levels = Object.entries(d.faults_by_level).map(([l, n]) => `${(n / 1e6).toFixed(3)} M at ${l}`).join(', ');
@@ -121,6 +125,7 @@ export async function e2eCommand(o: E2eCliOptions): Promise<void> {
     only,
     scale,
     trials: o.trials ?? D_TRIALS,
+    bRuns: o.bRuns ?? B_RUNS,
     maxWallS: parseMaxWall(o.maxWall),
     vcpuScheduler: o.vcpuScheduler === true,
     log: o.json ? undefined : (l) => process.stderr.write(`${l}\n`),

@@ -27,6 +27,7 @@ export function register(program: Command): void {
     .option('--scale <x>', 'fastpath: fraction (0..1] of the full op counts; e2e: of the memory sizes (below 1 a check, not written)')
     .option('--only <cases>', 'e2e: which cases, e.g. a,d (default a,b,c,d); engine: one group, timeouts or mutex (printed, never written)')
     .option('--vcpu-scheduler', 'e2e: run the vCPUs under the vCPU scheduler (off by default; the same results): an A/B, written only with --out')
+    .option('--b-runs <n>', 'e2e: runs of (b), one after another; the median run is reported with every run\'s wall time (default 1)')
     .option('--max-wall <d>', 'e2e: stop a run that goes past this wall time (e.g. 120s) and report how far it got and its extrapolated full time')
     .option('--reps <n>', 'fastpath: timed passes per implementation (best reported); for the ops with a C twin, rounds of 10 C/WASM pairs (median ratio reported)', '3')
     .option('--no-ref', 'fastpath: skip the Map reference')
@@ -42,12 +43,13 @@ Examples:
   rmsim bench e2e --only a,d --scale 0.01 --no-write   (a quick check of the command)
   rmsim bench e2e --only b --scale 1/16 --no-write --json   (case b at 1/16: faults, THP, WASM memory)
   rmsim bench e2e --only b --max-wall 120s --no-write  (stopped after 120 s with the full time extrapolated)
+  rmsim bench e2e --b-runs 3 --chart bench/results/e2e-intel.png   ((b) three times, the median run reported)
   rmsim bench sweep                                     (16 points, 2 workers against 1)`)
-    .action(async (which: string, o: { json?: boolean; only?: string; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; chart?: string; from?: string; scale?: string; reps?: string; ref: boolean; c: boolean; points?: string; duration?: string; maxWall?: string; vcpuScheduler?: boolean }) => {
+    .action(async (which: string, o: { json?: boolean; only?: string; trials?: string; events?: string; acquisitions?: string; simpy: boolean; write: boolean; out?: string; chart?: string; from?: string; scale?: string; reps?: string; ref: boolean; c: boolean; points?: string; duration?: string; maxWall?: string; vcpuScheduler?: boolean; bRuns?: string }) => {
       if (which === 'fastpath') return (await import('../../bench/fastpath/cli.js')).fastpathCommand(o);
       if (which === 'e2e') {
-        const [{ e2eCommand }, { D_TRIALS }] = await Promise.all([import('../../bench/e2e/cli.js'), import('../../bench/e2e/run.js')]);
-        return e2eCommand({ ...o, trials: positiveInt('trials', o.trials, D_TRIALS) });
+        const [{ e2eCommand }, { B_RUNS, D_TRIALS }] = await Promise.all([import('../../bench/e2e/cli.js'), import('../../bench/e2e/run.js')]);
+        return e2eCommand({ ...o, trials: positiveInt('trials', o.trials, D_TRIALS), bRuns: positiveInt('b-runs', o.bRuns, B_RUNS) });
       }
       if (which === 'sweep') return (await import('../../bench/sweep/cli.js')).sweepBenchCommand(o);
       if (which !== 'engine') throw new UsageError(`unknown benchmark '${which}' (expected: engine, fastpath, e2e or sweep)`);

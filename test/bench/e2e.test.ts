@@ -9,7 +9,7 @@ import { UsageError } from '../../sim/errors.js';
 import { B_VMS, bootHostBytes, bootSpec, scaledBytes, WARMUP_RUNS, WARMUP_VM_BYTES, terabyteHostBytes, terabyteHostSpec, terabyteVmBytes } from '../../bench/e2e/cases.js';
 import { MAX_HOST_PAGES } from '../../sim/fastpath/buddy-rules.js';
 import { parseMaxWall, parseOnly, parseScale } from '../../bench/e2e/cli.js';
-import { E2E_TARGETS, rotatedOrder, runE2eBench, runSizeTrials, verdicts, type CaseFigures } from '../../bench/e2e/run.js';
+import { E2E_TARGETS, medianRun, rotatedOrder, runE2eBench, runSizeTrials, verdicts, type CaseFigures } from '../../bench/e2e/run.js';
 import { runChild, type ChildMessage } from '../../bench/e2e/child.js';
 import { benchE2eSpec } from '../../bench/e2e/chart-spec.js';
 import { renderSvg } from '../../reports/render.js';
@@ -91,6 +91,17 @@ test('e2e (d): medians per size over interleaved trials, min-max kept, spread on
   assert.equal(d.spread, 1.1);
 });
 
+test('e2e (b) runs: the median run by wall time, the slower middle one of an even count, a stopped run slowest', () => {
+  const run = (wall_s: number, complete = true, id = wall_s) => ({ id, figures: {
+    wall_s, warmup_s: 0, run_s: wall_s, events: 1, events_per_s: 1, faults: 1, faults_per_s: 1, peak_rss_bytes: 1, compute_ns_per_fault: 1, complete,
+  } satisfies CaseFigures });
+  assert.equal(medianRun([run(59), run(53), run(56)]).id, 56);
+  assert.equal(medianRun([run(53), run(59)]).id, 59, 'of two, the slower: the verdict never takes the kinder reading');
+  assert.equal(medianRun([run(50), run(20, false, 1), run(55)]).id, 55, 'a stopped run sorts after every complete one');
+  assert.equal(medianRun([run(42)]).id, 42);
+  assert.throws(() => medianRun([]));
+});
+
 test('e2e verdicts: judged at scale 1 only; a stopped case fails only a limit it already passed', () => {
   const f = (wall_s: number, complete: boolean): CaseFigures => ({
     wall_s, warmup_s: 0, run_s: wall_s, events: 1, events_per_s: 1, faults: 1, faults_per_s: 1, peak_rss_bytes: 2 ** 30, compute_ns_per_fault: 1, complete,
@@ -144,6 +155,16 @@ test('e2e bench: a run past --max-wall stops, says how far it got, extrapolates,
   assert.match(b.stopped.method, /remaining faults/);
   assert.ok(b.detail && b.wasm.length >= 1);
   assert.ok(Object.values(r.meets).every((m) => m === null));
+});
+
+test('e2e bench (b) with --b-runs 3 at 1/2048: every run\'s wall time kept, the figures the median run\'s', { timeout: 180_000 }, async () => {
+  const r = await runE2eBench({ only: ['b'], scale: 1 / 2048, bRuns: 3 });
+  const b = r.cases.b!;
+  assert.equal(b.runs_wall_s?.length, 3);
+  const sorted = [...b.runs_wall_s!].sort((x, y) => x - y);
+  assert.equal(b.wall_s, sorted[1]);
+  assert.equal(b.complete, true);
+  assert.ok(b.faults > 0 && b.detail !== null);
 });
 
 test('e2e bench at scale 1e-4: (a) beside the bare fast paths, (d) at four sizes in two rounds, one fault per page', { timeout: 180_000 }, async () => {
