@@ -29,8 +29,8 @@ export function* deleteMemslot(p: Process, vm: Vm, slot: Memslot): Gen {
 
 /**
  * KVM_SET_MEMORY_ATTRIBUTES over [gfnStart, gfnEnd): the model's generator itself rather than
- * a generator delegating to it, whose frame every wait of the conversion was resumed through
- * (a vCPU's memory-fault exit runs one per page: 11% of bench e2e (b)'s faults at 1/16).
+ * a generator delegating to it (a vCPU loop's memory-fault exits step the model's machine,
+ * KvmSetMemAttributes, directly).
  */
 export const setMemoryAttributes: (p: Process, vm: Vm, gfnStart: number, gfnEnd: number, priv: boolean) => Gen = kvm_vm_set_mem_attributes;
 

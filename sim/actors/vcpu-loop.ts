@@ -1,29 +1,20 @@
 // A vCPU's access loop as a state machine (an engine Actor, DESIGN.md principle 6), not a
-// generator: the engine resumes it directly, and it resumes the model's generator of the fault
-// it is in (kvm_mmu_page_fault, or the VMM's conversion after KVM_EXIT_MEMORY_FAULT) itself.
+// generator: the engine resumes it directly, and it steps the model's machine it is in
+// (KvmPageFault, or KvmSetMemAttributes for the VMM's conversion after KVM_EXIT_MEMORY_FAULT).
 // A generator loop would add one more generator frame that every wait of every fault resumes
 // through (`yield* fault(...)`), about a sixth of a first-touch fault's cost in a vm-boot.
 // It makes the same waits in the same order as the generator it replaced (test/golden holds
 // every workload's results to the same bytes); vcpu.ts spawns one per vCPU. With the
 // simulation's VcpuScheduler on (vcpu-scheduler.ts), it runs the loop's waits from an access on.
-import type { ActorExit, ActorParked, Counter, Gen, Process, RngStream, Yieldable } from '../engine/index.js';
+import type { ActorExit, ActorParked, Counter, Process, RngStream, Yieldable } from '../engine/index.js';
 import { ACTOR_PARKED, makeDistribution } from '../engine/index.js';
 import type { VcpuActor } from '../workload/types.js';
 import { drawGap, moreOps, traceOp, rangeOf, rngFor, uniformInt, type ActorContext, type VmRuntime } from './context.js';
 import { PAGE_SIZE } from '../units.js';
-import { setMemoryAttributes } from './kernel-ops.js';
-import { KvmPageFault, type Vcpu, type Vm } from '../model/index.js';
+import { KvmPageFault, KvmSetMemAttributes, type Vcpu, type Vm } from '../model/index.js';
 import type { OpsTally } from './ops-tally.js';
 import type { BatchMember, VcpuScheduler } from './vcpu-scheduler.js';
 import type { FaultBatchMember } from './fault-batch.js';
-
-/**
- * %GeneratorPrototype%.next and .throw, called directly: the model's generators (one prototype
- * per generator function) would make `gen.next` a megamorphic load (see engine/simulation.ts).
- */
-const GeneratorPrototype = Object.getPrototypeOf(function* () {}).prototype as Generator<unknown, unknown, unknown>;
-const genNext = GeneratorPrototype.next;
-const genThrow = GeneratorPrototype.throw;
 
 // Where the loop waits.
 const AT_SPAWN = -1; // not started
@@ -35,7 +26,7 @@ const AT_EXIT = 4; // the scheduling point of a guest exit (sleep 0)
 
 // What the loop runs at AT_MODEL.
 const SUB_FAULT = 0; // the first fault on the page (the KvmPageFault machine)
-const SUB_CONVERT = 1; // the VMM converting the page after KVM_EXIT_MEMORY_FAULT (generator `sub`)
+const SUB_CONVERT = 1; // the VMM converting the page after KVM_EXIT_MEMORY_FAULT (the KvmSetMemAttributes machine)
 const SUB_REFAULT = 2; // the fault after the conversion (the machine)
 
 /**
@@ -50,10 +41,10 @@ export class VcpuLoop implements BatchMember, FaultBatchMember {
   batchSlot = -1;
   batchSkip = 0;
   private at = AT_SPAWN;
-  /** The VMM's conversion generator while subKind is SUB_CONVERT. */
-  private sub: Gen<unknown> | null = null;
   /** kvm_mmu_page_fault as a state machine, reused by every fault of this vCPU. */
   private readonly pf = new KvmPageFault();
+  /** The VMM's KVM_SET_MEMORY_ATTRIBUTES after a memory-fault exit, reused likewise. */
+  private readonly conv = new KvmSetMemAttributes();
   private subKind = SUB_FAULT;
   private gfn = 0;
   private t0 = 0;
@@ -101,7 +92,7 @@ export class VcpuLoop implements BatchMember, FaultBatchMember {
         return this.joined(p, this.begin(p));
       case AT_MODEL:
         if (this.subKind !== SUB_CONVERT) return this.faulted(p, this.pf.resume(p, value));
-        return this.converted(p, genNext.call(this.sub, value) as IteratorResult<Yieldable, unknown>);
+        return this.converted(p, this.conv.resume(p, value));
       case AT_THINK:
         // A guest exit is a scheduling point (KVM checks need_resched on the way out): without it
         // a vCPU would keep its host CPU forever in a non-preemptive engine and starve the VMM.
@@ -118,11 +109,11 @@ export class VcpuLoop implements BatchMember, FaultBatchMember {
     return s === null ? y : s.join(p, this, y);
   }
 
-  /** An error at a wait: thrown into the model generator waiting there, else it fails the vCPU. */
+  /** An error at a wait: into the model machine waiting there, else it fails the vCPU. */
   fail(p: Process<void>, error: unknown): Yieldable | ActorExit {
     if (this.at !== AT_MODEL) throw error;
     if (this.subKind !== SUB_CONVERT) return this.faulted(p, this.pf.fail(p, error));
-    return this.converted(p, genThrow.call(this.sub, error) as IteratorResult<Yieldable, unknown>);
+    return this.conv.fail(p, error);
   }
 
   /** The waits are over: draw the stream and the range, then the first access. */
@@ -265,8 +256,7 @@ export class VcpuLoop implements BatchMember, FaultBatchMember {
       // The VMM converts the page the guest asked for, then the vCPU re-enters and refaults.
       (this.exitsCounter ??= ctx.sim.stats.counter('vcpu.memory_fault_exits')).add(1);
       this.subKind = SUB_CONVERT;
-      this.sub = setMemoryAttributes(p, rt.vm, gfn, gfn + 1, a.private);
-      return this.converted(p, genNext.call(this.sub, undefined) as IteratorResult<Yieldable, unknown>);
+      return this.converted(p, this.conv.start(p, rt.vm, gfn, gfn + 1, a.private));
     }
     if (result !== 'mapped') ctx.sim.stats.counter('vcpu.fault_outcomes', { result }).add(1);
     if (ctx.sim.tracer !== null) traceOp(ctx, p, 'kvm_mmu_page_fault', this.t0, { gfn, result, retries: pf.retries, level: pf.level });
@@ -275,9 +265,8 @@ export class VcpuLoop implements BatchMember, FaultBatchMember {
   }
 
   /** The VMM's conversion stepped: its wait, or the refault. */
-  private converted(p: Process<void>, r: IteratorResult<Yieldable, unknown>): Yieldable | ActorExit {
-    if (r.done !== true) return r.value;
-    this.sub = null;
+  private converted(p: Process<void>, y: Yieldable | null): Yieldable | ActorExit {
+    if (y !== null) return y;
     return this.fault(p, SUB_REFAULT);
   }
 

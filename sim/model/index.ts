@@ -36,7 +36,7 @@ export {
   GmemInode, GmemFile, kvm_gmem_create, kvm_gmem_bind, kvm_gmem_unbind, kvm_gmem_fallocate, kvm_gmem_allocate, kvm_gmem_punch_hole,
   kvm_gmem_invalidate_begin, kvm_gmem_invalidate_end, kvm_gmem_get_pfn, kvm_gmem_error_folio, kvm_gmem_release,
 } from './guest-memfd.js';
-export { kvm_vm_set_mem_attributes, kvm_mmu_notifier_invalidate_range } from './attributes.js';
+export { kvm_vm_set_mem_attributes, KvmSetMemAttributes, kvm_mmu_notifier_invalidate_range } from './attributes.js';
 export { memory_failure, memory_failure_pfn, try_to_split_thp_page, me_pagecache_clean } from './memory-failure.js';
 export type { MemoryFailureResult } from './memory-failure.js';
 export { MemAttributes } from './mem-attributes.js';

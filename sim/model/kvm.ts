@@ -246,12 +246,22 @@ export function kvm_mmu_invalidate_end(vm: Vm): void {
  * holds mmu_lock write. Leaves out the TDP iterator's yields (and their extra flushes).
  */
 export function* kvm_unmap_gfn_range(p: Process, vm: Vm, start: number, end: number): Gen<boolean> {
-  const host = vm.host;
+  const leaves = unmapGfnRangeLeaves(vm, start, end);
+  yield* charge(p, unmapGfnRangeNs(vm, end - start, leaves));
+  return leaves > 0;
+}
+
+/** kvm_unmap_gfn_range's zap, done at once: the present leaves it zapped (counted in the metrics). */
+export function unmapGfnRangeLeaves(vm: Vm, start: number, end: number): number {
   const z = vm.pt.zapRange(start, end, false);
   const leaves = z.leaves[0] + z.leaves[1] + z.leaves[2];
-  host.metrics.zapped(leaves);
-  yield* charge(p, host.s.mmu.zapNs(host.costs, end - start, leaves));
-  return leaves > 0;
+  vm.host.metrics.zapped(leaves);
+  return leaves;
+}
+
+/** kvm_unmap_gfn_range's charge for `gfns` guest frames that zapped `leaves` leaves (the MMU strategy's). */
+export function unmapGfnRangeNs(vm: Vm, gfns: number, leaves: number): number {
+  return vm.host.s.mmu.zapNs(vm.host.costs, gfns, leaves);
 }
 
 /**
@@ -259,9 +269,14 @@ export function* kvm_unmap_gfn_range(p: Process, vm: Vm, start: number, end: num
  * guest mode. Cost kvm.flush_request_ns + per running vCPU the MMU strategy's kick.
  */
 export function* kvm_flush_remote_tlbs(p: Process, vm: Vm): Gen {
+  yield* charge(p, flushRemoteTlbsNs(vm));
+}
+
+/** kvm_flush_remote_tlbs' request, counted now; its charge returned (the running vCPUs counted now). */
+export function flushRemoteTlbsNs(vm: Vm): number {
   const host = vm.host;
   host.metrics.tlbFlush();
-  yield* charge(p, host.costs.ns('kvm.flush_request_ns') + vm.runningVcpus() * host.s.mmu.kickNs(host.costs));
+  return host.costs.ns('kvm.flush_request_ns') + vm.runningVcpus() * host.s.mmu.kickNs(host.costs);
 }
 
 /** Pages in a 2 MiB huge page (KVM_PAGES_PER_HPAGE(PG_LEVEL_2M)). */

@@ -1,7 +1,7 @@
 // KVM side: fault path costs and retries, the invalidation protocol, memory attributes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MetricsBody } from '../../sim/engine/index.js';
+import type { Interrupt, MetricsBody } from '../../sim/engine/index.js';
 import { defaultProfile } from '../../sim/costs/index.js';
 import {
   kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_mmu_page_fault, kvm_set_memory_region,
@@ -180,4 +180,38 @@ test('a truncation landing while a fault is inside shmem_get_folio only drops th
   assert.equal(vm.pt.walk(0), vm.expectedPfn(0));
   assert.deepEqual(host.finish(), []);
   assert.equal(counter(sim.stats.snapshot(), 'memory.freed_bytes'), 4096, 'the old page freed at the fault\'s put');
+});
+
+test('kvm_vm_set_mem_attributes interrupted while it holds kvm->lock releases it and stores nothing; interrupted before, it holds nothing to release', async () => {
+  const { sim, host } = await makeHost();
+  const vm = host.createVm({ name: 'vm0' });
+  const fixed = Math.round(host.costs.ns('kvm.set_attr_fixed_ns'));
+  const perGfn = Math.round(512 * host.costs.ns('kvm.set_attr_per_gfn_ns'));
+  assert.ok(fixed > 2 && perGfn > 2, 'both charges are waits');
+  const caught: string[] = [];
+  const convert = (at: number) => {
+    const t0 = sim.now;
+    const victim = sim.spawn('vmm', function* (p) {
+      try {
+        yield* kvm_vm_set_mem_attributes(p, vm, 0, 512, false);
+      } catch (e) {
+        caught.push(`${(e as Interrupt).cause}@${sim.now - t0}`);
+      }
+    });
+    sim.spawn('kicker', function* (p) {
+      yield p.sleep(at);
+      victim.interrupt('kick');
+    });
+    sim.run();
+  };
+  convert(fixed + 1);
+  assert.deepEqual(caught, [`kick@${fixed + 1}`]);
+  assert.equal(vm.lock.owner, null, 'kvm->lock released on the way out of its section');
+  assert.equal(vm.memAttr.isPrivate(10), true, 'the store after the per-gfn charge never ran');
+  convert(1);
+  assert.deepEqual(caught, [`kick@${fixed + 1}`, 'kick@1']);
+  assert.equal(vm.lock.owner, null);
+  // The lock is free for the next conversion, which completes.
+  runOne(sim, (p) => kvm_vm_set_mem_attributes(p, vm, 0, 512, false));
+  assert.equal(vm.memAttr.isPrivate(10), false);
 });
