@@ -350,13 +350,9 @@ let DIRTY_N: u32 = 0;
 let ISIZE: u64 = 0;
 let MT: u32 = 0;
 
+/** A run's state: the area's queues (useArea), then the header's run inputs and charges. */
 function load_(a: usize): void {
-  holdFor(a);
-  A = a;
-  NV = <u32>hdr(a, FB_NV);
-  HEAP = heapAt(a, NV);
-  HN = <u32>hdr(a, FB_HEAP_N);
-  loadQueues(a);
+  useArea(a);
   SEQ = hdr(a, FB_SEQ);
   LAST_T = hdr(a, FB_LAST_T);
   H_T = hdr(a, FB_HORIZON_T);
