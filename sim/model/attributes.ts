@@ -2,7 +2,7 @@
 // mmu_notifier events on the shared backing: both are invalidations, so both bump
 // mmu_invalidate_seq and make racing faults retry.
 import type { Process, Yieldable } from '../engine/index.js';
-import { charge } from './charge.js';
+import { charge, chargeWait } from './charge.js';
 import { KernelError } from './errors.js';
 import type { Gen } from './backing.js';
 import { flushRemoteTlbsNs, kvm_flush_remote_tlbs, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_lock, kvm_mmu_unlock, kvm_unmap_gfn_range, unmapGfnRangeLeaves, unmapGfnRangeNs, type Vm } from './kvm.js';
@@ -88,9 +88,7 @@ export class KvmSetMemAttributes {
   /** `yield* charge(p, ns)` then `next`: a compute when ns rounds above zero, else straight on. */
   private charge(p: Process, ns: number, next: number): Yieldable | null {
     this.at = next;
-    const t = Math.round(ns);
-    if (t > 0) return p.compute(t);
-    return this.resume(p, undefined);
+    return chargeWait(p, ns) ?? this.resume(p, undefined);
   }
 
   private end(p: Process): null {

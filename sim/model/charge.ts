@@ -51,9 +51,17 @@ function takeIterator(): ChargeIterator {
 /** Busy `ns` on a CPU (rounded to an integer once); nothing when it rounds to zero. Use as `yield* charge(p, ns)`. */
 export function charge(p: Process, ns: number): Iterable<Yieldable> {
   const it = takeIterator();
-  const t = Math.round(ns);
-  if (t > 0) it.pending = p.compute(t);
+  it.pending = chargeWait(p, ns);
   return it;
+}
+
+/**
+ * charge's wait for a model state machine (KvmPageFault, KvmSetMemAttributes): the compute, or
+ * null when ns rounds to zero and the machine goes straight on.
+ */
+export function chargeWait(p: Process, ns: number): Process | null {
+  const t = Math.round(ns);
+  return t > 0 ? p.compute(t) : null;
 }
 
 /**

@@ -4,7 +4,7 @@
 // or completed since the sequence snapshot. A retried fault re-enters the guest and refaults.
 import type { Process, Yieldable } from '../engine/index.js';
 import { MIGRATE_MOVABLE } from '../fastpath/index.js';
-import { charge } from './charge.js';
+import { charge, chargeWait } from './charge.js';
 import { KernelError } from './errors.js';
 import { folioPutNs } from './folio.js';
 import { folioOffset, HPAGE_PMD_NR, type Gen, type GotPage } from './backing.js';
@@ -279,9 +279,7 @@ export class KvmPageFault {
   /** `yield* charge(p, ns)` then `next`: a compute when ns rounds above zero, else straight on. */
   private charge(p: Process, ns: number, next: number): Yieldable | null {
     this.at = next;
-    const t = Math.round(ns);
-    if (t > 0) return p.compute(t);
-    return this.resume(p, undefined);
+    return chargeWait(p, ns) ?? this.resume(p, undefined);
   }
 
   /** One attempt: the exit into KVM. */
