@@ -7,7 +7,9 @@
 // simulation is live but vCPUs, and a VM only while its other vCPUs hold nothing, so no other
 // process can see its locks, its file or its pages between two phases; it folds the statistics
 // counted here into the engine's. A VM leaves (fbState, fbLeave) before one of its vCPUs'
-// memory-fault exits, which the engine runs.
+// memory-fault exits, which the engine runs, unless that vCPU's run holds them (fbJoin's shared
+// segment, one vCPU of a VM at a time): then the exit, the VMM's one-page conversion and the
+// refault run here too (PH_CFIXED..PH_CZAP, below).
 //
 // One fault, as sim/model/mmu.ts KvmPageFault and sim/actors/vcpu-loop.ts VcpuLoop step it for
 // a binding that gives its getPfn as data (sim/model PfnBatchPlan), folios of order 0 or 9 (shmem_enabled),
@@ -22,14 +24,25 @@
 //   last reference: the page cache holds one), KVM_MMU_UNLOCK -> fault done, srcu_read_unlock ->
 //   the guest exit's scheduling point (sleep 0) -> the next access: a mapped page costs nothing
 //   more, an unmapped one is the next fault.
+// A gfn of the shared segment, as sim/actors/vcpu-loop.ts and sim/model/attributes.ts
+// KvmSetMemAttributes step it (v10 ordering, mmu_lock for write in both):
+//   exit charge -> srcu_read_lock, mmu_seq -> attribute lookup charge -> KVM_EXIT_MEMORY_FAULT
+//   (srcu_read_unlock) -> kvm.set_attr_fixed_ns -> KVM_MMU_LOCK, kvm_mmu_invalidate_begin(gfn,
+//   gfn + 1), KVM_MMU_UNLOCK -> kvm->lock (never contended here) and the gfn's xa_store charge ->
+//   the store, unlock, KVM_MMU_LOCK -> the zap's charge (nothing mapped) ->
+//   kvm_mmu_invalidate_end, KVM_MMU_UNLOCK -> the refault, a fault as above.
+// Every fault's attempt then checks is_page_fault_stale under mmu_lock and retries when a
+// conversion moved the VM's sequence or covers its gfn.
 // Leaves out (the caller keeps a VM out that needs them): 1 GiB leaves, the test of a block's
-// attributes (the caller's join gives the gfns whose blocks may map huge), the shared side, KVM_EXIT_MEMORY_FAULT (the VM leaves before it), invalidations
-// (the fault is never stale, guest_memfd's pre-check never retries), ENOMEM, hwpoison, think
-// time, safety checks and the tracer. With a CPU model it owns
+// attributes (the caller's join gives the gfns whose blocks may map huge; conversions run here
+// only under 4 KiB leaves), the shared side, two conversions of one VM at once (kvm->lock's
+// contention), a zap that finds a leaf (the flush), guest_memfd's pre-check, conversions under
+// tdp (read and write holders in one queue), ENOMEM, hwpoison, think time, safety checks and
+// the tracer. With a CPU model it owns
 // the host's CPUs (engine/cpus.ts Cpus, lent): the sleep(0) hands the CPU to the run queue's head.
 import { FALLBACK_NOMEM, FALLBACK_OCCUPIED, getFolio, gfFallback, gfHit, gfOrder } from './shmem';
 import { folioFlags, folioGet, folioPut, folioRefcount, folioSetFlags } from './buddy';
-import { E_LEAF, eptMap, eptMap1Into, eptTable1, eptWalkHinted } from './ept';
+import { E_LEAF, eptMap, eptMap1Into, eptTable1, eptWalk, eptWalkHinted } from './ept';
 import { chunkAddr } from './mem';
 import { bucketIndex } from './shared/histogram';
 
@@ -92,13 +105,32 @@ export const FB_RQ_LEN = 54;
 export const FB_DIRTY_N = 55;
 /** fbTakeDirty's answer: the vCPU's counts FB_V_STARTED..FB_V_SMALL_AFTER_HUGE, in that order. */
 export const FB_COUNTS = 56;
-export const FB_HEADER_SLOTS = 64;
+/**
+ * 1 when a VM's memory-fault exits, the VMM's one-page conversions after them and the refaults
+ * run here (the caller's conditions: sim/actors/fault-batch.ts convertsHere), else a VM leaves
+ * before a gfn that is not private. Its charges, rounded: kvm.set_attr_fixed_ns, one gfn's
+ * kvm.set_attr_per_gfn_ns (kvm->lock's hold), and the one-gfn zap of nothing mapped.
+ */
+export const FB_CONV = 64;
+export const FB_CONV_FIXED_NS = 65;
+export const FB_CONV_GFN_NS = 66;
+export const FB_CONV_ZAP_NS = 67;
+/** Summed counts: memory-fault exits, fault.retries, kvm->lock acquisitions (each uncontended, held FB_CONV_GFN_NS). */
+export const FB_EXITS = 68;
+export const FB_RETRIES = 69;
+export const FB_KVM_ACQ = 70;
+/** The host's maxFaultRetries: a fault retried more often is a livelock the engine reports (never run here). */
+export const FB_MAX_RETRIES = 71;
+/** fbLeave of a vCPU in its exit charge: its fault's retries so far. */
+export const FB_OUT_RETRIES = 72;
+export const FB_HEADER_SLOTS = 80;
 
 /** Run status (FB_STATUS). */
 export const FB_DONE = 0; // the next wait is the engine's turn, past the limit, or none is left
 export const FB_ENDED = 1; // vCPU FB_OUT_V's last sleep ended at (FB_OUT_T, FB_OUT_K): the engine ends it
 export const FB_GAUGE_FULL = 2; // the queue-length points fill their buffer: fold and run again
 export const FB_WAKE = 3; // vCPU FB_OUT_V, outside the batch, got a CPU at (FB_OUT_T, FB_OUT_K): the engine runs it
+export const FB_HANDOUT = 4; // vCPU FB_OUT_V of a VM leaving the batch began its refault after a conversion: fbLeave hands it over in that exit charge
 
 // Histograms (the engine's bucketing): counts, then sum, min, max, lowest and highest bucket touched.
 export const FB_HIST_SRCU_HOLD = 0;
@@ -127,7 +159,20 @@ export const FB_M_LAST_MISS = 7; // the vCPU that allocated last since the fold,
  * mmu_lock before; +Infinity otherwise.
  */
 export const FB_M_DEADLINE = 8;
-const M_SLOTS: u32 = 9;
+/**
+ * The VM's invalidation state while it is in the batch (its conversions run here): the caller
+ * writes the Vm's at each join and reads them back at each fold. mmu_invalidate_seq,
+ * mmu_invalidate_in_progress, the range [start, end) (-1 when reset).
+ */
+export const FB_M_SEQ = 9;
+export const FB_M_INPROG = 10;
+export const FB_M_RSTART = 11;
+export const FB_M_REND = 12;
+/** The vCPU whose run holds gfns to convert (fbJoin's shared segment) until its last conversion ends, -1: at most one per VM, so kvm->lock is never contended here. */
+export const FB_M_SOLO = 13;
+/** 1 when a conversion here moved the invalidation state since the caller last read it back. */
+export const FB_M_STATE_MOVED = 14;
+const M_SLOTS: u32 = 15;
 
 // Per vCPU, 192 bytes (three cache lines: the first read at every wait's end, the third only
 // for a huge folio's leaf level): u32 slots, f64 slots from byte 64, its counts since the last
@@ -155,10 +200,21 @@ const NO_INDEX: u32 = 0xfffffc00;
 const V_HUGE_PFN = 13;
 const V_BLOCK = 14;
 const V_TABLE1 = 15;
+// Its run's shared segment [V_SHARED, V_SHARED_END) (empty: both 0): each gfn there is a
+// memory-fault exit, a conversion to private and a refault. [V_SHARED, V_CONV_DONE) are
+// converted, [V_SHARED, V_CONV_APPLIED) told to the caller's MemAttributes (fbTakeDirty).
 const V_PT = 31; // its VM's page table (FB_M_PT), in the second line's last four bytes
 // u32 slots of the third line: the gfns whose 2 MiB blocks may map huge, [first, end).
 const V_HUGE_FIRST = 32;
 const V_HUGE_END = 33;
+// u32 slots of the third line after them, for conversions and retries (bench e2e (b)):
+const V_SHARED = 34;
+const V_SHARED_END = 35;
+const V_CONV_DONE = 36;
+const V_CONV_APPLIED = 37;
+const V_MMU_SEQ = 38; // mmu_seq, read at the attempt's srcu_read_lock
+const V_RETRIES = 39; // attempts of its fault found stale (is_page_fault_stale)
+const V_GRANTED = 40; // what a grant of mmu_lock resumes (G_*)
 // f64 slots (vF).
 const V_T0 = 0;
 const V_SRCU_START = 1;
@@ -185,6 +241,14 @@ const PH_MAP: u32 = 6; // the map's charge
 const PH_SLEEP: u32 = 7; // the guest exit's sleep(0)
 const PH_QUEUED: u32 = 8; // in mmu_lock's queue (no entry)
 const PH_RUN: u32 = 9; // handed a CPU from the run queue: the next access
+const PH_CFIXED: u32 = 10; // kvm.set_attr_fixed_ns (the ioctl's entry after the exit to the VMM)
+const PH_CGFN: u32 = 11; // kvm->lock held: the gfn's xa_store charge
+const PH_CZAP: u32 = 12; // mmu_lock held: the zap's charge
+
+// What a grant of mmu_lock resumes (V_GRANTED).
+const G_FAULT: u32 = 0; // the fault's map
+const G_CONV_BEGIN: u32 = 1; // the conversion's kvm_mmu_invalidate_begin
+const G_CONV_ZAP: u32 = 2; // the conversion's kvm_unmap_gfn_range and kvm_mmu_invalidate_end
 
 // The waits' queues. Waits of one length that begin in key order end in key order (the clock
 // never goes back and keys rise), so each length's waits form a FIFO queue, and the next wait is
@@ -266,6 +330,9 @@ export function fbInit(a: usize, nv: u32): void {
     store<f64>(m + (FB_M_LINE_OWNER << 3), -1);
     store<f64>(m + (FB_M_LAST_MISS << 3), -1);
     store<f64>(m + (FB_M_DEADLINE << 3), Infinity);
+    store<f64>(m + (FB_M_RSTART << 3), -1);
+    store<f64>(m + (FB_M_REND << 3), -1);
+    store<f64>(m + (FB_M_SOLO << 3), -1);
   }
   // Every vCPU starts outside (the engine runs it until it joins).
   for (let v: u32 = 0; v < nv; v++) vUSet(vAt(a, v), V_OUTSIDE, 1);
@@ -315,6 +382,8 @@ let CHAIN_T: f64 = 0;
 let CHAIN_K: f64 = 0;
 /** A vCPU outside the batch handed a CPU in this step (-1: none): the run stops for the engine to run it. */
 let WOKE: i32 = -1;
+/** A vCPU of a leaving VM that began its refault in this step (-1: none): the run stops for the caller to hand it over (FB_HANDOUT). */
+let HANDOUT: i32 = -1;
 let WOKE_T: f64 = 0;
 let WOKE_K: f64 = 0;
 let SEQ: f64 = 0;
@@ -349,6 +418,11 @@ let TRAIL_N: u32 = 0;
 let DIRTY_N: u32 = 0;
 let ISIZE: u64 = 0;
 let MT: u32 = 0;
+let CONV: bool = false;
+let CONV_FIXED_NS: f64 = 0;
+let CONV_GFN_NS: f64 = 0;
+let CONV_ZAP_NS: f64 = 0;
+let MAX_RETRIES: u32 = 0;
 
 /** A run's state: the area's queues (useArea), then the header's run inputs and charges. */
 function load_(a: usize): void {
@@ -365,6 +439,9 @@ function load_(a: usize): void {
   END_NS = hdr(a, FB_END_NS); MAP_NS = hdr(a, FB_MAP_NS); GRANT_NS = hdr(a, FB_GRANT_NS);
   GAUGE_N = <u32>hdr(a, FB_GAUGE_N); TRAIL_N = <u32>hdr(a, FB_TRAIL_N); DIRTY_N = <u32>hdr(a, FB_DIRTY_N);
   ISIZE = <u64>hdr(a, FB_ISIZE); MT = <u32>hdr(a, FB_MT);
+  CONV = hdr(a, FB_CONV) != 0;
+  CONV_FIXED_NS = hdr(a, FB_CONV_FIXED_NS); CONV_GFN_NS = hdr(a, FB_CONV_GFN_NS); CONV_ZAP_NS = hdr(a, FB_CONV_ZAP_NS);
+  MAX_RETRIES = <u32>hdr(a, FB_MAX_RETRIES);
   EVENTS = 0; SRCU_ACQ = 0; MMU_ACQ = 0; RQ_ZERO = 0; FAULTS = 0; MISSES = 0; LOCK_WAIT = 0;
 }
 
@@ -731,8 +808,17 @@ export function fbTop(a: usize): u32 {
  * attributes).
  */
 export function fbJoin(a: usize, v: u32, vm: u32, gfn: f64, left: f64, gfnBase: f64, indexBase: f64, pc: u32, now: f64, key: f64,
-  hugeFirst: f64, hugeEnd: f64, inOrder: bool): void {
+  hugeFirst: f64, hugeEnd: f64, inOrder: bool, sharedStart: f64, sharedEnd: f64): void {
   const p = vAt(a, v);
+  // What it converted before was told to the caller when it left (its fold).
+  if (vU(p, V_CONV_APPLIED) != vU(p, V_CONV_DONE)) unreachable();
+  vUSet(p, V_SHARED, <u32>sharedStart);
+  vUSet(p, V_SHARED_END, <u32>sharedEnd);
+  vUSet(p, V_CONV_DONE, <u32>sharedStart);
+  vUSet(p, V_CONV_APPLIED, <u32>sharedStart);
+  vUSet(p, V_RETRIES, 0);
+  vUSet(p, V_GRANTED, G_FAULT);
+  if (sharedEnd > sharedStart) mSet(vmAt(a, <u32>hdr(a, FB_NV), vm), FB_M_SOLO, <f64>v);
   vUSet(p, V_VM, vm);
   vUSet(p, V_PT, <u32>mGet(vmAt(a, <u32>hdr(a, FB_NV), vm), FB_M_PT));
   vUSet(p, V_HUGE_FIRST, <u32>hugeFirst);
@@ -827,6 +913,7 @@ export function fbLeave(a: usize, v: u32, handOver: bool): void {
     setHdr(a, FB_OUT_V, <f64>v);
     setHdr(a, FB_OUT_GFN, vU(p, V_GFN));
     setHdr(a, FB_OUT_T0, vF(p, V_T0));
+    setHdr(a, FB_OUT_RETRIES, <f64>vU(p, V_RETRIES));
   } else {
     vUSet(p, V_LEFT, 0);
   }
@@ -943,6 +1030,10 @@ export function fbTakeDirty(a: usize, j: u32): u32 {
     setHdr(a, FB_COUNTS + i, <f64>vC(p, FB_V_STARTED + i));
     vCSet(p, FB_V_STARTED + i, 0);
   }
+  // The gfns it converted to private since: [FB_COUNTS + 5, FB_COUNTS + 6).
+  setHdr(a, FB_COUNTS + 5, <f64>vU(p, V_CONV_APPLIED));
+  setHdr(a, FB_COUNTS + 6, <f64>vU(p, V_CONV_DONE));
+  vUSet(p, V_CONV_APPLIED, vU(p, V_CONV_DONE));
   return v;
 }
 
@@ -999,6 +1090,115 @@ function advance(m: usize, t: f64): void {
   return x - r >= 0.5 ? r + 1 : r;
 }
 
+/** mmu_lock is free for a writer: no holder, nobody queued. */
+@inline function writeFree(m: usize): bool {
+  return mGet(m, M_QLEN) == 0 && mGet(m, M_WRITER) < 0 && mGet(m, M_READERS) == 0;
+}
+
+/** v queues for VM m's mmu_lock at t (contended: FIFO, the CPU kept, spinning), its grant to resume g (G_*). */
+function lockQueue(m: usize, p: usize, v: u32, t: f64, g: u32): void {
+  addHdr(A, FB_MMU_CONTENDED, 1);
+  const tail = (<u32>mGet(m, M_QHEAD) + <u32>mGet(m, M_QLEN)) % NV;
+  store<f64>(m + (<usize>M_SLOTS << 3) + (<usize>tail << 3), <f64>v);
+  mSet(m, M_QLEN, mGet(m, M_QLEN) + 1);
+  vFSet(p, V_LOCK_T, t);
+  vUSet(p, V_GRANTED, g);
+  vUSet(p, V_PHASE, PH_QUEUED);
+  gaugePoint(t, mGet(m, M_QLEN));
+}
+
+/** A conversion took VM m's mmu_lock for write at t after waiting w: counted (not a fault's wait), its hold begins. */
+@inline function takenConv(m: usize, v: u32, t: f64, w: f64): void {
+  mSet(m, M_WRITER, <f64>v);
+  MMU_ACQ += 1;
+  record(FB_HIST_MMU_WAIT, w);
+  mSet(m, M_WRITE_START, t);
+}
+
+/** KVM_MMU_UNLOCK of a write hold at t: recorded, the queue's head let in; never at or past a leaving VM's deadline (see PH_MAP). */
+function writeUnlock(m: usize, t: f64): void {
+  if (t >= mGet(m, FB_M_DEADLINE)) unreachable();
+  record(FB_HIST_MMU_HOLD, t - mGet(m, M_WRITE_START));
+  mSet(m, M_WRITER, -1);
+  if (mGet(m, M_QLEN) > 0) advance(m, t);
+}
+
+/** An event into the ring of the last ones (FB_TRAIL_CAP): its time and code (a map: the vCPU; else fbTrailCode's). */
+@inline function trailEvent(t: f64, code: f64): void {
+  const n = TRAIL_N;
+  const tr = trailAt(A) + (<usize>(n % FB_TRAIL_CAP) << 4);
+  store<f64>(tr, t); store<f64>(tr + 8, code);
+  TRAIL_N = n + 1;
+}
+
+/** Trail kinds past a map: code = v + nv * (kind + 3 * gfn) (sim/actors/fault-batch.ts decodes it). */
+const TRAIL_RETRY: f64 = 1; // fault_retry
+const TRAIL_SET_ATTR: f64 = 2; // set_mem_attributes of [gfn, gfn + 1) to private
+
+/**
+ * kvm_vm_set_mem_attributes' first section under mmu_lock (v10, sim/model/attributes.ts):
+ * kvm_mmu_invalidate_begin(gfn, gfn + 1) (in_progress from 0 to 1 resets the range, else it
+ * widens), KVM_MMU_UNLOCK; then mutex_lock(kvm->lock), taken at once: no other conversion of
+ * the VM runs here (FB_M_SOLO) and nothing else takes it while the VM is in.
+ */
+function convBegin(m: usize, gfn: f64, t: f64): void {
+  mSet(m, FB_M_STATE_MOVED, 1);
+  const n = mGet(m, FB_M_INPROG) + 1;
+  mSet(m, FB_M_INPROG, n);
+  if (n == 1 || mGet(m, FB_M_RSTART) < 0) {
+    mSet(m, FB_M_RSTART, gfn);
+    mSet(m, FB_M_REND, gfn + 1);
+  } else {
+    mSet(m, FB_M_RSTART, min(mGet(m, FB_M_RSTART), gfn));
+    mSet(m, FB_M_REND, max(mGet(m, FB_M_REND), gfn + 1));
+  }
+  writeUnlock(m, t);
+  addHdr(A, FB_KVM_ACQ, 1);
+}
+
+/** kvm_unmap_gfn_range(gfn, gfn + 1) under mmu_lock: nothing is mapped there (the caller's join checked the segment), so no leaf and no flush. */
+@inline function convZap(pt: u32, gfn: u32): void {
+  if (eptWalk(pt, gfn) >= 0) unreachable();
+}
+
+/** is_page_fault_stale (the retry strategy): in progress with gfn in the range, or the sequence moved since the attempt read it. */
+@inline function stale(m: usize, p: usize): bool {
+  const gfn = <f64>vU(p, V_GFN);
+  if (mGet(m, FB_M_INPROG) != 0 && gfn >= mGet(m, FB_M_RSTART) && gfn < mGet(m, FB_M_REND)) return true;
+  return <u32>mGet(m, FB_M_SEQ) != vU(p, V_MMU_SEQ);
+}
+
+/**
+ * v's fault attempt was stale at t, mmu_lock held for write: KVM_MMU_UNLOCK, folio_put of its
+ * page (never the last reference: the page cache holds one, so no charge), fault_retry,
+ * srcu_read_unlock; the guest re-enters and faults again (its exit charge next, its start kept).
+ */
+function staleRetry(m: usize, p: usize, v: u32, t: f64): void {
+  writeUnlock(m, t);
+  const folio = vU(p, V_FOLIO);
+  if (folioRefcount(folio) <= 1) unreachable();
+  folioPut(folio);
+  trailEvent(t, <f64>v + <f64>NV * (TRAIL_RETRY + 3 * <f64>vU(p, V_GFN)));
+  const r = vU(p, V_RETRIES) + 1;
+  // More is the engine's livelock report: the caller lets only a bounded number happen here.
+  if (r > MAX_RETRIES) unreachable();
+  vUSet(p, V_RETRIES, r);
+  record(FB_HIST_SRCU_HOLD, t - vF(p, V_SRCU_START));
+}
+
+/**
+ * An exit charge of v that is not at a scheduling point (a refault after a conversion, a stale
+ * retry) while its VM leaves the batch: it is keyed here and handed over in it (FB_HANDOUT),
+ * as fbLeave hands over a vCPU in its exit charge. True when so (the caller returns).
+ */
+@inline function handOutAtExit(m: usize, p: usize, v: u32, t: f64): bool {
+  if (vU(p, V_LEFT) != 0 || mGet(m, FB_M_DEADLINE) == Infinity) return false;
+  vUSet(p, V_PHASE, PH_EXIT);
+  schedule(Q_EXIT, t + EXIT_NS, v);
+  HANDOUT = <i32>v;
+  return true;
+}
+
 /** The queue of a wait of length ns whose end runs phase `next` (each phase's wait is of one length but getPfn's). */
 @inline function queueOf(next: u32, ns: f64): i32 {
   switch (next) {
@@ -1007,6 +1207,7 @@ function advance(m: usize, t: f64): void {
     case PH_END: return Q_END;
     case PH_MAP: return Q_MAP;
     case PH_SLEEP: return Q_SLEEP;
+    case PH_CFIXED: case PH_CGFN: case PH_CZAP: return -1; // a conversion's: rare, the heap
     default: return Q_EXIT;
   }
 }
@@ -1035,11 +1236,29 @@ function step(v: u32, t: f64): void {
         // srcu_read_lock: never waits.
         SRCU_ACQ += 1;
         vFSet(p, V_SRCU_START, t);
+        // mmu_seq = mmu_invalidate_seq (only conversions here move it).
+        if (CONV) vUSet(p, V_MMU_SEQ, <u32>mGet(m, FB_M_SEQ));
         ns = ATTR_NS; next = PH_ATTR;
         break;
       }
       case PH_ATTR: {
         const gfn = vU(p, V_GFN);
+        const done = vU(p, V_CONV_DONE);
+        if (gfn - done < vU(p, V_SHARED_END) - done) {
+          // kvm_faultin_pfn: a private access to a shared gfn exits to the VMM
+          // (KVM_EXIT_MEMORY_FAULT: the fault ends, nothing of it recorded but its retries),
+          // srcu_read_unlock; the VMM's kvm_vm_set_mem_attributes(gfn, gfn + 1, private) begins.
+          record(FB_HIST_SRCU_HOLD, t - vF(p, V_SRCU_START));
+          addHdr(a, FB_EXITS, 1);
+          const r = vU(p, V_RETRIES);
+          if (r > 0) {
+            addHdr(a, FB_RETRIES, <f64>r);
+            vUSet(p, V_RETRIES, 0);
+          }
+          vFSet(p, V_LOCK_WAIT, 0);
+          ns = CONV_FIXED_NS; next = PH_CFIXED;
+          break;
+        }
         const index = gfn + vU(p, V_INDEX_OFF);
         let pfn: i32;
         let order: u32 = 9;
@@ -1109,22 +1328,79 @@ function step(v: u32, t: f64): void {
           if (WRITE) mSet(m, M_WRITER, <f64>v);
           else mSet(m, M_READERS, mGet(m, M_READERS) + 1);
           taken(m, p, t, 0);
+          if (CONV && stale(m, p)) {
+            staleRetry(m, p, v, t);
+            if (handOutAtExit(m, p, v, t)) return;
+            ns = EXIT_NS; next = PH_EXIT;
+            break;
+          }
           ns = MAP_NS; next = PH_MAP;
           break;
         }
         // Contended: spin in the FIFO queue (the CPU kept) until the head is granted.
-        addHdr(a, FB_MMU_CONTENDED, 1);
-        const tail = (<u32>mGet(m, M_QHEAD) + <u32>mGet(m, M_QLEN)) % NV;
-        store<f64>(m + (<usize>M_SLOTS << 3) + (<usize>tail << 3), <f64>v);
-        mSet(m, M_QLEN, mGet(m, M_QLEN) + 1);
-        vFSet(p, V_LOCK_T, t);
-        vUSet(p, V_PHASE, PH_QUEUED);
-        gaugePoint(t, mGet(m, M_QLEN));
+        lockQueue(m, p, v, t, G_FAULT);
         return;
       }
       case PH_GRANT: {
-        taken(m, p, t, t - vF(p, V_LOCK_T));
-        ns = MAP_NS; next = PH_MAP;
+        const g = vU(p, V_GRANTED);
+        if (g == G_FAULT) {
+          taken(m, p, t, t - vF(p, V_LOCK_T));
+          if (CONV && stale(m, p)) {
+            staleRetry(m, p, v, t);
+            if (handOutAtExit(m, p, v, t)) return;
+            ns = EXIT_NS; next = PH_EXIT;
+            break;
+          }
+          ns = MAP_NS; next = PH_MAP;
+          break;
+        }
+        takenConv(m, v, t, t - vF(p, V_LOCK_T));
+        vUSet(p, V_GRANTED, G_FAULT);
+        if (g == G_CONV_BEGIN) {
+          convBegin(m, <f64>vU(p, V_GFN), t);
+          ns = CONV_GFN_NS; next = PH_CGFN;
+        } else {
+          convZap(pt, vU(p, V_GFN));
+          ns = CONV_ZAP_NS; next = PH_CZAP;
+        }
+        break;
+      }
+      case PH_CFIXED: {
+        // The ioctl's entry done: KVM_MMU_LOCK for write.
+        if (writeFree(m)) {
+          takenConv(m, v, t, 0);
+          convBegin(m, <f64>vU(p, V_GFN), t);
+          ns = CONV_GFN_NS; next = PH_CGFN;
+          break;
+        }
+        lockQueue(m, p, v, t, G_CONV_BEGIN);
+        return;
+      }
+      case PH_CGFN: {
+        // xa_store: the gfn private (the caller's MemAttributes told at the fold); mutex_unlock(kvm->lock); KVM_MMU_LOCK for write.
+        vUSet(p, V_CONV_DONE, vU(p, V_GFN) + 1);
+        if (writeFree(m)) {
+          takenConv(m, v, t, 0);
+          convZap(pt, vU(p, V_GFN));
+          ns = CONV_ZAP_NS; next = PH_CZAP;
+          break;
+        }
+        lockQueue(m, p, v, t, G_CONV_ZAP);
+        return;
+      }
+      case PH_CZAP: {
+        // kvm_mmu_invalidate_end (seq + 1, in_progress - 1), KVM_MMU_UNLOCK, set_mem_attributes;
+        // then the vCPU re-enters the guest and refaults (a new fault from its exit charge).
+        const gfn = vU(p, V_GFN);
+        mSet(m, FB_M_SEQ, mGet(m, FB_M_SEQ) + 1);
+        mSet(m, FB_M_INPROG, mGet(m, FB_M_INPROG) - 1);
+        mSet(m, FB_M_STATE_MOVED, 1);
+        writeUnlock(m, t);
+        trailEvent(t, <f64>v + <f64>NV * (TRAIL_SET_ATTR + 3 * <f64>gfn));
+        if (gfn + 1 == vU(p, V_SHARED_END) && mGet(m, FB_M_SOLO) == <f64>v) mSet(m, FB_M_SOLO, -1);
+        vFSet(p, V_T0, t);
+        if (handOutAtExit(m, p, v, t)) return;
+        ns = EXIT_NS; next = PH_EXIT;
         break;
       }
       case PH_MAP: {
@@ -1153,10 +1429,7 @@ function step(v: u32, t: f64): void {
         }
         if (folioRefcount(folio) <= 1) unreachable(); // the page cache holds a reference
         folioPut(folio);
-        const n = TRAIL_N;
-        const tr = trailAt(a) + (<usize>(n % FB_TRAIL_CAP) << 4);
-        store<f64>(tr, t); store<f64>(tr + 8, <f64>v);
-        TRAIL_N = n + 1;
+        trailEvent(t, <f64>v);
         // KVM_MMU_UNLOCK: the hold recorded, the queue's head let in. A VM leaving the batch
         // (fbLeave) must be done with mmu_lock before the engine may take it: the caller's bound
         // on what a fault has left after its exit makes that so, and this checks it.
@@ -1172,6 +1445,11 @@ function step(v: u32, t: f64): void {
         // The fault is done: its latency and waits, then srcu_read_unlock; the guest exit's sleep(0).
         record(FB_HIST_LATENCY, t - vF(p, V_T0));
         FAULTS += 1;
+        const retries = vU(p, V_RETRIES);
+        if (retries > 0) {
+          addHdr(a, FB_RETRIES, <f64>retries);
+          vUSet(p, V_RETRIES, 0);
+        }
         LOCK_WAIT += vF(p, V_LOCK_WAIT);
         vFSet(p, V_LOCK_WAIT, 0);
         record(FB_HIST_SRCU_HOLD, t - vF(p, V_SRCU_START));
@@ -1251,15 +1529,24 @@ function step(v: u32, t: f64): void {
   }
 }
 
-/** v's wait ends at t: counted and run; false when it handed a CPU to a vCPU outside (FB_OUT_V/T/K: the engine runs that one next). */
-@inline function endWait(a: usize, v: u32, t: f64): bool {
+/**
+ * v's wait ends at t: counted and run. FB_DONE to go on; FB_WAKE when it handed a CPU to a vCPU
+ * outside (FB_OUT_V/T/K: the engine runs that one next); FB_HANDOUT when a vCPU of a leaving VM
+ * is to be handed over in its exit charge (FB_OUT_V).
+ */
+@inline function endWait(a: usize, v: u32, t: f64): u32 {
   EVENTS += 1;
   LAST_T = t;
   step(v, t);
-  if (WOKE < 0) return true;
+  if (HANDOUT >= 0) {
+    setHdr(a, FB_OUT_V, <f64>HANDOUT);
+    HANDOUT = -1;
+    return FB_HANDOUT;
+  }
+  if (WOKE < 0) return FB_DONE;
   setHdr(a, FB_OUT_V, <f64>WOKE); setHdr(a, FB_OUT_T, WOKE_T); setHdr(a, FB_OUT_K, WOKE_K);
   WOKE = -1;
-  return false;
+  return FB_WAKE;
 }
 
 /**
@@ -1280,7 +1567,8 @@ export function fbRun(a: usize): void {
         status = FB_GAUGE_FULL;
         break;
       }
-      if (!endWait(a, w, CHAIN_T)) { status = FB_WAKE; break; }
+      const e = endWait(a, w, CHAIN_T);
+      if (e != FB_DONE) { status = e; break; }
       continue;
     }
     findMin();
@@ -1325,7 +1613,8 @@ export function fbRun(a: usize): void {
       status = FB_ENDED;
       break;
     }
-    if (!endWait(a, v, t)) { status = FB_WAKE; break; }
+    const e = endWait(a, v, t);
+    if (e != FB_DONE) { status = e; break; }
   }
   save_();
   setHdr(a, FB_STATUS, <f64>status);

@@ -11,7 +11,7 @@ import * as shmem from './shmem';
 import { walkMany } from './walk-many';
 
 /** Bumped when exports change; sim/fastpath/wasm/module.ts refuses a build of another version. */
-export const RMSIM_WASM_ABI: i32 = 8;
+export const RMSIM_WASM_ABI: i32 = 9;
 
 let hostPages: u32 = 0;
 
@@ -177,8 +177,8 @@ export function fb_flush(a: f64): void { fb.fbFlush(<usize>a); }
 export function fb_gauge_at(a: f64): f64 { return <f64>fb.fbGaugeAt(<usize>a); }
 export function fb_trail_at(a: f64): f64 { return <f64>fb.fbTrailAt(<usize>a); }
 export function fb_join(a: f64, v: u32, vm: u32, gfn: f64, left: f64, gfnBase: f64, indexBase: f64, pc: u32, now: f64, key: f64, inOrder: u32,
-  hugeFirst: f64, hugeEnd: f64): void {
-  fb.fbJoin(<usize>a, v, vm, gfn, left, gfnBase, indexBase, pc, now, key, hugeFirst, hugeEnd, inOrder != 0);
+  hugeFirst: f64, hugeEnd: f64, sharedStart: f64, sharedEnd: f64): void {
+  fb.fbJoin(<usize>a, v, vm, gfn, left, gfnBase, indexBase, pc, now, key, hugeFirst, hugeEnd, inOrder != 0, sharedStart, sharedEnd);
 }
 export function fb_vm_at(a: f64, i: u32): f64 { return <f64>fb.fbVmAt(<usize>a, i); }
 export function fb_run(a: f64): void { fb.fbRun(<usize>a); }

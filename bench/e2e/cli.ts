@@ -81,7 +81,8 @@ export function formatE2e(r: E2eBenchResult): string {
   const batch = (f: CaseFigures) => {
     const b = f.fault_batch;
     if (!b) return '';
-    const moves = b.vm_leaves > 0 ? `; VMs left it ${b.vm_leaves} times at memory-fault exits and joined ${b.vm_joins} times` : '';
+    const moves = (b.conversions > 0 ? `; ${b.conversions} memory-fault exits converted inside` : '') +
+      (b.vm_leaves > 0 ? `; VMs left it ${b.vm_leaves} times at memory-fault exits and joined ${b.vm_joins} times` : '');
     return b.faults > 0 ? `\n      fault batch: ${(b.faults / 1e6).toFixed(3)} M of the faults inside WASM (${b.vcpus} vCPUs${moves})` : b.refused ? `\n      fault batch: not used (${b.refused})` : '';
   };
   const line = (name: string, f: CaseFigures, extra = '') =>

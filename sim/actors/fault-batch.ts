@@ -11,7 +11,13 @@
 // foldSums). A vCPU is handed back to the engine at a scheduling point: at its last access's,
 // where its loop ends as it would have, or before a gfn that is not private, where its VM leaves
 // the batch (vmOut): the memory-fault exit, the VMM's conversion and the refault run in the
-// model's machines, and the VM joins again (vmJoin) when its vCPUs hold nothing.
+// model's machines, and the VM joins again (vmJoin) when its vCPUs hold nothing. Under v10 with
+// 4 KiB leaves (convertsHere) one vCPU of a VM at a time may instead take its run of shared gfns
+// into the batch (sharedSegment): each one's exit, one-page conversion and refault run there,
+// and its mates' faults retry when a conversion makes them stale, as is_page_fault_stale has
+// them; a mate that meets a shared gfn meanwhile makes the VM leave, and a vCPU then between a
+// conversion and its refault, or a stale attempt and its retry, goes to the engine in that exit
+// charge (handOut).
 //
 // Why only then: with no other actor live, and a VM's vCPUs all in the batch or holding
 // nothing, nothing can take one of its locks, change its attributes, punch its file or read a
@@ -28,7 +34,7 @@ import { ProcState } from '../engine/process.js';
 import type { Schedulable } from '../engine/heap.js';
 import type { CpuOwner, ModeStats, Process, Simulation, Gauge } from '../engine/index.js';
 import { FB, FB_HIST, FB_M, FB_V, type FaultBatchArea } from '../fastpath/index.js';
-import { faultCharges, HPAGE_PMD_NR, lpageMixed, type EventRing, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
+import { faultCharges, HPAGE_PMD_NR, lpageMixed, unmapGfnRangeNs, type EventRing, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
 import type { OpsTally } from './ops-tally.js';
 import type { Workload } from '../workload/types.js';
 
@@ -46,8 +52,8 @@ export interface FaultBatchMember {
   batchEnded(): void;
   /** It holds nothing and its next step is an access (before its first, at a scheduling point, or ended). */
   batchClean(): boolean;
-  /** The batch hands back its fault on gfn, begun at t0, in the exit charge: the engine's next resume ends that charge. */
-  batchResumeFault(p: Process<void>, gfn: number, t0: number): void;
+  /** The batch hands back its fault on gfn, begun at t0 and found stale `retries` times, in an exit charge: the engine's next resume ends that charge. */
+  batchResumeFault(p: Process<void>, gfn: number, t0: number, retries: number): void;
   /** The gfn of the fault it waits in the first exit charge of (the engine runs it), or -1. */
   batchFaultInExit(): number;
   /** When that fault began. */
@@ -70,7 +76,7 @@ const NO_HUGE = [0, 0] as const;
 
 /** The header's counts foldSums takes (zeroed after it). */
 const SUMMED_COUNTS: readonly FB[] = [FB.SRCU_ACQ, FB.MMU_ACQ, FB.MMU_CONTENDED, FB.RQ_ZERO, FB.FAULTS, FB.FAULTS_2M, FB.MAPPED_ACCESSES,
-  FB.LOCK_WAIT, FB.MISSES, FB.MISSES_HUGE, FB.FALLBACK_OCCUPIED, FB.FALLBACK_NOMEM];
+  FB.LOCK_WAIT, FB.MISSES, FB.MISSES_HUGE, FB.FALLBACK_OCCUPIED, FB.FALLBACK_NOMEM, FB.EXITS, FB.RETRIES, FB.KVM_ACQ];
 
 /** One member's place in the batch. */
 interface Seat {
@@ -120,6 +126,8 @@ export interface FaultBatchReport {
   /** Times a VM left the batch at a memory-fault exit (its conversion ran in the engine) and joined it again. */
   vm_leaves: number;
   vm_joins: number;
+  /** Memory-fault exits whose conversion and refault ran in the batch. */
+  conversions: number;
   refused: string | null;
 }
 
@@ -130,6 +138,18 @@ export class FaultBatch implements CpuOwner {
   /** VMs that joined the batch (the first time included) and left it. */
   vmJoins = 0;
   vmLeaves = 0;
+  /** Memory-fault exits converted here, stale attempts retried here, and vCPUs handed over after a conversion or a retry as their VM left (what the tests read). */
+  conversionsRun = 0;
+  retriesRun = 0;
+  handOuts = 0;
+  /**
+   * Whether a VM's memory-fault exits, their one-page conversions and the refaults run in the
+   * batch (convertsHere), one vCPU of a VM at a time (FB_M.SOLO); else a VM leaves before one.
+   */
+  private converts = false;
+  /** kvm->lock's statistics (every VM's the same objects) and its hold here: one gfn's xa_store charge. */
+  private kvmLockStats: ModeStats | null = null;
+  private kvmLockHoldNs = 0;
   private state = State.IDLE;
   private readonly candidates: Array<{ p: Process<void>; m: FaultBatchMember }> = [];
   private readonly seats: Seat[] = [];
@@ -183,7 +203,8 @@ export class FaultBatch implements CpuOwner {
 
   /** The vCPUs it ran and their faults, or why it ran none (null for a run without vCPU loops). */
   report(): FaultBatchReport {
-    return { vcpus: this.vcpusAdmitted, faults: this.faultsRun, vm_leaves: this.vmLeaves, vm_joins: this.vmJoins, refused: this.candidates.length > 0 ? this.refusal : null };
+    return { vcpus: this.vcpusAdmitted, faults: this.faultsRun, vm_leaves: this.vmLeaves, vm_joins: this.vmJoins, conversions: this.conversionsRun,
+      refused: this.candidates.length > 0 ? this.refusal : null };
   }
 
   private refuse(why: string): false {
@@ -209,9 +230,10 @@ export class FaultBatch implements CpuOwner {
     const seat = this.seats[v]!;
     const i = seat.vm;
     const vm = this.vms[i]!;
-    // The batch runs private gfns; the access stops its run before the next that is not.
+    // The batch runs private gfns and, when it converts, one vCPU's run of shared ones at a time:
+    // the access stops its run before the next gfn it does not run.
     const run = vm.memAttr.privateRunEnd(gfn, seat.firstGfn + seat.pages);
-    if (run === gfn) {
+    if (run === gfn && !(this.vmIn[i] && this.sharedSegment(v, gfn) !== null)) {
       if (this.vmIn[i]) this.vmOut(i);
       return false;
     }
@@ -227,11 +249,36 @@ export class FaultBatch implements CpuOwner {
    */
   private enter(v: number, gfn: number, run: number, t0: number, key: number, inOrder: boolean): void {
     const s = this.seats[v]!;
-    const left = Math.min(s.pages - s.m.tally.started, run - gfn - 1);
+    // The shared gfns at the run's end, when it may convert them here, and the private run after.
+    const shared = this.sharedSegment(v, run);
+    let end = run;
+    if (shared !== null) end = this.vms[s.vm]!.memAttr.privateRunEnd(shared[1], s.firstGfn + s.pages);
+    const left = Math.min(s.pages - s.m.tally.started, end - gfn - 1);
     s.parked = true;
     const huge = this.hugeBounds(s, gfn, gfn + left);
-    this.area!.join(v, s.vm, gfn, left, s.slot.baseGfn, s.slot.offsetPages, s.plan.cache, t0, key, huge[0], huge[1], inOrder);
+    this.area!.join(v, s.vm, gfn, left, s.slot.baseGfn, s.slot.offsetPages, s.plan.cache, t0, key, huge[0], huge[1], inOrder,
+      shared?.[0] ?? 0, shared?.[1] ?? 0);
     s.p.state = ProcState.COMPUTING;
+  }
+
+  /**
+   * The shared gfns [from, end) of seat v's slice that its vCPU may meet, convert and refault in
+   * the batch, or null (it stops before from, and its VM leaves there): the batch converts
+   * (convertsHere), its VM is in, no mate has such a run (FB_M.SOLO: so kvm->lock is never
+   * contended and no mate's conversion meets this one), and none of those gfns is mapped (the
+   * zap then has nothing to do and the flush never comes).
+   */
+  private sharedSegment(v: number, from: number): readonly [number, number] | null {
+    const s = this.seats[v]!;
+    const sliceEnd = s.firstGfn + s.pages;
+    if (!this.converts || from >= sliceEnd || !this.vmIn[s.vm]) return null;
+    const solo = this.area!.vm(s.vm)[FB_M.SOLO]!;
+    if (solo >= 0 && solo !== v) return null;
+    const vm = this.vms[s.vm]!;
+    const end = vm.memAttr.sharedRunEnd(from, sliceEnd);
+    if (end === from) return null;
+    for (let g = from; g < end; g++) if (vm.pt.walk(g) >= 0) return null;
+    return [from, end];
   }
 
   /**
@@ -298,6 +345,7 @@ export class FaultBatch implements CpuOwner {
         (o.line === undefined) !== (plan.line === undefined) || o.line?.ns !== plan.line?.ns) return this.refuse('slots with different getPfn charges');
     }
     if (host.mem.freePagesCount() < pages) return this.refuse('the host may run out of memory');
+    this.converts = this.convertsHere(c);
     this.postExitNs = this.postExitBound(c, plan);
     // Only seats may wait for a CPU: the batch owns the run queue from here (a daemon would not be live).
     if (sim.queuedForCpu().some((p) => !this.seatOf.has(p))) return this.refuse('a process outside the vCPUs waits for a CPU');
@@ -325,6 +373,15 @@ export class FaultBatch implements CpuOwner {
     h[FB.MAP_NS] = c.mapNs;
     h[FB.GRANT_NS] = sim.lockCosts.cacheline_ns;
     h[FB.WRITE] = c.writeMode ? 1 : 0;
+    h[FB.MAX_RETRIES] = host.maxFaultRetries;
+    if (this.converts) {
+      // Charges as charge() rounds them (sim/model/attributes.ts, one gfn, nothing mapped to zap).
+      h[FB.CONV] = 1;
+      h[FB.CONV_FIXED_NS] = Math.round(host.costs.ns('kvm.set_attr_fixed_ns'));
+      h[FB.CONV_GFN_NS] = this.kvmLockHoldNs = Math.round(host.costs.ns('kvm.set_attr_per_gfn_ns'));
+      h[FB.CONV_ZAP_NS] = Math.round(unmapGfnRangeNs(vms[0]!, 1, 0));
+      this.kvmLockStats = vms[0]!.lock.batchStats().stats;
+    }
     this.area = area;
     this.takeCpus();
     this.srcuStats = vms[0]!.srcu.readStats;
@@ -349,8 +406,36 @@ export class FaultBatch implements CpuOwner {
     for (const s of this.seats) perVm.set(s.vm, (perVm.get(s.vm) ?? 0) + 1);
     const mates = Math.max(...perVm.values());
     const getPfn = plan.baseNs + (plan.line?.ns ?? 0) + Math.max(plan.allocNs, plan.hugeAllocNs) + plan.missClearNs + plan.hitClearNs + 1;
-    const post = c.attrNs + getPfn + plan.endNs + mates * (this.sim.lockCosts.cacheline_ns + c.mapNs);
+    const grants = mates * (this.sim.lockCosts.cacheline_ns + c.mapNs);
+    let post = c.attrNs + getPfn + plan.endNs + grants;
+    if (this.converts) {
+      // Or a memory-fault exit and the conversion's two sections, each behind every mate's map
+      // (its refault or a retry then leaves in its exit charge: FB.HANDOUT).
+      const costs = this.host.costs;
+      const conv = c.attrNs + Math.round(costs.ns('kvm.set_attr_fixed_ns')) + Math.round(costs.ns('kvm.set_attr_per_gfn_ns')) +
+        Math.round(unmapGfnRangeNs(this.vms[0]!, 1, 0)) + 2 * grants + 2;
+      post = Math.max(post, conv);
+    }
     return (mates - 1) * post < c.exitNs ? post : -1;
+  }
+
+  /**
+   * Whether memory-fault exits, the VMM's one-page conversions after them and the refaults may
+   * run in the batch (wasm/fault-batch.ts PH_CFIXED..PH_CZAP): v10's ordering with faults and
+   * conversions both taking mmu_lock for write (one kind of holder in the area's queue), 4 KiB
+   * leaves only (no block's mixed flag to follow), is_page_fault_stale honoured (the area's
+   * check is the retry strategy's), no pre-check of the invalidation (guest_memfd's), and every
+   * VM's kvm->lock statistics the same objects, idle.
+   */
+  private convertsHere(c: ReturnType<typeof faultCharges>): boolean {
+    const host = this.host;
+    if (!c.writeMode || host.s.mmu.maxLevel !== 1 || host.s.faultRetry.name !== 'retry') return false;
+    if (this.seats.some((s) => s.slot.binding?.precheck !== false)) return false;
+    const a = this.vms[0]!.lock.batchStats().stats;
+    return this.vms.every((vm) => {
+      const k = vm.lock.batchStats();
+      return k.idle && k.stats.acquisitions === a.acquisitions && k.stats.wait === a.wait && k.stats.hold === a.hold;
+    });
   }
 
   /**
@@ -362,6 +447,7 @@ export class FaultBatch implements CpuOwner {
     const host = this.host;
     const vm = this.vms[i]!;
     if (vm.dead || !vm.srcu.idle || !vm.mmuLock.idle || vm.mmu_invalidate_in_progress) return false;
+    if (this.converts && !vm.lock.batchStats().idle) return false;
     if (host.s.faultRetry.isStale(vm, vm.mmu_invalidate_seq, 0)) return false;
     const area = this.area!;
     let line: PfnBatchPlan['line'];
@@ -394,6 +480,14 @@ export class FaultBatch implements CpuOwner {
     if (host.mem.freePagesCount() < pages) return false;
     const m = area.vm(i);
     m[FB_M.DEADLINE] = Infinity;
+    if (this.converts) {
+      m[FB_M.SEQ] = vm.mmu_invalidate_seq;
+      m[FB_M.INPROG] = vm.mmu_invalidate_in_progress;
+      m[FB_M.RSTART] = vm.mmu_invalidate_range_start;
+      m[FB_M.REND] = vm.mmu_invalidate_range_end;
+      m[FB_M.SOLO] = -1;
+      m[FB_M.STATE_MOVED] = 0;
+    }
     m[FB_M.LINE_OWNER] = this.seats.findIndex((s) => s.vm === i && s.p === line?.owner);
     this.vmIn[i] = true;
     for (const u of inExit) this.takeInExit(u);
@@ -469,12 +563,7 @@ export class FaultBatch implements CpuOwner {
       }
       this.fold(area.header(), true);
       area.leave(u, true);
-      const h = area.header();
-      const s = this.seats[u]!;
-      s.parked = false;
-      s.m.batchResumeFault(s.p, h[FB.OUT_GFN]!, h[FB.OUT_T0]!);
-      s.p.onCpu = true;
-      sim.scheduleKeyed(s.p, h[FB.OUT_T]!, h[FB.OUT_K]!, ProcState.COMPUTING);
+      this.resumeInEngine(u);
       deadline = Math.min(deadline, t);
     }
     if (finished >= deadline) throw new Error(`fault batch: ${this.vms[i]!.name}'s faults could overlap its memory-fault exit (postExitNs ${this.postExitNs})`);
@@ -612,6 +701,9 @@ export class FaultBatch implements CpuOwner {
       } else if (status === FB.WAKE) {
         this.wake(o[FB.OUT_V]!, o[FB.OUT_T]!, o[FB.OUT_K]!);
         top = area.top();
+      } else if (status === FB.HANDOUT) {
+        this.handOut(o[FB.OUT_V]!);
+        top = area.top();
       }
       // The stand-in's dispatch was counted as the first of these waits.
       sim.eventsProcessed += events - 1;
@@ -620,6 +712,29 @@ export class FaultBatch implements CpuOwner {
     }
     // Nothing owned before this run's end (rearm's top: +Infinity when nothing is): its statistics are read next, or may be.
     if (area.header()[FB.TOP_T]! > sim.batchLimit) this.foldSums(area.header());
+  }
+
+  /**
+   * Seat v, finishing its access in the batch after its VM left (vmOut), began a refault after a
+   * conversion or a retry after a stale attempt: the engine takes the fault over in that exit
+   * charge, at its key (what the batch did folded first: the VM's attributes and invalidation state).
+   */
+  private handOut(v: number): void {
+    this.handOuts++;
+    this.fold(this.area!.header(), true);
+    this.area!.leave(v, true);
+    this.insideOut--;
+    this.resumeInEngine(v);
+  }
+
+  /** Seat v, just left in its exit charge (area.leave(v, true): FB.OUT_*), resumes in the model's machine there. */
+  private resumeInEngine(v: number): void {
+    const h = this.area!.header();
+    const s = this.seats[v]!;
+    s.parked = false;
+    s.m.batchResumeFault(s.p, h[FB.OUT_GFN]!, h[FB.OUT_T0]!, h[FB.OUT_RETRIES]!);
+    s.p.onCpu = true;
+    this.sim.scheduleKeyed(s.p, h[FB.OUT_T]!, h[FB.OUT_K]!, ProcState.COMPUTING);
   }
 
   /** Seat v's last access's sleep(0) ends at (t, k): the engine takes it there, and the loop ends. */
@@ -683,6 +798,13 @@ export class FaultBatch implements CpuOwner {
       const s = this.seats[v]!;
       s.plan.allocated(s.p, c[FB.COUNTS + FB_V.MISSES - FB_V.STARTED]!, c[FB.COUNTS + FB_V.MISSES_HUGE - FB_V.STARTED]!, c[FB.COUNTS + FB_V.SMALL_AFTER_HUGE - FB_V.STARTED]!);
       s.m.tally.ranOnTime(c[FB.COUNTS + FB_V.COMPLETED - FB_V.STARTED]!, c[FB.COUNTS]!);
+      // The gfns it converted since (kvm_vm_set_mem_attributes' xa_stores, in order: one range).
+      const from = c[FB.COUNTS + 5]!;
+      const to = c[FB.COUNTS + 6]!;
+      if (to > from) {
+        this.vms[s.vm]!.memAttr.set(from, to, true);
+        this.conversionsRun += to - from;
+      }
       let seen = false;
       for (let x = 0; x < nt; x++) if (touched[x] === s.vm) seen = true;
       if (!seen) touched[nt++] = s.vm;
@@ -695,6 +817,15 @@ export class FaultBatch implements CpuOwner {
         const s = this.seats[lastMiss]!;
         s.plan.lastAllocated?.(s.p);
         vm[FB_M.LAST_MISS] = -1;
+      }
+      if (vm[FB_M.STATE_MOVED] === 1) {
+        // Conversions here moved the invalidation state: the engine reads it once the VM is out.
+        const o = this.vms[i]!;
+        o.mmu_invalidate_seq = vm[FB_M.SEQ]!;
+        o.mmu_invalidate_in_progress = vm[FB_M.INPROG]!;
+        o.mmu_invalidate_range_start = vm[FB_M.RSTART]!;
+        o.mmu_invalidate_range_end = vm[FB_M.REND]!;
+        vm[FB_M.STATE_MOVED] = 0;
       }
       const owner = vm[FB_M.LINE_OWNER]!;
       if (owner >= 0) {
@@ -739,6 +870,20 @@ export class FaultBatch implements CpuOwner {
     sim.wokeOnFreeCpus(h[FB.RQ_ZERO]!);
     const rq = sim.runQueueDelays;
     if (rq !== null) this.foldHistogram(FB_HIST.RQ, rq);
+    const exits = h[FB.EXITS]!;
+    if (exits > 0) sim.stats.counter('vcpu.memory_fault_exits').add(exits);
+    const retries = h[FB.RETRIES]!;
+    if (retries > 0) {
+      sim.stats.counter('fault.retries').add(retries);
+      this.retriesRun += retries;
+    }
+    const kvmLocks = h[FB.KVM_ACQ]!;
+    if (kvmLocks > 0) {
+      const k = this.kvmLockStats!;
+      k.acquisitions.add(kvmLocks);
+      k.wait.recordN(0, kvmLocks);
+      k.hold.recordN(this.kvmLockHoldNs, kvmLocks);
+    }
     const mapped = h[FB.MAPPED_ACCESSES]!;
     if (mapped > 0) sim.stats.counter('vcpu.mapped_accesses').add(mapped);
     const plan = this.seats[0]!.plan;
@@ -782,7 +927,7 @@ export class FaultBatch implements CpuOwner {
     const n = (written - this.trailSeen) >>> 0;
     if (n === 0) return;
     const area = this.area!;
-    this.maps ??= { cap: FB.TRAIL_CAP, pairs: () => area.trail(), procs: this.seats.map((s) => s.p.name), what: 'fault_map' };
+    this.maps ??= this.trailRing();
     // Seen before recording: recording first runs the trail's pending fill, which is this.
     const from = this.trailSeen;
     this.trailSeen = written;
@@ -793,6 +938,26 @@ export class FaultBatch implements CpuOwner {
    * without reset), as the trail reads it; the seats' process names, by seat, name who mapped.
    */
   private maps: EventRing | null = null;
+  /**
+   * The area's ring as the trail reads it: a pair's second number is the seat for a map, else
+   * seat + seats * (kind + 3 * gfn) (wasm/fault-batch.ts trailEvent): kind 1 a stale attempt's
+   * fault_retry, 2 the one-page set_mem_attributes (its arguments as the model's).
+   */
+  private trailRing(): EventRing {
+    const area = this.area!;
+    const procs = this.seats.map((s) => s.p.name);
+    const nv = this.seats.length;
+    const decode = (code: number): { proc: string; what: string; args?: Record<string, number | string | boolean> } => {
+      const v = code % nv;
+      const r = (code - v) / nv;
+      const kind = r % 3;
+      const gfn = (r - kind) / 3;
+      if (kind === 0) return { proc: procs[v]!, what: 'fault_map' };
+      if (kind === 1) return { proc: procs[v]!, what: 'fault_retry' };
+      return { proc: procs[v]!, what: 'set_mem_attributes', args: { vm: this.vms[this.seats[v]!.vm]!.name, gfn, end: gfn + 1, private: true } };
+    };
+    return { cap: FB.TRAIL_CAP, pairs: () => area.trail(), procs, what: 'fault_map', decode: this.converts ? decode : undefined };
+  }
   /** Maps the trail has been given (the area's FB.TRAIL_N when it last was). */
   private trailSeen = 0;
 }

@@ -196,15 +196,15 @@ export class VcpuLoop implements BatchMember, FaultBatchMember {
     this.pf.handOver(p);
   }
 
-  /** FaultBatchMember: the batch hands back this loop's fault on gfn (begun at t0) in its exit charge. */
-  batchResumeFault(p: Process<void>, gfn: number, t0: number): void {
+  /** FaultBatchMember: the batch hands back this loop's fault on gfn (begun at t0, `retries` attempts stale) in its exit charge. */
+  batchResumeFault(p: Process<void>, gfn: number, t0: number, retries: number): void {
     const vm = this.rt.vm;
     this.gfn = gfn;
     this.t0 = t0;
     this.subKind = SUB_FAULT;
     this.at = AT_MODEL;
     this.vcpu.inGuest = false;
-    this.pf.resumeInExit(p, vm.vcpus[this.v % vm.vcpus.length], gfn, this.a.private, t0);
+    this.pf.resumeInExit(p, vm.vcpus[this.v % vm.vcpus.length], gfn, this.a.private, t0, retries);
   }
 
   /** The next access: a fault on an unmapped page, or a mapped access; the end when none is left. */

@@ -279,7 +279,7 @@ export interface FaultBatchArea {
    * inOrder false: the fault began at `now` and waits in its exit charge, keyed `key` by the engine.
    */
   join(v: number, vm: number, gfn: number, left: number, gfnBase: number, indexBase: number, cache: PageCache, now: number, key: number,
-    hugeFirst: number, hugeEnd: number, inOrder?: boolean): void;
+    hugeFirst: number, hugeEnd: number, inOrder?: boolean, sharedStart?: number, sharedEnd?: number): void;
   /** Run the owned waits (the header's limit and horizon set first). */
   run(): void;
   /** Waits owned, the earliest one's time and key into FB.TOP_T and FB.TOP_K (+Infinity when none): one call. */
@@ -336,6 +336,8 @@ export const enum FB {
   LOCK_WAIT = 34, MISSES = 35, GAUGE_N = 36, TRAIL_N = 37, CPU_FREE = 52, RQ_LEN = 54, DIRTY_N = 55, COUNTS = 56,
   LINE_NS = 39, MISS_CLEAR_NS = 40, HIT_CLEAR_NS = 41, HUGE_NS = 44, MAX_LEVEL = 45,
   FALLBACK_OCCUPIED = 46, FALLBACK_NOMEM = 47, FAULTS_2M = 48, MISSES_HUGE = 49,
+  CONV = 64, CONV_FIXED_NS = 65, CONV_GFN_NS = 66, CONV_ZAP_NS = 67, EXITS = 68, RETRIES = 69, KVM_ACQ = 70,
+  MAX_RETRIES = 71, OUT_RETRIES = 72,
   /** FB.STATUS: stopped at the engine's turn, the limit, or with nothing owned. */
   DONE = 0,
   /** FB.STATUS: vCPU OUT_V's last sleep ends at (OUT_T, OUT_K): the engine ends it. */
@@ -344,6 +346,8 @@ export const enum FB {
   GAUGE_FULL = 2,
   /** FB.STATUS: vCPU OUT_V, outside the batch, got a CPU at (OUT_T, OUT_K): the engine runs it. */
   WAKE = 3,
+  /** FB.STATUS: vCPU OUT_V of a leaving VM began a refault or a retry: leave(OUT_V, true) hands it over in that exit charge. */
+  HANDOUT = 4,
   BUCKETS = 6016, GAUGE_CAP = 1024, TRAIL_CAP = 256,
 }
 
@@ -351,7 +355,7 @@ export const enum FB {
 export const enum FB_HIST { SRCU_HOLD = 0, MMU_WAIT = 1, MMU_HOLD = 2, LATENCY = 3, RQ = 4 }
 
 /** Per-VM slots of a fault batch (wasm/fault-batch.ts FB_M_*). */
-export const enum FB_M { PT = 5, LINE_OWNER = 6, LAST_MISS = 7, DEADLINE = 8 }
+export const enum FB_M { PT = 5, LINE_OWNER = 6, LAST_MISS = 7, DEADLINE = 8, SEQ = 9, INPROG = 10, RSTART = 11, REND = 12, SOLO = 13, STATE_MOVED = 14 }
 
 /** Per-vCPU counts of a fault batch (wasm/fault-batch.ts FB_V_*). */
 export const enum FB_V { STARTED = 13, COMPLETED = 14, MISSES = 15, MISSES_HUGE = 16, SMALL_AFTER_HUGE = 17 }

@@ -47,6 +47,14 @@ export class MemAttributes {
     return inFlipped ? Math.min(this.ends[i]!, end) : gfn;
   }
 
+  /** The first gfn of [gfn, end) that is private, or end: where a run of shared gfns from gfn stops. */
+  sharedRunEnd(gfn: number, end: number): number {
+    const i = this.firstEndingAfter(gfn);
+    const inFlipped = i < this.starts.length && this.starts[i]! <= gfn;
+    if (!this.privateByDefault) return inFlipped ? gfn : i < this.starts.length ? Math.min(this.starts[i]!, end) : end;
+    return inFlipped ? Math.min(this.ends[i]!, end) : gfn;
+  }
+
   set(start: number, end: number, priv: boolean): void {
     if (end <= start) return;
     const starts = this.starts;

@@ -214,12 +214,14 @@ export class KvmPageFault {
   }
 
   /**
-   * The fault began at t0 on gfn and waits in its first attempt's exit charge, which the fault
-   * batch ran (sim/actors/fault-batch.ts hands the vCPU back there): the machine as `start` left
-   * it, without charging the exit again. Its next resume is the exit's end.
+   * The fault began at t0 on gfn and waits in an attempt's exit charge (the first, or the one after
+   * `retries` stale attempts), which the fault batch ran (sim/actors/fault-batch.ts hands the vCPU
+   * back there): the machine as `start` or `retry` left it, without charging the exit again. Its
+   * next resume is the exit's end.
    */
-  resumeInExit(p: Process, vcpu: Vcpu, gfn: number, priv: boolean, t0: number): void {
+  resumeInExit(p: Process, vcpu: Vcpu, gfn: number, priv: boolean, t0: number, retries = 0): void {
     this.begin(p, vcpu, gfn, priv, t0);
+    this.retries = retries;
     this.at = F_EXIT;
   }
 

@@ -21,6 +21,11 @@ export interface EventRing {
   pairs(): Float64Array;
   readonly procs: readonly string[];
   readonly what: string;
+  /**
+   * When the ring holds more than one kind: the event a pair's second number codes (a fault
+   * batch's retries and conversions among its maps); without it every pair is `what` by procs[code].
+   */
+  decode?(code: number): { proc: string; what: string; args?: TrailEvent['args'] };
 }
 
 export class EventTrail {
@@ -104,6 +109,17 @@ export class EventTrail {
     }
   }
 
+  /** recordRing of a ring whose pairs code several kinds (EventRing.decode). */
+  private recordDecoded(src: EventRing, from: number, n: number): void {
+    const times = src.pairs();
+    const skip = Math.max(0, n - this.capacity);
+    for (let e = from + skip; e < from + n; e++) {
+      const j = 2 * (e % src.cap);
+      const ev = src.decode!(times[j + 1]!);
+      this.record(times[j]!, ev.proc, ev.what, ev.args);
+    }
+  }
+
   /**
    * The n events of `ring` from its from-th on (counts modulo 2^32), in one slot: read from the
    * ring when the trail is read. That holds because every later event of the ring is recorded
@@ -115,7 +131,8 @@ export class EventTrail {
     if (n === 0) return;
     if (ring.cap < this.capacity) {
       const kept = Math.min(n, ring.cap);
-      this.recordRing(ring.pairs(), ring.cap, (from + n - kept) >>> 0, kept, ring.procs, ring.what);
+      if (ring.decode !== undefined) this.recordDecoded(ring, (from + n - kept) >>> 0, kept);
+      else this.recordRing(ring.pairs(), ring.cap, (from + n - kept) >>> 0, kept, ring.procs, ring.what);
       return;
     }
     const i = this.take();
@@ -146,7 +163,14 @@ export class EventTrail {
       const end = this.froms[idx]! + this.ns[idx]!;
       for (let e = end - 1; e >= this.froms[idx]! && newest.length < want; e--) {
         const j = 2 * (e % src.cap);
-        newest.push({ t: pairs[j]!, proc: src.procs[pairs[j + 1]!]!, what: src.what });
+        if (src.decode === undefined) {
+          newest.push({ t: pairs[j]!, proc: src.procs[pairs[j + 1]!]!, what: src.what });
+          continue;
+        }
+        const ev = src.decode(pairs[j + 1]!);
+        const out: TrailEvent = { t: pairs[j]!, proc: ev.proc, what: ev.what };
+        if (ev.args !== undefined) out.args = ev.args;
+        newest.push(out);
       }
     }
     return newest.reverse();

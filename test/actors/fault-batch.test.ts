@@ -23,6 +23,11 @@ interface Shape {
   checkSafety?: boolean;
   /** A workload file instead of vm-boot. */
   workload?: string;
+  /** Whether memory-fault exits are converted in the batch (v10 under shadow: faults and conversions both write mmu_lock). */
+  converts?: boolean;
+  /** Whether the batch retries faults a conversion made stale, and hands a vCPU over between a conversion and its refault (its VM leaving). */
+  retries?: boolean;
+  handsOut?: boolean;
 }
 
 /** bench e2e (b): VMs booting while a thread each converts 2 MiB chunks; the VMs join after it ends and leave at each memory-fault exit. */
@@ -48,7 +53,7 @@ const SHAPES: Record<string, Shape> = {
   'two VMs under guest_memfd (a file and its line each)': { variant: 'guest_memfd', sets: ['vms.memory=8MiB', 'vms.vcpus=3', 'host.cpus=6', 'host.memory=256MiB', 'vms.count=2'], runs: true },
   'guest_memfd files fallocated before the boot (every fault finds its folio)': { workload: GMEM_FILLED, variant: 'guest_memfd', sets: [], runs: true },
   '(b) under guest_memfd, 4 KiB pages (folios in the files when the batch starts)': {
-    workload: TERABYTE, variant: 'guest_memfd', sets: ['vms.memory=16MiB', 'vms.count=4', 'host.cpus=3', 'host.memory=260MiB', 'host.thp=never', 'actors.convert.ops=5', 'actors.convert.rate=20k/s'], runs: 'partly',
+    workload: TERABYTE, variant: 'guest_memfd', sets: ['vms.memory=16MiB', 'vms.count=4', 'host.cpus=3', 'host.memory=260MiB', 'host.thp=never', 'actors.convert.ops=5', 'actors.convert.rate=20k/s'], runs: 'partly', converts: false,
   },
   'guest_memfd + tdp, 3 vCPUs': { variant: 'guest_memfd+tdp', sets: ['vms.memory=6MiB', 'vms.vcpus=3', 'host.cpus=4', 'host.memory=256MiB'], runs: true },
   'private and shared memory (vCPUs converting the shared half page by page keep their VM out)': { sets: ['vms.memory=8MiB', ...BOOT, 'vms.private_fraction=0.5'], runs: false },
@@ -61,16 +66,24 @@ const SHAPES: Record<string, Shape> = {
   'three VMs of 3 vCPUs on 4 CPUs under tdp': { variant: 'v10+tdp', sets: ['vms.memory=6MiB', 'vms.vcpus=3', 'vms.count=3', 'host.cpus=4', 'host.memory=256MiB'], runs: true },
   'one CPU for 4 vCPUs': { sets: ['vms.memory=4MiB', 'vms.vcpus=4', 'host.cpus=1', 'host.memory=256MiB'], runs: true },
   '(b) itself: 4 VMs of 2 vCPUs on 3 CPUs, each converting 2 MiB chunks while it boots': {
-    workload: TERABYTE, sets: ['vms.memory=16MiB', 'vms.count=4', 'host.cpus=3', 'host.memory=260MiB', 'actors.convert.ops=5', 'actors.convert.rate=20k/s'], runs: 'partly',
+    workload: TERABYTE, sets: ['vms.memory=16MiB', 'vms.count=4', 'host.cpus=3', 'host.memory=260MiB', 'actors.convert.ops=5', 'actors.convert.rate=20k/s'], runs: 'partly', converts: true,
   },
   '(b) with 4 vCPUs a VM on 2 CPUs (mates finish their fault or go to the engine in their exit)': {
     workload: TERABYTE, sets: ['vms.memory=16MiB', 'vms.count=2', 'vms.vcpus=4', 'host.cpus=2', 'host.memory=132MiB', 'actors.convert.ops=6', 'actors.convert.rate=50k/s'], runs: 'partly',
   },
   '(b) with as many CPUs as vCPUs (nobody waits at a scheduling point)': {
-    workload: TERABYTE, sets: ['vms.memory=16MiB', 'vms.count=3', 'vms.vcpus=3', 'host.cpus=9', 'host.memory=200MiB', 'actors.convert.ops=5', 'actors.convert.rate=50k/s'], runs: 'partly',
+    workload: TERABYTE, sets: ['vms.memory=16MiB', 'vms.count=3', 'vms.vcpus=3', 'host.cpus=9', 'host.memory=200MiB', 'actors.convert.ops=5', 'actors.convert.rate=50k/s'], runs: 'partly', converts: true,
+  },
+  '(b) converting in the batch, a 5 us ioctl entry: mates\' faults made stale retry there': {
+    workload: TERABYTE, sets: ['vms.memory=64MiB', 'vms.count=2', 'host.cpus=2', 'host.memory=200MiB', 'host.thp=never', 'actors.convert.ops=12', 'actors.convert.rate=2M/s', 'costs.kvm.set_attr_fixed_ns=5000'],
+    runs: 'partly', converts: true, retries: true,
+  },
+  '(b) converting in the batch, a 15 us ioctl entry: a VM leaves while a vCPU converts, which refaults in the engine': {
+    workload: TERABYTE, sets: ['vms.memory=64MiB', 'vms.count=2', 'host.cpus=4', 'host.memory=200MiB', 'host.thp=never', 'actors.convert.ops=12', 'actors.convert.rate=2M/s', 'costs.kvm.set_attr_fixed_ns=15000'],
+    runs: 'partly', converts: true, handsOut: true,
   },
   '(b) with no CPU model (every vCPU outside until it joins)': {
-    workload: TERABYTE, sets: ['vms.memory=16MiB', 'vms.count=3', 'host.cpus=unlimited', 'host.memory=52MiB', 'host.thp=never', 'actors.convert.ops=4', 'actors.convert.rate=50k/s'], runs: 'partly',
+    workload: TERABYTE, sets: ['vms.memory=16MiB', 'vms.count=3', 'host.cpus=unlimited', 'host.memory=52MiB', 'host.thp=never', 'actors.convert.ops=4', 'actors.convert.rate=50k/s'], runs: 'partly', converts: true,
   },
   '(b) under tdp, one vCPU a VM: 2 MiB leaves beside 1 MiB shared chunks (KVM_LPAGE_MIXED_FLAG caps the mixed blocks at 4 KiB)': {
     workload: TERABYTE, variant: 'v10+tdp', sets: ['vms.memory=64MiB', 'vms.vcpus=1', 'vms.count=4', 'host.cpus=3', 'host.memory=520MiB', 'actors.convert.ops=8', 'actors.convert.rate=50k/s', 'actors.convert.size=1MiB', 'actors.convert.alignment=1MiB'], runs: 'partly',
@@ -79,7 +92,7 @@ const SHAPES: Record<string, Shape> = {
     workload: TERABYTE, variant: 'v10+tdp', sets: ['vms.memory=64MiB', 'vms.vcpus=1', 'vms.count=4', 'host.cpus=3', 'host.memory=520MiB', 'host.fragmentation=0', 'actors.convert.ops=20', 'actors.convert.rate=50k/s', 'actors.convert.size=512KiB', 'actors.convert.alignment=512KiB'], runs: 'partly',
   },
   '(b) under tdp, one vCPU a VM, 2 MiB chunks': {
-    workload: TERABYTE, variant: 'v10+tdp', sets: ['vms.memory=64MiB', 'vms.vcpus=1', 'vms.count=3', 'host.cpus=2', 'host.memory=400MiB', 'actors.convert.ops=6', 'actors.convert.rate=50k/s'], runs: 'partly',
+    workload: TERABYTE, variant: 'v10+tdp', sets: ['vms.memory=64MiB', 'vms.vcpus=1', 'vms.count=3', 'host.cpus=2', 'host.memory=400MiB', 'actors.convert.ops=6', 'actors.convert.rate=50k/s'], runs: 'partly', converts: false,
   },
   '(b) under tdp, two vCPUs a VM (a short exit: one mate\'s fault may end just before it)': {
     workload: TERABYTE, variant: 'v10+tdp', sets: ['vms.memory=64MiB', 'vms.count=3', 'host.cpus=3', 'host.memory=400MiB', 'host.fragmentation=0.5', 'actors.convert.ops=10', 'actors.convert.rate=50k/s', 'actors.convert.size=1MiB', 'actors.convert.alignment=1MiB'], runs: 'partly',
@@ -92,7 +105,10 @@ const SHAPES: Record<string, Shape> = {
 };
 
 /** metrics.json bytes, the engine's event count, the faults the batch ran, and the trail a violation at the end would print. */
-async function run(shape: Shape, batching: boolean): Promise<{ bytes: string; events: number; faults: number; vcpus: number; leaves: number; joins: number; trail: TrailEvent[] }> {
+async function run(shape: Shape, batching: boolean): Promise<{
+  bytes: string; events: number; faults: number; vcpus: number; leaves: number; joins: number; trail: TrailEvent[];
+  conversions: number; retries: number; handOuts: number;
+}> {
   const proto = FaultBatch.prototype as unknown as { register(this: FaultBatch, ...a: unknown[]): void };
   const register = proto.register;
   const batches: FaultBatch[] = [];
@@ -115,6 +131,9 @@ async function run(shape: Shape, batching: boolean): Promise<{ bytes: string; ev
       vcpus: batches.reduce((n, b) => n + b.vcpusAdmitted, 0),
       leaves: batches.reduce((n, b) => n + b.vmLeaves, 0),
       joins: batches.reduce((n, b) => n + b.vmJoins, 0),
+      conversions: batches.reduce((n, b) => n + b.conversionsRun, 0),
+      retries: batches.reduce((n, b) => n + b.retriesRun, 0),
+      handOuts: batches.reduce((n, b) => n + b.handOuts, 0),
       trail,
     };
   } finally {
@@ -141,6 +160,9 @@ for (const [name, shape] of Object.entries(SHAPES)) {
     } else {
       assert.equal(on.faults, 0, 'the batch must refuse this shape');
     }
+    if (shape.converts !== undefined) assert.equal(on.conversions > 0, shape.converts, `the batch converted ${on.conversions} pages`);
+    if (shape.retries) assert.ok(on.retries > 0, 'no stale attempt retried in the batch');
+    if (shape.handsOut) assert.ok(on.handOuts > 0, 'no vCPU handed over between a conversion and its refault');
     assert.equal(on.bytes, off.bytes);
     assert.equal(on.events, off.events, 'the same events, counted as the engine counts them');
     assert.ok(off.trail.length > 0, 'the run leaves a trail');

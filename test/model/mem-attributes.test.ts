@@ -1,6 +1,6 @@
 // kvm->mem_attr_array as sorted flipped ranges (sim/model/mem-attributes.ts) answers exactly as a
-// per-gfn array would: after any sequence of stores, isPrivate of every gfn and isUniform of every
-// 2 MiB-aligned and odd-sized block agree with the array, and the ranges stay sorted, disjoint
+// per-gfn array would: after any sequence of stores, isPrivate of every gfn, the private and shared
+// runs from every gfn, and isUniform of every 2 MiB-aligned and odd-sized block agree with the array, and the ranges stay sorted, disjoint
 // and non-adjacent (one range per run of flipped gfns).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +21,17 @@ test('mem attributes: any sequence of stores reads back as a per-gfn array would
       perGfn.fill(priv, start, end);
     }
     for (let g = 0; g < GFNS; g++) assert.equal(attrs.isPrivate(g), perGfn[g], `gfn ${g}`);
+    // The runs a fault batch takes: private from g, and shared from g (to a cap).
+    for (let g = 0; g < GFNS; g++) {
+      for (const end of [Math.min(g + 5, GFNS), GFNS]) {
+        let p = g;
+        while (p < end && perGfn[p]) p++;
+        assert.equal(attrs.privateRunEnd(g, end), p, `privateRunEnd(${g}, ${end})`);
+        let q = g;
+        while (q < end && !perGfn[q]) q++;
+        assert.equal(attrs.sharedRunEnd(g, end), q, `sharedRunEnd(${g}, ${end})`);
+      }
+    }
     for (const len of [1, 7, 16, 32]) {
       for (let s = 0; s + len <= GFNS; s += 4) {
         const uniform = perGfn.slice(s, s + len).every((p) => p === perGfn[s]);

@@ -52,6 +52,11 @@ export class Mutex implements LockImpl {
     });
   }
 
+  /** @internal The statistics, for a batch that ran uncontended acquisitions itself (sim/actors/fault-batch.ts); idle: no owner, nobody waiting. */
+  batchStats(): { stats: ModeStats; idle: boolean } {
+    return { stats: this.st, idle: this.owner === null && this.queued === 0 && !this.handoff };
+  }
+
   /** `yield m.lock(p)`: returns once p owns the mutex (mutex_lock). */
   lock(p: Process<any>): Process<any> {
     return p.acquire(this, 0);

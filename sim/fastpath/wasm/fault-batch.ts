@@ -7,9 +7,9 @@ import { UsageError } from '../../errors.js';
 import type { RmsimExports } from './module.js';
 import { WasmPageCache, WasmPageTable } from './structures.js';
 
-const HEADER_SLOTS = 64;
+const HEADER_SLOTS = 80;
 const HIST_SLOTS = FB.BUCKETS + 5;
-const VM_SLOTS = 9;
+const VM_SLOTS = 15;
 
 export class WasmFaultBatch implements FaultBatchArea {
   private readonly a: number;
@@ -61,9 +61,9 @@ export class WasmFaultBatch implements FaultBatchArea {
     this.vm(i)[FB_M.PT] = pt.handle;
   }
   join(v: number, vm: number, gfn: number, left: number, gfnBase: number, indexBase: number, cache: PageCache, now: number, key: number,
-    hugeFirst: number, hugeEnd: number, inOrder = true): void {
+    hugeFirst: number, hugeEnd: number, inOrder = true, sharedStart = 0, sharedEnd = 0): void {
     if (!(cache instanceof WasmPageCache)) throw new UsageError('fast paths: structure from another implementation');
-    this.x.fb_join(this.a, v, vm, gfn, left, gfnBase, indexBase, cache.handle, now, key, inOrder ? 1 : 0, hugeFirst, hugeEnd);
+    this.x.fb_join(this.a, v, vm, gfn, left, gfnBase, indexBase, cache.handle, now, key, inOrder ? 1 : 0, hugeFirst, hugeEnd, sharedStart, sharedEnd);
   }
   run(): void { this.x.fb_run(this.a); }
   top(): number { return this.x.fb_top(this.a); }

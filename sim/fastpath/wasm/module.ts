@@ -72,7 +72,7 @@ export interface RmsimExports {
   fb_gauge_at(a: number): number;
   fb_trail_at(a: number): number;
   fb_join(a: number, v: number, vm: number, gfn: number, left: number, gfnBase: number, indexBase: number, pc: number, now: number, key: number,
-    inOrder: number, hugeFirst: number, hugeEnd: number): void;
+    inOrder: number, hugeFirst: number, hugeEnd: number, sharedStart: number, sharedEnd: number): void;
   fb_vm_at(a: number, i: number): number;
   fb_run(a: number): void;
   fb_set_cpus(a: number, free: number): void;
@@ -91,7 +91,7 @@ export interface RmsimExports {
 export type WasmBuild = 'rmsim.wasm' | 'rmsim-bench.wasm';
 
 /** The export version of wasm/index.ts these bindings are written for. */
-const WASM_ABI = 8;
+const WASM_ABI = 9;
 
 /** Most instances alive at once (each reserves ~10 GiB of address space). */
 export const MAX_INSTANCES = 32;
