@@ -185,7 +185,11 @@ async function runCommand(workloadArg: string | undefined, flags: RunFlags): Pro
     o.write(`${workload.name} | variant ${outcome.variantName}${outcome.hypothetical ? ' (hypothetical)' : ''} | seed ${workload.seed} | simulated ${formatDuration(outcome.metrics.sim_end_ns)} | ${outcome.events} events in ${(wallNs / 1e9).toFixed(2)} s\n`);
     const fb = outcome.faultBatch;
     // Why a boot ran fast or slow: its first-touch faults inside WASM, or the reason they were not.
-    if (fb !== null && fb.faults > 0) o.write(`fault batch: ${fb.faults} first-touch faults of ${fb.vcpus} vCPUs ran inside WASM\n`);
+    if (fb !== null && fb.faults > 0) {
+      const conv = fb.conversions > 0 ? `, with ${fb.conversions} memory-fault exits converted there` : '';
+      const left = fb.vm_leaves > 0 ? `; VMs left it ${fb.vm_leaves} times to convert in the model's machines` : '';
+      o.write(`fault batch: ${fb.faults} first-touch faults of ${fb.vcpus} vCPUs ran inside WASM${conv}${left}\n`);
+    }
     else if (fb !== null && fb.refused !== null) o.write(`fault batch: not used (${fb.refused})\n`);
     o.write('\n');
     o.write(summaryTable(outcome.metrics.metrics) + '\n');

@@ -76,8 +76,22 @@ class Ring {
   }
 }
 
-/** Engine events and ring segments interleaved at random, read at random points. */
-function mixed(seed: number, ringCap: number, trailCap: number, start: number): void {
+/**
+ * A fault batch's codes when its ring holds retries and conversions beside maps (sim/actors/fault-batch.ts
+ * trailRing): who + 3 * (kind + 3 * gfn), kind 0 a map, 1 a retry, 2 a conversion with its arguments.
+ */
+function decode(code: number): { proc: string; what: string; args?: Record<string, number | string | boolean> } {
+  const who = code % 3;
+  const r = (code - who) / 3;
+  const kind = r % 3;
+  const gfn = (r - kind) / 3;
+  if (kind === 0) return { proc: NAMES[who]!, what: 'fault_map' };
+  if (kind === 1) return { proc: NAMES[who]!, what: 'fault_retry' };
+  return { proc: NAMES[who]!, what: 'set_mem_attributes', args: { gfn, end: gfn + 1 } };
+}
+
+/** Engine events and ring segments interleaved at random, read at random points (decoded: the ring's entries of several kinds). */
+function mixed(seed: number, ringCap: number, trailCap: number, start: number, decoded = false): void {
   let x = seed;
   const rnd = (k: number): number => {
     x = (x * 1103515245 + 12345) % 2147483648;
@@ -86,7 +100,7 @@ function mixed(seed: number, ringCap: number, trailCap: number, start: number): 
   const one = new EventTrail(trailCap);
   const lazy = new EventTrail(trailCap);
   const ring = new Ring(ringCap, start);
-  const src = ring.source();
+  const src = decoded ? { ...ring.source(), decode } : ring.source();
   let t = 0;
   for (let step = 0; step < 400; step++) {
     if (rnd(3) === 0) {
@@ -98,10 +112,15 @@ function mixed(seed: number, ringCap: number, trailCap: number, start: number): 
       const n = rnd(4) === 0 ? rnd(700) : rnd(20);
       for (let i = 0; i < n; i++) {
         t++;
-        const who = rnd(3);
+        const who = decoded ? rnd(3) + 3 * (rnd(3) + 3 * rnd(5000)) : rnd(3);
         ring.write(t, who);
         // Only a segment's last ringCap are still in the ring when it is taken (as recordRing).
-        if (i >= n - ringCap) one.record(t, NAMES[who]!, 'fault_map', undefined);
+        if (i < n - ringCap) continue;
+        if (!decoded) one.record(t, NAMES[who]!, 'fault_map', undefined);
+        else {
+          const ev = decode(who);
+          one.record(t, ev.proc, ev.what, ev.args);
+        }
       }
       lazy.recordFrom(src, from, n);
     }
@@ -117,5 +136,8 @@ function mixed(seed: number, ringCap: number, trailCap: number, start: number): 
 for (const [ringCap, trailCap, start] of [[256, 256, 0], [256, 64, 0], [256, 256, 2 ** 32 - 300], [64, 256, 0], [8, 8, 5]] as const) {
   test(`recordFrom a ring of ${ringCap} into a trail of ${trailCap} (count from ${start}) reads what recording each event would, after the ring wrote on`, () => {
     for (const seed of [1, 2, 3]) mixed(seed, ringCap, trailCap, start);
+  });
+  test(`recordFrom a ring of ${ringCap} whose entries code maps, retries and conversions (EventRing.decode), into a trail of ${trailCap} (count from ${start})`, () => {
+    for (const seed of [1, 2, 3]) mixed(seed, ringCap, trailCap, start, true);
   });
 }
