@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The mutants issue 18 found surviving, and three in the fault batch's folds (issue 17: the batch's
-# counts must reach the engine's statistics, or batching on and off differ), applied one at a
+# The mutants issue 18 found surviving, and five in the fault batch's folds (issue 17: the batch's
+# counts and conversions must reach the engine's statistics and the VM, or batching on and off differ), applied one at a
 # time to the built code in dist/
 # and the whole compiled suite run without rebuilding (node --test dist/test). Each must make the
 # suite fail. dist/ is restored after each run (also on Ctrl-C). Run from the repository root
@@ -15,6 +15,8 @@ declare -a FILES=(
   dist/sim/actors/fault-batch.js
   dist/sim/actors/fault-batch.js
   dist/sim/actors/fault-batch.js
+  dist/sim/actors/fault-batch.js
+  dist/sim/actors/fault-batch.js
 )
 declare -a NAMES=(
   "mutex release(): ownerOffCpu when the new owner is ON its CPU"
@@ -24,6 +26,8 @@ declare -a NAMES=(
   "fault batch: mmu_lock's queue-length points not folded into its gauge"
   "fault batch: its sums (run-queue waits among them) not folded when it gives the CPUs back"
   "fault batch: a vCPU's counts not folded before the engine takes its loop back"
+  "fault batch: the gfns a vCPU converted inside not stored in its VM's attributes"
+  "fault batch: the memory-fault exits it converted not counted"
 )
 declare -a SEDS=(
   's/if (w\.onCpu !== true)/if (w.onCpu === true)/'
@@ -33,6 +37,8 @@ declare -a SEDS=(
   's/^\(\s*\)this\.foldQueueLength(h);/\1\/\/ (mutant)/'
   '/seatsEnded === this.seats.length/,/giveCpusBack/s/^\(\s*\)this\.foldSums(area\.header());/\1\/\/ (mutant)/'
   '/unpark(s) {/,/^    }/s/^\(\s*\)this\.fold(this\.area\.header(), true);/\1\/\/ (mutant)/'
+  's/^\(\s*\)this\.vms\[s\.vm\]\.memAttr\.set(from, to, true);/\1\/\/ (mutant)/'
+  "s/^\\(\\s*\\)sim\\.stats\\.counter('vcpu\\.memory_fault_exits')\\.add(exits);/\\1; \\/\\/ (mutant: the if's body now empty)/"
 )
 backup=$(mktemp -d)
 restore() { for f in "${FILES[@]}"; do [ -f "$backup/$(basename "$f")" ] && cp "$backup/$(basename "$f")" "$f"; done; }
