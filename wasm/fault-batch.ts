@@ -174,9 +174,10 @@ export const FB_M_SOLO = 13;
 export const FB_M_STATE_MOVED = 14;
 const M_SLOTS: u32 = 15;
 
-// Per vCPU, 192 bytes (three cache lines: the first read at every wait's end, the third only
-// for a huge folio's leaf level): u32 slots, f64 slots from byte 64, its counts since the last
-// fold (u32) from byte 104, then from byte 128 the gfns whose 2 MiB blocks may map huge.
+// Per vCPU, 192 bytes (three cache lines: the first read at every wait's end, the third for a
+// huge folio's leaf level and, when the batch converts, at each attribute lookup): u32 slots,
+// f64 slots from byte 64, its counts since the last fold (u32) from byte 104, then from byte 128
+// the gfns whose 2 MiB blocks may map huge and the conversions' slots.
 const V_PHASE = 0;
 const V_VM = 1;
 const V_DIRTY = 2; // 1 while it is in the dirty list
@@ -1199,6 +1200,22 @@ function staleRetry(m: usize, p: usize, v: u32, t: f64): void {
   return true;
 }
 
+/** v's stale attempt (only conversions here make one so) retries: true when it was handed out in the retry's exit charge (its VM leaving), else that charge is next. */
+function retried(m: usize, p: usize, v: u32, t: f64): bool {
+  staleRetry(m, p, v, t);
+  return handOutAtExit(m, p, v, t);
+}
+
+/** A conversion holds mmu_lock at t for g (G_CONV_*): its first section, then kvm->lock's charge (PH_CGFN); or its zap's charge (PH_CZAP). */
+@inline function convLocked(m: usize, pt: u32, p: usize, t: f64, g: u32): u32 {
+  if (g == G_CONV_BEGIN) {
+    convBegin(m, <f64>vU(p, V_GFN), t);
+    return PH_CGFN;
+  }
+  convZap(pt, vU(p, V_GFN));
+  return PH_CZAP;
+}
+
 /** The queue of a wait of length ns whose end runs phase `next` (each phase's wait is of one length but getPfn's). */
 @inline function queueOf(next: u32, ns: f64): i32 {
   switch (next) {
@@ -1243,8 +1260,8 @@ function step(v: u32, t: f64): void {
       }
       case PH_ATTR: {
         const gfn = vU(p, V_GFN);
-        const done = vU(p, V_CONV_DONE);
-        if (gfn - done < vU(p, V_SHARED_END) - done) {
+        const done = CONV ? vU(p, V_CONV_DONE) : 0;
+        if (CONV && gfn - done < vU(p, V_SHARED_END) - done) {
           // kvm_faultin_pfn: a private access to a shared gfn exits to the VMM
           // (KVM_EXIT_MEMORY_FAULT: the fault ends, nothing of it recorded but its retries),
           // srcu_read_unlock; the VMM's kvm_vm_set_mem_attributes(gfn, gfn + 1, private) begins.
@@ -1329,8 +1346,7 @@ function step(v: u32, t: f64): void {
           else mSet(m, M_READERS, mGet(m, M_READERS) + 1);
           taken(m, p, t, 0);
           if (CONV && stale(m, p)) {
-            staleRetry(m, p, v, t);
-            if (handOutAtExit(m, p, v, t)) return;
+            if (retried(m, p, v, t)) return;
             ns = EXIT_NS; next = PH_EXIT;
             break;
           }
@@ -1346,8 +1362,7 @@ function step(v: u32, t: f64): void {
         if (g == G_FAULT) {
           taken(m, p, t, t - vF(p, V_LOCK_T));
           if (CONV && stale(m, p)) {
-            staleRetry(m, p, v, t);
-            if (handOutAtExit(m, p, v, t)) return;
+            if (retried(m, p, v, t)) return;
             ns = EXIT_NS; next = PH_EXIT;
             break;
           }
@@ -1356,37 +1371,24 @@ function step(v: u32, t: f64): void {
         }
         takenConv(m, v, t, t - vF(p, V_LOCK_T));
         vUSet(p, V_GRANTED, G_FAULT);
-        if (g == G_CONV_BEGIN) {
-          convBegin(m, <f64>vU(p, V_GFN), t);
-          ns = CONV_GFN_NS; next = PH_CGFN;
-        } else {
-          convZap(pt, vU(p, V_GFN));
-          ns = CONV_ZAP_NS; next = PH_CZAP;
-        }
+        next = convLocked(m, pt, p, t, g);
+        ns = next == PH_CGFN ? CONV_GFN_NS : CONV_ZAP_NS;
         break;
       }
-      case PH_CFIXED: {
-        // The ioctl's entry done: KVM_MMU_LOCK for write.
-        if (writeFree(m)) {
-          takenConv(m, v, t, 0);
-          convBegin(m, <f64>vU(p, V_GFN), t);
-          ns = CONV_GFN_NS; next = PH_CGFN;
-          break;
-        }
-        lockQueue(m, p, v, t, G_CONV_BEGIN);
-        return;
-      }
+      case PH_CFIXED:
       case PH_CGFN: {
-        // xa_store: the gfn private (the caller's MemAttributes told at the fold); mutex_unlock(kvm->lock); KVM_MMU_LOCK for write.
-        vUSet(p, V_CONV_DONE, vU(p, V_GFN) + 1);
-        if (writeFree(m)) {
-          takenConv(m, v, t, 0);
-          convZap(pt, vU(p, V_GFN));
-          ns = CONV_ZAP_NS; next = PH_CZAP;
-          break;
+        // PH_CFIXED: the ioctl's entry done. PH_CGFN: xa_store (the gfn private, the caller's
+        // MemAttributes told at the fold), mutex_unlock(kvm->lock). Then KVM_MMU_LOCK for write.
+        const g = ph == PH_CFIXED ? G_CONV_BEGIN : G_CONV_ZAP;
+        if (g == G_CONV_ZAP) vUSet(p, V_CONV_DONE, vU(p, V_GFN) + 1);
+        if (!writeFree(m)) {
+          lockQueue(m, p, v, t, g);
+          return;
         }
-        lockQueue(m, p, v, t, G_CONV_ZAP);
-        return;
+        takenConv(m, v, t, 0);
+        next = convLocked(m, pt, p, t, g);
+        ns = next == PH_CGFN ? CONV_GFN_NS : CONV_ZAP_NS;
+        break;
       }
       case PH_CZAP: {
         // kvm_mmu_invalidate_end (seq + 1, in_progress - 1), KVM_MMU_UNLOCK, set_mem_attributes;
