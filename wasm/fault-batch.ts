@@ -31,12 +31,13 @@
 //   gfn + 1), KVM_MMU_UNLOCK -> kvm->lock (never contended here) and the gfn's xa_store charge ->
 //   the store, unlock, KVM_MMU_LOCK -> the zap's charge (nothing mapped) ->
 //   kvm_mmu_invalidate_end, KVM_MMU_UNLOCK -> the refault, a fault as above.
-// Every fault's attempt then checks is_page_fault_stale under mmu_lock and retries when a
-// conversion moved the VM's sequence or covers its gfn.
+// Every fault's attempt then checks is_page_fault_stale under mmu_lock (and, under guest_memfd,
+// before getPfn: kvm_faultin_pfn's pre-check) and retries when a conversion moved the VM's
+// sequence or covers its gfn.
 // Leaves out (the caller keeps a VM out that needs them): 1 GiB leaves, the test of a block's
 // attributes (the caller's join gives the gfns whose blocks may map huge; conversions run here
 // only under 4 KiB leaves), the shared side, two conversions of one VM at once (kvm->lock's
-// contention), a zap that finds a leaf (the flush), guest_memfd's pre-check, conversions under
+// contention), a zap that finds a leaf (the flush), conversions under
 // tdp (read and write holders in one queue), ENOMEM, hwpoison, think time, safety checks and
 // the tracer. With a CPU model it owns
 // the host's CPUs (engine/cpus.ts Cpus, lent): the sleep(0) hands the CPU to the run queue's head.
@@ -123,6 +124,8 @@ export const FB_KVM_ACQ = 70;
 export const FB_MAX_RETRIES = 71;
 /** fbLeave of a vCPU in its exit charge: its fault's retries so far. */
 export const FB_OUT_RETRIES = 72;
+/** 1 when the binding checks the invalidation before getPfn (guest_memfd's kvm_faultin_pfn: mmu_invalidate_retry_gfn_unsafe), retrying at once. */
+export const FB_PRECHECK = 73;
 export const FB_HEADER_SLOTS = 80;
 
 /** Run status (FB_STATUS). */
@@ -424,6 +427,7 @@ let CONV_FIXED_NS: f64 = 0;
 let CONV_GFN_NS: f64 = 0;
 let CONV_ZAP_NS: f64 = 0;
 let MAX_RETRIES: u32 = 0;
+let PRECHECK: bool = false;
 
 /** A run's state: the area's queues (useArea), then the header's run inputs and charges. */
 function load_(a: usize): void {
@@ -443,6 +447,7 @@ function load_(a: usize): void {
   CONV = hdr(a, FB_CONV) != 0;
   CONV_FIXED_NS = hdr(a, FB_CONV_FIXED_NS); CONV_GFN_NS = hdr(a, FB_CONV_GFN_NS); CONV_ZAP_NS = hdr(a, FB_CONV_ZAP_NS);
   MAX_RETRIES = <u32>hdr(a, FB_MAX_RETRIES);
+  PRECHECK = hdr(a, FB_PRECHECK) != 0;
   EVENTS = 0; SRCU_ACQ = 0; MMU_ACQ = 0; RQ_ZERO = 0; FAULTS = 0; MISSES = 0; LOCK_WAIT = 0;
 }
 
@@ -1200,6 +1205,15 @@ function staleRetry(m: usize, p: usize, v: u32, t: f64): void {
   return true;
 }
 
+/** v's attempt retries at guest_memfd's pre-check (srcu_read_unlock): true when it was handed out in the retry's exit charge, else that charge is next. */
+function retriedEarly(m: usize, p: usize, v: u32, t: f64): bool {
+  const r = vU(p, V_RETRIES) + 1;
+  if (r > MAX_RETRIES) unreachable();
+  vUSet(p, V_RETRIES, r);
+  record(FB_HIST_SRCU_HOLD, t - vF(p, V_SRCU_START));
+  return handOutAtExit(m, p, v, t);
+}
+
 /** v's stale attempt (only conversions here make one so) retries: true when it was handed out in the retry's exit charge (its VM leaving), else that charge is next. */
 function retried(m: usize, p: usize, v: u32, t: f64): bool {
   staleRetry(m, p, v, t);
@@ -1274,6 +1288,13 @@ function step(v: u32, t: f64): void {
           }
           vFSet(p, V_LOCK_WAIT, 0);
           ns = CONV_FIXED_NS; next = PH_CFIXED;
+          break;
+        }
+        if (PRECHECK && CONV && stale(m, p)) {
+          // guest_memfd's pre-check: an invalidation in progress over gfn, or one since mmu_seq,
+          // and the attempt retries before getPfn (no lock held, no page taken, no trail event).
+          if (retriedEarly(m, p, v, t)) return;
+          ns = EXIT_NS; next = PH_EXIT;
           break;
         }
         const index = gfn + vU(p, V_INDEX_OFF);

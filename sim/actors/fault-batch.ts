@@ -11,8 +11,9 @@
 // foldSums). A vCPU is handed back to the engine at a scheduling point: at its last access's,
 // where its loop ends as it would have, or before a gfn that is not private, where its VM leaves
 // the batch (vmOut): the memory-fault exit, the VMM's conversion and the refault run in the
-// model's machines, and the VM joins again (vmJoin) when its vCPUs hold nothing. Under v10 with
-// 4 KiB leaves (convertsHere) one vCPU of a VM at a time may instead take its run of shared gfns
+// model's machines, and the VM joins again (vmJoin) when its vCPUs hold nothing. Where faults and
+// conversions both write mmu_lock and leaves are 4 KiB (convertsHere: v10 or guest_memfd under
+// the shadow MMU) one vCPU of a VM at a time may instead take its run of shared gfns
 // into the batch (sharedSegment): each one's exit, one-page conversion and refault run there,
 // and its mates' faults retry when a conversion makes them stale, as is_page_fault_stale has
 // them; a mate that meets a shared gfn meanwhile makes the VM leave, and a vCPU then between a
@@ -377,6 +378,7 @@ export class FaultBatch implements CpuOwner {
     if (this.converts) {
       // Charges as charge() rounds them (sim/model/attributes.ts, one gfn, nothing mapped to zap).
       h[FB.CONV] = 1;
+      h[FB.PRECHECK] = this.seats[0]!.slot.binding!.precheck ? 1 : 0;
       h[FB.CONV_FIXED_NS] = Math.round(host.costs.ns('kvm.set_attr_fixed_ns'));
       h[FB.CONV_GFN_NS] = this.kvmLockHoldNs = Math.round(host.costs.ns('kvm.set_attr_per_gfn_ns'));
       h[FB.CONV_ZAP_NS] = Math.round(unmapGfnRangeNs(vms[0]!, 1, 0));
@@ -424,13 +426,14 @@ export class FaultBatch implements CpuOwner {
    * run in the batch (wasm/fault-batch.ts PH_CFIXED..PH_CZAP): v10's ordering with faults and
    * conversions both taking mmu_lock for write (one kind of holder in the area's queue), 4 KiB
    * leaves only (no block's mixed flag to follow), is_page_fault_stale honoured (the area's
-   * check is the retry strategy's), no pre-check of the invalidation (guest_memfd's), and every
-   * VM's kvm->lock statistics the same objects, idle.
+   * check is the retry strategy's), every binding with guest_memfd's pre-check of the
+   * invalidation or none without it, and every VM's kvm->lock statistics the same objects, idle.
    */
   private convertsHere(c: ReturnType<typeof faultCharges>): boolean {
     const host = this.host;
     if (!c.writeMode || host.s.mmu.maxLevel !== 1 || host.s.faultRetry.name !== 'retry') return false;
-    if (this.seats.some((s) => s.slot.binding?.precheck !== false)) return false;
+    const precheck = this.seats[0]!.slot.binding?.precheck;
+    if (precheck === undefined || this.seats.some((s) => s.slot.binding?.precheck !== precheck)) return false;
     const a = this.vms[0]!.lock.batchStats().stats;
     return this.vms.every((vm) => {
       const k = vm.lock.batchStats();

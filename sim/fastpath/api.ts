@@ -337,7 +337,7 @@ export const enum FB {
   LINE_NS = 39, MISS_CLEAR_NS = 40, HIT_CLEAR_NS = 41, HUGE_NS = 44, MAX_LEVEL = 45,
   FALLBACK_OCCUPIED = 46, FALLBACK_NOMEM = 47, FAULTS_2M = 48, MISSES_HUGE = 49,
   CONV = 64, CONV_FIXED_NS = 65, CONV_GFN_NS = 66, CONV_ZAP_NS = 67, EXITS = 68, RETRIES = 69, KVM_ACQ = 70,
-  MAX_RETRIES = 71, OUT_RETRIES = 72,
+  MAX_RETRIES = 71, OUT_RETRIES = 72, PRECHECK = 73,
   /** FB.STATUS: stopped at the engine's turn, the limit, or with nothing owned. */
   DONE = 0,
   /** FB.STATUS: vCPU OUT_V's last sleep ends at (OUT_T, OUT_K): the engine ends it. */

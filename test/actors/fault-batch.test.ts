@@ -53,7 +53,11 @@ const SHAPES: Record<string, Shape> = {
   'two VMs under guest_memfd (a file and its line each)': { variant: 'guest_memfd', sets: ['vms.memory=8MiB', 'vms.vcpus=3', 'host.cpus=6', 'host.memory=256MiB', 'vms.count=2'], runs: true },
   'guest_memfd files fallocated before the boot (every fault finds its folio)': { workload: GMEM_FILLED, variant: 'guest_memfd', sets: [], runs: true },
   '(b) under guest_memfd, 4 KiB pages (folios in the files when the batch starts)': {
-    workload: TERABYTE, variant: 'guest_memfd', sets: ['vms.memory=16MiB', 'vms.count=4', 'host.cpus=3', 'host.memory=260MiB', 'host.thp=never', 'actors.convert.ops=5', 'actors.convert.rate=20k/s'], runs: 'partly', converts: false,
+    workload: TERABYTE, variant: 'guest_memfd', sets: ['vms.memory=16MiB', 'vms.count=4', 'host.cpus=3', 'host.memory=260MiB', 'host.thp=never', 'actors.convert.ops=5', 'actors.convert.rate=20k/s'], runs: 'partly', converts: true,
+  },
+  '(b) under guest_memfd converting in the batch, a 5 us ioctl entry: attempts its pre-check finds stale retry there': {
+    workload: TERABYTE, variant: 'guest_memfd', sets: ['vms.memory=64MiB', 'vms.count=2', 'host.cpus=2', 'host.memory=200MiB', 'host.thp=never', 'actors.convert.ops=12', 'actors.convert.rate=2M/s', 'costs.kvm.set_attr_fixed_ns=5000'],
+    runs: 'partly', converts: true, retries: true,
   },
   'guest_memfd + tdp, 3 vCPUs': { variant: 'guest_memfd+tdp', sets: ['vms.memory=6MiB', 'vms.vcpus=3', 'host.cpus=4', 'host.memory=256MiB'], runs: true },
   'private and shared memory (vCPUs converting the shared half page by page keep their VM out)': { sets: ['vms.memory=8MiB', ...BOOT, 'vms.private_fraction=0.5'], runs: false },
