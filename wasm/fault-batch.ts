@@ -386,8 +386,9 @@ let CHAIN_T: f64 = 0;
 let CHAIN_K: f64 = 0;
 /** A vCPU outside the batch handed a CPU in this step (-1: none): the run stops for the engine to run it. */
 let WOKE: i32 = -1;
-/** A vCPU of a leaving VM that began its refault in this step (-1: none): the run stops for the caller to hand it over (FB_HANDOUT). */
+/** A vCPU of a leaving VM that began its refault in this step (-1: none): the run stops for the caller to hand it over (FB_HANDOUT); WOKE is then HANDING_OUT, so endWait tests one global per wait as before. */
 let HANDOUT: i32 = -1;
+const HANDING_OUT: i32 = 0x7fffffff;
 let WOKE_T: f64 = 0;
 let WOKE_K: f64 = 0;
 let SEQ: f64 = 0;
@@ -1202,31 +1203,19 @@ function staleRetry(m: usize, p: usize, v: u32, t: f64): void {
   vUSet(p, V_PHASE, PH_EXIT);
   schedule(Q_EXIT, t + EXIT_NS, v);
   HANDOUT = <i32>v;
+  WOKE = HANDING_OUT;
   return true;
-}
-
-/** v's attempt retries at guest_memfd's pre-check (srcu_read_unlock): true when it was handed out in the retry's exit charge, else that charge is next. */
-function retriedEarly(m: usize, p: usize, v: u32, t: f64): bool {
-  const r = vU(p, V_RETRIES) + 1;
-  if (r > MAX_RETRIES) unreachable();
-  vUSet(p, V_RETRIES, r);
-  record(FB_HIST_SRCU_HOLD, t - vF(p, V_SRCU_START));
-  return handOutAtExit(m, p, v, t);
-}
-
-/** v's stale attempt (only conversions here make one so) retries: true when it was handed out in the retry's exit charge (its VM leaving), else that charge is next. */
-function retried(m: usize, p: usize, v: u32, t: f64): bool {
-  staleRetry(m, p, v, t);
-  return handOutAtExit(m, p, v, t);
 }
 
 /** A conversion holds mmu_lock at t for g (G_CONV_*): its first section, then kvm->lock's charge (PH_CGFN); or its zap's charge (PH_CZAP). */
 @inline function convLocked(m: usize, pt: u32, p: usize, t: f64, g: u32): u32 {
   if (g == G_CONV_BEGIN) {
     convBegin(m, <f64>vU(p, V_GFN), t);
+    CONV_NS = CONV_GFN_NS;
     return PH_CGFN;
   }
   convZap(pt, vU(p, V_GFN));
+  CONV_NS = CONV_ZAP_NS;
   return PH_CZAP;
 }
 
@@ -1241,6 +1230,101 @@ function retried(m: usize, p: usize, v: u32, t: f64): bool {
     case PH_CFIXED: case PH_CGFN: case PH_CZAP: return -1; // a conversion's: rare, the heap
     default: return Q_EXIT;
   }
+}
+
+/** convStep's answer when v waits without an entry (mmu_lock's queue) or was handed out: step returns. */
+const PH_GONE: u32 = 0;
+/** The charge convStep's next phase begins with. */
+let CONV_NS: f64 = 0;
+
+/**
+ * The phases of a batch that converts (FB_CONV), kept out of step so the faults' path through it
+ * stays as it was for every other run: v's phase `ph` at t, returning the phase the next charge
+ * (CONV_NS) ends in, PH_GONE when v waits in mmu_lock's queue or was handed out, or PH_ATTR from
+ * the attribute lookup when the fault goes on as any other (its getPfn next).
+ */
+function convStep(v: u32, p: usize, m: usize, pt: u32, ph: u32, t: f64): u32 {
+  switch (ph) {
+    case PH_ATTR: {
+      const gfn = vU(p, V_GFN);
+      const done = vU(p, V_CONV_DONE);
+      if (gfn - done < vU(p, V_SHARED_END) - done) {
+        // kvm_faultin_pfn: a private access to a shared gfn exits to the VMM
+        // (KVM_EXIT_MEMORY_FAULT: the fault ends, nothing of it recorded but its retries),
+        // srcu_read_unlock; the VMM's kvm_vm_set_mem_attributes(gfn, gfn + 1, private) begins.
+        record(FB_HIST_SRCU_HOLD, t - vF(p, V_SRCU_START));
+        addHdr(A, FB_EXITS, 1);
+        const r = vU(p, V_RETRIES);
+        if (r > 0) {
+          addHdr(A, FB_RETRIES, <f64>r);
+          vUSet(p, V_RETRIES, 0);
+        }
+        vFSet(p, V_LOCK_WAIT, 0);
+        CONV_NS = CONV_FIXED_NS;
+        return PH_CFIXED;
+      }
+      if (PRECHECK && stale(m, p)) {
+        // guest_memfd's pre-check: an invalidation in progress over gfn, or one since mmu_seq,
+        // and the attempt retries before getPfn (no lock held, no page taken, no trail event).
+        const r = vU(p, V_RETRIES) + 1;
+        if (r > MAX_RETRIES) unreachable();
+        vUSet(p, V_RETRIES, r);
+        record(FB_HIST_SRCU_HOLD, t - vF(p, V_SRCU_START));
+        return exitCharge(m, p, v, t);
+      }
+      return PH_ATTR;
+    }
+    case PH_END: // a fault's attempt took mmu_lock at once: is_page_fault_stale, then the map
+      if (!stale(m, p)) {
+        CONV_NS = MAP_NS;
+        return PH_MAP;
+      }
+      staleRetry(m, p, v, t);
+      return exitCharge(m, p, v, t);
+    case PH_GRANT: {
+      const g = vU(p, V_GRANTED);
+      if (g == G_FAULT) {
+        taken(m, p, t, t - vF(p, V_LOCK_T));
+        return convStep(v, p, m, pt, PH_END, t);
+      }
+      takenConv(m, v, t, t - vF(p, V_LOCK_T));
+      vUSet(p, V_GRANTED, G_FAULT);
+      return convLocked(m, pt, p, t, g);
+    }
+    case PH_CFIXED:
+    case PH_CGFN: {
+      // PH_CFIXED: the ioctl's entry done. PH_CGFN: xa_store (the gfn private, the caller's
+      // MemAttributes told at the fold), mutex_unlock(kvm->lock). Then KVM_MMU_LOCK for write.
+      const g = ph == PH_CFIXED ? G_CONV_BEGIN : G_CONV_ZAP;
+      if (g == G_CONV_ZAP) vUSet(p, V_CONV_DONE, vU(p, V_GFN) + 1);
+      if (!writeFree(m)) {
+        lockQueue(m, p, v, t, g);
+        return PH_GONE;
+      }
+      takenConv(m, v, t, 0);
+      return convLocked(m, pt, p, t, g);
+    }
+    default: {
+      // PH_CZAP: kvm_mmu_invalidate_end (seq + 1, in_progress - 1), KVM_MMU_UNLOCK,
+      // set_mem_attributes; then the vCPU re-enters the guest and refaults (a new fault).
+      const gfn = vU(p, V_GFN);
+      mSet(m, FB_M_SEQ, mGet(m, FB_M_SEQ) + 1);
+      mSet(m, FB_M_INPROG, mGet(m, FB_M_INPROG) - 1);
+      mSet(m, FB_M_STATE_MOVED, 1);
+      writeUnlock(m, t);
+      trailEvent(t, <f64>v + <f64>NV * (TRAIL_SET_ATTR + 3 * <f64>gfn));
+      if (gfn + 1 == vU(p, V_SHARED_END) && mGet(m, FB_M_SOLO) == <f64>v) mSet(m, FB_M_SOLO, -1);
+      vFSet(p, V_T0, t);
+      return exitCharge(m, p, v, t);
+    }
+  }
+}
+
+/** v's exit charge from t, not at a scheduling point (a refault, a retry): PH_EXIT, or PH_GONE when its VM leaves and it is handed out there. */
+function exitCharge(m: usize, p: usize, v: u32, t: f64): u32 {
+  if (handOutAtExit(m, p, v, t)) return PH_GONE;
+  CONV_NS = EXIT_NS;
+  return PH_EXIT;
 }
 
 /** v's wait ended at t: its phases until its next wait that is not the very next event. */
@@ -1274,28 +1358,14 @@ function step(v: u32, t: f64): void {
       }
       case PH_ATTR: {
         const gfn = vU(p, V_GFN);
-        const done = CONV ? vU(p, V_CONV_DONE) : 0;
-        if (CONV && gfn - done < vU(p, V_SHARED_END) - done) {
-          // kvm_faultin_pfn: a private access to a shared gfn exits to the VMM
-          // (KVM_EXIT_MEMORY_FAULT: the fault ends, nothing of it recorded but its retries),
-          // srcu_read_unlock; the VMM's kvm_vm_set_mem_attributes(gfn, gfn + 1, private) begins.
-          record(FB_HIST_SRCU_HOLD, t - vF(p, V_SRCU_START));
-          addHdr(a, FB_EXITS, 1);
-          const r = vU(p, V_RETRIES);
-          if (r > 0) {
-            addHdr(a, FB_RETRIES, <f64>r);
-            vUSet(p, V_RETRIES, 0);
+        if (CONV) {
+          // A shared gfn of its run (a memory-fault exit), or guest_memfd's pre-check stale.
+          next = convStep(v, p, m, pt, PH_ATTR, t);
+          if (next == PH_GONE) return;
+          if (next != PH_ATTR) {
+            ns = CONV_NS;
+            break;
           }
-          vFSet(p, V_LOCK_WAIT, 0);
-          ns = CONV_FIXED_NS; next = PH_CFIXED;
-          break;
-        }
-        if (PRECHECK && CONV && stale(m, p)) {
-          // guest_memfd's pre-check: an invalidation in progress over gfn, or one since mmu_seq,
-          // and the attempt retries before getPfn (no lock held, no page taken, no trail event).
-          if (retriedEarly(m, p, v, t)) return;
-          ns = EXIT_NS; next = PH_EXIT;
-          break;
         }
         const index = gfn + vU(p, V_INDEX_OFF);
         let pfn: i32;
@@ -1366,12 +1436,12 @@ function step(v: u32, t: f64): void {
           if (WRITE) mSet(m, M_WRITER, <f64>v);
           else mSet(m, M_READERS, mGet(m, M_READERS) + 1);
           taken(m, p, t, 0);
-          if (CONV && stale(m, p)) {
-            if (retried(m, p, v, t)) return;
-            ns = EXIT_NS; next = PH_EXIT;
-            break;
-          }
           ns = MAP_NS; next = PH_MAP;
+          if (CONV) {
+            next = convStep(v, p, m, pt, PH_END, t);
+            if (next == PH_GONE) return;
+            ns = CONV_NS;
+          }
           break;
         }
         // Contended: spin in the FIFO queue (the CPU kept) until the head is granted.
@@ -1379,51 +1449,22 @@ function step(v: u32, t: f64): void {
         return;
       }
       case PH_GRANT: {
-        const g = vU(p, V_GRANTED);
-        if (g == G_FAULT) {
-          taken(m, p, t, t - vF(p, V_LOCK_T));
-          if (CONV && stale(m, p)) {
-            if (retried(m, p, v, t)) return;
-            ns = EXIT_NS; next = PH_EXIT;
-            break;
-          }
-          ns = MAP_NS; next = PH_MAP;
+        if (CONV) {
+          next = convStep(v, p, m, pt, PH_GRANT, t);
+          if (next == PH_GONE) return;
+          ns = CONV_NS;
           break;
         }
-        takenConv(m, v, t, t - vF(p, V_LOCK_T));
-        vUSet(p, V_GRANTED, G_FAULT);
-        next = convLocked(m, pt, p, t, g);
-        ns = next == PH_CGFN ? CONV_GFN_NS : CONV_ZAP_NS;
+        taken(m, p, t, t - vF(p, V_LOCK_T));
+        ns = MAP_NS; next = PH_MAP;
         break;
       }
       case PH_CFIXED:
-      case PH_CGFN: {
-        // PH_CFIXED: the ioctl's entry done. PH_CGFN: xa_store (the gfn private, the caller's
-        // MemAttributes told at the fold), mutex_unlock(kvm->lock). Then KVM_MMU_LOCK for write.
-        const g = ph == PH_CFIXED ? G_CONV_BEGIN : G_CONV_ZAP;
-        if (g == G_CONV_ZAP) vUSet(p, V_CONV_DONE, vU(p, V_GFN) + 1);
-        if (!writeFree(m)) {
-          lockQueue(m, p, v, t, g);
-          return;
-        }
-        takenConv(m, v, t, 0);
-        next = convLocked(m, pt, p, t, g);
-        ns = next == PH_CGFN ? CONV_GFN_NS : CONV_ZAP_NS;
-        break;
-      }
+      case PH_CGFN:
       case PH_CZAP: {
-        // kvm_mmu_invalidate_end (seq + 1, in_progress - 1), KVM_MMU_UNLOCK, set_mem_attributes;
-        // then the vCPU re-enters the guest and refaults (a new fault from its exit charge).
-        const gfn = vU(p, V_GFN);
-        mSet(m, FB_M_SEQ, mGet(m, FB_M_SEQ) + 1);
-        mSet(m, FB_M_INPROG, mGet(m, FB_M_INPROG) - 1);
-        mSet(m, FB_M_STATE_MOVED, 1);
-        writeUnlock(m, t);
-        trailEvent(t, <f64>v + <f64>NV * (TRAIL_SET_ATTR + 3 * <f64>gfn));
-        if (gfn + 1 == vU(p, V_SHARED_END) && mGet(m, FB_M_SOLO) == <f64>v) mSet(m, FB_M_SOLO, -1);
-        vFSet(p, V_T0, t);
-        if (handOutAtExit(m, p, v, t)) return;
-        ns = EXIT_NS; next = PH_EXIT;
+        next = convStep(v, p, m, pt, ph, t);
+        if (next == PH_GONE) return;
+        ns = CONV_NS;
         break;
       }
       case PH_MAP: {
@@ -1468,10 +1509,13 @@ function step(v: u32, t: f64): void {
         // The fault is done: its latency and waits, then srcu_read_unlock; the guest exit's sleep(0).
         record(FB_HIST_LATENCY, t - vF(p, V_T0));
         FAULTS += 1;
-        const retries = vU(p, V_RETRIES);
-        if (retries > 0) {
-          addHdr(a, FB_RETRIES, <f64>retries);
-          vUSet(p, V_RETRIES, 0);
+        if (CONV) {
+          // Its stale attempts (fault.retries), only conversions here make any.
+          const retries = vU(p, V_RETRIES);
+          if (retries > 0) {
+            addHdr(a, FB_RETRIES, <f64>retries);
+            vUSet(p, V_RETRIES, 0);
+          }
         }
         LOCK_WAIT += vF(p, V_LOCK_WAIT);
         vFSet(p, V_LOCK_WAIT, 0);
@@ -1561,12 +1605,13 @@ function step(v: u32, t: f64): void {
   EVENTS += 1;
   LAST_T = t;
   step(v, t);
-  if (HANDOUT >= 0) {
+  if (WOKE < 0) return FB_DONE;
+  if (WOKE == HANDING_OUT) {
     setHdr(a, FB_OUT_V, <f64>HANDOUT);
     HANDOUT = -1;
+    WOKE = -1;
     return FB_HANDOUT;
   }
-  if (WOKE < 0) return FB_DONE;
   setHdr(a, FB_OUT_V, <f64>WOKE); setHdr(a, FB_OUT_T, WOKE_T); setHdr(a, FB_OUT_K, WOKE_K);
   WOKE = -1;
   return FB_WAKE;

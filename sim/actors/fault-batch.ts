@@ -431,6 +431,11 @@ export class FaultBatch implements CpuOwner {
    */
   private convertsHere(c: ReturnType<typeof faultCharges>): boolean {
     const host = this.host;
+    // Only the vCPUs' own memory-fault exits change attributes from here on (nobody else is
+    // live), and only to private: a run whose slices are all private never converts, and its
+    // faults need no stale test (a vm-boot: ~10% of its time).
+    const end = (s: Seat) => s.firstGfn + s.pages;
+    if (this.seats.every((s) => this.vms[s.vm]!.memAttr.privateRunEnd(s.firstGfn, end(s)) === end(s))) return false;
     if (!c.writeMode || host.s.mmu.maxLevel !== 1 || host.s.faultRetry.name !== 'retry') return false;
     const precheck = this.seats[0]!.slot.binding?.precheck;
     if (precheck === undefined || this.seats.some((s) => s.slot.binding?.precheck !== precheck)) return false;
