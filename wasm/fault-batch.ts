@@ -133,7 +133,7 @@ export const FB_DONE = 0; // the next wait is the engine's turn, past the limit,
 export const FB_ENDED = 1; // vCPU FB_OUT_V's last sleep ended at (FB_OUT_T, FB_OUT_K): the engine ends it
 export const FB_GAUGE_FULL = 2; // the queue-length points fill their buffer: fold and run again
 export const FB_WAKE = 3; // vCPU FB_OUT_V, outside the batch, got a CPU at (FB_OUT_T, FB_OUT_K): the engine runs it
-export const FB_HANDOUT = 4; // vCPU FB_OUT_V of a VM leaving the batch began its refault after a conversion: fbLeave hands it over in that exit charge
+export const FB_HANDOUT = 4; // vCPU FB_OUT_V of a VM leaving the batch began a refault after a conversion, or a retry: fbLeave hands it over in that exit charge
 
 // Histograms (the engine's bucketing): counts, then sum, min, max, lowest and highest bucket touched.
 export const FB_HIST_SRCU_HOLD = 0;
@@ -1130,7 +1130,7 @@ function writeUnlock(m: usize, t: f64): void {
   if (mGet(m, M_QLEN) > 0) advance(m, t);
 }
 
-/** An event into the ring of the last ones (FB_TRAIL_CAP): its time and code (a map: the vCPU; else fbTrailCode's). */
+/** An event into the ring of the last ones (FB_TRAIL_CAP): its time and code (a map: the vCPU; else TRAIL_RETRY's and TRAIL_SET_ATTR's code). */
 @inline function trailEvent(t: f64, code: f64): void {
   const n = TRAIL_N;
   const tr = trailAt(A) + (<usize>(n % FB_TRAIL_CAP) << 4);
