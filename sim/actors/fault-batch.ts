@@ -35,7 +35,7 @@ import { ProcState } from '../engine/process.js';
 import type { Schedulable } from '../engine/heap.js';
 import type { CpuOwner, ModeStats, Process, Simulation, Gauge } from '../engine/index.js';
 import { FB, FB_HIST, FB_M, FB_V, type FaultBatchArea } from '../fastpath/index.js';
-import { faultCharges, HPAGE_PMD_NR, lpageMixed, unmapGfnRangeNs, type EventRing, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
+import { conversionCharges, faultCharges, HPAGE_PMD_NR, lpageMixed, type EventRing, type Host, type Memslot, type PfnBatchPlan, type Vm } from '../model/index.js';
 import type { OpsTally } from './ops-tally.js';
 import type { Workload } from '../workload/types.js';
 
@@ -148,9 +148,10 @@ export class FaultBatch implements CpuOwner {
    * batch (convertsHere), one vCPU of a VM at a time (FB_M.SOLO); else a VM leaves before one.
    */
   private converts = false;
-  /** kvm->lock's statistics (every VM's the same objects) and its hold here: one gfn's xa_store charge. */
+  /** kvm->lock's statistics (every VM's the same objects). */
   private kvmLockStats: ModeStats | null = null;
-  private kvmLockHoldNs = 0;
+  /** A one-page conversion's charges (conversionCharges; every VM's the same costs), set with `converts`. */
+  private conv = { fixedNs: 0, perGfnNs: 0, zapNs: 0 };
   private state = State.IDLE;
   private readonly candidates: Array<{ p: Process<void>; m: FaultBatchMember }> = [];
   private readonly seats: Seat[] = [];
@@ -234,12 +235,14 @@ export class FaultBatch implements CpuOwner {
     // The batch runs private gfns and, when it converts, one vCPU's run of shared ones at a time:
     // the access stops its run before the next gfn it does not run.
     const run = vm.memAttr.privateRunEnd(gfn, seat.firstGfn + seat.pages);
-    if (run === gfn && !(this.vmIn[i] && this.sharedSegment(v, gfn) !== null)) {
+    // At a shared gfn: the batch converts it here, or the VM leaves.
+    const shared = run === gfn ? this.sharedSegment(v, gfn) : undefined;
+    if (shared === null) {
       if (this.vmIn[i]) this.vmOut(i);
       return false;
     }
     if (!this.vmIn[i] && (this.shortRun(seat, gfn) || !this.vmJoin(i, v))) return false;
-    this.enter(v, gfn, run, this.sim.now, this.sim.nextKey(), true);
+    this.enter(v, gfn, run, this.sim.now, this.sim.nextKey(), true, shared);
     this.rearm();
     return true;
   }
@@ -248,10 +251,10 @@ export class FaultBatch implements CpuOwner {
    * Seat v's fault on gfn (begun at t0, its exit's end keyed `key`) and its accesses after it up
    * to `run` (the first gfn that is not private, or its slice's end) go to the area; its loop parks.
    */
-  private enter(v: number, gfn: number, run: number, t0: number, key: number, inOrder: boolean): void {
+  private enter(v: number, gfn: number, run: number, t0: number, key: number, inOrder: boolean,
+    shared = this.sharedSegment(v, run)): void {
     const s = this.seats[v]!;
-    // The shared gfns at the run's end, when it may convert them here, and the private run after.
-    const shared = this.sharedSegment(v, run);
+    // The shared gfns at the run's end (`shared`, when it may convert them here) and the private run after.
     let end = run;
     if (shared !== null) end = this.vms[s.vm]!.memAttr.privateRunEnd(shared[1], s.firstGfn + s.pages);
     const left = Math.min(s.pages - s.m.tally.started, end - gfn - 1);
@@ -347,6 +350,7 @@ export class FaultBatch implements CpuOwner {
     }
     if (host.mem.freePagesCount() < pages) return this.refuse('the host may run out of memory');
     this.converts = this.convertsHere(c);
+    if (this.converts) this.conv = conversionCharges(vms[0]!);
     this.postExitNs = this.postExitBound(c, plan);
     // Only seats may wait for a CPU: the batch owns the run queue from here (a daemon would not be live).
     if (sim.queuedForCpu().some((p) => !this.seatOf.has(p))) return this.refuse('a process outside the vCPUs waits for a CPU');
@@ -379,9 +383,9 @@ export class FaultBatch implements CpuOwner {
       // Charges as charge() rounds them (sim/model/attributes.ts, one gfn, nothing mapped to zap).
       h[FB.CONV] = 1;
       h[FB.PRECHECK] = this.seats[0]!.slot.binding!.precheck ? 1 : 0;
-      h[FB.CONV_FIXED_NS] = Math.round(host.costs.ns('kvm.set_attr_fixed_ns'));
-      h[FB.CONV_GFN_NS] = this.kvmLockHoldNs = Math.round(host.costs.ns('kvm.set_attr_per_gfn_ns'));
-      h[FB.CONV_ZAP_NS] = Math.round(unmapGfnRangeNs(vms[0]!, 1, 0));
+      h[FB.CONV_FIXED_NS] = this.conv.fixedNs;
+      h[FB.CONV_GFN_NS] = this.conv.perGfnNs;
+      h[FB.CONV_ZAP_NS] = this.conv.zapNs;
       this.kvmLockStats = vms[0]!.lock.batchStats().stats;
     }
     this.area = area;
@@ -413,10 +417,8 @@ export class FaultBatch implements CpuOwner {
     if (this.converts) {
       // Or a memory-fault exit and the conversion's two sections, each behind every mate's map
       // (its refault or a retry then leaves in its exit charge: FB.HANDOUT).
-      const costs = this.host.costs;
-      const conv = c.attrNs + Math.round(costs.ns('kvm.set_attr_fixed_ns')) + Math.round(costs.ns('kvm.set_attr_per_gfn_ns')) +
-        Math.round(unmapGfnRangeNs(this.vms[0]!, 1, 0)) + 2 * grants + 2;
-      post = Math.max(post, conv);
+      const k = this.conv;
+      post = Math.max(post, c.attrNs + k.fixedNs + k.perGfnNs + k.zapNs + 2 * grants + 2);
     }
     return (mates - 1) * post < c.exitNs ? post : -1;
   }
@@ -890,7 +892,7 @@ export class FaultBatch implements CpuOwner {
       const k = this.kvmLockStats!;
       k.acquisitions.add(kvmLocks);
       k.wait.recordN(0, kvmLocks);
-      k.hold.recordN(this.kvmLockHoldNs, kvmLocks);
+      k.hold.recordN(this.conv.perGfnNs, kvmLocks);
     }
     const mapped = h[FB.MAPPED_ACCESSES]!;
     if (mapped > 0) sim.stats.counter('vcpu.mapped_accesses').add(mapped);

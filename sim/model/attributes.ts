@@ -100,6 +100,20 @@ export class KvmSetMemAttributes {
   }
 }
 
+/**
+ * What KvmSetMemAttributes charges for one gfn whose zap finds nothing mapped, each rounded as
+ * charge() rounds it: the ioctl's entry, the xa_store under kvm->lock (its hold), the zap. For a
+ * batch that runs such conversions itself (sim/actors/fault-batch.ts), as faultCharges is for faults.
+ */
+export function conversionCharges(vm: Vm): { fixedNs: number; perGfnNs: number; zapNs: number } {
+  const c = vm.host.costs;
+  return {
+    fixedNs: Math.round(c.ns('kvm.set_attr_fixed_ns')),
+    perGfnNs: Math.round(c.ns('kvm.set_attr_per_gfn_ns')),
+    zapNs: Math.round(unmapGfnRangeNs(vm, 1, 0)),
+  };
+}
+
 /** kvm_vm_set_mem_attributes as a generator (KvmSetMemAttributes stepped). */
 export function* kvm_vm_set_mem_attributes(p: Process, vm: Vm, gfnStart: number, gfnEnd: number, priv: boolean): Gen {
   const m = new KvmSetMemAttributes();

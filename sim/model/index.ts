@@ -18,7 +18,7 @@ export { Host, createHost, createHostWithFastPaths } from './host.js';
 export type { HostOptions } from './host.js';
 export { kvm_set_memory_region, kvm_delete_memory_region } from './kvm-memslot.js';
 export type { SetMemoryRegion } from './kvm-memslot.js';
-export { Vm, Vcpu, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_unmap_gfn_range, kvm_flush_remote_tlbs, kvm_mmu_lock, kvm_mmu_unlock, unmapGfnRangeNs } from './kvm.js';
+export { Vm, Vcpu, kvm_mmu_invalidate_begin, kvm_mmu_invalidate_end, kvm_mmu_invalidate_range_add, kvm_unmap_gfn_range, kvm_flush_remote_tlbs, kvm_mmu_lock, kvm_mmu_unlock } from './kvm.js';
 export type { VmOptions, Memslot, PrivateBinding, PfnBatchPlan } from './kvm.js';
 export { kvm_mmu_page_fault, KvmPageFault, kvm_mmu_max_mapping_level, lpageMixed, mmu_invalidate_retry_gfn_unsafe, faultCharges } from './mmu.js';
 export type { FaultOutcome, FaultResult, FaultFlags } from './mmu.js';
@@ -36,7 +36,7 @@ export {
   GmemInode, GmemFile, kvm_gmem_create, kvm_gmem_bind, kvm_gmem_unbind, kvm_gmem_fallocate, kvm_gmem_allocate, kvm_gmem_punch_hole,
   kvm_gmem_invalidate_begin, kvm_gmem_invalidate_end, kvm_gmem_get_pfn, kvm_gmem_error_folio, kvm_gmem_release,
 } from './guest-memfd.js';
-export { kvm_vm_set_mem_attributes, KvmSetMemAttributes, kvm_mmu_notifier_invalidate_range } from './attributes.js';
+export { kvm_vm_set_mem_attributes, KvmSetMemAttributes, kvm_mmu_notifier_invalidate_range, conversionCharges } from './attributes.js';
 export { memory_failure, memory_failure_pfn, try_to_split_thp_page, me_pagecache_clean } from './memory-failure.js';
 export type { MemoryFailureResult } from './memory-failure.js';
 export { MemAttributes } from './mem-attributes.js';
